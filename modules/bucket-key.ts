@@ -1,0 +1,70 @@
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { Construct } from "constructs";
+import { z } from "zod";
+import { accountAdministersKey } from "./grant";
+import { policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
+import { accountIdSchema, keyAliasSchema, parseOrThrow, partitionOf, regionSchema } from "./schema";
+
+export interface BucketKeyProps {
+  /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
+  readonly provider: TerraformProvider;
+  /** Account B's ID: its root keeps administering the key through IAM. */
+  readonly accountId: string;
+  /** Region of the key; decides the ARN partition. */
+  readonly region: string;
+  /** Alias of the key, e.g. `alias/data-bucket`. */
+  readonly alias: string;
+  /** Description of the key. @default "Encrypts objects of an S3 bucket" */
+  readonly description?: string;
+  /** Statements the key policy carries after the account's own administration statement. @default [] */
+  readonly policyStatements?: readonly PolicyStatement[];
+  /** Resources the key policy must wait for (KMS refuses principals that do not exist yet). @default [] */
+  readonly dependsOn?: readonly ITerraformDependable[];
+  /** Days KMS waits before deleting the key after destroy (7-30). @default 30 */
+  readonly deletionWindowInDays?: number;
+}
+
+/** Account B: a customer-managed KMS key with yearly rotation, an alias, and a key policy that B controls. */
+export class BucketKey extends Construct {
+  public readonly key: KmsKey;
+  public readonly alias: KmsAlias;
+  public readonly keyArn: string;
+
+  constructor(scope: Construct, id: string, props: BucketKeyProps) {
+    super(scope, id);
+    const settings = parseOrThrow(
+      z.object({
+        accountId: accountIdSchema,
+        region: regionSchema,
+        alias: keyAliasSchema,
+        deletionWindowInDays: z.number().int().min(7).max(30, { message: "must be 7-30 days" }).optional(),
+      }),
+      {
+        accountId: props.accountId,
+        region: props.region,
+        alias: props.alias,
+        deletionWindowInDays: props.deletionWindowInDays,
+      },
+      id,
+    );
+    const { partition } = partitionOf(settings.region);
+    this.key = new KmsKey(this, "key", {
+      provider: props.provider,
+      description: props.description ?? "Encrypts objects of an S3 bucket",
+      enableKeyRotation: true,
+      deletionWindowInDays: settings.deletionWindowInDays ?? 30,
+      policy: renderPolicy(
+        policyDocument([accountAdministersKey(partition, settings.accountId), ...(props.policyStatements ?? [])]),
+      ),
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+    });
+    this.alias = new KmsAlias(this, "alias", {
+      provider: props.provider,
+      name: settings.alias,
+      targetKeyId: this.key.keyId,
+    });
+    this.keyArn = this.key.arn;
+  }
+}

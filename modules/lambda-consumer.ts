@@ -1,0 +1,151 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { AssetType, Fn, TerraformAsset, type TerraformProvider } from "cdktf";
+import { Construct } from "constructs";
+import { z } from "zod";
+import { LOGS_WRITE_ACTIONS } from "./actions";
+import { policyDocument, renderPolicy } from "./policy-document";
+import {
+  accountIdSchema,
+  ConfigurationError,
+  functionNameSchema,
+  logRetentionSchema,
+  parseOrThrow,
+  partitionOf,
+  regionSchema,
+  roleNameSchema,
+  showValue,
+} from "./schema";
+
+/** The data settings of the Lambda side (account A); shared with the environment config. */
+export const lambdaSettingsSchema = z.strictObject({
+  accountId: accountIdSchema,
+  region: regionSchema,
+  functionName: functionNameSchema,
+  roleName: roleNameSchema,
+  logRetentionDays: logRetentionSchema.optional(),
+  memorySize: z.number().int().min(128).max(10240, { message: "must be 128-10240 MB" }).optional(),
+  timeoutSeconds: z.number().int().min(1).max(900, { message: "must be 1-900 seconds" }).optional(),
+});
+
+/** Resolves the handler bundle folder, or throws naming `field` when it holds no built `index.js`. */
+export function checkBundleDir(dir: string, field: string): string {
+  const resolved = resolve(dir);
+  if (!existsSync(join(resolved, "index.js"))) {
+    throw new ConfigurationError([
+      `${field} ${showValue(dir)} holds no index.js: build the handler first (npm run build:lambda)`,
+    ]);
+  }
+  return resolved;
+}
+
+export interface LambdaConsumerProps {
+  /** The aliased AWS provider of the Lambda account (A); every resource is created through it. */
+  readonly provider: TerraformProvider;
+  /** Account A's ID; scopes the logging permission. */
+  readonly accountId: string;
+  /** Account A's region; scopes the logging permission. */
+  readonly region: string;
+  /** Name of the Lambda function. */
+  readonly functionName: string;
+  /** Name of the Lambda execution role. */
+  readonly roleName: string;
+  /** Folder holding the bundled handler (`index.js` exporting `handler`), packaged as the function's code. */
+  readonly bundleDir: string;
+  /** Environment variables of the function. @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Days the function's logs are kept. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Memory of the function in MB. @default 256 */
+  readonly memorySize?: number;
+  /** Timeout of the function in seconds. @default 30 */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Account A: the Lambda execution role (trusted by lambda.amazonaws.com), logging scoped to the function's own log
+ * group, the log group with a retention, and the function packaged from the handler bundle.
+ */
+export class LambdaConsumer extends Construct {
+  public readonly role: IamRole;
+  public readonly function: LambdaFunction;
+  public readonly logGroup: CloudwatchLogGroup;
+  /** ARN of the execution role, computed from config so the bucket account can name it before it exists. */
+  public readonly roleArn: string;
+
+  constructor(scope: Construct, id: string, props: LambdaConsumerProps) {
+    super(scope, id);
+    const settings = parseOrThrow(
+      lambdaSettingsSchema,
+      {
+        accountId: props.accountId,
+        region: props.region,
+        functionName: props.functionName,
+        roleName: props.roleName,
+        logRetentionDays: props.logRetentionDays,
+        memorySize: props.memorySize,
+        timeoutSeconds: props.timeoutSeconds,
+      },
+      id,
+    );
+    const bundleDir = checkBundleDir(props.bundleDir, `${id}.bundleDir`);
+    const { partition } = partitionOf(settings.region);
+    const provider = props.provider;
+    this.roleArn = `arn:${partition}:iam::${settings.accountId}:role/${settings.roleName}`;
+
+    this.logGroup = new CloudwatchLogGroup(this, "log-group", {
+      provider,
+      name: `/aws/lambda/${settings.functionName}`,
+      retentionInDays: settings.logRetentionDays ?? 30,
+    });
+
+    this.role = new IamRole(this, "role", {
+      provider,
+      name: settings.roleName,
+      description: `Execution role of the Lambda function ${settings.functionName}`,
+      assumeRolePolicy: renderPolicy(
+        policyDocument([
+          {
+            Sid: "LambdaServiceAssumesRole",
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": settings.accountId } },
+          },
+        ]),
+      ),
+    });
+
+    const logGroupArn = `arn:${partition}:logs:${settings.region}:${settings.accountId}:log-group:/aws/lambda/${settings.functionName}`;
+    const logging = new IamRolePolicy(this, "logging", {
+      provider,
+      name: "write-own-logs",
+      role: this.role.name,
+      policy: renderPolicy(
+        policyDocument([
+          { Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOGS_WRITE_ACTIONS], Resource: `${logGroupArn}:*` },
+        ]),
+      ),
+    });
+
+    const code = new TerraformAsset(this, "bundle", { path: bundleDir, type: AssetType.ARCHIVE });
+    this.function = new LambdaFunction(this, "function", {
+      provider,
+      functionName: settings.functionName,
+      role: this.role.arn,
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      filename: code.path,
+      sourceCodeHash: Fn.filebase64sha256(code.path),
+      memorySize: settings.memorySize ?? 256,
+      timeout: settings.timeoutSeconds ?? 30,
+      environment: { variables: { ...(props.environment ?? {}) } },
+      dependsOn: [this.logGroup, logging],
+    });
+  }
+}

@@ -1,0 +1,44 @@
+/** IAM policy document types and ARN helpers shared by the policy builders. */
+
+export type ConditionBlock = Record<string, Record<string, string | readonly string[]>>;
+
+export interface PolicyPrincipal {
+  readonly AWS?: string | readonly string[];
+  readonly Service?: string | readonly string[];
+}
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: "*" | PolicyPrincipal;
+  readonly Action: string | readonly string[];
+  /** Absent only in trust policies, where the role itself is the resource. */
+  readonly Resource?: string | readonly string[];
+  readonly Condition?: ConditionBlock;
+}
+
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly PolicyStatement[];
+}
+
+export function policyDocument(statements: readonly PolicyStatement[]): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Serializes a policy for a Terraform `policy` argument. Tokens inside stay tokens and resolve at synth. */
+export function renderPolicy(doc: PolicyDocument): string {
+  return JSON.stringify(doc);
+}
+
+export function roleArn(partition: string, accountId: string, roleName: string): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
+
+export function accountRootArn(partition: string, accountId: string): string {
+  return `arn:${partition}:iam::${accountId}:root`;
+}
+
+export function bucketArn(partition: string, bucketName: string): string {
+  return `arn:${partition}:s3:::${bucketName}`;
+}

@@ -1,0 +1,46 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { Construct } from "constructs";
+import { renderPolicy, type PolicyDocument } from "./policy-document";
+import { parseOrThrow, roleNameSchema } from "./schema";
+
+export interface S3AccessRoleProps {
+  /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
+  readonly provider: TerraformProvider;
+  /** Name of the role. */
+  readonly roleName: string;
+  /** Who may assume the role (the Lambda role of account A, with its ExternalId condition). */
+  readonly trustPolicy: PolicyDocument;
+  /** What the role may do in the bucket and with its key. */
+  readonly policy: PolicyDocument;
+  /** Resources the role must wait for (IAM refuses a trust policy naming a role that does not exist yet). @default [] */
+  readonly dependsOn?: readonly ITerraformDependable[];
+  /** Longest session the role hands out, in seconds. @default 3600 */
+  readonly maxSessionDuration?: number;
+}
+
+/** Account B, assume-role mode: the role that holds the S3 and KMS permissions and trusts A's Lambda role. */
+export class S3AccessRole extends Construct {
+  public readonly role: IamRole;
+  public readonly rolePolicy: IamRolePolicy;
+
+  constructor(scope: Construct, id: string, props: S3AccessRoleProps) {
+    super(scope, id);
+    const roleName = parseOrThrow(roleNameSchema, props.roleName, `${id}.roleName`);
+    this.role = new IamRole(this, "role", {
+      provider: props.provider,
+      name: roleName,
+      description: "Cross-account S3 access role assumed by a Lambda function in another account",
+      assumeRolePolicy: renderPolicy(props.trustPolicy),
+      maxSessionDuration: props.maxSessionDuration ?? 3600,
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+    });
+    this.rolePolicy = new IamRolePolicy(this, "policy", {
+      provider: props.provider,
+      name: "cross-account-s3-access",
+      role: this.role.name,
+      policy: renderPolicy(props.policy),
+    });
+  }
+}

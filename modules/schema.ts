@@ -1,0 +1,157 @@
+/**
+ * Field schemas shared by every construct and by the environment config, and the one function that turns schema
+ * issues into an error naming each field and the value it received. Validation happens before any resource is
+ * created, so bad input leaves nothing half-built.
+ */
+import { z } from "zod";
+
+/** Thrown for any invalid configuration; the message lists every problem as `<field> <value> <reason>`. */
+export class ConfigurationError extends Error {
+  public readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.length === 1 ? problems[0] : `invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigurationError";
+    this.problems = problems;
+  }
+}
+
+/** Renders a received value for an error message: strings quoted, objects as compact JSON. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return "undefined";
+  const text = JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function fieldPath(root: string, path: readonly PropertyKey[]): string {
+  let out = root;
+  for (const part of path) {
+    out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  }
+  return out || "(root)";
+}
+
+function describeIssue(root: string, issue: z.core.$ZodIssue): string {
+  const field = fieldPath(root, issue.path);
+  if (issue.code === "unrecognized_keys") {
+    return `${field} has unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  }
+  if (issue.input === undefined && issue.code === "invalid_type") {
+    return `${field} is required`;
+  }
+  if (issue.message.startsWith("is required")) {
+    return `${field} ${issue.message}`;
+  }
+  return `${field} ${showValue(issue.input)} ${issue.message}`;
+}
+
+/**
+ * Parses `value` with `schema` or throws a ConfigurationError that names every failing field (prefixed with
+ * `root`) and the value it received.
+ */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, root = ""): z.output<T> {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ConfigurationError(result.error.issues.map((issue) => describeIssue(root, issue)));
+}
+
+const pattern = (re: RegExp, message: string) => z.string({ error: "must be a string" }).regex(re, { message });
+
+/** A 12-digit AWS account ID. */
+export const accountIdSchema = pattern(/^\d{12}$/, "is not an AWS account ID (12 digits)");
+
+/** An AWS region name such as us-east-1, eu-central-1, us-gov-west-1, cn-north-1. */
+export const regionSchema = pattern(
+  /^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-[a-z]+-\d$/,
+  "is not an AWS region name (e.g. us-east-1)",
+);
+
+/** An IAM role name. */
+export const roleNameSchema = pattern(
+  /^[\w+=,.@-]{1,64}$/,
+  "is not a valid IAM role name (1-64 of letters, digits and + = , . @ _ -)",
+);
+
+/** A Lambda function name. */
+export const functionNameSchema = pattern(
+  /^[a-zA-Z0-9_-]{1,64}$/,
+  "is not a valid Lambda function name (1-64 of letters, digits, hyphens and underscores)",
+);
+
+/** An IAM role ARN; the account it names is checked against the account it is meant for by the caller. */
+export const roleArnSchema = pattern(
+  /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
+  "is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
+);
+
+/** An S3 bucket name under the general-purpose bucket naming rules. */
+export const bucketNameSchema = z
+  .string({ error: "must be a string" })
+  .superRefine((name, ctx) => {
+    const problem = bucketNameProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: `is not a valid S3 bucket name: ${problem}`, input: name });
+  });
+
+function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return "it must be 3 to 63 characters long";
+  if (!/^[a-z0-9.-]+$/.test(name)) return "use only lowercase letters, digits, dots and hyphens";
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return "it must begin and end with a letter or digit";
+  if (name.includes("..")) return "it must not contain two adjacent dots";
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return "it must not be formatted as an IP address";
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name)) return "it must not start with a reserved prefix (xn--, sthree-)";
+  if (/(-s3alias|--ol-s3|--x-s3|\.mrap)$/.test(name)) return "it must not end with a reserved suffix (-s3alias, --ol-s3)";
+  return undefined;
+}
+
+/** A KMS alias such as alias/data-bucket; the reserved alias/aws/ namespace is refused. */
+export const keyAliasSchema = pattern(
+  /^alias\/(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/,
+  "is not a valid KMS alias (alias/<letters, digits, / _ ->, not under alias/aws/)",
+);
+
+/** An sts:ExternalId value as AWS accepts it. */
+export const externalIdSchema = pattern(
+  /^[\w+=,.@:/-]{2,1224}$/,
+  "is not a valid ExternalId (2-1224 of letters, digits and + = , . @ : / _ -)",
+);
+
+/**
+ * An object key prefix a grant applies to: relative to the bucket root, ending with "/" so that `data/` can never
+ * match `data-private/`, and free of the IAM wildcards `*` and `?` that would widen it.
+ */
+export const prefixSchema = z
+  .string({ error: "must be a string" })
+  .superRefine((prefix, ctx) => {
+    const problem = prefixProblem(prefix);
+    if (problem) ctx.addIssue({ code: "custom", message: `is not a valid prefix: ${problem}`, input: prefix });
+  });
+
+function prefixProblem(prefix: string): string | undefined {
+  if (prefix.length === 0) return "it is empty (name a folder such as \"incoming/\")";
+  if (prefix.length > 512) return "it is longer than 512 characters";
+  if (prefix.startsWith("/")) return "it must not start with \"/\" (keys are relative to the bucket root)";
+  if (/[*?]/.test(prefix)) return "it must not contain the wildcards * or ?";
+  if (prefix.includes("${")) return "it must not contain \"${\" (a policy variable or Terraform interpolation)";
+  if (prefix.includes("//")) return "it must not contain an empty folder (\"//\")";
+  if (/[\u0000-\u001f\u007f"\\]/.test(prefix)) return "it must not contain control characters, quotes or backslashes";
+  if (!prefix.endsWith("/")) return `it must end with "/" (did you mean "${prefix}/"?)`;
+  return undefined;
+}
+
+/** CloudWatch Logs retention values the API accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const logRetentionSchema = z
+  .number({ error: "must be a number" })
+  .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+    message: `is not a CloudWatch Logs retention (one of ${LOG_RETENTION_DAYS.join(", ")})`,
+  });
+
+/** The partition and DNS suffix AWS uses in a region. */
+export function partitionOf(region: string): { partition: string; dnsSuffix: string } {
+  if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
+  if (region.startsWith("us-gov-")) return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com" };
+  return { partition: "aws", dnsSuffix: "amazonaws.com" };
+}

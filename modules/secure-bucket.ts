@@ -1,0 +1,97 @@
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { Construct } from "constructs";
+import { denyInsecureTransport } from "./grant";
+import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
+import { bucketNameSchema, parseOrThrow, partitionOf, regionSchema } from "./schema";
+import { z } from "zod";
+
+export interface SecureBucketProps {
+  /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
+  readonly provider: TerraformProvider;
+  /** Name of the bucket. */
+  readonly bucketName: string;
+  /** Region of the bucket account's provider; decides the ARN partition. */
+  readonly region: string;
+  /** ARN of the customer-managed KMS key that encrypts every object by default. */
+  readonly kmsKeyArn: string;
+  /** Statements the bucket policy carries after the TLS-only statement. @default [] */
+  readonly policyStatements?: readonly PolicyStatement[];
+  /** Resources the bucket policy must wait for (e.g. the roles it names, which must exist). @default [] */
+  readonly policyDependsOn?: readonly ITerraformDependable[];
+  /** Let `terraform destroy` delete a bucket that still holds objects. @default false */
+  readonly forceDestroy?: boolean;
+  /** Keep every version of every object. @default true */
+  readonly versioning?: boolean;
+}
+
+/**
+ * Account B: a bucket that is private (all four public-access blocks, BucketOwnerEnforced), versioned, encrypted by
+ * default with SSE-KMS and a bucket key, and whose policy refuses any request without TLS.
+ */
+export class SecureBucket extends Construct {
+  public readonly bucket: S3Bucket;
+  public readonly policy: S3BucketPolicy;
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    super(scope, id);
+    const { bucketName, region } = parseOrThrow(
+      z.object({ bucketName: bucketNameSchema, region: regionSchema }),
+      { bucketName: props.bucketName, region: props.region },
+      id,
+    );
+    const { partition } = partitionOf(region);
+    const provider = props.provider;
+    this.bucketName = bucketName;
+    this.bucketArn = bucketArn(partition, bucketName);
+
+    this.bucket = new S3Bucket(this, "bucket", {
+      provider,
+      bucket: bucketName,
+      forceDestroy: props.forceDestroy ?? false,
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      provider,
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const ownership = new S3BucketOwnershipControls(this, "ownership", {
+      provider,
+      bucket: this.bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketVersioningA(this, "versioning", {
+      provider,
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: props.versioning === false ? "Suspended" : "Enabled" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      provider,
+      bucket: this.bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+    this.policy = new S3BucketPolicy(this, "policy", {
+      provider,
+      bucket: this.bucket.id,
+      policy: renderPolicy(
+        policyDocument([denyInsecureTransport(partition, bucketName), ...(props.policyStatements ?? [])]),
+      ),
+      dependsOn: [publicAccess, ownership, ...(props.policyDependsOn ?? [])],
+    });
+  }
+}

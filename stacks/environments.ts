@@ -1,0 +1,117 @@
+/**
+ * The environments this repository deploys, one stack each, named as the environment (`cdktf deploy dev`).
+ * Account IDs, role names and prefixes are plain config, so every ARN is known at synth time.
+ */
+import type { EnvironmentConfig } from "./config";
+
+const LOCAL_LAMBDA_ACCOUNT = "111111111111";
+const LOCAL_BUCKET_ACCOUNT = "222222222222";
+
+export const environments: Readonly<Record<string, EnvironmentConfig>> = {
+  /** Local emulator, bucket-policy mode: read and write under incoming/, read only under reference/, no delete. */
+  local: {
+    target: "local-emulator",
+    lambda: {
+      accountId: LOCAL_LAMBDA_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_LAMBDA_ACCOUNT}:role/deploy`,
+      functionName: "local-data-consumer",
+      roleName: "local-data-consumer",
+      logRetentionDays: 7,
+    },
+    bucket: {
+      accountId: LOCAL_BUCKET_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_BUCKET_ACCOUNT}:role/deploy`,
+      bucketName: "local-shared-data-222222222222",
+      keyAlias: "alias/local-shared-data",
+      forceDestroy: true,
+    },
+    grant: {
+      mode: "bucket-policy",
+      prefixes: [
+        { prefix: "incoming/", access: "readWrite" },
+        { prefix: "reference/", access: "read" },
+      ],
+    },
+  },
+
+  /** Local emulator, assume-role mode: upload-only under uploads/, through an S3 access role that needs an ExternalId. */
+  "local-assume-role": {
+    target: "local-emulator",
+    lambda: {
+      accountId: LOCAL_LAMBDA_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_LAMBDA_ACCOUNT}:role/deploy`,
+      functionName: "local-uploader",
+      roleName: "local-uploader",
+      logRetentionDays: 7,
+    },
+    bucket: {
+      accountId: LOCAL_BUCKET_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_BUCKET_ACCOUNT}:role/deploy`,
+      bucketName: "local-shared-uploads-222222222222",
+      keyAlias: "alias/local-shared-uploads",
+      forceDestroy: true,
+    },
+    grant: {
+      mode: "assume-role",
+      accessRoleName: "local-uploader-s3-access",
+      externalId: "local-uploader-7d1f0c",
+      prefixes: [{ prefix: "uploads/", access: "write" }],
+    },
+  },
+
+  /** Example of a real environment in bucket-policy mode. Replace the placeholder accounts and deploy roles. */
+  dev: {
+    target: "aws",
+    lambda: {
+      accountId: "111122223333",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::111122223333:role/terraform-deploy",
+      functionName: "dev-report-builder",
+      roleName: "dev-report-builder",
+    },
+    bucket: {
+      accountId: "444455556666",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::444455556666:role/terraform-deploy",
+      bucketName: "dev-shared-reports-444455556666",
+      keyAlias: "alias/dev-shared-reports",
+    },
+    grant: {
+      mode: "bucket-policy",
+      prefixes: [
+        { prefix: "reports/", access: "readWrite", delete: true },
+        { prefix: "reference/", access: "read" },
+      ],
+    },
+  },
+
+  /** Example of a real environment in assume-role mode with an ExternalId. Replace the placeholders. */
+  prod: {
+    target: "aws",
+    lambda: {
+      accountId: "777788889999",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::777788889999:role/terraform-deploy",
+      functionName: "prod-ingest",
+      roleName: "prod-ingest",
+      logRetentionDays: 365,
+    },
+    bucket: {
+      accountId: "999988887777",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::999988887777:role/terraform-deploy",
+      bucketName: "prod-shared-ingest-999988887777",
+      keyAlias: "alias/prod-shared-ingest",
+    },
+    grant: {
+      mode: "assume-role",
+      accessRoleName: "prod-ingest-s3-access",
+      externalId: "prod-ingest-5b2e9a41",
+      prefixes: [{ prefix: "ingest/", access: "write" }],
+    },
+  },
+};

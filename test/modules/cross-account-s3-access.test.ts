@@ -1,0 +1,281 @@
+import { TerraformStack, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { ConfigurationError, CrossAccountS3Access, type CrossAccountS3AccessProps, type GrantDeclaration } from "../../modules";
+import {
+  allResources,
+  BUNDLE_DIR,
+  policyOf,
+  resourceAt,
+  resourcesOf,
+  statement,
+  synthJson,
+  twoAccountStack,
+  type SynthJson,
+} from "../support/synth";
+
+const LAMBDA_TYPES = ["aws_cloudwatch_log_group", "aws_lambda_function"];
+const BUCKET_TYPES = [
+  "aws_s3_bucket",
+  "aws_s3_bucket_policy",
+  "aws_s3_bucket_public_access_block",
+  "aws_s3_bucket_ownership_controls",
+  "aws_s3_bucket_versioning",
+  "aws_s3_bucket_server_side_encryption_configuration",
+  "aws_kms_key",
+  "aws_kms_alias",
+];
+
+function props(
+  stack: ReturnType<typeof twoAccountStack>,
+  grant: GrantDeclaration,
+  overrides: { lambda?: Partial<CrossAccountS3AccessProps["lambda"]>; bucket?: Partial<CrossAccountS3AccessProps["bucket"]> } = {},
+): CrossAccountS3AccessProps {
+  return {
+    lambda: {
+      provider: stack.lambdaProvider,
+      accountId: "111111111111",
+      region: "us-east-1",
+      functionName: "consumer",
+      roleName: "consumer-role",
+      bundleDir: BUNDLE_DIR,
+      ...overrides.lambda,
+    },
+    bucket: {
+      provider: stack.bucketProvider,
+      accountId: "222222222222",
+      region: "us-east-1",
+      bucketName: "shared-data",
+      keyAlias: "alias/shared-data",
+      ...overrides.bucket,
+    },
+    grant,
+  };
+}
+
+function synthGrant(grant: GrantDeclaration): { json: SynthJson; access: CrossAccountS3Access } {
+  const stack = twoAccountStack();
+  const access = new CrossAccountS3Access(stack.stack, "access", props(stack, grant));
+  return { json: synthJson(stack.stack), access };
+}
+
+const BUCKET_POLICY_GRANT: GrantDeclaration = {
+  mode: "bucket-policy",
+  prefixes: [
+    { prefix: "incoming/", access: "readWrite" },
+    { prefix: "reference/", access: "read" },
+  ],
+};
+const ASSUME_ROLE_GRANT: GrantDeclaration = {
+  mode: "assume-role",
+  accessRoleName: "s3-access",
+  externalId: "ext-id-1",
+  prefixes: [{ prefix: "uploads/", access: "write" }],
+};
+
+describe("bucket-policy mode", () => {
+  const { json, access } = synthGrant(BUCKET_POLICY_GRANT);
+
+  test("account A's resources use A's provider alias and B's use B's", () => {
+    for (const [type, id, resource] of allResources(json)) {
+      const side = id.startsWith("access_lambda") ? "lambda_account" : "bucket_account";
+      expect({ type, id, provider: resource.provider }).toEqual({ type, id, provider: `aws.${side}` });
+    }
+    for (const type of LAMBDA_TYPES) {
+      for (const r of Object.values(resourcesOf(json, type))) expect(r.provider).toBe("aws.lambda_account");
+    }
+    for (const type of BUCKET_TYPES) {
+      expect(Object.keys(resourcesOf(json, type))).toHaveLength(1);
+      for (const r of Object.values(resourcesOf(json, type))) expect(r.provider).toBe("aws.bucket_account");
+    }
+  });
+
+  test("creates exactly the resources of the pattern, and no S3 access role", () => {
+    const counts = Object.fromEntries(Object.entries(json.resource).map(([t, byId]) => [t, Object.keys(byId).length]));
+    expect(counts).toEqual({
+      aws_cloudwatch_log_group: 1,
+      aws_iam_role: 1,
+      aws_iam_role_policy: 2,
+      aws_lambda_function: 1,
+      aws_kms_alias: 1,
+      aws_kms_key: 1,
+      aws_s3_bucket: 1,
+      aws_s3_bucket_ownership_controls: 1,
+      aws_s3_bucket_policy: 1,
+      aws_s3_bucket_public_access_block: 1,
+      aws_s3_bucket_server_side_encryption_configuration: 1,
+      aws_s3_bucket_versioning: 1,
+    });
+    expect(access.accessRole).toBeUndefined();
+  });
+
+  test("the Lambda role's grant policy is exactly the plan's identity half, with the key ARN resolved", () => {
+    const doc = policyOf(resourceAt(json, "aws_iam_role_policy", "access/lambda-grant-policy"));
+    const kms = statement(doc, "UseBucketKeyThroughS3");
+    expect(kms.Resource).toMatch(/^\$\{aws_kms_key\.access_key_[0-9A-F]{8}\.arn\}$/);
+    expect(doc.Statement.map((s) => [s.Sid, s.Action])).toEqual([
+      ["AbortMultipartUploadPutObject", ["s3:AbortMultipartUpload", "s3:PutObject"]],
+      ["GetObject", ["s3:GetObject"]],
+      ["ListGrantedPrefixes", ["s3:ListBucket"]],
+      ["UseBucketKeyThroughS3", ["kms:Decrypt", "kms:GenerateDataKey"]],
+    ]);
+    expect(statement(doc, "GetObject").Resource).toEqual([
+      "arn:aws:s3:::shared-data/incoming/*",
+      "arn:aws:s3:::shared-data/reference/*",
+    ]);
+    expect(statement(doc, "ListGrantedPrefixes").Condition).toEqual({
+      StringLike: { "s3:prefix": ["incoming/*", "reference/*"] },
+    });
+  });
+
+  test("the bucket policy denies non-TLS first, then grants the Lambda role what its identity policy asks for", () => {
+    const bucketPolicy = policyOf(resourcesOf(json, "aws_s3_bucket_policy")[Object.keys(resourcesOf(json, "aws_s3_bucket_policy"))[0]]);
+    expect(bucketPolicy.Statement[0]).toEqual({
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: ["arn:aws:s3:::shared-data", "arn:aws:s3:::shared-data/*"],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    const identity = policyOf(resourceAt(json, "aws_iam_role_policy", "access/lambda-grant-policy"));
+    const granted = bucketPolicy.Statement.slice(1);
+    expect(granted.map((s) => s.Principal)).toEqual(granted.map(() => ({ AWS: "arn:aws:iam::111111111111:role/consumer-role" })));
+    expect(granted.map((s) => [s.Action, s.Resource, s.Condition])).toEqual(
+      identity.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3").map((s) => [s.Action, s.Resource, s.Condition]),
+    );
+  });
+
+  test("the key policy keeps B in control and lets the Lambda role use the key only through S3", () => {
+    const key = resourceAt(json, "aws_kms_key", "access/key");
+    expect(key.enable_key_rotation).toBe(true);
+    const doc = policyOf(key);
+    expect(statement(doc, "AccountAdministersKey")).toEqual({
+      Sid: "AccountAdministersKey",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::222222222222:root" },
+      Action: "kms:*",
+      Resource: "*",
+    });
+    const grantee = statement(doc, "GranteeUsesKeyThroughS3");
+    expect(grantee.Principal).toEqual({ AWS: "arn:aws:iam::111111111111:role/consumer-role" });
+    expect(grantee.Condition?.StringEquals).toEqual({
+      "kms:ViaService": "s3.us-east-1.amazonaws.com",
+      "kms:CallerAccount": "111111111111",
+    });
+    expect(resourceAt(json, "aws_kms_alias", "access/key/alias").name).toBe("alias/shared-data");
+  });
+
+  test("B's policies wait for A's role, which they name", () => {
+    const role = Object.keys(resourcesOf(json, "aws_iam_role"))[0];
+    expect(resourceAt(json, "aws_kms_key", "access/key").depends_on).toContain(`aws_iam_role.${role}`);
+    expect(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy").depends_on).toContain(`aws_iam_role.${role}`);
+  });
+
+  test("the function gets the bucket, its region and the mode, never an access role", () => {
+    const fn = resourceAt(json, "aws_lambda_function", "access/lambda/function");
+    expect(fn.environment).toEqual({
+      variables: { ACCESS_MODE: "bucket-policy", BUCKET_NAME: "shared-data", BUCKET_REGION: "us-east-1" },
+    });
+  });
+});
+
+describe("assume-role mode", () => {
+  const { json, access } = synthGrant(ASSUME_ROLE_GRANT);
+  const LAMBDA_ROLE = "arn:aws:iam::111111111111:role/consumer-role";
+  const ACCESS_ROLE = "arn:aws:iam::222222222222:role/s3-access";
+
+  test("the S3 access role lives in B, trusts A's Lambda role with the ExternalId, and waits for it", () => {
+    const role = resourceAt(json, "aws_iam_role", "access/access-role");
+    expect(role.provider).toBe("aws.bucket_account");
+    expect(role.name).toBe("s3-access");
+    expect(policyOf(role, "assume_role_policy").Statement).toEqual([
+      {
+        Sid: "TrustLambdaRole",
+        Effect: "Allow",
+        Principal: { AWS: LAMBDA_ROLE },
+        Action: ["sts:AssumeRole"],
+        Condition: { StringEquals: { "sts:ExternalId": "ext-id-1" } },
+      },
+    ]);
+    const lambdaRole = Object.keys(resourcesOf(json, "aws_iam_role")).find((id) => id.includes("lambda_role"));
+    expect(role.depends_on).toEqual([`aws_iam_role.${lambdaRole}`]);
+    expect(access.accessRole).toBeDefined();
+  });
+
+  test("A's role may only call sts:AssumeRole on the access role", () => {
+    const doc = policyOf(resourceAt(json, "aws_iam_role_policy", "access/lambda-grant-policy"));
+    expect(doc.Statement).toEqual([
+      { Sid: "AssumeS3AccessRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: ACCESS_ROLE },
+    ]);
+  });
+
+  test("the access role holds the upload-only permissions; the key policy names it; the bucket policy only denies non-TLS", () => {
+    const doc = policyOf(resourceAt(json, "aws_iam_role_policy", "access/access-role/policy"));
+    expect(doc.Statement.map((s) => s.Action)).toEqual([
+      ["s3:AbortMultipartUpload", "s3:PutObject"],
+      ["kms:Decrypt", "kms:GenerateDataKey"],
+    ]);
+    expect(statement(policyOf(resourceAt(json, "aws_kms_key", "access/key")), "GranteeUsesKeyThroughS3").Principal).toEqual({
+      AWS: ACCESS_ROLE,
+    });
+    expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy")).Statement.map((s) => s.Sid)).toEqual([
+      "DenyInsecureTransport",
+    ]);
+  });
+
+  test("the function is told the access role and the ExternalId", () => {
+    const fn = resourceAt(json, "aws_lambda_function", "access/lambda/function");
+    expect(fn.environment).toEqual({
+      variables: {
+        ACCESS_MODE: "assume-role",
+        BUCKET_NAME: "shared-data",
+        BUCKET_REGION: "us-east-1",
+        EXTERNAL_ID: "ext-id-1",
+        S3_ACCESS_ROLE_ARN: ACCESS_ROLE,
+      },
+    });
+  });
+});
+
+describe("bad input is refused before anything is created", () => {
+  const cases: Array<[string, Parameters<typeof props>[2], GrantDeclaration, string]> = [
+    ["account ID", { lambda: { accountId: "12345" } }, BUCKET_POLICY_GRANT, 'access.lambda.accountId "12345" is not an AWS account ID (12 digits)'],
+    ["bucket name", { bucket: { bucketName: "My_Bucket" } }, BUCKET_POLICY_GRANT, 'access.bucket.bucketName "My_Bucket" is not a valid S3 bucket name'],
+    ["same account", { bucket: { accountId: "111111111111" } }, BUCKET_POLICY_GRANT, 'access.bucket.accountId "111111111111" is 111111111111, the same account as lambda.accountId'],
+    ["empty grant", {}, { mode: "bucket-policy", prefixes: [] }, "access.grant.prefixes [] is empty"],
+    ["key alias", { bucket: { keyAlias: "alias/aws/s3" } }, BUCKET_POLICY_GRANT, 'access.bucket.keyAlias "alias/aws/s3" is not a valid KMS alias'],
+    ["region", { lambda: { region: "mars-1" } }, BUCKET_POLICY_GRANT, 'access.lambda.region "mars-1" is not an AWS region name'],
+    ["log retention", { lambda: { logRetentionDays: 10 } }, BUCKET_POLICY_GRANT, "access.lambda.logRetentionDays 10 is not a CloudWatch Logs retention"],
+    ["missing bundle", { lambda: { bundleDir: "/nonexistent" } }, BUCKET_POLICY_GRANT, 'access.lambda.bundleDir "/nonexistent" holds no index.js'],
+  ];
+
+  test.each(cases)("%s", (_name, overrides, grant, message) => {
+    const stack = twoAccountStack();
+    expect(() => new CrossAccountS3Access(stack.stack, "access", props(stack, grant, overrides))).toThrow(ConfigurationError);
+    const again = twoAccountStack();
+    expect(() => new CrossAccountS3Access(again.stack, "access", props(again, grant, overrides))).toThrow(message);
+    expect(synthJson(again.stack).resource).toBeUndefined();
+  });
+
+  test("several problems are reported together", () => {
+    const stack = twoAccountStack();
+    const make = () =>
+      new CrossAccountS3Access(
+        stack.stack,
+        "access",
+        props(stack, { mode: "assume-role", prefixes: [{ prefix: "a", access: "read" }] }, { lambda: { functionName: "bad name" } }),
+      );
+    expect(make).toThrow(/lambda\.functionName "bad name"[\s\S]*grant\.prefixes\[0\]\.prefix "a"[\s\S]*grant\.accessRoleName is required/);
+  });
+});
+
+test("the construct creates nothing on a default provider", () => {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "only-aliased");
+  const lambdaProvider = new AwsProvider(stack, "a", { alias: "lambda_account", region: "us-east-1" });
+  const bucketProvider = new AwsProvider(stack, "b", { alias: "bucket_account", region: "us-east-1" });
+  new CrossAccountS3Access(stack, "access", props({ stack, lambdaProvider, bucketProvider }, ASSUME_ROLE_GRANT));
+  const json = synthJson(stack);
+  const unaliased = allResources(json).filter(([, , r]) => !r.provider);
+  expect(unaliased).toEqual([]);
+});

@@ -1,0 +1,77 @@
+/** Helpers to read the Terraform JSON that cdktf synthesizes, with the types tests need. */
+import { join } from "node:path";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Testing, TerraformStack } from "cdktf";
+import type { PolicyDocument, PolicyStatement } from "../../modules";
+
+export const BUNDLE_DIR = join(__dirname, "..", "..", "lambda", "dist");
+
+export interface SynthResource {
+  readonly provider?: string;
+  readonly depends_on?: string[];
+  readonly [argument: string]: unknown;
+}
+
+export interface SynthJson {
+  readonly provider?: { aws?: Array<Record<string, unknown>> };
+  readonly resource: Record<string, Record<string, SynthResource>>;
+  readonly output?: Record<string, { value: string }>;
+}
+
+/** Synthesizes a stack and parses its Terraform JSON. */
+export function synthJson(stack: TerraformStack): SynthJson {
+  return JSON.parse(Testing.synth(stack)) as SynthJson;
+}
+
+/** A stack with the two aliased providers every module test uses. */
+export function twoAccountStack(): { stack: TerraformStack; lambdaProvider: AwsProvider; bucketProvider: AwsProvider } {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  const lambdaProvider = new AwsProvider(stack, "lambda", { alias: "lambda_account", region: "us-east-1" });
+  const bucketProvider = new AwsProvider(stack, "bucket", { alias: "bucket_account", region: "us-east-1" });
+  return { stack, lambdaProvider, bucketProvider };
+}
+
+/** Every resource of a type, keyed by logical ID. */
+export function resourcesOf(json: SynthJson, type: string): Record<string, SynthResource> {
+  return json.resource[type] ?? {};
+}
+
+/** The only resource of a type; fails when there are none or several. */
+export function onlyResource(json: SynthJson, type: string): SynthResource {
+  const all = Object.values(resourcesOf(json, type));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+/**
+ * The resource of a type created at construct path `path` below the stack (e.g. "access/lambda/function"); cdktf
+ * names it by that path with "_" for "/" plus a hash.
+ */
+export function resourceAt(json: SynthJson, type: string, path: string): SynthResource {
+  const idPattern = new RegExp(`^${path.replace(/\//g, "_").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}_[0-9A-F]{8}$`);
+  const match = Object.entries(resourcesOf(json, type)).filter(([id]) => idPattern.test(id));
+  if (match.length !== 1) throw new Error(`expected one ${type} at ${path}, found ${match.length}`);
+  return match[0][1];
+}
+
+/** Parses a policy argument (`policy`, `assume_role_policy`) of a synthesized resource. */
+export function policyOf(resource: SynthResource, argument = "policy"): PolicyDocument {
+  const text = resource[argument];
+  if (typeof text !== "string") throw new Error(`resource has no string argument ${argument}`);
+  return JSON.parse(text) as PolicyDocument;
+}
+
+/** The statement with a given Sid; fails when missing. */
+export function statement(doc: PolicyDocument, sid: string): PolicyStatement {
+  const found = doc.Statement.find((s) => s.Sid === sid);
+  if (!found) throw new Error(`no statement ${sid} in ${doc.Statement.map((s) => s.Sid).join(", ")}`);
+  return found;
+}
+
+/** Every resource in the stack as [type, id, resource]. */
+export function allResources(json: SynthJson): Array<[string, string, SynthResource]> {
+  return Object.entries(json.resource).flatMap(([type, byId]) =>
+    Object.entries(byId).map(([id, r]) => [type, id, r] as [string, string, SynthResource]),
+  );
+}
