@@ -1,0 +1,111 @@
+/**
+ * The project's own runs of terraform and of the CDKTF app: a Terraform CLI config that installs providers from a
+ * filesystem mirror when TERRAFORM_PROVIDER_MIRROR names one (offline and air-gapped machines), and synthesis of the
+ * stacks into a folder of the caller's choice.
+ */
+import { execFile, spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+export const PROJECT_ROOT = resolve(__dirname, "..", "..");
+
+/** The setting naming a Terraform filesystem mirror (a folder holding registry.terraform.io/...). */
+export const MIRROR_VARIABLE = "TERRAFORM_PROVIDER_MIRROR";
+
+/** Finds an executable on PATH, or undefined. */
+export function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Environment for running terraform: no calls home, no prompts, and, when TERRAFORM_PROVIDER_MIRROR is set, a CLI
+ * config written to `workDir` that installs every provider from that mirror (with a plugin cache beside it, so each
+ * stack links the provider instead of copying it).
+ */
+export function terraformEnv(workDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  const mirror = base[MIRROR_VARIABLE];
+  if (!mirror) return env;
+  const mirrorDir = resolve(mirror);
+  if (!existsSync(join(mirrorDir, "registry.terraform.io"))) {
+    throw new Error(
+      `${MIRROR_VARIABLE} "${mirror}" is not a Terraform filesystem mirror: it holds no registry.terraform.io folder`,
+    );
+  }
+  mkdirSync(workDir, { recursive: true });
+  const cacheDir = join(workDir, "plugin-cache");
+  mkdirSync(cacheDir, { recursive: true });
+  const configFile = join(workDir, "terraform.rc");
+  writeFileSync(
+    configFile,
+    [
+      "provider_installation {",
+      "  filesystem_mirror {",
+      `    path    = ${JSON.stringify(mirrorDir)}`,
+      '    include = ["registry.terraform.io/*/*"]',
+      "  }",
+      "}",
+      `plugin_cache_dir = ${JSON.stringify(cacheDir)}`,
+      "",
+    ].join("\n"),
+  );
+  return { ...env, TF_CLI_CONFIG_FILE: configFile };
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs terraform in `cwd`; never throws for a non-zero exit, the caller reads `code`. */
+export async function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+  try {
+    const { stdout, stderr } = await execFileAsync("terraform", [...args], {
+      cwd,
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === "number" ? failed.code : 1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+  }
+}
+
+/**
+ * Synthesizes the app (main.ts) into `outdir`, optionally only some environments; returns the folder of each stack.
+ * Throws with the app's output when synthesis fails.
+ */
+export function synthesize(outdir: string, environments?: readonly string[]): Record<string, string> {
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "main.ts")], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      CDKTF_OUTDIR: outdir,
+      CHECKPOINT_DISABLE: "1",
+      ...(environments ? { ENVIRONMENTS: environments.join(",") } : {}),
+    },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) {
+    throw new Error(`synthesis failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { workingDirectory: string }> };
+  return Object.fromEntries(
+    Object.entries(manifest.stacks).map(([name, stack]) => [name, join(outdir, stack.workingDirectory)]),
+  );
+}

@@ -1,0 +1,158 @@
+import { Testing } from "cdktf";
+import { ConfigurationError } from "../../modules";
+import { synthesize } from "../../scripts/lib/toolchain";
+import { selectEnvironments, validateEnvironments, type EnvironmentConfig } from "../../stacks/config";
+import { BUCKET_PROVIDER_ALIAS, CrossAccountStack, LAMBDA_PROVIDER_ALIAS } from "../../stacks/cross-account-stack";
+import { environments } from "../../stacks/environments";
+import { allResources, BUNDLE_DIR, policyOf, resourceAt, statement, type SynthJson } from "../support/synth";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function synthEnvironment(name: string, config: EnvironmentConfig = environments[name]): SynthJson {
+  const app = Testing.app();
+  const stack = new CrossAccountStack(app, name, config, { bundleDir: BUNDLE_DIR });
+  return JSON.parse(Testing.synth(stack)) as SynthJson;
+}
+
+const synthesized = Object.fromEntries(Object.keys(environments).map((name) => [name, synthEnvironment(name)]));
+
+describe.each(Object.keys(environments))("stack %s", (name) => {
+  const json = synthesized[name];
+  const config = environments[name];
+
+  test("has exactly two AWS providers, aliased per account, each assuming that account's deploy role", () => {
+    const providers = json.provider?.aws ?? [];
+    expect(providers.map((p) => [p.alias, p.region, p.assume_role])).toEqual([
+      [LAMBDA_PROVIDER_ALIAS, config.lambda.region, [{ role_arn: config.lambda.deployRoleArn, session_name: `cdktf-${name}-lambda` }]],
+      [BUCKET_PROVIDER_ALIAS, config.bucket.region, [{ role_arn: config.bucket.deployRoleArn, session_name: `cdktf-${name}-bucket` }]],
+    ]);
+  });
+
+  test("emulator settings only where the target is the local emulator, and no endpoint baked in", () => {
+    const local = config.target === "local-emulator";
+    for (const provider of json.provider?.aws ?? []) {
+      expect(provider.s3_use_path_style).toBe(local ? true : undefined);
+      expect(provider.skip_credentials_validation).toBe(local ? true : undefined);
+      expect(provider.endpoints).toBeUndefined();
+      expect(provider.access_key).toBeUndefined();
+    }
+    const fn = resourceAt(json, "aws_lambda_function", "access/lambda/function");
+    expect((fn.environment as { variables: Record<string, string> }).variables.S3_FORCE_PATH_STYLE).toBe(
+      local ? "true" : undefined,
+    );
+  });
+
+  test("every resource of the Lambda account uses its alias, every other resource the bucket account's", () => {
+    const sides = allResources(json).map(([type, id, r]) => [type, id, r.provider]);
+    expect(sides).toEqual(
+      allResources(json).map(([type, id]) => [
+        type,
+        id,
+        id.startsWith("access_lambda") ? `aws.${LAMBDA_PROVIDER_ALIAS}` : `aws.${BUCKET_PROVIDER_ALIAS}`,
+      ]),
+    );
+  });
+
+  test("outputs the names the pipeline and the demo read", () => {
+    const expected = ["bucket_name", "kms_key_arn", "lambda_function_name", "lambda_role_arn"];
+    if (config.grant.mode === "assume-role") expected.push("s3_access_role_arn");
+    expect(Object.keys(json.output ?? {}).sort()).toEqual(expected.sort());
+  });
+});
+
+describe("the shipped grants", () => {
+  test("local: read and write under incoming/, read only under reference/, no delete", () => {
+    const doc = policyOf(resourceAt(synthesized.local, "aws_iam_role_policy", "access/lambda-grant-policy"));
+    const bucket = "arn:aws:s3:::local-shared-data-222222222222";
+    expect(doc.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3").map((s) => [s.Action, s.Resource])).toEqual([
+      [["s3:AbortMultipartUpload", "s3:PutObject"], [`${bucket}/incoming/*`]],
+      [["s3:GetObject"], [`${bucket}/incoming/*`, `${bucket}/reference/*`]],
+      [["s3:ListBucket"], bucket],
+    ]);
+    expect(JSON.stringify(doc)).not.toContain("s3:DeleteObject");
+  });
+
+  test("local-assume-role: upload-only under uploads/ through the access role, ExternalId required", () => {
+    const json = synthesized["local-assume-role"];
+    const trust = policyOf(resourceAt(json, "aws_iam_role", "access/access-role"), "assume_role_policy");
+    expect(statement(trust, "TrustLambdaRole").Condition).toEqual({
+      StringEquals: { "sts:ExternalId": "local-uploader-7d1f0c" },
+    });
+    const access = policyOf(resourceAt(json, "aws_iam_role_policy", "access/access-role/policy"));
+    expect(access.Statement.map((s) => [s.Action, s.Resource])).toEqual([
+      [["s3:AbortMultipartUpload", "s3:PutObject"], ["arn:aws:s3:::local-shared-uploads-222222222222/uploads/*"]],
+      [["kms:Decrypt", "kms:GenerateDataKey"], expect.stringMatching(/^\$\{aws_kms_key\.[\w-]+\.arn\}$/)],
+    ]);
+  });
+
+  test("dev allows delete under reports/ only; prod is assume-role with an ExternalId", () => {
+    const dev = policyOf(resourceAt(synthesized.dev, "aws_iam_role_policy", "access/lambda-grant-policy"));
+    const deletes = dev.Statement.filter((s) => ([] as string[]).concat(s.Action).includes("s3:DeleteObject"));
+    expect(deletes.map((s) => s.Resource)).toEqual([["arn:aws:s3:::dev-shared-reports-444455556666/reports/*"]]);
+    expect(environments.prod.grant).toMatchObject({ mode: "assume-role", externalId: expect.any(String) });
+  });
+});
+
+describe("environment config validation", () => {
+  const local = environments.local;
+
+  test.each<[string, EnvironmentConfig, string]>([
+    [
+      "deploy role in the wrong account",
+      { ...local, bucket: { ...local.bucket, deployRoleArn: "arn:aws:iam::111111111111:role/deploy" } },
+      'environments.broken.bucket.deployRoleArn "arn:aws:iam::111111111111:role/deploy" is in account 111111111111, not in bucket.accountId 222222222222',
+    ],
+    [
+      "same account on both sides",
+      { ...local, bucket: { ...local.bucket, accountId: "111111111111", deployRoleArn: "arn:aws:iam::111111111111:role/d" } },
+      'environments.broken.bucket.accountId "111111111111" is 111111111111, the same account as lambda.accountId',
+    ],
+    [
+      "deploy role that is not a role ARN",
+      { ...local, lambda: { ...local.lambda, deployRoleArn: "arn:aws:iam::111111111111:user/deploy" } },
+      'environments.broken.lambda.deployRoleArn "arn:aws:iam::111111111111:user/deploy" is not an IAM role ARN',
+    ],
+    [
+      "unknown target",
+      { ...local, target: "staging" as EnvironmentConfig["target"] },
+      'environments.broken.target "staging" is not a target (aws, local-emulator)',
+    ],
+    [
+      "account ID with 11 digits",
+      { ...local, lambda: { ...local.lambda, accountId: "11111111111" } },
+      'environments.broken.lambda.accountId "11111111111" is not an AWS account ID (12 digits)',
+    ],
+  ])("%s", (_case, config, message) => {
+    expect(() => validateEnvironments({ broken: config })).toThrow(message);
+    expect(() => synthEnvironment("broken", config)).toThrow(ConfigurationError);
+  });
+
+  test("an invalid environment name", () => {
+    expect(() => validateEnvironments({ Prod_1: local })).toThrow(
+      'environments["Prod_1"] "Prod_1" is not a valid environment name',
+    );
+  });
+
+  test("the shipped environments are all valid", () => {
+    expect(Object.keys(validateEnvironments(environments))).toEqual(["local", "local-assume-role", "dev", "prod"]);
+  });
+
+  test("selecting an unknown environment names it and lists the known ones", () => {
+    expect(() => selectEnvironments(["local", "dev"], "dev,qa")).toThrow(
+      'ENVIRONMENTS "qa" is not a known environment (local, dev)',
+    );
+    expect(selectEnvironments(["local", "dev"], " dev ")).toEqual(["dev"]);
+    expect(selectEnvironments(["local", "dev"], undefined)).toEqual(["local", "dev"]);
+  });
+
+  test("the app refuses an unknown environment at synth and writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cas-synth-"));
+    try {
+      expect(() => synthesize(join(dir, "out"), ["qa"])).toThrow(/ENVIRONMENTS "qa" is not a known environment/);
+      expect(existsSync(join(dir, "out"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
