@@ -5,9 +5,10 @@ import { selectEnvironments, validateEnvironments } from "./stacks/config";
 import { CrossAccountStack } from "./stacks/cross-account-stack";
 import { environments } from "./stacks/environments";
 
+// Validate everything before the App exists: bad config must not leave a half-written cdktf.out behind.
+const selected = selectEnvironments(Object.keys(validateEnvironments(environments)), process.env.ENVIRONMENTS);
 const app = new App();
-const valid = validateEnvironments(environments);
-for (const name of selectEnvironments(Object.keys(valid), process.env.ENVIRONMENTS)) {
+for (const name of selected) {
   new CrossAccountStack(app, name, environments[name], { bundleDir: join(__dirname, "lambda", "dist") });
 }
 app.synth();
