@@ -1,0 +1,152 @@
+/**
+ * The handler's configuration, read from the function's environment once per container and validated before the
+ * first invocation: a bad variable fails the init phase with a ConfigurationError naming it and its value.
+ */
+import { z } from "zod";
+import { ConfigurationError, showValue, type ConfigurationProblem } from "./errors";
+
+export const ACCESS_MODES = ["bucket-policy", "assume-role"] as const;
+/**
+ * `bucket-policy`: the Lambda role's own credentials, allowed by the bucket and key policies.
+ * `assume-role`: credentials of an S3 access role in the bucket account, obtained with sts:AssumeRole.
+ */
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/** RoleSessionName used when the function name is unavailable or sanitises to fewer than 2 characters. */
+export const DEFAULT_ROLE_SESSION_NAME = "s3-access";
+
+interface CommonConfig {
+  /** The bucket in the bucket account; never taken from the event. */
+  readonly bucketName: string;
+  /** Region of the bucket (BUCKET_REGION, else AWS_REGION). */
+  readonly bucketRegion: string;
+  /** Path-style addressing, for local S3 emulators. */
+  readonly forcePathStyle: boolean;
+}
+
+export interface BucketPolicyConfig extends CommonConfig {
+  readonly accessMode: "bucket-policy";
+}
+
+export interface AssumeRoleConfig extends CommonConfig {
+  readonly accessMode: "assume-role";
+  /** The S3 access role in the bucket account. */
+  readonly roleArn: string;
+  /** Sent as sts:ExternalId when set. */
+  readonly externalId?: string;
+  /** AssumeRole RoleSessionName, derived from AWS_LAMBDA_FUNCTION_NAME. */
+  readonly roleSessionName: string;
+}
+
+export type HandlerConfig = BucketPolicyConfig | AssumeRoleConfig;
+
+/** The environment variables the handler reads. */
+export const ENV = {
+  bucketName: "BUCKET_NAME",
+  bucketRegion: "BUCKET_REGION",
+  accessMode: "ACCESS_MODE",
+  roleArn: "S3_ACCESS_ROLE_ARN",
+  externalId: "EXTERNAL_ID",
+  forcePathStyle: "S3_FORCE_PATH_STYLE",
+  functionName: "AWS_LAMBDA_FUNCTION_NAME",
+} as const;
+
+const BUCKET_NAME_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const REGION_RE = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
+const ROLE_ARN_RE = /^arn:aws[-a-z]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID_RE = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** Message fragments; the variable name and the received value are added by `describe`. */
+const required = (what: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? "is required" : `must be ${what}`),
+});
+
+const envSchema = z.object({
+  BUCKET_NAME: z
+    .string(required("a string"))
+    .regex(BUCKET_NAME_RE, { message: "is not a valid S3 bucket name (3-63 of a-z, 0-9, '.', '-')" }),
+  BUCKET_REGION: z
+    .string(required("a string"))
+    .regex(REGION_RE, { message: "is not an AWS region name (e.g. eu-west-1)" }),
+  ACCESS_MODE: z.enum(ACCESS_MODES, required(`one of ${ACCESS_MODES.map((m) => `"${m}"`).join(", ")}`)),
+  S3_ACCESS_ROLE_ARN: z
+    .string()
+    .regex(ROLE_ARN_RE, { message: "is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)" })
+    .optional(),
+  EXTERNAL_ID: z
+    .string()
+    .regex(EXTERNAL_ID_RE, { message: "is not a valid ExternalId (2-1224 of letters, digits and + = , . @ : / _ -)" })
+    .optional(),
+  S3_FORCE_PATH_STYLE: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional(),
+});
+
+/** A set variable, or undefined when unset or empty (Terraform writes "" for an absent optional value). */
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** Replaces characters AssumeRole refuses in a RoleSessionName and trims it to 64 characters. */
+export function roleSessionNameFrom(functionName: string | undefined): string {
+  const sanitised = (functionName ?? "").replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
+  return sanitised.length >= 2 ? sanitised : DEFAULT_ROLE_SESSION_NAME;
+}
+
+/**
+ * Reads and validates the handler's environment. Throws a ConfigurationError listing every missing or invalid
+ * variable with the value it held.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+  const bucketRegionSet = read(env, ENV.bucketRegion) !== undefined;
+  const input = {
+    BUCKET_NAME: read(env, ENV.bucketName),
+    BUCKET_REGION: read(env, ENV.bucketRegion) ?? read(env, "AWS_REGION"),
+    ACCESS_MODE: read(env, ENV.accessMode),
+    S3_ACCESS_ROLE_ARN: read(env, ENV.roleArn),
+    EXTERNAL_ID: read(env, ENV.externalId),
+    S3_FORCE_PATH_STYLE: read(env, ENV.forcePathStyle),
+  };
+
+  const problems: ConfigurationProblem[] = [];
+  const add = (variable: keyof typeof input, message: string) => {
+    let name: string = variable;
+    let value = env[variable] ?? input[variable];
+    if (variable === "BUCKET_REGION" && !bucketRegionSet) {
+      const fromAwsRegion = input.BUCKET_REGION !== undefined;
+      name = fromAwsRegion ? "BUCKET_REGION (unset, so AWS_REGION)" : "BUCKET_REGION (or AWS_REGION)";
+      if (fromAwsRegion) value = input.BUCKET_REGION;
+    }
+    problems.push({ variable, value, message: `${name} ${message} (got ${showValue(value)})` });
+  };
+
+  const result = envSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      add(issue.path[0] as keyof typeof input, issue.message);
+    }
+  }
+  if (input.ACCESS_MODE === "assume-role" && input.S3_ACCESS_ROLE_ARN === undefined) {
+    add("S3_ACCESS_ROLE_ARN", 'is required when ACCESS_MODE is "assume-role"');
+  }
+  if (!result.success || problems.length > 0) {
+    throw new ConfigurationError(problems);
+  }
+
+  const parsed = result.data;
+  const common: CommonConfig = {
+    bucketName: parsed.BUCKET_NAME,
+    bucketRegion: parsed.BUCKET_REGION,
+    forcePathStyle: parsed.S3_FORCE_PATH_STYLE === "true",
+  };
+  if (parsed.ACCESS_MODE === "bucket-policy") {
+    return { ...common, accessMode: "bucket-policy" };
+  }
+  return {
+    ...common,
+    accessMode: "assume-role",
+    // Checked above: assume-role without a role ARN is a configuration error.
+    roleArn: parsed.S3_ACCESS_ROLE_ARN as string,
+    ...(parsed.EXTERNAL_ID !== undefined && { externalId: parsed.EXTERNAL_ID }),
+    roleSessionName: roleSessionNameFrom(read(env, ENV.functionName)),
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * Typed errors of the handler. Every class sets `name` to a string literal (not `constructor.name`, which the
+ * minifier renames), so Lambda reports it as the invocation's errorType.
+ */
+import type { AccessMode } from "./config";
+
+/** Renders a received value for an error message: strings quoted, long values cut short. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return "undefined";
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** Base class of every error the handler raises on purpose. */
+export class HandlerError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "HandlerError";
+  }
+}
+
+/** One invalid or missing environment variable. */
+export interface ConfigurationProblem {
+  readonly variable: string;
+  readonly value: string | undefined;
+  readonly message: string;
+}
+
+/** The function's environment is missing a variable or holds an invalid value. Raised at init. */
+export class ConfigurationError extends HandlerError {
+  /** The first offending variable. */
+  public readonly variable: string;
+  /** The value that variable held (undefined when not set). */
+  public readonly value: string | undefined;
+  /** Every problem found, in variable order. */
+  public readonly problems: readonly ConfigurationProblem[];
+
+  constructor(problems: readonly ConfigurationProblem[]) {
+    const lines = problems.map((p) => p.message);
+    super(lines.length === 1 ? `Invalid configuration: ${lines[0]}` : `Invalid configuration: ${lines.join("; ")}`);
+    this.name = "ConfigurationError";
+    this.variable = problems[0]?.variable ?? "(unknown)";
+    this.value = problems[0]?.value;
+    this.problems = problems;
+  }
+}
+
+/** One problem in an invocation event. */
+export interface EventProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** The invocation event does not match `{ operation, key?, prefix?, body? }`. */
+export class InvalidEventError extends HandlerError {
+  /** The first offending field ("event" when the event itself is not an object). */
+  public readonly field: string;
+  public readonly problems: readonly EventProblem[];
+
+  constructor(problems: readonly EventProblem[]) {
+    super(`Invalid event: ${problems.map((p) => p.message).join("; ")}`);
+    this.name = "InvalidEventError";
+    this.field = problems[0]?.field ?? "event";
+    this.problems = problems;
+  }
+}
+
+/** Where an S3 call was aimed, for error messages. */
+export interface S3Target {
+  readonly operation: string;
+  readonly bucket: string;
+  readonly key?: string;
+  readonly prefix?: string;
+}
+
+function describeTarget(target: S3Target): string {
+  if (target.key !== undefined) return `s3://${target.bucket}/${target.key}`;
+  return `s3://${target.bucket}/${target.prefix ?? ""} (list)`;
+}
+
+/** Which policies decide the call in each access mode. */
+export const POLICIES_TO_CHECK: Readonly<Record<AccessMode, string>> = {
+  "bucket-policy":
+    "the Lambda role's identity policy in the Lambda account, the bucket policy and the KMS key policy in the bucket account",
+  "assume-role":
+    "the Lambda role's sts:AssumeRole permission, the S3 access role's trust policy (and ExternalId), its identity policy and the KMS key policy",
+};
+
+/** S3, STS or KMS (through S3) refused the call. */
+export class AccessDeniedError extends HandlerError {
+  public readonly operation: string;
+  public readonly bucket: string;
+  public readonly key?: string;
+  public readonly accessMode: AccessMode;
+
+  constructor(target: S3Target, accessMode: AccessMode, cause: unknown, roleArn?: string) {
+    const detail = errorSummary(cause);
+    const role = roleArn ? ` via role ${roleArn}` : "";
+    const missingKeyHint =
+      target.operation === "get"
+        ? " (S3 also answers 403 instead of 404 for a missing key when the caller may not list the bucket)"
+        : "";
+    super(
+      `Access denied: ${target.operation} on ${describeTarget(target)} in ${accessMode} mode${role} failed with ` +
+        `${detail}${missingKeyHint}. Check ${POLICIES_TO_CHECK[accessMode]}.`,
+      { cause },
+    );
+    this.name = "AccessDeniedError";
+    this.operation = target.operation;
+    this.bucket = target.bucket;
+    if (target.key !== undefined) this.key = target.key;
+    this.accessMode = accessMode;
+  }
+}
+
+/** The object (or the bucket) does not exist. */
+export class NotFoundError extends HandlerError {
+  public readonly operation: string;
+  public readonly bucket: string;
+  public readonly key?: string;
+
+  constructor(target: S3Target, cause: unknown) {
+    super(`Not found: ${target.operation} on ${describeTarget(target)} failed with ${errorSummary(cause)}`, { cause });
+    this.name = "NotFoundError";
+    this.operation = target.operation;
+    this.bucket = target.bucket;
+    if (target.key !== undefined) this.key = target.key;
+  }
+}
+
+/** The parts of an AWS SDK service error the handler looks at. */
+export interface AwsErrorShape {
+  readonly name?: string;
+  readonly message?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+function asAwsError(error: unknown): AwsErrorShape {
+  return typeof error === "object" && error !== null ? (error as AwsErrorShape) : {};
+}
+
+/** Error names that mean "refused" across S3, STS and KMS. */
+const ACCESS_DENIED_NAMES = new Set(["AccessDenied", "AccessDeniedException", "Forbidden"]);
+/** Error names that mean "does not exist" in S3. */
+const NOT_FOUND_NAMES = new Set(["NoSuchKey", "NotFound", "NoSuchBucket"]);
+
+export type AwsErrorKind = "access-denied" | "not-found" | "other";
+
+/** Classifies an error thrown by an S3 call (which includes STS errors from the credentials provider). */
+export function classifyAwsError(error: unknown): AwsErrorKind {
+  const { name, $metadata } = asAwsError(error);
+  const status = $metadata?.httpStatusCode;
+  if ((name !== undefined && ACCESS_DENIED_NAMES.has(name)) || status === 403) return "access-denied";
+  if ((name !== undefined && NOT_FOUND_NAMES.has(name)) || status === 404) return "not-found";
+  return "other";
+}
+
+/** `Name (HTTP 403): message` for an AWS error, or the best description available. */
+export function errorSummary(error: unknown): string {
+  const { name, message, $metadata } = asAwsError(error);
+  const status = $metadata?.httpStatusCode;
+  const head = `${name ?? "Error"}${status !== undefined ? ` (HTTP ${status})` : ""}`;
+  return message ? `${head}: ${message}` : head;
+}

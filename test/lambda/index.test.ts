@@ -1,0 +1,132 @@
+/**
+ * The entry module: configuration and S3 client (with the assume-role credentials provider) are built once per
+ * container, at module load, and reused by every invocation. Each test loads a fresh copy of the module.
+ */
+import type { GetObjectCommand as GetObjectCommandType, S3Client as S3ClientType } from "@aws-sdk/client-s3";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import type { Handler } from "../../lambda/src/handler";
+import { BUCKET, objectBody, REGION, ROLE_ARN } from "./helpers";
+
+const mockCredentials = { accessKeyId: "ASIAFAKE", secretAccessKey: "fake-secret", sessionToken: "fake-token" };
+
+jest.mock("@aws-sdk/credential-providers", () => ({
+  fromTemporaryCredentials: jest.fn(() => async () => mockCredentials),
+}));
+
+interface Loaded {
+  handler: Handler;
+  s3Mock: AwsClientStub<S3ClientType>;
+  GetObjectCommand: typeof GetObjectCommandType;
+  fromTemporaryCredentials: jest.Mock;
+}
+
+const savedEnv = process.env;
+
+/** Loads lambda/src/index.ts in a fresh module registry with `env`, S3 mocked at the class of that registry. */
+function loadIndex(env: NodeJS.ProcessEnv): Loaded {
+  process.env = { ...env };
+  let loaded: Loaded | undefined;
+  jest.isolateModules(() => {
+    const s3Module = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const providers = require("@aws-sdk/credential-providers") as { fromTemporaryCredentials: jest.Mock };
+    const s3Mock = mockClient(s3Module.S3Client);
+    const { handler } = require("../../lambda/src/index") as { handler: Handler };
+    loaded = {
+      handler,
+      s3Mock,
+      GetObjectCommand: s3Module.GetObjectCommand,
+      fromTemporaryCredentials: providers.fromTemporaryCredentials,
+    };
+  });
+  return loaded!;
+}
+
+let current: Loaded | undefined;
+let logSpy: jest.SpyInstance;
+
+beforeEach(() => {
+  logSpy = jest.spyOn(console, "log").mockImplementation(() => undefined);
+});
+
+afterEach(() => {
+  current?.s3Mock.restore();
+  current = undefined;
+  process.env = savedEnv;
+  logSpy.mockRestore();
+});
+
+const baseEnv = {
+  BUCKET_NAME: BUCKET,
+  BUCKET_REGION: REGION,
+  AWS_LAMBDA_FUNCTION_NAME: "consumer-fn",
+};
+
+test("assume-role mode creates one credentials provider and one client for many invocations", async () => {
+  current = loadIndex({
+    ...baseEnv,
+    ACCESS_MODE: "assume-role",
+    S3_ACCESS_ROLE_ARN: ROLE_ARN,
+    EXTERNAL_ID: "ext-1234",
+    S3_FORCE_PATH_STYLE: "true",
+  });
+  const { handler, s3Mock, GetObjectCommand, fromTemporaryCredentials } = current;
+  s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("x") }));
+
+  for (let i = 0; i < 5; i++) {
+    await expect(handler({ operation: "get", key: `k${i}` })).resolves.toMatchObject({ bucket: BUCKET, body: "x" });
+  }
+
+  expect(fromTemporaryCredentials).toHaveBeenCalledTimes(1);
+  expect(fromTemporaryCredentials).toHaveBeenCalledWith({
+    params: { RoleArn: ROLE_ARN, RoleSessionName: "consumer-fn", ExternalId: "ext-1234" },
+    clientConfig: { region: REGION },
+  });
+
+  // Every call went through the same client, configured with the assumed-role credentials and the bucket region.
+  const clients = new Set(s3Mock.calls().map((call) => call.thisValue as S3ClientType));
+  expect(clients.size).toBe(1);
+  const [client] = [...clients];
+  expect(await client!.config.region()).toBe(REGION);
+  expect(client!.config.forcePathStyle).toBe(true);
+  expect(await client!.config.credentials()).toMatchObject(mockCredentials);
+});
+
+test("assume-role mode without EXTERNAL_ID sends no ExternalId", () => {
+  current = loadIndex({ ...baseEnv, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: ROLE_ARN });
+
+  expect(current.fromTemporaryCredentials).toHaveBeenCalledTimes(1);
+  expect(current.fromTemporaryCredentials.mock.calls[0][0]).toStrictEqual({
+    params: { RoleArn: ROLE_ARN, RoleSessionName: "consumer-fn" },
+    clientConfig: { region: REGION },
+  });
+});
+
+test("bucket-policy mode uses the Lambda role's own credentials", async () => {
+  current = loadIndex({
+    ...baseEnv,
+    ACCESS_MODE: "bucket-policy",
+    AWS_ACCESS_KEY_ID: "AKIALAMBDAROLE",
+    AWS_SECRET_ACCESS_KEY: "lambda-secret",
+    AWS_SESSION_TOKEN: "lambda-token",
+  });
+  const { handler, s3Mock, GetObjectCommand, fromTemporaryCredentials } = current;
+  s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("x") }));
+
+  await handler({ operation: "get", key: "a" });
+  await handler({ operation: "get", key: "b" });
+
+  expect(fromTemporaryCredentials).not.toHaveBeenCalled();
+  const client = s3Mock.call(0).thisValue as S3ClientType;
+  expect(s3Mock.call(1).thisValue).toBe(client);
+  expect(await client.config.credentials()).toMatchObject({ accessKeyId: "AKIALAMBDAROLE" });
+  expect(client.config.forcePathStyle).toBe(false);
+});
+
+test("an invalid environment fails the module load with a ConfigurationError", () => {
+  expect(() => loadIndex({ ...baseEnv, ACCESS_MODE: "assume-role" })).toThrow(
+    expect.objectContaining({
+      name: "ConfigurationError",
+      message: expect.stringContaining('S3_ACCESS_ROLE_ARN is required when ACCESS_MODE is "assume-role"'),
+    }),
+  );
+});
