@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 import { z } from "zod";
 import { BucketKey } from "./bucket-key";
 import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
-import { checkBundleDir, LambdaConsumer, lambdaSettingsSchema } from "./lambda-consumer";
+import { checkBundleDir, checkCodeArchive, LambdaConsumer, lambdaSettingsSchema } from "./lambda-consumer";
 import { renderPolicy } from "./policy-document";
 import { S3AccessRole } from "./s3-access-role";
 import { accountIdSchema, bucketNameSchema, keyAliasSchema, parseOrThrow, regionSchema } from "./schema";
@@ -44,6 +44,8 @@ export interface CrossAccountS3AccessProps {
     readonly provider: TerraformProvider;
     /** Folder holding the bundled handler (`index.js`). */
     readonly bundleDir: string;
+    /** Prebuilt zip of the bundle (see LambdaConsumerProps.codeArchive). @default zipped at synth */
+    readonly codeArchive?: string;
     /** Extra environment variables for the function (e.g. S3_FORCE_PATH_STYLE for an emulator). @default {} */
     readonly extraEnvironment?: Readonly<Record<string, string>>;
   };
@@ -95,6 +97,7 @@ export class CrossAccountS3Access extends Construct {
       id,
     );
     checkBundleDir(lambda.bundleDir, `${id}.lambda.bundleDir`);
+    if (lambda.codeArchive !== undefined) checkCodeArchive(lambda.codeArchive, `${id}.lambda.codeArchive`);
 
     // The key ARN is known only after apply; a lazy token lets one plan serve both accounts, resolved at synth.
     let key: BucketKey | undefined;
@@ -122,6 +125,7 @@ export class CrossAccountS3Access extends Construct {
       provider: lambda.provider,
       ...settings.lambda,
       bundleDir: lambda.bundleDir,
+      codeArchive: lambda.codeArchive,
       environment,
     });
     new IamRolePolicy(this, "lambda-grant-policy", {

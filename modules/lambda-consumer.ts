@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -43,6 +43,17 @@ export function checkBundleDir(dir: string, field: string): string {
   return resolved;
 }
 
+/** Resolves a prebuilt deployment archive, or throws naming `field` when it is missing or not a zip. */
+export function checkCodeArchive(file: string, field: string): string {
+  const resolved = resolve(file);
+  if (!resolved.endsWith(".zip") || !existsSync(resolved) || !statSync(resolved).isFile()) {
+    throw new ConfigurationError([
+      `${field} ${showValue(file)} is not a zip file: build the handler first (npm run build:lambda)`,
+    ]);
+  }
+  return resolved;
+}
+
 export interface LambdaConsumerProps {
   /** The aliased AWS provider of the Lambda account (A); every resource is created through it. */
   readonly provider: TerraformProvider;
@@ -56,6 +67,12 @@ export interface LambdaConsumerProps {
   readonly roleName: string;
   /** Folder holding the bundled handler (`index.js` exporting `handler`), packaged as the function's code. */
   readonly bundleDir: string;
+  /**
+   * A zip of the bundle made at build time (`npm run build:lambda` writes lambda/function.zip), deployed as it is:
+   * faster to synthesize and byte-for-byte reproducible, so an unchanged handler never shows as a change.
+   * @default the bundle folder is zipped at synth
+   */
+  readonly codeArchive?: string;
   /** Environment variables of the function. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
   /** Days the function's logs are kept. @default 30 */
@@ -93,6 +110,7 @@ export class LambdaConsumer extends Construct {
       id,
     );
     const bundleDir = checkBundleDir(props.bundleDir, `${id}.bundleDir`);
+    if (props.codeArchive !== undefined) checkCodeArchive(props.codeArchive, `${id}.codeArchive`);
     const { partition } = partitionOf(settings.region);
     const provider = props.provider;
     this.roleArn = `arn:${partition}:iam::${settings.accountId}:role/${settings.roleName}`;
@@ -132,7 +150,12 @@ export class LambdaConsumer extends Construct {
       ),
     });
 
-    const code = new TerraformAsset(this, "bundle", { path: bundleDir, type: AssetType.ARCHIVE });
+    const code = props.codeArchive
+      ? new TerraformAsset(this, "bundle", {
+          path: checkCodeArchive(props.codeArchive, `${id}.codeArchive`),
+          type: AssetType.FILE,
+        })
+      : new TerraformAsset(this, "bundle", { path: bundleDir, type: AssetType.ARCHIVE });
     this.function = new LambdaFunction(this, "function", {
       provider,
       functionName: settings.functionName,

@@ -11,6 +11,8 @@ export const BUCKET_PROVIDER_ALIAS = "bucket_account";
 export interface CrossAccountStackOptions {
   /** Folder holding the bundled handler (`index.js`). */
   readonly bundleDir: string;
+  /** The bundle's prebuilt deployment zip. @default the folder is zipped at synth */
+  readonly codeArchive?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export class CrossAccountStack extends TerraformStack {
         ...lambda,
         provider: lambdaProvider,
         bundleDir: options.bundleDir,
+        codeArchive: options.codeArchive,
         extraEnvironment: env.target === "local-emulator" ? { S3_FORCE_PATH_STYLE: "true" } : {},
       },
       bucket: { ...bucket, provider: bucketProvider },

@@ -4,14 +4,14 @@ import { synthesize } from "../../scripts/lib/toolchain";
 import { selectEnvironments, validateEnvironments, type EnvironmentConfig } from "../../stacks/config";
 import { BUCKET_PROVIDER_ALIAS, CrossAccountStack, LAMBDA_PROVIDER_ALIAS } from "../../stacks/cross-account-stack";
 import { environments } from "../../stacks/environments";
-import { allResources, BUNDLE_DIR, policyOf, resourceAt, statement, type SynthJson } from "../support/synth";
+import { allResources, BUNDLE_DIR, CODE_ARCHIVE, policyOf, resourceAt, statement, type SynthJson } from "../support/synth";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 function synthEnvironment(name: string, config: EnvironmentConfig = environments[name]): SynthJson {
   const app = Testing.app();
-  const stack = new CrossAccountStack(app, name, config, { bundleDir: BUNDLE_DIR });
+  const stack = new CrossAccountStack(app, name, config, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
   return JSON.parse(Testing.synth(stack)) as SynthJson;
 }
 
@@ -52,6 +52,13 @@ describe.each(Object.keys(environments))("stack %s", (name) => {
         id.startsWith("access_lambda") ? `aws.${LAMBDA_PROVIDER_ALIAS}` : `aws.${BUCKET_PROVIDER_ALIAS}`,
       ]),
     );
+  });
+
+  test("deploys the reproducible archive built by npm run build:lambda, hashed by Terraform", () => {
+    const fn = resourceAt(json, "aws_lambda_function", "access/lambda/function");
+    expect(fn.filename).toMatch(/^assets\/[\w-]+\/[0-9A-F]+\/function\.zip$/);
+    expect(fn.source_code_hash).toBe(`\${filebase64sha256("${fn.filename}")}`);
+    expect(fn).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", architectures: ["arm64"] });
   });
 
   test("outputs the names the pipeline and the demo read", () => {

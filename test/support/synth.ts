@@ -5,6 +5,7 @@ import { Testing, TerraformStack } from "cdktf";
 import type { PolicyDocument, PolicyStatement } from "../../modules";
 
 export const BUNDLE_DIR = join(__dirname, "..", "..", "lambda", "dist");
+export const CODE_ARCHIVE = join(__dirname, "..", "..", "lambda", "function.zip");
 
 export interface SynthResource {
   readonly provider?: string;
