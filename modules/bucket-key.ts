@@ -39,7 +39,7 @@ export class BucketKey extends Construct {
         accountId: accountIdSchema,
         region: regionSchema,
         alias: keyAliasSchema,
-        deletionWindowInDays: z.number().int().min(7).max(30, { message: "must be 7-30 days" }).optional(),
+        deletionWindowInDays: z.number().int().min(7, { message: "must be 7-30 days" }).max(30, { message: "must be 7-30 days" }).optional(),
       }),
       {
         accountId: props.accountId,

@@ -28,8 +28,8 @@ export const lambdaSettingsSchema = z.strictObject({
   functionName: functionNameSchema,
   roleName: roleNameSchema,
   logRetentionDays: logRetentionSchema.optional(),
-  memorySize: z.number().int().min(128).max(10240, { message: "must be 128-10240 MB" }).optional(),
-  timeoutSeconds: z.number().int().min(1).max(900, { message: "must be 1-900 seconds" }).optional(),
+  memorySize: z.number().int().min(128, { message: "must be 128-10240 MB" }).max(10240, { message: "must be 128-10240 MB" }).optional(),
+  timeoutSeconds: z.number().int().min(1, { message: "must be 1-900 seconds" }).max(900, { message: "must be 1-900 seconds" }).optional(),
 });
 
 /** Resolves the handler bundle folder, or throws naming `field` when it holds no built `index.js`. */

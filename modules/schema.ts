@@ -19,7 +19,15 @@ export class ConfigurationError extends Error {
 /** Renders a received value for an error message: strings quoted, objects as compact JSON. */
 export function showValue(value: unknown): string {
   if (value === undefined) return "undefined";
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = typeof value === "bigint" ? `${value}n` : JSON.stringify(value);
+  } catch {
+    text = undefined; // circular, or a construct: describe it by its kind instead
+  }
+  if (text === undefined) {
+    text = typeof value === "object" && value !== null ? `<${value.constructor?.name ?? "object"}>` : `<${typeof value}>`;
+  }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
@@ -31,28 +39,37 @@ function fieldPath(root: string, path: readonly PropertyKey[]): string {
   return out || "(root)";
 }
 
-function describeIssue(root: string, issue: z.core.$ZodIssue): string {
+/** The part of `value` an issue's path points at (zod's own copy of it is not kept: see parseOrThrow). */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const part of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+function describeIssue(root: string, issue: z.core.$ZodIssue, value: unknown): string {
   const field = fieldPath(root, issue.path);
   if (issue.code === "unrecognized_keys") {
     return `${field} has unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   }
-  if (issue.input === undefined && issue.code === "invalid_type") {
-    return `${field} is required`;
+  const received = valueAt(value, issue.path);
+  if (received === undefined && (issue.code === "invalid_type" || issue.message.startsWith("is required"))) {
+    return `${field} ${issue.code === "invalid_type" ? "is required" : issue.message}`;
   }
-  if (issue.message.startsWith("is required")) {
-    return `${field} ${issue.message}`;
-  }
-  return `${field} ${showValue(issue.input)} ${issue.message}`;
+  return `${field} ${showValue(received)} ${issue.message}`;
 }
 
 /**
  * Parses `value` with `schema` or throws a ConfigurationError that names every failing field (prefixed with
- * `root`) and the value it received.
+ * `root`) and the value it received. The received values are read from `value` by each issue's path rather than
+ * copied into the issues, so values JSON cannot render (a construct, a circular object) still give a clear message.
  */
 export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, root = ""): z.output<T> {
-  const result = schema.safeParse(value, { reportInput: true });
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new ConfigurationError(result.error.issues.map((issue) => describeIssue(root, issue)));
+  throw new ConfigurationError(result.error.issues.map((issue) => describeIssue(root, issue, value)));
 }
 
 const pattern = (re: RegExp, message: string) => z.string({ error: "must be a string" }).regex(re, { message });
@@ -131,7 +148,9 @@ function prefixProblem(prefix: string): string | undefined {
   if (prefix.length > 512) return "it is longer than 512 characters";
   if (prefix.startsWith("/")) return "it must not start with \"/\" (keys are relative to the bucket root)";
   if (/[*?]/.test(prefix)) return "it must not contain the wildcards * or ?";
-  if (prefix.includes("${")) return "it must not contain \"${\" (a policy variable or Terraform interpolation)";
+  if (prefix.includes("${") || prefix.includes("%{")) {
+    return "it must not contain \"${\" or \"%{\" (a policy variable or Terraform template sequence)";
+  }
   if (prefix.includes("//")) return "it must not contain an empty folder (\"//\")";
   if (/[\u0000-\u001f\u007f"\\]/.test(prefix)) return "it must not contain control characters, quotes or backslashes";
   if (!prefix.endsWith("/")) return `it must end with "/" (did you mean "${prefix}/"?)`;
