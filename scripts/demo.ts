@@ -1,0 +1,138 @@
+/**
+ * npm run demo: the whole job on one machine. Starts the local AWS emulator (or uses AWS_ENDPOINT_URL), deploys the
+ * `local` and `local-assume-role` stacks into its two accounts with terraform, runs the real handler as the Lambda
+ * role across accounts, shows what is allowed and denied, checks that a second plan is empty, destroys, checks that
+ * nothing is left, and stops the emulator. Exits non-zero on any mismatch.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { environments } from "../stacks/environments";
+import { emulatorProblem, roleCredentials, startEmulator, type Emulator } from "./lib/emulator";
+import {
+  accessCases,
+  builtCodeSha256,
+  deployedFunction,
+  deployStack,
+  destroyStack,
+  emulatorTerraformEnv,
+  leftovers,
+  planIsEmpty,
+  runHandlerCases,
+  seedObjects,
+  type CaseResult,
+  type StackOutputs,
+} from "./lib/local-run";
+import { findOnPath, synthesize, terraformEnv } from "./lib/toolchain";
+
+const STACKS = ["local", "local-assume-role"] as const;
+// The deployed runtime is nodejs22.x; the AWS SDK would warn that this machine's Node is older.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+
+async function step<T>(label: string, work: () => Promise<T> | T): Promise<T> {
+  const t0 = Date.now();
+  process.stdout.write(`[${elapsed()}] ${label} ...`);
+  try {
+    const result = await work();
+    process.stdout.write(` ok (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    return result;
+  } catch (error) {
+    process.stdout.write(` FAILED (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    throw error;
+  }
+}
+
+function table(stack: string, results: readonly CaseResult[]): string {
+  const rows = results.map((r) => [
+    r.event.operation,
+    r.event.key ?? `${r.event.prefix} (prefix)`,
+    r.expected,
+    r.actual,
+    r.ok ? "ok" : "MISMATCH",
+  ]);
+  const head = ["operation", "key", "expected", "actual", ""];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i])).join("  ")}`.trimEnd();
+  return [`\n  ${stack}`, line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ""].join("\n");
+}
+
+async function main(): Promise<number> {
+  const missing = [
+    findOnPath("terraform") ? undefined : "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)",
+    emulatorProblem(),
+  ].filter((m): m is string => m !== undefined);
+  if (missing.length > 0) {
+    for (const m of missing) console.error(`demo: ${m}`);
+    return 2;
+  }
+
+  const workDir = mkdtempSync(join(tmpdir(), "cas-demo-"));
+  let emulator: Emulator | undefined;
+  const stop = async () => {
+    await emulator?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+  let failures = 0;
+  try {
+    emulator = await step("start the local AWS emulator", () => startEmulator());
+    console.log(`           endpoint ${emulator.endpoint}${emulator.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
+    const stackDirs = await step("synthesize the local stacks", () => synthesize(join(workDir, "cdktf.out"), [...STACKS]));
+    const env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
+    const expectedSha = builtCodeSha256();
+
+    for (const name of STACKS) {
+      const config = environments[name];
+      const dir = stackDirs[name];
+      console.log(`\n== ${name}: ${config.grant.mode} mode, Lambda in ${config.lambda.accountId}, bucket in ${config.bucket.accountId}`);
+      await emulator.setEnforcement(false);
+      const outputs: StackOutputs = await step(`${name}: terraform apply (both accounts, via assume_role)`, () => deployStack(dir, env));
+      const fn = await step(`${name}: the deployed function runs the bundle built here`, async () => {
+        const deployed = await deployedFunction(emulator!, config, outputs.lambda_function_name);
+        if (deployed.codeSha256 !== expectedSha) {
+          throw new Error(`CodeSha256 ${deployed.codeSha256} is not the built archive's ${expectedSha}`);
+        }
+        return deployed;
+      });
+      await step(`${name}: the bucket owner seeds one object per prefix`, () => seedObjects(emulator!, config, outputs.bucket_name));
+      const lambdaRole = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+      const cases = accessCases(config);
+      await emulator.setEnforcement(true);
+      const results = await step(`${name}: run the handler as ${outputs.lambda_role_arn} (IAM enforced)`, () =>
+        runHandlerCases(emulator!.endpoint, fn.environment, lambdaRole, cases),
+      );
+      await emulator.setEnforcement(false);
+      console.log(table(name, results));
+      for (const r of results.filter((x) => !x.ok)) {
+        failures++;
+        console.log(`  MISMATCH ${r.event.operation} ${r.event.key ?? r.event.prefix}: expected ${r.expected} (${r.because}), got ${r.actual}${r.detail ? `: ${r.detail}` : ""}`);
+      }
+      await step(`${name}: a second plan shows no changes`, async () => {
+        const { empty, plan } = await planIsEmpty(dir, env);
+        if (!empty) throw new Error(`the second plan has changes:\n${plan}`);
+      });
+      await step(`${name}: terraform destroy`, () => destroyStack(dir, env));
+      await step(`${name}: nothing of the stack is left in either account`, async () => {
+        const left = await leftovers(emulator!, config, outputs);
+        if (left.length > 0) throw new Error(`left behind: ${left.join(", ")}`);
+      });
+    }
+  } catch (error) {
+    console.error(`\ndemo: ${(error as Error).message}`);
+    failures++;
+  } finally {
+    await stop();
+  }
+  console.log(`\n${failures === 0 ? "All checks passed" : `${failures} check(s) failed`} in ${((Date.now() - started) / 1000).toFixed(1)} s total.`);
+  return failures === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,190 @@
+"""Starts moto's server with IAM policy evaluation made faithful where this project depends on it.
+
+moto 5.x, with IAM enforcement on, checks only the caller's identity policies; it evaluates Condition blocks only with
+StringEquals (any other operator counts as matching, so `Deny ... Bool aws:SecureTransport false` denies everything and
+an Allow limited by `StringLike s3:prefix` allows every prefix); it does not require a bucket policy to allow a
+cross-account caller; and it does not check a role's trust policy when the role is in another account. What is
+deployed locally must be what production gets, so instead of weakening the policies this launcher changes moto's
+evaluation to AWS's rules for what it can know, and says what it cannot:
+
+* Every request is allowed only when the caller's identity policies allow it and no policy denies it. In addition:
+  - sts:AssumeRole needs the role's trust policy to allow the caller (in whatever account the role is), with
+    sts:ExternalId from the request;
+  - an S3 request on a bucket of another account needs the bucket policy to allow the caller; in the bucket's own
+    account the bucket policy may allow too; a Deny in it always wins.
+* A statement applies only when its Principal matches the caller (a role matches the sessions of that role; an
+  account root matches every principal of the account) and every Condition can be evaluated and matches.
+  StringEquals, StringLike (with * and ?) and their negations are evaluated, with the keys aws:PrincipalArn,
+  aws:PrincipalAccount, s3:prefix (ListBucket) and sts:ExternalId (AssumeRole).
+* S3 request signatures are checked over the query as the client escaped it and the raw body (moto signs a decoded
+  query plus the query again as a body, so ListObjectsV2 with prefix=a/ fails with SignatureDoesNotMatch).
+* A condition the emulator cannot evaluate (another operator, or a key it does not have, such as aws:SecureTransport
+  or kms:ViaService) makes its statement not apply. Those conditions, and KMS key policies, which moto does not
+  consult for S3 encryption, are proven by the access proof (an IAM policy simulator), not here.
+
+Usage: python3 moto_server.py [moto_server arguments, e.g. -H 127.0.0.1 -p 5000]
+"""
+
+import re
+import sys
+from urllib.parse import quote
+
+from moto.iam import access_control
+from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
+from moto.iam.models import iam_backends
+from moto.s3.models import s3_backends
+
+
+def _like(pattern, value):
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
+OPERATORS = {
+    "StringEquals": lambda expected, actual: expected == actual,
+    "StringNotEquals": lambda expected, actual: expected != actual,
+    "StringLike": _like,
+    "StringNotLike": lambda expected, actual: not _like(expected, actual),
+}
+
+
+def evaluate_conditions(conditions, context):
+    """True when every condition matches, False when one does not, None when one cannot be evaluated."""
+    for operator, block in conditions.items():
+        compare = OPERATORS.get(operator)
+        if compare is None:
+            return None
+        for key, expected in block.items():
+            if key not in context:
+                return None
+            expected_values = expected if isinstance(expected, list) else [expected]
+            matches = [compare(str(e), context[key]) for e in expected_values]
+            if not (all(matches) if operator.startswith("StringNot") else any(matches)):
+                return False
+    return True
+
+
+def _account_of(arn):
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def principal_matches(expected, caller):
+    if expected == "*":
+        return True
+    if not isinstance(expected, dict):
+        return False
+    values = expected.get("AWS", [])
+    values = values if isinstance(values, list) else [values]
+    account = _account_of(caller)
+    partition = caller.split(":")[1] if caller.count(":") >= 5 else "aws"
+    return any(v in ("*", caller, account, f"arn:{partition}:iam::{account}:root") for v in values)
+
+
+_original_statement_check = IAMPolicyStatement.is_action_permitted
+
+
+def _statement_check(self, action, resource="*", principal=None, incoming_condition_values=None):
+    statement = self._statement
+    if principal is not None and "Principal" in statement and not principal_matches(statement["Principal"], principal):
+        return PermissionResult.NEUTRAL
+    conditions = statement.get("Condition")
+    if conditions and evaluate_conditions(conditions, incoming_condition_values or {}) is not True:
+        return PermissionResult.NEUTRAL
+    plain = IAMPolicyStatement({k: v for k, v in statement.items() if k not in ("Condition", "Principal")})
+    return _original_statement_check(plain, action, resource, None, incoming_condition_values)
+
+
+def _first(value):
+    return value[0] if isinstance(value, list) else value
+
+
+def _caller_arn(access_key):
+    """The caller as a policy names it: a role session is matched by its role's ARN."""
+    arn = access_key.arn
+    match = re.match(r"^arn:([^:]+):sts::(\d{12}):assumed-role/([^/]+)/", arn)
+    return f"arn:{match.group(1)}:iam::{match.group(2)}:role/{match.group(3)}" if match else arn
+
+
+def _resource_policy(request, resource, caller_account):
+    """(policy document, required) of the resource a request acts on, or (None, False)."""
+    if request._action == "sts:AssumeRole" and ":role/" in resource:
+        account = _account_of(resource)
+        partition = resource.split(":")[1]
+        try:
+            role = iam_backends[account][partition].get_role_by_arn(resource)
+        except Exception:
+            return None, False
+        return role.assume_role_policy_document, True
+    if request._action.startswith("s3:") and resource.startswith("arn:") and ":s3:::" in resource:
+        bucket_name = resource.split(":::", 1)[1].split("/", 1)[0]
+        located = s3_backends.bucket_accounts.get(bucket_name)
+        if not located:
+            return None, False
+        partition, account = located
+        bucket = s3_backends[account][partition].buckets.get(bucket_name)
+        policy = bucket.policy.decode() if bucket is not None and bucket.policy else None
+        return policy, account != caller_account
+    return None, False
+
+
+def check_action_permitted(self, resource):
+    if self._action == "sts:GetCallerIdentity":
+        return
+    caller = _caller_arn(self._access_key)
+    caller_account = _account_of(caller)
+    context = {"aws:PrincipalArn": caller, "aws:PrincipalAccount": caller_account}
+    if self._action == "s3:ListBucket":
+        context["s3:prefix"] = _first(self._data.get("prefix", "")) or ""
+    if self._action == "sts:AssumeRole" and "ExternalId" in self._data:
+        context["sts:ExternalId"] = str(_first(self._data["ExternalId"]))
+
+    permitted = False
+    for policy in self._access_key.collect_policies():
+        verdict = IAMPolicy(policy).is_action_permitted(self._action, resource, None, context)
+        if verdict == PermissionResult.DENIED:
+            self._raise_access_denied()
+        permitted = permitted or verdict == PermissionResult.PERMITTED
+
+    document, required = _resource_policy(self, resource, caller_account)
+    if document is not None:
+        verdict = IAMPolicy(document).is_action_permitted(self._action, resource, caller, context)
+        if verdict == PermissionResult.DENIED:
+            self._raise_access_denied()
+        granted = verdict == PermissionResult.PERMITTED
+        permitted = (permitted and granted) if required else (permitted or granted)
+    elif required:
+        permitted = False
+    if not permitted:
+        self._raise_access_denied()
+
+
+_original_create_aws_request = S3IAMRequest._create_aws_request
+
+
+def _s3_create_aws_request(self):
+    """moto rebuilds the request it signs from a decoded query string, and also folds the query into the body, so a
+    signed S3 request whose query has a character that must be escaped (ListObjectsV2 with prefix=a/) fails with
+    SignatureDoesNotMatch. Sign what the client signed: the query escaped as SigV4 escapes it, and the raw body."""
+    data, path = self._data, self._path
+    base, _, query = path.partition("?")
+    if query:
+        pairs = [part.partition("=") for part in query.split("&") if part]
+        escaped = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, _, v in pairs)
+        self._path = f"{base}?{escaped}"
+    try:
+        self._data = {}
+        return _original_create_aws_request(self)
+    finally:
+        self._data, self._path = data, path
+
+
+IAMPolicyStatement.is_action_permitted = _statement_check
+S3IAMRequest._create_aws_request = _s3_create_aws_request
+IAMRequestBase.check_action_permitted = check_action_permitted
+assert access_control.IAMPolicyStatement.is_action_permitted is _statement_check
+
+if __name__ == "__main__":
+    from moto.server import main
+
+    sys.exit(main(sys.argv[1:]))

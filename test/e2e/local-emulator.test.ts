@@ -1,0 +1,174 @@
+/**
+ * End to end in the local AWS emulator: both local stacks deployed with terraform into two accounts, the real handler
+ * run as the Lambda role with IAM enforced, each side of the grant broken on purpose to show the check notices, an
+ * empty second plan, and nothing left after destroy. Needs terraform and moto (scripts/emulator/moto_server.py).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutRolePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetRoleCommand, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
+import { GetRolePolicyCommand } from "@aws-sdk/client-iam";
+import { emulatorClientConfig, emulatorProblem, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
+import {
+  accessCases,
+  builtCodeSha256,
+  deployedFunction,
+  deployRoleArn,
+  deployStack,
+  destroyStack,
+  emulatorTerraformEnv,
+  leftovers,
+  planIsEmpty,
+  runHandlerCases,
+  seedObjects,
+  type AccessCase,
+  type StackOutputs,
+} from "../../scripts/lib/local-run";
+import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
+import { environments } from "../../stacks/environments";
+import { requireTool } from "../support/tools";
+
+const haveTerraform = requireTool("terraform", "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)");
+const emulatorMissing = emulatorProblem();
+if (emulatorMissing) {
+  if (process.env.CI) throw new Error(`${emulatorMissing} (CI must run this suite)`);
+  console.warn(`Skipping this suite: ${emulatorMissing}`);
+}
+const describeE2E = haveTerraform && !emulatorMissing ? describe : describe.skip;
+
+jest.setTimeout(180_000);
+
+describeE2E("local emulator, end to end", () => {
+  const workDir = mkdtempSync(join(tmpdir(), "cas-e2e-"));
+  let emulator: Emulator;
+  let stackDirs: Record<string, string>;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    stackDirs = synthesize(join(workDir, "cdktf.out"), ["local", "local-assume-role"]);
+    env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  /** Runs cases with IAM enforcement on, as the Lambda role with the function's deployed configuration. */
+  async function runAsLambda(name: string, outputs: StackOutputs, cases: readonly AccessCase[]) {
+    const fn = await deployedFunction(emulator, environments[name], outputs.lambda_function_name);
+    const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+    await emulator.setEnforcement(true);
+    try {
+      return await runHandlerCases(emulator.endpoint, fn.environment, credentials, cases);
+    } finally {
+      await emulator.setEnforcement(false);
+    }
+  }
+
+  const verdicts = (results: Array<{ event: AccessCase["event"]; actual?: string; expected?: string; detail?: string }>, field: "actual" | "expected") =>
+    results.map((r) => `${r.event.operation} ${r.event.key ?? r.event.prefix}: ${r[field]}`);
+
+  describe.each(["local", "local-assume-role"])("%s", (name) => {
+    const config = environments[name];
+    let outputs: StackOutputs;
+
+    test("terraform deploys both accounts through their aliased providers", async () => {
+      outputs = await deployStack(stackDirs[name], env);
+      expect(outputs.lambda_role_arn).toBe(`arn:aws:iam::${config.lambda.accountId}:role/${config.lambda.roleName}`);
+      expect(outputs.kms_key_arn).toMatch(new RegExp(`^arn:aws:kms:us-east-1:${config.bucket.accountId}:key/`));
+      expect(outputs.bucket_name).toBe(config.bucket.bucketName);
+      expect(outputs.s3_access_role_arn).toBe(
+        config.grant.accessRoleName ? `arn:aws:iam::${config.bucket.accountId}:role/${config.grant.accessRoleName}` : undefined,
+      );
+    });
+
+    test("the function exists in the Lambda account with the code hash of the archive built here", async () => {
+      const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
+      expect(fn.codeSha256).toBe(builtCodeSha256());
+      expect(fn.environment).toMatchObject({ BUCKET_NAME: config.bucket.bucketName, ACCESS_MODE: config.grant.mode });
+    });
+
+    test("with IAM enforced, the handler may do exactly what the grant declares", async () => {
+      await seedObjects(emulator, config, outputs.bucket_name);
+      const results = await runAsLambda(name, outputs, accessCases(config));
+      expect(verdicts(results, "actual")).toEqual(verdicts(results, "expected"));
+      expect(results.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
+      expect(results.filter((r) => r.expected === "denied").length).toBeGreaterThan(3);
+    });
+
+    test("a second plan shows no changes", async () => {
+      const { empty, plan } = await planIsEmpty(stackDirs[name], env);
+      expect(empty ? "" : plan).toBe("");
+    });
+
+    test("breaking one side of the grant makes the allowed request fail", async () => {
+      const put = accessCases(config).find((c) => c.event.operation === "put" && c.expected === "allowed")!;
+      const inA = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "break"));
+      const inB = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "break"));
+      const iamA = new IAMClient(inA);
+      const iamB = new IAMClient(inB);
+      const s3B = new S3Client(inB);
+      const breakages: Array<[string, () => Promise<() => Promise<unknown>>]> =
+        config.grant.mode === "bucket-policy"
+          ? [
+              [
+                "the bucket policy names another prefix",
+                async () => {
+                  const { Policy } = await s3B.send(new GetBucketPolicyCommand({ Bucket: outputs.bucket_name }));
+                  const granted = config.grant.prefixes[0].prefix;
+                  await s3B.send(new PutBucketPolicyCommand({ Bucket: outputs.bucket_name, Policy: Policy!.split(`/${granted}*`).join(`/x-${granted}*`) }));
+                  return () => s3B.send(new PutBucketPolicyCommand({ Bucket: outputs.bucket_name, Policy: Policy! }));
+                },
+              ],
+              [
+                "the Lambda role's identity policy loses s3:PutObject",
+                async () => {
+                  const args = { RoleName: config.lambda.roleName, PolicyName: "cross-account-s3-access" };
+                  const { PolicyDocument } = await iamA.send(new GetRolePolicyCommand(args));
+                  const original = decodeURIComponent(PolicyDocument!);
+                  await iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original.replace('"s3:PutObject"', '"s3:GetObjectTagging"') }));
+                  return () => iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original }));
+                },
+              ],
+            ]
+          : [
+              [
+                "the S3 access role's trust wants another ExternalId",
+                async () => {
+                  const roleName = config.grant.accessRoleName!;
+                  const { Role } = await iamB.send(new GetRoleCommand({ RoleName: roleName }));
+                  const original = decodeURIComponent(Role!.AssumeRolePolicyDocument!);
+                  await iamB.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: original.replace(config.grant.externalId!, "another-external-id") }));
+                  return () => iamB.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: original }));
+                },
+              ],
+              [
+                "the Lambda role's identity policy loses sts:AssumeRole",
+                async () => {
+                  const args = { RoleName: config.lambda.roleName, PolicyName: "assume-s3-access-role" };
+                  const { PolicyDocument } = await iamA.send(new GetRolePolicyCommand(args));
+                  const original = decodeURIComponent(PolicyDocument!);
+                  await iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original.replace('"sts:AssumeRole"', '"sts:TagSession"') }));
+                  return () => iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original }));
+                },
+              ],
+            ];
+      for (const [breakage, apply] of breakages) {
+        const restore = await apply();
+        const [broken] = await runAsLambda(name, outputs, [put]);
+        await restore();
+        expect(`${breakage}: ${broken.actual}`).toBe(`${breakage}: denied`);
+      }
+      const [again] = await runAsLambda(name, outputs, [put]);
+      expect(again.actual).toBe("allowed");
+    });
+
+    test("destroy leaves nothing of the stack in either account", async () => {
+      await destroyStack(stackDirs[name], env);
+      expect(await leftovers(emulator, config, outputs)).toEqual([]);
+    });
+  });
+});
