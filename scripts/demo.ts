@@ -23,7 +23,7 @@ import {
   type CaseResult,
   type StackOutputs,
 } from "./lib/local-run";
-import { findOnPath, synthesize, terraformEnv } from "./lib/toolchain";
+import { findOnPath, providerMirror, synthesize, terraformEnv } from "./lib/toolchain";
 
 const STACKS = ["local", "local-assume-role"] as const;
 // The deployed runtime is nodejs22.x; the AWS SDK would warn that this machine's Node is older.
@@ -81,6 +81,8 @@ async function main(): Promise<number> {
     console.log(`           endpoint ${emulator.endpoint}${emulator.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
     const stackDirs = await step("synthesize the local stacks", () => synthesize(join(workDir, "cdktf.out"), [...STACKS]));
     const env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
+    const mirror = providerMirror();
+    console.log(`           terraform providers from ${mirror ? `the mirror ${mirror}` : "the registry"}`);
     const expectedSha = builtCodeSha256();
 
     for (const name of STACKS) {

@@ -13,6 +13,30 @@ export const PROJECT_ROOT = resolve(__dirname, "..", "..");
 /** The setting naming a Terraform filesystem mirror (a folder holding registry.terraform.io/...). */
 export const MIRROR_VARIABLE = "TERRAFORM_PROVIDER_MIRROR";
 
+/** The AWS provider version the bindings (@cdktf/provider-aws 20.1.0) were generated for. */
+export const AWS_PROVIDER_VERSION = "5.100.0";
+
+/**
+ * Folders searched for a provider mirror when TERRAFORM_PROVIDER_MIRROR is not set: Terraform's own implied local
+ * mirror folders on Linux and a shared folder machine images commonly provide. Only one that holds the AWS provider
+ * at AWS_PROVIDER_VERSION is used; otherwise terraform installs from the registry as usual.
+ */
+export const MIRROR_CANDIDATES = [
+  join(process.env.HOME ?? "/root", ".terraform.d", "plugins"),
+  join(process.env.XDG_DATA_HOME ?? join(process.env.HOME ?? "/root", ".local", "share"), "terraform", "plugins"),
+  "/usr/local/share/terraform/plugins",
+  "/usr/share/terraform/plugins",
+  "/opt/tf-plugins",
+];
+
+/** The mirror folder to use: TERRAFORM_PROVIDER_MIRROR, else the first candidate holding the AWS provider. */
+export function providerMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env[MIRROR_VARIABLE]) return env[MIRROR_VARIABLE];
+  return MIRROR_CANDIDATES.find((dir) =>
+    existsSync(join(dir, "registry.terraform.io", "hashicorp", "aws", AWS_PROVIDER_VERSION)),
+  );
+}
+
 /** Finds an executable on PATH, or undefined. */
 export function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
@@ -29,13 +53,13 @@ export function findOnPath(name: string): string | undefined {
 }
 
 /**
- * Environment for running terraform: no calls home, no prompts, and, when TERRAFORM_PROVIDER_MIRROR is set, a CLI
- * config written to `workDir` that installs every provider from that mirror (with a plugin cache beside it, so each
- * stack links the provider instead of copying it).
+ * Environment for running terraform: no calls home, no prompts, and, when a provider mirror is set or found (see
+ * providerMirror), a CLI config written to `workDir` that installs every provider from that mirror (with a plugin
+ * cache beside it, so each stack links the provider instead of copying it).
  */
 export function terraformEnv(workDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
-  const mirror = base[MIRROR_VARIABLE];
+  const mirror = providerMirror(base);
   if (!mirror) return env;
   const mirrorDir = resolve(mirror);
   if (!existsSync(join(mirrorDir, "registry.terraform.io"))) {
