@@ -1,7 +1,17 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { TerraformOutput } from "cdktf";
-import { BucketKey, ConfigurationError, type BucketKeyProps, type PolicyStatement } from "../../modules";
-import { allResources, policyOf, resourceAt, resourcesOf, synthJson, twoAccountStack, type SynthJson } from "../support/synth";
+import { BucketKey, type BucketKeyProps, type PolicyStatement } from "../../modules";
+import {
+  allResources,
+  policyOf,
+  resourceAt,
+  resourcesOf,
+  synthJson,
+  twoAccountStack,
+  type SynthJson,
+  idAt,
+  configurationError,
+} from "../support/synth";
 
 type Overrides = Partial<Omit<BucketKeyProps, "provider">>;
 
@@ -20,23 +30,6 @@ function synthKey(overrides: Overrides = {}): { json: SynthJson; key: BucketKey 
   const key = new BucketKey(stack.stack, "key", keyProps(stack, overrides));
   new TerraformOutput(stack.stack, "key-arn", { value: key.keyArn });
   return { json: synthJson(stack.stack), key };
-}
-
-/** The logical ID of the one resource of `type` at construct path `path`. */
-function idAt(json: SynthJson, type: string, path: string): string {
-  const target = resourceAt(json, type, path);
-  const [id] = Object.entries(resourcesOf(json, type)).find(([, r]) => r === target)!;
-  return id;
-}
-
-function configurationError(make: () => unknown): ConfigurationError {
-  try {
-    make();
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error("expected a ConfigurationError, nothing was thrown");
 }
 
 const administers = (partition: string, accountId: string): PolicyStatement => ({

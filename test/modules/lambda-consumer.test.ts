@@ -1,16 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigurationError, LambdaConsumer, type LambdaConsumerProps } from "../../modules";
+import { LambdaConsumer, type LambdaConsumerProps } from "../../modules";
 import {
   allResources,
   BUNDLE_DIR,
   policyOf,
   resourceAt,
-  resourcesOf,
   synthJson,
   twoAccountStack,
   type SynthJson,
+  idAt,
+  configurationError,
 } from "../support/synth";
 
 type Overrides = Partial<Omit<LambdaConsumerProps, "provider">>;
@@ -31,23 +32,6 @@ function synthConsumer(overrides: Overrides = {}): { json: SynthJson; consumer: 
   const stack = twoAccountStack();
   const consumer = new LambdaConsumer(stack.stack, "consumer", consumerProps(stack, overrides));
   return { json: synthJson(stack.stack), consumer };
-}
-
-/** The logical ID of the one resource of `type` at construct path `path`. */
-function idAt(json: SynthJson, type: string, path: string): string {
-  const target = resourceAt(json, type, path);
-  const [id] = Object.entries(resourcesOf(json, type)).find(([, r]) => r === target)!;
-  return id;
-}
-
-function configurationError(make: () => unknown): ConfigurationError {
-  try {
-    make();
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error("expected a ConfigurationError, nothing was thrown");
 }
 
 describe("LambdaConsumer with its defaults", () => {

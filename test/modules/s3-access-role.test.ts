@@ -1,6 +1,15 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { ConfigurationError, policyDocument, S3AccessRole, type PolicyDocument, type S3AccessRoleProps } from "../../modules";
-import { allResources, policyOf, resourceAt, resourcesOf, synthJson, twoAccountStack, type SynthJson } from "../support/synth";
+import { policyDocument, S3AccessRole, type PolicyDocument, type S3AccessRoleProps } from "../../modules";
+import {
+  allResources,
+  policyOf,
+  resourceAt,
+  resourcesOf,
+  synthJson,
+  twoAccountStack,
+  type SynthJson,
+  configurationError,
+} from "../support/synth";
 
 const TRUST: PolicyDocument = policyDocument([
   {
@@ -37,16 +46,6 @@ function synthRole(overrides: Overrides = {}): SynthJson {
   const stack = twoAccountStack();
   new S3AccessRole(stack.stack, "access", roleProps(stack, overrides));
   return synthJson(stack.stack);
-}
-
-function configurationError(make: () => unknown): ConfigurationError {
-  try {
-    make();
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error("expected a ConfigurationError, nothing was thrown");
 }
 
 describe("S3AccessRole with its defaults", () => {

@@ -1,6 +1,16 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { ConfigurationError, SecureBucket, type PolicyStatement, type SecureBucketProps } from "../../modules";
-import { allResources, policyOf, resourceAt, resourcesOf, synthJson, twoAccountStack, type SynthJson } from "../support/synth";
+import { SecureBucket, type PolicyStatement, type SecureBucketProps } from "../../modules";
+import {
+  allResources,
+  policyOf,
+  resourceAt,
+  resourcesOf,
+  synthJson,
+  twoAccountStack,
+  type SynthJson,
+  idAt,
+  configurationError,
+} from "../support/synth";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -20,23 +30,6 @@ function synthBucket(overrides: Overrides = {}): { json: SynthJson; bucket: Secu
   const stack = twoAccountStack();
   const bucket = new SecureBucket(stack.stack, "store", bucketProps(stack, overrides));
   return { json: synthJson(stack.stack), bucket };
-}
-
-/** The logical ID of the one resource of `type` at construct path `path`. */
-function idAt(json: SynthJson, type: string, path: string): string {
-  const target = resourceAt(json, type, path);
-  const [id] = Object.entries(resourcesOf(json, type)).find(([, r]) => r === target)!;
-  return id;
-}
-
-function configurationError(make: () => unknown): ConfigurationError {
-  try {
-    make();
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error("expected a ConfigurationError, nothing was thrown");
 }
 
 const denyInsecure = (partition: string, name: string): PolicyStatement => ({

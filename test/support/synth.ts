@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
-import type { PolicyDocument, PolicyStatement } from "../../modules";
+import { ConfigurationError, type PolicyDocument, type PolicyStatement } from "../../modules";
 
 export const BUNDLE_DIR = join(__dirname, "..", "..", "lambda", "dist");
 export const CODE_ARCHIVE = join(__dirname, "..", "..", "lambda", "function.zip");
@@ -75,4 +75,22 @@ export function allResources(json: SynthJson): Array<[string, string, SynthResou
   return Object.entries(json.resource).flatMap(([type, byId]) =>
     Object.entries(byId).map(([id, r]) => [type, id, r] as [string, string, SynthResource]),
   );
+}
+
+/** The logical ID of the one resource of `type` at construct path `path`. */
+export function idAt(json: SynthJson, type: string, path: string): string {
+  const target = resourceAt(json, type, path);
+  const [id] = Object.entries(resourcesOf(json, type)).find(([, r]) => r === target)!;
+  return id;
+}
+
+/** The ConfigurationError `make` throws; fails when it throws nothing or something else. */
+export function configurationError(make: () => unknown): ConfigurationError {
+  try {
+    make();
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigurationError, nothing was thrown");
 }
