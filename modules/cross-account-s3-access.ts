@@ -118,6 +118,10 @@ export class CrossAccountS3Access extends Construct {
       BUCKET_NAME: settings.bucket.bucketName,
       BUCKET_REGION: settings.bucket.region,
       ACCESS_MODE: settings.grant.mode,
+      // The handler refuses requests outside the grant before calling AWS.
+      GRANTED_PREFIXES: JSON.stringify(
+        settings.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false })),
+      ),
       ...(plan.accessRoleArn ? { S3_ACCESS_ROLE_ARN: plan.accessRoleArn } : {}),
       ...(settings.grant.externalId ? { EXTERNAL_ID: settings.grant.externalId } : {}),
     };

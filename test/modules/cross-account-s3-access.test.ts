@@ -174,7 +174,15 @@ describe("bucket-policy mode", () => {
   test("the function gets the bucket, its region and the mode, never an access role", () => {
     const fn = resourceAt(json, "aws_lambda_function", "access/lambda/function");
     expect(fn.environment).toEqual({
-      variables: { ACCESS_MODE: "bucket-policy", BUCKET_NAME: "shared-data", BUCKET_REGION: "us-east-1" },
+      variables: {
+        ACCESS_MODE: "bucket-policy",
+        BUCKET_NAME: "shared-data",
+        BUCKET_REGION: "us-east-1",
+        GRANTED_PREFIXES: JSON.stringify([
+          { prefix: "incoming/", access: "readWrite", delete: false },
+          { prefix: "reference/", access: "read", delete: false },
+        ]),
+      },
     });
   });
 });
@@ -231,6 +239,7 @@ describe("assume-role mode", () => {
         BUCKET_NAME: "shared-data",
         BUCKET_REGION: "us-east-1",
         EXTERNAL_ID: "ext-id-1",
+        GRANTED_PREFIXES: '[{"prefix":"uploads/","access":"write","delete":false}]',
         S3_ACCESS_ROLE_ARN: ACCESS_ROLE,
       },
     });
