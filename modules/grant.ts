@@ -194,12 +194,14 @@ function dataStatements(ctx: GrantContext, granteeAccountId: string): DataStatem
   return {
     s3,
     kmsActions: unique(kmsActions),
+    // Key use only through S3 in the bucket's region, by the grantee's account. (A further limit to this bucket's
+    // encryption context, kms:EncryptionContext:aws:s3:arn, is left out: the access proof's simulator cannot
+    // evaluate that key, and every condition shipped here is one the proof evaluates.)
     kmsConditions: {
       StringEquals: {
         "kms:ViaService": `s3.${ctx.ownerRegion}.${dnsSuffix}`,
         "kms:CallerAccount": granteeAccountId,
       },
-      StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket, `${bucket}/*`] },
     },
   };
 }

@@ -25,7 +25,6 @@ function context(grant: GrantDeclaration): GrantContext {
 
 const kmsConditions = (callerAccount: string) => ({
   StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:CallerAccount": callerAccount },
-  StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET, `${BUCKET}/*`] },
 });
 
 describe("planGrant, bucket-policy mode", () => {
