@@ -58,7 +58,7 @@ export class BucketKey extends Construct {
       policy: renderPolicy(
         policyDocument([accountAdministersKey(partition, settings.accountId), ...(props.policyStatements ?? [])]),
       ),
-      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+      dependsOn: props.dependsOn?.length ? [...props.dependsOn] : undefined,
     });
     this.alias = new KmsAlias(this, "alias", {
       provider: props.provider,

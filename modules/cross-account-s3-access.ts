@@ -139,14 +139,17 @@ export class CrossAccountS3Access extends Construct {
       policy: renderPolicy(plan.consumerPolicy),
     });
 
-    // Account B. IAM, S3 and KMS refuse policies naming a principal that does not exist yet, hence the dependsOn.
+    // Account B. IAM, S3 and KMS refuse a policy naming a role ARN that does not exist yet: with the role-arn
+    // principal style the bucket account's policies wait for the roles they name. With account-and-arn they name an
+    // account and match the role by condition, so they need not wait.
+    const waitFor = <T>(role: T): T[] => (plan.principalStyle === "role-arn" ? [role] : []);
     if (plan.accessRoleTrustPolicy && plan.accessRolePolicy) {
       this.accessRole = new S3AccessRole(this, "access-role", {
         provider: bucket.provider,
         roleName: settings.grant.accessRoleName!,
         trustPolicy: plan.accessRoleTrustPolicy,
         policy: plan.accessRolePolicy,
-        dependsOn: [this.consumer.role],
+        dependsOn: waitFor(this.consumer.role),
       });
     }
     const grantee = this.accessRole?.role ?? this.consumer.role;
@@ -157,7 +160,7 @@ export class CrossAccountS3Access extends Construct {
       alias: settings.bucket.keyAlias,
       description: `Encrypts objects of s3://${settings.bucket.bucketName}`,
       policyStatements: plan.keyPolicyStatements,
-      dependsOn: [grantee],
+      dependsOn: waitFor(grantee),
     });
     this.key = key;
     this.bucket = new SecureBucket(this, "bucket", {
@@ -167,7 +170,7 @@ export class CrossAccountS3Access extends Construct {
       kmsKeyArn: key.keyArn,
       forceDestroy: settings.bucket.forceDestroy,
       policyStatements: plan.bucketPolicyStatements,
-      policyDependsOn: [grantee],
+      policyDependsOn: waitFor(grantee),
     });
   }
 }

@@ -56,7 +56,32 @@ export interface GrantDeclaration {
    * @default no ExternalId condition
    */
   readonly externalId?: string;
+  /**
+   * How the bucket account's policies (bucket policy, key policy, trust) name the grantee. `account-and-arn` names
+   * the grantee's account as principal and matches the role with an `aws:PrincipalArn` condition: the grant survives
+   * the role being deleted and recreated (AWS rewrites a role-ARN principal into the old role's unique ID, which
+   * then matches nothing), and the bucket account's policies can be applied before the role exists. `role-arn` names
+   * the role ARN itself as principal.
+   * @default "account-and-arn"
+   */
+  readonly principalStyle?: PrincipalStyle;
+  /**
+   * Also require the caller to belong to this AWS Organization (aws:PrincipalOrgID), on the bucket account's side:
+   * bucket policy, key policy and trust.
+   * @default no organization condition
+   */
+  readonly principalOrgId?: string;
+  /**
+   * Only through these VPC endpoints (aws:SourceVpce) may the grantee use the bucket; applied to every S3 statement
+   * of the grant (identity and bucket policy). KMS and STS calls are not made through the S3 endpoint and are not
+   * limited.
+   * @default any network path
+   */
+  readonly sourceVpce?: readonly string[];
 }
+
+export const PRINCIPAL_STYLES = ["account-and-arn", "role-arn"] as const;
+export type PrincipalStyle = (typeof PRINCIPAL_STYLES)[number];
 
 export const grantSchema = z
   .strictObject({
@@ -73,6 +98,22 @@ export const grantSchema = z
       .min(1, { message: "is empty: a grant needs at least one prefix" }),
     accessRoleName: roleNameSchema.optional(),
     externalId: externalIdSchema.optional(),
+    principalStyle: z
+      .enum(PRINCIPAL_STYLES, { error: `is not a principal style (${PRINCIPAL_STYLES.join(", ")})` })
+      .optional(),
+    principalOrgId: z
+      .string({ error: "must be a string" })
+      .regex(/^o-[a-z0-9]{10,32}$/, { message: "is not an AWS Organization ID (o- and 10-32 lowercase letters or digits)" })
+      .optional(),
+    sourceVpce: z
+      .array(
+        z.string({ error: "must be a string" }).regex(/^vpce-[0-9a-f]{8}([0-9a-f]{9})?$/, {
+          message: "is not a VPC endpoint ID (vpce- and 8 or 17 hex digits)",
+        }),
+        { error: "must be a list of VPC endpoint IDs" },
+      )
+      .min(1, { message: "is empty: name at least one VPC endpoint, or leave sourceVpce out" })
+      .optional(),
   })
   .superRefine((grant, ctx) => {
     if (grant.mode === "assume-role" && grant.accessRoleName === undefined) {
@@ -125,6 +166,8 @@ export interface GrantContext {
 /** Every policy document of both accounts for one grant. */
 export interface GrantPlan {
   readonly consumerRoleArn: string;
+  /** How the bucket account's policies name the grantee. */
+  readonly principalStyle: PrincipalStyle;
   /** The principal S3 and KMS see: the Lambda role, or the S3 access role in assume-role mode. */
   readonly granteeArn: string;
   /** The S3 access role (assume-role mode only). */
@@ -206,73 +249,104 @@ function dataStatements(ctx: GrantContext, granteeAccountId: string): DataStatem
   };
 }
 
-function withPrincipal(statement: PolicyStatement, principal: PolicyPrincipal): PolicyStatement {
-  const { Sid, ...rest } = statement;
-  return { Sid: `Grant${Sid}`, ...rest, Principal: principal };
+type Conditions = NonNullable<PolicyStatement["Condition"]>;
+
+/** Merges condition blocks (operator by operator); undefined when there is no condition at all. */
+function mergeConditions(...blocks: ReadonlyArray<Conditions | undefined>): Conditions | undefined {
+  const out: Record<string, Record<string, string | readonly string[]>> = {};
+  for (const block of blocks) {
+    for (const [operator, values] of Object.entries(block ?? {})) out[operator] = { ...(out[operator] ?? {}), ...values };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function withConditions(statement: PolicyStatement, ...blocks: ReadonlyArray<Conditions | undefined>): PolicyStatement {
+  const { Condition, ...rest } = statement;
+  const merged = mergeConditions(Condition, ...blocks);
+  return merged ? { ...rest, Condition: merged } : rest;
+}
+
+/** How the bucket account's policies name a role: the role itself, or its account plus an aws:PrincipalArn match. */
+function principalFor(style: PrincipalStyle, partition: string, arn: string): { principal: PolicyPrincipal; condition?: Conditions } {
+  if (style === "role-arn") return { principal: { AWS: arn } };
+  const account = arn.split(":")[4];
+  return {
+    principal: { AWS: accountRootArn(partition, account) },
+    condition: { StringEquals: { "aws:PrincipalArn": arn } },
+  };
+}
+
+/** A resource-policy copy of an identity statement: the grantee as principal, plus the bucket account's conditions. */
+function forResourcePolicy(
+  statement: PolicyStatement,
+  sidPrefix: string,
+  named: { principal: PolicyPrincipal; condition?: Conditions },
+  orgCondition: Conditions | undefined,
+): PolicyStatement {
+  const { Sid, ...rest } = withConditions(statement, named.condition, orgCondition);
+  return { Sid: `${sidPrefix}${Sid ?? ""}`, ...rest, Principal: named.principal };
 }
 
 /** Computes both accounts' halves of a grant. The grant is assumed valid (see `grantSchema`). */
 export function planGrant(ctx: GrantContext): GrantPlan {
   const { partition } = partitionOf(ctx.ownerRegion);
+  const style = ctx.grant.principalStyle ?? "account-and-arn";
   const consumerRoleArn = roleArn(partition, ctx.consumerAccountId, ctx.consumerRoleName);
   const assumeRole = ctx.grant.mode === "assume-role";
   const accessRoleArn = assumeRole ? roleArn(partition, ctx.ownerAccountId, ctx.grant.accessRoleName!) : undefined;
   const granteeArn = accessRoleArn ?? consumerRoleArn;
   const granteeAccountId = assumeRole ? ctx.ownerAccountId : ctx.consumerAccountId;
+  const orgCondition: Conditions | undefined = ctx.grant.principalOrgId
+    ? { StringEquals: { "aws:PrincipalOrgID": ctx.grant.principalOrgId } }
+    : undefined;
+  const vpceCondition: Conditions | undefined = ctx.grant.sourceVpce
+    ? { StringEquals: { "aws:SourceVpce": [...ctx.grant.sourceVpce] } }
+    : undefined;
 
   const data = dataStatements(ctx, granteeAccountId);
-  const identityStatements: PolicyStatement[] = [
-    ...data.s3,
-    {
-      Sid: "UseBucketKeyThroughS3",
-      Effect: "Allow",
-      Action: data.kmsActions,
-      Resource: ctx.keyArn,
-      Condition: data.kmsConditions,
-    },
-  ];
+  const s3Statements = data.s3.map((st) => withConditions(st, vpceCondition));
+  const kmsStatement: PolicyStatement = {
+    Sid: "UseBucketKeyThroughS3",
+    Effect: "Allow",
+    Action: data.kmsActions,
+    Resource: ctx.keyArn,
+    Condition: data.kmsConditions,
+  };
+  const identityStatements: PolicyStatement[] = [...s3Statements, kmsStatement];
+  const grantee = principalFor(style, partition, granteeArn);
   const keyPolicyStatements: PolicyStatement[] = [
-    {
-      Sid: "GranteeUsesKeyThroughS3",
-      Effect: "Allow",
-      Principal: { AWS: granteeArn },
-      Action: data.kmsActions,
-      Resource: "*",
-      Condition: data.kmsConditions,
-    },
+    forResourcePolicy({ ...kmsStatement, Sid: "GranteeUsesKeyThroughS3", Resource: "*" }, "", grantee, orgCondition),
   ];
+  const base = { consumerRoleArn, granteeArn, principalStyle: style };
 
   if (!assumeRole) {
     return {
-      consumerRoleArn,
-      granteeArn,
+      ...base,
       consumerPolicy: policyDocument(identityStatements),
-      bucketPolicyStatements: data.s3.map((s) => withPrincipal(s, { AWS: consumerRoleArn })),
+      bucketPolicyStatements: s3Statements.map((st) => forResourcePolicy(st, "Grant", grantee, orgCondition)),
       keyPolicyStatements,
     };
   }
 
-  const trustCondition = ctx.grant.externalId
-    ? { Condition: { StringEquals: { "sts:ExternalId": ctx.grant.externalId } } }
-    : {};
+  const trusted = principalFor(style, partition, consumerRoleArn);
+  const externalIdCondition: Conditions | undefined = ctx.grant.externalId
+    ? { StringEquals: { "sts:ExternalId": ctx.grant.externalId } }
+    : undefined;
+  const trustStatement = withConditions(
+    { Sid: "TrustLambdaRole", Effect: "Allow", Principal: trusted.principal, Action: [...STS_ASSUME_ROLE_ACTIONS] },
+    trusted.condition,
+    externalIdCondition,
+    orgCondition,
+  );
   return {
-    consumerRoleArn,
-    granteeArn,
+    ...base,
     accessRoleArn,
     consumerPolicy: policyDocument([
       { Sid: "AssumeS3AccessRole", Effect: "Allow", Action: [...STS_ASSUME_ROLE_ACTIONS], Resource: accessRoleArn! },
     ]),
     bucketPolicyStatements: [],
     keyPolicyStatements,
-    accessRoleTrustPolicy: policyDocument([
-      {
-        Sid: "TrustLambdaRole",
-        Effect: "Allow",
-        Principal: { AWS: consumerRoleArn },
-        Action: [...STS_ASSUME_ROLE_ACTIONS],
-        ...trustCondition,
-      },
-    ]),
+    accessRoleTrustPolicy: policyDocument([trustStatement]),
     accessRolePolicy: policyDocument(identityStatements),
   };
 }
@@ -288,6 +362,27 @@ export function denyInsecureTransport(partition: string, bucketName: string): Po
     Resource: [bucket, `${bucket}/*`],
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
+}
+
+/**
+ * Statements that refuse an upload asking for another encryption than SSE-KMS or another KMS key than the bucket's.
+ * An upload that names neither takes the bucket's default (SSE-KMS with its key) and is not affected. A request must
+ * name the key by its ARN to pass.
+ */
+export function denyOtherEncryption(partition: string, bucketName: string, keyArn: string): PolicyStatement[] {
+  const objects = `${toBucketArn(partition, bucketName)}/*`;
+  const deny = (sid: string, key: string, value: string): PolicyStatement => ({
+    Sid: sid,
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: objects,
+    Condition: { Null: { [key]: "false" }, StringNotEquals: { [key]: value } },
+  });
+  return [
+    deny("DenyOtherEncryption", "s3:x-amz-server-side-encryption", "aws:kms"),
+    deny("DenyOtherKmsKeys", "s3:x-amz-server-side-encryption-aws-kms-key-id", keyArn),
+  ];
 }
 
 /** The statement every key policy starts with: the owning account administers its key through IAM. */

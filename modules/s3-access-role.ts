@@ -34,7 +34,7 @@ export class S3AccessRole extends Construct {
       description: "Cross-account S3 access role assumed by a Lambda function in another account",
       assumeRolePolicy: renderPolicy(props.trustPolicy),
       maxSessionDuration: props.maxSessionDuration ?? 3600,
-      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+      dependsOn: props.dependsOn?.length ? [...props.dependsOn] : undefined,
     });
     this.rolePolicy = new IamRolePolicy(this, "policy", {
       provider: props.provider,

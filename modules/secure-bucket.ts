@@ -6,7 +6,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
-import { denyInsecureTransport } from "./grant";
+import { denyInsecureTransport, denyOtherEncryption } from "./grant";
 import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
 import { bucketNameSchema, parseOrThrow, partitionOf, regionSchema } from "./schema";
 import { z } from "zod";
@@ -32,7 +32,8 @@ export interface SecureBucketProps {
 
 /**
  * Account B: a bucket that is private (all four public-access blocks, BucketOwnerEnforced), versioned, encrypted by
- * default with SSE-KMS and a bucket key, and whose policy refuses any request without TLS.
+ * default with SSE-KMS and a bucket key, and whose policy refuses any request without TLS and any upload that asks for
+ * another encryption or another KMS key.
  */
 export class SecureBucket extends Construct {
   public readonly bucket: S3Bucket;
@@ -89,7 +90,11 @@ export class SecureBucket extends Construct {
       provider,
       bucket: this.bucket.id,
       policy: renderPolicy(
-        policyDocument([denyInsecureTransport(partition, bucketName), ...(props.policyStatements ?? [])]),
+        policyDocument([
+          denyInsecureTransport(partition, bucketName),
+          ...denyOtherEncryption(partition, bucketName, props.kmsKeyArn),
+          ...(props.policyStatements ?? []),
+        ]),
       ),
       dependsOn: [publicAccess, ownership, ...(props.policyDependsOn ?? [])],
     });

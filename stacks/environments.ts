@@ -86,6 +86,8 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
         { prefix: "reports/", access: "readWrite", delete: true },
         { prefix: "reference/", access: "read" },
       ],
+      // The function runs in a VPC and reaches S3 through this gateway endpoint only.
+      sourceVpce: ["vpce-0a1b2c3d4e5f60718"],
     },
   },
 
@@ -111,6 +113,8 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
       mode: "assume-role",
       accessRoleName: "prod-ingest-s3-access",
       externalId: "prod-ingest-5b2e9a41",
+      // Both accounts belong to this organization; callers from outside it are refused even with the right role.
+      principalOrgId: "o-exampleorg1",
       prefixes: [{ prefix: "ingest/", access: "write" }],
     },
   },

@@ -168,13 +168,34 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
   const otherRoleInA = admin(A, "other-team-role");
   const outsider = admin(OUTSIDER_ACCOUNT, "intruder");
 
-  const baseContext = (caller: Caller) => ({
+  const org = config.grant.principalOrgId;
+  const vpce = config.grant.sourceVpce?.[0];
+  const baseContext = (caller: Caller): Record<string, string> => ({
     "aws:PrincipalArn": caller.roleArn,
     "aws:PrincipalAccount": caller.accountId,
     "aws:SecureTransport": "true",
+    // With an organization condition, the accounts of the grant are in it and the outsider is not.
+    ...(org ? { "aws:PrincipalOrgID": caller.accountId === OUTSIDER_ACCOUNT ? "o-outsider0001" : org } : {}),
   });
   const requests: ProofRequest[] = [];
-  const s3 = (caller: Caller, action: string, resource: string, expected: Expected, intent: string, extra: Record<string, string> = {}) =>
+  const s3 = (
+    caller: Caller,
+    action: string,
+    resource: string,
+    expected: Expected,
+    intent: string,
+    overrides: Record<string, string | undefined> = {},
+  ) => {
+    // With VPC endpoints configured, the function reaches S3 through the first one.
+    const context: Record<string, string> = {
+      ...baseContext(caller),
+      "aws:ResourceAccount": B,
+      ...(vpce ? { "aws:SourceVpce": vpce } : {}),
+    };
+    for (const [k, v] of Object.entries(overrides)) {
+      if (v === undefined) delete context[k];
+      else context[k] = v;
+    }
     requests.push({
       principal: caller.principal,
       who: caller.who,
@@ -184,10 +205,11 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
       resourceAccount: B,
       resourcePolicyKind: "bucket policy",
       resourcePolicy: model.bucket.policy,
-      context: { ...baseContext(caller), "aws:ResourceAccount": B, ...extra },
+      context,
       expected,
       intent,
     });
+  };
   const kms = (caller: Caller, action: string, expected: Expected, intent: string, overrides: Record<string, string | undefined> = {}) => {
     const context: Record<string, string> = {
       ...baseContext(caller),
@@ -273,6 +295,27 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
   s3(grantee, "s3:GetObjectVersion", grantedKey, "Denied", "only the preset's actions");
   s3(grantee, "s3:ListBucket", bucket, "Denied", "listing is limited to the granted prefixes", { "s3:prefix": "" });
   s3(grantee, grantedAction, grantedKey, "Denied", "requests without TLS are refused", { "aws:SecureTransport": "false" });
+  if (writes) {
+    const writable = config.grant.prefixes.find((p) => p.access !== "read")!;
+    const writeKey = `${bucket}/${writable.prefix}proof.txt`;
+    const sse = "s3:x-amz-server-side-encryption";
+    const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+    s3(grantee, "s3:PutObject", writeKey, "Allowed", "uploads may name SSE-KMS with the bucket's key", { [sse]: "aws:kms", [sseKey]: model.key.arn });
+    s3(grantee, "s3:PutObject", writeKey, "Denied", "uploads may not ask for another encryption", { [sse]: "AES256" });
+    s3(grantee, "s3:PutObject", writeKey, "Denied", "uploads may not name another KMS key", {
+      [sse]: "aws:kms",
+      [sseKey]: `arn:aws:kms:${region}:${OUTSIDER_ACCOUNT}:key/${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}`,
+    });
+  }
+  if (vpce) {
+    s3(grantee, grantedAction, grantedKey, "Denied", "only through the configured VPC endpoints", { "aws:SourceVpce": undefined });
+    s3(grantee, grantedAction, grantedKey, "Denied", "only through the configured VPC endpoints", { "aws:SourceVpce": "vpce-00000000" });
+  }
+  if (org && !assumeRole) {
+    // In assume-role mode the organization is checked where the other account comes in: the trust (below).
+    s3(grantee, grantedAction, grantedKey, "Denied", "only from the configured organization", { "aws:PrincipalOrgID": "o-another00001" });
+    kms(grantee, "kms:Decrypt", "Denied", "only from the configured organization", { "aws:PrincipalOrgID": "o-another00001" });
+  }
 
   // Other principals.
   s3(otherRoleInA, grantedAction, grantedKey, "Denied", "only the Lambda's role is granted, not its account");
@@ -289,6 +332,16 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
       sts(lambda, "Denied", "the trust requires the right ExternalId", `${externalId}-wrong`);
     }
     sts(otherRoleInA, "Denied", "only the Lambda role may assume the access role", externalId);
+    if (org) {
+      requests.push({
+        ...requests[requests.length - 1],
+        principal: lambda.principal,
+        who: lambda.who,
+        identityPolicies: lambda.identityPolicies,
+        context: { ...baseContext(lambda), "aws:ResourceAccount": B, "aws:PrincipalOrgID": "o-another00001", ...(externalId ? { "sts:ExternalId": externalId } : {}) },
+        intent: "only from the configured organization",
+      });
+    }
     sts(outsider, "Denied", "only the Lambda role may assume the access role", externalId);
     s3(lambda, grantedAction, grantedKey, "Denied", "in assume-role mode the Lambda role itself has no S3 access");
     kms(lambda, "kms:Decrypt", "Denied", "in assume-role mode the Lambda role itself may not use the key");
@@ -359,6 +412,10 @@ export function proofTable(proof: StackProof): string {
     const extra = [
       prefix !== undefined ? `s3:prefix=${String(prefix)}` : "",
       r.context["aws:SecureTransport"] === "false" ? "no TLS" : "",
+      r.context["s3:x-amz-server-side-encryption"] ? `SSE ${String(r.context["s3:x-amz-server-side-encryption"])}` : "",
+      r.context["s3:x-amz-server-side-encryption-aws-kms-key-id"] ? `key ${short(String(r.context["s3:x-amz-server-side-encryption-aws-kms-key-id"]))}` : "",
+      r.context["aws:PrincipalOrgID"] === "o-another00001" ? "another organization" : "",
+      r.intent.includes("VPC endpoint") ? `VPC endpoint ${String(r.context["aws:SourceVpce"] ?? "none")}` : "",
       r.action.startsWith("kms:") && r.context["kms:ViaService"] !== `s3.${/kms:([^:]+):/.exec(r.resource)?.[1]}.amazonaws.com`
         ? `via ${String(r.context["kms:ViaService"] ?? "no service")}`
         : "",

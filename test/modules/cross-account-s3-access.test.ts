@@ -127,7 +127,7 @@ describe("bucket-policy mode", () => {
     });
   });
 
-  test("the bucket policy denies non-TLS first, then grants the Lambda role what its identity policy asks for", () => {
+  test("the bucket policy denies non-TLS and other encryption first, then grants the Lambda role what its identity policy asks for", () => {
     const bucketPolicy = policyOf(resourcesOf(json, "aws_s3_bucket_policy")[Object.keys(resourcesOf(json, "aws_s3_bucket_policy"))[0]]);
     expect(bucketPolicy.Statement[0]).toEqual({
       Sid: "DenyInsecureTransport",
@@ -137,11 +137,34 @@ describe("bucket-policy mode", () => {
       Resource: ["arn:aws:s3:::shared-data", "arn:aws:s3:::shared-data/*"],
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     });
+    expect(bucketPolicy.Statement.slice(1, 3).map((s) => [s.Sid, s.Effect, s.Action, s.Condition])).toEqual([
+      [
+        "DenyOtherEncryption",
+        "Deny",
+        "s3:PutObject",
+        { Null: { "s3:x-amz-server-side-encryption": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+      ],
+      [
+        "DenyOtherKmsKeys",
+        "Deny",
+        "s3:PutObject",
+        {
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+          StringNotEquals: {
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": expect.stringMatching(/^\$\{aws_kms_key\.access_key_[0-9A-F]{8}\.arn\}$/),
+          },
+        },
+      ],
+    ]);
     const identity = policyOf(resourceAt(json, "aws_iam_role_policy", "access/lambda-grant-policy"));
-    const granted = bucketPolicy.Statement.slice(1);
-    expect(granted.map((s) => s.Principal)).toEqual(granted.map(() => ({ AWS: "arn:aws:iam::111111111111:role/consumer-role" })));
+    const granted = bucketPolicy.Statement.slice(3);
+    expect(granted.map((s) => s.Principal)).toEqual(granted.map(() => ({ AWS: "arn:aws:iam::111111111111:root" })));
     expect(granted.map((s) => [s.Action, s.Resource, s.Condition])).toEqual(
-      identity.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3").map((s) => [s.Action, s.Resource, s.Condition]),
+      identity.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3").map((s) => [
+        s.Action,
+        s.Resource,
+        { ...s.Condition, StringEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/consumer-role" } },
+      ]),
     );
   });
 
@@ -157,18 +180,27 @@ describe("bucket-policy mode", () => {
       Resource: "*",
     });
     const grantee = statement(doc, "GranteeUsesKeyThroughS3");
-    expect(grantee.Principal).toEqual({ AWS: "arn:aws:iam::111111111111:role/consumer-role" });
+    expect(grantee.Principal).toEqual({ AWS: "arn:aws:iam::111111111111:root" });
     expect(grantee.Condition?.StringEquals).toEqual({
       "kms:ViaService": "s3.us-east-1.amazonaws.com",
       "kms:CallerAccount": "111111111111",
+      "aws:PrincipalArn": "arn:aws:iam::111111111111:role/consumer-role",
     });
     expect(resourceAt(json, "aws_kms_alias", "access/key/alias").name).toBe("alias/shared-data");
   });
 
-  test("B's policies wait for A's role, which they name", () => {
-    const role = Object.keys(resourcesOf(json, "aws_iam_role"))[0];
-    expect(resourceAt(json, "aws_kms_key", "access/key").depends_on).toContain(`aws_iam_role.${role}`);
-    expect(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy").depends_on).toContain(`aws_iam_role.${role}`);
+  test("B's policies name A's account, not the role, so they need not wait for the role", () => {
+    expect(resourceAt(json, "aws_kms_key", "access/key").depends_on).toBeUndefined();
+    expect(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy").depends_on?.filter((d) => d.startsWith("aws_iam_role"))).toEqual([]);
+  });
+
+  test("with the role-arn principal style, B's policies name the role and wait for it", () => {
+    const { json: roleArnJson } = synthGrant({ ...BUCKET_POLICY_GRANT, principalStyle: "role-arn" });
+    const role = Object.keys(resourcesOf(roleArnJson, "aws_iam_role"))[0];
+    expect(resourceAt(roleArnJson, "aws_kms_key", "access/key").depends_on).toEqual([`aws_iam_role.${role}`]);
+    expect(resourceAt(roleArnJson, "aws_s3_bucket_policy", "access/bucket/policy").depends_on).toContain(`aws_iam_role.${role}`);
+    const key = statement(policyOf(resourceAt(roleArnJson, "aws_kms_key", "access/key")), "GranteeUsesKeyThroughS3");
+    expect(key.Principal).toEqual({ AWS: "arn:aws:iam::111111111111:role/consumer-role" });
   });
 
   test("the function gets the bucket, its region and the mode, never an access role", () => {
@@ -192,7 +224,7 @@ describe("assume-role mode", () => {
   const LAMBDA_ROLE = "arn:aws:iam::111111111111:role/consumer-role";
   const ACCESS_ROLE = "arn:aws:iam::222222222222:role/s3-access";
 
-  test("the S3 access role lives in B, trusts A's Lambda role with the ExternalId, and waits for it", () => {
+  test("the S3 access role lives in B and trusts A's Lambda role, matched by aws:PrincipalArn, with the ExternalId", () => {
     const role = resourceAt(json, "aws_iam_role", "access/access-role");
     expect(role.provider).toBe("aws.bucket_account");
     expect(role.name).toBe("s3-access");
@@ -200,13 +232,12 @@ describe("assume-role mode", () => {
       {
         Sid: "TrustLambdaRole",
         Effect: "Allow",
-        Principal: { AWS: LAMBDA_ROLE },
+        Principal: { AWS: "arn:aws:iam::111111111111:root" },
         Action: ["sts:AssumeRole"],
-        Condition: { StringEquals: { "sts:ExternalId": "ext-id-1" } },
+        Condition: { StringEquals: { "aws:PrincipalArn": LAMBDA_ROLE, "sts:ExternalId": "ext-id-1" } },
       },
     ]);
-    const lambdaRole = Object.keys(resourcesOf(json, "aws_iam_role")).find((id) => id.includes("lambda_role"));
-    expect(role.depends_on).toEqual([`aws_iam_role.${lambdaRole}`]);
+    expect(role.depends_on).toBeUndefined();
     expect(access.accessRole).toBeDefined();
   });
 
@@ -217,17 +248,21 @@ describe("assume-role mode", () => {
     ]);
   });
 
-  test("the access role holds the upload-only permissions; the key policy names it; the bucket policy only denies non-TLS", () => {
+  test("the access role holds the upload-only permissions; the key policy names it; the bucket policy only denies", () => {
     const doc = policyOf(resourceAt(json, "aws_iam_role_policy", "access/access-role/policy"));
     expect(doc.Statement.map((s) => s.Action)).toEqual([
       ["s3:AbortMultipartUpload", "s3:PutObject"],
       ["kms:Decrypt", "kms:GenerateDataKey"],
     ]);
-    expect(statement(policyOf(resourceAt(json, "aws_kms_key", "access/key")), "GranteeUsesKeyThroughS3").Principal).toEqual({
-      AWS: ACCESS_ROLE,
-    });
+    const key = statement(policyOf(resourceAt(json, "aws_kms_key", "access/key")), "GranteeUsesKeyThroughS3");
+    expect([key.Principal, key.Condition?.StringEquals["aws:PrincipalArn"]]).toEqual([
+      { AWS: "arn:aws:iam::222222222222:root" },
+      ACCESS_ROLE,
+    ]);
     expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy")).Statement.map((s) => s.Sid)).toEqual([
       "DenyInsecureTransport",
+      "DenyOtherEncryption",
+      "DenyOtherKmsKeys",
     ]);
   });
 

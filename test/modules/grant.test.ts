@@ -91,14 +91,31 @@ describe("planGrant, bucket-policy mode", () => {
     ]);
   });
 
-  test("the bucket policy carries the same S3 statements with the Lambda role as principal", () => {
+  test("the bucket policy carries the same S3 statements, naming A's account and matching the role by aws:PrincipalArn", () => {
     const plan = planGrant(
       context({ mode: "bucket-policy", prefixes: [{ prefix: "a/", access: "readWrite" }, { prefix: "b/", access: "read" }] }),
+    );
+    expect(plan.principalStyle).toBe("account-and-arn");
+    const identityS3 = plan.consumerPolicy.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3");
+    expect(plan.bucketPolicyStatements).toEqual(
+      identityS3.map((s) => ({
+        ...s,
+        Sid: `Grant${s.Sid}`,
+        Principal: { AWS: "arn:aws:iam::111111111111:root" },
+        Condition: { ...s.Condition, StringEquals: { "aws:PrincipalArn": LAMBDA_ROLE } },
+      })),
+    );
+  });
+
+  test("with the role-arn principal style the policies name the role ARN itself, with no principal condition", () => {
+    const plan = planGrant(
+      context({ mode: "bucket-policy", principalStyle: "role-arn", prefixes: [{ prefix: "a/", access: "read" }] }),
     );
     const identityS3 = plan.consumerPolicy.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3");
     expect(plan.bucketPolicyStatements).toEqual(
       identityS3.map((s) => ({ ...s, Sid: `Grant${s.Sid}`, Principal: { AWS: LAMBDA_ROLE } })),
     );
+    expect(plan.keyPolicyStatements[0]).toMatchObject({ Principal: { AWS: LAMBDA_ROLE }, Condition: kmsConditions("111111111111") });
   });
 
   test("the key policy lets the Lambda role use the key only through S3 in the bucket's region, from its account", () => {
@@ -107,12 +124,44 @@ describe("planGrant, bucket-policy mode", () => {
       {
         Sid: "GranteeUsesKeyThroughS3",
         Effect: "Allow",
-        Principal: { AWS: LAMBDA_ROLE },
+        Principal: { AWS: "arn:aws:iam::111111111111:root" },
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: "*",
-        Condition: kmsConditions("111111111111"),
+        Condition: {
+          StringEquals: { ...kmsConditions("111111111111").StringEquals, "aws:PrincipalArn": LAMBDA_ROLE },
+        },
       },
     ]);
+  });
+
+  test("an organization ID is required on the bucket account's side, a VPC endpoint on every S3 statement", () => {
+    const plan = planGrant(
+      context({
+        mode: "bucket-policy",
+        principalOrgId: "o-a1b2c3d4e5",
+        sourceVpce: ["vpce-0123abcd"],
+        prefixes: [{ prefix: "a/", access: "read" }],
+      }),
+    );
+    expect(plan.consumerPolicy.Statement.map((s) => s.Condition)).toEqual([
+      { StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"] } },
+      { StringLike: { "s3:prefix": ["a/*"] }, StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"] } },
+      kmsConditions("111111111111"),
+    ]);
+    expect(plan.bucketPolicyStatements.map((s) => s.Condition)).toEqual([
+      { StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"], "aws:PrincipalArn": LAMBDA_ROLE, "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+      {
+        StringLike: { "s3:prefix": ["a/*"] },
+        StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"], "aws:PrincipalArn": LAMBDA_ROLE, "aws:PrincipalOrgID": "o-a1b2c3d4e5" },
+      },
+    ]);
+    expect(plan.keyPolicyStatements[0].Condition).toEqual({
+      StringEquals: {
+        ...kmsConditions("111111111111").StringEquals,
+        "aws:PrincipalArn": LAMBDA_ROLE,
+        "aws:PrincipalOrgID": "o-a1b2c3d4e5",
+      },
+    });
   });
 
   test("no wildcard action is ever granted", () => {
@@ -144,22 +193,30 @@ describe("planGrant, assume-role mode", () => {
     ]);
   });
 
-  test("the access role trusts exactly the Lambda role, with the ExternalId", () => {
+  test("the access role trusts exactly the Lambda role (by account and aws:PrincipalArn), with the ExternalId", () => {
     expect(plan.accessRoleTrustPolicy?.Statement).toEqual([
       {
         Sid: "TrustLambdaRole",
         Effect: "Allow",
-        Principal: { AWS: LAMBDA_ROLE },
+        Principal: { AWS: "arn:aws:iam::111111111111:root" },
         Action: ["sts:AssumeRole"],
-        Condition: { StringEquals: { "sts:ExternalId": "ext-123" } },
+        Condition: { StringEquals: { "aws:PrincipalArn": LAMBDA_ROLE, "sts:ExternalId": "ext-123" } },
       },
     ]);
   });
 
-  test("without an ExternalId the trust has no condition", () => {
+  test("with the role-arn style and without an ExternalId the trust names the role and has no condition", () => {
     const { externalId: _unused, ...withoutId } = grant;
-    const trust = planGrant(context(withoutId)).accessRoleTrustPolicy;
+    const trust = planGrant(context({ ...withoutId, principalStyle: "role-arn" })).accessRoleTrustPolicy;
+    expect(trust?.Statement[0].Principal).toEqual({ AWS: LAMBDA_ROLE });
     expect(trust?.Statement[0].Condition).toBeUndefined();
+  });
+
+  test("an organization ID is required by the trust too", () => {
+    const trust = planGrant(context({ ...grant, principalOrgId: "o-a1b2c3d4e5" })).accessRoleTrustPolicy;
+    expect(trust?.Statement[0].Condition).toEqual({
+      StringEquals: { "aws:PrincipalArn": LAMBDA_ROLE, "sts:ExternalId": "ext-123", "aws:PrincipalOrgID": "o-a1b2c3d4e5" },
+    });
   });
 
   test("the access role holds the S3 and KMS statements, the key policy names it, the bucket policy adds nothing", () => {
@@ -178,8 +235,10 @@ describe("planGrant, assume-role mode", () => {
         Condition: kmsConditions("222222222222"),
       },
     ]);
-    expect(plan.keyPolicyStatements[0].Principal).toEqual({ AWS: ACCESS_ROLE });
-    expect(plan.keyPolicyStatements[0].Condition).toEqual(kmsConditions("222222222222"));
+    expect(plan.keyPolicyStatements[0].Principal).toEqual({ AWS: "arn:aws:iam::222222222222:root" });
+    expect(plan.keyPolicyStatements[0].Condition).toEqual({
+      StringEquals: { ...kmsConditions("222222222222").StringEquals, "aws:PrincipalArn": ACCESS_ROLE },
+    });
     expect(plan.bucketPolicyStatements).toEqual([]);
     expect(plan.granteeArn).toBe(ACCESS_ROLE);
   });
@@ -210,6 +269,10 @@ describe("grantSchema", () => {
     [{ ...ok, externalId: "abc123" }, 'grant.externalId "abc123" is only used in assume-role mode'],
     [{ ...ok, prefixes: [{ prefix: "a/", access: "read", delete: "yes" }] }, 'grant.prefixes[0].delete "yes" must be true or false'],
     [{ ...ok, read: true }, 'grant has unknown field(s) "read"'],
+    [{ ...ok, principalStyle: "arn" }, 'grant.principalStyle "arn" is not a principal style (account-and-arn, role-arn)'],
+    [{ ...ok, principalOrgId: "o-123" }, 'grant.principalOrgId "o-123" is not an AWS Organization ID'],
+    [{ ...ok, sourceVpce: ["vpc-0123abcd"] }, 'grant.sourceVpce[0] "vpc-0123abcd" is not a VPC endpoint ID'],
+    [{ ...ok, sourceVpce: [] }, "grant.sourceVpce [] is empty: name at least one VPC endpoint"],
   ])("rejects %j", (grant, message) => {
     expect(parse(grant)).toThrow(ConfigurationError);
     expect(parse(grant)).toThrow(message);

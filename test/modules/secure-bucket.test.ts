@@ -41,6 +41,33 @@ const denyInsecure = (partition: string, name: string): PolicyStatement => ({
   Condition: { Bool: { "aws:SecureTransport": "false" } },
 });
 
+/** The statements every bucket policy starts with: no request without TLS, no upload with another encryption or key. */
+const baseline = (partition: string, name: string): PolicyStatement[] => [
+  denyInsecure(partition, name),
+  {
+    Sid: "DenyOtherEncryption",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: `arn:${partition}:s3:::${name}/*`,
+    Condition: {
+      Null: { "s3:x-amz-server-side-encryption": "false" },
+      StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+    },
+  },
+  {
+    Sid: "DenyOtherKmsKeys",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: `arn:${partition}:s3:::${name}/*`,
+    Condition: {
+      Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+      StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN },
+    },
+  },
+];
+
 describe("SecureBucket with its defaults", () => {
   const { json, bucket } = synthBucket();
   const bucketRef = () => `\${aws_s3_bucket.${idAt(json, "aws_s3_bucket", "store/bucket")}.id}`;
@@ -106,10 +133,10 @@ describe("SecureBucket with its defaults", () => {
     });
   });
 
-  test("the bucket policy only denies requests without TLS", () => {
+  test("the bucket policy only denies requests without TLS and uploads with another encryption or key", () => {
     const policy = resourceAt(json, "aws_s3_bucket_policy", "store/policy");
     expect(policy.bucket).toBe(bucketRef());
-    expect(policyOf(policy)).toEqual({ Version: "2012-10-17", Statement: [denyInsecure("aws", "shared-data")] });
+    expect(policyOf(policy)).toEqual({ Version: "2012-10-17", Statement: baseline("aws", "shared-data") });
   });
 
   test("the bucket policy waits for the public access block and the ownership controls", () => {
@@ -137,10 +164,10 @@ describe("SecureBucket with settings", () => {
     Condition: { StringLike: { "s3:prefix": ["incoming/*"] } },
   };
 
-  test("the given statements follow the TLS-only statement, in the given order", () => {
+  test("the given statements follow the deny statements, in the given order", () => {
     const { json } = synthBucket({ policyStatements: [LIST, READ] });
     expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "store/policy")).Statement).toEqual([
-      denyInsecure("aws", "shared-data"),
+      ...baseline("aws", "shared-data"),
       LIST,
       READ,
     ]);
@@ -191,12 +218,10 @@ describe("SecureBucket with settings", () => {
   test.each([
     ["cn-north-1", "aws-cn"],
     ["us-gov-west-1", "aws-us-gov"],
-  ])("in %s the bucket ARN and the TLS-only statement use partition %s", (region, partition) => {
+  ])("in %s the bucket ARN and the deny statements use partition %s", (region, partition) => {
     const { json, bucket } = synthBucket({ region });
     expect(bucket.bucketArn).toBe(`arn:${partition}:s3:::shared-data`);
-    expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "store/policy")).Statement).toEqual([
-      denyInsecure(partition, "shared-data"),
-    ]);
+    expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "store/policy")).Statement).toEqual(baseline(partition, "shared-data"));
   });
 });
 

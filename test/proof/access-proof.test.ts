@@ -100,7 +100,11 @@ describe("breaking one side of a grant makes the proof fail", () => {
       }));
       m.roles = { ...m.roles, [roleArn]: { ...role, policies: { ...role.policies, "cross-account-s3-access": policy } } };
     });
-    expect(await failures("local", broken)).toEqual(["s3:PutObject /incoming/proof.txt -> ImplicitlyDenied"]);
+    // The plain upload and the upload naming the bucket's key.
+    expect(await failures("local", broken)).toEqual([
+      "s3:PutObject /incoming/proof.txt -> ImplicitlyDenied",
+      "s3:PutObject /incoming/proof.txt -> ImplicitlyDenied",
+    ]);
   });
 
   test("local: the bucket policy loses its TLS-only statement", async () => {
@@ -108,6 +112,18 @@ describe("breaking one side of a grant makes the proof fail", () => {
       m.bucket = { ...m.bucket, policy: withoutSid(m.bucket.policy, "DenyInsecureTransport") };
     });
     expect(await failures("local", broken)).toEqual(["s3:GetObject /incoming/proof.txt -> Allowed"]);
+  });
+
+  test("local-assume-role: the trust no longer matches the Lambda role by aws:PrincipalArn", async () => {
+    const roleArn = "arn:aws:iam::222222222222:role/local-uploader-s3-access";
+    const broken = withPolicy(models["local-assume-role"], (m) => {
+      const trustPolicy = mapStatements(m.roles[roleArn].trustPolicy, (s) => {
+        const { "aws:PrincipalArn": _dropped, ...equals } = s.Condition?.StringEquals ?? {};
+        return { ...s, Condition: { ...s.Condition, StringEquals: equals } };
+      });
+      m.roles = { ...m.roles, [roleArn]: { ...m.roles[roleArn], trustPolicy } };
+    });
+    expect(await failures("local-assume-role", broken)).toEqual(["sts:AssumeRole role/local-uploader-s3-access -> Allowed"]);
   });
 
   test("local-assume-role: the access role's trust is removed", async () => {
@@ -121,7 +137,10 @@ describe("breaking one side of a grant makes the proof fail", () => {
   test("local-assume-role: the trust no longer requires the ExternalId", async () => {
     const roleArn = "arn:aws:iam::222222222222:role/local-uploader-s3-access";
     const broken = withPolicy(models["local-assume-role"], (m) => {
-      const trustPolicy = mapStatements(m.roles[roleArn].trustPolicy, ({ Condition: _dropped, ...s }) => s);
+      const trustPolicy = mapStatements(m.roles[roleArn].trustPolicy, (s) => {
+        const { "sts:ExternalId": _dropped, ...equals } = s.Condition?.StringEquals ?? {};
+        return { ...s, Condition: { ...s.Condition, StringEquals: equals } };
+      });
       m.roles = { ...m.roles, [roleArn]: { ...m.roles[roleArn], trustPolicy } };
     });
     expect(await failures("local-assume-role", broken)).toEqual([
@@ -140,6 +159,7 @@ describe("breaking one side of a grant makes the proof fail", () => {
     expect(await failures("local-assume-role", broken)).toEqual([
       "s3:PutObject /uploads/proof.txt -> ImplicitlyDenied",
       "s3:AbortMultipartUpload /uploads/proof.txt -> ImplicitlyDenied",
+      "s3:PutObject /uploads/proof.txt -> ImplicitlyDenied",
     ]);
   });
 });

@@ -84,7 +84,7 @@ describe("the shipped grants", () => {
     const json = synthesized["local-assume-role"];
     const trust = policyOf(resourceAt(json, "aws_iam_role", "access/access-role"), "assume_role_policy");
     expect(statement(trust, "TrustLambdaRole").Condition).toEqual({
-      StringEquals: { "sts:ExternalId": "local-uploader-7d1f0c" },
+      StringEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/local-uploader", "sts:ExternalId": "local-uploader-7d1f0c" },
     });
     const access = policyOf(resourceAt(json, "aws_iam_role_policy", "access/access-role/policy"));
     expect(access.Statement.map((s) => [s.Action, s.Resource])).toEqual([
