@@ -18,3 +18,10 @@ for (const name of selected) {
   });
 }
 app.synth();
+
+// Suppressed security rules show in the synth output with their reasons (violations fail synth above).
+for (const construct of app.node.findAll()) {
+  for (const entry of construct.node.metadata) {
+    if (entry.type === "@cdktf/warn") console.warn(`warning [${construct.node.path}] ${String(entry.data)}`);
+  }
+}

@@ -8,3 +8,4 @@ export * from "./policy-document";
 export * from "./s3-access-role";
 export * from "./schema";
 export * from "./secure-bucket";
+export * from "./rules";

@@ -1,7 +1,7 @@
 import { AwsProvider, type AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { CrossAccountS3Access, parseOrThrow } from "../modules";
+import { CrossAccountS3Access, parseOrThrow, SecurityRules } from "../modules";
 import { environmentSchema, type EnvironmentConfig } from "./config";
 
 /** Provider aliases of every stack: the Lambda account (A) and the bucket account (B). */
@@ -58,6 +58,9 @@ export class CrossAccountStack extends TerraformStack {
     if (this.access.accessRole) {
       new TerraformOutput(this, "s3_access_role_arn", { value: this.access.accessRole.role.arn });
     }
+
+    // Every stack is checked against the project's security rules at synth; a violation fails synth.
+    Aspects.of(this).add(new SecurityRules());
   }
 }
 

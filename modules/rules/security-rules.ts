@@ -1,0 +1,286 @@
+/**
+ * The security rules every stack is checked against at synth. Each rule reads the stack's Terraform JSON — exactly
+ * what would be deployed, overrides included — and returns the resources that break it. None of the general-purpose
+ * scanners understands a cross-account grant; these rules do (key use through S3 only, trust guarded across accounts,
+ * listing limited by prefix, uploads pinned to the bucket's key).
+ */
+import type { PolicyDocument, PolicyStatement } from "../policy-document";
+
+export interface StackJson {
+  readonly provider?: { readonly aws?: ReadonlyArray<{ alias?: string; assume_role?: ReadonlyArray<{ role_arn?: string }> }> };
+  readonly resource?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>;
+}
+
+/** A resource that breaks a rule, as `type.logicalId`, and what is wrong with it. */
+export interface RuleViolation {
+  readonly resource: string;
+  readonly message: string;
+}
+
+export interface SecurityRule {
+  /** Stable ID used in reports and suppressions, e.g. CAS-S3-1. */
+  readonly id: string;
+  readonly title: string;
+  /** Why the rule exists, in one line. */
+  readonly rationale: string;
+  readonly check: (stack: StackJson) => RuleViolation[];
+}
+
+type Resource = Readonly<Record<string, unknown>>;
+
+function resources(stack: StackJson, type: string): Array<[string, Resource]> {
+  return Object.entries(stack.resource?.[type] ?? {});
+}
+
+/** The resources of `type` that configure bucket `bucketId` (by reference or by its literal name). */
+function forBucket(stack: StackJson, type: string, bucketId: string, bucket: Resource): Resource[] {
+  const refs = [`\${aws_s3_bucket.${bucketId}.id}`, `\${aws_s3_bucket.${bucketId}.bucket}`, bucket.bucket];
+  return resources(stack, type)
+    .filter(([, r]) => refs.includes(r.bucket))
+    .map(([, r]) => r);
+}
+
+function parsePolicy(text: unknown): PolicyDocument | undefined {
+  if (typeof text !== "string") return undefined;
+  try {
+    return JSON.parse(text) as PolicyDocument;
+  } catch {
+    return undefined;
+  }
+}
+
+const list = <T>(value: T | readonly T[] | undefined): T[] => (value === undefined ? [] : ([] as T[]).concat(value));
+const first = (value: unknown): Resource | undefined => (Array.isArray(value) ? value[0] : (value as Resource | undefined));
+const conditionKeys = (s: PolicyStatement): string[] =>
+  Object.values(s.Condition ?? {}).flatMap((block) => Object.keys(block).map((k) => k.toLowerCase()));
+const awsPrincipals = (s: PolicyStatement): string[] =>
+  s.Principal === "*" ? ["*"] : list(s.Principal?.AWS as string | readonly string[] | undefined);
+
+/** Every policy document of the stack with where it is: identity (role policies), bucket, key and trust policies. */
+function policies(stack: StackJson): Array<{ kind: "identity" | "bucket" | "key" | "trust"; resource: string; doc: PolicyDocument }> {
+  const out: Array<{ kind: "identity" | "bucket" | "key" | "trust"; resource: string; doc: PolicyDocument }> = [];
+  const add = (kind: "identity" | "bucket" | "key" | "trust", type: string, argument: string) => {
+    for (const [id, r] of resources(stack, type)) {
+      const doc = parsePolicy(r[argument]);
+      if (doc) out.push({ kind, resource: `${type}.${id}`, doc });
+    }
+  };
+  add("identity", "aws_iam_role_policy", "policy");
+  add("identity", "aws_iam_policy", "policy");
+  add("bucket", "aws_s3_bucket_policy", "policy");
+  add("key", "aws_kms_key", "policy");
+  add("key", "aws_kms_key_policy", "policy");
+  add("trust", "aws_iam_role", "assume_role_policy");
+  return out;
+}
+
+/** The account a resource is deployed into, from its provider's assume_role, when the stack says. */
+function accountOf(stack: StackJson, resource: Resource): string | undefined {
+  const alias = String(resource.provider ?? "").replace(/^aws\./, "");
+  const provider = stack.provider?.aws?.find((p) => p.alias === alias);
+  return provider?.assume_role?.[0]?.role_arn?.split(":")[4];
+}
+
+/**
+ * The key administration statement: an account root, unconditioned — the key's own account when the stack says which
+ * (its provider assumes a role in it); otherwise any single account root.
+ */
+function isKeyAdministration(s: PolicyStatement, keyAccount: string | undefined): boolean {
+  const principals = awsPrincipals(s);
+  if (s.Condition !== undefined || principals.length !== 1) return false;
+  const root = /^arn:aws[\w-]*:iam::(\d{12}):root$/.exec(principals[0])?.[1] ?? (/^\d{12}$/.test(principals[0]) ? principals[0] : undefined);
+  return root !== undefined && (keyAccount === undefined || root === keyAccount);
+}
+
+const RESTRICTING_KEYS = [
+  "aws:principalorgid",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:sourcevpce",
+  "aws:sourcevpc",
+  "aws:sourceaccount",
+  "aws:sourcearn",
+  "aws:sourceorgid",
+];
+
+const bucketRule = (
+  id: string,
+  title: string,
+  rationale: string,
+  problem: (stack: StackJson, bucketId: string, bucket: Resource) => string | undefined,
+): SecurityRule => ({
+  id,
+  title,
+  rationale,
+  check: (stack) =>
+    resources(stack, "aws_s3_bucket").flatMap(([bucketId, bucket]) => {
+      const message = problem(stack, bucketId, bucket);
+      return message ? [{ resource: `aws_s3_bucket.${bucketId}`, message }] : [];
+    }),
+});
+
+const bucketPolicyOf = (stack: StackJson, bucketId: string, bucket: Resource): PolicyDocument | undefined =>
+  forBucket(stack, "aws_s3_bucket_policy", bucketId, bucket)
+    .map((r) => parsePolicy(r.policy))
+    .find((d) => d !== undefined);
+
+export const SECURITY_RULES: readonly SecurityRule[] = [
+  bucketRule(
+    "CAS-S3-1",
+    "Block public access (all four settings)",
+    "a grant must never be widened into public access by an ACL or a policy",
+    (stack, id, bucket) => {
+      const blocks = forBucket(stack, "aws_s3_bucket_public_access_block", id, bucket);
+      const settings = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
+      if (blocks.length === 0) return "has no public access block";
+      const off = settings.filter((s) => blocks[0][s] !== true);
+      return off.length ? `public access block leaves ${off.join(", ")} off` : undefined;
+    },
+  ),
+  bucketRule(
+    "CAS-S3-2",
+    "Object ownership: BucketOwnerEnforced",
+    "ACLs disabled: the bucket account owns every object, whoever uploads it",
+    (stack, id, bucket) => {
+      const owner = forBucket(stack, "aws_s3_bucket_ownership_controls", id, bucket).map((r) => first(r.rule)?.object_ownership);
+      return owner[0] === "BucketOwnerEnforced" ? undefined : `object ownership is ${String(owner[0] ?? "not set")}, not BucketOwnerEnforced`;
+    },
+  ),
+  bucketRule("CAS-S3-3", "Versioning enabled", "an overwrite or delete by a grantee can be undone", (stack, id, bucket) => {
+    const status = forBucket(stack, "aws_s3_bucket_versioning", id, bucket).map((r) => first(r.versioning_configuration)?.status);
+    return status[0] === "Enabled" ? undefined : `versioning is ${String(status[0] ?? "not configured")}`;
+  }),
+  bucketRule(
+    "CAS-S3-4",
+    "Default encryption: SSE-KMS with a customer-managed key and a bucket key",
+    "the bucket account controls who can decrypt, and a bucket key keeps KMS calls and cost down",
+    (stack, id, bucket) => {
+      const rule = forBucket(stack, "aws_s3_bucket_server_side_encryption_configuration", id, bucket).map((r) => first(r.rule))[0];
+      const byDefault = first(rule?.apply_server_side_encryption_by_default);
+      if (!byDefault) return "has no default encryption";
+      if (byDefault.sse_algorithm !== "aws:kms" && byDefault.sse_algorithm !== "aws:kms:dsse") {
+        return `default encryption is ${String(byDefault.sse_algorithm)}, not SSE-KMS`;
+      }
+      const key = String(byDefault.kms_master_key_id ?? "");
+      if (!key || key.includes("alias/aws/")) return `default encryption uses ${key || "the AWS managed key"}, not a customer-managed key`;
+      return rule?.bucket_key_enabled === true ? undefined : "bucket key is not enabled";
+    },
+  ),
+  bucketRule(
+    "CAS-S3-5",
+    "Deny requests without TLS",
+    "credentials and data never cross the network in clear",
+    (stack, id, bucket) => {
+      const doc = bucketPolicyOf(stack, id, bucket);
+      const ok = doc?.Statement.some(
+        (s) =>
+          s.Effect === "Deny" &&
+          awsPrincipals(s).includes("*") &&
+          list(s.Action).some((a) => a === "s3:*") &&
+          String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false",
+      );
+      return ok ? undefined : "bucket policy has no Deny of s3:* when aws:SecureTransport is false";
+    },
+  ),
+  bucketRule(
+    "CAS-S3-6",
+    "Deny uploads with another KMS key",
+    "a grantee cannot store objects the bucket account's key does not protect",
+    (stack, id, bucket) => {
+      const doc = bucketPolicyOf(stack, id, bucket);
+      const ok = doc?.Statement.some(
+        (s) =>
+          s.Effect === "Deny" &&
+          list(s.Action).some((a) => a === "s3:PutObject" || a === "s3:*") &&
+          s.Condition?.StringNotEquals?.["s3:x-amz-server-side-encryption-aws-kms-key-id"] !== undefined,
+      );
+      return ok ? undefined : "bucket policy does not deny uploads naming another KMS key";
+    },
+  ),
+  {
+    id: "CAS-S3-7",
+    title: "ListBucket limited by s3:prefix",
+    rationale: "a grantee sees only the key names under its prefixes",
+    check: (stack) =>
+      policies(stack).flatMap(({ resource, doc }) =>
+        doc.Statement.filter(
+          (s) => s.Effect === "Allow" && list(s.Action).some((a) => a === "s3:ListBucket") && !conditionKeys(s).includes("s3:prefix"),
+        ).map((s) => ({ resource, message: `statement ${s.Sid ?? "(no Sid)"} allows s3:ListBucket without an s3:prefix condition` })),
+      ),
+  },
+  {
+    id: "CAS-KMS-1",
+    title: "Key rotation enabled",
+    rationale: "key material is replaced yearly without re-encrypting objects",
+    check: (stack) =>
+      resources(stack, "aws_kms_key")
+        .filter(([, r]) => r.enable_key_rotation !== true)
+        .map(([id]) => ({ resource: `aws_kms_key.${id}`, message: "key rotation is not enabled" })),
+  },
+  {
+    id: "CAS-KMS-2",
+    title: "Key use limited by kms:ViaService and kms:CallerAccount",
+    rationale: "a grantee can use the key only through S3, from its own account, never call KMS directly",
+    check: (stack) =>
+      [...resources(stack, "aws_kms_key")].flatMap(([id, r]) => {
+        const doc = parsePolicy(r.policy);
+        const account = accountOf(stack, r);
+        return (doc?.Statement ?? [])
+          .filter((s) => s.Effect === "Allow" && !isKeyAdministration(s, account))
+          .filter((s) => !(conditionKeys(s).includes("kms:viaservice") && conditionKeys(s).includes("kms:calleraccount")))
+          .map((s) => ({ resource: `aws_kms_key.${id}`, message: `key policy statement ${s.Sid ?? "(no Sid)"} lacks kms:ViaService or kms:CallerAccount` }));
+      }),
+  },
+  {
+    id: "CAS-IAM-1",
+    title: "No wildcard actions for a grantee",
+    rationale: "s3:* or kms:* hands a grantee bucket and key administration",
+    check: (stack) =>
+      policies(stack).flatMap(({ kind, resource, doc }) => {
+        const type = resource.split(".")[0];
+        const [, id] = resource.split(".");
+        const account = kind === "key" ? accountOf(stack, stack.resource?.[type]?.[id] ?? {}) : undefined;
+        return doc.Statement.filter((s) => s.Effect === "Allow" && !(kind === "key" && isKeyAdministration(s, account)))
+          .filter((s) => list(s.Action).some((a) => a.includes("*")))
+          .map((s) => ({
+            resource,
+            message: `statement ${s.Sid ?? "(no Sid)"} allows ${list(s.Action).filter((a) => a.includes("*")).join(", ")}`,
+          }));
+      }),
+  },
+  {
+    id: "CAS-IAM-2",
+    title: "No public principal without a restricting condition",
+    rationale: 'Principal "*" in an Allow is anyone on the internet unless a condition narrows it',
+    check: (stack) =>
+      policies(stack).flatMap(({ resource, doc }) =>
+        doc.Statement.filter(
+          (s) => s.Effect === "Allow" && awsPrincipals(s).includes("*") && !conditionKeys(s).some((k) => RESTRICTING_KEYS.includes(k)),
+        ).map((s) => ({ resource, message: `statement ${s.Sid ?? "(no Sid)"} allows Principal "*" without an organization, account, ARN or VPC condition` })),
+      ),
+  },
+  {
+    id: "CAS-IAM-3",
+    title: "Cross-account trust guarded by sts:ExternalId or aws:PrincipalOrgID",
+    rationale: "another account's role may assume ours only with a shared secret or from our organization (confused deputy)",
+    check: (stack) =>
+      resources(stack, "aws_iam_role").flatMap(([id, r]) => {
+        const doc = parsePolicy(r.assume_role_policy);
+        const account = accountOf(stack, r);
+        return (doc?.Statement ?? [])
+          .filter((s) => s.Effect === "Allow")
+          .filter((s) => awsPrincipals(s).some((p) => account === undefined || !p.includes(`:${account}:`)))
+          .filter((s) => !conditionKeys(s).some((k) => k === "sts:externalid" || k === "aws:principalorgid"))
+          .map((s) => ({ resource: `aws_iam_role.${id}`, message: `trust statement ${s.Sid ?? "(no Sid)"} lets another account assume the role without sts:ExternalId or aws:PrincipalOrgID` }));
+      }),
+  },
+  {
+    id: "CAS-LOG-1",
+    title: "Log retention set",
+    rationale: "function logs are kept as long as needed and no longer",
+    check: (stack) =>
+      resources(stack, "aws_cloudwatch_log_group")
+        .filter(([, r]) => typeof r.retention_in_days !== "number" || r.retention_in_days <= 0)
+        .map(([id]) => ({ resource: `aws_cloudwatch_log_group.${id}`, message: "log group keeps logs forever (no retention_in_days)" })),
+  },
+];

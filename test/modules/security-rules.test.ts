@@ -1,0 +1,203 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Aspects, Testing, TerraformResource, TerraformStack } from "cdktf";
+import type { IConstruct } from "constructs";
+import {
+  ConfigurationError,
+  CrossAccountS3Access,
+  SECURITY_RULES,
+  SecurityRules,
+  suppressRule,
+  type GrantDeclaration,
+} from "../../modules";
+import { CrossAccountStack } from "../../stacks/cross-account-stack";
+import { environments } from "../../stacks/environments";
+import { BUNDLE_DIR, CODE_ARCHIVE, twoAccountStack } from "../support/synth";
+
+interface Finding {
+  readonly level: "error" | "warn";
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Runs the stack's aspects (as synth does) and returns the error and warning annotations. */
+function findings(stack: TerraformStack): Finding[] {
+  Testing.synth(stack);
+  return stack.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === "@cdktf/error" || m.type === "@cdktf/warn")
+      .map((m) => ({ level: m.type === "@cdktf/error" ? ("error" as const) : ("warn" as const), path: c.node.path, message: String(m.data) })),
+  );
+}
+
+const ruleIds = (list: Finding[]) => list.map((f) => `${f.level} ${f.message.slice(1, f.message.indexOf("]"))} ${f.path}`);
+
+const GRANT: GrantDeclaration = { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "readWrite" }] };
+
+/** A stack holding one grant, checked by the rules; `tamper` breaks it before synth. */
+function fixture(tamper: (access: CrossAccountS3Access, stack: TerraformStack) => void = () => undefined, grant: GrantDeclaration = GRANT) {
+  const { stack, lambdaProvider, bucketProvider } = twoAccountStack();
+  const access = new CrossAccountS3Access(stack, "access", {
+    lambda: {
+      provider: lambdaProvider,
+      accountId: "111111111111",
+      region: "us-east-1",
+      functionName: "consumer",
+      roleName: "consumer",
+      bundleDir: BUNDLE_DIR,
+      codeArchive: CODE_ARCHIVE,
+    },
+    bucket: { provider: bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-data", keyAlias: "alias/shared-data" },
+    grant,
+  });
+  Aspects.of(stack).add(new SecurityRules());
+  tamper(access, stack);
+  return { stack, access };
+}
+
+const override = (resource: IConstruct, path: string, value: unknown) => (resource as TerraformResource).addOverride(path, value);
+/** A policy argument as it will be written (tokens resolved to Terraform references), parsed. */
+const policyDoc = (resource: TerraformResource) => {
+  const json = TerraformStack.of(resource).toTerraform() as { resource: Record<string, Record<string, { policy: string }>> };
+  return JSON.parse(json.resource[resource.terraformResourceType][resource.friendlyUniqueId].policy) as {
+    Statement: Array<{ Sid?: string; Condition?: unknown }>;
+  };
+};
+const policyWithout = (resource: TerraformResource, sid: string): string => {
+  const doc = policyDoc(resource);
+  return JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => s.Sid !== sid) });
+};
+
+test("13 rules, each with an ID, a title and a rationale", () => {
+  expect(SECURITY_RULES.map((r) => r.id)).toEqual([
+    "CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-7",
+    "CAS-KMS-1", "CAS-KMS-2", "CAS-IAM-1", "CAS-IAM-2", "CAS-IAM-3", "CAS-LOG-1",
+  ]);
+  for (const rule of SECURITY_RULES) {
+    expect(rule.title.length).toBeGreaterThan(10);
+    expect(rule.rationale.length).toBeGreaterThan(20);
+  }
+});
+
+test.each(Object.keys(environments))("the shipped stack %s breaks no rule", (name) => {
+  const stack = new CrossAccountStack(Testing.app(), name, environments[name], { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+  expect(findings(stack)).toEqual([]);
+});
+
+test("a clean grant in either mode breaks no rule", () => {
+  expect(findings(fixture().stack)).toEqual([]);
+  const assumeRole: GrantDeclaration = { mode: "assume-role", accessRoleName: "s3-access", externalId: "ext-0001", prefixes: [{ prefix: "in/", access: "write" }] };
+  expect(findings(fixture(undefined, assumeRole).stack)).toEqual([]);
+});
+
+describe("each rule catches its violation, on the offending resource", () => {
+  const cases: Array<[string, (a: CrossAccountS3Access, s: TerraformStack) => void, string[], GrantDeclaration]> = [
+    ["CAS-S3-1", (a) => override(a.bucket.node.findChild("public-access-block"), "restrict_public_buckets", false), ["error CAS-S3-1 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-2", (a) => override(a.bucket.node.findChild("ownership"), "rule.object_ownership", "ObjectWriter"), ["error CAS-S3-2 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-3", (a) => override(a.bucket.node.findChild("versioning"), "versioning_configuration.status", "Suspended"), ["error CAS-S3-3 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (AES256)", (a) => override(a.bucket.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.sse_algorithm", "AES256"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (AWS managed key)", (a) => override(a.bucket.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.kms_master_key_id", "alias/aws/s3"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (no bucket key)", (a) => override(a.bucket.node.findChild("encryption"), "rule.0.bucket_key_enabled", false), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-5", (a) => a.bucket.policy.addOverride("policy", policyWithout(a.bucket.policy, "DenyInsecureTransport")), ["error CAS-S3-5 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-6", (a) => a.bucket.policy.addOverride("policy", policyWithout(a.bucket.policy, "DenyOtherKmsKeys")), ["error CAS-S3-6 test/access/bucket/bucket"], GRANT],
+    [
+      "CAS-S3-7",
+      (a, s) =>
+        new IamRolePolicy(s, "broad-list", {
+          provider: a.consumer.role.provider,
+          role: a.consumer.role.name,
+          policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "ListAll", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::shared-data" }] }),
+        }),
+      ["error CAS-S3-7 test/broad-list"],
+      GRANT,
+    ],
+    ["CAS-KMS-1", (a) => a.key.key.addOverride("enable_key_rotation", false), ["error CAS-KMS-1 test/access/key/key"], GRANT],
+    [
+      "CAS-KMS-2",
+      (a) => {
+        const doc = policyDoc(a.key.key);
+        const loose = doc.Statement.map((s) => (s.Sid === "GranteeUsesKeyThroughS3" ? { ...s, Condition: { StringEquals: { "kms:CallerAccount": "111111111111" } } } : s));
+        a.key.key.addOverride("policy", JSON.stringify({ ...doc, Statement: loose }));
+      },
+      ["error CAS-KMS-2 test/access/key/key"],
+      GRANT,
+    ],
+    [
+      "CAS-IAM-1",
+      (a, s) =>
+        new IamRolePolicy(s, "admin", {
+          provider: a.consumer.role.provider,
+          role: a.consumer.role.name,
+          policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "All", Effect: "Allow", Action: ["s3:*", "kms:*"], Resource: "*" }] }),
+        }),
+      ["error CAS-IAM-1 test/admin"],
+      GRANT,
+    ],
+    [
+      "CAS-IAM-2",
+      (a) => {
+        const doc = policyDoc(a.bucket.policy);
+        const open = { Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::shared-data/*" };
+        a.bucket.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: [...doc.Statement, open] }));
+      },
+      ["error CAS-IAM-2 test/access/bucket/policy"],
+      GRANT,
+    ],
+    ["CAS-IAM-3", () => undefined, ["error CAS-IAM-3 test/access/access-role/role"], { mode: "assume-role", accessRoleName: "s3-access", prefixes: [{ prefix: "in/", access: "write" }] }],
+    ["CAS-LOG-1", (a) => a.consumer.logGroup.addOverride("retention_in_days", 0), ["error CAS-LOG-1 test/access/lambda/log-group"], GRANT],
+  ];
+
+  test.each(cases)("%s", (_name, tamper, expected, grant) => {
+    expect(ruleIds(findings(fixture(tamper, grant).stack))).toEqual(expected);
+  });
+});
+
+test("a rule error names the rule, the problem and why the rule exists", () => {
+  const [finding] = findings(fixture((a) => a.key.key.addOverride("enable_key_rotation", false)).stack);
+  expect(finding.message).toBe(
+    "[CAS-KMS-1] Key rotation enabled: key rotation is not enabled. Why: key material is replaced yearly without re-encrypting objects.",
+  );
+});
+
+test("a violation fails synth", () => {
+  const { stack } = fixture((a) => a.key.key.addOverride("enable_key_rotation", false));
+  expect(() => Testing.fullSynth(stack)).toThrow(/Encountered Annotations with level "ERROR"[\s\S]*\[CAS-KMS-1\]/);
+});
+
+describe("suppressions", () => {
+  test("a suppression with a written reason turns the error into a warning that shows in the synth output", () => {
+    const { stack } = fixture((a) => {
+      a.key.key.addOverride("enable_key_rotation", false);
+      suppressRule(a.key, "CAS-KMS-1", "imported key material cannot be rotated automatically");
+    });
+    expect(findings(stack)).toEqual([
+      {
+        level: "warn",
+        path: "test/access/key/key",
+        message: "[CAS-KMS-1] suppressed: imported key material cannot be rotated automatically (key rotation is not enabled)",
+      },
+    ]);
+  });
+
+  test("a suppression applies only below the construct it is placed on", () => {
+    const { stack } = fixture((a) => {
+      a.key.key.addOverride("enable_key_rotation", false);
+      suppressRule(a.bucket, "CAS-KMS-1", "placed on the bucket, so it does not cover the key");
+    });
+    expect(ruleIds(findings(stack))).toEqual(["error CAS-KMS-1 test/access/key/key"]);
+  });
+
+  test("a suppression needs a reason of at least 20 characters and a known rule", () => {
+    const { access } = fixture();
+    expect(() => suppressRule(access, "CAS-KMS-1", "because")).toThrow(
+      'reason "because" is too short: suppressing CAS-KMS-1 needs a written reason of at least 20 characters',
+    );
+    expect(() => suppressRule(access, "CAS-XYZ", "a long enough reason for this")).toThrow(ConfigurationError);
+    expect(() => suppressRule(access, "CAS-XYZ", "a long enough reason for this")).toThrow('ruleId "CAS-XYZ" is not a security rule');
+  });
+});
+
+test("the rules read what would deploy: a raw log group without retention is caught too", () => {
+  const { stack } = fixture((a, s) => new CloudwatchLogGroup(s, "raw-logs", { provider: a.consumer.role.provider, name: "/raw" }));
+  expect(ruleIds(findings(stack))).toEqual(["error CAS-LOG-1 test/raw-logs"]);
+});
