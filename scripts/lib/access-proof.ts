@@ -178,6 +178,36 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     ...(org ? { "aws:PrincipalOrgID": caller.accountId === OUTSIDER_ACCOUNT ? "o-outsider0001" : org } : {}),
   });
   const requests: ProofRequest[] = [];
+  /** Adds a request on a resource of account B: the base context, then `overrides` (undefined removes a key). */
+  const add = (
+    caller: Caller,
+    action: string,
+    target: { resource: string; kind: ResourcePolicyKind; policy: PolicyDocument },
+    context: Record<string, string>,
+    overrides: Record<string, string | undefined>,
+    expected: Expected,
+    intent: string,
+  ) => {
+    const merged: Record<string, string> = { ...baseContext(caller), "aws:ResourceAccount": B, ...context };
+    for (const [k, v] of Object.entries(overrides)) {
+      if (v === undefined) delete merged[k];
+      else merged[k] = v;
+    }
+    requests.push({
+      principal: caller.principal,
+      who: caller.who,
+      identityPolicies: caller.identityPolicies,
+      action,
+      resource: target.resource,
+      resourceAccount: B,
+      resourcePolicyKind: target.kind,
+      resourcePolicy: target.policy,
+      context: merged,
+      expected,
+      intent,
+    });
+  };
+  // With VPC endpoints configured, the function reaches S3 through the first one.
   const s3 = (
     caller: Caller,
     action: string,
@@ -185,56 +215,18 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     expected: Expected,
     intent: string,
     overrides: Record<string, string | undefined> = {},
-  ) => {
-    // With VPC endpoints configured, the function reaches S3 through the first one.
-    const context: Record<string, string> = {
-      ...baseContext(caller),
-      "aws:ResourceAccount": B,
-      ...(vpce ? { "aws:SourceVpce": vpce } : {}),
-    };
-    for (const [k, v] of Object.entries(overrides)) {
-      if (v === undefined) delete context[k];
-      else context[k] = v;
-    }
-    requests.push({
-      principal: caller.principal,
-      who: caller.who,
-      identityPolicies: caller.identityPolicies,
+  ) =>
+    add(caller, action, { resource, kind: "bucket policy", policy: model.bucket.policy }, vpce ? { "aws:SourceVpce": vpce } : {}, overrides, expected, intent);
+  const kms = (caller: Caller, action: string, expected: Expected, intent: string, overrides: Record<string, string | undefined> = {}) =>
+    add(
+      caller,
       action,
-      resource,
-      resourceAccount: B,
-      resourcePolicyKind: "bucket policy",
-      resourcePolicy: model.bucket.policy,
-      context,
+      { resource: model.key.arn, kind: "key policy", policy: model.key.policy },
+      { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:CallerAccount": caller.accountId },
+      overrides,
       expected,
       intent,
-    });
-  };
-  const kms = (caller: Caller, action: string, expected: Expected, intent: string, overrides: Record<string, string | undefined> = {}) => {
-    const context: Record<string, string> = {
-      ...baseContext(caller),
-      "aws:ResourceAccount": B,
-      "kms:ViaService": `s3.${region}.amazonaws.com`,
-      "kms:CallerAccount": caller.accountId,
-    };
-    for (const [k, v] of Object.entries(overrides)) {
-      if (v === undefined) delete context[k];
-      else context[k] = v;
-    }
-    requests.push({
-      principal: caller.principal,
-      who: caller.who,
-      identityPolicies: caller.identityPolicies,
-      action,
-      resource: model.key.arn,
-      resourceAccount: B,
-      resourcePolicyKind: "key policy",
-      resourcePolicy: model.key.policy,
-      context,
-      expected,
-      intent,
-    });
-  };
+    );
   const sts = (caller: Caller, expected: Expected, intent: string, externalId: string | undefined) =>
     requests.push({
       principal: caller.principal,
