@@ -33,6 +33,17 @@ try {
     minify: true,
     legalComments: "none",
     external: [],
+    // The SDK's ES module builds (package.json "module"), which esbuild can tree-shake; the CommonJS builds it would
+    // pick by default keep every export of every package.
+    mainFields: ["module", "main"],
+    // Those builds load some Node built-ins lazily with import("node:http") and the like. esbuild keeps an import()
+    // of an external module as it is, which makes the CommonJS bundle depend on the host's ES module loader (a vm
+    // context without one, such as Jest's, fails with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG). Declaring dynamic
+    // import unsupported makes esbuild emit a require() for them instead, as the CommonJS builds do.
+    supported: { "dynamic-import": false },
+    // In Lambda the execution role's credentials are in the environment: the SDK's default chain is replaced by the
+    // environment provider, which leaves the chain's other providers (and their SSO/sign-in clients) out.
+    alias: { "@aws-sdk/credential-provider-node": resolve(root, "lambda/src/lambda-credentials.ts") },
     absWorkingDir: root,
     logLevel: "warning",
   });

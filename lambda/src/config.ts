@@ -2,8 +2,9 @@
  * The handler's configuration, read from the function's environment once per container and validated before the
  * first invocation: a bad variable fails the init phase with a ConfigurationError naming it and its value.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigurationError, showValue, type ConfigurationProblem } from "./errors";
+import { parseGrantedPrefixes, type PrefixGrant } from "./grant";
 
 export const ACCESS_MODES = ["bucket-policy", "assume-role"] as const;
 /**
@@ -15,6 +16,17 @@ export type AccessMode = (typeof ACCESS_MODES)[number];
 /** RoleSessionName used when the function name is unavailable or sanitises to fewer than 2 characters. */
 export const DEFAULT_ROLE_SESSION_NAME = "s3-access";
 
+/** Lambda's limit on a synchronous invocation's response is 6 MB; a `get` response must stay below it. */
+export const MAX_RESPONSE_BYTES_LIMIT = 6_000_000;
+/** Default cap on a `get` response: 5 MiB, leaving room under Lambda's limit for the JSON around the body. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+/** The smallest cap accepted: below it even a small object's response would not fit. */
+export const MIN_MAX_RESPONSE_BYTES = 1024;
+/** SigV4 limit on a presigned URL's lifetime: 7 days. */
+export const PRESIGN_EXPIRES_LIMIT_SECONDS = 604_800;
+/** Default upper bound on a presigned URL's lifetime: 1 hour. */
+export const DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS = 3600;
+
 interface CommonConfig {
   /** The bucket in the bucket account; never taken from the event. */
   readonly bucketName: string;
@@ -22,6 +34,12 @@ interface CommonConfig {
   readonly bucketRegion: string;
   /** Path-style addressing, for local S3 emulators. */
   readonly forcePathStyle: boolean;
+  /** What the grant allows under each prefix (GRANTED_PREFIXES); requests outside it are refused before AWS. */
+  readonly grants: readonly PrefixGrant[];
+  /** Largest `get` response, in bytes of JSON (MAX_RESPONSE_BYTES); larger objects are for `presign-get`. */
+  readonly maxResponseBytes: number;
+  /** Longest lifetime of a presigned URL, in seconds (PRESIGN_MAX_EXPIRES_SECONDS). */
+  readonly presignMaxExpiresSeconds: number;
 }
 
 export interface BucketPolicyConfig extends CommonConfig {
@@ -36,6 +54,8 @@ export interface AssumeRoleConfig extends CommonConfig {
   readonly externalId?: string;
   /** AssumeRole RoleSessionName, derived from AWS_LAMBDA_FUNCTION_NAME. */
   readonly roleSessionName: string;
+  /** Region of the STS endpoint: the function's own (AWS_REGION, set by the Lambda runtime), else the bucket's. */
+  readonly stsRegion: string;
 }
 
 export type HandlerConfig = BucketPolicyConfig | AssumeRoleConfig;
@@ -48,7 +68,11 @@ export const ENV = {
   roleArn: "S3_ACCESS_ROLE_ARN",
   externalId: "EXTERNAL_ID",
   forcePathStyle: "S3_FORCE_PATH_STYLE",
+  grantedPrefixes: "GRANTED_PREFIXES",
+  maxResponseBytes: "MAX_RESPONSE_BYTES",
+  presignMaxExpiresSeconds: "PRESIGN_MAX_EXPIRES_SECONDS",
   functionName: "AWS_LAMBDA_FUNCTION_NAME",
+  runtimeRegion: "AWS_REGION",
 } as const;
 
 const BUCKET_NAME_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -78,7 +102,24 @@ const envSchema = z.object({
     .regex(EXTERNAL_ID_RE, { message: "is not a valid ExternalId (2-1224 of letters, digits and + = , . @ : / _ -)" })
     .optional(),
   S3_FORCE_PATH_STYLE: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional(),
+  MAX_RESPONSE_BYTES: wholeNumber(
+    MIN_MAX_RESPONSE_BYTES,
+    MAX_RESPONSE_BYTES_LIMIT,
+    "bytes",
+    "below Lambda's 6 MB response limit",
+  ).optional(),
+  PRESIGN_MAX_EXPIRES_SECONDS: wholeNumber(1, PRESIGN_EXPIRES_LIMIT_SECONDS, "seconds", "7 days, the SigV4 limit").optional(),
 });
+
+/** A decimal whole number between min and max, given as a string. */
+function wholeNumber(min: number, max: number, unit: string, why: string) {
+  const message = `must be a whole number of ${unit} from ${min} to ${max} (${why})`;
+  return z
+    .string()
+    .regex(/^\d+$/, { message })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message });
+}
 
 /** A set variable, or undefined when unset or empty (Terraform writes "" for an absent optional value). */
 function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -105,7 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     S3_ACCESS_ROLE_ARN: read(env, ENV.roleArn),
     EXTERNAL_ID: read(env, ENV.externalId),
     S3_FORCE_PATH_STYLE: read(env, ENV.forcePathStyle),
+    MAX_RESPONSE_BYTES: read(env, ENV.maxResponseBytes),
+    PRESIGN_MAX_EXPIRES_SECONDS: read(env, ENV.presignMaxExpiresSeconds),
   };
+  const runtimeRegion = read(env, ENV.runtimeRegion);
 
   const problems: ConfigurationProblem[] = [];
   const add = (variable: keyof typeof input, message: string) => {
@@ -128,7 +172,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   if (input.ACCESS_MODE === "assume-role" && input.S3_ACCESS_ROLE_ARN === undefined) {
     add("S3_ACCESS_ROLE_ARN", 'is required when ACCESS_MODE is "assume-role"');
   }
-  if (!result.success || problems.length > 0) {
+  // The STS region; when BUCKET_REGION is unset, AWS_REGION was checked as the bucket's region above.
+  if (input.ACCESS_MODE === "assume-role" && bucketRegionSet && runtimeRegion !== undefined && !REGION_RE.test(runtimeRegion)) {
+    problems.push({
+      variable: ENV.runtimeRegion,
+      value: runtimeRegion,
+      message: `${ENV.runtimeRegion} (the STS region) is not an AWS region name (e.g. eu-west-1) (got ${showValue(runtimeRegion)})`,
+    });
+  }
+  const rawGrants = read(env, ENV.grantedPrefixes);
+  const grants = parseGrantedPrefixes(rawGrants);
+  if (!grants.ok) {
+    for (const message of grants.problems) problems.push({ variable: ENV.grantedPrefixes, value: rawGrants, message });
+  }
+  if (!result.success || !grants.ok || problems.length > 0) {
     throw new ConfigurationError(problems);
   }
 
@@ -137,6 +194,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     bucketName: parsed.BUCKET_NAME,
     bucketRegion: parsed.BUCKET_REGION,
     forcePathStyle: parsed.S3_FORCE_PATH_STYLE === "true",
+    grants: grants.grants,
+    maxResponseBytes: parsed.MAX_RESPONSE_BYTES ?? DEFAULT_MAX_RESPONSE_BYTES,
+    presignMaxExpiresSeconds: parsed.PRESIGN_MAX_EXPIRES_SECONDS ?? DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS,
   };
   if (parsed.ACCESS_MODE === "bucket-policy") {
     return { ...common, accessMode: "bucket-policy" };
@@ -148,5 +208,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     roleArn: parsed.S3_ACCESS_ROLE_ARN as string,
     ...(parsed.EXTERNAL_ID !== undefined && { externalId: parsed.EXTERNAL_ID }),
     roleSessionName: roleSessionNameFrom(read(env, ENV.functionName)),
+    stsRegion: runtimeRegion ?? parsed.BUCKET_REGION,
   };
 }

@@ -3,6 +3,7 @@
  * minifier renames), so Lambda reports it as the invocation's errorType.
  */
 import type { AccessMode } from "./config";
+import type { Permission } from "./grant";
 
 /** Renders a received value for an error message: strings quoted, long values cut short. */
 export function showValue(value: unknown): string {
@@ -56,7 +57,7 @@ export interface EventProblem {
   readonly message: string;
 }
 
-/** The invocation event does not match `{ operation, key?, prefix?, body? }`. */
+/** The invocation event does not match the contract of its operation (or asks for what the object cannot give). */
 export class InvalidEventError extends HandlerError {
   /** The first offending field ("event" when the event itself is not an object). */
   public readonly field: string;
@@ -76,11 +77,96 @@ export interface S3Target {
   readonly bucket: string;
   readonly key?: string;
   readonly prefix?: string;
+  /** For a copy: whether the call was for its source or its destination. */
+  readonly side?: "source" | "destination";
 }
 
 function describeTarget(target: S3Target): string {
-  if (target.key !== undefined) return `s3://${target.bucket}/${target.key}`;
+  if (target.key !== undefined) return `s3://${target.bucket}/${target.key}${target.side ? ` (the ${target.side})` : ""}`;
   return `s3://${target.bucket}/${target.prefix ?? ""} (list)`;
+}
+
+/** The request lies outside the function's grant (GRANTED_PREFIXES); the handler refused it before calling AWS. */
+export class NotGrantedError extends HandlerError {
+  public readonly operation: string;
+  public readonly bucket: string;
+  /** The key, or for `list` the prefix, that is not granted. */
+  public readonly path: string;
+  /** The access the request needs there. */
+  public readonly permission: Permission;
+  /** The granted prefixes that do give that access. */
+  public readonly grantedPrefixes: readonly string[];
+
+  constructor(target: S3Target, permission: Permission, grantedPrefixes: readonly string[]) {
+    const path = target.key ?? target.prefix ?? "";
+    const what =
+      target.key !== undefined
+        ? describeTarget(target)
+        : path === ""
+          ? `the whole bucket s3://${target.bucket} (list without a prefix)`
+          : `the prefix ${showValue(path)} of s3://${target.bucket} (list)`;
+    const where = grantedPrefixes.length > 0 ? `only under ${grantedPrefixes.join(", ")}` : "under no prefix";
+    super(
+      `Not granted: ${target.operation} needs ${permission} access to ${what}, and the function's grant ` +
+        `(GRANTED_PREFIXES) gives ${permission} access ${where}. The request was refused before calling AWS.`,
+    );
+    this.name = "NotGrantedError";
+    this.operation = target.operation;
+    this.bucket = target.bucket;
+    this.path = path;
+    this.permission = permission;
+    this.grantedPrefixes = grantedPrefixes;
+  }
+}
+
+/** A `get` whose response would not fit under MAX_RESPONSE_BYTES; the object is for `presign-get`. */
+export class ObjectTooLargeError extends HandlerError {
+  public readonly bucket: string;
+  public readonly key: string;
+  /** What was measured: the object's size, or the size of the whole JSON response. */
+  public readonly measured: "object" | "response";
+  /** The measured size in bytes (for an object read partly, at least this many). */
+  public readonly bytes: number;
+  public readonly maxResponseBytes: number;
+
+  constructor(target: S3Target & { key: string }, measured: "object" | "response", bytes: number, maxResponseBytes: number) {
+    const size =
+      measured === "object"
+        ? `the object is ${bytes} bytes, more than fits`
+        : `the response would be ${bytes} bytes of JSON, more than`;
+    super(
+      `Too large: get on ${describeTarget(target)}: ${size} in a response of at most MAX_RESPONSE_BYTES=${maxResponseBytes} ` +
+        `bytes. Download it through a URL from the "presign-get" operation instead.`,
+    );
+    this.name = "ObjectTooLargeError";
+    this.bucket = target.bucket;
+    this.key = target.key;
+    this.measured = measured;
+    this.bytes = bytes;
+    this.maxResponseBytes = maxResponseBytes;
+  }
+}
+
+/** A copy that would not finish before the function times out: aborted, with nothing stored. */
+export class CopyTimeoutError extends HandlerError {
+  public readonly bucket: string;
+  public readonly sourceKey: string;
+  public readonly key: string;
+  /** Bytes uploaded (and then discarded) before the abort. */
+  public readonly bytesCopied: number;
+
+  constructor(bucket: string, sourceKey: string, key: string, marginMs: number, bytesCopied: number) {
+    super(
+      `Copy timed out: s3://${bucket}/${sourceKey} to s3://${bucket}/${key} was aborted ${marginMs / 1000} s before ` +
+        `the function's timeout after ${bytesCopied} bytes, and the multipart upload was aborted so nothing was stored. ` +
+        `Raise the function's timeout, or copy through URLs from "presign-get" and "presign-put".`,
+    );
+    this.name = "CopyTimeoutError";
+    this.bucket = bucket;
+    this.sourceKey = sourceKey;
+    this.key = key;
+    this.bytesCopied = bytesCopied;
+  }
 }
 
 /** Which policies decide the call in each access mode. */
@@ -102,7 +188,7 @@ export class AccessDeniedError extends HandlerError {
     const detail = errorSummary(cause);
     const role = roleArn ? ` via role ${roleArn}` : "";
     const missingKeyHint =
-      target.operation === "get"
+      target.operation === "get" || target.side === "source"
         ? " (S3 also answers 403 instead of 404 for a missing key when the caller may not list the bucket)"
         : "";
     super(
@@ -158,6 +244,22 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   if ((name !== undefined && ACCESS_DENIED_NAMES.has(name)) || status === 403) return "access-denied";
   if ((name !== undefined && NOT_FOUND_NAMES.has(name)) || status === 404) return "not-found";
   return "other";
+}
+
+/**
+ * The error an AWS call's failure becomes: an AccessDeniedError or NotFoundError for `target`, or the error itself
+ * (throttling is retried by the SDK before it gets here; what is left is rethrown as is).
+ */
+export function toHandlerError(error: unknown, target: S3Target, accessMode: AccessMode, roleArn?: string): unknown {
+  if (error instanceof HandlerError) return error;
+  switch (classifyAwsError(error)) {
+    case "access-denied":
+      return new AccessDeniedError(target, accessMode, error, roleArn);
+    case "not-found":
+      return new NotFoundError(target, error);
+    case "other":
+      return error;
+  }
 }
 
 /** `Name (HTTP 403): message` for an AWS error, or the best description available. */

@@ -1,32 +1,63 @@
 /**
- * The invocation event: `{ operation, key?, prefix?, body? }`, validated strictly. Unknown fields, and fields the
- * operation does not use, are refused rather than ignored. The bucket is never part of the event.
+ * The invocation event: `{ operation, ...fields of that operation }`, validated strictly. Unknown fields, and fields
+ * the operation does not use, are refused rather than ignored. The bucket is never part of the event.
  */
-import { z } from "zod";
+import * as z from "zod";
+import { PRESIGN_EXPIRES_LIMIT_SECONDS } from "./config";
 import { InvalidEventError, showValue, type EventProblem } from "./errors";
 
-export const OPERATIONS = ["get", "put", "list", "delete"] as const;
+export const OPERATIONS = ["get", "put", "list", "delete", "presign-get", "presign-put", "copy"] as const;
 export type Operation = (typeof OPERATIONS)[number];
+
+/** How an object's bytes travel in the event or the result: as UTF-8 text, or base64 for any bytes. */
+export const ENCODINGS = ["utf-8", "base64"] as const;
+export type Encoding = (typeof ENCODINGS)[number];
 
 /** S3's limit on a key (and so on a useful prefix), in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
+/** S3's limit on MaxKeys of one ListObjectsV2 page. */
+export const MAX_LIST_KEYS = 1000;
+/** Lifetime of a presigned URL when the event names none: 15 minutes. */
+export const DEFAULT_PRESIGN_EXPIRES_SECONDS = 900;
 
 /** A validated event. */
 export type S3Request =
-  | { readonly operation: "get"; readonly key: string }
-  | { readonly operation: "put"; readonly key: string; readonly body: string }
-  | { readonly operation: "list"; readonly prefix?: string }
-  | { readonly operation: "delete"; readonly key: string };
+  | { readonly operation: "get"; readonly key: string; readonly encoding: Encoding }
+  | {
+      readonly operation: "put";
+      readonly key: string;
+      readonly body: string;
+      readonly encoding: Encoding;
+      readonly contentType?: string;
+    }
+  | { readonly operation: "list"; readonly prefix?: string; readonly maxKeys?: number; readonly continuationToken?: string }
+  | { readonly operation: "delete"; readonly key: string }
+  | { readonly operation: "presign-get" | "presign-put"; readonly key: string; readonly expiresIn: number }
+  | { readonly operation: "copy"; readonly sourceKey: string; readonly key: string };
 
-const FIELDS = ["operation", "key", "prefix", "body"] as const;
+const FIELDS = [
+  "operation",
+  "key",
+  "sourceKey",
+  "prefix",
+  "body",
+  "encoding",
+  "contentType",
+  "maxKeys",
+  "continuationToken",
+  "expiresIn",
+] as const;
 type Field = (typeof FIELDS)[number];
 
 /** The fields each operation requires and accepts (besides `operation`). */
 const FIELDS_BY_OPERATION: Readonly<Record<Operation, { required: readonly Field[]; optional: readonly Field[] }>> = {
-  get: { required: ["key"], optional: [] },
-  put: { required: ["key", "body"], optional: [] },
-  list: { required: [], optional: ["prefix"] },
+  get: { required: ["key"], optional: ["encoding"] },
+  put: { required: ["key", "body"], optional: ["encoding", "contentType"] },
+  list: { required: [], optional: ["prefix", "maxKeys", "continuationToken"] },
   delete: { required: ["key"], optional: [] },
+  "presign-get": { required: ["key"], optional: ["expiresIn"] },
+  "presign-put": { required: ["key"], optional: ["expiresIn"] },
+  copy: { required: ["sourceKey", "key"], optional: [] },
 };
 
 /** How a received value is shown: its type only for `body`, which may hold object data. */
@@ -43,18 +74,26 @@ function typeOf(value: unknown): string {
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
-const keySchema = z
-  .string({ error: (issue) => `key must be a string, got ${received("key", issue.input)}` })
-  .min(1, { error: () => 'key must not be empty (got "")', abort: true })
-  .refine((key) => utf8Bytes(key) <= MAX_KEY_BYTES, {
-    error: (issue) =>
-      `key must be at most ${MAX_KEY_BYTES} UTF-8 bytes, got ${utf8Bytes(issue.input as string)} bytes (${showValue(issue.input)})`,
-    abort: true,
-  })
-  .refine((key) => !key.startsWith("/"), {
-    error: (issue) => `key must not start with "/" (keys are relative to the bucket root), got ${showValue(issue.input)}`,
-    abort: true,
-  });
+/** An object key: what S3 accepts, without the forms that mean something else once in a URL. */
+function keySchema(field: "key" | "sourceKey") {
+  return z
+    .string({ error: (issue) => `${field} must be a string, got ${received(field, issue.input)}` })
+    .min(1, { error: () => `${field} must not be empty (got "")`, abort: true })
+    .refine((key) => utf8Bytes(key) <= MAX_KEY_BYTES, {
+      error: (issue) =>
+        `${field} must be at most ${MAX_KEY_BYTES} UTF-8 bytes, got ${utf8Bytes(issue.input as string)} bytes (${showValue(issue.input)})`,
+      abort: true,
+    })
+    .refine((key) => !key.startsWith("/"), {
+      error: (issue) =>
+        `${field} must not start with "/" (keys are relative to the bucket root), got ${showValue(issue.input)}`,
+      abort: true,
+    })
+    .refine((key) => !key.split("/").some((segment) => segment === "." || segment === ".."), {
+      // URLs (and so presigned URLs and some proxies) resolve "." and ".." segments; S3 does not.
+      error: (issue) => `${field} must not have "." or ".." path segments, got ${showValue(issue.input)}`,
+    });
+}
 
 const prefixSchema = z
   .string({ error: (issue) => `prefix must be a string, got ${received("prefix", issue.input)}` })
@@ -65,6 +104,33 @@ const prefixSchema = z
 
 const bodySchema = z.string({ error: (issue) => `body must be a string, got ${received("body", issue.input)}` });
 
+const encodingSchema = z.enum(ENCODINGS, {
+  error: (issue) => `encoding must be one of ${ENCODINGS.map((e) => `"${e}"`).join(", ")}, got ${received("encoding", issue.input)}`,
+});
+
+const contentTypeSchema = z
+  .string({ error: (issue) => `contentType must be a string, got ${received("contentType", issue.input)}` })
+  .regex(/^[\x21-\x7e][\x20-\x7e]{0,254}$/, {
+    error: (issue) =>
+      `contentType must be 1-255 printable ASCII characters (e.g. "application/json"), got ${showValue(issue.input)}`,
+  });
+
+/** A whole number in [min, max], named in its messages. */
+function wholeNumber(field: Field, min: number, max: number) {
+  const message = (input: unknown) => `${field} must be a whole number from ${min} to ${max}, got ${received(field, input)}`;
+  return z
+    .number({ error: (issue) => message(issue.input) })
+    .int({ error: (issue) => message(issue.input) })
+    .min(min, { error: (issue) => message(issue.input) })
+    .max(max, { error: (issue) => message(issue.input) });
+}
+
+const continuationTokenSchema = z
+  .string({ error: (issue) => `continuationToken must be a string, got ${received("continuationToken", issue.input)}` })
+  .min(1, { error: () => 'continuationToken must not be empty (got "")' });
+
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 const eventSchema = z
   .strictObject(
     {
@@ -74,9 +140,15 @@ const eventSchema = z
             ? `operation is required (one of ${OPERATIONS.join(", ")})`
             : `operation ${showValue(issue.input)} is not one of ${OPERATIONS.join(", ")}`,
       }),
-      key: keySchema.optional(),
+      key: keySchema("key").optional(),
+      sourceKey: keySchema("sourceKey").optional(),
       prefix: prefixSchema.optional(),
       body: bodySchema.optional(),
+      encoding: encodingSchema.optional(),
+      contentType: contentTypeSchema.optional(),
+      maxKeys: wholeNumber("maxKeys", 1, MAX_LIST_KEYS).optional(),
+      continuationToken: continuationTokenSchema.optional(),
+      expiresIn: wholeNumber("expiresIn", 1, PRESIGN_EXPIRES_LIMIT_SECONDS).optional(),
     },
     {
       error: (issue) => {
@@ -86,7 +158,7 @@ const eventSchema = z
             .map((k) => `unknown field "${k}" (got ${showValue(input[k])}); allowed fields are ${FIELDS.join(", ")}`)
             .join("; ");
         }
-        return `event must be a JSON object { operation, key?, prefix?, body? }, got ${received("event", issue.input)}`;
+        return `event must be a JSON object { operation, ... }, got ${received("event", issue.input)}`;
       },
     },
   )
@@ -97,14 +169,22 @@ const eventSchema = z
         ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for operation "${event.operation}"` });
       }
     }
-    for (const field of ["key", "prefix", "body"] as const) {
-      if (event[field] !== undefined && !required.includes(field) && !optional.includes(field)) {
+    for (const field of FIELDS) {
+      if (field === "operation" || event[field] === undefined) continue;
+      if (!required.includes(field) && !optional.includes(field)) {
         ctx.addIssue({
           code: "custom",
           path: [field],
           message: `${field} is not accepted for operation "${event.operation}" (got ${received(field, event[field])})`,
         });
       }
+    }
+    if (event.operation === "put" && event.encoding === "base64" && event.body !== undefined && !BASE64_RE.test(event.body)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["body"],
+        message: `body is not valid base64 (encoding "base64"), got ${received("body", event.body)}`,
+      });
     }
   });
 
@@ -119,13 +199,32 @@ export function parseEvent(event: unknown): S3Request {
     throw new InvalidEventError(problems);
   }
   const e = result.data;
+  // Checked above: every required field of the operation is present.
+  const key = e.key as string;
   switch (e.operation) {
     case "get":
-    case "delete":
-      return { operation: e.operation, key: e.key as string };
+      return { operation: "get", key, encoding: e.encoding ?? "utf-8" };
     case "put":
-      return { operation: "put", key: e.key as string, body: e.body as string };
+      return {
+        operation: "put",
+        key,
+        body: e.body as string,
+        encoding: e.encoding ?? "utf-8",
+        ...(e.contentType !== undefined && { contentType: e.contentType }),
+      };
     case "list":
-      return e.prefix === undefined ? { operation: "list" } : { operation: "list", prefix: e.prefix };
+      return {
+        operation: "list",
+        ...(e.prefix !== undefined && { prefix: e.prefix }),
+        ...(e.maxKeys !== undefined && { maxKeys: e.maxKeys }),
+        ...(e.continuationToken !== undefined && { continuationToken: e.continuationToken }),
+      };
+    case "delete":
+      return { operation: "delete", key };
+    case "presign-get":
+    case "presign-put":
+      return { operation: e.operation, key, expiresIn: e.expiresIn ?? DEFAULT_PRESIGN_EXPIRES_SECONDS };
+    case "copy":
+      return { operation: "copy", sourceKey: e.sourceKey as string, key };
   }
 }

@@ -1,8 +1,19 @@
-import { DEFAULT_ROLE_SESSION_NAME, loadConfig, roleSessionNameFrom } from "../../lambda/src/config";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS,
+  DEFAULT_ROLE_SESSION_NAME,
+  loadConfig,
+  roleSessionNameFrom,
+} from "../../lambda/src/config";
 import { ConfigurationError, HandlerError } from "../../lambda/src/errors";
-import { BUCKET, REGION, ROLE_ARN } from "./helpers";
+import { BUCKET, GRANTED_PREFIXES, GRANTS, REGION, ROLE_ARN } from "./helpers";
 
-const base = { BUCKET_NAME: BUCKET, BUCKET_REGION: REGION, ACCESS_MODE: "bucket-policy" };
+const base = { BUCKET_NAME: BUCKET, BUCKET_REGION: REGION, ACCESS_MODE: "bucket-policy", GRANTED_PREFIXES };
+const defaults = {
+  grants: GRANTS,
+  maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+  presignMaxExpiresSeconds: DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS,
+};
 
 function configError(env: NodeJS.ProcessEnv): ConfigurationError {
   try {
@@ -21,10 +32,11 @@ describe("loadConfig", () => {
       bucketName: BUCKET,
       bucketRegion: REGION,
       forcePathStyle: false,
+      ...defaults,
     });
   });
 
-  test("assume-role mode with ExternalId and function name", () => {
+  test("assume-role mode with ExternalId, function name and the runtime's region", () => {
     expect(
       loadConfig({
         ...base,
@@ -32,28 +44,61 @@ describe("loadConfig", () => {
         S3_ACCESS_ROLE_ARN: ROLE_ARN,
         EXTERNAL_ID: "ext-1234",
         AWS_LAMBDA_FUNCTION_NAME: "consumer-fn",
+        AWS_REGION: "eu-west-1",
         S3_FORCE_PATH_STYLE: "true",
+        MAX_RESPONSE_BYTES: "1048576",
+        PRESIGN_MAX_EXPIRES_SECONDS: "600",
       }),
     ).toStrictEqual({
       accessMode: "assume-role",
       bucketName: BUCKET,
       bucketRegion: REGION,
       forcePathStyle: true,
+      grants: GRANTS,
+      maxResponseBytes: 1048576,
+      presignMaxExpiresSeconds: 600,
       roleArn: ROLE_ARN,
       externalId: "ext-1234",
       roleSessionName: "consumer-fn",
+      stsRegion: "eu-west-1",
     });
   });
 
-  test("assume-role mode without ExternalId or function name", () => {
+  test("assume-role mode without ExternalId, function name or runtime region", () => {
     const config = loadConfig({ ...base, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: ROLE_ARN, EXTERNAL_ID: "" });
     expect(config).toStrictEqual({
       accessMode: "assume-role",
       bucketName: BUCKET,
       bucketRegion: REGION,
       forcePathStyle: false,
+      ...defaults,
       roleArn: ROLE_ARN,
       roleSessionName: DEFAULT_ROLE_SESSION_NAME,
+      stsRegion: REGION,
+    });
+  });
+
+  test("the grant allows the three presets, with and without delete", () => {
+    const granted = JSON.stringify([
+      { prefix: "a/", access: "read" },
+      { prefix: "b/", access: "write", delete: false },
+      { prefix: "c/d/", access: "readWrite", delete: true },
+    ]);
+    expect(loadConfig({ ...base, GRANTED_PREFIXES: granted }).grants).toStrictEqual([
+      { prefix: "a/", access: "read", delete: false },
+      { prefix: "b/", access: "write", delete: false },
+      { prefix: "c/d/", access: "readWrite", delete: true },
+    ]);
+  });
+
+  test("the limits accept their bounds", () => {
+    expect(loadConfig({ ...base, MAX_RESPONSE_BYTES: "1024", PRESIGN_MAX_EXPIRES_SECONDS: "1" })).toMatchObject({
+      maxResponseBytes: 1024,
+      presignMaxExpiresSeconds: 1,
+    });
+    expect(loadConfig({ ...base, MAX_RESPONSE_BYTES: "6000000", PRESIGN_MAX_EXPIRES_SECONDS: "604800" })).toMatchObject({
+      maxResponseBytes: 6000000,
+      presignMaxExpiresSeconds: 604800,
     });
   });
 
@@ -166,9 +211,86 @@ describe("configuration errors name the variable and the value", () => {
   });
 
   test("every problem is listed", () => {
-    const error = configError({ ACCESS_MODE: "assume-role", BUCKET_REGION: REGION });
+    const error = configError({ ACCESS_MODE: "assume-role", BUCKET_REGION: REGION, GRANTED_PREFIXES });
     expect(error.problems.map((p) => p.variable)).toEqual(["BUCKET_NAME", "S3_ACCESS_ROLE_ARN"]);
     expect(error.message).toContain("BUCKET_NAME is required (got undefined); S3_ACCESS_ROLE_ARN is required");
+  });
+
+  test.each([
+    ["MAX_RESPONSE_BYTES", "7000000", "MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda's 6 MB response limit) (got \"7000000\")"],
+    ["MAX_RESPONSE_BYTES", "1023", "MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda's 6 MB response limit) (got \"1023\")"],
+    ["MAX_RESPONSE_BYTES", "5MB", "MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda's 6 MB response limit) (got \"5MB\")"],
+    ["PRESIGN_MAX_EXPIRES_SECONDS", "0", "PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got \"0\")"],
+    ["PRESIGN_MAX_EXPIRES_SECONDS", "604801", "PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got \"604801\")"],
+    ["PRESIGN_MAX_EXPIRES_SECONDS", "1.5", "PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got \"1.5\")"],
+  ])("invalid %s %s", (variable, value, message) => {
+    const error = configError({ ...base, [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.value).toBe(value);
+    expect(error.message).toBe(`Invalid configuration: ${message}`);
+  });
+
+  test("an invalid AWS_REGION is named as the STS region in assume-role mode", () => {
+    const error = configError({ ...base, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: ROLE_ARN, AWS_REGION: "moon-1" });
+    expect(error.variable).toBe("AWS_REGION");
+    expect(error.message).toBe(
+      'Invalid configuration: AWS_REGION (the STS region) is not an AWS region name (e.g. eu-west-1) (got "moon-1")',
+    );
+    // In bucket-policy mode the function never calls STS, and BUCKET_REGION is the only region used.
+    expect(loadConfig({ ...base, AWS_REGION: "moon-1" }).bucketRegion).toBe(REGION);
+  });
+});
+
+describe("GRANTED_PREFIXES errors name the entry, the field and the value", () => {
+  const grantError = (value: string | undefined) => configError({ ...base, GRANTED_PREFIXES: value });
+
+  test("missing", () => {
+    const error = grantError(undefined);
+    expect(error.variable).toBe("GRANTED_PREFIXES");
+    expect(error.message).toBe(
+      'Invalid configuration: GRANTED_PREFIXES is required: the JSON list of granted prefixes the stack sets, e.g. [{"prefix":"incoming/","access":"readWrite","delete":false}] (got undefined)',
+    );
+  });
+
+  test("not JSON", () => {
+    const error = grantError("incoming/:readWrite");
+    expect(error.value).toBe("incoming/:readWrite");
+    expect(error.message).toMatch(/^Invalid configuration: GRANTED_PREFIXES is not valid JSON \(.+\) \(got "incoming\/:readWrite"\)$/);
+  });
+
+  test.each([["[]"], ['{"prefix":"a/","access":"read"}'], ['"a/"']])("not a non-empty list: %s", (value) => {
+    expect(grantError(value).message).toBe(
+      `Invalid configuration: GRANTED_PREFIXES must be a non-empty JSON list of { prefix, access, delete? }, e.g. [{"prefix":"incoming/","access":"readWrite","delete":false}] (got ${JSON.stringify(value)})`,
+    );
+  });
+
+  test.each([
+    [[{ prefix: "incoming", access: "read" }], 'GRANTED_PREFIXES[0].prefix must end with "/" (got "incoming")'],
+    [[{ prefix: "", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not be empty (got "")'],
+    [[{ prefix: "/abs/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not start with "/" (got "/abs/")'],
+    [[{ prefix: "a*/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain the wildcards * or ? (got "a*/")'],
+    [[{ prefix: 7, access: "read" }], "GRANTED_PREFIXES[0].prefix must be a string (got 7)"],
+    [[{ access: "read" }], "GRANTED_PREFIXES[0].prefix is required"],
+    [[{ prefix: "a/", access: "read" }, { prefix: "b/", access: "admin" }], 'GRANTED_PREFIXES[1].access must be one of "read", "write", "readWrite" (got "admin")'],
+    [[{ prefix: "a/" }], 'GRANTED_PREFIXES[0].access is required (one of "read", "write", "readWrite")'],
+    [[{ prefix: "a/", access: "read", delete: "yes" }], 'GRANTED_PREFIXES[0].delete must be true or false (got "yes")'],
+    [[{ prefix: "a/", access: "read", list: true }], 'GRANTED_PREFIXES[0] has an unknown field "list" (got true); allowed: prefix, access, delete'],
+    [["a/"], 'GRANTED_PREFIXES[0] must be an object { prefix, access, delete? } (got "a/")'],
+    [[{ prefix: "a/", access: "read" }, { prefix: "a/", access: "write" }], 'GRANTED_PREFIXES[1].prefix "a/" is listed twice'],
+  ])("%j", (entries, message) => {
+    const raw = JSON.stringify(entries);
+    const error = grantError(raw);
+    expect(error.variable).toBe("GRANTED_PREFIXES");
+    expect(error.value).toBe(raw);
+    expect(error.message).toBe(`Invalid configuration: ${message}`);
+  });
+
+  test("every bad entry is listed", () => {
+    const error = grantError(JSON.stringify([{ prefix: "a", access: "read" }, { prefix: "b/", access: "all" }]));
+    expect(error.problems.map((p) => p.message)).toEqual([
+      'GRANTED_PREFIXES[0].prefix must end with "/" (got "a")',
+      'GRANTED_PREFIXES[1].access must be one of "read", "write", "readWrite" (got "all")',
+    ]);
   });
 });
 

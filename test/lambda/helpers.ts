@@ -1,17 +1,34 @@
 /** Shared fixtures of the handler tests. */
+import { Readable } from "node:stream";
 import { S3ServiceException, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import type { HandlerConfig } from "../../lambda/src/config";
+import type { PrefixGrant } from "../../lambda/src/grant";
 import type { Logger } from "../../lambda/src/handler";
 
 export const BUCKET = "data-bucket-222222222222";
 export const REGION = "eu-central-1";
+/** The region the function runs in (AWS_REGION), where it calls STS. */
+export const FUNCTION_REGION = "eu-west-1";
 export const ROLE_ARN = "arn:aws:iam::222222222222:role/s3-access";
+
+/** read+write under incoming/, read under reference/, write-only under uploads/, delete under scratch/. */
+export const GRANTS: readonly PrefixGrant[] = [
+  { prefix: "incoming/", access: "readWrite", delete: false },
+  { prefix: "reference/", access: "read", delete: false },
+  { prefix: "uploads/", access: "write", delete: false },
+  { prefix: "scratch/", access: "readWrite", delete: true },
+];
+/** GRANTS as the stack writes them into GRANTED_PREFIXES. */
+export const GRANTED_PREFIXES = JSON.stringify(GRANTS);
 
 export const bucketPolicyConfig: HandlerConfig = {
   accessMode: "bucket-policy",
   bucketName: BUCKET,
   bucketRegion: REGION,
   forcePathStyle: false,
+  grants: GRANTS,
+  maxResponseBytes: 5 * 1024 * 1024,
+  presignMaxExpiresSeconds: 3600,
 };
 
 export const assumeRoleConfig: HandlerConfig = {
@@ -19,16 +36,21 @@ export const assumeRoleConfig: HandlerConfig = {
   bucketName: BUCKET,
   bucketRegion: REGION,
   forcePathStyle: false,
+  grants: GRANTS,
+  maxResponseBytes: 5 * 1024 * 1024,
+  presignMaxExpiresSeconds: 3600,
   roleArn: ROLE_ARN,
   externalId: "ext-1234",
   roleSessionName: "consumer-fn",
+  stsRegion: FUNCTION_REGION,
 };
 
-/** A GetObject body as the SDK returns it (only the method the handler uses). */
-export function objectBody(text: string): GetObjectCommandOutput["Body"] {
-  return {
-    transformToString: async (encoding?: string) => Buffer.from(text, "utf8").toString(encoding as BufferEncoding),
-  } as unknown as GetObjectCommandOutput["Body"];
+/** A GetObject body as the SDK returns it in Node: a readable stream of the bytes, in chunks of `chunkSize`. */
+export function objectBody(content: string | Buffer, chunkSize = 64 * 1024): GetObjectCommandOutput["Body"] {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
+  return Readable.from(chunks) as unknown as GetObjectCommandOutput["Body"];
 }
 
 /** An S3 (or STS) service error as the SDK throws it. */

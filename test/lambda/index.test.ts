@@ -5,7 +5,7 @@
 import type { GetObjectCommand as GetObjectCommandType, S3Client as S3ClientType } from "@aws-sdk/client-s3";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import type { Handler } from "../../lambda/src/handler";
-import { BUCKET, objectBody, REGION, ROLE_ARN } from "./helpers";
+import { BUCKET, FUNCTION_REGION, GRANTED_PREFIXES, objectBody, REGION, ROLE_ARN } from "./helpers";
 
 const mockCredentials = { accessKeyId: "ASIAFAKE", secretAccessKey: "fake-secret", sessionToken: "fake-token" };
 
@@ -24,7 +24,7 @@ const savedEnv = process.env;
 
 /** Loads lambda/src/index.ts in a fresh module registry with `env`, S3 mocked at the class of that registry. */
 function loadIndex(env: NodeJS.ProcessEnv): Loaded {
-  process.env = { ...env };
+  process.env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env };
   let loaded: Loaded | undefined;
   jest.isolateModules(() => {
     const s3Module = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
@@ -58,7 +58,9 @@ afterEach(() => {
 const baseEnv = {
   BUCKET_NAME: BUCKET,
   BUCKET_REGION: REGION,
+  GRANTED_PREFIXES,
   AWS_LAMBDA_FUNCTION_NAME: "consumer-fn",
+  AWS_REGION: FUNCTION_REGION,
 };
 
 test("assume-role mode creates one credentials provider and one client for many invocations", async () => {
@@ -73,13 +75,14 @@ test("assume-role mode creates one credentials provider and one client for many 
   s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("x") }));
 
   for (let i = 0; i < 5; i++) {
-    await expect(handler({ operation: "get", key: `k${i}` })).resolves.toMatchObject({ bucket: BUCKET, body: "x" });
+    await expect(handler({ operation: "get", key: `incoming/k${i}` })).resolves.toMatchObject({ bucket: BUCKET, body: "x" });
   }
 
+  // Session name = the function's name; STS in the function's own region (AWS_REGION), with adaptive retries.
   expect(fromTemporaryCredentials).toHaveBeenCalledTimes(1);
   expect(fromTemporaryCredentials).toHaveBeenCalledWith({
     params: { RoleArn: ROLE_ARN, RoleSessionName: "consumer-fn", ExternalId: "ext-1234" },
-    clientConfig: { region: REGION },
+    clientConfig: { region: FUNCTION_REGION, retryMode: "adaptive" },
   });
 
   // Every call went through the same client, configured with the assumed-role credentials and the bucket region.
@@ -89,6 +92,11 @@ test("assume-role mode creates one credentials provider and one client for many 
   expect(await client!.config.region()).toBe(REGION);
   expect(client!.config.forcePathStyle).toBe(true);
   expect(await client!.config.credentials()).toMatchObject(mockCredentials);
+  // Throttling (SlowDown, 503) is retried with backoff and a client-side rate limit.
+  expect(client!.config.retryMode).toBe("adaptive");
+  expect((await client!.config.retryStrategy()).constructor.name).toBe("AdaptiveRetryStrategy");
+  // Checksums only where the handler names them (uploads: SHA-256), so presigned PUT URLs carry none.
+  expect(await client!.config.requestChecksumCalculation()).toBe("WHEN_REQUIRED");
 });
 
 test("assume-role mode without EXTERNAL_ID sends no ExternalId", () => {
@@ -97,7 +105,7 @@ test("assume-role mode without EXTERNAL_ID sends no ExternalId", () => {
   expect(current.fromTemporaryCredentials).toHaveBeenCalledTimes(1);
   expect(current.fromTemporaryCredentials.mock.calls[0][0]).toStrictEqual({
     params: { RoleArn: ROLE_ARN, RoleSessionName: "consumer-fn" },
-    clientConfig: { region: REGION },
+    clientConfig: { region: FUNCTION_REGION, retryMode: "adaptive" },
   });
 });
 
@@ -112,14 +120,15 @@ test("bucket-policy mode uses the Lambda role's own credentials", async () => {
   const { handler, s3Mock, GetObjectCommand, fromTemporaryCredentials } = current;
   s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("x") }));
 
-  await handler({ operation: "get", key: "a" });
-  await handler({ operation: "get", key: "b" });
+  await handler({ operation: "get", key: "incoming/a" });
+  await handler({ operation: "get", key: "reference/b" });
 
   expect(fromTemporaryCredentials).not.toHaveBeenCalled();
   const client = s3Mock.call(0).thisValue as S3ClientType;
   expect(s3Mock.call(1).thisValue).toBe(client);
   expect(await client.config.credentials()).toMatchObject({ accessKeyId: "AKIALAMBDAROLE" });
   expect(client.config.forcePathStyle).toBe(false);
+  expect(client.config.retryMode).toBe("adaptive");
 });
 
 test("an invalid environment fails the module load with a ConfigurationError", () => {

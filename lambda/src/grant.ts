@@ -1,0 +1,127 @@
+/**
+ * The grant as the function knows it: GRANTED_PREFIXES, the JSON list the stack writes from the same declaration as
+ * the policies (`[{"prefix":"incoming/","access":"readWrite","delete":false}]`). The handler refuses a request the
+ * grant does not cover before calling AWS, with an error that says what the grant allows; AWS's policies still
+ * decide every request that is sent.
+ */
+import * as z from "zod";
+import { showValue } from "./errors";
+
+/** The presets of a grant; `write` is upload-only (no reading back, no listing). */
+export const ACCESS_PRESETS = ["read", "write", "readWrite"] as const;
+export type AccessPreset = (typeof ACCESS_PRESETS)[number];
+
+/** Access to one prefix. */
+export interface PrefixGrant {
+  /** Key prefix relative to the bucket root, ending with "/". */
+  readonly prefix: string;
+  readonly access: AccessPreset;
+  /** Whether objects under the prefix may be deleted. */
+  readonly delete: boolean;
+}
+
+/** What a request needs on a key or prefix. */
+export type Permission = "read" | "write" | "delete";
+
+/** True when the grant on one prefix gives `permission` (read: get, list; write: put, multipart upload). */
+export function permits(grant: PrefixGrant, permission: Permission): boolean {
+  switch (permission) {
+    case "read":
+      return grant.access !== "write";
+    case "write":
+      return grant.access !== "read";
+    case "delete":
+      return grant.delete;
+  }
+}
+
+/** The granted prefixes that give `permission`, in declaration order. */
+export function prefixesWith(grants: readonly PrefixGrant[], permission: Permission): string[] {
+  return grants.filter((g) => permits(g, permission)).map((g) => g.prefix);
+}
+
+/**
+ * True when `path` (a key, or a list prefix) lies under a granted prefix that gives `permission`. Matching is by plain
+ * string prefix, as the policies' `arn:aws:s3:::bucket/<prefix>*` resources and `s3:prefix` conditions match.
+ */
+export function isGranted(grants: readonly PrefixGrant[], path: string, permission: Permission): boolean {
+  return grants.some((g) => path.startsWith(g.prefix) && permits(g, permission));
+}
+
+const VARIABLE = "GRANTED_PREFIXES";
+const EXAMPLE = '[{"prefix":"incoming/","access":"readWrite","delete":false}]';
+
+const entrySchema = z.strictObject({
+  prefix: z.string().superRefine((prefix, ctx) => {
+    const problem = prefixProblem(prefix);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+  access: z.enum(ACCESS_PRESETS),
+  delete: z.boolean().optional(),
+});
+
+function prefixProblem(prefix: string): string | undefined {
+  if (prefix.length === 0) return "must not be empty";
+  if (prefix.startsWith("/")) return 'must not start with "/"';
+  if (/[*?]/.test(prefix)) return "must not contain the wildcards * or ?";
+  if (!prefix.endsWith("/")) return 'must end with "/"';
+  return undefined;
+}
+
+function messageFor(issue: z.core.$ZodIssue, entries: readonly unknown[]): string {
+  const [index, field] = issue.path as [number, string | undefined];
+  const entry = entries[index] as Record<string, unknown> | undefined;
+  const at = `${VARIABLE}[${index}]`;
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((k) => `${at} has an unknown field "${k}" (got ${showValue(entry?.[k])}); allowed: prefix, access, delete`).join("; ");
+  }
+  if (field === undefined) return `${at} must be an object { prefix, access, delete? } (got ${showValue(entry)})`;
+  const value = entry?.[field];
+  switch (field) {
+    case "prefix":
+      return value === undefined
+        ? `${at}.prefix is required`
+        : typeof value !== "string"
+          ? `${at}.prefix must be a string (got ${showValue(value)})`
+          : `${at}.prefix ${issue.message} (got ${showValue(value)})`;
+    case "access":
+      return value === undefined
+        ? `${at}.access is required (one of ${ACCESS_PRESETS.map((a) => `"${a}"`).join(", ")})`
+        : `${at}.access must be one of ${ACCESS_PRESETS.map((a) => `"${a}"`).join(", ")} (got ${showValue(value)})`;
+    default:
+      return `${at}.${field} must be true or false (got ${showValue(value)})`;
+  }
+}
+
+export type GrantParse =
+  | { readonly ok: true; readonly grants: readonly PrefixGrant[] }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/** Parses GRANTED_PREFIXES; every problem names the entry, the field and the value. */
+export function parseGrantedPrefixes(raw: string | undefined): GrantParse {
+  const fail = (message: string): GrantParse => ({ ok: false, problems: [message] });
+  if (raw === undefined) {
+    return fail(`${VARIABLE} is required: the JSON list of granted prefixes the stack sets, e.g. ${EXAMPLE} (got undefined)`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    return fail(`${VARIABLE} is not valid JSON (${(error as Error).message}) (got ${showValue(raw)})`);
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    return fail(`${VARIABLE} must be a non-empty JSON list of { prefix, access, delete? }, e.g. ${EXAMPLE} (got ${showValue(raw)})`);
+  }
+  const result = z.array(entrySchema).safeParse(value);
+  if (!result.success) {
+    return { ok: false, problems: result.error.issues.map((issue) => messageFor(issue, value as unknown[])) };
+  }
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  result.data.forEach((entry, index) => {
+    if (seen.has(entry.prefix)) problems.push(`${VARIABLE}[${index}].prefix ${showValue(entry.prefix)} is listed twice`);
+    seen.add(entry.prefix);
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, grants: result.data.map((e) => ({ prefix: e.prefix, access: e.access, delete: e.delete ?? false })) };
+}
