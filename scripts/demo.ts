@@ -1,8 +1,9 @@
 /**
  * npm run demo: the whole job on one machine. Starts the local AWS emulator (or uses AWS_ENDPOINT_URL), deploys the
  * `local` and `local-assume-role` stacks into its two accounts with terraform, runs the real handler as the Lambda
- * role across accounts, shows what is allowed and denied, checks that a second plan is empty, destroys, checks that
- * nothing is left, and stops the emulator. Exits non-zero on any mismatch.
+ * role across accounts, shows what is allowed and denied — by the handler, and by AWS for the same requests sent
+ * straight to it with the handler's credentials —, tries every operation the grant allows, checks that a second plan
+ * is empty, destroys, checks that nothing is left, and stops the emulator. Exits non-zero on any mismatch.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,9 +19,10 @@ import {
   emulatorTerraformEnv,
   leftovers,
   planIsEmpty,
-  runHandlerCases,
-  seedObjects,
-  type CaseResult,
+  runAccessMatrix,
+  runOperationChecks,
+  type MatrixRow,
+  type OperationCheck,
   type StackOutputs,
 } from "./lib/local-run";
 import { findOnPath, providerMirror, synthesize, terraformEnv } from "./lib/toolchain";
@@ -44,18 +46,24 @@ async function step<T>(label: string, work: () => Promise<T> | T): Promise<T> {
   }
 }
 
-function table(stack: string, results: readonly CaseResult[]): string {
-  const rows = results.map((r) => [
+/** The access matrix: what the grant says, what the handler did, what AWS answered to the same request. */
+function table(stack: string, rows: readonly MatrixRow[]): string {
+  const cells = rows.map((r) => [
     r.event.operation,
     r.event.key ?? `${r.event.prefix} (prefix)`,
     r.expected,
-    r.actual,
+    r.handler,
+    r.aws,
     r.ok ? "ok" : "MISMATCH",
   ]);
-  const head = ["operation", "key", "expected", "actual", ""];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i])).join("  ")}`.trimEnd();
-  return [`\n  ${stack}`, line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ""].join("\n");
+  const head = ["operation", "key", "grant", "handler", "AWS", ""];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
+  const line = (c: string[]) => `  ${c.map((x, i) => x.padEnd(widths[i])).join("  ")}`.trimEnd();
+  return [`\n  ${stack}`, line(head), line(widths.map((w) => "-".repeat(w))), ...cells.map(line), ""].join("\n");
+}
+
+function checkList(checks: readonly OperationCheck[]): string {
+  return checks.map((c) => `  ${c.ok ? "ok      " : "FAILED  "}${c.name}${c.detail ? `: ${c.detail}` : ""}`).join("\n");
 }
 
 async function main(): Promise<number> {
@@ -98,19 +106,21 @@ async function main(): Promise<number> {
         }
         return deployed;
       });
-      await step(`${name}: the bucket owner seeds one object per prefix`, () => seedObjects(emulator!, config, outputs.bucket_name));
       const lambdaRole = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
-      const cases = accessCases(config);
-      await emulator.setEnforcement(true);
-      const results = await step(`${name}: run the handler as ${outputs.lambda_role_arn} (IAM enforced)`, () =>
-        runHandlerCases(emulator!.endpoint, fn.environment, lambdaRole, cases),
+      const rows = await step(`${name}: each request through the handler and straight to AWS as ${outputs.lambda_role_arn} (IAM enforced)`, () =>
+        runAccessMatrix(emulator!, config, outputs.bucket_name, fn.environment, lambdaRole, accessCases(config)),
       );
-      await emulator.setEnforcement(false);
-      console.log(table(name, results));
-      for (const r of results.filter((x) => !x.ok)) {
+      console.log(table(name, rows));
+      for (const r of rows.filter((x) => !x.ok)) {
         failures++;
-        console.log(`  MISMATCH ${r.event.operation} ${r.event.key ?? r.event.prefix}: expected ${r.expected} (${r.because}), got ${r.actual}${r.detail ? `: ${r.detail}` : ""}`);
+        const wanted = r.expected === "allowed" ? "allowed by both" : "refused by the handler and denied by AWS";
+        console.log(`  MISMATCH ${r.event.operation} ${r.event.key ?? r.event.prefix}: expected ${wanted} (${r.because}), got handler ${r.handler}, AWS ${r.aws}; ${r.details.join("; ")}`);
       }
+      const checks = await step(`${name}: every operation the grant allows, across the accounts`, () =>
+        runOperationChecks(emulator!, config, outputs.bucket_name, fn.environment, lambdaRole),
+      );
+      console.log(`${checkList(checks)}\n`);
+      failures += checks.filter((c) => !c.ok).length;
       await step(`${name}: a second plan shows no changes`, async () => {
         const { empty, plan } = await planIsEmpty(dir, env);
         if (!empty) throw new Error(`the second plan has changes:\n${plan}`);

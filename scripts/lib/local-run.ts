@@ -2,17 +2,30 @@
  * The end-to-end flow against the local AWS emulator, shared by `npm run demo` and the end-to-end test suite:
  * deploy a stack with terraform (both aliased providers reach their accounts by assume_role), run the bundled handler
  * in-process as the Lambda role with the function's deployed configuration, try what the grant allows and what it
- * does not with IAM enforcement on, check that a second plan is empty, destroy, and check nothing is left.
+ * does not with IAM enforcement on — through the handler, which refuses what the grant does not cover, and straight
+ * to AWS with the handler's own credentials, where the policies must decide the same — exercise every operation the
+ * grant allows across the accounts, check that a second plan is empty, destroy, and check nothing is left.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from "@aws-sdk/client-lambda";
-import { HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { loadConfig } from "../../lambda/src/config";
+import { COPY_PART_SIZE } from "../../lambda/src/handler";
+import { createS3Client } from "../../lambda/src/s3-client";
 import type { EnvironmentConfig } from "../../stacks/config";
 import { emulatorClientConfig, roleCredentials, type Credentials, type Emulator } from "./emulator";
 import { PROJECT_ROOT, terraform } from "./toolchain";
@@ -31,7 +44,7 @@ export interface StackOutputs {
 
 export type Expectation = "allowed" | "denied";
 
-/** One request the handler makes, and what the grant says should happen. */
+/** One request of the matrix, and what the grant says should happen. */
 export interface AccessCase {
   readonly event: { operation: "get" | "put" | "list" | "delete"; key?: string; prefix?: string; body?: string };
   readonly expected: Expectation;
@@ -39,10 +52,33 @@ export interface AccessCase {
   readonly because: string;
 }
 
+/**
+ * What became of a request sent through the handler: it ran (allowed), the handler refused it before calling AWS
+ * because the grant does not cover it (refused), AWS denied it (denied: the cause is AccessDenied), or it failed
+ * otherwise (error).
+ */
+export type HandlerVerdict = "allowed" | "refused" | "denied" | "error";
+
 export interface CaseResult extends AccessCase {
-  readonly actual: Expectation | "error";
-  /** The handler's error type and message when it failed. */
+  readonly actual: HandlerVerdict;
+  /** The error type and message when it failed. */
   readonly detail?: string;
+  /** Allowed when expected allowed; refused by the handler when expected denied. */
+  readonly ok: boolean;
+}
+
+/** What AWS answered to the same request sent straight to it with the handler's credentials. */
+export interface AwsCaseResult extends AccessCase {
+  readonly actual: Expectation | "error";
+  readonly detail?: string;
+  readonly ok: boolean;
+}
+
+/** One row of the access matrix: the handler's verdict and AWS's for the same request. */
+export interface MatrixRow extends AccessCase {
+  readonly handler: HandlerVerdict;
+  readonly aws: Expectation | "error";
+  readonly details: string[];
   readonly ok: boolean;
 }
 
@@ -164,24 +200,23 @@ export function builtCodeSha256(): string {
   return createHash("sha256").update(readFileSync(CODE_ARCHIVE_PATH)).digest("base64");
 }
 
-type Handler = (event: unknown, context?: { awsRequestId?: string }) => Promise<unknown>;
+/** The bundled handler's entry point, and what its results look like from outside. */
+type Handler = (event: unknown, context?: { awsRequestId?: string }) => Promise<Record<string, unknown>>;
+/** Invokes the loaded handler with a fresh request id. */
+export type Invoke = (event: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /**
- * Runs the bundled handler in this process as the Lambda service would: the function's environment variables, the
- * Lambda role's credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, and a fresh module (the
- * bundle is copied to a new path so its once-per-container state starts anew). The process environment is restored
- * afterwards.
+ * Runs `work` in this process's environment as the Lambda service gives it to the function: the function's
+ * environment variables, the Lambda role's credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN,
+ * the emulator as every service's endpoint. The process environment is restored afterwards.
  */
-export async function runHandlerCases(
+async function asTheFunction<T>(
   endpoint: string,
   functionEnv: Record<string, string>,
   credentials: Credentials,
-  cases: readonly AccessCase[],
-): Promise<CaseResult[]> {
+  work: () => Promise<T>,
+): Promise<T> {
   const saved = { ...process.env };
-  const dir = mkdtempSync(join(tmpdir(), "cas-container-"));
-  const copy = join(dir, "index.js");
-  copyFileSync(BUNDLE_PATH, copy);
   for (const name of ["AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]) delete process.env[name];
   Object.assign(process.env, functionEnv, {
     AWS_ENDPOINT_URL: endpoint,
@@ -193,40 +228,306 @@ export async function runHandlerCases(
     // The Lambda runtime is nodejs22.x; this machine's Node may be older, which the SDK would warn about.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });
-  const results: CaseResult[] = [];
+  try {
+    return await work();
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
+
+/**
+ * Loads the bundled handler in this process as the Lambda service would (see asTheFunction), as a fresh module (the
+ * bundle is copied to a new path so its once-per-container state starts anew), and passes `work` a function that
+ * invokes it. The handler's log lines are kept out of the output.
+ */
+export async function withHandler<T>(
+  endpoint: string,
+  functionEnv: Record<string, string>,
+  credentials: Credentials,
+  work: (invoke: Invoke) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "cas-container-"));
+  const copy = join(dir, "index.js");
+  copyFileSync(BUNDLE_PATH, copy);
   const log = console.log;
   const error = console.error;
   try {
-    // The handler logs one JSON line per invocation; keep the demo's table readable.
-    console.log = () => undefined;
-    console.error = () => undefined;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require(copy) as { handler: Handler };
-    let n = 0;
-    for (const c of cases) {
-      try {
-        await handler(c.event, { awsRequestId: `local-${++n}` });
-        results.push({ ...c, actual: "allowed", ok: c.expected === "allowed" });
-      } catch (err) {
-        const e = err as Error & { cause?: { name?: string } };
-        // Denied means AWS said AccessDenied, not that some other 403 (a bad signature, a missing key) occurred.
-        const denied = e.name === "AccessDeniedError" && e.cause?.name === "AccessDenied";
-        results.push({
-          ...c,
-          actual: denied ? "denied" : "error",
-          detail: `${e.name}: ${e.message}`,
-          ok: denied && c.expected === "denied",
-        });
-      }
-    }
+    return await asTheFunction(endpoint, functionEnv, credentials, async () => {
+      // The handler logs one JSON line per invocation; keep the demo's output readable.
+      console.log = () => undefined;
+      console.error = () => undefined;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { handler } = require(copy) as { handler: Handler };
+      let n = 0;
+      return work((event) => handler(event, { awsRequestId: `local-${++n}` }));
+    });
   } finally {
     console.log = log;
     console.error = error;
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
     rmSync(dir, { recursive: true, force: true });
   }
-  return results;
+}
+
+/** The handler's verdict on a failure: refused by the grant, denied by AWS (AccessDenied), or another error. */
+function handlerVerdict(err: unknown): { verdict: HandlerVerdict; detail: string } {
+  const e = err as Error & { cause?: { name?: string } };
+  // Denied means AWS said AccessDenied, not that some other 403 (a bad signature, a missing key) occurred.
+  const verdict = e.name === "NotGrantedError" ? "refused" : e.name === "AccessDeniedError" && e.cause?.name === "AccessDenied" ? "denied" : "error";
+  return { verdict, detail: `${e.name}: ${e.message}` };
+}
+
+/**
+ * Runs the bundled handler on each case (see withHandler). A case expected allowed must run; one expected denied
+ * must be refused by the handler itself, before AWS is called.
+ */
+export async function runHandlerCases(
+  endpoint: string,
+  functionEnv: Record<string, string>,
+  credentials: Credentials,
+  cases: readonly AccessCase[],
+): Promise<CaseResult[]> {
+  return withHandler(endpoint, functionEnv, credentials, async (invoke) => {
+    const results: CaseResult[] = [];
+    for (const c of cases) {
+      try {
+        await invoke(c.event);
+        results.push({ ...c, actual: "allowed", ok: c.expected === "allowed" });
+      } catch (err) {
+        const { verdict, detail } = handlerVerdict(err);
+        results.push({ ...c, actual: verdict, detail, ok: verdict === "refused" && c.expected === "denied" });
+      }
+    }
+    return results;
+  });
+}
+
+/**
+ * Sends each case straight to S3, bypassing the handler's own check, with exactly the credentials the handler uses:
+ * the client is built by the handler's createS3Client from the function's configuration — the Lambda role's
+ * credentials, or in assume-role mode the S3 access role's session from fromTemporaryCredentials with the role
+ * session name and ExternalId the handler sends. AWS must allow and deny as the grant says.
+ */
+export async function runAwsCases(
+  endpoint: string,
+  functionEnv: Record<string, string>,
+  credentials: Credentials,
+  cases: readonly AccessCase[],
+): Promise<AwsCaseResult[]> {
+  return asTheFunction(endpoint, functionEnv, credentials, async () => {
+    const config = loadConfig(process.env);
+    const s3 = createS3Client(config);
+    const Bucket = config.bucketName;
+    const results: AwsCaseResult[] = [];
+    for (const c of cases) {
+      const { operation, key, prefix, body } = c.event;
+      try {
+        switch (operation) {
+          case "put":
+            await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: body ?? "" }));
+            break;
+          case "get": {
+            const out = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+            await out.Body?.transformToByteArray();
+            break;
+          }
+          case "list":
+            await s3.send(new ListObjectsV2Command({ Bucket, Prefix: prefix }));
+            break;
+          case "delete":
+            await s3.send(new DeleteObjectCommand({ Bucket, Key: key }));
+            break;
+        }
+        results.push({ ...c, actual: "allowed", ok: c.expected === "allowed" });
+      } catch (err) {
+        const e = err as Error;
+        const denied = e.name === "AccessDenied";
+        results.push({ ...c, actual: denied ? "denied" : "error", detail: `${e.name}: ${e.message}`, ok: denied && c.expected === "denied" });
+      }
+    }
+    s3.destroy();
+    return results;
+  });
+}
+
+/** Runs `work` with the emulator's IAM enforcement on, and turns it off again. */
+export async function enforced<T>(emulator: Emulator, work: () => Promise<T>): Promise<T> {
+  await emulator.setEnforcement(true);
+  try {
+    return await work();
+  } finally {
+    await emulator.setEnforcement(false);
+  }
+}
+
+/**
+ * The access matrix, both ways, with IAM enforcement on: each case through the handler (granted ones run, others
+ * are refused by the handler), then the same cases straight to AWS with the handler's credentials (granted ones
+ * allowed, others denied by the policies). The bucket owner seeds the objects before each run, so both start alike.
+ */
+export async function runAccessMatrix(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  bucket: string,
+  functionEnv: Record<string, string>,
+  credentials: Credentials,
+  cases: readonly AccessCase[],
+): Promise<MatrixRow[]> {
+  await seedObjects(emulator, config, bucket);
+  const viaHandler = await enforced(emulator, () => runHandlerCases(emulator.endpoint, functionEnv, credentials, cases));
+  await seedObjects(emulator, config, bucket);
+  const direct = await enforced(emulator, () => runAwsCases(emulator.endpoint, functionEnv, credentials, cases));
+  return cases.map((c, i) => {
+    const h = viaHandler[i]!;
+    const a = direct[i]!;
+    return {
+      ...c,
+      handler: h.actual,
+      aws: a.actual,
+      details: [...(h.ok || !h.detail ? [] : [`handler: ${h.detail}`]), ...(a.ok || !a.detail ? [] : [`AWS: ${a.detail}`])],
+      ok: h.ok && a.ok,
+    };
+  });
+}
+
+/** One operation tried across the accounts, and whether it did what it should. */
+export interface OperationCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+/** Size of the object `copy` is tried with: more than one part, so the copy is a multipart upload. */
+export const COPY_CHECK_BYTES = 12 * 1024 * 1024;
+
+const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("base64");
+
+/**
+ * Every operation the grant allows, through the handler across the accounts with IAM enforcement on, each checked
+ * for its effect: put then get returns the same bytes and checksum; list pages with a continuation token; copy of a
+ * 12 MiB object (a multipart upload) gives the same bytes and leaves no upload behind; presign-get and presign-put
+ * URLs fetched with plain fetch read and write the object (the emulator cannot check a URL's signature with IAM
+ * enforcement on, so URLs are fetched with it off, and the URL's credential is checked instead). Where the grant
+ * does not let the function read (write-only prefixes), the bucket owner reads the result back.
+ */
+export async function runOperationChecks(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  bucket: string,
+  functionEnv: Record<string, string>,
+  credentials: Credentials,
+): Promise<OperationCheck[]> {
+  const owner = new S3Client(
+    emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "verify")),
+  );
+  const ownerRead = async (key: string) => {
+    const out = await owner.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await out.Body!.transformToByteArray());
+  };
+  const readWrite = config.grant.prefixes.find((p) => p.access === "readWrite")?.prefix;
+  // A copy goes from a read-only prefix when there is one, to show it crossing prefixes.
+  const readable = (config.grant.prefixes.find((p) => p.access === "read") ?? config.grant.prefixes.find((p) => p.access !== "write"))?.prefix;
+  const writable = readWrite ?? config.grant.prefixes.find((p) => p.access !== "read")?.prefix;
+  const assumeRole = config.grant.mode === "assume-role";
+  const checks: OperationCheck[] = [];
+
+  // In assume-role mode the URL's life is limited by the access role's session, not by PRESIGN_MAX_EXPIRES_SECONDS
+  // (raised here to the SigV4 limit so that the session is what caps it); in bucket-policy mode by that setting.
+  const env = assumeRole ? { ...functionEnv, PRESIGN_MAX_EXPIRES_SECONDS: "604800" } : functionEnv;
+  await withHandler(emulator.endpoint, env, credentials, async (invoke) => {
+    const check = async (name: string, work: () => Promise<string | undefined>) => {
+      try {
+        const problem = await work();
+        checks.push({ name, ok: problem === undefined, ...(problem !== undefined && { detail: problem }) });
+      } catch (err) {
+        checks.push({ name, ok: false, detail: `${(err as Error).name}: ${(err as Error).message}` });
+      }
+    };
+    const differs = (what: string, actual: unknown, expected: unknown) =>
+      JSON.stringify(actual) === JSON.stringify(expected) ? undefined : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+
+    if (writable) {
+      const key = `${writable}ops/put.txt`;
+      const body = `written across accounts by the ${config.grant.mode} handler: é€`;
+      await check(`put ${key} with its SHA-256${readWrite ? ", get it back" : ", the bucket owner reads it"}`, async () => {
+        const put = await enforced(emulator, () => invoke({ operation: "put", key, body }));
+        const wrong = differs("put checksum", put.checksumSHA256, sha256(body));
+        if (wrong) return wrong;
+        if (readWrite) {
+          const got = await enforced(emulator, () => invoke({ operation: "get", key }));
+          return differs("get", [got.body, got.bytes], [body, Buffer.byteLength(body)]);
+        }
+        return differs("stored object", (await ownerRead(key)).toString("utf8"), body);
+      });
+
+      const urlKey = `${writable}ops/via-url.bin`;
+      await check(`presign-put ${urlKey} for 7 days, capped at ${assumeRole ? "the session's life" : "PRESIGN_MAX_EXPIRES_SECONDS"}; upload with fetch`, async () => {
+        const signed = await enforced(emulator, () => invoke({ operation: "presign-put", key: urlKey, expiresIn: 604800 }));
+        const url = new URL(String(signed.url));
+        const credential = url.searchParams.get("X-Amz-Credential") ?? "";
+        // In assume-role mode the URL is signed by the access role's session and lives no longer than it (the
+        // emulator's sessions last an hour); in bucket-policy mode by the Lambda role, for the default maximum.
+        const signer = assumeRole
+          ? credential.startsWith(`${credentials.accessKeyId}/`) || !url.searchParams.get("X-Amz-Security-Token")
+            ? `signed with ${credential.split("/")[0]}, not an access role session`
+            : undefined
+          : differs("URL credential", credential.split("/")[0], credentials.accessKeyId);
+        if (signer) return signer;
+        const seconds = Number(signed.expiresIn);
+        const lifetime = assumeRole
+          ? seconds <= 3600 && seconds > 3000
+            ? undefined
+            : `expiresIn ${seconds} is not the access role session's remaining life (at most 3600 s)`
+          : differs("expiresIn", seconds, 3600);
+        if (lifetime) return lifetime;
+        const data = randomBytes(4096);
+        const response = await fetch(url, { method: "PUT", body: data });
+        if (!response.ok) return `PUT to the URL answered HTTP ${response.status}`;
+        return differs("uploaded object", sha256(await ownerRead(urlKey)), sha256(data));
+      });
+    }
+
+    if (readWrite) {
+      await check(`list ${readWrite}ops/ two keys a page, with a continuation token`, async () => {
+        const prefix = `${readWrite}ops/`;
+        await enforced(emulator, () => invoke({ operation: "put", key: `${prefix}third.txt`, body: "3" }));
+        const first = await enforced(emulator, () => invoke({ operation: "list", prefix, maxKeys: 2 }));
+        const token = first.nextContinuationToken;
+        if (first.truncated !== true || typeof token !== "string") return `first page not truncated: ${JSON.stringify(first)}`;
+        const second = await enforced(emulator, () => invoke({ operation: "list", prefix, maxKeys: 2, continuationToken: token }));
+        const keys = [...(first.objects as Array<{ key: string }>), ...(second.objects as Array<{ key: string }>)].map((o) => o.key);
+        return differs("listed keys", [keys, second.truncated], [[`${prefix}put.txt`, `${prefix}third.txt`, `${prefix}via-url.bin`], false]);
+      });
+
+      await check(`presign-get ${readWrite}ops/put.txt, download with fetch`, async () => {
+        const signed = await enforced(emulator, () => invoke({ operation: "presign-get", key: `${readWrite}ops/put.txt` }));
+        const response = await fetch(String(signed.url));
+        if (!response.ok) return `GET of the URL answered HTTP ${response.status}`;
+        return differs("downloaded object", sha256(Buffer.from(await response.arrayBuffer())), sha256(await ownerRead(`${readWrite}ops/put.txt`)));
+      });
+    }
+
+    if (readable && readWrite) {
+      const sourceKey = `${readable}ops-source.bin`;
+      const key = `${readWrite}ops/copied.bin`;
+      await check(`copy ${sourceKey} (12 MiB) to ${key} through a multipart upload`, async () => {
+        const data = randomBytes(COPY_CHECK_BYTES);
+        await owner.send(new PutObjectCommand({ Bucket: bucket, Key: sourceKey, Body: data }));
+        const copied = await enforced(emulator, () => invoke({ operation: "copy", sourceKey, key }));
+        const wrong = differs("copied bytes", copied.bytes, COPY_CHECK_BYTES);
+        if (wrong) return wrong;
+        const left = await owner.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+        if ((left.Uploads ?? []).length > 0) return `multipart uploads left: ${JSON.stringify(left.Uploads)}`;
+        // An ETag of "<md5>-<parts>" is what S3 gives an object assembled from parts.
+        const parts = Math.ceil(COPY_CHECK_BYTES / COPY_PART_SIZE);
+        const etag = String(copied.etag ?? "");
+        if (!etag.replace(/"/g, "").endsWith(`-${parts}`)) return `the copy's ETag ${etag} is not that of a ${parts}-part upload`;
+        return differs("copied object", sha256(await ownerRead(key)), sha256(data));
+      });
+    }
+  });
+  owner.destroy();
+  return checks;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * End to end in the local AWS emulator: both local stacks deployed with terraform into two accounts, the real handler
- * run as the Lambda role with IAM enforced, each side of the grant broken on purpose to show the check notices, an
- * empty second plan, and nothing left after destroy. Needs terraform and moto (scripts/emulator/moto_server.py).
+ * run as the Lambda role with IAM enforced — refusing what the grant does not cover, while the same requests sent
+ * straight to AWS with its credentials are allowed and denied by the policies —, every operation the grant allows
+ * tried across the accounts, each side of the grant broken on purpose to show the check notices, an empty second
+ * plan, and nothing left after destroy. Needs terraform and moto (scripts/emulator/moto_server.py).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,9 +23,11 @@ import {
   emulatorTerraformEnv,
   leftovers,
   planIsEmpty,
+  runAccessMatrix,
   runHandlerCases,
-  seedObjects,
+  runOperationChecks,
   type AccessCase,
+  type MatrixRow,
   type StackOutputs,
 } from "../../scripts/lib/local-run";
 import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
@@ -68,8 +72,29 @@ describeE2E("local emulator, end to end", () => {
     }
   }
 
-  const verdicts = (results: Array<{ event: AccessCase["event"]; actual?: string; expected?: string; detail?: string }>, field: "actual" | "expected") =>
-    results.map((r) => `${r.event.operation} ${r.event.key ?? r.event.prefix}: ${r[field]}`);
+  /** Each row as "operation key: handler <verdict>, AWS <verdict>", from the results or from what the grant wants. */
+  const verdicts = (rows: readonly MatrixRow[], field: "actual" | "expected") =>
+    rows.map((r) => {
+      const where = `${r.event.operation} ${r.event.key ?? r.event.prefix}`;
+      if (field === "actual") return `${where}: handler ${r.handler}, AWS ${r.aws}`;
+      return `${where}: handler ${r.expected === "allowed" ? "allowed" : "refused"}, AWS ${r.expected}`;
+    });
+
+  /** The operations tried across the accounts in each stack, as their checks name them. */
+  const OPERATION_CHECKS: Record<string, string[]> = {
+    local: [
+      "put incoming/ops/put.txt with its SHA-256, get it back",
+      "presign-put incoming/ops/via-url.bin for 7 days, capped at PRESIGN_MAX_EXPIRES_SECONDS; upload with fetch",
+      "list incoming/ops/ two keys a page, with a continuation token",
+      "presign-get incoming/ops/put.txt, download with fetch",
+      "copy reference/ops-source.bin (12 MiB) to incoming/ops/copied.bin through a multipart upload",
+    ],
+    // Upload-only: the function may neither read nor list, so there is nothing to get, list or copy from.
+    "local-assume-role": [
+      "put uploads/ops/put.txt with its SHA-256, the bucket owner reads it",
+      "presign-put uploads/ops/via-url.bin for 7 days, capped at the session's life; upload with fetch",
+    ],
+  };
 
   describe.each(["local", "local-assume-role"])("%s", (name) => {
     const config = environments[name];
@@ -88,15 +113,27 @@ describeE2E("local emulator, end to end", () => {
     test("the function exists in the Lambda account with the code hash of the archive built here", async () => {
       const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
       expect(fn.codeSha256).toBe(builtCodeSha256());
-      expect(fn.environment).toMatchObject({ BUCKET_NAME: config.bucket.bucketName, ACCESS_MODE: config.grant.mode });
+      expect(fn.environment).toMatchObject({
+        BUCKET_NAME: config.bucket.bucketName,
+        ACCESS_MODE: config.grant.mode,
+        GRANTED_PREFIXES: JSON.stringify(config.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false }))),
+      });
     });
 
-    test("with IAM enforced, the handler may do exactly what the grant declares", async () => {
-      await seedObjects(emulator, config, outputs.bucket_name);
-      const results = await runAsLambda(name, outputs, accessCases(config));
-      expect(verdicts(results, "actual")).toEqual(verdicts(results, "expected"));
-      expect(results.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
-      expect(results.filter((r) => r.expected === "denied").length).toBeGreaterThan(3);
+    test("with IAM enforced, the handler refuses what the grant does not cover, and AWS denies the same requests sent with its credentials", async () => {
+      const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
+      const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+      const rows = await runAccessMatrix(emulator, config, outputs.bucket_name, fn.environment, credentials, accessCases(config));
+      expect(verdicts(rows, "actual")).toEqual(verdicts(rows, "expected"));
+      expect(rows.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
+      expect(rows.filter((r) => r.expected === "denied").length).toBeGreaterThan(3);
+    });
+
+    test("every operation the grant allows works across the accounts, with IAM enforced", async () => {
+      const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
+      const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+      const checks = await runOperationChecks(emulator, config, outputs.bucket_name, fn.environment, credentials);
+      expect(checks.map((c) => `${c.name}: ${c.ok ? "ok" : c.detail}`)).toEqual(OPERATION_CHECKS[name]!.map((n) => `${n}: ok`));
     });
 
     test("a second plan shows no changes", async () => {
