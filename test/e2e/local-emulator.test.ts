@@ -8,10 +8,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PutRolePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+} from "@aws-sdk/client-iam";
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
-import { GetRoleCommand, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
-import { GetRolePolicyCommand } from "@aws-sdk/client-iam";
+import { proveStack } from "../../scripts/lib/access-proof";
+import { modelFromEmulator } from "../../scripts/lib/deployed-model";
 import { emulatorClientConfig, emulatorProblem, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
   accessCases,
@@ -134,6 +140,20 @@ describeE2E("local emulator, end to end", () => {
       const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
       const checks = await runOperationChecks(emulator, config, outputs.bucket_name, fn.environment, credentials);
       expect(checks.map((c) => `${c.name}: ${c.ok ? "ok" : c.detail}`)).toEqual(OPERATION_CHECKS[name]!.map((n) => `${n}: ok`));
+    });
+
+    test("the policies fetched back from both accounts pass the same access proof as before deployment", async () => {
+      const model = await modelFromEmulator(
+        emulator,
+        name,
+        config,
+        { bucketName: outputs.bucket_name, kmsKeyArn: outputs.kms_key_arn },
+        deployRoleArn,
+      );
+      const proof = await proveStack(config, model);
+      expect(proof.results.filter((r) => !r.ok).map((r) => `${r.who} ${r.action} ${r.resource}: ${r.final}`)).toEqual([]);
+      expect(proof.unknownActions).toEqual([]);
+      expect(proof.results.length).toBeGreaterThan(30);
     });
 
     test("a second plan shows no changes", async () => {
