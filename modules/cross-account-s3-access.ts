@@ -1,5 +1,5 @@
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Lazy, type TerraformProvider } from "cdktf";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { z } from "zod";
 import { BucketKey } from "./bucket-key";
@@ -99,8 +99,6 @@ export class CrossAccountS3Access extends Construct {
     checkBundleDir(lambda.bundleDir, `${id}.lambda.bundleDir`);
     if (lambda.codeArchive !== undefined) checkCodeArchive(lambda.codeArchive, `${id}.lambda.codeArchive`);
 
-    // The key ARN is known only after apply; a lazy token lets one plan serve both accounts, resolved at synth.
-    let key: BucketKey | undefined;
     this.plan = planGrant({
       grant: settings.grant,
       consumerAccountId: settings.lambda.accountId,
@@ -108,7 +106,7 @@ export class CrossAccountS3Access extends Construct {
       ownerAccountId: settings.bucket.accountId,
       ownerRegion: settings.bucket.region,
       bucketName: settings.bucket.bucketName,
-      keyArn: Lazy.stringValue({ produce: () => key!.keyArn }),
+      keyAlias: settings.bucket.keyAlias,
     });
     const plan = this.plan;
 
@@ -153,7 +151,7 @@ export class CrossAccountS3Access extends Construct {
       });
     }
     const grantee = this.accessRole?.role ?? this.consumer.role;
-    key = new BucketKey(this, "key", {
+    const key = new BucketKey(this, "key", {
       provider: bucket.provider,
       accountId: settings.bucket.accountId,
       region: settings.bucket.region,

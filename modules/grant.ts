@@ -159,8 +159,12 @@ export interface GrantContext {
   /** Region of the bucket and its key (kms:ViaService names it). */
   readonly ownerRegion: string;
   readonly bucketName: string;
-  /** ARN of the bucket's KMS key; may be a Terraform token. */
-  readonly keyArn: string;
+  /**
+   * Alias of the bucket's KMS key. The grantee's identity policy names the key by its alias (kms:ResourceAliases)
+   * rather than its ARN, which is known only after the bucket account's apply: each account's half can then be
+   * planned, proven and deployed from the declaration alone.
+   */
+  readonly keyAlias: string;
 }
 
 /** Every policy document of both accounts for one grant. */
@@ -305,18 +309,18 @@ export function planGrant(ctx: GrantContext): GrantPlan {
 
   const data = dataStatements(ctx, granteeAccountId);
   const s3Statements = data.s3.map((st) => withConditions(st, vpceCondition));
-  const kmsStatement: PolicyStatement = {
-    Sid: "UseBucketKeyThroughS3",
-    Effect: "Allow",
-    Action: data.kmsActions,
-    Resource: ctx.keyArn,
-    Condition: data.kmsConditions,
-  };
+  const keyUse: PolicyStatement = { Sid: "GranteeUsesKeyThroughS3", Effect: "Allow", Action: data.kmsActions, Resource: "*", Condition: data.kmsConditions };
+  const kmsStatement = withConditions(
+    {
+      ...keyUse,
+      Sid: "UseBucketKeyThroughS3",
+      Resource: `arn:${partition}:kms:${ctx.ownerRegion}:${ctx.ownerAccountId}:key/*`,
+    },
+    { "ForAnyValue:StringEquals": { "kms:ResourceAliases": ctx.keyAlias } },
+  );
   const identityStatements: PolicyStatement[] = [...s3Statements, kmsStatement];
   const grantee = principalFor(style, partition, granteeArn);
-  const keyPolicyStatements: PolicyStatement[] = [
-    forResourcePolicy({ ...kmsStatement, Sid: "GranteeUsesKeyThroughS3", Resource: "*" }, "", grantee, orgCondition),
-  ];
+  const keyPolicyStatements: PolicyStatement[] = [forResourcePolicy(keyUse, "", grantee, orgCondition)];
   const base = { consumerRoleArn, granteeArn, principalStyle: style };
 
   if (!assumeRole) {

@@ -25,7 +25,13 @@ export interface AccessModel {
   readonly bucketRegion: string;
   readonly roles: Readonly<Record<string, ModelRole>>;
   readonly bucket: { readonly name: string; readonly arn: string; readonly accountId: string; readonly policy: PolicyDocument };
-  readonly key: { readonly arn: string; readonly accountId: string; readonly policy: PolicyDocument };
+  readonly key: {
+    readonly arn: string;
+    readonly accountId: string;
+    /** The key's aliases (kms:ResourceAliases of a request on it). */
+    readonly aliases: readonly string[];
+    readonly policy: PolicyDocument;
+  };
 }
 
 interface SynthResource {
@@ -130,7 +136,14 @@ export function modelFromSynth(stack: string, json: StackJson): AccessModel {
       accountId: placeOf("aws_s3_bucket", bucketId).accountId,
       policy: policy(bucketPolicy, "policy", "the bucket policy"),
     },
-    key: { arn: keyArn, accountId: keyPlace.accountId, policy: policy(keyResource, "policy", "the KMS key") },
+    key: {
+      arn: keyArn,
+      accountId: keyPlace.accountId,
+      aliases: Object.values(resources.aws_kms_alias ?? {})
+        .filter((a) => a.target_key_id === `\${aws_kms_key.${keyId}.key_id}` || a.target_key_id === `\${aws_kms_key.${keyId}.arn}`)
+        .map((a) => String(a.name)),
+      policy: policy(keyResource, "policy", "the KMS key"),
+    },
   };
 }
 

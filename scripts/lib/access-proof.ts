@@ -183,12 +183,12 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     caller: Caller,
     action: string,
     target: { resource: string; kind: ResourcePolicyKind; policy: PolicyDocument },
-    context: Record<string, string>,
+    context: Record<string, string | readonly string[]>,
     overrides: Record<string, string | undefined>,
     expected: Expected,
     intent: string,
   ) => {
-    const merged: Record<string, string> = { ...baseContext(caller), "aws:ResourceAccount": B, ...context };
+    const merged: Record<string, string | readonly string[]> = { ...baseContext(caller), "aws:ResourceAccount": B, ...context };
     for (const [k, v] of Object.entries(overrides)) {
       if (v === undefined) delete merged[k];
       else merged[k] = v;
@@ -222,7 +222,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
       caller,
       action,
       { resource: model.key.arn, kind: "key policy", policy: model.key.policy },
-      { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:CallerAccount": caller.accountId },
+      { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:CallerAccount": caller.accountId, "kms:ResourceAliases": model.key.aliases },
       overrides,
       expected,
       intent,
@@ -277,6 +277,12 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
   });
   kms(grantee, "kms:Decrypt", "Denied", "the key is used only by the grantee's account", { "kms:CallerAccount": OUTSIDER_ACCOUNT });
   kms(grantee, "kms:Encrypt", "Denied", "only the actions S3 needs");
+  if (!assumeRole) {
+    // Across accounts the identity policy must allow too, and it names the key by its alias.
+    kms(grantee, "kms:Decrypt", "Denied", "the grantee's policy covers only the key behind the bucket's alias", {
+      "kms:ResourceAliases": "alias/another-key",
+    });
+  }
   kms(grantee, "kms:ScheduleKeyDeletion", "Denied", "the grantee never administers the key");
   kms(grantee, "kms:PutKeyPolicy", "Denied", "the grantee never administers the key");
 

@@ -3,7 +3,7 @@
  * the access proof can show that what was deployed is what was proven before deployment.
  */
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
-import { GetKeyPolicyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import type { PolicyDocument } from "../../modules";
 import type { EnvironmentConfig } from "../../stacks/config";
@@ -58,9 +58,12 @@ export async function modelFromEmulator(
     roles[accessRole.arn] = accessRole;
   }
   const { Policy: bucketPolicy } = await new S3Client(inB).send(new GetBucketPolicyCommand({ Bucket: deployed.bucketName }));
-  const { Policy: keyPolicy } = await new KMSClient(inB).send(
-    new GetKeyPolicyCommand({ KeyId: deployed.kmsKeyArn, PolicyName: "default" }),
-  );
+  const kms = new KMSClient(inB);
+  const { Policy: keyPolicy } = await kms.send(new GetKeyPolicyCommand({ KeyId: deployed.kmsKeyArn, PolicyName: "default" }));
+  const keyId = deployed.kmsKeyArn.split("/").pop();
+  const aliases = ((await kms.send(new ListAliasesCommand({ KeyId: keyId }))).Aliases ?? [])
+    .filter((a) => a.TargetKeyId === keyId)
+    .map((a) => a.AliasName ?? "");
   return {
     stack,
     lambdaAccountId: A,
@@ -68,6 +71,6 @@ export async function modelFromEmulator(
     bucketRegion: config.bucket.region,
     roles,
     bucket: { name: deployed.bucketName, arn: `arn:aws:s3:::${deployed.bucketName}`, accountId: B, policy: parsePolicy(bucketPolicy, "the bucket policy") },
-    key: { arn: deployed.kmsKeyArn, accountId: B, policy: parsePolicy(keyPolicy, "the key policy") },
+    key: { arn: deployed.kmsKeyArn, accountId: B, aliases, policy: parsePolicy(keyPolicy, "the key policy") },
   };
 }

@@ -108,10 +108,13 @@ describe("bucket-policy mode", () => {
     expect(access.accessRole).toBeUndefined();
   });
 
-  test("the Lambda role's grant policy is exactly the plan's identity half, with the key ARN resolved", () => {
+  test("the Lambda role's grant policy is exactly the plan's identity half, naming the key by its alias", () => {
     const doc = policyOf(resourceAt(json, "aws_iam_role_policy", "access/lambda-grant-policy"));
     const kms = statement(doc, "UseBucketKeyThroughS3");
-    expect(kms.Resource).toMatch(/^\$\{aws_kms_key\.access_key_[0-9A-F]{8}\.arn\}$/);
+    expect(kms.Resource).toBe("arn:aws:kms:us-east-1:222222222222:key/*");
+    expect(kms.Condition?.["ForAnyValue:StringEquals"]).toEqual({ "kms:ResourceAliases": "alias/shared-data" });
+    // Nothing in account A's half refers to a resource of account B: each half stands alone.
+    expect(JSON.stringify(doc)).not.toContain("${");
     expect(doc.Statement.map((s) => [s.Sid, s.Action])).toEqual([
       ["AbortMultipartUploadPutObject", ["s3:AbortMultipartUpload", "s3:PutObject"]],
       ["GetObject", ["s3:GetObject"]],

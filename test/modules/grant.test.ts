@@ -7,7 +7,8 @@ import {
   type GrantDeclaration,
 } from "../../modules";
 
-const KEY = "arn:aws:kms:eu-west-1:222222222222:key/KEY-ID";
+const KEY = "arn:aws:kms:eu-west-1:222222222222:key/*";
+const KEY_ALIAS = "alias/shared-data";
 const BUCKET = "arn:aws:s3:::shared-data";
 const LAMBDA_ROLE = "arn:aws:iam::111111111111:role/consumer";
 
@@ -19,12 +20,18 @@ function context(grant: GrantDeclaration): GrantContext {
     ownerAccountId: "222222222222",
     ownerRegion: "eu-west-1",
     bucketName: "shared-data",
-    keyArn: KEY,
+    keyAlias: KEY_ALIAS,
   };
 }
 
 const kmsConditions = (callerAccount: string) => ({
   StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:CallerAccount": callerAccount },
+});
+
+/** The grantee's own KMS statement names the key by its alias, on any key of the bucket account. */
+const identityKmsConditions = (callerAccount: string) => ({
+  ...kmsConditions(callerAccount),
+  "ForAnyValue:StringEquals": { "kms:ResourceAliases": KEY_ALIAS },
 });
 
 describe("planGrant, bucket-policy mode", () => {
@@ -44,7 +51,7 @@ describe("planGrant, bucket-policy mode", () => {
         Effect: "Allow",
         Action: ["kms:Decrypt"],
         Resource: KEY,
-        Condition: kmsConditions("111111111111"),
+        Condition: identityKmsConditions("111111111111"),
       },
     ]);
     expect(plan.granteeArn).toBe(LAMBDA_ROLE);
@@ -146,7 +153,7 @@ describe("planGrant, bucket-policy mode", () => {
     expect(plan.consumerPolicy.Statement.map((s) => s.Condition)).toEqual([
       { StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"] } },
       { StringLike: { "s3:prefix": ["a/*"] }, StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"] } },
-      kmsConditions("111111111111"),
+      identityKmsConditions("111111111111"),
     ]);
     expect(plan.bucketPolicyStatements.map((s) => s.Condition)).toEqual([
       { StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"], "aws:PrincipalArn": LAMBDA_ROLE, "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
@@ -232,7 +239,7 @@ describe("planGrant, assume-role mode", () => {
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: KEY,
-        Condition: kmsConditions("222222222222"),
+        Condition: identityKmsConditions("222222222222"),
       },
     ]);
     expect(plan.keyPolicyStatements[0].Principal).toEqual({ AWS: "arn:aws:iam::222222222222:root" });
