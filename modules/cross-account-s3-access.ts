@@ -1,5 +1,5 @@
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import type { TerraformProvider } from "cdktf";
+import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { z } from "zod";
 import { BucketKey } from "./bucket-key";
@@ -37,18 +37,21 @@ export const crossAccountSettingsSchema = z
     if (problem) ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: s.bucket.accountId, message: problem });
   });
 
+/** The Lambda side of a grant as its half needs it: its settings plus what builds the function. */
+export type LambdaSide = LambdaSettings & {
+  /** The aliased provider of account A. */
+  readonly provider: TerraformProvider;
+  /** Folder holding the bundled handler (`index.js`). */
+  readonly bundleDir: string;
+  /** Prebuilt zip of the bundle (see LambdaConsumerProps.codeArchive). @default zipped at synth */
+  readonly codeArchive?: string;
+  /** Extra environment variables for the function (e.g. S3_FORCE_PATH_STYLE for an emulator). @default {} */
+  readonly extraEnvironment?: Readonly<Record<string, string>>;
+};
+
 export interface CrossAccountS3AccessProps {
   /** Account A: where the Lambda function and its execution role live. */
-  readonly lambda: LambdaSettings & {
-    /** The aliased provider of account A. */
-    readonly provider: TerraformProvider;
-    /** Folder holding the bundled handler (`index.js`). */
-    readonly bundleDir: string;
-    /** Prebuilt zip of the bundle (see LambdaConsumerProps.codeArchive). @default zipped at synth */
-    readonly codeArchive?: string;
-    /** Extra environment variables for the function (e.g. S3_FORCE_PATH_STYLE for an emulator). @default {} */
-    readonly extraEnvironment?: Readonly<Record<string, string>>;
-  };
+  readonly lambda: LambdaSide;
   /** Account B: where the bucket and its KMS key live. */
   readonly bucket: BucketSettings & {
     /** The aliased provider of account B. */
@@ -56,6 +59,138 @@ export interface CrossAccountS3AccessProps {
   };
   /** What the function may do in the bucket, and how the access is wired. */
   readonly grant: GrantDeclaration;
+}
+
+type ValidSettings = z.output<typeof crossAccountSettingsSchema>;
+
+/** Validates the whole declaration (both sides) and plans every policy of the grant from it. */
+function resolveDeclaration(
+  id: string,
+  lambda: LambdaSettings,
+  bucket: BucketSettings,
+  grant: GrantDeclaration,
+): { settings: ValidSettings; plan: GrantPlan } {
+  const settings = parseOrThrow(
+    crossAccountSettingsSchema,
+    {
+      lambda: {
+        accountId: lambda.accountId,
+        region: lambda.region,
+        functionName: lambda.functionName,
+        roleName: lambda.roleName,
+        logRetentionDays: lambda.logRetentionDays,
+        memorySize: lambda.memorySize,
+        timeoutSeconds: lambda.timeoutSeconds,
+      },
+      bucket: {
+        accountId: bucket.accountId,
+        region: bucket.region,
+        bucketName: bucket.bucketName,
+        keyAlias: bucket.keyAlias,
+        forceDestroy: bucket.forceDestroy,
+      },
+      grant,
+    },
+    id,
+  );
+  const plan = planGrant({
+    grant: settings.grant,
+    consumerAccountId: settings.lambda.accountId,
+    consumerRoleName: settings.lambda.roleName,
+    ownerAccountId: settings.bucket.accountId,
+    ownerRegion: settings.bucket.region,
+    bucketName: settings.bucket.bucketName,
+    keyAlias: settings.bucket.keyAlias,
+  });
+  return { settings, plan };
+}
+
+function checkCode(id: string, lambda: LambdaSide): void {
+  checkBundleDir(lambda.bundleDir, `${id}.lambda.bundleDir`);
+  if (lambda.codeArchive !== undefined) checkCodeArchive(lambda.codeArchive, `${id}.lambda.codeArchive`);
+}
+
+/** Account A's half, built into `scope`: the function, its role and logging, and the grant's identity policy. */
+function addLambdaHalf(scope: Construct, lambda: LambdaSide, settings: ValidSettings, plan: GrantPlan): LambdaConsumer {
+  const environment: Record<string, string> = {
+    ...(lambda.extraEnvironment ?? {}),
+    BUCKET_NAME: settings.bucket.bucketName,
+    BUCKET_REGION: settings.bucket.region,
+    ACCESS_MODE: settings.grant.mode,
+    // The handler refuses requests outside the grant before calling AWS.
+    GRANTED_PREFIXES: JSON.stringify(
+      settings.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false })),
+    ),
+    ...(plan.accessRoleArn ? { S3_ACCESS_ROLE_ARN: plan.accessRoleArn } : {}),
+    ...(settings.grant.externalId ? { EXTERNAL_ID: settings.grant.externalId } : {}),
+  };
+  const consumer = new LambdaConsumer(scope, "lambda", {
+    provider: lambda.provider,
+    ...settings.lambda,
+    bundleDir: lambda.bundleDir,
+    codeArchive: lambda.codeArchive,
+    environment,
+  });
+  new IamRolePolicy(scope, "lambda-grant-policy", {
+    provider: lambda.provider,
+    name: plan.accessRoleArn ? "assume-s3-access-role" : "cross-account-s3-access",
+    role: consumer.role.name,
+    policy: renderPolicy(plan.consumerPolicy),
+  });
+  return consumer;
+}
+
+interface BucketHalf {
+  readonly bucket: SecureBucket;
+  readonly key: BucketKey;
+  readonly accessRole?: S3AccessRole;
+}
+
+/**
+ * Account B's half, built into `scope`: the S3 access role (assume-role mode), the key and the bucket with their
+ * policies. IAM, S3 and KMS refuse a policy naming a role ARN that does not exist yet: with the role-arn principal
+ * style and A's role in the same stack, B's resources wait for the roles they name (`consumerRole`). With
+ * account-and-arn they name an account and match the role by condition, so they need not wait.
+ */
+function addBucketHalf(
+  scope: Construct,
+  provider: TerraformProvider,
+  settings: ValidSettings,
+  plan: GrantPlan,
+  consumerRole: ITerraformDependable | undefined,
+): BucketHalf {
+  const waitFor = (role: ITerraformDependable | undefined): ITerraformDependable[] =>
+    plan.principalStyle === "role-arn" && role ? [role] : [];
+  const accessRole =
+    plan.accessRoleTrustPolicy && plan.accessRolePolicy
+      ? new S3AccessRole(scope, "access-role", {
+          provider,
+          roleName: settings.grant.accessRoleName!,
+          trustPolicy: plan.accessRoleTrustPolicy,
+          policy: plan.accessRolePolicy,
+          dependsOn: waitFor(consumerRole),
+        })
+      : undefined;
+  const grantee = accessRole?.role ?? consumerRole;
+  const key = new BucketKey(scope, "key", {
+    provider,
+    accountId: settings.bucket.accountId,
+    region: settings.bucket.region,
+    alias: settings.bucket.keyAlias,
+    description: `Encrypts objects of s3://${settings.bucket.bucketName}`,
+    policyStatements: plan.keyPolicyStatements,
+    dependsOn: waitFor(grantee),
+  });
+  const bucket = new SecureBucket(scope, "bucket", {
+    provider,
+    bucketName: settings.bucket.bucketName,
+    region: settings.bucket.region,
+    kmsKeyArn: key.keyArn,
+    forceDestroy: settings.bucket.forceDestroy,
+    policyStatements: plan.bucketPolicyStatements,
+    policyDependsOn: waitFor(grantee),
+  });
+  return { bucket, key, accessRole };
 }
 
 /**
@@ -72,103 +207,72 @@ export class CrossAccountS3Access extends Construct {
 
   constructor(scope: Construct, id: string, props: CrossAccountS3AccessProps) {
     super(scope, id);
-    const { lambda, bucket, grant } = props;
-    const settings = parseOrThrow(
-      crossAccountSettingsSchema,
-      {
-        lambda: {
-          accountId: lambda.accountId,
-          region: lambda.region,
-          functionName: lambda.functionName,
-          roleName: lambda.roleName,
-          logRetentionDays: lambda.logRetentionDays,
-          memorySize: lambda.memorySize,
-          timeoutSeconds: lambda.timeoutSeconds,
-        },
-        bucket: {
-          accountId: bucket.accountId,
-          region: bucket.region,
-          bucketName: bucket.bucketName,
-          keyAlias: bucket.keyAlias,
-          forceDestroy: bucket.forceDestroy,
-        },
-        grant,
-      },
-      id,
-    );
-    checkBundleDir(lambda.bundleDir, `${id}.lambda.bundleDir`);
-    if (lambda.codeArchive !== undefined) checkCodeArchive(lambda.codeArchive, `${id}.lambda.codeArchive`);
+    const { settings, plan } = resolveDeclaration(id, props.lambda, props.bucket, props.grant);
+    checkCode(id, props.lambda);
+    this.plan = plan;
+    this.consumer = addLambdaHalf(this, props.lambda, settings, plan);
+    const half = addBucketHalf(this, props.bucket.provider, settings, plan, this.consumer.role);
+    this.bucket = half.bucket;
+    this.key = half.key;
+    this.accessRole = half.accessRole;
+  }
+}
 
-    this.plan = planGrant({
-      grant: settings.grant,
-      consumerAccountId: settings.lambda.accountId,
-      consumerRoleName: settings.lambda.roleName,
-      ownerAccountId: settings.bucket.accountId,
-      ownerRegion: settings.bucket.region,
-      bucketName: settings.bucket.bucketName,
-      keyAlias: settings.bucket.keyAlias,
-    });
-    const plan = this.plan;
+/** Account A's half of a grant, for a team that owns only the Lambda account. */
+export interface LambdaAccountGrantProps {
+  /** The Lambda side, with the provider of account A. */
+  readonly lambda: LambdaSide;
+  /** The bucket side's settings, exactly as the bucket account declares them (no provider: nothing is created there). */
+  readonly bucket: BucketSettings;
+  /** The same grant declaration the bucket account deploys. */
+  readonly grant: GrantDeclaration;
+}
 
-    // Account A: the function, its role and logging; then the grant's identity half on the role.
-    const environment: Record<string, string> = {
-      ...(lambda.extraEnvironment ?? {}),
-      BUCKET_NAME: settings.bucket.bucketName,
-      BUCKET_REGION: settings.bucket.region,
-      ACCESS_MODE: settings.grant.mode,
-      // The handler refuses requests outside the grant before calling AWS.
-      GRANTED_PREFIXES: JSON.stringify(
-        settings.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false })),
-      ),
-      ...(plan.accessRoleArn ? { S3_ACCESS_ROLE_ARN: plan.accessRoleArn } : {}),
-      ...(settings.grant.externalId ? { EXTERNAL_ID: settings.grant.externalId } : {}),
-    };
-    this.consumer = new LambdaConsumer(this, "lambda", {
-      provider: lambda.provider,
-      ...settings.lambda,
-      bundleDir: lambda.bundleDir,
-      codeArchive: lambda.codeArchive,
-      environment,
-    });
-    new IamRolePolicy(this, "lambda-grant-policy", {
-      provider: lambda.provider,
-      name: plan.accessRoleArn ? "assume-s3-access-role" : "cross-account-s3-access",
-      role: this.consumer.role.name,
-      policy: renderPolicy(plan.consumerPolicy),
-    });
+/**
+ * Account A's half alone: the function, its role, logging and the grant's identity policy. Planned from the same
+ * declaration as BucketAccountGrant, so the two halves agree without passing anything between the accounts' stacks.
+ */
+export class LambdaAccountGrant extends Construct {
+  public readonly consumer: LambdaConsumer;
+  public readonly plan: GrantPlan;
 
-    // Account B. IAM, S3 and KMS refuse a policy naming a role ARN that does not exist yet: with the role-arn
-    // principal style the bucket account's policies wait for the roles they name. With account-and-arn they name an
-    // account and match the role by condition, so they need not wait.
-    const waitFor = <T>(role: T): T[] => (plan.principalStyle === "role-arn" ? [role] : []);
-    if (plan.accessRoleTrustPolicy && plan.accessRolePolicy) {
-      this.accessRole = new S3AccessRole(this, "access-role", {
-        provider: bucket.provider,
-        roleName: settings.grant.accessRoleName!,
-        trustPolicy: plan.accessRoleTrustPolicy,
-        policy: plan.accessRolePolicy,
-        dependsOn: waitFor(this.consumer.role),
-      });
-    }
-    const grantee = this.accessRole?.role ?? this.consumer.role;
-    const key = new BucketKey(this, "key", {
-      provider: bucket.provider,
-      accountId: settings.bucket.accountId,
-      region: settings.bucket.region,
-      alias: settings.bucket.keyAlias,
-      description: `Encrypts objects of s3://${settings.bucket.bucketName}`,
-      policyStatements: plan.keyPolicyStatements,
-      dependsOn: waitFor(grantee),
-    });
-    this.key = key;
-    this.bucket = new SecureBucket(this, "bucket", {
-      provider: bucket.provider,
-      bucketName: settings.bucket.bucketName,
-      region: settings.bucket.region,
-      kmsKeyArn: key.keyArn,
-      forceDestroy: settings.bucket.forceDestroy,
-      policyStatements: plan.bucketPolicyStatements,
-      policyDependsOn: waitFor(grantee),
-    });
+  constructor(scope: Construct, id: string, props: LambdaAccountGrantProps) {
+    super(scope, id);
+    const { settings, plan } = resolveDeclaration(id, props.lambda, props.bucket, props.grant);
+    checkCode(id, props.lambda);
+    this.plan = plan;
+    this.consumer = addLambdaHalf(this, props.lambda, settings, plan);
+  }
+}
+
+/** Account B's half of a grant, for a team that owns only the bucket account. */
+export interface BucketAccountGrantProps {
+  /** The Lambda side's settings, exactly as the Lambda account declares them (nothing is created there). */
+  readonly lambda: LambdaSettings;
+  /** The bucket side, with the provider of account B. */
+  readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
+  /** The same grant declaration the Lambda account deploys. */
+  readonly grant: GrantDeclaration;
+}
+
+/**
+ * Account B's half alone: the bucket, the key, their policies and (assume-role mode) the S3 access role. With the
+ * default principal style it can be applied before or after the Lambda account's half; with role-arn, apply the
+ * Lambda account's half first (AWS refuses a policy naming a role that does not exist yet).
+ */
+export class BucketAccountGrant extends Construct {
+  public readonly bucket: SecureBucket;
+  public readonly key: BucketKey;
+  public readonly accessRole?: S3AccessRole;
+  public readonly plan: GrantPlan;
+
+  constructor(scope: Construct, id: string, props: BucketAccountGrantProps) {
+    super(scope, id);
+    const { settings, plan } = resolveDeclaration(id, props.lambda, props.bucket, props.grant);
+    this.plan = plan;
+    const half = addBucketHalf(this, props.bucket.provider, settings, plan, undefined);
+    this.bucket = half.bucket;
+    this.key = half.key;
+    this.accessRole = half.accessRole;
   }
 }
