@@ -2,7 +2,7 @@
 import { basename, join, resolve } from "node:path";
 import { App } from "cdktf";
 import { selectEnvironments, validateEnvironments } from "./stacks/config";
-import { CrossAccountStack } from "./stacks/cross-account-stack";
+import { environmentStacks } from "./stacks/cross-account-stack";
 import { environments } from "./stacks/environments";
 
 // Run as main.ts, or compiled to .gen/main.js by scripts/build-app.mjs.
@@ -12,7 +12,7 @@ const projectRoot = basename(__dirname) === ".gen" ? resolve(__dirname, "..") : 
 const selected = selectEnvironments(Object.keys(validateEnvironments(environments)), process.env.ENVIRONMENTS);
 const app = new App();
 for (const name of selected) {
-  new CrossAccountStack(app, name, environments[name], {
+  environmentStacks(app, name, environments[name], {
     bundleDir: join(projectRoot, "lambda", "dist"),
     codeArchive: join(projectRoot, "lambda", "function.zip"),
   });

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { environments } from "../stacks/environments";
-import { selectEnvironments } from "../stacks/config";
-import { modelFromSynth, type StackJson } from "./lib/access-model";
+import { selectEnvironments, stackNamesOf } from "../stacks/config";
+import { mergeStackJson, modelFromSynth, type StackJson } from "./lib/access-model";
 import { proofTable, proveStack } from "./lib/access-proof";
 import { synthesize } from "./lib/toolchain";
 
@@ -22,7 +22,10 @@ async function main(): Promise<number> {
   try {
     const dirs = synthesize(join(workDir, "cdktf.out"), names);
     for (const name of names) {
-      const json = JSON.parse(readFileSync(join(dirs[name], "cdk.tf.json"), "utf8")) as StackJson;
+      // The environment's stack, or both halves of the split layout joined: the proof covers the pair.
+      const json = mergeStackJson(
+        stackNamesOf(name, environments[name]).map((stack) => JSON.parse(readFileSync(join(dirs[stack], "cdk.tf.json"), "utf8")) as StackJson),
+      );
       const proof = await proveStack(environments[name], modelFromSynth(name, json));
       const allowed = proof.results.filter((r) => r.expected === "Allowed").length;
       console.log(`\n== ${name}: ${allowed} requests that must be allowed, ${proof.results.length - allowed} that must be denied`);

@@ -12,6 +12,11 @@ import {
 } from "../modules";
 
 export const TARGETS = ["aws", "local-emulator"] as const;
+/**
+ * `combined`: one stack `<env>` with both accounts' providers. `split`: two stacks, `<env>-lambda` and `<env>-bucket`,
+ * each with only its own account's provider, for teams that own one account each.
+ */
+export const LAYOUTS = ["combined", "split"] as const;
 
 const deployRole = { deployRoleArn: roleArnSchema };
 
@@ -19,6 +24,7 @@ export const environmentSchema = z
   .strictObject({
     /** `aws` deploys to real accounts; `local-emulator` to an AWS emulator reached through AWS_ENDPOINT_URL. */
     target: z.enum(TARGETS, { error: `is not a target (${TARGETS.join(", ")})` }),
+    layout: z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join(", ")})` }).optional(),
     lambda: lambdaSettingsSchema.extend(deployRole),
     bucket: bucketSettingsSchema.extend(deployRole),
     grant: grantSchema,
@@ -76,4 +82,9 @@ export function selectEnvironments(known: readonly string[], selection: string |
     );
   }
   return wanted;
+}
+
+/** The stack names an environment synthesizes to: itself, or its two halves in the split layout. */
+export function stackNamesOf(name: string, config: Pick<EnvironmentConfig, "layout">): string[] {
+  return config.layout === "split" ? [`${name}-lambda`, `${name}-bucket`] : [name];
 }

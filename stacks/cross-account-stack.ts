@@ -1,8 +1,15 @@
 import { AwsProvider, type AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { CrossAccountS3Access, parseOrThrow, SecurityRules } from "../modules";
-import { environmentSchema, type EnvironmentConfig } from "./config";
+import {
+  BucketAccountGrant,
+  CrossAccountS3Access,
+  LambdaAccountGrant,
+  parseOrThrow,
+  SecurityRules,
+  type LambdaSide,
+} from "../modules";
+import { environmentSchema, stackNamesOf, type EnvironmentConfig } from "./config";
 
 /** Provider aliases of every stack: the Lambda account (A) and the bucket account (B). */
 export const LAMBDA_PROVIDER_ALIAS = "lambda_account";
@@ -15,6 +22,42 @@ export interface CrossAccountStackOptions {
   readonly codeArchive?: string;
 }
 
+type ValidEnvironment = ReturnType<typeof environmentSchema.parse>;
+
+/** The aliased provider of one account, reaching it by assume_role into that account's deploy role. */
+function accountProvider(stack: TerraformStack, stackName: string, env: ValidEnvironment, side: "lambda" | "bucket"): AwsProvider {
+  const alias = side === "lambda" ? LAMBDA_PROVIDER_ALIAS : BUCKET_PROVIDER_ALIAS;
+  return new AwsProvider(stack, alias, {
+    alias,
+    region: env[side].region,
+    assumeRole: [{ roleArn: env[side].deployRoleArn, sessionName: `cdktf-${stackName}-${side}`.slice(0, 64) }],
+    defaultTags: [{ tags: { "managed-by": "cdktf", environment: stackName } }],
+    ...(env.target === "local-emulator" ? LOCAL_EMULATOR_SETTINGS : {}),
+  });
+}
+
+function lambdaSide(env: ValidEnvironment, provider: AwsProvider, options: CrossAccountStackOptions): LambdaSide {
+  const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
+  const extraEnvironment: Record<string, string> = env.target === "local-emulator" ? { S3_FORCE_PATH_STYLE: "true" } : {};
+  return {
+    ...lambda,
+    provider,
+    bundleDir: options.bundleDir,
+    codeArchive: options.codeArchive,
+    extraEnvironment,
+  };
+}
+
+function bucketSettings(env: ValidEnvironment) {
+  const { deployRoleArn: _deployRole, ...bucket } = env.bucket;
+  return bucket;
+}
+
+function checkedStack(stack: TerraformStack): void {
+  // Every stack is checked against the project's security rules at synth; a violation fails synth.
+  Aspects.of(stack).add(new SecurityRules());
+}
+
 /**
  * One environment: two aliased AWS providers, each reaching its account by assume_role into that account's deploy
  * role, and the cross-account grant between them.
@@ -25,29 +68,11 @@ export class CrossAccountStack extends TerraformStack {
   constructor(scope: Construct, name: string, config: EnvironmentConfig, options: CrossAccountStackOptions) {
     super(scope, name);
     const env = parseOrThrow(environmentSchema, config, `environments.${name}`);
-
-    const providerFor = (alias: string, side: "lambda" | "bucket") =>
-      new AwsProvider(this, alias, {
-        alias,
-        region: env[side].region,
-        assumeRole: [{ roleArn: env[side].deployRoleArn, sessionName: `cdktf-${name}-${side}`.slice(0, 64) }],
-        defaultTags: [{ tags: { "managed-by": "cdktf", environment: name } }],
-        ...(env.target === "local-emulator" ? LOCAL_EMULATOR_SETTINGS : {}),
-      });
-    const lambdaProvider = providerFor(LAMBDA_PROVIDER_ALIAS, "lambda");
-    const bucketProvider = providerFor(BUCKET_PROVIDER_ALIAS, "bucket");
-
-    const { deployRoleArn: _lambdaDeployRole, ...lambda } = env.lambda;
-    const { deployRoleArn: _bucketDeployRole, ...bucket } = env.bucket;
+    const lambdaProvider = accountProvider(this, name, env, "lambda");
+    const bucketProvider = accountProvider(this, name, env, "bucket");
     this.access = new CrossAccountS3Access(this, "access", {
-      lambda: {
-        ...lambda,
-        provider: lambdaProvider,
-        bundleDir: options.bundleDir,
-        codeArchive: options.codeArchive,
-        extraEnvironment: env.target === "local-emulator" ? { S3_FORCE_PATH_STYLE: "true" } : {},
-      },
-      bucket: { ...bucket, provider: bucketProvider },
+      lambda: lambdaSide(env, lambdaProvider, options),
+      bucket: { ...bucketSettings(env), provider: bucketProvider },
       grant: env.grant,
     });
 
@@ -58,10 +83,60 @@ export class CrossAccountStack extends TerraformStack {
     if (this.access.accessRole) {
       new TerraformOutput(this, "s3_access_role_arn", { value: this.access.accessRole.role.arn });
     }
-
-    // Every stack is checked against the project's security rules at synth; a violation fails synth.
-    Aspects.of(this).add(new SecurityRules());
+    checkedStack(this);
   }
+}
+
+/** Split layout, account A: the Lambda account's half alone, with only that account's provider. */
+export class LambdaAccountStack extends TerraformStack {
+  public readonly access: LambdaAccountGrant;
+
+  constructor(scope: Construct, name: string, config: EnvironmentConfig, options: CrossAccountStackOptions) {
+    super(scope, name);
+    const env = parseOrThrow(environmentSchema, config, `environments.${name}`);
+    this.access = new LambdaAccountGrant(this, "access", {
+      lambda: lambdaSide(env, accountProvider(this, name, env, "lambda"), options),
+      bucket: bucketSettings(env),
+      grant: env.grant,
+    });
+    new TerraformOutput(this, "lambda_role_arn", { value: this.access.consumer.role.arn });
+    new TerraformOutput(this, "lambda_function_name", { value: this.access.consumer.function.functionName });
+    checkedStack(this);
+  }
+}
+
+/** Split layout, account B: the bucket account's half alone, with only that account's provider. */
+export class BucketAccountStack extends TerraformStack {
+  public readonly access: BucketAccountGrant;
+
+  constructor(scope: Construct, name: string, config: EnvironmentConfig) {
+    super(scope, name);
+    const env = parseOrThrow(environmentSchema, config, `environments.${name}`);
+    const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
+    this.access = new BucketAccountGrant(this, "access", {
+      lambda,
+      bucket: { ...bucketSettings(env), provider: accountProvider(this, name, env, "bucket") },
+      grant: env.grant,
+    });
+    new TerraformOutput(this, "bucket_name", { value: this.access.bucket.bucket.bucket });
+    new TerraformOutput(this, "kms_key_arn", { value: this.access.key.keyArn });
+    if (this.access.accessRole) {
+      new TerraformOutput(this, "s3_access_role_arn", { value: this.access.accessRole.role.arn });
+    }
+    checkedStack(this);
+  }
+}
+
+/** The stacks of one environment: one combined stack, or the two halves of the split layout. */
+export function environmentStacks(
+  scope: Construct,
+  name: string,
+  config: EnvironmentConfig,
+  options: CrossAccountStackOptions,
+): TerraformStack[] {
+  if (config.layout !== "split") return [new CrossAccountStack(scope, name, config, options)];
+  const [lambdaName, bucketName] = stackNamesOf(name, config);
+  return [new LambdaAccountStack(scope, lambdaName, config, options), new BucketAccountStack(scope, bucketName, config)];
 }
 
 /**

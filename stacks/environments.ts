@@ -91,6 +91,36 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
     },
   },
 
+  /**
+   * Example of the split layout: two stacks, staging-lambda and staging-bucket, each deployed by the team that owns
+   * its account, from this one declaration. Replace the placeholders.
+   */
+  staging: {
+    target: "aws",
+    layout: "split",
+    lambda: {
+      accountId: "111122223333",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::111122223333:role/terraform-deploy",
+      functionName: "staging-report-builder",
+      roleName: "staging-report-builder",
+    },
+    bucket: {
+      accountId: "444455556666",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::444455556666:role/terraform-deploy",
+      bucketName: "staging-shared-reports-444455556666",
+      keyAlias: "alias/staging-shared-reports",
+    },
+    grant: {
+      mode: "bucket-policy",
+      prefixes: [
+        { prefix: "reports/", access: "readWrite" },
+        { prefix: "reference/", access: "read" },
+      ],
+    },
+  },
+
   /** Example of a real environment in assume-role mode with an ExternalId. Replace the placeholders. */
   prod: {
     target: "aws",

@@ -163,3 +163,15 @@ export function actionsInModel(model: AccessModel): Array<{ action: string; wher
   collect(model.key.policy, "key policy");
   return found;
 }
+
+/**
+ * One stack JSON from several: the split layout's two halves (each with its own account's provider) joined, so the
+ * access model covers the pair as one grant.
+ */
+export function mergeStackJson(parts: readonly StackJson[]): StackJson {
+  const resource: Record<string, Record<string, SynthResource>> = {};
+  for (const part of parts) {
+    for (const [type, byId] of Object.entries(part.resource ?? {})) resource[type] = { ...(resource[type] ?? {}), ...byId };
+  }
+  return { provider: { aws: parts.flatMap((p) => p.provider?.aws ?? []) }, resource };
+}

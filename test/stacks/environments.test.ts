@@ -4,7 +4,7 @@ import { synthesize } from "../../scripts/lib/toolchain";
 import { selectEnvironments, validateEnvironments, type EnvironmentConfig } from "../../stacks/config";
 import { BUCKET_PROVIDER_ALIAS, CrossAccountStack, LAMBDA_PROVIDER_ALIAS } from "../../stacks/cross-account-stack";
 import { environments } from "../../stacks/environments";
-import { allResources, BUNDLE_DIR, CODE_ARCHIVE, policyOf, resourceAt, statement, type SynthJson } from "../support/synth";
+import { allResources, BUNDLE_DIR, CODE_ARCHIVE, environmentJson, policyOf, resourceAt, statement, type SynthJson } from "../support/synth";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +15,10 @@ function synthEnvironment(name: string, config: EnvironmentConfig = environments
   return JSON.parse(Testing.synth(stack)) as SynthJson;
 }
 
-const synthesized = Object.fromEntries(Object.keys(environments).map((name) => [name, synthEnvironment(name)]));
+const COMBINED = Object.keys(environments).filter((name) => environments[name].layout !== "split");
+const synthesized = Object.fromEntries(COMBINED.map((name) => [name, synthEnvironment(name)]));
 
-describe.each(Object.keys(environments))("stack %s", (name) => {
+describe.each(COMBINED)("stack %s", (name) => {
   const json = synthesized[name];
   const config = environments[name];
 
@@ -101,6 +102,53 @@ describe("the shipped grants", () => {
   });
 });
 
+describe("the split layout: staging-lambda and staging-bucket, one account each", () => {
+  const stacks = environmentJson("staging");
+  const config = environments.staging;
+
+  test("two stacks, each with only its own account's provider and resources", () => {
+    expect(Object.keys(stacks)).toEqual(["staging-lambda", "staging-bucket"]);
+    expect(stacks["staging-lambda"].provider?.aws?.map((p) => [p.alias, p.assume_role])).toEqual([
+      [LAMBDA_PROVIDER_ALIAS, [{ role_arn: config.lambda.deployRoleArn, session_name: "cdktf-staging-lambda-lambda" }]],
+    ]);
+    expect(stacks["staging-bucket"].provider?.aws?.map((p) => [p.alias, p.assume_role])).toEqual([
+      [BUCKET_PROVIDER_ALIAS, [{ role_arn: config.bucket.deployRoleArn, session_name: "cdktf-staging-bucket-bucket" }]],
+    ]);
+    expect(Object.keys(stacks["staging-lambda"].resource).sort()).toEqual([
+      "aws_cloudwatch_log_group",
+      "aws_iam_role",
+      "aws_iam_role_policy",
+      "aws_lambda_function",
+    ]);
+    expect(allResources(stacks["staging-bucket"]).every(([, , r]) => r.provider === `aws.${BUCKET_PROVIDER_ALIAS}`)).toBe(true);
+    expect(allResources(stacks["staging-lambda"]).every(([, , r]) => r.provider === `aws.${LAMBDA_PROVIDER_ALIAS}`)).toBe(true);
+  });
+
+  test("neither half refers to the other: nothing to pass between the two deployments", () => {
+    for (const json of Object.values(stacks)) {
+      const references = JSON.stringify(json.resource).match(/\$\{aws_[a-z0-9_]+\.[\w-]+/g) ?? [];
+      const types = new Set(Object.keys(json.resource));
+      expect(references.filter((r) => !types.has(r.slice(2).split(".")[0]))).toEqual([]);
+    }
+  });
+
+  test("each half is what the combined layout would deploy for the same declaration", () => {
+    const combined = synthEnvironment("staging", { ...config, layout: "combined" });
+    const policies = (json: SynthJson) =>
+      allResources(json)
+        .filter(([type]) => ["aws_iam_role_policy", "aws_s3_bucket_policy", "aws_kms_key", "aws_iam_role"].includes(type))
+        .map(([type, , r]) => [type, r.policy ?? r.assume_role_policy, r.name ?? null])
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const split = policies({ resource: { ...stacks["staging-lambda"].resource, ...stacks["staging-bucket"].resource } } as SynthJson);
+    expect(split).toEqual(policies(combined));
+  });
+
+  test("outputs: the role and function from the Lambda account, the bucket and key from the bucket account", () => {
+    expect(Object.keys(stacks["staging-lambda"].output ?? {}).sort()).toEqual(["lambda_function_name", "lambda_role_arn"]);
+    expect(Object.keys(stacks["staging-bucket"].output ?? {}).sort()).toEqual(["bucket_name", "kms_key_arn"]);
+  });
+});
+
 describe("environment config validation", () => {
   const local = environments.local;
 
@@ -142,7 +190,7 @@ describe("environment config validation", () => {
   });
 
   test("the shipped environments are all valid", () => {
-    expect(Object.keys(validateEnvironments(environments))).toEqual(["local", "local-assume-role", "dev", "prod"]);
+    expect(Object.keys(validateEnvironments(environments))).toEqual(["local", "local-assume-role", "dev", "staging", "prod"]);
   });
 
   test("selecting an unknown environment names it and lists the known ones", () => {

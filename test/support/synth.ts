@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
 import { ConfigurationError, type PolicyDocument, type PolicyStatement } from "../../modules";
+import { environmentStacks } from "../../stacks/cross-account-stack";
+import { environments } from "../../stacks/environments";
 
 export const BUNDLE_DIR = join(__dirname, "..", "..", "lambda", "dist");
 export const CODE_ARCHIVE = join(__dirname, "..", "..", "lambda", "function.zip");
@@ -93,4 +95,10 @@ export function configurationError(make: () => unknown): ConfigurationError {
     throw error;
   }
   throw new Error("expected a ConfigurationError, nothing was thrown");
+}
+
+/** The synthesized stacks of a shipped environment (one, or two in the split layout), by stack name. */
+export function environmentJson(name: string): Record<string, SynthJson> {
+  const stacks = environmentStacks(Testing.app(), name, environments[name], { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+  return Object.fromEntries(stacks.map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack)) as SynthJson]));
 }

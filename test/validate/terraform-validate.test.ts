@@ -6,7 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { synthesize, terraform, terraformEnv } from "../../scripts/lib/toolchain";
+import { stackNamesOf } from "../../stacks/config";
 import { environments } from "../../stacks/environments";
+
+const STACK_NAMES = Object.entries(environments).flatMap(([name, config]) => stackNamesOf(name, config));
 import { requireTool } from "../support/tools";
 
 const terraformBin = requireTool("terraform", "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)");
@@ -30,11 +33,11 @@ describeWithTerraform("terraform validate", () => {
   });
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-  test("synthesizes one stack per environment", () => {
-    expect(Object.keys(stacks).sort()).toEqual(Object.keys(environments).sort());
+  test("synthesizes one stack per environment, two for an environment in the split layout", () => {
+    expect(Object.keys(stacks).sort()).toEqual(STACK_NAMES.slice().sort());
   });
 
-  test.each(Object.keys(environments))("%s is valid Terraform for AWS provider 5.100.0", async (name) => {
+  test.each(STACK_NAMES)("%s is valid Terraform for AWS provider 5.100.0", async (name) => {
     const dir = stacks[name];
     const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], dir, env);
     if (init.code !== 0) {
