@@ -3,11 +3,24 @@ import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { z } from "zod";
 import { BucketKey } from "./bucket-key";
-import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
-import { checkBundleDir, checkCodeArchive, LambdaConsumer, lambdaSettingsSchema } from "./lambda-consumer";
+import {
+  grantSchema,
+  planGrant,
+  type GrantDeclaration,
+  type GrantPlan,
+} from "./grant";
+import { checkBundleDir, checkCodeArchive, LambdaConsumer, lambdaSettingsSchema, loggingPolicy } from "./lambda-consumer";
+import { overBudget, POLICY_LIMITS } from "./policy-budget";
 import { renderPolicy } from "./policy-document";
 import { S3AccessRole } from "./s3-access-role";
-import { accountIdSchema, bucketNameSchema, keyAliasSchema, parseOrThrow, regionSchema } from "./schema";
+import {
+  accountIdSchema,
+  bucketNameSchema,
+  ConfigurationError,
+  keyAliasSchema,
+  parseOrThrow,
+  regionSchema,
+} from "./schema";
 import { SecureBucket } from "./secure-bucket";
 
 /** The data settings of the bucket side (account B); shared with the environment config. */
@@ -102,7 +115,37 @@ function resolveDeclaration(
     bucketName: settings.bucket.bucketName,
     keyAlias: settings.bucket.keyAlias,
   });
+  checkBudget(id, settings, plan);
   return { settings, plan };
+}
+
+/**
+ * Refuses, before anything is created, a grant whose policies AWS would refuse as too large. For one grant the
+ * grantee's inline policies (10,240 characters a role) are what many prefixes exhaust first: the bucket policy holds
+ * the same statements under twice the limit, and the key and trust policies do not grow with the prefixes.
+ */
+function checkBudget(id: string, settings: ValidSettings, plan: GrantPlan): void {
+  const prefixes = `${settings.grant.prefixes.length} prefixes`;
+  const advice = "grant fewer or shorter prefixes (a shared parent prefix covers its children)";
+  const problems = overBudget([
+    {
+      what: `${id}.grant (${prefixes}): the inline policies of role ${settings.lambda.roleName}`,
+      docs: [plan.consumerPolicy, loggingPolicy(settings.lambda.region, settings.lambda.accountId, settings.lambda.functionName)],
+      limit: POLICY_LIMITS.roleInlinePolicies,
+      advice,
+    },
+    ...(plan.accessRolePolicy
+      ? [
+          {
+            what: `${id}.grant (${prefixes}): the inline policy of role ${settings.grant.accessRoleName}`,
+            docs: [plan.accessRolePolicy],
+            limit: POLICY_LIMITS.roleInlinePolicies,
+            advice,
+          },
+        ]
+      : []),
+  ]);
+  if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
 function checkCode(id: string, lambda: LambdaSide): void {

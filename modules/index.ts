@@ -9,3 +9,4 @@ export * from "./s3-access-role";
 export * from "./schema";
 export * from "./secure-bucket";
 export * from "./rules";
+export * from "./policy-budget";

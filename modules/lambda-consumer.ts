@@ -8,7 +8,7 @@ import { AssetType, Fn, TerraformAsset, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { z } from "zod";
 import { LOGS_WRITE_ACTIONS } from "./actions";
-import { policyDocument, renderPolicy } from "./policy-document";
+import { policyDocument, renderPolicy, type PolicyDocument } from "./policy-document";
 import {
   accountIdSchema,
   ConfigurationError,
@@ -52,6 +52,15 @@ export function checkCodeArchive(file: string, field: string): string {
     ]);
   }
   return resolved;
+}
+
+/** The execution role's logging permission: writing to its own function's log group only. */
+export function loggingPolicy(region: string, accountId: string, functionName: string): PolicyDocument {
+  const { partition } = partitionOf(region);
+  const logGroupArn = `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda/${functionName}`;
+  return policyDocument([
+    { Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOGS_WRITE_ACTIONS], Resource: `${logGroupArn}:*` },
+  ]);
 }
 
 export interface LambdaConsumerProps {
@@ -138,16 +147,11 @@ export class LambdaConsumer extends Construct {
       ),
     });
 
-    const logGroupArn = `arn:${partition}:logs:${settings.region}:${settings.accountId}:log-group:/aws/lambda/${settings.functionName}`;
     const logging = new IamRolePolicy(this, "logging", {
       provider,
       name: "write-own-logs",
       role: this.role.name,
-      policy: renderPolicy(
-        policyDocument([
-          { Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOGS_WRITE_ACTIONS], Resource: `${logGroupArn}:*` },
-        ]),
-      ),
+      policy: renderPolicy(loggingPolicy(settings.region, settings.accountId, settings.functionName)),
     });
 
     const code = props.codeArchive

@@ -1,0 +1,47 @@
+/**
+ * AWS's size limits on the policies a grant writes, checked at synth from the planned documents, before anything is
+ * created: a grant that would fail at apply fails here, saying which policy and by how much.
+ */
+import type { PolicyDocument } from "./policy-document";
+
+/** AWS's limits, in characters of the minified JSON (whitespace does not count). */
+export const POLICY_LIMITS = {
+  /** S3 bucket policy: 20 KB. */
+  bucketPolicy: 20_480,
+  /** KMS key policy: 32 KB. */
+  keyPolicy: 32_768,
+  /** IAM role trust policy, default quota (raisable to 4,096). */
+  trustPolicy: 2_048,
+  /** All inline policies of one IAM role together. */
+  roleInlinePolicies: 10_240,
+} as const;
+
+/** The longest a KMS key ARN gets (a multi-Region key in aws-us-gov): where a policy holds a reference to one. */
+const LONGEST_KEY_ARN = "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef".length;
+
+/** Minified size of a policy; a Terraform reference or token inside counts as the longest value it can take. */
+export function policySize(doc: PolicyDocument): number {
+  const text = JSON.stringify(doc);
+  const placeholders = text.match(/\$\{[^}]*\}/g) ?? [];
+  return placeholders.reduce((size, p) => size - p.length + LONGEST_KEY_ARN, text.length);
+}
+
+export interface BudgetedPolicy {
+  /** What the policy is, for the message, e.g. `bucket policy of "shared-data"`. */
+  readonly what: string;
+  readonly docs: readonly PolicyDocument[];
+  readonly limit: number;
+  /** What to change, for the message. */
+  readonly advice: string;
+}
+
+/** One message per policy over its limit, with its size and the excess. */
+export function overBudget(policies: readonly BudgetedPolicy[]): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  return policies.flatMap(({ what, docs, limit, advice }) => {
+    const size = docs.reduce((total, doc) => total + policySize(doc), 0);
+    return size > limit
+      ? [`${what} would be ${n(size)} characters, ${n(size - limit)} over AWS's limit of ${n(limit)}: ${advice}`]
+      : [];
+  });
+}

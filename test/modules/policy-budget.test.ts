@@ -1,0 +1,67 @@
+import { ConfigurationError, CrossAccountS3Access, overBudget, policySize, POLICY_LIMITS, type GrantDeclaration } from "../../modules";
+import { BUNDLE_DIR, CODE_ARCHIVE, synthJson, twoAccountStack } from "../support/synth";
+
+const prefixes = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ prefix: `team-${String(i).padStart(4, "0")}/daily-exports/`, access: "readWrite" as const }));
+
+function build(grant: GrantDeclaration) {
+  const s = twoAccountStack();
+  const make = () =>
+    new CrossAccountS3Access(s.stack, "access", {
+      lambda: {
+        provider: s.lambdaProvider,
+        accountId: "111111111111",
+        region: "us-east-1",
+        functionName: "consumer",
+        roleName: "consumer-role",
+        bundleDir: BUNDLE_DIR,
+        codeArchive: CODE_ARCHIVE,
+      },
+      bucket: { provider: s.bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-data", keyAlias: "alias/shared-data" },
+      grant,
+    });
+  return { stack: s.stack, make };
+}
+
+test("a policy's size is its minified JSON, a reference counted at the longest value it can take", () => {
+  const doc = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }] };
+  expect(policySize(doc)).toBe(JSON.stringify(doc).length);
+  const withRef = { ...doc, Statement: [{ ...doc.Statement[0], Resource: "${aws_kms_key.key.arn}" }] };
+  expect(policySize(withRef)).toBe(JSON.stringify(withRef).length - "${aws_kms_key.key.arn}".length + 86);
+});
+
+test("overBudget says which policy, its size and by how much it is over", () => {
+  const doc = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: "x".repeat(2_100) }] };
+  expect(overBudget([{ what: "the trust policy of role r", docs: [doc], limit: POLICY_LIMITS.trustPolicy, advice: "shorten it" }])).toEqual([
+    `the trust policy of role r would be ${policySize(doc).toLocaleString("en-US")} characters, ${(policySize(doc) - 2_048).toLocaleString("en-US")} over AWS's limit of 2,048: shorten it`,
+  ]);
+  expect(overBudget([{ what: "small", docs: [doc], limit: 10_240, advice: "" }])).toEqual([]);
+});
+
+test("a grant whose role policies AWS would refuse fails at synth, by how much, and creates nothing", () => {
+  const { stack, make } = build({ mode: "bucket-policy", prefixes: prefixes(200) });
+  let error: unknown;
+  try {
+    make();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigurationError);
+  expect((error as ConfigurationError).problems).toEqual([
+    expect.stringMatching(
+      /^access\.grant \(200 prefixes\): the inline policies of role consumer-role would be [\d,]+ characters, [\d,]+ over AWS's limit of 10,240: grant fewer or shorter prefixes/,
+    ),
+  ]);
+  expect(synthJson(stack).resource).toBeUndefined();
+});
+
+test("in assume-role mode the access role's policy is the one checked", () => {
+  const { make } = build({ mode: "assume-role", accessRoleName: "s3-access", prefixes: prefixes(200) });
+  expect(make).toThrow(/^access\.grant \(200 prefixes\): the inline policy of role s3-access would be [\d,]+ characters/);
+});
+
+test("a grant within the limits synthesizes", () => {
+  const { stack, make } = build({ mode: "bucket-policy", prefixes: prefixes(40) });
+  make();
+  expect(Object.keys(synthJson(stack).resource)).toContain("aws_s3_bucket_policy");
+});
