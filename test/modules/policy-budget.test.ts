@@ -60,8 +60,12 @@ test("in assume-role mode the access role's policy is the one checked", () => {
   expect(make).toThrow(/^access\.grant \(200 prefixes\): the inline policy of role s3-access would be [\d,]+ characters/);
 });
 
-test("a grant within the limits synthesizes", () => {
-  const { stack, make } = build({ mode: "bucket-policy", prefixes: prefixes(40) });
-  make();
-  expect(Object.keys(synthJson(stack).resource)).toContain("aws_s3_bucket_policy");
+test("the limit is exact: 115 readWrite prefixes of 24 characters fit, the 116th is refused", () => {
+  expect(prefixes(1)[0].prefix).toHaveLength(24);
+  const fits = build({ mode: "bucket-policy", prefixes: prefixes(115) });
+  fits.make();
+  expect(Object.keys(synthJson(fits.stack).resource)).toContain("aws_s3_bucket_policy");
+  expect(build({ mode: "bucket-policy", prefixes: prefixes(116) }).make).toThrow(
+    /the inline policies of role consumer-role would be 10,282 characters, 42 over AWS's limit of 10,240/,
+  );
 });
