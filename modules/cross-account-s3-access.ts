@@ -1,5 +1,5 @@
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import type { ITerraformDependable, TerraformProvider } from "cdktf";
+import { dependable, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { z } from "zod";
 import { BucketKey } from "./bucket-key";
@@ -10,6 +10,7 @@ import {
   type GrantPlan,
 } from "./grant";
 import { checkBundleDir, checkCodeArchive, LambdaConsumer, lambdaSettingsSchema, loggingPolicy } from "./lambda-consumer";
+import { addExistingPolicies, existingResourcesSchema } from "./existing-resources";
 import { overBudget, POLICY_LIMITS } from "./policy-budget";
 import { renderPolicy } from "./policy-document";
 import { S3AccessRole } from "./s3-access-role";
@@ -19,18 +20,40 @@ import {
   ConfigurationError,
   keyAliasSchema,
   parseOrThrow,
+  partitionOf,
   regionSchema,
 } from "./schema";
 import { SecureBucket } from "./secure-bucket";
 
 /** The data settings of the bucket side (account B); shared with the environment config. */
-export const bucketSettingsSchema = z.strictObject({
-  accountId: accountIdSchema,
-  region: regionSchema,
-  bucketName: bucketNameSchema,
-  keyAlias: keyAliasSchema,
-  forceDestroy: z.boolean({ error: "must be true or false" }).optional(),
-});
+export const bucketSettingsSchema = z
+  .strictObject({
+    accountId: accountIdSchema,
+    region: regionSchema,
+    bucketName: bucketNameSchema,
+    keyAlias: keyAliasSchema,
+    forceDestroy: z.boolean({ error: "must be true or false" }).optional(),
+    /**
+     * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
+     * they hold today kept (see existing-resources.ts). `keyAlias` must name an alias of the existing key.
+     */
+    existing: existingResourcesSchema.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.existing) return;
+    if (b.forceDestroy !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["forceDestroy"], input: b.forceDestroy, message: "applies only to a bucket this stack creates, not to an existing one" });
+    }
+    const [, , , region, account] = b.existing.keyArn.split(":");
+    if (account !== b.accountId || region !== b.region) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["existing", "keyArn"],
+        input: b.existing.keyArn,
+        message: `is not a key of the bucket's account and region (${b.accountId}, ${b.region})`,
+      });
+    }
+  });
 
 export type LambdaSettings = z.input<typeof lambdaSettingsSchema>;
 export type BucketSettings = z.input<typeof bucketSettingsSchema>;
@@ -101,6 +124,7 @@ function resolveDeclaration(
         bucketName: bucket.bucketName,
         keyAlias: bucket.keyAlias,
         forceDestroy: bucket.forceDestroy,
+        existing: bucket.existing,
       },
       grant,
     },
@@ -184,19 +208,25 @@ function addLambdaHalf(scope: Construct, lambda: LambdaSide, settings: ValidSett
 }
 
 interface BucketHalf {
-  readonly bucket: SecureBucket;
-  readonly key: BucketKey;
+  /** The bucket and key this stack creates; undefined when attaching to existing ones. */
+  readonly bucket?: SecureBucket;
+  readonly key?: BucketKey;
+  readonly bucketName: string;
+  /** ARN of the bucket's key (a reference when this stack creates it). */
+  readonly kmsKeyArn: string;
   readonly accessRole?: S3AccessRole;
 }
 
 /**
  * Account B's half, built into `scope`: the S3 access role (assume-role mode), the key and the bucket with their
- * policies. IAM, S3 and KMS refuse a policy naming a role ARN that does not exist yet: with the role-arn principal
- * style and A's role in the same stack, B's resources wait for the roles they name (`consumerRole`). With
- * account-and-arn they name an account and match the role by condition, so they need not wait.
+ * policies — or, for an existing bucket and key, only their policies. IAM, S3 and KMS refuse a policy naming a role ARN
+ * that does not exist yet: with the role-arn principal style and A's role in the same stack, B's resources wait for
+ * the roles they name (`consumerRole`). With account-and-arn they name an account and match the role by condition, so
+ * they need not wait.
  */
 function addBucketHalf(
   scope: Construct,
+  id: string,
   provider: TerraformProvider,
   settings: ValidSettings,
   plan: GrantPlan,
@@ -215,6 +245,22 @@ function addBucketHalf(
         })
       : undefined;
   const grantee = accessRole?.role ?? consumerRole;
+  const existing = settings.bucket.existing;
+  if (existing) {
+    const { bucketPolicy, keyPolicy } = addExistingPolicies(scope, provider, {
+      id,
+      partition: partitionOf(settings.bucket.region).partition,
+      bucketName: settings.bucket.bucketName,
+      existing,
+      bucketPolicyStatements: plan.bucketPolicyStatements,
+      keyPolicyStatements: plan.keyPolicyStatements,
+    });
+    for (const policy of [bucketPolicy, keyPolicy]) {
+      const after = waitFor(grantee);
+      if (after.length > 0) policy.dependsOn = after.map((d) => dependable(d));
+    }
+    return { bucketName: settings.bucket.bucketName, kmsKeyArn: existing.keyArn, accessRole };
+  }
   const key = new BucketKey(scope, "key", {
     provider,
     accountId: settings.bucket.accountId,
@@ -233,7 +279,7 @@ function addBucketHalf(
     policyStatements: plan.bucketPolicyStatements,
     policyDependsOn: waitFor(grantee),
   });
-  return { bucket, key, accessRole };
+  return { bucket, key, bucketName: settings.bucket.bucketName, kmsKeyArn: key.keyArn, accessRole };
 }
 
 /**
@@ -242,8 +288,12 @@ function addBucketHalf(
  */
 export class CrossAccountS3Access extends Construct {
   public readonly consumer: LambdaConsumer;
-  public readonly bucket: SecureBucket;
-  public readonly key: BucketKey;
+  /** The bucket and key this construct creates; undefined when the grant attaches to existing ones. */
+  public readonly bucket?: SecureBucket;
+  public readonly key?: BucketKey;
+  public readonly bucketName: string;
+  /** ARN of the bucket's key (a reference when this construct creates it). */
+  public readonly kmsKeyArn: string;
   public readonly accessRole?: S3AccessRole;
   /** Every policy document of the grant, as rendered into the resources. */
   public readonly plan: GrantPlan;
@@ -254,9 +304,11 @@ export class CrossAccountS3Access extends Construct {
     checkCode(id, props.lambda);
     this.plan = plan;
     this.consumer = addLambdaHalf(this, props.lambda, settings, plan);
-    const half = addBucketHalf(this, props.bucket.provider, settings, plan, this.consumer.role);
+    const half = addBucketHalf(this, id, props.bucket.provider, settings, plan, this.consumer.role);
     this.bucket = half.bucket;
     this.key = half.key;
+    this.bucketName = half.bucketName;
+    this.kmsKeyArn = half.kmsKeyArn;
     this.accessRole = half.accessRole;
   }
 }
@@ -304,8 +356,11 @@ export interface BucketAccountGrantProps {
  * Lambda account's half first (AWS refuses a policy naming a role that does not exist yet).
  */
 export class BucketAccountGrant extends Construct {
-  public readonly bucket: SecureBucket;
-  public readonly key: BucketKey;
+  /** The bucket and key this construct creates; undefined when the grant attaches to existing ones. */
+  public readonly bucket?: SecureBucket;
+  public readonly key?: BucketKey;
+  public readonly bucketName: string;
+  public readonly kmsKeyArn: string;
   public readonly accessRole?: S3AccessRole;
   public readonly plan: GrantPlan;
 
@@ -313,9 +368,11 @@ export class BucketAccountGrant extends Construct {
     super(scope, id);
     const { settings, plan } = resolveDeclaration(id, props.lambda, props.bucket, props.grant);
     this.plan = plan;
-    const half = addBucketHalf(this, props.bucket.provider, settings, plan, undefined);
+    const half = addBucketHalf(this, id, props.bucket.provider, settings, plan, undefined);
     this.bucket = half.bucket;
     this.key = half.key;
+    this.bucketName = half.bucketName;
+    this.kmsKeyArn = half.kmsKeyArn;
     this.accessRole = half.accessRole;
   }
 }

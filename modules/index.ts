@@ -10,3 +10,4 @@ export * from "./schema";
 export * from "./secure-bucket";
 export * from "./rules";
 export * from "./policy-budget";
+export * from "./existing-resources";

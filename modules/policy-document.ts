@@ -7,7 +7,8 @@ export interface PolicyPrincipal {
   readonly Service?: string | readonly string[];
 }
 
-export interface PolicyStatement {
+// A type alias (not an interface) so that a statement also fits a loosely typed record of fields.
+export type PolicyStatement = {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
   readonly Principal?: "*" | PolicyPrincipal;
@@ -15,7 +16,7 @@ export interface PolicyStatement {
   /** Absent only in trust policies, where the role itself is the resource. */
   readonly Resource?: string | readonly string[];
   readonly Condition?: ConditionBlock;
-}
+};
 
 export interface PolicyDocument {
   readonly Version: "2012-10-17";

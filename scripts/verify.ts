@@ -26,7 +26,7 @@ async function main(): Promise<number> {
       const json = mergeStackJson(
         stackNamesOf(name, environments[name]).map((stack) => JSON.parse(readFileSync(join(dirs[stack], "cdk.tf.json"), "utf8")) as StackJson),
       );
-      const proof = await proveStack(environments[name], modelFromSynth(name, json));
+      const proof = await proveStack(environments[name], modelFromSynth(name, json, { keyAliases: [environments[name].bucket.keyAlias] }));
       const allowed = proof.results.filter((r) => r.expected === "Allowed").length;
       console.log(`\n== ${name}: ${allowed} requests that must be allowed, ${proof.results.length - allowed} that must be denied`);
       console.log(proofTable(proof));

@@ -26,7 +26,7 @@ export const environmentSchema = z
     target: z.enum(TARGETS, { error: `is not a target (${TARGETS.join(", ")})` }),
     layout: z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join(", ")})` }).optional(),
     lambda: lambdaSettingsSchema.extend(deployRole),
-    bucket: bucketSettingsSchema.extend(deployRole),
+    bucket: bucketSettingsSchema.safeExtend(deployRole),
     grant: grantSchema,
   })
   .superRefine((env, ctx) => {

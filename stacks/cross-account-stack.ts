@@ -78,8 +78,8 @@ export class CrossAccountStack extends TerraformStack {
 
     new TerraformOutput(this, "lambda_role_arn", { value: this.access.consumer.role.arn });
     new TerraformOutput(this, "lambda_function_name", { value: this.access.consumer.function.functionName });
-    new TerraformOutput(this, "bucket_name", { value: this.access.bucket.bucket.bucket });
-    new TerraformOutput(this, "kms_key_arn", { value: this.access.key.keyArn });
+    new TerraformOutput(this, "bucket_name", { value: this.access.bucketName });
+    new TerraformOutput(this, "kms_key_arn", { value: this.access.kmsKeyArn });
     if (this.access.accessRole) {
       new TerraformOutput(this, "s3_access_role_arn", { value: this.access.accessRole.role.arn });
     }
@@ -118,8 +118,8 @@ export class BucketAccountStack extends TerraformStack {
       bucket: { ...bucketSettings(env), provider: accountProvider(this, name, env, "bucket") },
       grant: env.grant,
     });
-    new TerraformOutput(this, "bucket_name", { value: this.access.bucket.bucket.bucket });
-    new TerraformOutput(this, "kms_key_arn", { value: this.access.key.keyArn });
+    new TerraformOutput(this, "bucket_name", { value: this.access.bucketName });
+    new TerraformOutput(this, "kms_key_arn", { value: this.access.kmsKeyArn });
     if (this.access.accessRole) {
       new TerraformOutput(this, "s3_access_role_arn", { value: this.access.accessRole.role.arn });
     }

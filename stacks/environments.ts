@@ -121,6 +121,53 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
     },
   },
 
+  /**
+   * Example of attaching to a bucket and key that exist and are managed elsewhere: only their policies are written,
+   * with the statements they hold today (copied here) kept. Replace the placeholders with the real statements.
+   */
+  analytics: {
+    target: "aws",
+    lambda: {
+      accountId: "111122223333",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::111122223333:role/terraform-deploy",
+      functionName: "analytics-loader",
+      roleName: "analytics-loader",
+    },
+    bucket: {
+      accountId: "444455556666",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::444455556666:role/terraform-deploy",
+      bucketName: "analytics-lake-444455556666",
+      keyAlias: "alias/analytics-lake",
+      existing: {
+        keyArn: "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        bucketPolicyStatements: [
+          {
+            Sid: "AnalyticsTeamReads",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::444455556666:role/analytics-team" },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::analytics-lake-444455556666/curated/*",
+          },
+        ],
+        keyPolicyStatements: [
+          {
+            Sid: "AccountAdministersKey",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::444455556666:root" },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ],
+      },
+    },
+    grant: {
+      mode: "bucket-policy",
+      prefixes: [{ prefix: "raw/", access: "write" }],
+    },
+  },
+
   /** Example of a real environment in assume-role mode with an ExternalId. Replace the placeholders. */
   prod: {
     target: "aws",

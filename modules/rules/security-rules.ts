@@ -222,14 +222,16 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     title: "Key use limited by kms:ViaService and kms:CallerAccount",
     rationale: "a grantee can use the key only through S3, from its own account, never call KMS directly",
     check: (stack) =>
-      [...resources(stack, "aws_kms_key")].flatMap(([id, r]) => {
-        const doc = parsePolicy(r.policy);
-        const account = accountOf(stack, r);
-        return (doc?.Statement ?? [])
-          .filter((s) => s.Effect === "Allow" && !isKeyAdministration(s, account))
-          .filter((s) => !(conditionKeys(s).includes("kms:viaservice") && conditionKeys(s).includes("kms:calleraccount")))
-          .map((s) => ({ resource: `aws_kms_key.${id}`, message: `key policy statement ${s.Sid ?? "(no Sid)"} lacks kms:ViaService or kms:CallerAccount` }));
-      }),
+      ["aws_kms_key", "aws_kms_key_policy"].flatMap((type) =>
+        resources(stack, type).flatMap(([id, r]) => {
+          const doc = parsePolicy(r.policy);
+          const account = accountOf(stack, r);
+          return (doc?.Statement ?? [])
+            .filter((s) => s.Effect === "Allow" && !isKeyAdministration(s, account))
+            .filter((s) => !(conditionKeys(s).includes("kms:viaservice") && conditionKeys(s).includes("kms:calleraccount")))
+            .map((s) => ({ resource: `${type}.${id}`, message: `key policy statement ${s.Sid ?? "(no Sid)"} lacks kms:ViaService or kms:CallerAccount` }));
+        }),
+      ),
   },
   {
     id: "CAS-IAM-1",

@@ -52,7 +52,7 @@ class ModelError extends Error {
 }
 
 /** Builds the access model of one synthesized stack (its cdk.tf.json, parsed). */
-export function modelFromSynth(stack: string, json: StackJson): AccessModel {
+export function modelFromSynth(stack: string, json: StackJson, options: { readonly keyAliases?: readonly string[] } = {}): AccessModel {
   const fail = (message: string): never => {
     throw new ModelError(stack, message);
   };
@@ -72,11 +72,18 @@ export function modelFromSynth(stack: string, json: StackJson): AccessModel {
     return entries[0];
   };
 
-  const [keyId] = only("aws_kms_key");
-  const keyPlace = placeOf("aws_kms_key", keyId);
-  const keyArn = `arn:aws:kms:${keyPlace.region}:${keyPlace.accountId}:key/${KEY_ID_STAND_IN}`;
-  const [bucketId, bucketResource] = only("aws_s3_bucket");
-  const bucketName = String(bucketResource.bucket ?? fail("the bucket has no name"));
+  // The key and bucket this stack creates, or the existing ones it only writes the policies of.
+  const createdKey = Object.keys(resources.aws_kms_key ?? {}).length > 0;
+  const [keyId, keyResource] = createdKey ? only("aws_kms_key") : only("aws_kms_key_policy");
+  const keyPlace = placeOf(createdKey ? "aws_kms_key" : "aws_kms_key_policy", keyId);
+  const keyArn = createdKey
+    ? `arn:aws:kms:${keyPlace.region}:${keyPlace.accountId}:key/${KEY_ID_STAND_IN}`
+    : String(keyResource.key_id ?? fail("the key policy names no key"));
+  const createdBucket = Object.keys(resources.aws_s3_bucket ?? {}).length > 0;
+  const [bucketPolicyId, bucketPolicyResource] = only("aws_s3_bucket_policy");
+  const [bucketId, bucketResource] = createdBucket ? only("aws_s3_bucket") : [bucketPolicyId, bucketPolicyResource];
+  const bucketName = String((createdBucket ? bucketResource.bucket : bucketPolicyResource.bucket) ?? fail("the bucket has no name"));
+  const bucketPlace = placeOf(createdBucket ? "aws_s3_bucket" : "aws_s3_bucket_policy", bucketId);
   const roleArnOf = (id: string) => {
     const role = resources.aws_iam_role?.[id] ?? fail(`no role ${id}`);
     return `arn:aws:iam::${placeOf("aws_iam_role", id).accountId}:role/${String(role.name)}`;
@@ -86,8 +93,8 @@ export function modelFromSynth(stack: string, json: StackJson): AccessModel {
   const resolve = (text: string): string =>
     text.replace(/\$\{([a-z0-9_]+)\.([\w-]+)\.([a-z_]+)\}/g, (whole, type: string, id: string, attribute: string) => {
       const key = `${type}.${attribute}`;
-      if (type === "aws_kms_key" && id === keyId && attribute === "arn") return keyArn;
-      if (type === "aws_s3_bucket" && id === bucketId && (attribute === "id" || attribute === "bucket")) return bucketName;
+      if (type === "aws_kms_key" && createdKey && id === keyId && attribute === "arn") return keyArn;
+      if (type === "aws_s3_bucket" && createdBucket && id === bucketId && (attribute === "id" || attribute === "bucket")) return bucketName;
       if (key === "aws_iam_role.name") return String(resources.aws_iam_role?.[id]?.name ?? fail(`no role ${id}`));
       if (key === "aws_iam_role.arn") return roleArnOf(id);
       return fail(`cannot resolve the reference ${whole}`);
@@ -121,27 +128,27 @@ export function modelFromSynth(stack: string, json: StackJson): AccessModel {
     fail("managed policies are not modelled; the stack must use inline role policies");
   }
 
-  const [, bucketPolicy] = only("aws_s3_bucket_policy");
-  const [, keyResource] = only("aws_kms_key");
   const lambdaRoleAccount = providers.get("aws.lambda_account")?.accountId ?? fail("no lambda_account provider");
+  const aliases = Object.values(resources.aws_kms_alias ?? {})
+    .filter((a) => a.target_key_id === `\${aws_kms_key.${keyId}.key_id}` || a.target_key_id === `\${aws_kms_key.${keyId}.arn}`)
+    .map((a) => String(a.name));
   return {
     stack,
     lambdaAccountId: lambdaRoleAccount,
-    bucketAccountId: placeOf("aws_s3_bucket", bucketId).accountId,
-    bucketRegion: placeOf("aws_s3_bucket", bucketId).region,
+    bucketAccountId: bucketPlace.accountId,
+    bucketRegion: bucketPlace.region,
     roles,
     bucket: {
       name: bucketName,
       arn: `arn:aws:s3:::${bucketName}`,
-      accountId: placeOf("aws_s3_bucket", bucketId).accountId,
-      policy: policy(bucketPolicy, "policy", "the bucket policy"),
+      accountId: bucketPlace.accountId,
+      policy: policy(bucketPolicyResource, "policy", "the bucket policy"),
     },
     key: {
       arn: keyArn,
       accountId: keyPlace.accountId,
-      aliases: Object.values(resources.aws_kms_alias ?? {})
-        .filter((a) => a.target_key_id === `\${aws_kms_key.${keyId}.key_id}` || a.target_key_id === `\${aws_kms_key.${keyId}.arn}`)
-        .map((a) => String(a.name)),
+      // An existing key's aliases are not in the stack: they come from the declaration.
+      aliases: aliases.length > 0 ? aliases : [...(options.keyAliases ?? [])],
       policy: policy(keyResource, "policy", "the KMS key"),
     },
   };

@@ -93,14 +93,14 @@ test("a clean grant in either mode breaks no rule", () => {
 
 describe("each rule catches its violation, on the offending resource", () => {
   const cases: Array<[string, (a: CrossAccountS3Access, s: TerraformStack) => void, string[], GrantDeclaration]> = [
-    ["CAS-S3-1", (a) => override(a.bucket.node.findChild("public-access-block"), "restrict_public_buckets", false), ["error CAS-S3-1 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-2", (a) => override(a.bucket.node.findChild("ownership"), "rule.object_ownership", "ObjectWriter"), ["error CAS-S3-2 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-3", (a) => override(a.bucket.node.findChild("versioning"), "versioning_configuration.status", "Suspended"), ["error CAS-S3-3 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-4 (AES256)", (a) => override(a.bucket.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.sse_algorithm", "AES256"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-4 (AWS managed key)", (a) => override(a.bucket.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.kms_master_key_id", "alias/aws/s3"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-4 (no bucket key)", (a) => override(a.bucket.node.findChild("encryption"), "rule.0.bucket_key_enabled", false), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-5", (a) => a.bucket.policy.addOverride("policy", policyWithout(a.bucket.policy, "DenyInsecureTransport")), ["error CAS-S3-5 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-6", (a) => a.bucket.policy.addOverride("policy", policyWithout(a.bucket.policy, "DenyOtherKmsKeys")), ["error CAS-S3-6 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-1", (a) => override(a.bucket!.node.findChild("public-access-block"), "restrict_public_buckets", false), ["error CAS-S3-1 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-2", (a) => override(a.bucket!.node.findChild("ownership"), "rule.object_ownership", "ObjectWriter"), ["error CAS-S3-2 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-3", (a) => override(a.bucket!.node.findChild("versioning"), "versioning_configuration.status", "Suspended"), ["error CAS-S3-3 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (AES256)", (a) => override(a.bucket!.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.sse_algorithm", "AES256"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (AWS managed key)", (a) => override(a.bucket!.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.kms_master_key_id", "alias/aws/s3"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (no bucket key)", (a) => override(a.bucket!.node.findChild("encryption"), "rule.0.bucket_key_enabled", false), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-5", (a) => a.bucket!.policy.addOverride("policy", policyWithout(a.bucket!.policy, "DenyInsecureTransport")), ["error CAS-S3-5 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-6", (a) => a.bucket!.policy.addOverride("policy", policyWithout(a.bucket!.policy, "DenyOtherKmsKeys")), ["error CAS-S3-6 test/access/bucket/bucket"], GRANT],
     [
       "CAS-S3-7",
       (a, s) =>
@@ -112,13 +112,13 @@ describe("each rule catches its violation, on the offending resource", () => {
       ["error CAS-S3-7 test/broad-list"],
       GRANT,
     ],
-    ["CAS-KMS-1", (a) => a.key.key.addOverride("enable_key_rotation", false), ["error CAS-KMS-1 test/access/key/key"], GRANT],
+    ["CAS-KMS-1", (a) => a.key!.key.addOverride("enable_key_rotation", false), ["error CAS-KMS-1 test/access/key/key"], GRANT],
     [
       "CAS-KMS-2",
       (a) => {
-        const doc = policyDoc(a.key.key);
+        const doc = policyDoc(a.key!.key);
         const loose = doc.Statement.map((s) => (s.Sid === "GranteeUsesKeyThroughS3" ? { ...s, Condition: { StringEquals: { "kms:CallerAccount": "111111111111" } } } : s));
-        a.key.key.addOverride("policy", JSON.stringify({ ...doc, Statement: loose }));
+        a.key!.key.addOverride("policy", JSON.stringify({ ...doc, Statement: loose }));
       },
       ["error CAS-KMS-2 test/access/key/key"],
       GRANT,
@@ -137,9 +137,9 @@ describe("each rule catches its violation, on the offending resource", () => {
     [
       "CAS-IAM-2",
       (a) => {
-        const doc = policyDoc(a.bucket.policy);
+        const doc = policyDoc(a.bucket!.policy);
         const open = { Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::shared-data/*" };
-        a.bucket.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: [...doc.Statement, open] }));
+        a.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: [...doc.Statement, open] }));
       },
       ["error CAS-IAM-2 test/access/bucket/policy"],
       GRANT,
@@ -154,22 +154,22 @@ describe("each rule catches its violation, on the offending resource", () => {
 });
 
 test("a rule error names the rule, the problem and why the rule exists", () => {
-  const [finding] = findings(fixture((a) => a.key.key.addOverride("enable_key_rotation", false)).stack);
+  const [finding] = findings(fixture((a) => a.key!.key.addOverride("enable_key_rotation", false)).stack);
   expect(finding.message).toBe(
     "[CAS-KMS-1] Key rotation enabled: key rotation is not enabled. Why: key material is replaced yearly without re-encrypting objects.",
   );
 });
 
 test("a violation fails synth", () => {
-  const { stack } = fixture((a) => a.key.key.addOverride("enable_key_rotation", false));
+  const { stack } = fixture((a) => a.key!.key.addOverride("enable_key_rotation", false));
   expect(() => Testing.fullSynth(stack)).toThrow(/Encountered Annotations with level "ERROR"[\s\S]*\[CAS-KMS-1\]/);
 });
 
 describe("suppressions", () => {
   test("a suppression with a written reason turns the error into a warning that shows in the synth output", () => {
     const { stack } = fixture((a) => {
-      a.key.key.addOverride("enable_key_rotation", false);
-      suppressRule(a.key, "CAS-KMS-1", "imported key material cannot be rotated automatically");
+      a.key!.key.addOverride("enable_key_rotation", false);
+      suppressRule(a.key!, "CAS-KMS-1", "imported key material cannot be rotated automatically");
     });
     expect(findings(stack)).toEqual([
       {
@@ -182,8 +182,8 @@ describe("suppressions", () => {
 
   test("a suppression applies only below the construct it is placed on", () => {
     const { stack } = fixture((a) => {
-      a.key.key.addOverride("enable_key_rotation", false);
-      suppressRule(a.bucket, "CAS-KMS-1", "placed on the bucket, so it does not cover the key");
+      a.key!.key.addOverride("enable_key_rotation", false);
+      suppressRule(a.bucket!, "CAS-KMS-1", "placed on the bucket, so it does not cover the key");
     });
     expect(ruleIds(findings(stack))).toEqual(["error CAS-KMS-1 test/access/key/key"]);
   });

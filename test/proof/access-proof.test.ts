@@ -12,7 +12,9 @@ function synthJson(name: string): StackJson {
   return mergeStackJson(Object.values(environmentJson(name)) as StackJson[]);
 }
 
-const models = Object.fromEntries(Object.keys(environments).map((name) => [name, modelFromSynth(name, synthJson(name))]));
+const models = Object.fromEntries(
+  Object.keys(environments).map((name) => [name, modelFromSynth(name, synthJson(name), { keyAliases: [environments[name].bucket.keyAlias] })]),
+);
 
 /** A deep copy of a model with one policy document changed. */
 function withPolicy(model: AccessModel, change: (m: { -readonly [K in keyof AccessModel]: AccessModel[K] }) => void): AccessModel {
@@ -43,7 +45,12 @@ describe.each(Object.keys(environments))("access proof of %s", (name) => {
     const model = models[name];
     const text = JSON.stringify(model);
     expect(text).not.toMatch(/\$\{/);
-    expect(model.key.arn).toBe(`arn:aws:kms:${environments[name].bucket.region}:${environments[name].bucket.accountId}:key/${KEY_ID_STAND_IN}`);
+    // A key the stack creates gets the stand-in; an existing one is named by its ARN.
+    expect(model.key.arn).toBe(
+      environments[name].bucket.existing?.keyArn ??
+        `arn:aws:kms:${environments[name].bucket.region}:${environments[name].bucket.accountId}:key/${KEY_ID_STAND_IN}`,
+    );
+    expect(model.key.aliases).toEqual([environments[name].bucket.keyAlias]);
     expect(Object.keys(model.roles).sort()).toEqual(
       [
         `arn:aws:iam::${environments[name].lambda.accountId}:role/${environments[name].lambda.roleName}`,
