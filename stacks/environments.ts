@@ -63,6 +63,35 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
     },
   },
 
+  /**
+   * Local emulator, split layout: local-split-bucket and local-split-lambda, each deployed alone (the bucket account's
+   * first, before the Lambda role exists); read and write under shared/.
+   */
+  "local-split": {
+    target: "local-emulator",
+    layout: "split",
+    lambda: {
+      accountId: LOCAL_LAMBDA_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_LAMBDA_ACCOUNT}:role/deploy`,
+      functionName: "local-split-consumer",
+      roleName: "local-split-consumer",
+      logRetentionDays: 7,
+    },
+    bucket: {
+      accountId: LOCAL_BUCKET_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_BUCKET_ACCOUNT}:role/deploy`,
+      bucketName: "local-split-data-222222222222",
+      keyAlias: "alias/local-split-data",
+      forceDestroy: true,
+    },
+    grant: {
+      mode: "bucket-policy",
+      prefixes: [{ prefix: "shared/", access: "readWrite" }],
+    },
+  },
+
   /** Example of a real environment in bucket-policy mode. Replace the placeholder accounts and deploy roles. */
   dev: {
     target: "aws",

@@ -58,7 +58,7 @@ describeE2E("local emulator, end to end", () => {
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    stackDirs = synthesize(join(workDir, "cdktf.out"), ["local", "local-assume-role"]);
+    stackDirs = synthesize(join(workDir, "cdktf.out"), ["local", "local-assume-role", "local-split"]);
     env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
   });
   afterAll(async () => {
@@ -225,6 +225,47 @@ describeE2E("local emulator, end to end", () => {
 
     test("destroy leaves nothing of the stack in either account", async () => {
       await destroyStack(stackDirs[name], env);
+      expect(await leftovers(emulator, config, outputs)).toEqual([]);
+    });
+  });
+  describe("local-split: each account's half deployed as its own stack, the bucket account's first", () => {
+    const name = "local-split";
+    const config = environments[name];
+    const halves = ["local-split-bucket", "local-split-lambda"];
+    let outputs: StackOutputs;
+
+    test("the bucket account's stack deploys alone, before the Lambda role exists; then the Lambda account's", async () => {
+      const bucketSide = await deployStack(stackDirs["local-split-bucket"], env);
+      expect(Object.keys(bucketSide).sort()).toEqual(["bucket_name", "kms_key_arn"]);
+      const lambdaSide = await deployStack(stackDirs["local-split-lambda"], env);
+      expect(Object.keys(lambdaSide).sort()).toEqual(["lambda_function_name", "lambda_role_arn"]);
+      outputs = { ...bucketSide, ...lambdaSide };
+    });
+
+    test("with IAM enforced, the two halves grant exactly what the one declaration says", async () => {
+      const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
+      const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+      const rows = await runAccessMatrix(emulator, config, outputs.bucket_name, fn.environment, credentials, accessCases(config));
+      expect(verdicts(rows, "actual")).toEqual(verdicts(rows, "expected"));
+      expect(rows.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
+    });
+
+    test("the policies fetched back from both accounts pass the access proof as a pair", async () => {
+      const model = await modelFromEmulator(emulator, name, config, { bucketName: outputs.bucket_name, kmsKeyArn: outputs.kms_key_arn }, deployRoleArn);
+      const proof = await proveStack(config, model);
+      expect(proof.results.filter((r) => !r.ok).map((r) => `${r.who} ${r.action} ${r.resource}: ${r.final}`)).toEqual([]);
+    });
+
+    test("a second plan of each half shows no changes", async () => {
+      for (const half of halves) {
+        const { empty, plan } = await planIsEmpty(stackDirs[half], env);
+        expect(empty ? `${half}: no changes` : plan).toBe(`${half}: no changes`);
+      }
+    });
+
+    test("destroying both halves leaves nothing in either account", async () => {
+      await destroyStack(stackDirs["local-split-lambda"], env);
+      await destroyStack(stackDirs["local-split-bucket"], env);
       expect(await leftovers(emulator, config, outputs)).toEqual([]);
     });
   });

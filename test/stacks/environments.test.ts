@@ -190,7 +190,7 @@ describe("environment config validation", () => {
   });
 
   test("the shipped environments are all valid", () => {
-    expect(Object.keys(validateEnvironments(environments))).toEqual(["local", "local-assume-role", "dev", "staging", "analytics", "prod"]);
+    expect(Object.keys(validateEnvironments(environments))).toEqual(["local", "local-assume-role", "local-split", "dev", "staging", "analytics", "prod"]);
   });
 
   test("selecting an unknown environment names it and lists the known ones", () => {
