@@ -1,9 +1,9 @@
 import { TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ConfigurationError, CrossAccountS3Access, type CrossAccountS3AccessProps, type GrantDeclaration } from "../../modules";
+import { ConfigurationError, CrossAccountS3Access, type GrantDeclaration } from "../../modules";
 import {
+  accessProps,
   allResources,
-  BUNDLE_DIR,
   policyOf,
   resourceAt,
   resourcesOf,
@@ -25,36 +25,9 @@ const BUCKET_TYPES = [
   "aws_kms_alias",
 ];
 
-function props(
-  stack: ReturnType<typeof twoAccountStack>,
-  grant: GrantDeclaration,
-  overrides: { lambda?: Partial<CrossAccountS3AccessProps["lambda"]>; bucket?: Partial<CrossAccountS3AccessProps["bucket"]> } = {},
-): CrossAccountS3AccessProps {
-  return {
-    lambda: {
-      provider: stack.lambdaProvider,
-      accountId: "111111111111",
-      region: "us-east-1",
-      functionName: "consumer",
-      roleName: "consumer-role",
-      bundleDir: BUNDLE_DIR,
-      ...overrides.lambda,
-    },
-    bucket: {
-      provider: stack.bucketProvider,
-      accountId: "222222222222",
-      region: "us-east-1",
-      bucketName: "shared-data",
-      keyAlias: "alias/shared-data",
-      ...overrides.bucket,
-    },
-    grant,
-  };
-}
-
 function synthGrant(grant: GrantDeclaration): { json: SynthJson; access: CrossAccountS3Access } {
   const stack = twoAccountStack();
-  const access = new CrossAccountS3Access(stack.stack, "access", props(stack, grant));
+  const access = new CrossAccountS3Access(stack.stack, "access", accessProps(stack, grant));
   return { json: synthJson(stack.stack), access };
 }
 
@@ -285,7 +258,7 @@ describe("assume-role mode", () => {
 });
 
 describe("bad input is refused before anything is created", () => {
-  const cases: Array<[string, Parameters<typeof props>[2], GrantDeclaration, string]> = [
+  const cases: Array<[string, Parameters<typeof accessProps>[2], GrantDeclaration, string]> = [
     ["account ID", { lambda: { accountId: "12345" } }, BUCKET_POLICY_GRANT, 'access.lambda.accountId "12345" is not an AWS account ID (12 digits)'],
     ["bucket name", { bucket: { bucketName: "My_Bucket" } }, BUCKET_POLICY_GRANT, 'access.bucket.bucketName "My_Bucket" is not a valid S3 bucket name'],
     ["same account", { bucket: { accountId: "111111111111" } }, BUCKET_POLICY_GRANT, 'access.bucket.accountId "111111111111" is 111111111111, the same account as lambda.accountId'],
@@ -298,9 +271,9 @@ describe("bad input is refused before anything is created", () => {
 
   test.each(cases)("%s", (_name, overrides, grant, message) => {
     const stack = twoAccountStack();
-    expect(() => new CrossAccountS3Access(stack.stack, "access", props(stack, grant, overrides))).toThrow(ConfigurationError);
+    expect(() => new CrossAccountS3Access(stack.stack, "access", accessProps(stack, grant, overrides))).toThrow(ConfigurationError);
     const again = twoAccountStack();
-    expect(() => new CrossAccountS3Access(again.stack, "access", props(again, grant, overrides))).toThrow(message);
+    expect(() => new CrossAccountS3Access(again.stack, "access", accessProps(again, grant, overrides))).toThrow(message);
     expect(synthJson(again.stack).resource).toBeUndefined();
   });
 
@@ -310,7 +283,7 @@ describe("bad input is refused before anything is created", () => {
       new CrossAccountS3Access(
         stack.stack,
         "access",
-        props(stack, { mode: "assume-role", prefixes: [{ prefix: "a", access: "read" }] }, { lambda: { functionName: "bad name" } }),
+        accessProps(stack, { mode: "assume-role", prefixes: [{ prefix: "a", access: "read" }] }, { lambda: { functionName: "bad name" } }),
       );
     expect(make).toThrow(/lambda\.functionName "bad name"[\s\S]*grant\.prefixes\[0\]\.prefix "a"[\s\S]*grant\.accessRoleName is required/);
   });
@@ -321,7 +294,7 @@ test("the construct creates nothing on a default provider", () => {
   const stack = new TerraformStack(app, "only-aliased");
   const lambdaProvider = new AwsProvider(stack, "a", { alias: "lambda_account", region: "us-east-1" });
   const bucketProvider = new AwsProvider(stack, "b", { alias: "bucket_account", region: "us-east-1" });
-  new CrossAccountS3Access(stack, "access", props({ stack, lambdaProvider, bucketProvider }, ASSUME_ROLE_GRANT));
+  new CrossAccountS3Access(stack, "access", accessProps({ stack, lambdaProvider, bucketProvider }, ASSUME_ROLE_GRANT));
   const json = synthJson(stack);
   const unaliased = allResources(json).filter(([, , r]) => !r.provider);
   expect(unaliased).toEqual([]);

@@ -1,5 +1,5 @@
 import { ConfigurationError, CrossAccountS3Access, mergeStatements, type ExistingResources, type PolicyStatement } from "../../modules";
-import { allResources, BUNDLE_DIR, CODE_ARCHIVE, onlyResource, policyOf, synthJson, twoAccountStack } from "../support/synth";
+import { accessProps, allResources, CODE_ARCHIVE, onlyResource, policyOf, synthJson, twoAccountStack } from "../support/synth";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const TEAM_READS: PolicyStatement = {
@@ -21,27 +21,14 @@ const EXISTING: ExistingResources = { keyArn: KEY_ARN, bucketPolicyStatements: [
 function attach(existing: unknown, extra: Record<string, unknown> = {}) {
   const s = twoAccountStack();
   const make = () =>
-    new CrossAccountS3Access(s.stack, "access", {
-      lambda: {
-        provider: s.lambdaProvider,
-        accountId: "111111111111",
-        region: "us-east-1",
-        functionName: "consumer",
-        roleName: "consumer-role",
-        bundleDir: BUNDLE_DIR,
-        codeArchive: CODE_ARCHIVE,
-      },
-      bucket: {
-        provider: s.bucketProvider,
-        accountId: "222222222222",
-        region: "us-east-1",
-        bucketName: "shared-data",
-        keyAlias: "alias/shared-data",
-        existing: existing as ExistingResources,
-        ...extra,
-      },
-      grant: { mode: "bucket-policy", prefixes: [{ prefix: "raw/", access: "write" }] },
-    });
+    new CrossAccountS3Access(
+      s.stack,
+      "access",
+      accessProps(s, { mode: "bucket-policy", prefixes: [{ prefix: "raw/", access: "write" }] }, {
+        lambda: { codeArchive: CODE_ARCHIVE },
+        bucket: { existing: existing as ExistingResources, ...extra },
+      }),
+    );
   return { stack: s.stack, make };
 }
 

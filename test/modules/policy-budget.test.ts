@@ -1,25 +1,12 @@
 import { ConfigurationError, CrossAccountS3Access, overBudget, policySize, POLICY_LIMITS, type GrantDeclaration } from "../../modules";
-import { BUNDLE_DIR, CODE_ARCHIVE, synthJson, twoAccountStack } from "../support/synth";
+import { accessProps, CODE_ARCHIVE, synthJson, twoAccountStack } from "../support/synth";
 
 const prefixes = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ prefix: `team-${String(i).padStart(4, "0")}/daily-exports/`, access: "readWrite" as const }));
 
 function build(grant: GrantDeclaration) {
   const s = twoAccountStack();
-  const make = () =>
-    new CrossAccountS3Access(s.stack, "access", {
-      lambda: {
-        provider: s.lambdaProvider,
-        accountId: "111111111111",
-        region: "us-east-1",
-        functionName: "consumer",
-        roleName: "consumer-role",
-        bundleDir: BUNDLE_DIR,
-        codeArchive: CODE_ARCHIVE,
-      },
-      bucket: { provider: s.bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-data", keyAlias: "alias/shared-data" },
-      grant,
-    });
+  const make = () => new CrossAccountS3Access(s.stack, "access", accessProps(s, grant, { lambda: { codeArchive: CODE_ARCHIVE } }));
   return { stack: s.stack, make };
 }
 

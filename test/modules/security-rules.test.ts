@@ -12,7 +12,7 @@ import {
 } from "../../modules";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments } from "../../stacks/environments";
-import { BUNDLE_DIR, CODE_ARCHIVE, twoAccountStack } from "../support/synth";
+import { accessProps, BUNDLE_DIR, CODE_ARCHIVE, twoAccountStack } from "../support/synth";
 
 interface Finding {
   readonly level: "error" | "warn";
@@ -36,20 +36,9 @@ const GRANT: GrantDeclaration = { mode: "bucket-policy", prefixes: [{ prefix: "d
 
 /** A stack holding one grant, checked by the rules; `tamper` breaks it before synth. */
 function fixture(tamper: (access: CrossAccountS3Access, stack: TerraformStack) => void = () => undefined, grant: GrantDeclaration = GRANT) {
-  const { stack, lambdaProvider, bucketProvider } = twoAccountStack();
-  const access = new CrossAccountS3Access(stack, "access", {
-    lambda: {
-      provider: lambdaProvider,
-      accountId: "111111111111",
-      region: "us-east-1",
-      functionName: "consumer",
-      roleName: "consumer",
-      bundleDir: BUNDLE_DIR,
-      codeArchive: CODE_ARCHIVE,
-    },
-    bucket: { provider: bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-data", keyAlias: "alias/shared-data" },
-    grant,
-  });
+  const pair = twoAccountStack();
+  const stack = pair.stack;
+  const access = new CrossAccountS3Access(stack, "access", accessProps(pair, grant, { lambda: { codeArchive: CODE_ARCHIVE } }));
   Aspects.of(stack).add(new SecurityRules());
   tamper(access, stack);
   return { stack, access };

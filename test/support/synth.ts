@@ -2,7 +2,13 @@
 import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
-import { ConfigurationError, type PolicyDocument, type PolicyStatement } from "../../modules";
+import {
+  ConfigurationError,
+  type CrossAccountS3AccessProps,
+  type GrantDeclaration,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "../../modules";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments } from "../../stacks/environments";
 
@@ -101,4 +107,38 @@ export function configurationError(make: () => unknown): ConfigurationError {
 export function environmentJson(name: string): Record<string, SynthJson> {
   const stacks = environmentStacks(Testing.app(), name, environments[name], { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
   return Object.fromEntries(stacks.map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack)) as SynthJson]));
+}
+
+/** Partial settings of either side, merged over the defaults of `accessProps`. */
+export interface AccessOverrides {
+  readonly lambda?: Partial<CrossAccountS3AccessProps["lambda"]>;
+  readonly bucket?: Partial<CrossAccountS3AccessProps["bucket"]>;
+}
+
+/** Props of a CrossAccountS3Access between accounts 111111111111 and 222222222222 on the stack's two providers. */
+export function accessProps(
+  stack: ReturnType<typeof twoAccountStack>,
+  grant: GrantDeclaration,
+  overrides: AccessOverrides = {},
+): CrossAccountS3AccessProps {
+  return {
+    lambda: {
+      provider: stack.lambdaProvider,
+      accountId: "111111111111",
+      region: "us-east-1",
+      functionName: "consumer",
+      roleName: "consumer-role",
+      bundleDir: BUNDLE_DIR,
+      ...overrides.lambda,
+    },
+    bucket: {
+      provider: stack.bucketProvider,
+      accountId: "222222222222",
+      region: "us-east-1",
+      bucketName: "shared-data",
+      keyAlias: "alias/shared-data",
+      ...overrides.bucket,
+    },
+    grant,
+  };
 }
