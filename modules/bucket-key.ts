@@ -26,6 +26,11 @@ export interface BucketKeyProps {
   readonly deletionWindowInDays?: number;
 }
 
+/** The key policy BucketKey writes: the account administers its key through IAM, then `statements`. */
+export function bucketKeyPolicy(partition: string, accountId: string, statements: readonly PolicyStatement[]) {
+  return policyDocument([accountAdministersKey(partition, accountId), ...statements]);
+}
+
 /** Account B: a customer-managed KMS key with yearly rotation, an alias, and a key policy that B controls. */
 export class BucketKey extends Construct {
   public readonly key: KmsKey;
@@ -55,9 +60,7 @@ export class BucketKey extends Construct {
       description: props.description ?? "Encrypts objects of an S3 bucket",
       enableKeyRotation: true,
       deletionWindowInDays: settings.deletionWindowInDays ?? 30,
-      policy: renderPolicy(
-        policyDocument([accountAdministersKey(partition, settings.accountId), ...(props.policyStatements ?? [])]),
-      ),
+      policy: renderPolicy(bucketKeyPolicy(partition, settings.accountId, props.policyStatements ?? [])),
       dependsOn: props.dependsOn?.length ? [...props.dependsOn] : undefined,
     });
     this.alias = new KmsAlias(this, "alias", {

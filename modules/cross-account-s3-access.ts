@@ -1,70 +1,15 @@
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { dependable, type ITerraformDependable, type TerraformProvider } from "cdktf";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { z } from "zod";
-import { BucketKey } from "./bucket-key";
-import {
-  grantSchema,
-  planGrant,
-  type GrantDeclaration,
-  type GrantPlan,
-} from "./grant";
-import { checkBundleDir, checkCodeArchive, LambdaConsumer, lambdaSettingsSchema, loggingPolicy } from "./lambda-consumer";
-import { addExistingPolicies, existingResourcesSchema } from "./existing-resources";
+import type { BucketKey } from "./bucket-key";
+import { addBucketSide, bucketSettingsSchema, sameAccountProblem, type BucketSettings } from "./bucket-side";
+import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
+import { addLambdaHalf, checkCode, type LambdaSettings, type LambdaSide } from "./lambda-half";
+import { lambdaSettingsSchema, loggingPolicy, type LambdaConsumer } from "./lambda-consumer";
 import { overBudget, POLICY_LIMITS } from "./policy-budget";
-import { renderPolicy } from "./policy-document";
-import { S3AccessRole } from "./s3-access-role";
-import {
-  accountIdSchema,
-  bucketNameSchema,
-  ConfigurationError,
-  keyAliasSchema,
-  parseOrThrow,
-  partitionOf,
-  regionSchema,
-} from "./schema";
-import { SecureBucket } from "./secure-bucket";
-
-/** The data settings of the bucket side (account B); shared with the environment config. */
-export const bucketSettingsSchema = z
-  .strictObject({
-    accountId: accountIdSchema,
-    region: regionSchema,
-    bucketName: bucketNameSchema,
-    keyAlias: keyAliasSchema,
-    forceDestroy: z.boolean({ error: "must be true or false" }).optional(),
-    /**
-     * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
-     * they hold today kept (see existing-resources.ts). `keyAlias` must name an alias of the existing key.
-     */
-    existing: existingResourcesSchema.optional(),
-  })
-  .superRefine((b, ctx) => {
-    if (!b.existing) return;
-    if (b.forceDestroy !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["forceDestroy"], input: b.forceDestroy, message: "applies only to a bucket this stack creates, not to an existing one" });
-    }
-    const [, , , region, account] = b.existing.keyArn.split(":");
-    if (account !== b.accountId || region !== b.region) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["existing", "keyArn"],
-        input: b.existing.keyArn,
-        message: `is not a key of the bucket's account and region (${b.accountId}, ${b.region})`,
-      });
-    }
-  });
-
-export type LambdaSettings = z.input<typeof lambdaSettingsSchema>;
-export type BucketSettings = z.input<typeof bucketSettingsSchema>;
-
-/** Refuses a grant whose two sides are the same account; shared by the construct and the environment config. */
-export function sameAccountProblem(lambdaAccountId: string, bucketAccountId: string): string | undefined {
-  return lambdaAccountId === bucketAccountId
-    ? `is ${bucketAccountId}, the same account as lambda.accountId: this module wires cross-account access ` +
-        "(for one account, give the role an identity policy and leave the bucket policy alone)"
-    : undefined;
-}
+import type { S3AccessRole } from "./s3-access-role";
+import { ConfigurationError, parseOrThrow } from "./schema";
+import type { SecureBucket } from "./secure-bucket";
 
 export const crossAccountSettingsSchema = z
   .object({ lambda: lambdaSettingsSchema, bucket: bucketSettingsSchema, grant: grantSchema })
@@ -72,18 +17,6 @@ export const crossAccountSettingsSchema = z
     const problem = sameAccountProblem(s.lambda.accountId, s.bucket.accountId);
     if (problem) ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: s.bucket.accountId, message: problem });
   });
-
-/** The Lambda side of a grant as its half needs it: its settings plus what builds the function. */
-export type LambdaSide = LambdaSettings & {
-  /** The aliased provider of account A. */
-  readonly provider: TerraformProvider;
-  /** Folder holding the bundled handler (`index.js`). */
-  readonly bundleDir: string;
-  /** Prebuilt zip of the bundle (see LambdaConsumerProps.codeArchive). @default zipped at synth */
-  readonly codeArchive?: string;
-  /** Extra environment variables for the function (e.g. S3_FORCE_PATH_STYLE for an emulator). @default {} */
-  readonly extraEnvironment?: Readonly<Record<string, string>>;
-};
 
 export interface CrossAccountS3AccessProps {
   /** Account A: where the Lambda function and its execution role live. */
@@ -172,57 +105,9 @@ function checkBudget(id: string, settings: ValidSettings, plan: GrantPlan): void
   if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
-function checkCode(id: string, lambda: LambdaSide): void {
-  checkBundleDir(lambda.bundleDir, `${id}.lambda.bundleDir`);
-  if (lambda.codeArchive !== undefined) checkCodeArchive(lambda.codeArchive, `${id}.lambda.codeArchive`);
-}
-
-/** Account A's half, built into `scope`: the function, its role and logging, and the grant's identity policy. */
-function addLambdaHalf(scope: Construct, lambda: LambdaSide, settings: ValidSettings, plan: GrantPlan): LambdaConsumer {
-  const environment: Record<string, string> = {
-    ...(lambda.extraEnvironment ?? {}),
-    BUCKET_NAME: settings.bucket.bucketName,
-    BUCKET_REGION: settings.bucket.region,
-    ACCESS_MODE: settings.grant.mode,
-    // The handler refuses requests outside the grant before calling AWS.
-    GRANTED_PREFIXES: JSON.stringify(
-      settings.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false })),
-    ),
-    ...(plan.accessRoleArn ? { S3_ACCESS_ROLE_ARN: plan.accessRoleArn } : {}),
-    ...(settings.grant.externalId ? { EXTERNAL_ID: settings.grant.externalId } : {}),
-  };
-  const consumer = new LambdaConsumer(scope, "lambda", {
-    provider: lambda.provider,
-    ...settings.lambda,
-    bundleDir: lambda.bundleDir,
-    codeArchive: lambda.codeArchive,
-    environment,
-  });
-  new IamRolePolicy(scope, "lambda-grant-policy", {
-    provider: lambda.provider,
-    name: plan.accessRoleArn ? "assume-s3-access-role" : "cross-account-s3-access",
-    role: consumer.role.name,
-    policy: renderPolicy(plan.consumerPolicy),
-  });
-  return consumer;
-}
-
-interface BucketHalf {
-  /** The bucket and key this stack creates; undefined when attaching to existing ones. */
-  readonly bucket?: SecureBucket;
-  readonly key?: BucketKey;
-  readonly bucketName: string;
-  /** ARN of the bucket's key (a reference when this stack creates it). */
-  readonly kmsKeyArn: string;
-  readonly accessRole?: S3AccessRole;
-}
-
 /**
- * Account B's half, built into `scope`: the S3 access role (assume-role mode), the key and the bucket with their
- * policies — or, for an existing bucket and key, only their policies. IAM, S3 and KMS refuse a policy naming a role ARN
- * that does not exist yet: with the role-arn principal style and A's role in the same stack, B's resources wait for
- * the roles they name (`consumerRole`). With account-and-arn they name an account and match the role by condition, so
- * they need not wait.
+ * Account B's half of one grant, built into `scope` (see addBucketSide). `consumerRole` is A's role when it is in the
+ * same stack: with the role-arn principal style, B's resources naming it wait for it.
  */
 function addBucketHalf(
   scope: Construct,
@@ -230,56 +115,26 @@ function addBucketHalf(
   provider: TerraformProvider,
   settings: ValidSettings,
   plan: GrantPlan,
-  consumerRole: ITerraformDependable | undefined,
-): BucketHalf {
-  const waitFor = (role: ITerraformDependable | undefined): ITerraformDependable[] =>
-    plan.principalStyle === "role-arn" && role ? [role] : [];
-  const accessRole =
-    plan.accessRoleTrustPolicy && plan.accessRolePolicy
-      ? new S3AccessRole(scope, "access-role", {
-          provider,
-          roleName: settings.grant.accessRoleName!,
-          trustPolicy: plan.accessRoleTrustPolicy,
-          policy: plan.accessRolePolicy,
-          dependsOn: waitFor(consumerRole),
-        })
-      : undefined;
-  const grantee = accessRole?.role ?? consumerRole;
-  const existing = settings.bucket.existing;
-  if (existing) {
-    const { bucketPolicy, keyPolicy } = addExistingPolicies(scope, provider, {
-      id,
-      partition: partitionOf(settings.bucket.region).partition,
-      bucketName: settings.bucket.bucketName,
-      existing,
+  consumerRole: LambdaConsumer["role"] | undefined,
+) {
+  const half = addBucketSide(
+    scope,
+    id,
+    provider,
+    settings.bucket,
+    {
       bucketPolicyStatements: plan.bucketPolicyStatements,
       keyPolicyStatements: plan.keyPolicyStatements,
-    });
-    for (const policy of [bucketPolicy, keyPolicy]) {
-      const after = waitFor(grantee);
-      if (after.length > 0) policy.dependsOn = after.map((d) => dependable(d));
-    }
-    return { bucketName: settings.bucket.bucketName, kmsKeyArn: existing.keyArn, accessRole };
-  }
-  const key = new BucketKey(scope, "key", {
-    provider,
-    accountId: settings.bucket.accountId,
-    region: settings.bucket.region,
-    alias: settings.bucket.keyAlias,
-    description: `Encrypts objects of s3://${settings.bucket.bucketName}`,
-    policyStatements: plan.keyPolicyStatements,
-    dependsOn: waitFor(grantee),
-  });
-  const bucket = new SecureBucket(scope, "bucket", {
-    provider,
-    bucketName: settings.bucket.bucketName,
-    region: settings.bucket.region,
-    kmsKeyArn: key.keyArn,
-    forceDestroy: settings.bucket.forceDestroy,
-    policyStatements: plan.bucketPolicyStatements,
-    policyDependsOn: waitFor(grantee),
-  });
-  return { bucket, key, bucketName: settings.bucket.bucketName, kmsKeyArn: key.keyArn, accessRole };
+      accessRoles:
+        plan.accessRoleTrustPolicy && plan.accessRolePolicy
+          ? [{ id: "access-role", roleName: settings.grant.accessRoleName!, trustPolicy: plan.accessRoleTrustPolicy, policy: plan.accessRolePolicy, consumer: "" }]
+          : [],
+      accessPoints: [],
+      roleArnConsumers: plan.principalStyle === "role-arn" ? [""] : [],
+    },
+    consumerRole ? new Map([["", consumerRole]]) : new Map(),
+  );
+  return { ...half, accessRole: half.accessRoles.get("") };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { TerraformProvider } from "cdktf";
 import type { Construct } from "constructs";
 import { z } from "zod";
 import { denyInsecureTransport, denyOtherEncryption } from "./grant";
-import { policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
+import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, showValue } from "./schema";
 
 /** A statement of an existing policy: its Sid and Effect are checked here, the rest is kept as given. */
@@ -62,19 +62,15 @@ export function mergeStatements(
   return [...existing, ...added];
 }
 
-/** The bucket account's policies for an existing bucket and key: both written whole, existing statements kept. */
-export function addExistingPolicies(
-  scope: Construct,
-  provider: TerraformProvider,
-  args: {
-    readonly id: string;
-    readonly partition: string;
-    readonly bucketName: string;
-    readonly existing: z.output<typeof existingResourcesSchema>;
-    readonly bucketPolicyStatements: readonly PolicyStatement[];
-    readonly keyPolicyStatements: readonly PolicyStatement[];
-  },
-): { bucketPolicy: S3BucketPolicy; keyPolicy: KmsKeyPolicy } {
+/** The whole bucket policy and key policy written for an existing bucket and key: existing statements kept. */
+export function existingPolicies(args: {
+  readonly id: string;
+  readonly partition: string;
+  readonly bucketName: string;
+  readonly existing: z.output<typeof existingResourcesSchema>;
+  readonly bucketPolicyStatements: readonly PolicyStatement[];
+  readonly keyPolicyStatements: readonly PolicyStatement[];
+}): { bucketPolicy: PolicyDocument; keyPolicy: PolicyDocument } {
   const { id, partition, bucketName, existing } = args;
   const bucketStatements = mergeStatements(`${id}.bucket.existing.bucketPolicyStatements`, existing.bucketPolicyStatements, [
     denyInsecureTransport(partition, bucketName),
@@ -86,15 +82,25 @@ export function addExistingPolicies(
     existing.keyPolicyStatements,
     args.keyPolicyStatements,
   );
+  return { bucketPolicy: policyDocument(bucketStatements), keyPolicy: policyDocument(keyStatements) };
+}
+
+/** The bucket account's policies for an existing bucket and key: both written whole, existing statements kept. */
+export function addExistingPolicies(
+  scope: Construct,
+  provider: TerraformProvider,
+  args: Parameters<typeof existingPolicies>[0],
+): { bucketPolicy: S3BucketPolicy; keyPolicy: KmsKeyPolicy } {
+  const docs = existingPolicies(args);
   const bucketPolicy = new S3BucketPolicy(scope, "bucket-policy", {
     provider,
-    bucket: bucketName,
-    policy: renderPolicy(policyDocument(bucketStatements)),
+    bucket: args.bucketName,
+    policy: renderPolicy(docs.bucketPolicy),
   });
   const keyPolicy = new KmsKeyPolicy(scope, "key-policy", {
     provider,
-    keyId: existing.keyArn,
-    policy: renderPolicy(policyDocument(keyStatements)),
+    keyId: args.existing.keyArn,
+    policy: renderPolicy(docs.keyPolicy),
   });
   return { bucketPolicy, keyPolicy };
 }

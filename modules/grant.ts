@@ -165,6 +165,12 @@ export interface GrantContext {
    * planned, proven and deployed from the declaration alone.
    */
   readonly keyAlias: string;
+  /**
+   * ARN of an S3 access point of the bucket (in the bucket account and region) that carries this grant: the grantee's
+   * policies then name the access point, and its policy, not the bucket policy, holds the grant's statements.
+   * @default the grant goes through the bucket policy
+   */
+  readonly accessPointArn?: string;
 }
 
 /** Every policy document of both accounts for one grant. */
@@ -186,6 +192,8 @@ export interface GrantPlan {
   readonly accessRoleTrustPolicy?: PolicyDocument;
   /** Identity policy of the S3 access role (assume-role mode only). */
   readonly accessRolePolicy?: PolicyDocument;
+  /** The access point carrying the grant, and the statements of its policy (see GrantContext.accessPointArn). */
+  readonly accessPoint?: { readonly arn: string; readonly policyStatements: readonly PolicyStatement[] };
 }
 
 interface DataStatements {
@@ -198,7 +206,9 @@ interface DataStatements {
 /** Builds the S3 and KMS statements a grantee in `granteeAccountId` needs for the grant. */
 function dataStatements(ctx: GrantContext, granteeAccountId: string): DataStatements {
   const { partition, dnsSuffix } = partitionOf(ctx.ownerRegion);
-  const bucket = toBucketArn(partition, ctx.bucketName);
+  // Through an access point, objects are `<access point ARN>/object/<key>` and listing is on the access point itself.
+  const bucket = ctx.accessPointArn ?? toBucketArn(partition, ctx.bucketName);
+  const objects = ctx.accessPointArn ? `${ctx.accessPointArn}/object` : bucket;
 
   // Collect, per action, the object ARNs it applies to; then merge actions that share the same resources.
   const resourcesByAction = new Map<string, string[]>();
@@ -207,7 +217,7 @@ function dataStatements(ctx: GrantContext, granteeAccountId: string): DataStatem
   for (const p of ctx.grant.prefixes) {
     const actions = actionsFor(p.access, p.delete ?? false);
     for (const action of actions.object) {
-      resourcesByAction.set(action, [...(resourcesByAction.get(action) ?? []), `${bucket}/${p.prefix}*`]);
+      resourcesByAction.set(action, [...(resourcesByAction.get(action) ?? []), `${objects}/${p.prefix}*`]);
     }
     if (actions.list) listPrefixes.push(`${p.prefix}*`);
     kmsActions.push(...actions.kms);
@@ -321,13 +331,16 @@ export function planGrant(ctx: GrantContext): GrantPlan {
   const identityStatements: PolicyStatement[] = [...s3Statements, kmsStatement];
   const grantee = principalFor(style, partition, granteeArn);
   const keyPolicyStatements: PolicyStatement[] = [forResourcePolicy(keyUse, "", grantee, orgCondition)];
-  const base = { consumerRoleArn, granteeArn, principalStyle: style };
+  const resourceStatements = s3Statements.map((st) => forResourcePolicy(st, "Grant", grantee, orgCondition));
+  // Through an access point its policy names the grantee in both modes (the bucket policy only delegates to it).
+  const accessPoint = ctx.accessPointArn ? { arn: ctx.accessPointArn, policyStatements: resourceStatements } : undefined;
+  const base = { consumerRoleArn, granteeArn, principalStyle: style, ...(accessPoint ? { accessPoint } : {}) };
 
   if (!assumeRole) {
     return {
       ...base,
       consumerPolicy: policyDocument(identityStatements),
-      bucketPolicyStatements: s3Statements.map((st) => forResourcePolicy(st, "Grant", grantee, orgCondition)),
+      bucketPolicyStatements: accessPoint ? [] : resourceStatements,
       keyPolicyStatements,
     };
   }

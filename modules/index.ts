@@ -11,3 +11,6 @@ export * from "./secure-bucket";
 export * from "./rules";
 export * from "./policy-budget";
 export * from "./existing-resources";
+export * from "./bucket-side";
+export * from "./lambda-half";
+export * from "./shared-bucket";

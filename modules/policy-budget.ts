@@ -8,6 +8,8 @@ import type { PolicyDocument } from "./policy-document";
 export const POLICY_LIMITS = {
   /** S3 bucket policy: 20 KB. */
   bucketPolicy: 20_480,
+  /** S3 access point policy: 20 KB, as a bucket policy. */
+  accessPointPolicy: 20_480,
   /** KMS key policy: 32 KB. */
   keyPolicy: 32_768,
   /** IAM role trust policy, default quota (raisable to 4,096). */

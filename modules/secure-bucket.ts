@@ -30,6 +30,15 @@ export interface SecureBucketProps {
   readonly versioning?: boolean;
 }
 
+/** The bucket policy SecureBucket writes: TLS only, uploads pinned to the bucket's key, then `statements`. */
+export function secureBucketPolicy(partition: string, bucketName: string, kmsKeyArn: string, statements: readonly PolicyStatement[]) {
+  return policyDocument([
+    denyInsecureTransport(partition, bucketName),
+    ...denyOtherEncryption(partition, bucketName, kmsKeyArn),
+    ...statements,
+  ]);
+}
+
 /**
  * Account B: a bucket that is private (all four public-access blocks, BucketOwnerEnforced), versioned, encrypted by
  * default with SSE-KMS and a bucket key, and whose policy refuses any request without TLS and any upload that asks for
@@ -89,13 +98,7 @@ export class SecureBucket extends Construct {
     this.policy = new S3BucketPolicy(this, "policy", {
       provider,
       bucket: this.bucket.id,
-      policy: renderPolicy(
-        policyDocument([
-          denyInsecureTransport(partition, bucketName),
-          ...denyOtherEncryption(partition, bucketName, props.kmsKeyArn),
-          ...(props.policyStatements ?? []),
-        ]),
-      ),
+      policy: renderPolicy(secureBucketPolicy(partition, bucketName, props.kmsKeyArn, props.policyStatements ?? [])),
       dependsOn: [publicAccess, ownership, ...(props.policyDependsOn ?? [])],
     });
   }

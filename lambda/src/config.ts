@@ -32,7 +32,12 @@ interface CommonConfig {
   readonly bucketName: string;
   /** Region of the bucket (BUCKET_REGION, else AWS_REGION). */
   readonly bucketRegion: string;
-  /** Path-style addressing, for local S3 emulators. */
+  /**
+   * The S3 access point every request goes through (ACCESS_POINT_ARN), in the bucket's region; absent when requests
+   * go to the bucket itself. Keys are the same either way, so the grant applies unchanged.
+   */
+  readonly accessPointArn?: string;
+  /** Path-style addressing, for local S3 emulators; never with an access point. */
   readonly forcePathStyle: boolean;
   /** What the grant allows under each prefix (GRANTED_PREFIXES); requests outside it are refused before AWS. */
   readonly grants: readonly PrefixGrant[];
@@ -67,6 +72,7 @@ export const ENV = {
   accessMode: "ACCESS_MODE",
   roleArn: "S3_ACCESS_ROLE_ARN",
   externalId: "EXTERNAL_ID",
+  accessPointArn: "ACCESS_POINT_ARN",
   forcePathStyle: "S3_FORCE_PATH_STYLE",
   grantedPrefixes: "GRANTED_PREFIXES",
   maxResponseBytes: "MAX_RESPONSE_BYTES",
@@ -79,6 +85,8 @@ const BUCKET_NAME_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const REGION_RE = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
 const ROLE_ARN_RE = /^arn:aws[-a-z]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID_RE = /^[\w+=,.@:/-]{2,1224}$/;
+/** arn:<partition>:s3:<region>:<account>:accesspoint/<name>; the region is captured. */
+const ACCESS_POINT_ARN_RE = /^arn:aws[-a-z]*:s3:([a-z]{2,}(?:-[a-z]+)+-\d+):\d{12}:accesspoint\/[a-z0-9-]{3,50}$/;
 
 /** Message fragments; the variable name and the received value are added by `describe`. */
 const required = (what: string) => ({
@@ -100,6 +108,14 @@ const envSchema = z.object({
   EXTERNAL_ID: z
     .string()
     .regex(EXTERNAL_ID_RE, { message: "is not a valid ExternalId (2-1224 of letters, digits and + = , . @ : / _ -)" })
+    .optional(),
+  ACCESS_POINT_ARN: z
+    .string()
+    .regex(ACCESS_POINT_ARN_RE, {
+      message:
+        "is not an S3 access point ARN (arn:aws:s3:<region>:<12-digit account>:accesspoint/<name>, " +
+        "the name 3-50 of a-z, 0-9, '-')",
+    })
     .optional(),
   S3_FORCE_PATH_STYLE: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional(),
   MAX_RESPONSE_BYTES: wholeNumber(
@@ -134,6 +150,14 @@ export function roleSessionNameFrom(functionName: string | undefined): string {
 }
 
 /**
+ * The `Bucket` parameter of every S3 request the handler sends: the access point's ARN when one is configured (the
+ * SDK then addresses the access point's own endpoint), else the bucket's name.
+ */
+export function requestBucket(config: HandlerConfig): string {
+  return config.accessPointArn ?? config.bucketName;
+}
+
+/**
  * Reads and validates the handler's environment. Throws a ConfigurationError listing every missing or invalid
  * variable with the value it held.
  */
@@ -145,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     ACCESS_MODE: read(env, ENV.accessMode),
     S3_ACCESS_ROLE_ARN: read(env, ENV.roleArn),
     EXTERNAL_ID: read(env, ENV.externalId),
+    ACCESS_POINT_ARN: read(env, ENV.accessPointArn),
     S3_FORCE_PATH_STYLE: read(env, ENV.forcePathStyle),
     MAX_RESPONSE_BYTES: read(env, ENV.maxResponseBytes),
     PRESIGN_MAX_EXPIRES_SECONDS: read(env, ENV.presignMaxExpiresSeconds),
@@ -180,6 +205,27 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
       message: `${ENV.runtimeRegion} (the STS region) is not an AWS region name (e.g. eu-west-1) (got ${showValue(runtimeRegion)})`,
     });
   }
+  const accessPointArn = input.ACCESS_POINT_ARN;
+  if (accessPointArn !== undefined) {
+    // An access point lives in its bucket's region; the client, and every signature, use that region.
+    const arnRegion = ACCESS_POINT_ARN_RE.exec(accessPointArn)?.[1];
+    const bucketRegion = input.BUCKET_REGION;
+    if (arnRegion !== undefined && bucketRegion !== undefined && REGION_RE.test(bucketRegion) && arnRegion !== bucketRegion) {
+      const source = bucketRegionSet ? ENV.bucketRegion : `${ENV.runtimeRegion}, as ${ENV.bucketRegion} is unset`;
+      add(
+        "ACCESS_POINT_ARN",
+        `is in region "${arnRegion}", not the bucket's region "${bucketRegion}" (${source}); an access point is in ` +
+          "the region of its bucket",
+      );
+    }
+    if (input.S3_FORCE_PATH_STYLE === "true") {
+      add(
+        "ACCESS_POINT_ARN",
+        `cannot be used with ${ENV.forcePathStyle}=true: the SDK sends requests through an access point to the ` +
+          "access point's own host name, which path-style addressing cannot express; unset one of the two",
+      );
+    }
+  }
   const rawGrants = read(env, ENV.grantedPrefixes);
   const grants = parseGrantedPrefixes(rawGrants);
   if (!grants.ok) {
@@ -193,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   const common: CommonConfig = {
     bucketName: parsed.BUCKET_NAME,
     bucketRegion: parsed.BUCKET_REGION,
+    ...(parsed.ACCESS_POINT_ARN !== undefined && { accessPointArn: parsed.ACCESS_POINT_ARN }),
     forcePathStyle: parsed.S3_FORCE_PATH_STYLE === "true",
     grants: grants.grants,
     maxResponseBytes: parsed.MAX_RESPONSE_BYTES ?? DEFAULT_MAX_RESPONSE_BYTES,

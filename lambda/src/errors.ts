@@ -75,6 +75,8 @@ export class InvalidEventError extends HandlerError {
 export interface S3Target {
   readonly operation: string;
   readonly bucket: string;
+  /** The access point ARN the call was sent to instead of the bucket (ACCESS_POINT_ARN), when configured. */
+  readonly accessPoint?: string;
   readonly key?: string;
   readonly prefix?: string;
   /** For a copy: whether the call was for its source or its destination. */
@@ -84,6 +86,11 @@ export interface S3Target {
 function describeTarget(target: S3Target): string {
   if (target.key !== undefined) return `s3://${target.bucket}/${target.key}${target.side ? ` (the ${target.side})` : ""}`;
   return `s3://${target.bucket}/${target.prefix ?? ""} (list)`;
+}
+
+/** How a call AWS answered reached the bucket: ` through access point <arn>`, or nothing when sent to the bucket. */
+function through(target: S3Target): string {
+  return target.accessPoint === undefined ? "" : ` through access point ${target.accessPoint}`;
 }
 
 /** The request lies outside the function's grant (GRANTED_PREFIXES); the handler refused it before calling AWS. */
@@ -181,6 +188,8 @@ export const POLICIES_TO_CHECK: Readonly<Record<AccessMode, string>> = {
 export class AccessDeniedError extends HandlerError {
   public readonly operation: string;
   public readonly bucket: string;
+  /** The access point the call went through, when configured. */
+  public readonly accessPoint?: string;
   public readonly key?: string;
   public readonly accessMode: AccessMode;
 
@@ -191,14 +200,17 @@ export class AccessDeniedError extends HandlerError {
       target.operation === "get" || target.side === "source"
         ? " (S3 also answers 403 instead of 404 for a missing key when the caller may not list the bucket)"
         : "";
+    // Through an access point, its policy must allow the call as well (and the bucket's must allow or delegate it).
+    const accessPointPolicy = target.accessPoint === undefined ? "" : ", and the access point's policy";
     super(
-      `Access denied: ${target.operation} on ${describeTarget(target)} in ${accessMode} mode${role} failed with ` +
-        `${detail}${missingKeyHint}. Check ${POLICIES_TO_CHECK[accessMode]}.`,
+      `Access denied: ${target.operation} on ${describeTarget(target)}${through(target)} in ${accessMode} mode${role} ` +
+        `failed with ${detail}${missingKeyHint}. Check ${POLICIES_TO_CHECK[accessMode]}${accessPointPolicy}.`,
       { cause },
     );
     this.name = "AccessDeniedError";
     this.operation = target.operation;
     this.bucket = target.bucket;
+    if (target.accessPoint !== undefined) this.accessPoint = target.accessPoint;
     if (target.key !== undefined) this.key = target.key;
     this.accessMode = accessMode;
   }
@@ -208,13 +220,19 @@ export class AccessDeniedError extends HandlerError {
 export class NotFoundError extends HandlerError {
   public readonly operation: string;
   public readonly bucket: string;
+  /** The access point the call went through, when configured. */
+  public readonly accessPoint?: string;
   public readonly key?: string;
 
   constructor(target: S3Target, cause: unknown) {
-    super(`Not found: ${target.operation} on ${describeTarget(target)} failed with ${errorSummary(cause)}`, { cause });
+    super(
+      `Not found: ${target.operation} on ${describeTarget(target)}${through(target)} failed with ${errorSummary(cause)}`,
+      { cause },
+    );
     this.name = "NotFoundError";
     this.operation = target.operation;
     this.bucket = target.bucket;
+    if (target.accessPoint !== undefined) this.accessPoint = target.accessPoint;
     if (target.key !== undefined) this.key = target.key;
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The handler: validates the event, refuses what the grant does not cover, performs the operation on the configured
- * bucket and returns a plain JSON result. AccessDenied and NotFound answers become typed errors that say what to
- * check; anything else is rethrown as is (throttling has by then been retried by the SDK). One JSON log line per
- * invocation, never with object data, URLs or credentials.
+ * bucket (through its access point when ACCESS_POINT_ARN is set) and returns a plain JSON result. AccessDenied and
+ * NotFound answers become typed errors that say what to check; anything else is rethrown as is (throttling has by then
+ * been retried by the SDK). One JSON log line per invocation, never with object data, URLs or credentials.
  */
 import {
   DeleteObjectCommand,
@@ -15,7 +15,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
-import type { HandlerConfig } from "./config";
+import { requestBucket, type HandlerConfig } from "./config";
 import {
   CopyTimeoutError,
   HandlerError,
@@ -50,6 +50,8 @@ export const COPY_DEADLINE_MARGIN_MS = 5_000;
 export interface GetResult {
   readonly operation: "get";
   readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
   readonly key: string;
   /** The object's bytes: UTF-8 text, or base64 when the event asked for it. */
   readonly body: string;
@@ -63,6 +65,8 @@ export interface GetResult {
 export interface PutResult {
   readonly operation: "put";
   readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
   readonly key: string;
   readonly bytes: number;
   /** Base64 SHA-256 of the bytes sent, which S3 checked before storing them. */
@@ -81,6 +85,8 @@ export interface ListedObject {
 export interface ListResult {
   readonly operation: "list";
   readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
   readonly prefix: string;
   readonly objects: ListedObject[];
   readonly truncated: boolean;
@@ -91,6 +97,8 @@ export interface ListResult {
 export interface DeleteResult {
   readonly operation: "delete";
   readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
   readonly key: string;
   readonly versionId?: string;
 }
@@ -98,6 +106,8 @@ export interface DeleteResult {
 export interface PresignResult {
   readonly operation: "presign-get" | "presign-put";
   readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
   readonly key: string;
   /** The HTTP method the URL is signed for. */
   readonly method: "GET" | "PUT";
@@ -111,6 +121,8 @@ export interface PresignResult {
 export interface CopyResult {
   readonly operation: "copy";
   readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
   readonly sourceKey: string;
   readonly key: string;
   readonly bytes: number;
@@ -225,14 +237,22 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
   const s3 = deps.s3 ?? createS3Client(config);
   const logger = deps.logger ?? console;
   const bucket = config.bucketName;
+  const accessPoint = config.accessPointArn;
+  // What every S3 command gets as `Bucket`; results, logs and messages keep naming the bucket (and the access point).
+  const s3Bucket = requestBucket(config);
   const roleArn = config.accessMode === "assume-role" ? config.roleArn : undefined;
+
+  /** The error an AWS call's failure becomes, naming the access point the call went through, if any. */
+  function failure(error: unknown, target: S3Target): unknown {
+    return toHandlerError(error, { ...target, ...optional("accessPoint", accessPoint) }, config.accessMode, roleArn);
+  }
 
   /** Runs one AWS call; a refusal or a missing object becomes a typed error about `target`. */
   async function aws<T>(target: S3Target, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      throw toHandlerError(error, target, config.accessMode, roleArn);
+      throw failure(error, target);
     }
   }
 
@@ -247,7 +267,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
   async function get(request: Extract<S3Request, { operation: "get" }>): Promise<Outcome> {
     const target = { operation: "get", bucket, key: request.key };
     const limit = config.maxResponseBytes;
-    const out = await aws(target, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: request.key })));
+    const out = await aws(target, () => s3.send(new GetObjectCommand({ Bucket: s3Bucket, Key: request.key })));
     if (out.ContentLength !== undefined && encodedBytes(out.ContentLength, request.encoding) > limit) {
       (out.Body as StreamBody | undefined)?.destroy?.();
       throw new ObjectTooLargeError(target, "object", out.ContentLength, limit);
@@ -274,6 +294,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
     const result: GetResult = {
       operation: "get",
       bucket,
+      ...optional("accessPoint", accessPoint),
       key: request.key,
       body,
       encoding: request.encoding,
@@ -294,7 +315,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
     const out = await aws({ operation: "put", bucket, key: request.key }, () =>
       s3.send(
         new PutObjectCommand({
-          Bucket: bucket,
+          Bucket: s3Bucket,
           Key: request.key,
           Body: data,
           ContentLength: data.length,
@@ -308,6 +329,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
       result: {
         operation: "put",
         bucket,
+        ...optional("accessPoint", accessPoint),
         key: request.key,
         bytes: data.length,
         checksumSHA256: checksum,
@@ -323,7 +345,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
     const out = await aws({ operation: "list", bucket, prefix }, () =>
       s3.send(
         new ListObjectsV2Command({
-          Bucket: bucket,
+          Bucket: s3Bucket,
           ...optional("Prefix", request.prefix),
           ...optional("MaxKeys", request.maxKeys),
           ...optional("ContinuationToken", request.continuationToken),
@@ -340,6 +362,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
       result: {
         operation: "list",
         bucket,
+        ...optional("accessPoint", accessPoint),
         prefix,
         objects,
         truncated,
@@ -351,10 +374,16 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
 
   async function remove(request: Extract<S3Request, { operation: "delete" }>): Promise<Outcome> {
     const out = await aws({ operation: "delete", bucket, key: request.key }, () =>
-      s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: request.key })),
+      s3.send(new DeleteObjectCommand({ Bucket: s3Bucket, Key: request.key })),
     );
     return {
-      result: { operation: "delete", bucket, key: request.key, ...optional("versionId", out.VersionId) },
+      result: {
+        operation: "delete",
+        bucket,
+        ...optional("accessPoint", accessPoint),
+        key: request.key,
+        ...optional("versionId", out.VersionId),
+      },
       log: {},
     };
   }
@@ -378,13 +407,14 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
     }
     const get = request.operation === "presign-get";
     const command = get
-      ? new GetObjectCommand({ Bucket: bucket, Key: request.key })
-      : new PutObjectCommand({ Bucket: bucket, Key: request.key });
+      ? new GetObjectCommand({ Bucket: s3Bucket, Key: request.key })
+      : new PutObjectCommand({ Bucket: s3Bucket, Key: request.key });
     const url = await aws(target, () => getSignedUrl(s3, command, { expiresIn, signingDate: new Date(signedAt) }));
     return {
       result: {
         operation: request.operation,
         bucket,
+        ...optional("accessPoint", accessPoint),
         key: request.key,
         method: get ? "GET" : "PUT",
         url,
@@ -398,14 +428,14 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
   async function copy(request: Extract<S3Request, { operation: "copy" }>, context?: InvocationContext): Promise<Outcome> {
     const source: S3Target = { operation: "copy", bucket, key: request.sourceKey, side: "source" };
     const destination: S3Target = { operation: "copy", bucket, key: request.key, side: "destination" };
-    const got = await aws(source, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: request.sourceKey })));
+    const got = await aws(source, () => s3.send(new GetObjectCommand({ Bucket: s3Bucket, Key: request.sourceKey })));
     // In Node the body is a Readable: the upload pulls parts from it as it needs them, never the whole object.
     const body = got.Body as Readable;
     const size = got.ContentLength;
     const upload = new Upload({
       client: s3,
       params: {
-        Bucket: bucket,
+        Bucket: s3Bucket,
         Key: request.key,
         Body: body,
         // Lets the upload check that it sent as many parts as the source's size needs.
@@ -440,6 +470,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
         result: {
           operation: "copy",
           bucket,
+          ...optional("accessPoint", accessPoint),
           sourceKey: request.sourceKey,
           key: request.key,
           bytes,
@@ -450,7 +481,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
       };
     } catch (error) {
       if (timedOut) throw new CopyTimeoutError(bucket, request.sourceKey, request.key, COPY_DEADLINE_MARGIN_MS, uploaded);
-      throw toHandlerError(error, destination, config.accessMode, roleArn);
+      throw failure(error, destination);
     } finally {
       clearTimeout(timer);
       body.destroy();
@@ -482,6 +513,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
       ...optional("requestId", context?.awsRequestId),
       operation: request?.operation ?? rawOperation(event),
       bucket,
+      ...optional("accessPoint", accessPoint),
       ...(request && request.operation === "copy" && { sourceKey: request.sourceKey }),
       ...(request && "key" in request && { key: request.key }),
       ...(request && request.operation === "list" && { prefix: request.prefix ?? "" }),

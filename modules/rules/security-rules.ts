@@ -68,6 +68,8 @@ function policies(stack: StackJson): Array<{ kind: "identity" | "bucket" | "key"
   add("identity", "aws_iam_role_policy", "policy");
   add("identity", "aws_iam_policy", "policy");
   add("bucket", "aws_s3_bucket_policy", "policy");
+  add("bucket", "aws_s3_access_point", "policy");
+  add("bucket", "aws_s3control_access_point_policy", "policy");
   add("key", "aws_kms_key", "policy");
   add("key", "aws_kms_key_policy", "policy");
   add("trust", "aws_iam_role", "assume_role_policy");
@@ -101,7 +103,14 @@ const RESTRICTING_KEYS = [
   "aws:sourceaccount",
   "aws:sourcearn",
   "aws:sourceorgid",
+  // A bucket policy delegating to the access points of one account: each access point's policy then names whom it lets in.
+  "s3:dataaccesspointaccount",
+  "s3:dataaccesspointarn",
 ];
+
+/** A bucket policy statement that delegates to access points: they carry the grant, and their policies are checked. */
+const delegatesToAccessPoints = (s: PolicyStatement): boolean =>
+  conditionKeys(s).some((k) => k === "s3:dataaccesspointaccount" || k === "s3:dataaccesspointarn");
 
 const bucketRule = (
   id: string,
@@ -204,7 +213,11 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     check: (stack) =>
       policies(stack).flatMap(({ resource, doc }) =>
         doc.Statement.filter(
-          (s) => s.Effect === "Allow" && list(s.Action).some((a) => a === "s3:ListBucket") && !conditionKeys(s).includes("s3:prefix"),
+          (s) =>
+            s.Effect === "Allow" &&
+            list(s.Action).some((a) => a === "s3:ListBucket") &&
+            !conditionKeys(s).includes("s3:prefix") &&
+            !delegatesToAccessPoints(s),
         ).map((s) => ({ resource, message: `statement ${s.Sid ?? "(no Sid)"} allows s3:ListBucket without an s3:prefix condition` })),
       ),
   },

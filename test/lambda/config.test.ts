@@ -3,10 +3,11 @@ import {
   DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS,
   DEFAULT_ROLE_SESSION_NAME,
   loadConfig,
+  requestBucket,
   roleSessionNameFrom,
 } from "../../lambda/src/config";
 import { ConfigurationError, HandlerError } from "../../lambda/src/errors";
-import { BUCKET, GRANTED_PREFIXES, GRANTS, REGION, ROLE_ARN } from "./helpers";
+import { ACCESS_POINT_ARN, BUCKET, GRANTED_PREFIXES, GRANTS, REGION, ROLE_ARN } from "./helpers";
 
 const base = { BUCKET_NAME: BUCKET, BUCKET_REGION: REGION, ACCESS_MODE: "bucket-policy", GRANTED_PREFIXES };
 const defaults = {
@@ -291,6 +292,136 @@ describe("GRANTED_PREFIXES errors name the entry, the field and the value", () =
       'GRANTED_PREFIXES[0].prefix must end with "/" (got "a")',
       'GRANTED_PREFIXES[1].access must be one of "read", "write", "readWrite" (got "all")',
     ]);
+  });
+});
+
+describe("ACCESS_POINT_ARN", () => {
+  test("an access point in the bucket's region is kept, and becomes the Bucket of every request", () => {
+    const config = loadConfig({ ...base, ACCESS_POINT_ARN });
+    expect(config).toStrictEqual({
+      accessMode: "bucket-policy",
+      bucketName: BUCKET,
+      bucketRegion: REGION,
+      accessPointArn: ACCESS_POINT_ARN,
+      forcePathStyle: false,
+      ...defaults,
+    });
+    expect(requestBucket(config)).toBe(ACCESS_POINT_ARN);
+  });
+
+  test("unset or empty (as Terraform writes an absent value), requests go to the bucket", () => {
+    for (const env of [base, { ...base, ACCESS_POINT_ARN: "" }]) {
+      const config = loadConfig(env);
+      expect(config).not.toHaveProperty("accessPointArn");
+      expect(requestBucket(config)).toBe(BUCKET);
+    }
+  });
+
+  test("kept in assume-role mode too, and with S3_FORCE_PATH_STYLE=false", () => {
+    const config = loadConfig({
+      ...base,
+      ACCESS_MODE: "assume-role",
+      S3_ACCESS_ROLE_ARN: ROLE_ARN,
+      ACCESS_POINT_ARN,
+      S3_FORCE_PATH_STYLE: "false",
+    });
+    expect(config).toMatchObject({ accessMode: "assume-role", accessPointArn: ACCESS_POINT_ARN, forcePathStyle: false });
+    expect(requestBucket(config)).toBe(ACCESS_POINT_ARN);
+  });
+
+  test.each([
+    ["arn:aws:s3:eu-central-1:222222222222:accesspoint/abc", REGION],
+    [`arn:aws:s3:eu-central-1:333333333333:accesspoint/${"a1-".repeat(16)}ab`, REGION],
+    ["arn:aws-cn:s3:cn-north-1:222222222222:accesspoint/orders", "cn-north-1"],
+    ["arn:aws-us-gov:s3:us-gov-west-1:222222222222:accesspoint/orders", "us-gov-west-1"],
+  ])("accepts %s in %s", (arn, region) => {
+    expect(loadConfig({ ...base, BUCKET_REGION: region, ACCESS_POINT_ARN: arn }).accessPointArn).toBe(arn);
+  });
+
+  test("its region is compared with AWS_REGION when BUCKET_REGION is unset", () => {
+    const { BUCKET_REGION: _unused, ...env } = base;
+    expect(loadConfig({ ...env, AWS_REGION: REGION, ACCESS_POINT_ARN }).accessPointArn).toBe(ACCESS_POINT_ARN);
+    const error = configError({ ...env, AWS_REGION: "eu-west-1", ACCESS_POINT_ARN });
+    expect(error.variable).toBe("ACCESS_POINT_ARN");
+    expect(error.value).toBe(ACCESS_POINT_ARN);
+    expect(error.message).toBe(
+      `Invalid configuration: ACCESS_POINT_ARN is in region "${REGION}", not the bucket's region "eu-west-1" ` +
+        `(AWS_REGION, as BUCKET_REGION is unset); an access point is in the region of its bucket (got "${ACCESS_POINT_ARN}")`,
+    );
+  });
+
+  test.each([
+    ["a bucket ARN", `arn:aws:s3:::${BUCKET}`],
+    ["an object ARN", `${ACCESS_POINT_ARN}/object/incoming/a.txt`],
+    ["no region", "arn:aws:s3::222222222222:accesspoint/orders-reader"],
+    ["a Multi-Region Access Point", "arn:aws:s3::222222222222:accesspoint/mfzwi23gnjvgw.mrap"],
+    ["an Object Lambda access point", `arn:aws:s3-object-lambda:${REGION}:222222222222:accesspoint/orders-reader`],
+    ["an Outposts access point", `arn:aws:s3-outposts:${REGION}:222222222222:outpost/op-01ac5d28a6a232904/accesspoint/orders`],
+    ["an 11-digit account", `arn:aws:s3:${REGION}:22222222222:accesspoint/orders-reader`],
+    ["upper-case letters in the name", `arn:aws:s3:${REGION}:222222222222:accesspoint/Orders-Reader`],
+    ["an underscore in the name", `arn:aws:s3:${REGION}:222222222222:accesspoint/orders_reader`],
+    ["a 2-character name", `arn:aws:s3:${REGION}:222222222222:accesspoint/ab`],
+    ["a 51-character name", `arn:aws:s3:${REGION}:222222222222:accesspoint/${"a".repeat(51)}`],
+    ["another partition prefix", `arn:amazon:s3:${REGION}:222222222222:accesspoint/orders-reader`],
+    ["an access point alias", "orders-reader-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias"],
+    ["the access point's name alone", "orders-reader"],
+  ])("refuses %s", (_what, arn) => {
+    const error = configError({ ...base, ACCESS_POINT_ARN: arn });
+    expect(error.variable).toBe("ACCESS_POINT_ARN");
+    expect(error.value).toBe(arn);
+    expect(error.message).toBe(
+      "Invalid configuration: ACCESS_POINT_ARN is not an S3 access point ARN " +
+        `(arn:aws:s3:<region>:<12-digit account>:accesspoint/<name>, the name 3-50 of a-z, 0-9, '-') (got ${JSON.stringify(arn)})`,
+    );
+  });
+
+  test("an access point in another region than the bucket is refused", () => {
+    const arn = "arn:aws:s3:eu-west-1:222222222222:accesspoint/orders-reader";
+    const error = configError({ ...base, ACCESS_POINT_ARN: arn });
+    expect(error.variable).toBe("ACCESS_POINT_ARN");
+    expect(error.value).toBe(arn);
+    expect(error.message).toBe(
+      `Invalid configuration: ACCESS_POINT_ARN is in region "eu-west-1", not the bucket's region "${REGION}" ` +
+        `(BUCKET_REGION); an access point is in the region of its bucket (got "${arn}")`,
+    );
+  });
+
+  test("path-style addressing is refused with an access point", () => {
+    const error = configError({ ...base, ACCESS_POINT_ARN, S3_FORCE_PATH_STYLE: "true" });
+    expect(error.variable).toBe("ACCESS_POINT_ARN");
+    expect(error.value).toBe(ACCESS_POINT_ARN);
+    expect(error.message).toBe(
+      "Invalid configuration: ACCESS_POINT_ARN cannot be used with S3_FORCE_PATH_STYLE=true: the SDK sends requests " +
+        "through an access point to the access point's own host name, which path-style addressing cannot express; " +
+        `unset one of the two (got "${ACCESS_POINT_ARN}")`,
+    );
+    // Path style alone stays valid, for the local emulator.
+    expect(loadConfig({ ...base, S3_FORCE_PATH_STYLE: "true" }).forcePathStyle).toBe(true);
+  });
+
+  test("every access point problem is listed with the others", () => {
+    const arn = "arn:aws:s3:us-east-1:222222222222:accesspoint/orders-reader";
+    const error = configError({ ...base, BUCKET_NAME: "My_Bucket", ACCESS_POINT_ARN: arn, S3_FORCE_PATH_STYLE: "true" });
+    expect(error.problems.map((p) => [p.variable, p.value])).toEqual([
+      ["BUCKET_NAME", "My_Bucket"],
+      ["ACCESS_POINT_ARN", arn],
+      ["ACCESS_POINT_ARN", arn],
+    ]);
+    expect(error.problems[1]!.message).toContain('is in region "us-east-1", not the bucket\'s region');
+    expect(error.problems[2]!.message).toContain("cannot be used with S3_FORCE_PATH_STYLE=true");
+  });
+
+  test("a malformed ARN with path style reports both, and no region comparison", () => {
+    const error = configError({ ...base, ACCESS_POINT_ARN: "orders-reader", S3_FORCE_PATH_STYLE: "true" });
+    expect(error.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining("ACCESS_POINT_ARN is not an S3 access point ARN"),
+      expect.stringContaining("ACCESS_POINT_ARN cannot be used with S3_FORCE_PATH_STYLE=true"),
+    ]);
+  });
+
+  test("with an invalid bucket region only the region is reported", () => {
+    const error = configError({ ...base, BUCKET_REGION: "Frankfurt", ACCESS_POINT_ARN });
+    expect(error.problems.map((p) => p.variable)).toEqual(["BUCKET_REGION"]);
   });
 });
 

@@ -10,6 +10,12 @@ export const REGION = "eu-central-1";
 /** The region the function runs in (AWS_REGION), where it calls STS. */
 export const FUNCTION_REGION = "eu-west-1";
 export const ROLE_ARN = "arn:aws:iam::222222222222:role/s3-access";
+/** An access point on BUCKET, in its region. */
+export const ACCESS_POINT_ARN = `arn:aws:s3:${REGION}:222222222222:accesspoint/orders-reader`;
+/** The host the SDK sends requests through ACCESS_POINT_ARN to. */
+export const ACCESS_POINT_HOST = `orders-reader-222222222222.s3-accesspoint.${REGION}.amazonaws.com`;
+/** The host of BUCKET itself (virtual-hosted style). */
+export const BUCKET_HOST = `${BUCKET}.s3.${REGION}.amazonaws.com`;
 
 /** read+write under incoming/, read under reference/, write-only under uploads/, delete under scratch/. */
 export const GRANTS: readonly PrefixGrant[] = [
@@ -30,6 +36,9 @@ export const bucketPolicyConfig: HandlerConfig = {
   maxResponseBytes: 5 * 1024 * 1024,
   presignMaxExpiresSeconds: 3600,
 };
+
+/** bucketPolicyConfig with every request sent through ACCESS_POINT_ARN. */
+export const accessPointConfig: HandlerConfig = { ...bucketPolicyConfig, accessPointArn: ACCESS_POINT_ARN };
 
 export const assumeRoleConfig: HandlerConfig = {
   accessMode: "assume-role",

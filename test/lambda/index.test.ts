@@ -5,7 +5,7 @@
 import type { GetObjectCommand as GetObjectCommandType, S3Client as S3ClientType } from "@aws-sdk/client-s3";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import type { Handler } from "../../lambda/src/handler";
-import { BUCKET, FUNCTION_REGION, GRANTED_PREFIXES, objectBody, REGION, ROLE_ARN } from "./helpers";
+import { ACCESS_POINT_ARN, BUCKET, FUNCTION_REGION, GRANTED_PREFIXES, objectBody, REGION, ROLE_ARN } from "./helpers";
 
 const mockCredentials = { accessKeyId: "ASIAFAKE", secretAccessKey: "fake-secret", sessionToken: "fake-token" };
 
@@ -129,6 +129,31 @@ test("bucket-policy mode uses the Lambda role's own credentials", async () => {
   expect(await client.config.credentials()).toMatchObject({ accessKeyId: "AKIALAMBDAROLE" });
   expect(client.config.forcePathStyle).toBe(false);
   expect(client.config.retryMode).toBe("adaptive");
+});
+
+test("ACCESS_POINT_ARN from the environment is the Bucket of the requests the function sends", async () => {
+  current = loadIndex({ ...baseEnv, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: ROLE_ARN, ACCESS_POINT_ARN });
+  const { handler, s3Mock, GetObjectCommand } = current;
+  s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("x") }));
+
+  await expect(handler({ operation: "get", key: "incoming/a" })).resolves.toMatchObject({
+    bucket: BUCKET,
+    accessPoint: ACCESS_POINT_ARN,
+  });
+
+  expect(s3Mock.commandCalls(GetObjectCommand)[0]!.args[0].input).toStrictEqual({ Bucket: ACCESS_POINT_ARN, Key: "incoming/a" });
+  const client = s3Mock.call(0).thisValue as S3ClientType;
+  expect(await client.config.region()).toBe(REGION);
+  expect(client.config.forcePathStyle).toBe(false);
+});
+
+test("an access point with path-style addressing fails the module load", () => {
+  expect(() => loadIndex({ ...baseEnv, ACCESS_MODE: "bucket-policy", ACCESS_POINT_ARN, S3_FORCE_PATH_STYLE: "true" })).toThrow(
+    expect.objectContaining({
+      name: "ConfigurationError",
+      message: expect.stringContaining("ACCESS_POINT_ARN cannot be used with S3_FORCE_PATH_STYLE=true"),
+    }),
+  );
 });
 
 test("an invalid environment fails the module load with a ConfigurationError", () => {

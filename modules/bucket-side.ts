@@ -1,0 +1,190 @@
+/**
+ * Account B's side of one or many grants: the S3 access roles, the key and the bucket (or only the policies of an
+ * existing bucket and key), and the consumers' access points, all from planned policy statements.
+ */
+import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
+import { dependable, type ITerraformDependable, type TerraformProvider } from "cdktf";
+import type { Construct } from "constructs";
+import { z } from "zod";
+import { BucketKey, bucketKeyPolicy } from "./bucket-key";
+import { addExistingPolicies, existingPolicies, existingResourcesSchema } from "./existing-resources";
+import { renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
+import { S3AccessRole } from "./s3-access-role";
+import { accountIdSchema, bucketNameSchema, keyAliasSchema, partitionOf, regionSchema } from "./schema";
+import { SecureBucket, secureBucketPolicy } from "./secure-bucket";
+
+/** The data settings of the bucket side (account B); shared with the environment config. */
+export const bucketSettingsSchema = z
+  .strictObject({
+    accountId: accountIdSchema,
+    region: regionSchema,
+    bucketName: bucketNameSchema,
+    keyAlias: keyAliasSchema,
+    forceDestroy: z.boolean({ error: "must be true or false" }).optional(),
+    /**
+     * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
+     * they hold today kept (see existing-resources.ts). `keyAlias` must name an alias of the existing key.
+     */
+    existing: existingResourcesSchema.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.existing) return;
+    if (b.forceDestroy !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["forceDestroy"], input: b.forceDestroy, message: "applies only to a bucket this stack creates, not to an existing one" });
+    }
+    const [, , , region, account] = b.existing.keyArn.split(":");
+    if (account !== b.accountId || region !== b.region) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["existing", "keyArn"],
+        input: b.existing.keyArn,
+        message: `is not a key of the bucket's account and region (${b.accountId}, ${b.region})`,
+      });
+    }
+  });
+
+export type BucketSettings = z.input<typeof bucketSettingsSchema>;
+export type ValidBucketSettings = z.output<typeof bucketSettingsSchema>;
+
+/** Refuses a grant whose two sides are the same account; shared by the constructs and the environment config. */
+export function sameAccountProblem(lambdaAccountId: string, bucketAccountId: string): string | undefined {
+  return lambdaAccountId === bucketAccountId
+    ? `is ${bucketAccountId}, the same account as lambda.accountId: this module wires cross-account access ` +
+        "(for one account, give the role an identity policy and leave the bucket policy alone)"
+    : undefined;
+}
+
+/** What account B writes for its grants, planned beforehand. */
+export interface BucketSide {
+  /** The grants' statements of the bucket policy (after its TLS and encryption denies). */
+  readonly bucketPolicyStatements: readonly PolicyStatement[];
+  /** The grants' statements of the key policy (after the account's administration statement). */
+  readonly keyPolicyStatements: readonly PolicyStatement[];
+  /** S3 access roles (assume-role mode), each for the consumer it names. */
+  readonly accessRoles: ReadonlyArray<{ id: string; roleName: string; trustPolicy: PolicyDocument; policy: PolicyDocument; consumer: string }>;
+  /** Access points carrying consumers' grants. */
+  readonly accessPoints: ReadonlyArray<{ id: string; name: string; policy: PolicyDocument }>;
+  /**
+   * Consumers whose grantee the bucket account's policies name by role ARN: IAM, S3 and KMS refuse a policy naming a
+   * role that does not exist yet, so those policies wait for it when it is in the same stack.
+   */
+  readonly roleArnConsumers: readonly string[];
+}
+
+/** The bucket policy as written: the secure bucket's, or an existing bucket's statements plus the grants'. */
+export function bucketPolicyDocument(
+  field: string,
+  bucket: ValidBucketSettings,
+  kmsKeyArn: string,
+  statements: readonly PolicyStatement[],
+): PolicyDocument {
+  const { partition } = partitionOf(bucket.region);
+  return bucket.existing
+    ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: statements, keyPolicyStatements: [] }).bucketPolicy
+    : secureBucketPolicy(partition, bucket.bucketName, kmsKeyArn, statements);
+}
+
+/** The key policy as written: the bucket key's, or an existing key's statements plus the grants'. */
+export function keyPolicyDocument(field: string, bucket: ValidBucketSettings, statements: readonly PolicyStatement[]): PolicyDocument {
+  const { partition } = partitionOf(bucket.region);
+  return bucket.existing
+    ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: [], keyPolicyStatements: statements }).keyPolicy
+    : bucketKeyPolicy(partition, bucket.accountId, statements);
+}
+
+export interface BucketHalf {
+  /** The bucket and key this stack creates; undefined when attaching to existing ones. */
+  readonly bucket?: SecureBucket;
+  readonly key?: BucketKey;
+  readonly bucketName: string;
+  /** ARN of the bucket's key (a reference when this stack creates it). */
+  readonly kmsKeyArn: string;
+  /** Access roles by consumer. */
+  readonly accessRoles: ReadonlyMap<string, S3AccessRole>;
+  readonly accessPoints: readonly S3AccessPoint[];
+}
+
+/**
+ * Builds account B's side into `scope`. `consumerRoles` are the consumers' Lambda roles when they are in the same
+ * stack: with the role-arn principal style, B's resources naming them wait for them.
+ */
+export function addBucketSide(
+  scope: Construct,
+  id: string,
+  provider: TerraformProvider,
+  bucket: ValidBucketSettings,
+  side: BucketSide,
+  consumerRoles: ReadonlyMap<string, ITerraformDependable> = new Map(),
+): BucketHalf {
+  const byArn = new Set(side.roleArnConsumers);
+  const accessRoles = new Map<string, S3AccessRole>();
+  for (const r of side.accessRoles) {
+    const consumerRole = byArn.has(r.consumer) ? consumerRoles.get(r.consumer) : undefined;
+    accessRoles.set(
+      r.consumer,
+      new S3AccessRole(scope, r.id, { provider, roleName: r.roleName, trustPolicy: r.trustPolicy, policy: r.policy, dependsOn: consumerRole ? [consumerRole] : [] }),
+    );
+  }
+  const waitFor: ITerraformDependable[] = side.roleArnConsumers.flatMap((c) => {
+    const grantee = accessRoles.get(c)?.role ?? consumerRoles.get(c);
+    return grantee ? [grantee] : [];
+  });
+  const { partition } = partitionOf(bucket.region);
+
+  let half: Omit<BucketHalf, "accessPoints" | "accessRoles">;
+  let bucketId: string;
+  if (bucket.existing) {
+    const { bucketPolicy, keyPolicy } = addExistingPolicies(scope, provider, {
+      id,
+      partition,
+      bucketName: bucket.bucketName,
+      existing: bucket.existing,
+      bucketPolicyStatements: side.bucketPolicyStatements,
+      keyPolicyStatements: side.keyPolicyStatements,
+    });
+    for (const policy of [bucketPolicy, keyPolicy]) {
+      if (waitFor.length > 0) policy.dependsOn = waitFor.map((d) => dependable(d));
+    }
+    half = { bucketName: bucket.bucketName, kmsKeyArn: bucket.existing.keyArn };
+    bucketId = bucket.bucketName;
+  } else {
+    const key = new BucketKey(scope, "key", {
+      provider,
+      accountId: bucket.accountId,
+      region: bucket.region,
+      alias: bucket.keyAlias,
+      description: `Encrypts objects of s3://${bucket.bucketName}`,
+      policyStatements: side.keyPolicyStatements,
+      dependsOn: waitFor,
+    });
+    const secure = new SecureBucket(scope, "bucket", {
+      provider,
+      bucketName: bucket.bucketName,
+      region: bucket.region,
+      kmsKeyArn: key.keyArn,
+      forceDestroy: bucket.forceDestroy,
+      policyStatements: side.bucketPolicyStatements,
+      policyDependsOn: waitFor,
+    });
+    half = { bucket: secure, key, bucketName: bucket.bucketName, kmsKeyArn: key.keyArn };
+    bucketId = secure.bucket.id;
+  }
+  const accessPoints = side.accessPoints.map(
+    (ap) =>
+      new S3AccessPoint(scope, ap.id, {
+        provider,
+        bucket: bucketId,
+        accountId: bucket.accountId,
+        name: ap.name,
+        policy: renderPolicy(ap.policy),
+        publicAccessBlockConfiguration: {
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        },
+        dependsOn: waitFor.length > 0 ? waitFor : undefined,
+      }),
+  );
+  return { ...half, accessRoles, accessPoints };
+}
