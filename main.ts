@@ -1,21 +1,22 @@
 /** The CDKTF app: one stack per environment (`cdktf synth`, `cdktf deploy <environment>`). */
 import { basename, join, resolve } from "node:path";
 import { App } from "cdktf";
-import { selectEnvironments, validateEnvironments } from "./stacks/config";
+import { allEnvironmentNames, selectEnvironments, validateEnvironments, validateSharedEnvironments } from "./stacks/config";
 import { environmentStacks } from "./stacks/cross-account-stack";
-import { environments } from "./stacks/environments";
+import { environments, sharedEnvironments } from "./stacks/environments";
+import { sharedEnvironmentStacks } from "./stacks/shared-bucket-stack";
 
 // Run as main.ts, or compiled to .gen/main.js by scripts/build-app.mjs.
 const projectRoot = basename(__dirname) === ".gen" ? resolve(__dirname, "..") : __dirname;
 
 // Validate everything before the App exists: bad config must not leave a half-written cdktf.out behind.
-const selected = selectEnvironments(Object.keys(validateEnvironments(environments)), process.env.ENVIRONMENTS);
+const known = allEnvironmentNames(validateEnvironments(environments), validateSharedEnvironments(sharedEnvironments));
+const selected = selectEnvironments(known, process.env.ENVIRONMENTS);
 const app = new App();
+const options = { bundleDir: join(projectRoot, "lambda", "dist"), codeArchive: join(projectRoot, "lambda", "function.zip") };
 for (const name of selected) {
-  environmentStacks(app, name, environments[name], {
-    bundleDir: join(projectRoot, "lambda", "dist"),
-    codeArchive: join(projectRoot, "lambda", "function.zip"),
-  });
+  if (name in sharedEnvironments) sharedEnvironmentStacks(app, name, sharedEnvironments[name], options);
+  else environmentStacks(app, name, environments[name], options);
 }
 app.synth();
 

@@ -1,7 +1,10 @@
 /** The typed, validated shape of an environment: both accounts, how each is reached, and the grant. */
 import { z } from "zod";
 import {
+  ACCESS_POINT_CHOICES,
   bucketSettingsSchema,
+  checkConsumers,
+  consumerNameSchema,
   ConfigurationError,
   grantSchema,
   lambdaSettingsSchema,
@@ -87,4 +90,84 @@ export function selectEnvironments(known: readonly string[], selection: string |
 /** The stack names an environment synthesizes to: itself, or its two halves in the split layout. */
 export function stackNamesOf(name: string, config: Pick<EnvironmentConfig, "layout">): string[] {
   return config.layout === "split" ? [`${name}-lambda`, `${name}-bucket`] : [name];
+}
+
+const sharedConsumerSchema = z.strictObject({
+  name: consumerNameSchema,
+  lambda: lambdaSettingsSchema.extend(deployRole),
+  grant: grantSchema,
+});
+
+/**
+ * Many consumers on one bucket: the bucket account's side with every consumer's grant (merged, or through access
+ * points), and each consumer's Lambda side. `combined`: one stack with a provider per consumer account and region.
+ * `split`: `<env>-bucket` for the bucket account and `<env>-<consumer>` for each consumer.
+ */
+export const sharedEnvironmentSchema = z
+  .strictObject({
+    target: z.enum(TARGETS, { error: `is not a target (${TARGETS.join(", ")})` }),
+    layout: z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join(", ")})` }).optional(),
+    bucket: bucketSettingsSchema.safeExtend(deployRole),
+    accessPoints: z
+      .enum(ACCESS_POINT_CHOICES, { error: `is not an access point choice (${ACCESS_POINT_CHOICES.join(", ")})` })
+      .optional(),
+    consumers: z
+      .array(sharedConsumerSchema, { error: "must be a list of { name, lambda, grant }" })
+      .min(1, { message: "is empty: a shared bucket needs at least one consumer" }),
+  })
+  .superRefine((env, ctx) => {
+    checkConsumers(env.consumers, env.bucket.accountId, ctx);
+    const deployRoles = new Map<string, string>();
+    const sides: Array<{ path: Array<string | number>; accountId: string; arn: string }> = [
+      { path: ["bucket", "deployRoleArn"], accountId: env.bucket.accountId, arn: env.bucket.deployRoleArn },
+      ...env.consumers.map((c, i) => ({ path: ["consumers", i, "lambda", "deployRoleArn"], accountId: c.lambda.accountId, arn: c.lambda.deployRoleArn })),
+    ];
+    for (const { path, accountId, arn } of sides) {
+      const account = arn.split(":")[4];
+      if (account !== accountId) {
+        ctx.addIssue({ code: "custom", path, input: arn, message: `is in account ${account}, not in ${accountId}` });
+      }
+    }
+    env.consumers.forEach((c, i) => {
+      // One provider per consumer account and region in the combined layout: its consumers share its deploy role.
+      const key = `${c.lambda.accountId}/${c.lambda.region}`;
+      const first = deployRoles.get(key);
+      if (first === undefined) deployRoles.set(key, c.lambda.deployRoleArn);
+      else if (first !== c.lambda.deployRoleArn) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["consumers", i, "lambda", "deployRoleArn"],
+          input: c.lambda.deployRoleArn,
+          message: `differs from ${first}, the deploy role of another consumer in account ${c.lambda.accountId} and ${c.lambda.region}`,
+        });
+      }
+    });
+  });
+
+export type SharedEnvironmentConfig = z.input<typeof sharedEnvironmentSchema>;
+
+/** Validates every shared-bucket environment, naming `sharedEnvironments.<name>.<field>` and the value. */
+export function validateSharedEnvironments(
+  environments: Readonly<Record<string, SharedEnvironmentConfig>>,
+): Record<string, z.output<typeof sharedEnvironmentSchema>> {
+  const out: Record<string, z.output<typeof sharedEnvironmentSchema>> = {};
+  for (const [name, config] of Object.entries(environments)) {
+    parseOrThrow(environmentNameSchema, name, `sharedEnvironments[${JSON.stringify(name)}]`);
+    out[name] = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${name}`);
+  }
+  return out;
+}
+
+/** The stack names of a shared-bucket environment: itself, or the bucket's half and one per consumer when split. */
+export function sharedStackNamesOf(name: string, config: Pick<SharedEnvironmentConfig, "layout" | "consumers">): string[] {
+  return config.layout === "split" ? [`${name}-bucket`, ...config.consumers.map((c) => `${name}-${c.name}`)] : [name];
+}
+
+/** Every environment name, single-grant and shared-bucket; a name used by both is an error. */
+export function allEnvironmentNames(single: Readonly<Record<string, unknown>>, shared: Readonly<Record<string, unknown>>): string[] {
+  const both = Object.keys(shared).filter((name) => name in single);
+  if (both.length > 0) {
+    throw new ConfigurationError(both.map((name) => `sharedEnvironments[${JSON.stringify(name)}] is also the name of an environment`));
+  }
+  return [...Object.keys(single), ...Object.keys(shared)];
 }

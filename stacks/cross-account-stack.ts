@@ -24,19 +24,34 @@ export interface CrossAccountStackOptions {
 
 type ValidEnvironment = ReturnType<typeof environmentSchema.parse>;
 
-/** The aliased provider of one account, reaching it by assume_role into that account's deploy role. */
-function accountProvider(stack: TerraformStack, stackName: string, env: ValidEnvironment, side: "lambda" | "bucket"): AwsProvider {
-  const alias = side === "lambda" ? LAMBDA_PROVIDER_ALIAS : BUCKET_PROVIDER_ALIAS;
+/** An aliased provider reaching one account by assume_role into its deploy role. */
+export function deployProvider(
+  stack: TerraformStack,
+  stackName: string,
+  target: ValidEnvironment["target"],
+  alias: string,
+  account: { readonly region: string; readonly deployRoleArn: string },
+  session: string = alias,
+): AwsProvider {
   return new AwsProvider(stack, alias, {
     alias,
-    region: env[side].region,
-    assumeRole: [{ roleArn: env[side].deployRoleArn, sessionName: `cdktf-${stackName}-${side}`.slice(0, 64) }],
+    region: account.region,
+    assumeRole: [{ roleArn: account.deployRoleArn, sessionName: `cdktf-${stackName}-${session}`.slice(0, 64) }],
     defaultTags: [{ tags: { "managed-by": "cdktf", environment: stackName } }],
-    ...(env.target === "local-emulator" ? LOCAL_EMULATOR_SETTINGS : {}),
+    ...(target === "local-emulator" ? LOCAL_EMULATOR_SETTINGS : {}),
   });
 }
 
-function lambdaSide(env: ValidEnvironment, provider: AwsProvider, options: CrossAccountStackOptions): LambdaSide {
+/** The aliased provider of one account, reaching it by assume_role into that account's deploy role. */
+function accountProvider(stack: TerraformStack, stackName: string, env: ValidEnvironment, side: "lambda" | "bucket"): AwsProvider {
+  return deployProvider(stack, stackName, env.target, side === "lambda" ? LAMBDA_PROVIDER_ALIAS : BUCKET_PROVIDER_ALIAS, env[side], side);
+}
+
+export function lambdaSide(
+  env: Pick<ValidEnvironment, "target" | "lambda">,
+  provider: AwsProvider,
+  options: CrossAccountStackOptions,
+): LambdaSide {
   const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
   const extraEnvironment: Record<string, string> = env.target === "local-emulator" ? { S3_FORCE_PATH_STYLE: "true" } : {};
   return {
@@ -48,12 +63,12 @@ function lambdaSide(env: ValidEnvironment, provider: AwsProvider, options: Cross
   };
 }
 
-function bucketSettings(env: ValidEnvironment) {
+export function bucketSettings(env: Pick<ValidEnvironment, "bucket">) {
   const { deployRoleArn: _deployRole, ...bucket } = env.bucket;
   return bucket;
 }
 
-function checkedStack(stack: TerraformStack): void {
+export function checkedStack(stack: TerraformStack): void {
   // Every stack is checked against the project's security rules at synth; a violation fails synth.
   Aspects.of(stack).add(new SecurityRules());
 }

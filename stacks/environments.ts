@@ -2,7 +2,7 @@
  * The environments this repository deploys, one stack each, named as the environment (`cdktf deploy dev`).
  * Account IDs, role names and prefixes are plain config, so every ARN is known at synth time.
  */
-import type { EnvironmentConfig } from "./config";
+import type { EnvironmentConfig, SharedEnvironmentConfig } from "./config";
 
 const LOCAL_LAMBDA_ACCOUNT = "111111111111";
 const LOCAL_BUCKET_ACCOUNT = "222222222222";
@@ -223,5 +223,127 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
       principalOrgId: "o-exampleorg1",
       prefixes: [{ prefix: "ingest/", access: "write" }],
     },
+  },
+};
+
+const LOCAL_SECOND_LAMBDA_ACCOUNT = "333333333333";
+const localConsumer = (accountId: string, name: string) => ({
+  accountId,
+  region: "us-east-1",
+  deployRoleArn: `arn:aws:iam::${accountId}:role/deploy`,
+  functionName: `local-${name}`,
+  roleName: `local-${name}`,
+  logRetentionDays: 7 as const,
+});
+
+/**
+ * Many consumers on one bucket (see modules/shared-bucket.ts). Each has its own account, role, prefixes and preset;
+ * the bucket account's policies carry them all, merged, or through one access point each.
+ */
+export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig>> = {
+  /**
+   * Local emulator: three consumers in two accounts on one bucket. `reporting` and `billing` read the same prefix
+   * (their bucket and key policy statements merge into one each); `ingest` uploads through an S3 access role.
+   */
+  "local-shared": {
+    target: "local-emulator",
+    bucket: {
+      accountId: LOCAL_BUCKET_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_BUCKET_ACCOUNT}:role/deploy`,
+      bucketName: "local-shared-lake-222222222222",
+      keyAlias: "alias/local-shared-lake",
+      forceDestroy: true,
+    },
+    consumers: [
+      {
+        name: "reporting",
+        lambda: localConsumer(LOCAL_LAMBDA_ACCOUNT, "reporting"),
+        grant: { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }] },
+      },
+      {
+        name: "billing",
+        lambda: localConsumer(LOCAL_SECOND_LAMBDA_ACCOUNT, "billing"),
+        grant: { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }] },
+      },
+      {
+        name: "ingest",
+        lambda: localConsumer(LOCAL_LAMBDA_ACCOUNT, "ingest"),
+        grant: {
+          mode: "assume-role",
+          accessRoleName: "local-ingest-s3-access",
+          externalId: "local-ingest-3c9e1a",
+          prefixes: [{ prefix: "incoming/", access: "readWrite", delete: true }],
+        },
+      },
+    ],
+  },
+
+  /**
+   * Local emulator, every consumer through its own access point (`accessPoints: "always"`): the bucket policy only
+   * delegates to the bucket account's access points, whose policies carry the grants.
+   */
+  "local-shared-ap": {
+    target: "local-emulator",
+    accessPoints: "always",
+    bucket: {
+      accountId: LOCAL_BUCKET_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_BUCKET_ACCOUNT}:role/deploy`,
+      bucketName: "local-shared-points-222222222222",
+      keyAlias: "alias/local-shared-points",
+      forceDestroy: true,
+    },
+    consumers: [
+      {
+        name: "ap-reporting",
+        lambda: localConsumer(LOCAL_LAMBDA_ACCOUNT, "ap-reporting"),
+        grant: { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }] },
+      },
+      {
+        name: "ap-ingest",
+        lambda: localConsumer(LOCAL_SECOND_LAMBDA_ACCOUNT, "ap-ingest"),
+        grant: {
+          mode: "assume-role",
+          accessRoleName: "local-ap-ingest-s3-access",
+          externalId: "local-ap-ingest-51d0e2",
+          prefixes: [{ prefix: "incoming/", access: "readWrite" }],
+        },
+      },
+    ],
+  },
+
+  /**
+   * Example of a real shared bucket, split by owner: `platform-bucket` for the data account and one stack per
+   * consumer. Every consumer goes through its own access point. Replace the placeholders.
+   */
+  platform: {
+    target: "aws",
+    layout: "split",
+    accessPoints: "always",
+    bucket: {
+      accountId: "999988887777",
+      region: "eu-west-1",
+      deployRoleArn: "arn:aws:iam::999988887777:role/terraform-deploy",
+      bucketName: "platform-lake-999988887777",
+      keyAlias: "alias/platform-lake",
+    },
+    consumers: [
+      {
+        name: "orders-etl",
+        lambda: { accountId: "777788889999", region: "eu-west-1", deployRoleArn: "arn:aws:iam::777788889999:role/terraform-deploy", functionName: "orders-etl", roleName: "orders-etl", logRetentionDays: 90 },
+        grant: { mode: "bucket-policy", principalOrgId: "o-exampleorg1", prefixes: [{ prefix: "orders/", access: "readWrite" }, { prefix: "reference/", access: "read" }] },
+      },
+      {
+        name: "finance-reports",
+        lambda: { accountId: "666677778888", region: "eu-west-1", deployRoleArn: "arn:aws:iam::666677778888:role/terraform-deploy", functionName: "finance-reports", roleName: "finance-reports", logRetentionDays: 365 },
+        grant: { mode: "bucket-policy", principalOrgId: "o-exampleorg1", prefixes: [{ prefix: "orders/", access: "read" }] },
+      },
+      {
+        name: "partner-drop",
+        lambda: { accountId: "666677778888", region: "eu-west-1", deployRoleArn: "arn:aws:iam::666677778888:role/terraform-deploy", functionName: "partner-drop", roleName: "partner-drop", logRetentionDays: 90 },
+        grant: { mode: "assume-role", accessRoleName: "partner-drop-s3-access", externalId: "partner-drop-8f2c71", principalOrgId: "o-exampleorg1", prefixes: [{ prefix: "partners/drop/", access: "write" }] },
+      },
+    ],
   },
 };

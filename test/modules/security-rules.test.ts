@@ -11,7 +11,8 @@ import {
   type GrantDeclaration,
 } from "../../modules";
 import { environmentStacks } from "../../stacks/cross-account-stack";
-import { environments } from "../../stacks/environments";
+import { environments, sharedEnvironments } from "../../stacks/environments";
+import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
 import { accessProps, BUNDLE_DIR, CODE_ARCHIVE, twoAccountStack } from "../support/synth";
 
 interface Finding {
@@ -71,6 +72,13 @@ test("13 rules, each with an ID, a title and a rationale", () => {
 test.each(Object.keys(environments))("the shipped environment %s breaks no rule, in every stack", (name) => {
   const stacks = environmentStacks(Testing.app(), name, environments[name], { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
   expect(stacks.length).toBe(environments[name].layout === "split" ? 2 : 1);
+  for (const stack of stacks) expect(findings(stack)).toEqual([]);
+});
+
+test.each(Object.keys(sharedEnvironments))("the shipped shared-bucket environment %s breaks no rule, in every stack", (name) => {
+  const config = sharedEnvironments[name];
+  const stacks = sharedEnvironmentStacks(Testing.app(), name, config, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+  expect(stacks.length).toBe(config.layout === "split" ? config.consumers.length + 1 : 1);
   for (const stack of stacks) expect(findings(stack)).toEqual([]);
 });
 

@@ -6,10 +6,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { synthesize, terraform, terraformEnv } from "../../scripts/lib/toolchain";
-import { stackNamesOf } from "../../stacks/config";
-import { environments } from "../../stacks/environments";
+import { sharedStackNamesOf, stackNamesOf } from "../../stacks/config";
+import { environments, sharedEnvironments } from "../../stacks/environments";
 
-const STACK_NAMES = Object.entries(environments).flatMap(([name, config]) => stackNamesOf(name, config));
+const STACK_NAMES = [
+  ...Object.entries(environments).flatMap(([name, config]) => stackNamesOf(name, config)),
+  ...Object.entries(sharedEnvironments).flatMap(([name, config]) => sharedStackNamesOf(name, config)),
+];
 import { requireTool } from "../support/tools";
 
 const terraformBin = requireTool("terraform", "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)");
@@ -33,7 +36,7 @@ describeWithTerraform("terraform validate", () => {
   });
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-  test("synthesizes one stack per environment, two for an environment in the split layout", () => {
+  test("synthesizes one stack per environment, or each owner's stack in the split layout", () => {
     expect(Object.keys(stacks).sort()).toEqual(STACK_NAMES.slice().sort());
   });
 
