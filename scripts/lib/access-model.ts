@@ -18,9 +18,24 @@ export interface ModelRole {
   readonly policies: Readonly<Record<string, PolicyDocument>>;
 }
 
+/** An S3 access point on the bucket: requests through it are judged by its policy, then by the bucket policy. */
+export interface ModelAccessPoint {
+  readonly arn: string;
+  readonly name: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly policy: PolicyDocument;
+}
+
 export interface AccessModel {
   readonly stack: string;
+  /**
+   * The Lambda account of a single grant. Empty in a shared-bucket model, whose consumers may be in several accounts:
+   * each consumer is proven on a per-consumer view (see consumerView) that names its account.
+   */
   readonly lambdaAccountId: string;
+  /** Every account with a Lambda side in the stack (one for a single grant, each consumer's in a shared bucket). */
+  readonly lambdaAccountIds?: readonly string[];
   readonly bucketAccountId: string;
   readonly bucketRegion: string;
   readonly roles: Readonly<Record<string, ModelRole>>;
@@ -32,6 +47,8 @@ export interface AccessModel {
     readonly aliases: readonly string[];
     readonly policy: PolicyDocument;
   };
+  /** The bucket's access points by ARN; none for a single grant. */
+  readonly accessPoints?: Readonly<Record<string, ModelAccessPoint>>;
 }
 
 interface SynthResource {
@@ -51,7 +68,10 @@ class ModelError extends Error {
   }
 }
 
-/** Builds the access model of one synthesized stack (its cdk.tf.json, parsed). */
+/** A Lambda side's provider: `lambda_account` (single grant) or `lambda_<account>_<region>` (shared-bucket consumers). */
+const LAMBDA_PROVIDER = /^aws\.lambda_(account|\d{12}_[a-z0-9_]+)$/;
+
+/** Builds the access model of one synthesized stack (its cdk.tf.json, parsed): a single grant, or a shared bucket. */
 export function modelFromSynth(stack: string, json: StackJson, options: { readonly keyAliases?: readonly string[] } = {}): AccessModel {
   const fail = (message: string): never => {
     throw new ModelError(stack, message);
@@ -84,6 +104,11 @@ export function modelFromSynth(stack: string, json: StackJson, options: { readon
   const [bucketId, bucketResource] = createdBucket ? only("aws_s3_bucket") : [bucketPolicyId, bucketPolicyResource];
   const bucketName = String((createdBucket ? bucketResource.bucket : bucketPolicyResource.bucket) ?? fail("the bucket has no name"));
   const bucketPlace = placeOf(createdBucket ? "aws_s3_bucket" : "aws_s3_bucket_policy", bucketId);
+  const accessPointArnOf = (id: string) => {
+    const ap = resources.aws_s3_access_point?.[id] ?? fail(`no access point ${id}`);
+    const place = placeOf("aws_s3_access_point", id);
+    return `arn:aws:s3:${place.region}:${String(ap.account_id ?? place.accountId)}:accesspoint/${String(ap.name)}`;
+  };
   const roleArnOf = (id: string) => {
     const role = resources.aws_iam_role?.[id] ?? fail(`no role ${id}`);
     return `arn:aws:iam::${placeOf("aws_iam_role", id).accountId}:role/${String(role.name)}`;
@@ -97,6 +122,7 @@ export function modelFromSynth(stack: string, json: StackJson, options: { readon
       if (type === "aws_s3_bucket" && createdBucket && id === bucketId && (attribute === "id" || attribute === "bucket")) return bucketName;
       if (key === "aws_iam_role.name") return String(resources.aws_iam_role?.[id]?.name ?? fail(`no role ${id}`));
       if (key === "aws_iam_role.arn") return roleArnOf(id);
+      if (key === "aws_s3_access_point.arn") return accessPointArnOf(id);
       return fail(`cannot resolve the reference ${whole}`);
     });
   const policy = (r: SynthResource, argument: string, what: string): PolicyDocument => {
@@ -106,11 +132,12 @@ export function modelFromSynth(stack: string, json: StackJson, options: { readon
   };
 
   const roles: Record<string, ModelRole> = {};
+  // By logical ID: role names repeat across the accounts of a shared bucket's consumers.
   const policiesByRole = new Map<string, Record<string, PolicyDocument>>();
   for (const [id, role] of Object.entries(resources.aws_iam_role ?? {})) {
     const arn = roleArnOf(id);
     const policies: Record<string, PolicyDocument> = {};
-    policiesByRole.set(String(role.name), policies);
+    policiesByRole.set(id, policies);
     roles[arn] = {
       arn,
       name: String(role.name),
@@ -120,21 +147,44 @@ export function modelFromSynth(stack: string, json: StackJson, options: { readon
     };
   }
   for (const [id, attachment] of Object.entries(resources.aws_iam_role_policy ?? {})) {
-    const roleName = resolve(String(attachment.role ?? fail(`role policy ${id} names no role`)));
-    const target = policiesByRole.get(roleName) ?? fail(`role policy ${id} is attached to ${roleName}, which the stack does not create`);
+    const roleRef = String(attachment.role ?? fail(`role policy ${id} names no role`));
+    const roleId = /^\$\{aws_iam_role\.([\w-]+)\.(name|id)\}$/.exec(roleRef)?.[1];
+    const target =
+      (roleId && policiesByRole.get(roleId)) ||
+      fail(`role policy ${id} is attached to ${resolve(roleRef)}, which is not a role the stack creates (by reference)`);
     target[String(attachment.name)] = policy(attachment, "policy", `role policy ${id}`);
   }
   if (Object.keys(resources).some((t) => t === "aws_iam_policy" || t === "aws_iam_role_policy_attachment")) {
     fail("managed policies are not modelled; the stack must use inline role policies");
   }
 
-  const lambdaRoleAccount = providers.get("aws.lambda_account")?.accountId ?? fail("no lambda_account provider");
+  const lambdaAccounts = [...new Set([...providers].filter(([alias]) => LAMBDA_PROVIDER.test(alias)).map(([, p]) => p.accountId))];
+  if (lambdaAccounts.length === 0) fail("no Lambda provider (lambda_account, or lambda_<account>_<region>)");
+  const single = providers.has("aws.lambda_account");
+
+  const accessPoints: Record<string, ModelAccessPoint> = {};
+  for (const [id, ap] of Object.entries(resources.aws_s3_access_point ?? {})) {
+    const arn = accessPointArnOf(id);
+    if (resolve(String(ap.bucket ?? "")) !== bucketName) fail(`access point ${String(ap.name)} is not on the bucket ${bucketName}`);
+    const place = placeOf("aws_s3_access_point", id);
+    accessPoints[arn] = {
+      arn,
+      name: String(ap.name),
+      accountId: arn.split(":")[4],
+      region: place.region,
+      policy: policy(ap, "policy", `access point ${String(ap.name)}`),
+    };
+  }
+  if (Object.keys(resources).some((t) => t.startsWith("aws_s3control_"))) {
+    fail("s3control resources (access point policies apart from their access point) are not modelled");
+  }
   const aliases = Object.values(resources.aws_kms_alias ?? {})
     .filter((a) => a.target_key_id === `\${aws_kms_key.${keyId}.key_id}` || a.target_key_id === `\${aws_kms_key.${keyId}.arn}`)
     .map((a) => String(a.name));
   return {
     stack,
-    lambdaAccountId: lambdaRoleAccount,
+    lambdaAccountId: single ? providers.get("aws.lambda_account")!.accountId : "",
+    lambdaAccountIds: lambdaAccounts,
     bucketAccountId: bucketPlace.accountId,
     bucketRegion: bucketPlace.region,
     roles,
@@ -151,7 +201,19 @@ export function modelFromSynth(stack: string, json: StackJson, options: { readon
       aliases: aliases.length > 0 ? aliases : [...(options.keyAliases ?? [])],
       policy: policy(keyResource, "policy", "the KMS key"),
     },
+    ...(Object.keys(accessPoints).length > 0 ? { accessPoints } : {}),
   };
+}
+
+/**
+ * A shared-bucket model seen from one consumer: the same policies, with `lambdaAccountId` the consumer's account, so
+ * the single-grant request matrix (proofRequests) applies to it.
+ */
+export function consumerView(model: AccessModel, consumerAccountId: string): AccessModel {
+  if (!(model.lambdaAccountIds ?? [model.lambdaAccountId]).includes(consumerAccountId)) {
+    throw new ModelError(model.stack, `no Lambda provider in the consumer's account ${consumerAccountId}`);
+  }
+  return { ...model, lambdaAccountId: consumerAccountId };
 }
 
 /** Every action named in every policy of the model, with where it appears. */
@@ -168,17 +230,50 @@ export function actionsInModel(model: AccessModel): Array<{ action: string; wher
   }
   collect(model.bucket.policy, "bucket policy");
   collect(model.key.policy, "key policy");
+  for (const ap of Object.values(model.accessPoints ?? {})) collect(ap.policy, `policy of access point ${ap.name}`);
   return found;
 }
 
 /**
- * One stack JSON from several: the split layout's two halves (each with its own account's provider) joined, so the
- * access model covers the pair as one grant.
+ * One stack JSON from several: the split layout's stacks (each with its own account's provider) joined, so the access
+ * model covers them as one. Stacks built from the same constructs (a shared bucket's consumers) repeat logical IDs:
+ * a repeated ID is renamed `<id>_<part index>` in its part, with every `${type.id.…}` reference to it in that part.
+ * Providers with the same alias (consumers in one account and region) must be the same provider.
  */
 export function mergeStackJson(parts: readonly StackJson[]): StackJson {
   const resource: Record<string, Record<string, SynthResource>> = {};
-  for (const part of parts) {
-    for (const [type, byId] of Object.entries(part.resource ?? {})) resource[type] = { ...(resource[type] ?? {}), ...byId };
-  }
-  return { provider: { aws: parts.flatMap((p) => p.provider?.aws ?? []) }, resource };
+  const providers = new Map<string, NonNullable<NonNullable<StackJson["provider"]>["aws"]>[number]>();
+  parts.forEach((part, index) => {
+    const renames = new Map<string, string>();
+    for (const [type, byId] of Object.entries(part.resource ?? {})) {
+      for (const id of Object.keys(byId)) if (resource[type]?.[id] !== undefined) renames.set(`${type}.${id}`, `${id}_${index}`);
+    }
+    const renamed = (text: string) =>
+      text.replace(/\$\{([a-z0-9_]+)\.([\w-]+)\./g, (whole, type: string, id: string) => {
+        const to = renames.get(`${type}.${id}`);
+        return to === undefined ? whole : `\${${type}.${to}.`;
+      });
+    const rewrite = (value: unknown): unknown =>
+      typeof value === "string"
+        ? renamed(value)
+        : Array.isArray(value)
+          ? value.map(rewrite)
+          : value !== null && typeof value === "object"
+            ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]))
+            : value;
+    for (const [type, byId] of Object.entries(part.resource ?? {})) {
+      const into = (resource[type] ??= {});
+      for (const [id, r] of Object.entries(byId)) into[renames.get(`${type}.${id}`) ?? id] = rewrite(r) as SynthResource;
+    }
+    for (const p of part.provider?.aws ?? []) {
+      const alias = p.alias ?? "";
+      const seen = providers.get(alias);
+      const account = (q: typeof p) => q.assume_role?.[0]?.role_arn?.split(":")[4];
+      if (seen && (account(seen) !== account(p) || seen.region !== p.region)) {
+        throw new Error(`the merged stacks have two providers ${alias}: in ${account(seen)} ${seen.region} and ${account(p)} ${p.region}`);
+      }
+      if (!seen) providers.set(alias, p);
+    }
+  });
+  return { provider: { aws: [...providers.values()] }, resource };
 }
