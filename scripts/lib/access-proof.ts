@@ -6,11 +6,25 @@
  */
 import { getDenialReasons, runSimulation, type EvaluationResult, type RequestAnalysis } from "@cloud-copilot/iam-simulate";
 import type { PolicyDocument } from "../../modules";
-import type { EnvironmentConfig } from "../../stacks/config";
-import { actionsInModel, type AccessModel } from "./access-model";
+import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
+import { actionsInModel, consumerView, type AccessModel, type ModelAccessPoint } from "./access-model";
 
 export type Expected = "Allowed" | "Denied";
 export type ResourcePolicyKind = "bucket policy" | "key policy" | "trust policy";
+
+/**
+ * A request made through an S3 access point. AWS allows it only when the caller's identity policy allows the access
+ * point resource, the access point policy allows it, and the bucket policy allows it too (by delegating to the bucket
+ * account's access points). Proven as two simulations: the access point side (identity and access point policy, on
+ * the access point ARN) and the bucket side (the bucket policy alone, on the bucket ARN).
+ */
+export interface ThroughAccessPoint {
+  readonly arn: string;
+  readonly name: string;
+  /** The access point resource: its ARN (ListBucket) or `<arn>/object/<key>`. */
+  readonly resource: string;
+  readonly policy: PolicyDocument;
+}
 
 /** One request to prove. */
 export interface ProofRequest {
@@ -28,6 +42,10 @@ export interface ProofRequest {
   readonly expected: Expected;
   /** Why the grant says so. */
   readonly intent: string;
+  /** The shared-bucket consumer whose matrix the request belongs to. */
+  readonly consumer?: string;
+  /** Set when the request goes through an access point; `resource` is then the bucket resource behind it. */
+  readonly accessPoint?: ThroughAccessPoint;
 }
 
 export interface ProofResult extends ProofRequest {
@@ -35,6 +53,8 @@ export interface ProofResult extends ProofRequest {
   readonly identity: string;
   /** Verdict of the resource's policy (bucket, key or trust policy). */
   readonly resourceVerdict: string;
+  /** Through an access point: the verdict of its side (identity and access point policy). */
+  readonly accessPointVerdict?: EvaluationResult;
   readonly final: EvaluationResult;
   /** For a denial: which side denies and why. */
   readonly reasons: readonly string[];
@@ -50,30 +70,85 @@ export class SimulationError extends Error {
 }
 
 const ACCOUNT_IN_ARN = /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/;
+/**
+ * The access point keys on a bucket resource. AWS sets s3:DataAccessPointAccount and s3:DataAccessPointArn on the
+ * bucket side of a request made through an access point (a bucket policy delegates with them), but the simulator's
+ * data lists them for access point resources only and drops them on a bucket ARN. On bucket resources they are
+ * therefore evaluated under stand-in global keys that no policy of the project uses, in the policies and the request
+ * alike: the condition operators and values are the simulator's to judge, unchanged.
+ */
+const ACCESS_POINT_KEY_STAND_INS: Readonly<Record<string, string>> = {
+  "s3:DataAccessPointAccount": "aws:SourceAccount",
+  "s3:DataAccessPointArn": "aws:SourceArn",
+};
+const BUCKET_RESOURCE = /^arn:[^:]+:s3:::/;
 
-/** Runs one request in Strict mode; fails loudly on anything the simulator could not take as given. */
-export async function simulate(request: ProofRequest): Promise<ProofResult> {
-  const accountInArn = ACCOUNT_IN_ARN.exec(request.resource)?.[1];
+/** A request on a bucket resource with the access point keys under their stand-ins (see ACCESS_POINT_KEY_STAND_INS). */
+function withStandInKeys(
+  request: ProofRequest,
+  policies: readonly PolicyDocument[],
+  context: ProofRequest["context"],
+): { policies: PolicyDocument[]; context: ProofRequest["context"] } {
+  const texts = policies.map((p) => JSON.stringify(p));
+  for (const [key, standIn] of Object.entries(ACCESS_POINT_KEY_STAND_INS)) {
+    if (texts.some((t) => t.toLowerCase().includes(`"${standIn.toLowerCase()}"`)) || standIn in context) {
+      throw new SimulationError(request, `${standIn} stands in for ${key} on bucket resources, but a policy or the request uses it`);
+    }
+  }
+  const rename = (k: string) => Object.entries(ACCESS_POINT_KEY_STAND_INS).find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1] ?? k;
+  const renameInConditions = (doc: PolicyDocument): PolicyDocument => ({
+    ...doc,
+    Statement: doc.Statement.map((st) =>
+      st.Condition
+        ? {
+            ...st,
+            Condition: Object.fromEntries(
+              Object.entries(st.Condition).map(([op, byKey]) => [op, Object.fromEntries(Object.entries(byKey).map(([k, v]) => [rename(k), v]))]),
+            ),
+          }
+        : st,
+    ),
+  });
+  return {
+    policies: policies.map(renameInConditions),
+    context: Object.fromEntries(Object.entries(context).map(([k, v]) => [rename(k), v])),
+  };
+}
+
+/** One run of the simulator in Strict mode; fails loudly on anything it could not take as given. */
+async function runOne(
+  request: ProofRequest,
+  resource: string,
+  resourcePolicy: PolicyDocument,
+  kind: string,
+  identityPolicies: ProofRequest["identityPolicies"],
+): Promise<{ analysis: RequestAnalysis; final: EvaluationResult }> {
+  const accountInArn = ACCOUNT_IN_ARN.exec(resource)?.[1];
   if (accountInArn && accountInArn !== request.resourceAccount) {
     throw new SimulationError(request, `the resource is in account ${accountInArn}, not ${request.resourceAccount}`);
   }
-  if (request.resourcePolicy.Statement.length === 0) {
-    throw new SimulationError(request, `the ${request.resourcePolicyKind} is empty`);
+  if (resourcePolicy.Statement.length === 0) {
+    throw new SimulationError(request, `the ${kind} is empty`);
+  }
+  let context = request.context;
+  if (BUCKET_RESOURCE.test(resource)) {
+    const standIn = withStandInKeys(request, [resourcePolicy, ...identityPolicies.map((p) => p.policy)], context);
+    [resourcePolicy] = standIn.policies;
+    identityPolicies = identityPolicies.map((p, i) => ({ name: p.name, policy: standIn.policies[i + 1] }));
+    context = standIn.context;
   }
   const response = await runSimulation(
     {
       request: {
         principal: request.principal,
         action: request.action,
-        resource: { resource: request.resource, accountId: request.resourceAccount },
-        contextVariables: Object.fromEntries(
-          Object.entries(request.context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]]),
-        ),
+        resource: { resource, accountId: request.resourceAccount },
+        contextVariables: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]])),
       },
-      identityPolicies: request.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
+      identityPolicies: identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: request.resourcePolicy,
+      resourcePolicy,
     },
     { simulationMode: "Strict" },
   );
@@ -87,21 +162,59 @@ export async function simulate(request: ProofRequest): Promise<ProofResult> {
   if (ignoredContextKeys && ignoredContextKeys.length > 0) {
     throw new SimulationError(request, `context keys ignored for this action: ${ignoredContextKeys.join(", ")}`);
   }
-  const final = response.overallResult;
-  const allowed = final === "Allowed";
+  return { analysis, final: response.overallResult };
+}
+
+/** Runs one request (two simulations through an access point); fails loudly on anything not taken as given. */
+export async function simulate(request: ProofRequest): Promise<ProofResult> {
+  const ap = request.accessPoint;
+  if (!ap) {
+    const { analysis, final } = await runOne(request, request.resource, request.resourcePolicy, request.resourcePolicyKind, request.identityPolicies);
+    const allowed = final === "Allowed";
+    return {
+      ...request,
+      identity: analysis.identityAnalysis?.result ?? "none",
+      resourceVerdict: analysis.resourceAnalysis?.result ?? "none",
+      final,
+      reasons: allowed ? [] : denialReasons(request, analysis, request.resourcePolicyKind),
+      ok: allowed === (request.expected === "Allowed"),
+    };
+  }
+  const apKind = `policy of access point ${ap.name}`;
+  const apSide = await runOne(request, ap.resource, ap.policy, apKind, request.identityPolicies);
+  // The bucket side is the bucket policy's alone: the identity policies were judged on the access point resource.
+  const bucketSide = await runOne(request, request.resource, request.resourcePolicy, request.resourcePolicyKind, []);
+  const bucketResult = bucketSide.analysis.resourceAnalysis?.result;
+  const bucketVerdict: EvaluationResult =
+    bucketResult === "ExplicitlyDenied" ? "ExplicitlyDenied" : bucketResult === "Allowed" ? "Allowed" : "ImplicitlyDenied";
+  const final: EvaluationResult =
+    apSide.final === "ExplicitlyDenied" || bucketVerdict === "ExplicitlyDenied"
+      ? "ExplicitlyDenied"
+      : apSide.final === "Allowed" && bucketVerdict === "Allowed"
+        ? "Allowed"
+        : "ImplicitlyDenied";
+  const reasons = [
+    ...(apSide.final === "Allowed" ? [] : denialReasons(request, apSide.analysis, apKind)),
+    ...(bucketVerdict === "Allowed"
+      ? []
+      : bucketVerdict === "ExplicitlyDenied"
+        ? denialReasons(request, bucketSide.analysis, request.resourcePolicyKind).filter((r) => r.startsWith(request.resourcePolicyKind))
+        : [`${request.resourcePolicyKind}: no statement allows it (as ${bucketResult ?? "no verdict"}) for requests through ${ap.name}`]),
+  ];
   return {
     ...request,
-    identity: analysis.identityAnalysis?.result ?? "none",
-    resourceVerdict: analysis.resourceAnalysis?.result ?? "none",
+    identity: apSide.analysis.identityAnalysis?.result ?? "none",
+    accessPointVerdict: apSide.final,
+    resourceVerdict: bucketVerdict,
     final,
-    reasons: allowed ? [] : denialReasons(request, analysis),
-    ok: allowed === (request.expected === "Allowed"),
+    reasons,
+    ok: (final === "Allowed") === (request.expected === "Allowed"),
   };
 }
 
-function denialReasons(request: ProofRequest, analysis: RequestAnalysis): string[] {
+function denialReasons(request: ProofRequest, analysis: RequestAnalysis, resourceKind: string): string[] {
   const sideName = (policyType: string) =>
-    policyType === "identity" ? `identity policy of ${request.who}` : policyType === "resource" ? request.resourcePolicyKind : policyType;
+    policyType === "identity" ? `identity policy of ${request.who}` : policyType === "resource" ? resourceKind : policyType;
   return getDenialReasons(analysis).map((d) =>
     d.denialType === "Explicit"
       ? `${sideName(d.policyType)}: explicit Deny ${d.statementId ?? `statement #${d.statementIndex}`}`
@@ -136,8 +249,17 @@ interface Caller {
  * granted prefix, key use through S3, AssumeRole with the ExternalId) and a negative matrix (other principals, other
  * prefixes, ungranted actions, no TLS, the key used directly, AssumeRole without or with a wrong ExternalId, ...).
  */
-export function proofRequests(config: EnvironmentConfig, model: AccessModel): ProofRequest[] {
+export function proofRequests(config: EnvironmentConfig, model: AccessModel, options: ProofOptions = {}): ProofRequest[] {
   const A = model.lambdaAccountId;
+  if (A !== config.lambda.accountId) {
+    throw new Error(
+      A === ""
+        ? `${model.stack}: a shared-bucket model; prove each consumer on its consumerView`
+        : `${model.stack}: the model's Lambda account is ${A}, the grant's ${config.lambda.accountId}`,
+    );
+  }
+  const OUTSIDER = options.outsiderAccount ?? OUTSIDER_ACCOUNT;
+  const ownAccessPoint = options.accessPoint;
   const B = model.bucketAccountId;
   const region = model.bucketRegion;
   const bucket = model.bucket.arn;
@@ -166,7 +288,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     identityPolicies: [{ name: "administrator", policy: ADMIN_POLICY }],
   });
   const otherRoleInA = admin(A, "other-team-role");
-  const outsider = admin(OUTSIDER_ACCOUNT, "intruder");
+  const outsider = admin(OUTSIDER, "intruder");
 
   const org = config.grant.principalOrgId;
   const vpce = config.grant.sourceVpce?.[0];
@@ -175,7 +297,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     "aws:PrincipalAccount": caller.accountId,
     "aws:SecureTransport": "true",
     // With an organization condition, the accounts of the grant are in it and the outsider is not.
-    ...(org ? { "aws:PrincipalOrgID": caller.accountId === OUTSIDER_ACCOUNT ? "o-outsider0001" : org } : {}),
+    ...(org ? { "aws:PrincipalOrgID": caller.accountId === OUTSIDER ? "o-outsider0001" : org } : {}),
   });
   const requests: ProofRequest[] = [];
   /** Adds a request on a resource of account B: the base context, then `overrides` (undefined removes a key). */
@@ -187,13 +309,26 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     overrides: Record<string, string | undefined>,
     expected: Expected,
     intent: string,
+    via: ModelAccessPoint | null,
   ) => {
-    const merged: Record<string, string | readonly string[]> = { ...baseContext(caller), "aws:ResourceAccount": B, ...context };
+    const throughAp: Record<string, string> = via ? { "s3:DataAccessPointAccount": via.accountId, "s3:DataAccessPointArn": via.arn } : {};
+    const merged: Record<string, string | readonly string[]> = { ...baseContext(caller), "aws:ResourceAccount": B, ...throughAp, ...context };
     for (const [k, v] of Object.entries(overrides)) {
       if (v === undefined) delete merged[k];
       else merged[k] = v;
     }
     requests.push({
+      ...(options.consumer ? { consumer: options.consumer } : {}),
+      ...(via
+        ? {
+            accessPoint: {
+              arn: via.arn,
+              name: via.name,
+              resource: target.resource === bucket ? via.arn : `${via.arn}/object/${target.resource.slice(bucket.length + 1)}`,
+              policy: via.policy,
+            },
+          }
+        : {}),
       principal: caller.principal,
       who: caller.who,
       identityPolicies: caller.identityPolicies,
@@ -207,7 +342,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
       intent,
     });
   };
-  // With VPC endpoints configured, the function reaches S3 through the first one.
+  // With VPC endpoints configured, the function reaches S3 through the first one; with an access point, through it.
   const s3 = (
     caller: Caller,
     action: string,
@@ -215,8 +350,10 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     expected: Expected,
     intent: string,
     overrides: Record<string, string | undefined> = {},
+    /** The access point the request goes through; null: straight to the bucket. */
+    via: ModelAccessPoint | null = ownAccessPoint ?? null,
   ) =>
-    add(caller, action, { resource, kind: "bucket policy", policy: model.bucket.policy }, vpce ? { "aws:SourceVpce": vpce } : {}, overrides, expected, intent);
+    add(caller, action, { resource, kind: "bucket policy", policy: model.bucket.policy }, vpce ? { "aws:SourceVpce": vpce } : {}, overrides, expected, intent, via);
   const kms = (caller: Caller, action: string, expected: Expected, intent: string, overrides: Record<string, string | undefined> = {}) =>
     add(
       caller,
@@ -226,17 +363,19 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
       overrides,
       expected,
       intent,
+      null,
     );
-  const sts = (caller: Caller, expected: Expected, intent: string, externalId: string | undefined) =>
+  const sts = (caller: Caller, expected: Expected, intent: string, externalId: string | undefined, roleArn = accessRoleArn!) =>
     requests.push({
+      ...(options.consumer ? { consumer: options.consumer } : {}),
       principal: caller.principal,
       who: caller.who,
       identityPolicies: caller.identityPolicies,
       action: "sts:AssumeRole",
-      resource: accessRoleArn!,
+      resource: roleArn,
       resourceAccount: B,
       resourcePolicyKind: "trust policy",
-      resourcePolicy: model.roles[accessRoleArn!]?.trustPolicy ?? missing(model.stack, accessRoleArn!),
+      resourcePolicy: model.roles[roleArn]?.trustPolicy ?? missing(model.stack, roleArn),
       context: { ...baseContext(caller), "aws:ResourceAccount": B, ...(externalId === undefined ? {} : { "sts:ExternalId": externalId }) },
       expected,
       intent,
@@ -275,7 +414,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
   kms(grantee, "kms:Decrypt", "Denied", "the key is used only through S3 in the bucket's region", {
     "kms:ViaService": `s3.${region === "us-west-2" ? "us-east-2" : "us-west-2"}.amazonaws.com`,
   });
-  kms(grantee, "kms:Decrypt", "Denied", "the key is used only by the grantee's account", { "kms:CallerAccount": OUTSIDER_ACCOUNT });
+  kms(grantee, "kms:Decrypt", "Denied", "the key is used only by the grantee's account", { "kms:CallerAccount": OUTSIDER });
   kms(grantee, "kms:Encrypt", "Denied", "only the actions S3 needs");
   if (!assumeRole) {
     // Across accounts the identity policy must allow too, and it names the key by its alias.
@@ -286,9 +425,9 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
   kms(grantee, "kms:ScheduleKeyDeletion", "Denied", "the grantee never administers the key");
   kms(grantee, "kms:PutKeyPolicy", "Denied", "the grantee never administers the key");
 
-  // Bucket administration and actions outside the presets.
-  s3(grantee, "s3:PutBucketPolicy", bucket, "Denied", "the grantee never administers the bucket");
-  s3(grantee, "s3:DeleteBucket", bucket, "Denied", "the grantee never administers the bucket");
+  // Bucket administration (on the bucket itself: not an access point action) and actions outside the presets.
+  s3(grantee, "s3:PutBucketPolicy", bucket, "Denied", "the grantee never administers the bucket", {}, null);
+  s3(grantee, "s3:DeleteBucket", bucket, "Denied", "the grantee never administers the bucket", {}, null);
   s3(grantee, "s3:PutObjectAcl", grantedKey, "Denied", "only the preset's actions");
   s3(grantee, "s3:GetObjectVersion", grantedKey, "Denied", "only the preset's actions");
   s3(grantee, "s3:ListBucket", bucket, "Denied", "listing is limited to the granted prefixes", { "s3:prefix": "" });
@@ -302,7 +441,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     s3(grantee, "s3:PutObject", writeKey, "Denied", "uploads may not ask for another encryption", { [sse]: "AES256" });
     s3(grantee, "s3:PutObject", writeKey, "Denied", "uploads may not name another KMS key", {
       [sse]: "aws:kms",
-      [sseKey]: `arn:aws:kms:${region}:${OUTSIDER_ACCOUNT}:key/${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}`,
+      [sseKey]: `arn:aws:kms:${region}:${OUTSIDER}:key/${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}`,
     });
   }
   if (vpce) {
@@ -344,7 +483,110 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel): Pr
     s3(lambda, grantedAction, grantedKey, "Denied", "in assume-role mode the Lambda role itself has no S3 access");
     kms(lambda, "kms:Decrypt", "Denied", "in assume-role mode the Lambda role itself may not use the key");
   }
+
+  if (ownAccessPoint) {
+    // The bucket policy only delegates to the bucket account's access points: no request straight to the bucket.
+    s3(grantee, grantedAction, grantedKey, "Denied", "the grant is only through the access point", {}, null);
+    if (reads) s3(grantee, "s3:ListBucket", bucket, "Denied", "the grant is only through the access point", { "s3:prefix": firstGranted.prefix }, null);
+    s3(outsider, grantedAction, grantedKey, "Denied", "only the bucket account's access points are delegated to", {
+      "s3:DataAccessPointAccount": OUTSIDER,
+      "s3:DataAccessPointArn": `arn:aws:s3:${region}:${OUTSIDER}:accesspoint/${ownAccessPoint.name}`,
+    }, null);
+  }
+
+  // Other consumers of a shared bucket: their prefixes as far as this grant does not cover them, their access points,
+  // their access roles.
+  for (const other of options.otherConsumers ?? []) {
+    for (const p of other.grant.prefixes) {
+      if (config.grant.prefixes.some((own) => own.prefix === p.prefix)) continue;
+      const key = `${bucket}/${p.prefix}proof.txt`;
+      const verdict = (action: string, listPrefix?: string) => (grantAllows(config.grant, action, listPrefix ?? `${p.prefix}proof.txt`) ? "Allowed" : "Denied");
+      const what = `${p.prefix} is ${other.name}'s`;
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) s3(grantee, action, key, verdict(action), what);
+      s3(grantee, "s3:ListBucket", bucket, verdict("s3:ListBucket", p.prefix), what, { "s3:prefix": p.prefix });
+    }
+    const theirs = other.grant.prefixes[0];
+    const theirKey = `${bucket}/${theirs.prefix}proof.txt`;
+    const theirAction = theirs.access === "write" ? "s3:PutObject" : "s3:GetObject";
+    if (other.accessPoint) {
+      s3(grantee, theirAction, theirKey, "Denied", `the access point of ${other.name} is for ${other.name} only`, {}, other.accessPoint);
+      s3(grantee, "s3:ListBucket", bucket, "Denied", `the access point of ${other.name} is for ${other.name} only`, { "s3:prefix": theirs.prefix }, other.accessPoint);
+      s3(otherRoleInA, theirAction, theirKey, "Denied", `the access point of ${other.name} is for ${other.name} only`, {}, other.accessPoint);
+    }
+    if (other.grant.mode === "assume-role") {
+      sts(lambda, "Denied", `only ${other.name}'s Lambda role may assume its access role`, other.grant.externalId, `arn:aws:iam::${B}:role/${other.grant.accessRoleName}`);
+    }
+  }
   return requests;
+}
+
+/** Options of proofRequests for one consumer of a shared bucket. */
+export interface ProofOptions {
+  /** An account no grant of the environment mentions; OUTSIDER_ACCOUNT by default. */
+  readonly outsiderAccount?: string;
+  /** The consumer the requests are for, to group them in the table. */
+  readonly consumer?: string;
+  /** The consumer's access point: every S3 request goes through it. */
+  readonly accessPoint?: ModelAccessPoint;
+  /** The other consumers of the bucket, whose prefixes, access points and access roles this one must not reach. */
+  readonly otherConsumers?: ReadonlyArray<{ readonly name: string; readonly grant: EnvironmentConfig["grant"]; readonly accessPoint?: ModelAccessPoint }>;
+}
+
+/** Whether a grant allows an S3 action on a key (for ListBucket: a listed prefix), from its declared presets. */
+function grantAllows(grant: EnvironmentConfig["grant"], action: string, keyOrPrefix: string): boolean {
+  return grant.prefixes.some((p) => {
+    if (!keyOrPrefix.startsWith(p.prefix)) return false;
+    const reads = p.access === "read" || p.access === "readWrite";
+    const writes = p.access === "write" || p.access === "readWrite";
+    if (action === "s3:GetObject" || action === "s3:ListBucket") return reads;
+    if (action === "s3:PutObject" || action === "s3:AbortMultipartUpload") return writes;
+    if (action === "s3:DeleteObject") return p.delete === true;
+    return false;
+  });
+}
+
+/** An account outside the environment: OUTSIDER_ACCOUNT, or the first of 444444444444, 555555555555, ... not in it. */
+export function outsiderFor(accounts: Iterable<string>): string {
+  const used = new Set(accounts);
+  for (let digit = 3; digit <= 9; digit++) {
+    const candidate = String(digit).repeat(12);
+    if (!used.has(candidate)) return candidate;
+  }
+  throw new Error(`no outsider account: ${[...used].join(", ")} are all in the environment`);
+}
+
+/**
+ * The requests that prove a shared-bucket environment: each consumer's own matrix (as for a single grant, through its
+ * access point when it has one) and the requests it must not make on the other consumers' prefixes, access points
+ * and access roles. Whether a consumer goes through an access point comes from the model (the module names each
+ * after its consumer); `accessPoints: "always"` or `"never"` in the declaration must match it.
+ */
+export function sharedProofRequests(config: SharedEnvironmentConfig, model: AccessModel): ProofRequest[] {
+  const points = Object.values(model.accessPoints ?? {});
+  const names = new Set(config.consumers.map((c) => c.name));
+  const stray = points.filter((ap) => !names.has(ap.name)).map((ap) => ap.arn);
+  if (stray.length > 0) throw new Error(`${model.stack}: access points of no consumer: ${stray.join(", ")}`);
+  const accessPointOf = (name: string) => {
+    const ap = points.find((p) => p.name === name);
+    if (!ap && config.accessPoints === "always") throw new Error(`${model.stack}: accessPoints is "always", but consumer ${name} has no access point`);
+    if (ap && config.accessPoints === "never") throw new Error(`${model.stack}: accessPoints is "never", but consumer ${name} has access point ${ap.arn}`);
+    return ap;
+  };
+  const outsiderAccount = outsiderFor([config.bucket.accountId, ...config.consumers.map((c) => c.lambda.accountId)]);
+  return config.consumers.flatMap((consumer) =>
+    proofRequests(
+      { target: config.target, lambda: consumer.lambda, bucket: config.bucket, grant: consumer.grant },
+      consumerView(model, consumer.lambda.accountId),
+      {
+        outsiderAccount,
+        consumer: consumer.name,
+        accessPoint: accessPointOf(consumer.name),
+        otherConsumers: config.consumers
+          .filter((other) => other.name !== consumer.name)
+          .map((other) => ({ name: other.name, grant: other.grant, accessPoint: accessPointOf(other.name) })),
+      },
+    ),
+  );
 }
 
 function missing(stack: string, arn: string): never {
@@ -391,7 +633,16 @@ export interface StackProof {
 
 /** Proves one environment's stack: its access model, the positive and negative matrix, and every action name. */
 export async function proveStack(config: EnvironmentConfig, model: AccessModel): Promise<StackProof> {
-  const results = await prove(proofRequests(config, model));
+  return proveRequests(model, proofRequests(config, model));
+}
+
+/** Proves a shared-bucket environment's stacks (joined): every consumer's matrix and the cross-consumer denials. */
+export async function proveSharedStack(config: SharedEnvironmentConfig, model: AccessModel): Promise<StackProof> {
+  return proveRequests(model, sharedProofRequests(config, model));
+}
+
+async function proveRequests(model: AccessModel, requests: readonly ProofRequest[]): Promise<StackProof> {
+  const results = await prove(requests);
   const unknown = await unknownActions(actionsInModel(model));
   return {
     stack: model.stack,
@@ -421,6 +672,8 @@ export function proofTable(proof: StackProof): string {
         ? `caller account ${String(r.context["kms:CallerAccount"])}`
         : "",
       r.action === "sts:AssumeRole" ? `ExternalId=${String(r.context["sts:ExternalId"] ?? "none")}` : "",
+      r.accessPoint ? `via access point ${r.accessPoint.name}` : "",
+      !r.accessPoint && r.context["s3:DataAccessPointArn"] ? `as if via ${String(r.context["s3:DataAccessPointArn"])}` : "",
     ].filter(Boolean);
     return {
       cells: [
@@ -428,18 +681,26 @@ export function proofTable(proof: StackProof): string {
         r.action,
         `${short(r.resource)}${extra.length ? ` (${extra.join(", ")})` : ""}`,
         r.identity,
-        `${r.resourcePolicyKind}: ${r.resourceVerdict}`,
+        r.accessPoint
+          ? `access point policy: ${r.accessPointVerdict ?? "none"}, ${r.resourcePolicyKind}: ${r.resourceVerdict}`
+          : `${r.resourcePolicyKind}: ${r.resourceVerdict}`,
         r.final,
         r.ok ? "ok" : `MISMATCH (expected ${r.expected})`,
       ],
       reasons: r.reasons,
+      consumer: r.consumer,
     };
   });
   const head = ["principal", "action", "resource", "identity", "resource policy", "final", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row.cells[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   const out = [line(head), line(widths.map((w) => "-".repeat(w)))];
+  let consumer: string | undefined;
   for (const row of rows) {
+    if (row.consumer !== consumer) {
+      consumer = row.consumer;
+      out.push(`-- consumer ${consumer ?? "none"}`);
+    }
     out.push(line(row.cells));
     for (const reason of row.reasons) out.push(`${" ".repeat(widths[0] + 2)}denied by ${reason}`);
   }
