@@ -2,19 +2,20 @@
  * npm run verify [-- <environment> ...]: proves, before anything is deployed, that each stack's policies allow exactly
  * what its environment's grant declares. Synthesizes the stacks, builds each access model from the Terraform JSON, and
  * evaluates the positive and negative request matrix with an IAM policy simulator. Prints a table per stack with the
- * verdict of each policy kind and, for every denial, which side denies and why. Exits 1 on any mismatch.
+ * verdict of each policy kind and, for every denial, which side denies and why. Shared-bucket environments get each
+ * consumer's matrix and the requests it must not make on the others'. Exits 1 on any mismatch.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { environments } from "../stacks/environments";
-import { selectEnvironments, stackNamesOf } from "../stacks/config";
+import { environments, sharedEnvironments } from "../stacks/environments";
+import { allEnvironmentNames, selectEnvironments, sharedStackNamesOf, stackNamesOf } from "../stacks/config";
 import { mergeStackJson, modelFromSynth, type StackJson } from "./lib/access-model";
-import { proofTable, proveStack } from "./lib/access-proof";
+import { proofTable, proveSharedStack, proveStack } from "./lib/access-proof";
 import { synthesize } from "./lib/toolchain";
 
 async function main(): Promise<number> {
-  const names = selectEnvironments(Object.keys(environments), process.argv.slice(2).join(","));
+  const names = selectEnvironments(allEnvironmentNames(environments, sharedEnvironments), process.argv.slice(2).join(","));
   const workDir = mkdtempSync(join(tmpdir(), "cas-verify-"));
   let mismatches = 0;
   let cases = 0;
@@ -22,11 +23,13 @@ async function main(): Promise<number> {
   try {
     const dirs = synthesize(join(workDir, "cdktf.out"), names);
     for (const name of names) {
-      // The environment's stack, or both halves of the split layout joined: the proof covers the pair.
-      const json = mergeStackJson(
-        stackNamesOf(name, environments[name]).map((stack) => JSON.parse(readFileSync(join(dirs[stack], "cdk.tf.json"), "utf8")) as StackJson),
-      );
-      const proof = await proveStack(environments[name], modelFromSynth(name, json, { keyAliases: [environments[name].bucket.keyAlias] }));
+      // The environment's stack, or every stack of the split layout joined: the proof covers them as one.
+      const shared = sharedEnvironments[name];
+      const stacks = shared ? sharedStackNamesOf(name, shared) : stackNamesOf(name, environments[name]);
+      const json = mergeStackJson(stacks.map((stack) => JSON.parse(readFileSync(join(dirs[stack], "cdk.tf.json"), "utf8")) as StackJson));
+      const keyAliases = [(shared ?? environments[name]).bucket.keyAlias];
+      const model = modelFromSynth(name, json, { keyAliases });
+      const proof = shared ? await proveSharedStack(shared, model) : await proveStack(environments[name], model);
       const allowed = proof.results.filter((r) => r.expected === "Allowed").length;
       console.log(`\n== ${name}: ${allowed} requests that must be allowed, ${proof.results.length - allowed} that must be denied`);
       console.log(proofTable(proof));
