@@ -101,7 +101,8 @@ export interface BucketHalf {
   readonly kmsKeyArn: string;
   /** Access roles by consumer. */
   readonly accessRoles: ReadonlyMap<string, S3AccessRole>;
-  readonly accessPoints: readonly S3AccessPoint[];
+  /** Access points by name. */
+  readonly accessPoints: ReadonlyMap<string, S3AccessPoint>;
 }
 
 /**
@@ -169,8 +170,10 @@ export function addBucketSide(
     half = { bucket: secure, key, bucketName: bucket.bucketName, kmsKeyArn: key.keyArn };
     bucketId = secure.bucket.id;
   }
-  const accessPoints = side.accessPoints.map(
-    (ap) =>
+  const accessPoints = new Map<string, S3AccessPoint>();
+  for (const ap of side.accessPoints) {
+    accessPoints.set(
+      ap.name,
       new S3AccessPoint(scope, ap.id, {
         provider,
         bucket: bucketId,
@@ -185,6 +188,7 @@ export function addBucketSide(
         },
         dependsOn: waitFor.length > 0 ? waitFor : undefined,
       }),
-  );
+    );
+  }
   return { ...half, accessRoles, accessPoints };
 }
