@@ -18,6 +18,9 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
   aws:PrincipalAccount, s3:prefix (ListBucket) and sts:ExternalId (AssumeRole).
 * S3 request signatures are checked over the query as the client escaped it and the raw body (moto signs a decoded
   query plus the query again as a body, so ListObjectsV2 with prefix=a/ fails with SignatureDoesNotMatch).
+* Emptying a versioned bucket whose keys have delete markers (terraform destroy with force_destroy) works: moto
+  disposes of every version of a key it drops and fails with HTTP 500 on a delete marker, which has nothing to
+  dispose of.
 * A condition the emulator cannot evaluate (another operator, or a key it does not have, such as aws:SecureTransport
   or kms:ViaService) makes its statement not apply. Those conditions, and KMS key policies, which moto does not
   consult for S3 encryption, are proven by the access proof (an IAM policy simulator), not here.
@@ -32,7 +35,7 @@ from urllib.parse import quote
 from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
 from moto.iam.models import iam_backends
-from moto.s3.models import s3_backends
+from moto.s3.models import FakeDeleteMarker, s3_backends
 
 
 def _like(pattern, value):
@@ -179,6 +182,12 @@ def _s3_create_aws_request(self):
         self._data, self._path = data, path
 
 
+def _nothing_to_dispose(self, garbage=False):
+    """A delete marker holds no data; moto calls dispose() on every version of a key it drops."""
+
+
+if not hasattr(FakeDeleteMarker, "dispose"):
+    FakeDeleteMarker.dispose = _nothing_to_dispose
 IAMPolicyStatement.is_action_permitted = _statement_check
 S3IAMRequest._create_aws_request = _s3_create_aws_request
 IAMRequestBase.check_action_permitted = check_action_permitted
