@@ -9,6 +9,7 @@ import type { PolicyDocument } from "../../modules";
 import type { EnvironmentConfig } from "../../stacks/config";
 import type { AccessModel, ModelRole } from "./access-model";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
+import { s3ControlRequest } from "./emulator";
 
 export interface DeployedNames {
   readonly bucketName: string;
@@ -73,4 +74,49 @@ export async function modelFromEmulator(
     bucket: { name: deployed.bucketName, arn: `arn:aws:s3:::${deployed.bucketName}`, accountId: B, policy: parsePolicy(bucketPolicy, "the bucket policy") },
     key: { arn: deployed.kmsKeyArn, accountId: B, aliases, policy: parsePolicy(keyPolicy, "the key policy") },
   };
+}
+
+/** An access point as deployed: the bucket it serves and its policy. */
+export interface DeployedAccessPoint {
+  readonly name: string;
+  readonly bucket: string;
+  readonly policy: PolicyDocument;
+}
+
+/** The text of each `<tag>` element of an S3 Control XML answer, unescaped. */
+const xmlValues = (xml: string, tag: string): string[] =>
+  [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) =>
+    m[1]!.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&amp;/g, "&"),
+  );
+
+/** The names of the access points in `accountId`, as S3 Control ListAccessPoints gives them. */
+export async function accessPointNames(emulator: Emulator, accountId: string, deployRoleArn: (accountId: string) => string): Promise<string[]> {
+  const credentials = await roleCredentials(emulator.endpoint, deployRoleArn(accountId), "access-points");
+  const list = await s3ControlRequest(emulator.endpoint, credentials, accountId, "GET", "/v20180820/accesspoint");
+  if (list.status !== 200) throw new Error(`ListAccessPoints in ${accountId}: HTTP ${list.status} ${list.body}`);
+  return xmlValues(list.body, "Name");
+}
+
+/** Fetches each named access point of `accountId` back: its bucket (GetAccessPoint) and policy (GetAccessPointPolicy). */
+export async function accessPointsFromEmulator(
+  emulator: Emulator,
+  accountId: string,
+  names: readonly string[],
+  deployRoleArn: (accountId: string) => string,
+): Promise<DeployedAccessPoint[]> {
+  const credentials = await roleCredentials(emulator.endpoint, deployRoleArn(accountId), "access-points");
+  const found: DeployedAccessPoint[] = [];
+  for (const name of names) {
+    const path = `/v20180820/accesspoint/${encodeURIComponent(name)}`;
+    const ap = await s3ControlRequest(emulator.endpoint, credentials, accountId, "GET", path);
+    if (ap.status !== 200) throw new Error(`GetAccessPoint ${name} in ${accountId}: HTTP ${ap.status} ${ap.body}`);
+    const policy = await s3ControlRequest(emulator.endpoint, credentials, accountId, "GET", `${path}/policy`);
+    if (policy.status !== 200) throw new Error(`GetAccessPointPolicy ${name} in ${accountId}: HTTP ${policy.status} ${policy.body}`);
+    found.push({
+      name,
+      bucket: xmlValues(ap.body, "Bucket")[0] ?? "",
+      policy: parsePolicy(xmlValues(policy.body, "Policy")[0], `the policy of access point ${name}`),
+    });
+  }
+  return found;
 }

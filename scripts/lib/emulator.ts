@@ -4,9 +4,11 @@
  * in a given account of it.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { findOnPath, PROJECT_ROOT } from "./toolchain";
 
 /** AWS credentials as the SDK clients take them. */
@@ -142,4 +144,51 @@ export async function roleCredentials(endpoint: string, roleArn: string, session
   const c = out.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+}
+
+/** SHA-256 (or HMAC-SHA-256 with a secret) in the shape the SigV4 signer takes. */
+class NodeSha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    const key = typeof secret === "string" || secret === undefined ? secret : Buffer.from(secret instanceof ArrayBuffer ? secret : secret.buffer);
+    this.hash = key === undefined ? createHash("sha256") : createHmac("sha256", key);
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(typeof data === "string" ? data : Buffer.from(data instanceof ArrayBuffer ? data : data.buffer));
+  }
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+  reset(): void {
+    throw new Error("NodeSha256 cannot be reset");
+  }
+}
+
+/**
+ * Sends one S3 Control request (`/v20180820/...`) to the emulator as `credentials`, for account `accountId`. The
+ * SDK would send it to `<account>.<endpoint host>`, a name that does not resolve to a loopback emulator; the
+ * emulator routes any SigV4 "s3" request whose path starts with /v20180820/ to S3 Control, so it is signed here and
+ * sent to the endpoint as it is. There is no @aws-sdk/client-s3-control in this project.
+ */
+export async function s3ControlRequest(
+  endpoint: string,
+  credentials: Credentials,
+  accountId: string,
+  method: "GET" | "DELETE",
+  path: string,
+): Promise<{ status: number; body: string }> {
+  const url = new URL(path, endpoint);
+  const signer = new SignatureV4({ credentials, region: EMULATOR_REGION, service: "s3", sha256: NodeSha256 });
+  const signed = await signer.sign({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port) || undefined,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: { host: url.host, "x-amz-account-id": accountId, "x-amz-content-sha256": createHash("sha256").update("").digest("hex") },
+  });
+  const { host: _host, ...headers } = signed.headers;
+  const response = await fetch(url, { method, headers });
+  return { status: response.status, body: await response.text() };
 }
