@@ -26,7 +26,7 @@ import {
 import { loadConfig } from "../../lambda/src/config";
 import { COPY_PART_SIZE } from "../../lambda/src/handler";
 import { createS3Client } from "../../lambda/src/s3-client";
-import type { EnvironmentConfig } from "../../stacks/config";
+import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
 import { emulatorClientConfig, roleCredentials, type Credentials, type Emulator } from "./emulator";
 import { PROJECT_ROOT, terraform } from "./toolchain";
 
@@ -124,6 +124,63 @@ export function accessCases(config: EnvironmentConfig): AccessCase[] {
   return cases;
 }
 
+/**
+ * One consumer of a shared-bucket environment as a single-grant environment: its Lambda side, the shared bucket, its
+ * own grant. Every helper here that takes an EnvironmentConfig then works for that consumer.
+ */
+export function consumerEnvironment(shared: SharedEnvironmentConfig, consumer: string): EnvironmentConfig {
+  const c = shared.consumers.find((x) => x.name === consumer);
+  if (!c) throw new Error(`consumer "${consumer}" is not one of ${shared.consumers.map((x) => x.name).join(", ")}`);
+  return { target: shared.target, lambda: c.lambda, bucket: shared.bucket, grant: c.grant };
+}
+
+/**
+ * One consumer's outputs of a shared-bucket stack under the names a single-grant stack gives them (the stack names
+ * them `<consumer>_<output>`, hyphens as underscores). Throws when the stack has none for the consumer.
+ */
+export function consumerStackOutputs(outputs: Readonly<Record<string, string>>, consumer: string): StackOutputs {
+  const own = (what: string) => outputs[`${consumer.replace(/-/g, "_")}_${what}`];
+  const lambdaRoleArn = own("lambda_role_arn");
+  const functionName = own("lambda_function_name");
+  if (!lambdaRoleArn || !functionName) throw new Error(`the stack has no lambda_role_arn or lambda_function_name output for consumer "${consumer}"`);
+  const accessRoleArn = own("s3_access_role_arn");
+  return {
+    lambda_role_arn: lambdaRoleArn,
+    lambda_function_name: functionName,
+    bucket_name: outputs.bucket_name!,
+    kms_key_arn: outputs.kms_key_arn!,
+    ...(accessRoleArn ? { s3_access_role_arn: accessRoleArn } : {}),
+  };
+}
+
+/**
+ * The requests that show one consumer cannot reach what only others are granted: for every prefix another consumer
+ * has and this one does not, a put, a get, a list and a delete, each expected denied.
+ */
+export function crossConsumerCases(shared: SharedEnvironmentConfig, consumer: string): AccessCase[] {
+  const own = new Set(consumerEnvironment(shared, consumer).grant.prefixes.map((p) => p.prefix));
+  const others = new Map<string, string[]>();
+  for (const c of shared.consumers) {
+    if (c.name === consumer) continue;
+    for (const p of c.grant.prefixes) if (!own.has(p.prefix)) others.set(p.prefix, [...(others.get(p.prefix) ?? []), c.name]);
+  }
+  const cases: AccessCase[] = [];
+  for (const [prefix, names] of others) {
+    const because = `${prefix} is granted to ${names.join(", ")}, not to ${consumer}`;
+    cases.push({ event: { operation: "put", key: `${prefix}from-${consumer}.txt`, body: `written by ${consumer}` }, expected: "denied", because });
+    cases.push({ event: { operation: "get", key: `${prefix}seed.txt` }, expected: "denied", because });
+    cases.push({ event: { operation: "list", prefix }, expected: "denied", because });
+    cases.push({ event: { operation: "delete", key: `${prefix}seed.txt` }, expected: "denied", because });
+  }
+  return cases;
+}
+
+/** The objects a set of cases reads or deletes, for the bucket owner to seed. */
+export function caseSeedKeys(cases: readonly AccessCase[]): string[] {
+  const keys = cases.filter((c) => c.event.operation === "get" || c.event.operation === "delete").map((c) => c.event.key!);
+  return [...new Set(keys)];
+}
+
 /** Role every provider and check uses to act in an account of the emulator (any role name works there). */
 export function deployRoleArn(accountId: string): string {
   return `arn:aws:iam::${accountId}:role/deploy`;
@@ -155,7 +212,16 @@ async function run(args: string[], dir: string, env: NodeJS.ProcessEnv): Promise
   return result.stdout;
 }
 
-/** Environment for terraform against the emulator: its endpoint for every service, and its dummy credentials. */
+/**
+ * Environment for terraform against the emulator: its endpoint for every service, and its dummy credentials.
+ *
+ * S3 Control (access points) is the exception: the provider sends it to `<account id>.<endpoint host>`, which does
+ * not resolve for a loopback emulator, and no provider setting drops that prefix. So S3 Control goes to
+ * `s3-control.localhost` on the emulator's port through the emulator itself as the HTTP proxy (the emulator serves
+ * proxy-style requests and routes /v20180820/ paths to S3 Control). Terraform never proxies requests to 127.0.0.1,
+ * so every other service still goes straight to the emulator; NO_PROXY is dropped because `localhost` in it would
+ * exempt s3-control.localhost from the proxy.
+ */
 export function emulatorTerraformEnv(base: NodeJS.ProcessEnv, endpoint: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...base,
@@ -165,14 +231,28 @@ export function emulatorTerraformEnv(base: NodeJS.ProcessEnv, endpoint: string):
     AWS_REGION: "us-east-1",
   };
   for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]) delete env[name];
+  const url = new URL(endpoint);
+  if (url.protocol === "http:") {
+    for (const name of ["http_proxy", "NO_PROXY", "no_proxy"]) delete env[name];
+    env.AWS_ENDPOINT_URL_S3_CONTROL = `http://s3-control.localhost:${url.port || "80"}`;
+    env.HTTP_PROXY = url.origin;
+  }
   return env;
 }
 
-/** The bucket owner puts the seed objects (IAM enforcement off, as an administrator of account B would). */
-export async function seedObjects(emulator: Emulator, config: EnvironmentConfig, bucket: string): Promise<void> {
+/**
+ * The bucket owner puts the seed objects (IAM enforcement off, as an administrator of account B would): `keys`, by
+ * default those of the grant's own prefixes and of the ungranted one.
+ */
+export async function seedObjects(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  bucket: string,
+  keys: readonly string[] = seedKeys(config),
+): Promise<void> {
   const owner = await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "seed");
   const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, owner));
-  for (const key of seedKeys(config)) {
+  for (const key of keys) {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `seeded by the bucket owner at ${key}` }));
   }
 }
@@ -363,7 +443,8 @@ export async function enforced<T>(emulator: Emulator, work: () => Promise<T>): P
 /**
  * The access matrix, both ways, with IAM enforcement on: each case through the handler (granted ones run, others
  * are refused by the handler), then the same cases straight to AWS with the handler's credentials (granted ones
- * allowed, others denied by the policies). The bucket owner seeds the objects before each run, so both start alike.
+ * allowed, others denied by the policies). The bucket owner seeds the objects before each run, so both start alike:
+ * `seeds`, by default those of the grant's own prefixes and of the ungranted one.
  */
 export async function runAccessMatrix(
   emulator: Emulator,
@@ -372,10 +453,11 @@ export async function runAccessMatrix(
   functionEnv: Record<string, string>,
   credentials: Credentials,
   cases: readonly AccessCase[],
+  seeds: readonly string[] = seedKeys(config),
 ): Promise<MatrixRow[]> {
-  await seedObjects(emulator, config, bucket);
+  await seedObjects(emulator, config, bucket, seeds);
   const viaHandler = await enforced(emulator, () => runHandlerCases(emulator.endpoint, functionEnv, credentials, cases));
-  await seedObjects(emulator, config, bucket);
+  await seedObjects(emulator, config, bucket, seeds);
   const direct = await enforced(emulator, () => runAwsCases(emulator.endpoint, functionEnv, credentials, cases));
   return cases.map((c, i) => {
     const h = viaHandler[i]!;
