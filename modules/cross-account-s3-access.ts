@@ -5,8 +5,8 @@ import type { BucketKey } from "./bucket-key";
 import { addBucketSide, bucketSettingsSchema, sameAccountProblem, type BucketSettings } from "./bucket-side";
 import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { addLambdaHalf, checkCode, type LambdaSettings, type LambdaSide } from "./lambda-half";
-import { lambdaSettingsSchema, loggingPolicy, type LambdaConsumer } from "./lambda-consumer";
-import { overBudget, POLICY_LIMITS } from "./policy-budget";
+import { lambdaSettingsSchema, type LambdaConsumer } from "./lambda-consumer";
+import { grantRoleBudget, overBudget } from "./policy-budget";
 import type { S3AccessRole } from "./s3-access-role";
 import { ConfigurationError, parseOrThrow } from "./schema";
 import type { SecureBucket } from "./secure-bucket";
@@ -82,26 +82,8 @@ function resolveDeclaration(
  * the same statements under twice the limit, and the key and trust policies do not grow with the prefixes.
  */
 function checkBudget(id: string, settings: ValidSettings, plan: GrantPlan): void {
-  const prefixes = `${settings.grant.prefixes.length} prefixes`;
-  const advice = "grant fewer or shorter prefixes (a shared parent prefix covers its children)";
-  const problems = overBudget([
-    {
-      what: `${id}.grant (${prefixes}): the inline policies of role ${settings.lambda.roleName}`,
-      docs: [plan.consumerPolicy, loggingPolicy(settings.lambda.region, settings.lambda.accountId, settings.lambda.functionName)],
-      limit: POLICY_LIMITS.roleInlinePolicies,
-      advice,
-    },
-    ...(plan.accessRolePolicy
-      ? [
-          {
-            what: `${id}.grant (${prefixes}): the inline policy of role ${settings.grant.accessRoleName}`,
-            docs: [plan.accessRolePolicy],
-            limit: POLICY_LIMITS.roleInlinePolicies,
-            advice,
-          },
-        ]
-      : []),
-  ]);
+  const label = `${id}.grant (${settings.grant.prefixes.length} prefixes)`;
+  const problems = overBudget(grantRoleBudget(label, settings.lambda, settings.grant.accessRoleName, plan));
   if (problems.length > 0) throw new ConfigurationError(problems);
 }
 

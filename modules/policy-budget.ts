@@ -2,6 +2,8 @@
  * AWS's size limits on the policies a grant writes, checked at synth from the planned documents, before anything is
  * created: a grant that would fail at apply fails here, saying which policy and by how much.
  */
+import type { GrantPlan } from "./grant";
+import { loggingPolicy } from "./lambda-consumer";
 import type { PolicyDocument } from "./policy-document";
 
 /** AWS's limits, in characters of the minified JSON (whitespace does not count). */
@@ -46,4 +48,32 @@ export function overBudget(policies: readonly BudgetedPolicy[]): string[] {
       ? [`${what} would be ${n(size)} characters, ${n(size - limit)} over AWS's limit of ${n(limit)}: ${advice}`]
       : [];
   });
+}
+
+/**
+ * The policies of one grant's roles, which its prefixes make grow: the Lambda role's inline policies (the grant's and
+ * its logging) and, in assume-role mode, the S3 access role's inline and trust policies. `label` names the grant in
+ * the messages.
+ */
+export function grantRoleBudget(
+  label: string,
+  lambda: { readonly accountId: string; readonly region: string; readonly functionName: string; readonly roleName: string },
+  accessRoleName: string | undefined,
+  plan: GrantPlan,
+): BudgetedPolicy[] {
+  const advice = "grant fewer or shorter prefixes (a shared parent prefix covers its children)";
+  return [
+    {
+      what: `${label}: the inline policies of role ${lambda.roleName}`,
+      docs: [plan.consumerPolicy, loggingPolicy(lambda.region, lambda.accountId, lambda.functionName)],
+      limit: POLICY_LIMITS.roleInlinePolicies,
+      advice,
+    },
+    ...(plan.accessRolePolicy && plan.accessRoleTrustPolicy
+      ? [
+          { what: `${label}: the inline policy of role ${accessRoleName}`, docs: [plan.accessRolePolicy], limit: POLICY_LIMITS.roleInlinePolicies, advice },
+          { what: `${label}: the trust policy of role ${accessRoleName}`, docs: [plan.accessRoleTrustPolicy], limit: POLICY_LIMITS.trustPolicy, advice: "shorten the ExternalId or the role names" },
+        ]
+      : []),
+  ];
 }

@@ -29,8 +29,8 @@ import {
 } from "./bucket-side";
 import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { addLambdaHalf, checkCode, type LambdaSettings, type LambdaSide } from "./lambda-half";
-import { lambdaSettingsSchema, loggingPolicy, type LambdaConsumer } from "./lambda-consumer";
-import { overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
+import { lambdaSettingsSchema, type LambdaConsumer } from "./lambda-consumer";
+import { grantRoleBudget, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
 import { accountRootArn, bucketArn, policyDocument, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, parseOrThrow, partitionOf } from "./schema";
 
@@ -99,14 +99,16 @@ export function checkConsumers(
   });
 }
 
+export const accessPointChoiceSchema = z.enum(ACCESS_POINT_CHOICES, {
+  error: `is not an access point choice (${ACCESS_POINT_CHOICES.join(", ")})`,
+});
+
 export const consumerSchema = z.strictObject({ name: consumerNameSchema, lambda: lambdaSettingsSchema, grant: grantSchema });
 
 export const sharedBucketSchema = z
   .strictObject({
     bucket: bucketSettingsSchema,
-    accessPoints: z
-      .enum(ACCESS_POINT_CHOICES, { error: `is not an access point choice (${ACCESS_POINT_CHOICES.join(", ")})` })
-      .optional(),
+    accessPoints: accessPointChoiceSchema.optional(),
     consumers: z.array(consumerSchema, { error: "must be a list of { name, lambda, grant }" }).min(1, { message: "is empty: a shared bucket needs at least one consumer" }),
   })
   .superRefine((s, ctx) => checkConsumers(s.consumers, s.bucket.accountId, ctx));
@@ -247,9 +249,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
       // Only the data fields: a provider or build settings passed along with them are not part of the declaration.
       bucket: { accountId: b.accountId, region: b.region, bucketName: b.bucketName, keyAlias: b.keyAlias, forceDestroy: b.forceDestroy, existing: b.existing },
       accessPoints: declaration.accessPoints,
-      consumers: Array.isArray(declaration.consumers)
-        ? declaration.consumers.map((c) => (c && typeof c === "object" && c.lambda && typeof c.lambda === "object" ? { ...c, lambda: lambdaSettingsOf(c.lambda) } : c))
-        : declaration.consumers,
+      consumers: declaration.consumers,
     },
     id,
   );
@@ -327,32 +327,13 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
       limit: POLICY_LIMITS.accessPointPolicy,
       advice: "grant fewer or shorter prefixes (a shared parent prefix covers its children)",
     })),
-    ...consumers.flatMap((c, i) => consumerBudget(`${id}.consumers[${i}]`, c)),
+    ...consumers.flatMap((c, i) => grantRoleBudget(`${id}.consumers[${i}] (${c.name})`, c.lambda, c.grant.accessRoleName, c.plan)),
   ];
   const problems = overBudget(budget);
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const measures = budget.map((b) => ({ what: b.what, size: b.docs.reduce((t, d) => t + policySize(d), 0), limit: b.limit }));
   return { bucket, consumers, usesAccessPoints, keyPrincipals: byRoleFits ? "roles" : "accounts", side, measures };
-}
-
-/** The per-consumer policies: the Lambda role's inline policies, and in assume-role mode the access role's. */
-function consumerBudget(field: string, c: PlannedConsumer): BudgetedPolicy[] {
-  const advice = "grant fewer or shorter prefixes (a shared parent prefix covers its children)";
-  return [
-    {
-      what: `${field} (${c.name}): the inline policies of role ${c.lambda.roleName}`,
-      docs: [c.plan.consumerPolicy, loggingPolicy(c.lambda.region, c.lambda.accountId, c.lambda.functionName)],
-      limit: POLICY_LIMITS.roleInlinePolicies,
-      advice,
-    },
-    ...(c.plan.accessRolePolicy && c.plan.accessRoleTrustPolicy
-      ? [
-          { what: `${field} (${c.name}): the inline policy of role ${c.grant.accessRoleName}`, docs: [c.plan.accessRolePolicy], limit: POLICY_LIMITS.roleInlinePolicies, advice },
-          { what: `${field} (${c.name}): the trust policy of role ${c.grant.accessRoleName}`, docs: [c.plan.accessRoleTrustPolicy], limit: POLICY_LIMITS.trustPolicy, advice: "shorten the ExternalId or the role names" },
-        ]
-      : []),
-  ];
 }
 
 /** The plan of one consumer, or an error naming the consumers there are. */
