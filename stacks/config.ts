@@ -1,7 +1,7 @@
 /** The typed, validated shape of an environment: both accounts, how each is reached, and the grant. */
 import { z } from "zod";
 import {
-  ACCESS_POINT_CHOICES,
+  accessPointChoiceSchema,
   bucketSettingsSchema,
   checkConsumers,
   consumerNameSchema,
@@ -22,12 +22,20 @@ export const TARGETS = ["aws", "local-emulator"] as const;
 export const LAYOUTS = ["combined", "split"] as const;
 
 const deployRole = { deployRoleArn: roleArnSchema };
+const targetSchema = z.enum(TARGETS, { error: `is not a target (${TARGETS.join(", ")})` });
+const layoutSchema = z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join(", ")})` });
+
+/** The account a deploy role ARN is in, when it is not `accountId`. */
+const otherAccountOf = (deployRoleArn: string, accountId: string): string | undefined => {
+  const account = deployRoleArn.split(":")[4];
+  return account === accountId ? undefined : account;
+};
 
 export const environmentSchema = z
   .strictObject({
     /** `aws` deploys to real accounts; `local-emulator` to an AWS emulator reached through AWS_ENDPOINT_URL. */
-    target: z.enum(TARGETS, { error: `is not a target (${TARGETS.join(", ")})` }),
-    layout: z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join(", ")})` }).optional(),
+    target: targetSchema,
+    layout: layoutSchema.optional(),
     lambda: lambdaSettingsSchema.extend(deployRole),
     bucket: bucketSettingsSchema.safeExtend(deployRole),
     grant: grantSchema,
@@ -37,8 +45,8 @@ export const environmentSchema = z
     if (same) ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: env.bucket.accountId, message: same });
     for (const side of ["lambda", "bucket"] as const) {
       const arn = env[side].deployRoleArn;
-      const account = arn.split(":")[4];
-      if (account !== env[side].accountId) {
+      const account = otherAccountOf(arn, env[side].accountId);
+      if (account !== undefined) {
         ctx.addIssue({
           code: "custom",
           path: [side, "deployRoleArn"],
@@ -105,12 +113,10 @@ const sharedConsumerSchema = z.strictObject({
  */
 export const sharedEnvironmentSchema = z
   .strictObject({
-    target: z.enum(TARGETS, { error: `is not a target (${TARGETS.join(", ")})` }),
-    layout: z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join(", ")})` }).optional(),
+    target: targetSchema,
+    layout: layoutSchema.optional(),
     bucket: bucketSettingsSchema.safeExtend(deployRole),
-    accessPoints: z
-      .enum(ACCESS_POINT_CHOICES, { error: `is not an access point choice (${ACCESS_POINT_CHOICES.join(", ")})` })
-      .optional(),
+    accessPoints: accessPointChoiceSchema.optional(),
     consumers: z
       .array(sharedConsumerSchema, { error: "must be a list of { name, lambda, grant }" })
       .min(1, { message: "is empty: a shared bucket needs at least one consumer" }),
@@ -123,8 +129,8 @@ export const sharedEnvironmentSchema = z
       ...env.consumers.map((c, i) => ({ path: ["consumers", i, "lambda", "deployRoleArn"], accountId: c.lambda.accountId, arn: c.lambda.deployRoleArn })),
     ];
     for (const { path, accountId, arn } of sides) {
-      const account = arn.split(":")[4];
-      if (account !== accountId) {
+      const account = otherAccountOf(arn, accountId);
+      if (account !== undefined) {
         ctx.addIssue({ code: "custom", path, input: arn, message: `is in account ${account}, not in ${accountId}` });
       }
     }
