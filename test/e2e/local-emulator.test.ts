@@ -18,7 +18,7 @@ import {
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { proveStack } from "../../scripts/lib/access-proof";
 import { modelFromEmulator } from "../../scripts/lib/deployed-model";
-import { emulatorClientConfig, emulatorProblem, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
+import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
   accessCases,
   builtCodeSha256,
@@ -38,15 +38,9 @@ import {
 } from "../../scripts/lib/local-run";
 import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
 import { environments } from "../../stacks/environments";
-import { requireTool } from "../support/tools";
+import { describeWithEmulator } from "../support/tools";
 
-const haveTerraform = requireTool("terraform", "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)");
-const emulatorMissing = emulatorProblem();
-if (emulatorMissing) {
-  if (process.env.CI) throw new Error(`${emulatorMissing} (CI must run this suite)`);
-  console.warn(`Skipping this suite: ${emulatorMissing}`);
-}
-const describeE2E = haveTerraform && !emulatorMissing ? describe : describe.skip;
+const describeE2E = describeWithEmulator();
 
 jest.setTimeout(180_000);
 

@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { accessPointNames, accessPointsFromEmulator } from "../../scripts/lib/deployed-model";
-import { emulatorClientConfig, emulatorProblem, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
+import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
   accessCases,
   caseSeedKeys,
@@ -41,15 +41,9 @@ import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
 import type { PolicyDocument } from "../../modules";
 import { sharedEnvironments } from "../../stacks/environments";
 import { consumerOutput } from "../../stacks/shared-bucket-stack";
-import { requireTool } from "../support/tools";
+import { describeWithEmulator } from "../support/tools";
 
-const haveTerraform = requireTool("terraform", "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)");
-const emulatorMissing = emulatorProblem();
-if (emulatorMissing) {
-  if (process.env.CI) throw new Error(`${emulatorMissing} (CI must run this suite)`);
-  console.warn(`Skipping this suite: ${emulatorMissing}`);
-}
-const describeE2E = haveTerraform && !emulatorMissing ? describe : describe.skip;
+const describeE2E = describeWithEmulator();
 
 jest.setTimeout(180_000);
 
