@@ -8,10 +8,11 @@ import type { Construct } from "constructs";
 import { z } from "zod";
 import { BucketKey, bucketKeyPolicy } from "./bucket-key";
 import { addExistingPolicies, existingPolicies, existingResourcesSchema } from "./existing-resources";
-import { renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
+import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
 import { S3AccessRole } from "./s3-access-role";
 import { accountIdSchema, bucketNameSchema, keyAliasSchema, partitionOf, regionSchema } from "./schema";
 import { SecureBucket, secureBucketPolicy } from "./secure-bucket";
+import { denyOtherUploadEncryption } from "./upload-encryption";
 
 /** The data settings of the bucket side (account B); shared with the environment config. */
 export const bucketSettingsSchema = z
@@ -62,8 +63,8 @@ export interface BucketSide {
   readonly keyPolicyStatements: readonly PolicyStatement[];
   /** S3 access roles (assume-role mode), each for the consumer it names. */
   readonly accessRoles: ReadonlyArray<{ id: string; roleName: string; trustPolicy: PolicyDocument; policy: PolicyDocument; consumer: string }>;
-  /** Access points carrying consumers' grants. */
-  readonly accessPoints: ReadonlyArray<{ id: string; name: string; policy: PolicyDocument }>;
+  /** Access points carrying consumers' grants: each one's ARN and the grant statements of its policy. */
+  readonly accessPoints: ReadonlyArray<{ id: string; name: string; arn: string; statements: readonly PolicyStatement[] }>;
   /**
    * Consumers whose grantee the bucket account's policies name by role ARN: IAM, S3 and KMS refuse a policy naming a
    * role that does not exist yet, so those policies wait for it when it is in the same stack.
@@ -82,6 +83,14 @@ export function bucketPolicyDocument(
   return bucket.existing
     ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: statements, keyPolicyStatements: [] }).bucketPolicy
     : secureBucketPolicy(partition, bucket.bucketName, kmsKeyArn, statements);
+}
+
+/**
+ * An access point's policy as written: the same upload-encryption denials as the bucket policy (on the access point's
+ * objects, so the policy holds them on its own), then the grant's statements.
+ */
+export function accessPointPolicy(arn: string, kmsKeyArn: string, statements: readonly PolicyStatement[]): PolicyDocument {
+  return policyDocument([...denyOtherUploadEncryption(`${arn}/object/*`, kmsKeyArn), ...statements]);
 }
 
 /** The key policy as written: the bucket key's, or an existing key's statements plus the grants'. */
@@ -179,7 +188,7 @@ export function addBucketSide(
         bucket: bucketId,
         accountId: bucket.accountId,
         name: ap.name,
-        policy: renderPolicy(ap.policy),
+        policy: renderPolicy(accessPointPolicy(ap.arn, half.kmsKeyArn, ap.statements)),
         publicAccessBlockConfiguration: {
           blockPublicAcls: true,
           blockPublicPolicy: true,

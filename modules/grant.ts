@@ -22,6 +22,7 @@ import {
   type PolicyStatement,
 } from "./policy-document";
 import { externalIdSchema, partitionOf, prefixSchema, roleNameSchema } from "./schema";
+import { denyOtherUploadEncryption } from "./upload-encryption";
 
 export const ACCESS_MODES = ["bucket-policy", "assume-role"] as const;
 /**
@@ -382,24 +383,12 @@ export function denyInsecureTransport(partition: string, bucketName: string): Po
 }
 
 /**
- * Statements that refuse an upload asking for another encryption than SSE-KMS or another KMS key than the bucket's.
- * An upload that names neither takes the bucket's default (SSE-KMS with its key) and is not affected. A request must
- * name the key by its ARN to pass.
+ * The bucket policy's statements that refuse every upload not kept under the bucket's key: SSE-S3, DSSE-KMS, SSE-C,
+ * aws:kms without a key ID or with another key (see upload-encryption.ts). An upload that names no encryption takes
+ * the bucket's default (SSE-KMS with its key) and is not affected; one naming the bucket's key must name it by ARN.
  */
 export function denyOtherEncryption(partition: string, bucketName: string, keyArn: string): PolicyStatement[] {
-  const objects = `${toBucketArn(partition, bucketName)}/*`;
-  const deny = (sid: string, key: string, value: string): PolicyStatement => ({
-    Sid: sid,
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:PutObject",
-    Resource: objects,
-    Condition: { Null: { [key]: "false" }, StringNotEquals: { [key]: value } },
-  });
-  return [
-    deny("DenyOtherEncryption", "s3:x-amz-server-side-encryption", "aws:kms"),
-    deny("DenyOtherKmsKeys", "s3:x-amz-server-side-encryption-aws-kms-key-id", keyArn),
-  ];
+  return denyOtherUploadEncryption(`${toBucketArn(partition, bucketName)}/*`, keyArn);
 }
 
 /** The statement every key policy starts with: the owning account administers its key through IAM. */

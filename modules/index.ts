@@ -14,3 +14,4 @@ export * from "./existing-resources";
 export * from "./bucket-side";
 export * from "./lambda-half";
 export * from "./shared-bucket";
+export * from "./upload-encryption";

@@ -17,6 +17,7 @@ import { Construct } from "constructs";
 import { z } from "zod";
 import { unique } from "./actions";
 import {
+  accessPointPolicy,
   addBucketSide,
   bucketPolicyDocument,
   bucketSettingsSchema,
@@ -31,7 +32,7 @@ import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from ".
 import { addLambdaHalf, checkCode, type LambdaSettings, type LambdaSide } from "./lambda-half";
 import { lambdaSettingsSchema, type LambdaConsumer } from "./lambda-consumer";
 import { grantRoleBudget, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
-import { accountRootArn, bucketArn, policyDocument, type PolicyStatement } from "./policy-document";
+import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, parseOrThrow, partitionOf } from "./schema";
 
 export const ACCESS_POINT_CHOICES = ["auto", "always", "never"] as const;
@@ -299,7 +300,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
     ),
     accessPoints: consumers.flatMap((c) =>
       c.accessPointName && c.plan.accessPoint
-        ? [{ id: `access-point-${c.name}`, name: c.accessPointName, policy: policyDocument(c.plan.accessPoint.policyStatements) }]
+        ? [{ id: `access-point-${c.name}`, name: c.accessPointName, arn: c.plan.accessPoint.arn, statements: c.plan.accessPoint.policyStatements }]
         : [],
     ),
     roleArnConsumers: consumers.filter((c) => c.plan.principalStyle === "role-arn").map((c) => c.name),
@@ -323,7 +324,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
     },
     ...side.accessPoints.map((ap) => ({
       what: `${id}: the policy of access point ${ap.name}`,
-      docs: [ap.policy],
+      docs: [accessPointPolicy(ap.arn, keyArn, ap.statements)],
       limit: POLICY_LIMITS.accessPointPolicy,
       advice: "grant fewer or shorter prefixes (a shared parent prefix covers its children)",
     })),

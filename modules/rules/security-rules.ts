@@ -5,9 +5,12 @@
  * listing limited by prefix, uploads pinned to the bucket's key).
  */
 import type { PolicyDocument, PolicyStatement } from "../policy-document";
+import { partitionOf } from "../schema";
+import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../upload-encryption";
+import { denyApplies } from "./deny-match";
 
 export interface StackJson {
-  readonly provider?: { readonly aws?: ReadonlyArray<{ alias?: string; assume_role?: ReadonlyArray<{ role_arn?: string }> }> };
+  readonly provider?: { readonly aws?: ReadonlyArray<{ alias?: string; region?: string; assume_role?: ReadonlyArray<{ role_arn?: string }> }> };
   readonly resource?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>;
 }
 
@@ -128,10 +131,82 @@ const bucketRule = (
     }),
 });
 
-const bucketPolicyOf = (stack: StackJson, bucketId: string, bucket: Resource): PolicyDocument | undefined =>
-  forBucket(stack, "aws_s3_bucket_policy", bucketId, bucket)
-    .map((r) => parsePolicy(r.policy))
-    .find((d) => d !== undefined);
+/** The partition a resource is deployed into, from its provider's region (aws when the stack does not say). */
+function partitionOfResource(stack: StackJson, resource: Resource): string {
+  const alias = String(resource.provider ?? "").replace(/^aws\./, "");
+  const region = stack.provider?.aws?.find((p) => (p.alias ?? "") === alias)?.region;
+  return partitionOf(region ?? "us-east-1").partition;
+}
+
+/** A bucket policy the stack writes, for a bucket it creates or one outside it, with what the rules need to judge it. */
+interface BucketPolicyInStack {
+  /** Where a violation is reported: the bucket, or the policy when the bucket is not in the stack. */
+  readonly resource: string;
+  readonly bucketArn: string;
+  /** Undefined when a bucket the stack creates has no policy. */
+  readonly doc: PolicyDocument | undefined;
+  /** The bucket's default KMS key as the stack names it; undefined when the stack does not say. */
+  readonly keyArn: string | undefined;
+}
+
+/**
+ * The bucket's default encryption key, as its encryption configuration names it (an ARN or a reference); undefined
+ * when there is none or it is an AWS managed key (CAS-S3-4 reports those).
+ */
+const defaultKeyOf = (stack: StackJson, bucketId: string, bucket: Resource): string | undefined => {
+  const rule = first(forBucket(stack, "aws_s3_bucket_server_side_encryption_configuration", bucketId, bucket)[0]?.rule);
+  const key = first(rule?.apply_server_side_encryption_by_default)?.kms_master_key_id;
+  return typeof key === "string" && key !== "" && !key.includes("alias/aws/") ? key : undefined;
+};
+
+function bucketPolicies(stack: StackJson): BucketPolicyInStack[] {
+  const attached = new Set<Resource>();
+  const created = resources(stack, "aws_s3_bucket").map(([id, bucket]): BucketPolicyInStack => {
+    const policy = forBucket(stack, "aws_s3_bucket_policy", id, bucket)[0];
+    if (policy) attached.add(policy);
+    return {
+      resource: `aws_s3_bucket.${id}`,
+      bucketArn: `arn:${partitionOfResource(stack, bucket)}:s3:::${String(bucket.bucket)}`,
+      doc: parsePolicy(policy?.policy),
+      keyArn: defaultKeyOf(stack, id, bucket),
+    };
+  });
+  const outside = resources(stack, "aws_s3_bucket_policy")
+    .filter(([, r]) => !attached.has(r) && typeof r.bucket === "string" && !r.bucket.includes("${"))
+    .map(([id, r]): BucketPolicyInStack => ({
+      resource: `aws_s3_bucket_policy.${id}`,
+      bucketArn: `arn:${partitionOfResource(stack, r)}:s3:::${String(r.bucket)}`,
+      doc: parsePolicy(r.policy),
+      keyArn: undefined,
+    }));
+  return [...created, ...outside];
+}
+
+/** Stands for a key that is not the bucket's, in the upload cases the rule judges. */
+const OTHER_KEY_ARN = "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-000000000000";
+
+/**
+ * What a policy gets wrong about upload encryption, judged on every case of UPLOAD_ENCRYPTION_CASES for an object
+ * under `objects`: the uploads it lets through that must be denied, and those it refuses that must pass. Cases that
+ * name the bucket's key are skipped when the stack does not say which key that is.
+ */
+function uploadEncryptionProblem(doc: PolicyDocument | undefined, objects: string, keyArn: string | undefined): string | undefined {
+  const letThrough: string[] = [];
+  const refused: string[] = [];
+  for (const upload of UPLOAD_ENCRYPTION_CASES) {
+    if (upload.namesBucketKey && keyArn === undefined) continue;
+    const context = uploadConditionContext(upload.headers(keyArn ?? OTHER_KEY_ARN, OTHER_KEY_ARN));
+    const request = { action: "s3:PutObject", resource: `${objects}/security-rule-probe`, context };
+    const denied = (doc?.Statement ?? []).some((s) => denyApplies(s, request) === true);
+    if (upload.expected === "Denied" && !denied) letThrough.push(upload.description);
+    if (upload.expected === "Allowed" && denied) refused.push(upload.description);
+  }
+  const problems = [
+    ...(letThrough.length > 0 ? [`lets through uploads with ${letThrough.join(", ")}`] : []),
+    ...(refused.length > 0 ? [`refuses uploads with ${refused.join(", ")}, which keep the bucket's key`] : []),
+  ];
+  return problems.length > 0 ? problems.join("; and ") : undefined;
+}
 
 export const SECURITY_RULES: readonly SecurityRule[] = [
   bucketRule(
@@ -175,37 +250,46 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
       return rule?.bucket_key_enabled === true ? undefined : "bucket key is not enabled";
     },
   ),
-  bucketRule(
-    "CAS-S3-5",
-    "Deny requests without TLS",
-    "credentials and data never cross the network in clear",
-    (stack, id, bucket) => {
-      const doc = bucketPolicyOf(stack, id, bucket);
-      const ok = doc?.Statement.some(
-        (s) =>
-          s.Effect === "Deny" &&
-          awsPrincipals(s).includes("*") &&
-          list(s.Action).some((a) => a === "s3:*") &&
-          String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false",
-      );
-      return ok ? undefined : "bucket policy has no Deny of s3:* when aws:SecureTransport is false";
-    },
-  ),
-  bucketRule(
-    "CAS-S3-6",
-    "Deny uploads with another KMS key",
-    "a grantee cannot store objects the bucket account's key does not protect",
-    (stack, id, bucket) => {
-      const doc = bucketPolicyOf(stack, id, bucket);
-      const ok = doc?.Statement.some(
-        (s) =>
-          s.Effect === "Deny" &&
-          list(s.Action).some((a) => a === "s3:PutObject" || a === "s3:*") &&
-          s.Condition?.StringNotEquals?.["s3:x-amz-server-side-encryption-aws-kms-key-id"] !== undefined,
-      );
-      return ok ? undefined : "bucket policy does not deny uploads naming another KMS key";
-    },
-  ),
+  {
+    id: "CAS-S3-5",
+    title: "Deny requests without TLS",
+    rationale: "credentials and data never cross the network in clear",
+    check: (stack) =>
+      bucketPolicies(stack).flatMap(({ resource, doc }) =>
+        doc?.Statement.some(
+          (s) =>
+            s.Effect === "Deny" &&
+            awsPrincipals(s).includes("*") &&
+            list(s.Action).some((a) => a === "s3:*") &&
+            String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false",
+        )
+          ? []
+          : [{ resource, message: "bucket policy has no Deny of s3:* when aws:SecureTransport is false" }],
+      ),
+  },
+  {
+    id: "CAS-S3-6",
+    title: "Uploads only under the bucket's key",
+    rationale:
+      "an upload may take the bucket's default encryption or name the bucket's key; SSE-S3, DSSE, SSE-C, aws:kms without a key ID (aws/s3) or another key would store objects the bucket account's key does not protect",
+    check: (stack) => [
+      ...bucketPolicies(stack).flatMap(({ resource, bucketArn, doc, keyArn }) => {
+        const problem = uploadEncryptionProblem(doc, bucketArn, keyArn);
+        return problem ? [{ resource, message: `bucket policy ${problem}` }] : [];
+      }),
+      ...resources(stack, "aws_s3_access_point").flatMap(([id, ap]) => {
+        const doc = parsePolicy(ap.policy);
+        if (!doc) return [];
+        const region = stack.provider?.aws?.find((p) => (p.alias ?? "") === String(ap.provider ?? "").replace(/^aws\./, ""))?.region ?? "us-east-1";
+        const arn = `arn:${partitionOf(region).partition}:s3:${region}:${String(ap.account_id ?? accountOf(stack, ap))}:accesspoint/${String(ap.name)}`;
+        const bucket = resources(stack, "aws_s3_bucket").find(([bucketId, b]) =>
+          [`\${aws_s3_bucket.${bucketId}.id}`, `\${aws_s3_bucket.${bucketId}.bucket}`, b.bucket].includes(ap.bucket),
+        );
+        const problem = uploadEncryptionProblem(doc, `${arn}/object`, bucket ? defaultKeyOf(stack, bucket[0], bucket[1]) : undefined);
+        return problem ? [{ resource: `aws_s3_access_point.${id}`, message: `access point policy ${problem}` }] : [];
+      }),
+    ],
+  },
   {
     id: "CAS-S3-7",
     title: "ListBucket limited by s3:prefix",

@@ -5,7 +5,7 @@
  * never from the policies being proven.
  */
 import { getDenialReasons, runSimulation, type EvaluationResult, type RequestAnalysis } from "@cloud-copilot/iam-simulate";
-import type { PolicyDocument } from "../../modules";
+import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext, type PolicyDocument } from "../../modules";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
 import { actionsInModel, consumerView, type AccessModel, type ModelAccessPoint } from "./access-model";
 
@@ -44,6 +44,8 @@ export interface ProofRequest {
   readonly intent: string;
   /** The shared-bucket consumer whose matrix the request belongs to. */
   readonly consumer?: string;
+  /** The S3 operation, when it is not the action's own name (CreateMultipartUpload, UploadPart, CopyObject). */
+  readonly operation?: string;
   /** Set when the request goes through an access point; `resource` is then the bucket resource behind it. */
   readonly accessPoint?: ThroughAccessPoint;
 }
@@ -310,6 +312,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
     expected: Expected,
     intent: string,
     via: ModelAccessPoint | null,
+    operation?: string,
   ) => {
     const throughAp: Record<string, string> = via ? { "s3:DataAccessPointAccount": via.accountId, "s3:DataAccessPointArn": via.arn } : {};
     const merged: Record<string, string | readonly string[]> = { ...baseContext(caller), "aws:ResourceAccount": B, ...throughAp, ...context };
@@ -319,6 +322,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
     }
     requests.push({
       ...(options.consumer ? { consumer: options.consumer } : {}),
+      ...(operation ? { operation } : {}),
       ...(via
         ? {
             accessPoint: {
@@ -352,8 +356,10 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
     overrides: Record<string, string | undefined> = {},
     /** The access point the request goes through; null: straight to the bucket. */
     via: ModelAccessPoint | null = ownAccessPoint ?? null,
+    /** The S3 operation, when it is not the action's own name (CreateMultipartUpload is s3:PutObject). */
+    operation?: string,
   ) =>
-    add(caller, action, { resource, kind: "bucket policy", policy: model.bucket.policy }, vpce ? { "aws:SourceVpce": vpce } : {}, overrides, expected, intent, via);
+    add(caller, action, { resource, kind: "bucket policy", policy: model.bucket.policy }, vpce ? { "aws:SourceVpce": vpce } : {}, overrides, expected, intent, via, operation);
   const kms = (caller: Caller, action: string, expected: Expected, intent: string, overrides: Record<string, string | undefined> = {}) =>
     add(
       caller,
@@ -433,16 +439,19 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
   s3(grantee, "s3:ListBucket", bucket, "Denied", "listing is limited to the granted prefixes", { "s3:prefix": "" });
   s3(grantee, grantedAction, grantedKey, "Denied", "requests without TLS are refused", { "aws:SecureTransport": "false" });
   if (writes) {
+    // Every upload encryption, for each operation that stores data (all authorized as s3:PutObject): only the
+    // bucket's default and the bucket's key named by ARN pass.
     const writable = config.grant.prefixes.find((p) => p.access !== "read")!;
     const writeKey = `${bucket}/${writable.prefix}proof.txt`;
-    const sse = "s3:x-amz-server-side-encryption";
-    const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
-    s3(grantee, "s3:PutObject", writeKey, "Allowed", "uploads may name SSE-KMS with the bucket's key", { [sse]: "aws:kms", [sseKey]: model.key.arn });
-    s3(grantee, "s3:PutObject", writeKey, "Denied", "uploads may not ask for another encryption", { [sse]: "AES256" });
-    s3(grantee, "s3:PutObject", writeKey, "Denied", "uploads may not name another KMS key", {
-      [sse]: "aws:kms",
-      [sseKey]: `arn:aws:kms:${region}:${OUTSIDER}:key/${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}`,
-    });
+    const otherKey = `arn:aws:kms:${region}:${OUTSIDER}:key/${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}`;
+    for (const upload of UPLOAD_ENCRYPTION_CASES) {
+      for (const operation of upload.operations) {
+        const context: Record<string, string> = uploadConditionContext(upload.headers(model.key.arn, otherKey));
+        if (operation === "CopyObject") context["s3:x-amz-copy-source"] = `${model.bucket.name}/${writable.prefix}source.txt`;
+        const intent = `${operation} with ${upload.description}: ${upload.reason}`;
+        s3(grantee, "s3:PutObject", writeKey, upload.expected, intent, context, ownAccessPoint ?? null, operation);
+      }
+    }
   }
   if (vpce) {
     s3(grantee, grantedAction, grantedKey, "Denied", "only through the configured VPC endpoints", { "aws:SourceVpce": undefined });
@@ -663,6 +672,8 @@ export function proofTable(proof: StackProof): string {
       r.context["aws:SecureTransport"] === "false" ? "no TLS" : "",
       r.context["s3:x-amz-server-side-encryption"] ? `SSE ${String(r.context["s3:x-amz-server-side-encryption"])}` : "",
       r.context["s3:x-amz-server-side-encryption-aws-kms-key-id"] ? `key ${short(String(r.context["s3:x-amz-server-side-encryption-aws-kms-key-id"]))}` : "",
+      r.context["s3:x-amz-server-side-encryption-customer-algorithm"] ? "SSE-C" : "",
+      r.operation && !Object.keys(r.context).some((k) => k.startsWith("s3:x-amz-server-side-encryption")) ? "no encryption header" : "",
       r.context["aws:PrincipalOrgID"] === "o-another00001" ? "another organization" : "",
       r.intent.includes("VPC endpoint") ? `VPC endpoint ${String(r.context["aws:SourceVpce"] ?? "none")}` : "",
       r.action.startsWith("kms:") && r.context["kms:ViaService"] !== `s3.${/kms:([^:]+):/.exec(r.resource)?.[1]}.amazonaws.com`
@@ -678,7 +689,7 @@ export function proofTable(proof: StackProof): string {
     return {
       cells: [
         r.who,
-        r.action,
+        r.operation ? `${r.action} (${r.operation})` : r.action,
         `${short(r.resource)}${extra.length ? ` (${extra.join(", ")})` : ""}`,
         r.identity,
         r.accessPoint

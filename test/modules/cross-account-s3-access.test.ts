@@ -113,12 +113,18 @@ describe("bucket-policy mode", () => {
       Resource: ["arn:aws:s3:::shared-data", "arn:aws:s3:::shared-data/*"],
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     });
-    expect(bucketPolicy.Statement.slice(1, 3).map((s) => [s.Sid, s.Effect, s.Action, s.Condition])).toEqual([
+    expect(bucketPolicy.Statement.slice(1, 5).map((s) => [s.Sid, s.Effect, s.Action, s.Condition])).toEqual([
       [
         "DenyOtherEncryption",
         "Deny",
         "s3:PutObject",
         { Null: { "s3:x-amz-server-side-encryption": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+      ],
+      [
+        "DenyKmsWithoutBucketKey",
+        "Deny",
+        "s3:PutObject",
+        { Null: { "s3:x-amz-server-side-encryption": "false", "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" } },
       ],
       [
         "DenyOtherKmsKeys",
@@ -131,9 +137,10 @@ describe("bucket-policy mode", () => {
           },
         },
       ],
+      ["DenyCustomerKeys", "Deny", "s3:PutObject", { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } }],
     ]);
     const identity = policyOf(resourceAt(json, "aws_iam_role_policy", "access/lambda-grant-policy"));
-    const granted = bucketPolicy.Statement.slice(3);
+    const granted = bucketPolicy.Statement.slice(5);
     expect(granted.map((s) => s.Principal)).toEqual(granted.map(() => ({ AWS: "arn:aws:iam::111111111111:root" })));
     expect(granted.map((s) => [s.Action, s.Resource, s.Condition])).toEqual(
       identity.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3").map((s) => [
@@ -238,7 +245,9 @@ describe("assume-role mode", () => {
     expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy")).Statement.map((s) => s.Sid)).toEqual([
       "DenyInsecureTransport",
       "DenyOtherEncryption",
+      "DenyKmsWithoutBucketKey",
       "DenyOtherKmsKeys",
+      "DenyCustomerKeys",
     ]);
   });
 

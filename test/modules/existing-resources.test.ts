@@ -58,11 +58,13 @@ describe("attaching to an existing bucket and key", () => {
       "TeamReads",
       "DenyInsecureTransport",
       "DenyOtherEncryption",
+      "DenyKmsWithoutBucketKey",
       "DenyOtherKmsKeys",
+      "DenyCustomerKeys",
       "GrantAbortMultipartUploadPutObject",
     ]);
     expect(policyOf(policy).Statement[0]).toEqual(TEAM_READS);
-    expect(policyOf(policy).Statement[3].Condition?.StringNotEquals).toEqual({
+    expect(policyOf(policy).Statement[4].Condition?.StringNotEquals).toEqual({
       "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN,
     });
   });

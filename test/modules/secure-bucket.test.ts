@@ -41,7 +41,10 @@ const denyInsecure = (partition: string, name: string): PolicyStatement => ({
   Condition: { Bool: { "aws:SecureTransport": "false" } },
 });
 
-/** The statements every bucket policy starts with: no request without TLS, no upload with another encryption or key. */
+/**
+ * The statements every bucket policy starts with: no request without TLS, and no upload that asks for SSE-S3, DSSE,
+ * SSE-C, aws:kms without a key ID or another key.
+ */
 const baseline = (partition: string, name: string): PolicyStatement[] => [
   denyInsecure(partition, name),
   {
@@ -56,6 +59,16 @@ const baseline = (partition: string, name: string): PolicyStatement[] => [
     },
   },
   {
+    Sid: "DenyKmsWithoutBucketKey",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: `arn:${partition}:s3:::${name}/*`,
+    Condition: {
+      Null: { "s3:x-amz-server-side-encryption": "false", "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" },
+    },
+  },
+  {
     Sid: "DenyOtherKmsKeys",
     Effect: "Deny",
     Principal: "*",
@@ -65,6 +78,14 @@ const baseline = (partition: string, name: string): PolicyStatement[] => [
       Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
       StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN },
     },
+  },
+  {
+    Sid: "DenyCustomerKeys",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: `arn:${partition}:s3:::${name}/*`,
+    Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } },
   },
 ];
 

@@ -7,6 +7,7 @@ import {
   CrossAccountS3Access,
   SECURITY_RULES,
   SecurityRules,
+  SharedBucketAccess,
   suppressRule,
   type GrantDeclaration,
 } from "../../modules";
@@ -147,6 +148,71 @@ describe("each rule catches its violation, on the offending resource", () => {
 
   test.each(cases)("%s", (_name, tamper, expected, grant) => {
     expect(ruleIds(findings(fixture(tamper, grant).stack))).toEqual(expected);
+  });
+});
+
+describe("CAS-S3-6 judges every upload encryption, in bucket and access point policies", () => {
+  const messageOf = (stack: TerraformStack) => findings(stack).map((f) => `${f.path}: ${f.message.replace(/ Why: .*$/, "")}`);
+  const prefix = "test/access/bucket/bucket: [CAS-S3-6] Uploads only under the bucket's key: bucket policy";
+
+  test.each([
+    // SSE-S3 sends no key ID either, so DenyKmsWithoutBucketKey still refuses it.
+    ["DenyOtherEncryption", "DSSE-KMS with the bucket's key"],
+    ["DenyKmsWithoutBucketKey", "aws:kms without a key ID"],
+    ["DenyOtherKmsKeys", "aws:kms with another key"],
+    ["DenyCustomerKeys", "SSE-C (a customer-provided key)"],
+  ])("without %s the bucket policy lets through uploads with %s", (sid, what) => {
+    const { stack } = fixture((a) => a.bucket!.policy.addOverride("policy", policyWithout(a.bucket!.policy, sid)));
+    expect(messageOf(stack)).toEqual([`${prefix} lets through uploads with ${what}.`]);
+  });
+
+  test("a policy that refuses uploads relying on the bucket's default encryption is caught too", () => {
+    const { stack } = fixture((a) => {
+      const doc = policyDoc(a.bucket!.policy);
+      const requireHeader = {
+        Sid: "RequireEncryptionHeader",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: "arn:aws:s3:::shared-data/*",
+        Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } },
+      };
+      a.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: [...doc.Statement, requireHeader] }));
+    });
+    expect(messageOf(stack)).toEqual([`${prefix} refuses uploads with no encryption header, which keep the bucket's key.`]);
+  });
+
+  test("a denial limited to one prefix does not cover the bucket", () => {
+    const { stack } = fixture((a) => {
+      const doc = policyDoc(a.bucket!.policy) as { Statement: Array<{ Sid?: string; Resource?: unknown }> };
+      const narrowed = doc.Statement.map((s) => (s.Sid === "DenyCustomerKeys" ? { ...s, Resource: "arn:aws:s3:::shared-data/data/*" } : s));
+      a.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: narrowed }));
+    });
+    expect(messageOf(stack)).toEqual([`${prefix} lets through uploads with SSE-C (a customer-provided key).`]);
+  });
+
+  test("an access point policy without the denials is caught on the access point", () => {
+    const pair = twoAccountStack();
+    const shared = new SharedBucketAccess(pair.stack, "shared", {
+      bucket: { provider: pair.bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-lake", keyAlias: "alias/shared-lake" },
+      accessPoints: "always",
+      consumers: [
+        {
+          name: "ingest",
+          lambda: { provider: pair.lambdaProvider, accountId: "111111111111", region: "us-east-1", functionName: "ingest", roleName: "ingest", bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE },
+          grant: { mode: "bucket-policy", prefixes: [{ prefix: "in/", access: "write" }] },
+        },
+      ],
+    });
+    Aspects.of(pair.stack).add(new SecurityRules());
+    expect(findings(pair.stack)).toEqual([]);
+    const ap = shared.bucket.half.accessPoints.get("ingest")!;
+    const doc = policyDoc(ap);
+    ap.addOverride("policy", JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => !s.Sid?.startsWith("Deny")) }));
+    expect(messageOf(pair.stack)).toEqual([
+      "test/shared/bucket-side/access-point-ingest: [CAS-S3-6] Uploads only under the bucket's key: access point policy lets through uploads with " +
+        "SSE-C (a customer-provided key), SSE-S3 (AES256), DSSE-KMS with the bucket's key, aws:kms without a key ID, aws:kms with another key.",
+    ]);
   });
 });
 

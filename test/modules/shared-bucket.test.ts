@@ -19,6 +19,7 @@ import {
   BUNDLE_DIR,
   CODE_ARCHIVE,
   configurationError,
+  idAt,
   policyOf,
   resourceAt,
   resourcesOf,
@@ -146,8 +147,15 @@ describe("access points", () => {
     expect(access.plan.usesAccessPoints).toBe(true);
 
     const bucketPolicy = policyOf(resourceAt(json, "aws_s3_bucket_policy", "shared/bucket-side/bucket/policy"));
-    expect(bucketPolicy.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOtherEncryption", "DenyOtherKmsKeys", "DelegateToOwnAccessPoints"]);
-    expect(bucketPolicy.Statement[3]).toEqual({
+    expect(bucketPolicy.Statement.map((s) => s.Sid)).toEqual([
+      "DenyInsecureTransport",
+      "DenyOtherEncryption",
+      "DenyKmsWithoutBucketKey",
+      "DenyOtherKmsKeys",
+      "DenyCustomerKeys",
+      "DelegateToOwnAccessPoints",
+    ]);
+    expect(bucketPolicy.Statement[5]).toEqual({
       Sid: "DelegateToOwnAccessPoints",
       Effect: "Allow",
       Principal: { AWS: "*" },
@@ -166,7 +174,15 @@ describe("access points", () => {
       provider: "aws.bucket_account",
       public_access_block_configuration: { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
     });
-    expect(policyOf(ap).Statement).toEqual([
+    // The access point's policy refuses the same uploads as the bucket policy, on its own objects, then grants.
+    const apStatements = policyOf(ap).Statement;
+    expect(apStatements.slice(0, 4).map((s) => [s.Sid, s.Effect, s.Principal, s.Action, s.Resource])).toEqual(
+      ["DenyOtherEncryption", "DenyKmsWithoutBucketKey", "DenyOtherKmsKeys", "DenyCustomerKeys"].map((sid) => [sid, "Deny", "*", "s3:PutObject", `${apArn}/object/*`]),
+    );
+    expect(apStatements[2].Condition?.StringNotEquals).toEqual({
+      "s3:x-amz-server-side-encryption-aws-kms-key-id": `\${aws_kms_key.${idAt(json, "aws_kms_key", "shared/bucket-side/key")}.arn}`,
+    });
+    expect(apStatements.slice(4)).toEqual([
       {
         Sid: "GrantGetObject",
         Effect: "Allow",
@@ -202,7 +218,7 @@ describe("access points", () => {
     expect(plan.usesAccessPoints).toBe(true);
     const ap = plan.side.accessPoints[0];
     expect(ap.name).toBe("consumer-0000");
-    expect(ap.policy.Statement[0].Condition?.StringEquals?.["aws:PrincipalArn"]).toBe("arn:aws:iam::222222222222:role/c0-s3-access");
+    expect(ap.statements[0].Condition?.StringEquals?.["aws:PrincipalArn"]).toBe("arn:aws:iam::222222222222:role/c0-s3-access");
     expect(plan.side.accessRoles.map((r) => r.roleName)).toEqual(["c0-s3-access"]);
     expect(plan.consumers[0].plan.accessRolePolicy?.Statement[0].Resource).toEqual([
       "arn:aws:s3:us-east-1:222222222222:accesspoint/consumer-0000/object/in/*",
@@ -319,7 +335,7 @@ describe("shipped shared-bucket environments", () => {
     const fn = resourceAt(etl, "aws_lambda_function", "shared/lambda/function") as { environment: { variables: Record<string, string> } };
     expect(fn.environment.variables.ACCESS_POINT_ARN).toBe("arn:aws:s3:eu-west-1:999988887777:accesspoint/orders-etl");
     const ap = resourceAt(stacks["platform-bucket"], "aws_s3_access_point", "shared/access-point-orders-etl");
-    expect(policyOf(ap).Statement[0].Condition?.StringEquals).toEqual({
+    expect(policyOf(ap).Statement.find((s) => s.Effect === "Allow")!.Condition?.StringEquals).toEqual({
       "aws:PrincipalArn": "arn:aws:iam::777788889999:role/orders-etl",
       "aws:PrincipalOrgID": "o-exampleorg1",
     });

@@ -76,8 +76,14 @@ async function failures(name: string, model: AccessModel): Promise<string[]> {
   const proof = await proveStack(environments[name], model);
   return proof.results
     .filter((r) => !r.ok)
-    .map((r) => `${r.action} ${r.resource.replace(/^.*:::[^/]+/, "").replace(/^arn:aws:kms:.*$/, "key").replace(/^arn:aws:iam::\d+:role\//, "role/")} -> ${r.final}`);
+    .map((r) => `${r.action}${r.operation ? ` (${r.operation})` : ""} ${r.resource.replace(/^.*:::[^/]+/, "").replace(/^arn:aws:kms:.*$/, "key").replace(/^arn:aws:iam::\d+:role\//, "role/")} -> ${r.final}`);
 }
+
+/** The allowed upload rows of a writable key: no encryption header (four operations), the bucket's key (three). */
+const allowedUploads = (path: string): string[] =>
+  [...["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"], ...["PutObject", "CreateMultipartUpload", "CopyObject"]].map(
+    (op) => `s3:PutObject (${op}) ${path} -> ImplicitlyDenied`,
+  );
 
 describe("breaking one side of a grant makes the proof fail", () => {
   test("local: the key policy loses the grantee's statement", async () => {
@@ -105,11 +111,26 @@ describe("breaking one side of a grant makes the proof fail", () => {
       }));
       m.roles = { ...m.roles, [roleArn]: { ...role, policies: { ...role.policies, "cross-account-s3-access": policy } } };
     });
-    // The plain upload and the upload naming the bucket's key.
-    expect(await failures("local", broken)).toEqual([
-      "s3:PutObject /incoming/proof.txt -> ImplicitlyDenied",
-      "s3:PutObject /incoming/proof.txt -> ImplicitlyDenied",
-    ]);
+    // The plain upload, and every operation that stores data with the bucket's default or the bucket's key.
+    expect(await failures("local", broken)).toEqual(["s3:PutObject /incoming/proof.txt -> ImplicitlyDenied", ...allowedUploads("/incoming/proof.txt")]);
+  });
+
+  test("local: the bucket policy no longer refuses SSE-C uploads", async () => {
+    const broken = withPolicy(models.local, (m) => {
+      m.bucket = { ...m.bucket, policy: withoutSid(m.bucket.policy, "DenyCustomerKeys") };
+    });
+    expect(await failures("local", broken)).toEqual(
+      ["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"].map((op) => `s3:PutObject (${op}) /incoming/proof.txt -> Allowed`),
+    );
+  });
+
+  test("local: the bucket policy no longer refuses aws:kms without a key ID (S3 would use aws/s3)", async () => {
+    const broken = withPolicy(models.local, (m) => {
+      m.bucket = { ...m.bucket, policy: withoutSid(m.bucket.policy, "DenyKmsWithoutBucketKey") };
+    });
+    expect(await failures("local", broken)).toEqual(
+      ["PutObject", "CreateMultipartUpload", "CopyObject"].map((op) => `s3:PutObject (${op}) /incoming/proof.txt -> Allowed`),
+    );
   });
 
   test("local: the bucket policy loses its TLS-only statement", async () => {
@@ -164,7 +185,7 @@ describe("breaking one side of a grant makes the proof fail", () => {
     expect(await failures("local-assume-role", broken)).toEqual([
       "s3:PutObject /uploads/proof.txt -> ImplicitlyDenied",
       "s3:AbortMultipartUpload /uploads/proof.txt -> ImplicitlyDenied",
-      "s3:PutObject /uploads/proof.txt -> ImplicitlyDenied",
+      ...allowedUploads("/uploads/proof.txt"),
     ]);
   });
 });

@@ -206,9 +206,25 @@ describe("breaking a shared bucket's grants makes the proof fail", () => {
       m.bucket = { ...m.bucket, policy: mapStatements(m.bucket.policy, (s) => (s.Sid === "DelegateToOwnAccessPoints" ? undefined : s)) };
     });
     const failed = await failures("local-shared-ap", broken);
-    // Every request that must be allowed through an access point.
-    expect(failed).toHaveLength(7);
+    // Every request that must be allowed through an access point: the reader's get and list; the uploader's get,
+    // list, put, abort and its seven allowed uploads (no encryption header on four operations, the bucket's key on three).
+    expect(failed).toHaveLength(13);
     expect(failed.every((f) => f.includes(" via ") && f.endsWith("-> ImplicitlyDenied"))).toBe(true);
+  });
+
+  test("local-shared-ap: SSE-C uploads are refused by the access point policy and the bucket policy, each on its own", async () => {
+    const withoutCustomerKeys = (doc: PolicyDocument) => mapStatements(doc, (s) => (s.Sid === "DenyCustomerKeys" ? undefined : s));
+    const apArn = accessPoint(models["local-shared-ap"], "ap-ingest").arn;
+    const apOnly = changed(models["local-shared-ap"], (m) => {
+      m.accessPoints = { ...m.accessPoints, [apArn]: { ...m.accessPoints![apArn], policy: withoutCustomerKeys(m.accessPoints![apArn].policy) } };
+    });
+    expect(await failures("local-shared-ap", apOnly)).toEqual([]);
+    const both = changed(apOnly, (m) => {
+      m.bucket = { ...m.bucket, policy: withoutCustomerKeys(m.bucket.policy) };
+    });
+    expect(await failures("local-shared-ap", both)).toEqual(
+      ["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"].map(() => "ap-ingest: local-ap-ingest-s3-access s3:PutObject /incoming/proof.txt via ap-ingest -> Allowed"),
+    );
   });
 
   test("local-shared-ap: the delegation no longer requires the bucket account's access points", async () => {
