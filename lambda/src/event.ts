@@ -74,11 +74,34 @@ function typeOf(value: unknown): string {
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one (matched per UTF-16 unit). */
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * False for a string holding a lone UTF-16 surrogate. Such a string has no UTF-8 form: the SDK cannot put it in a
+ * request URL (encodeURIComponent throws URIError), so it is refused before anything is sent, STS included.
+ */
+const isWellFormed = (s: string) => !LONE_SURROGATE_RE.test(s);
+
+/** Where the first lone surrogate is, for the message (the value itself may be cut short when shown). */
+function loneSurrogateMessage(field: Field, value: string): string {
+  const index = value.search(LONE_SURROGATE_RE);
+  const unit = value.charCodeAt(index).toString(16).toUpperCase();
+  return `${field} must be well-formed Unicode, got a lone UTF-16 surrogate U+${unit} at index ${index} of ${showValue(value)}`;
+}
+
+/** The refusal of a lone surrogate in a string the SDK puts in a URL, ahead of any check that would encode it. */
+const loneSurrogateError = (field: Field) => ({
+  error: (issue: { input?: unknown }) => loneSurrogateMessage(field, issue.input as string),
+  abort: true,
+});
+
 /** An object key: what S3 accepts, without the forms that mean something else once in a URL. */
 function keySchema(field: "key" | "sourceKey") {
   return z
     .string({ error: (issue) => `${field} must be a string, got ${received(field, issue.input)}` })
     .min(1, { error: () => `${field} must not be empty (got "")`, abort: true })
+    .refine(isWellFormed, loneSurrogateError(field))
     .refine((key) => utf8Bytes(key) <= MAX_KEY_BYTES, {
       error: (issue) =>
         `${field} must be at most ${MAX_KEY_BYTES} UTF-8 bytes, got ${utf8Bytes(issue.input as string)} bytes (${showValue(issue.input)})`,
@@ -97,6 +120,7 @@ function keySchema(field: "key" | "sourceKey") {
 
 const prefixSchema = z
   .string({ error: (issue) => `prefix must be a string, got ${received("prefix", issue.input)}` })
+  .refine(isWellFormed, loneSurrogateError("prefix"))
   .refine((prefix) => utf8Bytes(prefix) <= MAX_KEY_BYTES, {
     error: (issue) =>
       `prefix must be at most ${MAX_KEY_BYTES} UTF-8 bytes, got ${utf8Bytes(issue.input as string)} bytes (${showValue(issue.input)})`,
@@ -127,7 +151,8 @@ function wholeNumber(field: Field, min: number, max: number) {
 
 const continuationTokenSchema = z
   .string({ error: (issue) => `continuationToken must be a string, got ${received("continuationToken", issue.input)}` })
-  .min(1, { error: () => 'continuationToken must not be empty (got "")' });
+  .min(1, { error: () => 'continuationToken must not be empty (got "")' })
+  .refine(isWellFormed, loneSurrogateError("continuationToken"));
 
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -401,6 +401,31 @@ describe("against a local STS and S3", () => {
     expect(Number(url.searchParams.get("X-Amz-Expires"))).toBe(presigned.expiresIn);
   });
 
+  test("assume-role mode: a key with a lone surrogate is refused before STS or S3 is called", async () => {
+    const { handler } = loadBundle(assumeRoleEnv());
+
+    await expect(handler({ operation: "get", key: "incoming/\uD800x" })).rejects.toMatchObject({
+      name: "InvalidEventError",
+      field: "key",
+      message: 'Invalid event: key must be well-formed Unicode, got a lone UTF-16 surrogate U+D800 at index 9 of "incoming/\\ud800x"',
+    });
+    await expect(handler({ operation: "copy", sourceKey: "incoming/\uDC00", key: "incoming/b" })).rejects.toMatchObject({
+      name: "InvalidEventError",
+      field: "sourceKey",
+    });
+    await expect(handler({ operation: "list", prefix: "incoming/\uDBFF" })).rejects.toMatchObject({
+      name: "InvalidEventError",
+      field: "prefix",
+    });
+
+    expect(requests.filter((r) => r.service === "sts")).toHaveLength(0);
+    expect(s3Requests()).toHaveLength(0);
+    // The same container then serves a well-formed key: the first AssumeRole happens only now.
+    await expect(handler({ operation: "put", key: "incoming/\uD83D\uDE00", body: "x" })).resolves.toMatchObject({ key: "incoming/😀" });
+    expect(requests.map((r) => r.service)).toEqual(["sts", "s3"]);
+    expect(objects.has("incoming/😀")).toBe(true);
+  });
+
   test("assume-role mode: one AssumeRole per credential lifetime, shared by concurrent and warm invocations, renewed 5 minutes ahead", async () => {
     const start = Date.UTC(2030, 0, 1, 12);
     jest.useFakeTimers({

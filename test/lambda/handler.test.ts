@@ -404,6 +404,13 @@ describe("event validation", () => {
     ["maxKeys as a bigint", { operation: "list", prefix: "incoming/", maxKeys: 10n }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got bigint 10n$/],
     ["maxKeys -0", { operation: "list", prefix: "incoming/", maxKeys: -0 }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got number -0$/],
     ["prefix of numbers JSON cannot write", { operation: "list", prefix: [NaN, Infinity, 1n] }, "prefix", /prefix must be a string, got array \[NaN,Infinity,1n\]$/],
+    ["key with a lone high surrogate", { operation: "get", key: "incoming/\uD800x" }, "key", /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+D800 at index 9 of "incoming\/\\ud800x"$/],
+    ["key ending in a lone high surrogate", { operation: "put", key: "incoming/\uDBFF", body: "x" }, "key", /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+DBFF at index 9 of "incoming\/\\udbff"$/],
+    ["key with a lone surrogate before a pair", { operation: "delete", key: "scratch/\uD83D\uD83D\uDE00" }, "key", /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+D83D at index 8 of "scratch\/\\ud83d😀"$/],
+    ["sourceKey with a lone low surrogate", { operation: "copy", sourceKey: "reference/\uDC00", key: "incoming/x" }, "sourceKey", /sourceKey must be well-formed Unicode, got a lone UTF-16 surrogate U\+DC00 at index 10 of "reference\/\\udc00"$/],
+    ["key with a lone surrogate past what is shown", { operation: "presign-get", key: `incoming/${"x".repeat(200)}\uDFFF` }, "key", /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+DFFF at index 209 of "incoming\/x+\.\.\.$/],
+    ["prefix with a lone surrogate", { operation: "list", prefix: "incoming/\uD800" }, "prefix", /prefix must be well-formed Unicode, got a lone UTF-16 surrogate U\+D800 at index 9 of "incoming\/\\ud800"$/],
+    ["continuationToken with a lone surrogate", { operation: "list", prefix: "incoming/", continuationToken: "t\uDC00" }, "continuationToken", /continuationToken must be well-formed Unicode, got a lone UTF-16 surrogate U\+DC00 at index 1 of "t\\udc00"$/],
     ["empty continuationToken", { operation: "list", prefix: "incoming/", continuationToken: "" }, "continuationToken", /continuationToken must not be empty/],
     ["expiresIn of 0", { operation: "presign-get", key: "a", expiresIn: 0 }, "expiresIn", /expiresIn must be a whole number from 1 to 604800, got number 0/],
     ["expiresIn over 7 days", { operation: "presign-put", key: "a", expiresIn: 604801 }, "expiresIn", /expiresIn must be a whole number from 1 to 604800, got number 604801/],
@@ -436,6 +443,38 @@ describe("event validation", () => {
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]!.level).toBe("error");
     expect(logger.parsed()[0]).toMatchObject({ outcome: "error", errorType: "InvalidEventError" });
+  });
+
+  test("in assume-role mode a lone surrogate is refused before the credentials are asked for", async () => {
+    // A real client, not a mock, so the SDK's own steps run: the credentials provider stands for the AssumeRole call,
+    // which the SDK makes while sending a request, and the endpoint refuses connections should one be sent.
+    const credentials = jest.fn(async () => ({ accessKeyId: "ASIAASSUMED", secretAccessKey: "secret", sessionToken: "t" }));
+    const s3 = new S3Client({ region: REGION, credentials, endpoint: "http://127.0.0.1:9", forcePathStyle: true, maxAttempts: 1 });
+    const send = jest.spyOn(s3, "send");
+    const handler = createHandler(assumeRoleConfig, { s3, logger: memoryLogger() });
+
+    for (const event of [
+      { operation: "get", key: "incoming/\uD800x" },
+      { operation: "presign-put", key: "incoming/\uDC00" },
+      { operation: "copy", sourceKey: "reference/\uD800", key: "incoming/x" },
+      { operation: "list", prefix: "reference/\uDBFF" },
+    ]) {
+      const error = await rejection(handler(event));
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect(error.message).toMatch(/must be well-formed Unicode, got a lone UTF-16 surrogate/);
+    }
+
+    expect(credentials).not.toHaveBeenCalled();
+    expect(send).not.toHaveBeenCalled();
+  });
+
+  test("a key with a whole surrogate pair (an emoji) is sent as is", async () => {
+    const { s3Mock, handler } = setup();
+    s3Mock.on(GetObjectCommand).resolves({ Body: objectBody("x") });
+
+    await expect(handler({ operation: "get", key: "incoming/\uD83D\uDE00.txt" })).resolves.toMatchObject({ key: "incoming/😀.txt" });
+
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: BUCKET, Key: "incoming/😀.txt" });
   });
 
   test("the bucket is never taken from the event", async () => {
