@@ -60,10 +60,29 @@ const entrySchema = z.strictObject({
   delete: z.boolean().optional(),
 });
 
+/** A character IAM refuses in a policy document, which accepts only tab, LF, CR and U+0020 to U+00FF. */
+const NOT_IN_POLICY_RE = /[^\t\n\r\u0020-\u00ff]/u;
+
+/**
+ * What is wrong with a granted prefix, if anything. Besides its shape: a prefix the stack could never have granted
+ * (IAM refuses the character in a policy document), and one under which every request would be refused anyway (a "."
+ * or ".." path segment, which the event validation refuses in every key), so that such a grant fails the init rather
+ * than every request.
+ */
 function prefixProblem(prefix: string): string | undefined {
   if (prefix.length === 0) return "must not be empty";
   if (prefix.startsWith("/")) return 'must not start with "/"';
   if (/[*?]/.test(prefix)) return "must not contain the wildcards * or ?";
+  if (prefix.includes("//")) return 'must not contain an empty folder ("//")';
+  if (/[\u0000-\u001f\u007f"\\]/.test(prefix)) return "must not contain control characters, quotes or backslashes";
+  const outside = NOT_IN_POLICY_RE.exec(prefix);
+  if (outside) {
+    const code = outside[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    return `must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+${code} at index ${outside.index})`;
+  }
+  if (prefix.split("/").some((segment) => segment === "." || segment === "..")) {
+    return 'must not have "." or ".." path segments (the event validation refuses every key under it)';
+  }
   if (!prefix.endsWith("/")) return 'must end with "/"';
   return undefined;
 }
@@ -116,12 +135,57 @@ export function parseGrantedPrefixes(raw: string | undefined): GrantParse {
   if (!result.success) {
     return { ok: false, problems: result.error.issues.map((issue) => messageFor(issue, value as unknown[])) };
   }
+  const grants = result.data.map((e): PrefixGrant => ({ prefix: e.prefix, access: e.access, delete: e.delete ?? false }));
   const seen = new Set<string>();
   const problems: string[] = [];
-  result.data.forEach((entry, index) => {
-    if (seen.has(entry.prefix)) problems.push(`${VARIABLE}[${index}].prefix ${showValue(entry.prefix)} is listed twice`);
-    seen.add(entry.prefix);
+  grants.forEach((grant, index) => {
+    if (seen.has(grant.prefix)) problems.push(`${VARIABLE}[${index}].prefix ${showValue(grant.prefix)} is listed twice`);
+    seen.add(grant.prefix);
   });
+  problems.push(...nestingProblems(grants));
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, grants: result.data.map((e) => ({ prefix: e.prefix, access: e.access, delete: e.delete ?? false })) };
+  return { ok: true, grants };
+}
+
+const PERMISSIONS: readonly Permission[] = ["read", "write", "delete"];
+
+/** A grant's access as its entry states it: the preset, and "with delete" when it allows deleting. */
+function describeAccess(grant: Pick<PrefixGrant, "access" | "delete">): string {
+  return grant.delete ? `${grant.access} with delete` : grant.access;
+}
+
+/** What several grants on one prefix allow together, as one entry would state it (every grant reads or writes). */
+function unionOf(grants: readonly PrefixGrant[]): Pick<PrefixGrant, "access" | "delete"> {
+  const has = (p: Permission) => grants.some((g) => permits(g, p));
+  return { access: has("read") && has("write") ? "readWrite" : has("read") ? "read" : "write", delete: has("delete") };
+}
+
+/**
+ * Entries whose prefix lies under another entry's that gives something the inner one does not. IAM allows a request
+ * when any statement does, so under the inner prefix the function really has the union of both; an entry that states
+ * less than that misleads whoever reads the grant. An inner entry that gives more than its outer one is exact.
+ */
+function nestingProblems(grants: readonly PrefixGrant[]): string[] {
+  const problems: string[] = [];
+  grants.forEach((inner, index) => {
+    const outers = grants
+      .map((outer, i) => ({ outer, i }))
+      .filter(({ outer }) => outer.prefix !== inner.prefix && inner.prefix.startsWith(outer.prefix))
+      .filter(({ outer }) => PERMISSIONS.some((p) => permits(outer, p) && !permits(inner, p)));
+    if (outers.length === 0) return;
+    const union = unionOf([inner, ...outers.map(({ outer }) => outer)]);
+    const under = outers
+      .map(({ outer, i }) => `${VARIABLE}[${i}].prefix ${showValue(outer.prefix)} (${describeAccess(outer)})`)
+      .join(" and ");
+    const fix = [
+      ...(union.access !== inner.access ? [`access ${showValue(union.access)}`] : []),
+      ...(union.delete !== inner.delete ? ["delete true"] : []),
+    ].join(" and ");
+    problems.push(
+      `${VARIABLE}[${index}].prefix ${showValue(inner.prefix)} (${describeAccess(inner)}) lies under ${under}, and IAM ` +
+        `grants the union of them: ${describeAccess(union)} under ${showValue(inner.prefix)}; give ${VARIABLE}[${index}] ` +
+        `${fix}, or remove it`,
+    );
+  });
+  return problems;
 }

@@ -92,6 +92,36 @@ describe("loadConfig", () => {
     ]);
   });
 
+  test("the grant allows prefixes of any character IAM takes in a policy, dots inside segments included", () => {
+    const granted = JSON.stringify([
+      { prefix: "é/ÿ ü/", access: "read" },
+      { prefix: ".a/..b/c./", access: "read" },
+      { prefix: "x's (1)/", access: "write" },
+    ]);
+    expect(loadConfig({ ...base, GRANTED_PREFIXES: granted }).grants.map((g) => g.prefix)).toEqual([
+      "é/ÿ ü/",
+      ".a/..b/c./",
+      "x's (1)/",
+    ]);
+  });
+
+  test("an inner prefix may grant more than the one it lies under, or the same", () => {
+    const granted = JSON.stringify([
+      { prefix: "a/", access: "read" },
+      { prefix: "a/b/", access: "readWrite" },
+      { prefix: "a/b/c/", access: "readWrite", delete: true },
+      { prefix: "a/b/d/", access: "readWrite" },
+      { prefix: "ab/", access: "write" },
+    ]);
+    expect(loadConfig({ ...base, GRANTED_PREFIXES: granted }).grants).toStrictEqual([
+      { prefix: "a/", access: "read", delete: false },
+      { prefix: "a/b/", access: "readWrite", delete: false },
+      { prefix: "a/b/c/", access: "readWrite", delete: true },
+      { prefix: "a/b/d/", access: "readWrite", delete: false },
+      { prefix: "ab/", access: "write", delete: false },
+    ]);
+  });
+
   test("the limits accept their bounds", () => {
     expect(loadConfig({ ...base, MAX_RESPONSE_BYTES: "1024", PRESIGN_MAX_EXPIRES_SECONDS: "1" })).toMatchObject({
       maxResponseBytes: 1024,
@@ -278,12 +308,59 @@ describe("GRANTED_PREFIXES errors name the entry, the field and the value", () =
     [[{ prefix: "a/", access: "read", list: true }], 'GRANTED_PREFIXES[0] has an unknown field "list" (got true); allowed: prefix, access, delete'],
     [["a/"], 'GRANTED_PREFIXES[0] must be an object { prefix, access, delete? } (got "a/")'],
     [[{ prefix: "a/", access: "read" }, { prefix: "a/", access: "write" }], 'GRANTED_PREFIXES[1].prefix "a/" is listed twice'],
+    [[{ prefix: "a/../b/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "a/../b/")'],
+    [[{ prefix: "./", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "./")'],
+    [[{ prefix: "a/./", access: "write" }], 'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "a/./")'],
+    [[{ prefix: "../", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "../")'],
+    [[{ prefix: "a//", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain an empty folder ("//") (got "a//")'],
+    [[{ prefix: 'a"/', access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\"/")'],
+    [[{ prefix: "a\\/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\\\/")'],
+    [[{ prefix: "a\n/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\n/")'],
+    [[{ prefix: "a\u0000/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\u0000/")'],
+    [[{ prefix: "a\u007f/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\u007f/")'],
+    [[{ prefix: "a/\u2603/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+2603 at index 2) (got "a/☃/")'],
+    [[{ prefix: "a/\u0100/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+0100 at index 2) (got "a/Ā/")'],
+    [[{ prefix: "\uD83D\uDE00/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+1F600 at index 0) (got "😀/")'],
+    [[{ prefix: "a\uD800/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+D800 at index 1) (got "a\\ud800/")'],
+    [
+      [{ prefix: "a/", access: "readWrite", delete: true }, { prefix: "a/b/", access: "read" }],
+      'GRANTED_PREFIXES[1].prefix "a/b/" (read) lies under GRANTED_PREFIXES[0].prefix "a/" (readWrite with delete), and IAM ' +
+        'grants the union of them: readWrite with delete under "a/b/"; give GRANTED_PREFIXES[1] access "readWrite" and delete true, or remove it',
+    ],
+    [
+      [{ prefix: "a/b/", access: "readWrite" }, { prefix: "a/", access: "read", delete: true }],
+      'GRANTED_PREFIXES[0].prefix "a/b/" (readWrite) lies under GRANTED_PREFIXES[1].prefix "a/" (read with delete), and IAM ' +
+        'grants the union of them: readWrite with delete under "a/b/"; give GRANTED_PREFIXES[0] delete true, or remove it',
+    ],
+    [
+      [{ prefix: "data/", access: "read" }, { prefix: "data/out/", access: "write" }],
+      'GRANTED_PREFIXES[1].prefix "data/out/" (write) lies under GRANTED_PREFIXES[0].prefix "data/" (read), and IAM ' +
+        'grants the union of them: readWrite under "data/out/"; give GRANTED_PREFIXES[1] access "readWrite", or remove it',
+    ],
   ])("%j", (entries, message) => {
     const raw = JSON.stringify(entries);
     const error = grantError(raw);
     expect(error.variable).toBe("GRANTED_PREFIXES");
     expect(error.value).toBe(raw);
     expect(error.message).toBe(`Invalid configuration: ${message}`);
+  });
+
+  test("an entry under several others names every one that gives it more, and the whole union", () => {
+    const error = grantError(
+      JSON.stringify([
+        { prefix: "a/", access: "read" },
+        { prefix: "a/b/", access: "write", delete: true },
+        { prefix: "a/b/c/", access: "write" },
+        { prefix: "a/b/c/d/", access: "readWrite", delete: true },
+      ]),
+    );
+    expect(error.problems.map((p) => p.message)).toEqual([
+      'GRANTED_PREFIXES[1].prefix "a/b/" (write with delete) lies under GRANTED_PREFIXES[0].prefix "a/" (read), and IAM ' +
+        'grants the union of them: readWrite with delete under "a/b/"; give GRANTED_PREFIXES[1] access "readWrite", or remove it',
+      'GRANTED_PREFIXES[2].prefix "a/b/c/" (write) lies under GRANTED_PREFIXES[0].prefix "a/" (read) and ' +
+        'GRANTED_PREFIXES[1].prefix "a/b/" (write with delete), and IAM grants the union of them: readWrite with delete ' +
+        'under "a/b/c/"; give GRANTED_PREFIXES[2] access "readWrite" and delete true, or remove it',
+    ]);
   });
 
   test("every bad entry is listed", () => {
