@@ -14,8 +14,13 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
     account the bucket policy may allow too; a Deny in it always wins.
 * A statement applies only when its Principal matches the caller (a role matches the sessions of that role; an
   account root matches every principal of the account) and every Condition can be evaluated and matches.
-  StringEquals, StringLike (with * and ?) and their negations are evaluated, with the keys aws:PrincipalArn,
-  aws:PrincipalAccount, s3:prefix (ListBucket) and sts:ExternalId (AssumeRole).
+  StringEquals, StringLike (with * and ?), their negations and Null are evaluated, with the keys aws:PrincipalArn,
+  aws:PrincipalAccount, s3:prefix (ListBucket), sts:ExternalId (AssumeRole) and, on every request moto authorizes
+  as s3:PutObject (PutObject, CreateMultipartUpload, UploadPart, CopyObject, UploadPartCopy,
+  CompleteMultipartUpload), s3:x-amz-server-side-encryption, s3:x-amz-server-side-encryption-aws-kms-key-id and
+  s3:x-amz-server-side-encryption-customer-algorithm from the request's headers. Those encryption keys are known
+  there even when the header is absent, as in AWS: Null "true" then matches, StringEquals and StringLike do not,
+  their negations do. So the bucket policy's upload-encryption denials are judged.
 * S3 request signatures are checked over the query as the client escaped it and the raw body (moto signs a decoded
   query plus the query again as a body, so ListObjectsV2 with prefix=a/ fails with SignatureDoesNotMatch).
 * Emptying a versioned bucket whose keys have delete markers (terraform destroy with force_destroy) works: moto
@@ -23,7 +28,9 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
   dispose of.
 * A condition the emulator cannot evaluate (another operator, or a key it does not have, such as aws:SecureTransport
   or kms:ViaService) makes its statement not apply. Those conditions, and KMS key policies, which moto does not
-  consult for S3 encryption, are proven by the access proof (an IAM policy simulator), not here.
+  consult for S3 encryption, are proven by the access proof (an IAM policy simulator), not here. moto also checks
+  bucket policies on its own, with no request context (even with IAM enforcement off); there every key is unknown,
+  so a conditional statement never applies, the encryption denials included.
 
 Usage: python3 moto_server.py [moto_server arguments, e.g. -H 127.0.0.1 -p 5000]
 """
@@ -36,6 +43,14 @@ from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
 from moto.iam.models import iam_backends
 from moto.s3.models import FakeDeleteMarker, s3_backends
+
+
+# The headers that choose an upload's encryption; S3 sets the condition key s3:<header> from each.
+UPLOAD_ENCRYPTION_HEADERS = (
+    "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-customer-algorithm",
+)
 
 
 def _like(pattern, value):
@@ -51,18 +66,28 @@ OPERATORS = {
 }
 
 
+def _condition_matches(operator, expected_values, actual):
+    """One key of one condition; `actual` None is a key the request does not have."""
+    if operator == "Null":
+        return any(str(e).lower() == str(actual is None).lower() for e in expected_values)
+    negated = operator.startswith("StringNot")
+    if actual is None:
+        return negated
+    matches = [OPERATORS[operator](str(e), actual) for e in expected_values]
+    return all(matches) if negated else any(matches)
+
+
 def evaluate_conditions(conditions, context):
-    """True when every condition matches, False when one does not, None when one cannot be evaluated."""
+    """True when every condition matches, False when one does not, None when one cannot be evaluated. A key that
+    the context maps to None is known to be absent from the request; a key it does not have is unknown."""
     for operator, block in conditions.items():
-        compare = OPERATORS.get(operator)
-        if compare is None:
+        if operator != "Null" and operator not in OPERATORS:
             return None
         for key, expected in block.items():
             if key not in context:
                 return None
             expected_values = expected if isinstance(expected, list) else [expected]
-            matches = [compare(str(e), context[key]) for e in expected_values]
-            if not (all(matches) if operator.startswith("StringNot") else any(matches)):
+            if not _condition_matches(operator, expected_values, context[key]):
                 return False
     return True
 
@@ -141,6 +166,9 @@ def check_action_permitted(self, resource):
         context["s3:prefix"] = _first(self._data.get("prefix", "")) or ""
     if self._action == "sts:AssumeRole" and "ExternalId" in self._data:
         context["sts:ExternalId"] = str(_first(self._data["ExternalId"]))
+    if self._action == "s3:PutObject":
+        headers = {name.lower(): value for name, value in self._headers.items()}
+        context.update({f"s3:{h}": headers.get(h) for h in UPLOAD_ENCRYPTION_HEADERS})
 
     permitted = False
     for policy in self._access_key.collect_policies():

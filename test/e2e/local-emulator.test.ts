@@ -2,8 +2,9 @@
  * End to end in the local AWS emulator: both local stacks deployed with terraform into two accounts, the real handler
  * run as the Lambda role with IAM enforced — refusing what the grant does not cover, while the same requests sent
  * straight to AWS with its credentials are allowed and denied by the policies —, every operation the grant allows
- * tried across the accounts, each side of the grant broken on purpose to show the check notices, an empty second
- * plan, and nothing left after destroy. Needs terraform and moto (scripts/emulator/moto_server.py).
+ * tried across the accounts, every upload encryption case sent as the grantee (only the bucket's own key may be
+ * asked for), each side of the grant broken on purpose to show the check notices, an empty second plan, and nothing
+ * left after destroy. Needs terraform and moto (scripts/emulator/moto_server.py).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,19 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  GetBucketPolicyCommand,
+  ListMultipartUploadsCommand,
+  type MultipartUpload,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/upload-encryption";
 import { proveStack } from "../../scripts/lib/access-proof";
 import { modelFromEmulator } from "../../scripts/lib/deployed-model";
 import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
@@ -27,11 +40,13 @@ import {
   deployStack,
   destroyStack,
   emulatorTerraformEnv,
+  enforced,
   leftovers,
   planIsEmpty,
   runAccessMatrix,
   runHandlerCases,
   runOperationChecks,
+  seedObjects,
   type AccessCase,
   type MatrixRow,
   type StackOutputs,
@@ -96,6 +111,70 @@ describeE2E("local emulator, end to end", () => {
     ],
   };
 
+  /** An S3 client that adds exactly `headers` to every request, before signing, so they are signed as sent. */
+  function s3Sending(clientConfig: ReturnType<typeof emulatorClientConfig>, headers: Readonly<Record<string, string>>): S3Client {
+    const s3 = new S3Client(clientConfig);
+    s3.middlewareStack.add(
+      (next) => async (args) => {
+        Object.assign((args.request as { headers: Record<string, string> }).headers, headers);
+        return next(args);
+      },
+      { step: "build", name: "uploadEncryptionHeaders" },
+    );
+    return s3;
+  }
+
+  /** "Allowed", "Denied" (403 AccessDenied), or what else S3 answered. */
+  async function uploadVerdict(send: () => Promise<unknown>): Promise<string> {
+    try {
+      await send();
+      return "Allowed";
+    } catch (err) {
+      const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+      return e.name === "AccessDenied" && e.$metadata?.httpStatusCode === 403 ? "Denied" : `${e.name} (HTTP ${e.$metadata?.httpStatusCode}): ${e.message}`;
+    }
+  }
+
+  /**
+   * Sends one upload as `operation` straight to S3 with `headers` added, and aborts any multipart upload it opened.
+   * An UploadPart goes to an upload created with no encryption header, so only the part's headers are judged.
+   */
+  async function sendUpload(
+    clientConfig: ReturnType<typeof emulatorClientConfig>,
+    target: { bucket: string; key: string; sourceKey: string },
+    operation: UploadOperation,
+    headers: Readonly<Record<string, string>>,
+  ): Promise<string> {
+    const { bucket: Bucket, key: Key, sourceKey } = target;
+    const Body = `uploaded as ${operation} with ${JSON.stringify(headers)}`;
+    const plain = new S3Client(clientConfig);
+    const s3 = s3Sending(clientConfig, headers);
+    const abort = async (UploadId: string | undefined) => {
+      if (UploadId) await plain.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+    };
+    try {
+      switch (operation) {
+        case "PutObject":
+          return await uploadVerdict(() => s3.send(new PutObjectCommand({ Bucket, Key, Body })));
+        case "CreateMultipartUpload":
+          return await uploadVerdict(async () => abort((await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }))).UploadId));
+        case "UploadPart": {
+          const { UploadId } = await plain.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+          try {
+            return await uploadVerdict(() => s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body })));
+          } finally {
+            await abort(UploadId);
+          }
+        }
+        case "CopyObject":
+          return await uploadVerdict(() => s3.send(new CopyObjectCommand({ Bucket, Key, CopySource: `${Bucket}/${sourceKey}` })));
+      }
+    } finally {
+      plain.destroy();
+      s3.destroy();
+    }
+  }
+
   describe.each(["local", "local-assume-role"])("%s", (name) => {
     const config = environments[name];
     let outputs: StackOutputs;
@@ -134,6 +213,44 @@ describeE2E("local emulator, end to end", () => {
       const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
       const checks = await runOperationChecks(emulator, config, outputs.bucket_name, fn.environment, credentials);
       expect(checks.map((c) => `${c.name}: ${c.ok ? "ok" : c.detail}`)).toEqual(OPERATION_CHECKS[name]!.map((n) => `${n}: ok`));
+    });
+
+    // The grantee is the principal the bucket policy grants: the Lambda role in bucket-policy mode, the S3 access role
+    // in assume-role mode. Each case goes out with exactly its headers and the SDK's default request checksums
+    // (CRC32 on PutObject and UploadPart). The handler's own put and multipart copy, which send no encryption header,
+    // pass the same denials in the operation checks above. moto does not authorize a copy's source (AWS also needs
+    // s3:GetObject on it, which the write-only grant of local-assume-role lacks), so a copy here shows the verdict on
+    // the destination only.
+    test("with IAM enforced, S3 lets through exactly the upload encryptions the bucket policy allows, for every upload operation", async () => {
+      const prefix = config.grant.prefixes.find((p) => p.access !== "read")!.prefix;
+      const sourceKey = `${prefix}encryption/source.txt`;
+      const otherKeyArn = `arn:aws:kms:us-east-1:${config.bucket.accountId}:key/00000000-0000-4000-8000-000000000000`;
+      await seedObjects(emulator, config, outputs.bucket_name, [sourceKey]);
+      const grantee = outputs.s3_access_role_arn ?? outputs.lambda_role_arn;
+      const asGrantee = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, grantee, "upload-encryption"));
+      const owner = new S3Client(emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "uploads")));
+      const expected: string[] = [];
+      const actual: string[] = [];
+      let left: MultipartUpload[] = [];
+      try {
+        await enforced(emulator, async () => {
+          for (const c of UPLOAD_ENCRYPTION_CASES) {
+            for (const operation of c.operations) {
+              const target = { bucket: outputs.bucket_name, key: `${prefix}encryption/${c.id}-${operation}.txt`, sourceKey };
+              actual.push(`${c.id} ${operation}: ${await sendUpload(asGrantee, target, operation, c.headers(outputs.kms_key_arn, otherKeyArn))}`);
+              expected.push(`${c.id} ${operation}: ${c.expected}`);
+            }
+          }
+        });
+      } finally {
+        // Whatever happened, no multipart upload may outlive the test (destroy would not see it).
+        left = (await owner.send(new ListMultipartUploadsCommand({ Bucket: outputs.bucket_name }))).Uploads ?? [];
+        for (const u of left) await owner.send(new AbortMultipartUploadCommand({ Bucket: outputs.bucket_name, Key: u.Key, UploadId: u.UploadId }));
+        owner.destroy();
+      }
+      expect(actual).toEqual(expected);
+      expect(expected.filter((e) => e.endsWith(": Denied")).length).toBeGreaterThan(10);
+      expect(left.map((u) => `${u.Key} ${u.UploadId}`)).toEqual([]);
     });
 
     test("the policies fetched back from both accounts pass the same access proof as before deployment", async () => {
