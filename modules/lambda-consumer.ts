@@ -21,6 +21,10 @@ import {
   showValue,
 } from "./schema";
 
+/** A whole number in [min, max]; anything else (a string, NaN, Infinity, a fraction) gets the one `message`. */
+const wholeNumber = (min: number, max: number, message: string) =>
+  z.number({ error: message }).int({ message }).min(min, { message }).max(max, { message });
+
 /** The data settings of the Lambda side (account A); shared with the environment config. */
 export const lambdaSettingsSchema = z.strictObject({
   accountId: accountIdSchema,
@@ -28,8 +32,8 @@ export const lambdaSettingsSchema = z.strictObject({
   functionName: functionNameSchema,
   roleName: roleNameSchema,
   logRetentionDays: logRetentionSchema.optional(),
-  memorySize: z.number().int().min(128, { message: "must be 128-10240 MB" }).max(10240, { message: "must be 128-10240 MB" }).optional(),
-  timeoutSeconds: z.number().int().min(1, { message: "must be 1-900 seconds" }).max(900, { message: "must be 1-900 seconds" }).optional(),
+  memorySize: wholeNumber(128, 10240, "must be 128-10240 MB").optional(),
+  timeoutSeconds: wholeNumber(1, 900, "must be 1-900 seconds").optional(),
 });
 
 /** Resolves the handler bundle folder, or throws naming `field` when it holds no built `index.js`. */

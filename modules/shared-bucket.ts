@@ -20,6 +20,7 @@ import {
   accessPointPolicy,
   addBucketSide,
   bucketPolicyDocument,
+  partitionProblem,
   bucketSettingsSchema,
   keyPolicyDocument,
   sameAccountProblem,
@@ -31,7 +32,7 @@ import {
 import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { addLambdaHalf, checkCode, type LambdaSettings, type LambdaSide } from "./lambda-half";
 import { lambdaSettingsSchema, type LambdaConsumer } from "./lambda-consumer";
-import { grantRoleBudget, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
+import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
 import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, parseOrThrow, partitionOf } from "./schema";
 
@@ -42,11 +43,18 @@ export const ACCESS_POINT_CHOICES = ["auto", "always", "never"] as const;
  */
 export type AccessPointChoice = (typeof ACCESS_POINT_CHOICES)[number];
 
-/** A consumer's name; it also names the consumer's access point, so S3's access point naming rules apply. */
+/**
+ * A consumer's name; it also names the consumer's access point, so S3's access point naming rules apply: 3-50
+ * lowercase letters, digits and hyphens, beginning and ending with a letter or digit, and not ending with -s3alias or
+ * -ext-s3alias (reserved for access point aliases).
+ */
 export const consumerNameSchema = z
   .string({ error: "must be a string" })
   .regex(/^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/, {
     message: "is not a consumer name (3-50 lowercase letters, digits and hyphens; it also names the consumer's access point)",
+  })
+  .refine((name) => !/-(ext-)?s3alias$/.test(name), {
+    message: "is not a consumer name: it names the consumer's access point, and access point names must not end with -s3alias or -ext-s3alias",
   });
 
 /** One consumer of a shared bucket: a Lambda function in its account, and its grant. */
@@ -63,6 +71,12 @@ export interface SharedBucketDeclaration<L = LambdaSettings> {
   readonly consumers: ReadonlyArray<ConsumerDeclaration<L>>;
   /** @default "auto" */
   readonly accessPoints?: AccessPointChoice;
+  /**
+   * Where the declaration comes from in your configuration (e.g. `sharedEnvironments.lake`): error messages name its
+   * fields from there.
+   * @default the construct's id
+   */
+  readonly configPath?: string;
 }
 
 interface ConsumerFields {
@@ -77,7 +91,7 @@ interface ConsumerFields {
  */
 export function checkConsumers(
   consumers: readonly ConsumerFields[],
-  bucketAccountId: string,
+  bucket: { readonly accountId: string; readonly region: string },
   ctx: z.RefinementCtx,
 ): void {
   const seen = new Map<string, number>();
@@ -90,13 +104,18 @@ export function checkConsumers(
   consumers.forEach((c, i) => {
     const at = (...rest: Array<string | number>) => ["consumers", i, ...rest];
     once("name", c.name, at("name"), i, (j) => `is also the name of consumers[${j}]: consumer names must be unique`);
-    once("role", `${c.lambda.accountId}/${c.lambda.roleName}`, at("lambda", "roleName"), i, (j) => `is also the role of consumers[${j}] in account ${c.lambda.accountId}: give each consumer its own role`);
+    // IAM role names are case-insensitive: Reader and reader are one role.
+    once("role", `${c.lambda.accountId}/${c.lambda.roleName.toLowerCase()}`, at("lambda", "roleName"), i, (j) => `is also the role of consumers[${j}] in account ${c.lambda.accountId} (IAM role names are case-insensitive): give each consumer its own role`);
     once("function", `${c.lambda.accountId}/${c.lambda.region}/${c.lambda.functionName}`, at("lambda", "functionName"), i, (j) => `is also the function of consumers[${j}] in the same account and region`);
     if (c.grant.accessRoleName !== undefined) {
-      once("access role", c.grant.accessRoleName, at("grant", "accessRoleName"), i, (j) => `is also the access role of consumers[${j}]: each consumer needs its own access role`);
+      once("access role", c.grant.accessRoleName.toLowerCase(), at("grant", "accessRoleName"), i, (j) => `is also the access role of consumers[${j}] (IAM role names are case-insensitive): each consumer needs its own access role`);
     }
-    const same = sameAccountProblem(c.lambda.accountId, bucketAccountId);
-    if (same) ctx.addIssue({ code: "custom", path: at("lambda", "accountId"), input: c.lambda.accountId, message: `is the bucket's account ${bucketAccountId}: this module wires cross-account access` });
+    const same = sameAccountProblem(c.lambda.accountId, bucket.accountId);
+    if (same) ctx.addIssue({ code: "custom", path: at("lambda", "accountId"), input: c.lambda.accountId, message: `is the bucket's account ${bucket.accountId}: this module wires cross-account access` });
+    const partition = partitionProblem(c.lambda.region, bucket.region);
+    if (partition) {
+      ctx.addIssue({ code: "custom", path: at("lambda", "region"), input: c.lambda.region, message: `is in partition ${partitionOf(c.lambda.region).partition}, the bucket's region ${bucket.region} in ${partitionOf(bucket.region).partition}: a role of one partition cannot be granted access in another` });
+    }
   });
 }
 
@@ -112,7 +131,7 @@ export const sharedBucketSchema = z
     accessPoints: accessPointChoiceSchema.optional(),
     consumers: z.array(consumerSchema, { error: "must be a list of { name, lambda, grant }" }).min(1, { message: "is empty: a shared bucket needs at least one consumer" }),
   })
-  .superRefine((s, ctx) => checkConsumers(s.consumers, s.bucket.accountId, ctx));
+  .superRefine((s, ctx) => checkConsumers(s.consumers, s.bucket, ctx));
 
 type ValidShared = z.output<typeof sharedBucketSchema>;
 type ValidConsumer = ValidShared["consumers"][number];
@@ -221,9 +240,6 @@ export interface SharedBucketPlan {
   readonly measures: readonly PolicyMeasure[];
 }
 
-/** Where a policy holds the key's ARN before apply (policySize counts it as the longest key ARN). */
-const KEY_ARN_UNKNOWN = "${aws_kms_key.key.arn}";
-
 /** The statement that lets the bucket account's own access points carry the grants (AWS's delegation pattern). */
 function delegateToAccessPoints(partition: string, bucketName: string, accountId: string, actions: readonly string[]): PolicyStatement {
   const bucket = bucketArn(partition, bucketName);
@@ -257,7 +273,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
   const { bucket } = shared;
   const { partition } = partitionOf(bucket.region);
   const choice = shared.accessPoints ?? "auto";
-  const keyArn = bucket.existing?.keyArn ?? KEY_ARN_UNKNOWN;
+  const keyArn = bucket.existing?.keyArn ?? KEY_ARN_PLACEHOLDER;
   const planAll = (viaAccessPoints: boolean): PlannedConsumer[] =>
     shared.consumers.map((c) => {
       const accessPointName = viaAccessPoints ? c.name : undefined;
@@ -293,9 +309,9 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
   const side: BucketSide = {
     bucketPolicyStatements: bucketStatements,
     keyPolicyStatements: keyStatements,
-    accessRoles: consumers.flatMap((c) =>
+    accessRoles: consumers.flatMap((c, i) =>
       c.plan.accessRoleTrustPolicy && c.plan.accessRolePolicy
-        ? [{ id: `access-role-${c.name}`, roleName: c.grant.accessRoleName!, trustPolicy: c.plan.accessRoleTrustPolicy, policy: c.plan.accessRolePolicy, consumer: c.name }]
+        ? [{ id: `access-role-${c.name}`, roleName: c.grant.accessRoleName!, trustPolicy: c.plan.accessRoleTrustPolicy, policy: c.plan.accessRolePolicy, consumer: c.name, grantField: `consumers[${i}].grant` }]
         : [],
     ),
     accessPoints: consumers.flatMap((c) =>
@@ -372,8 +388,8 @@ export class SharedBucketGrants extends Construct {
     internal: { readonly planned?: SharedBucketPlan; readonly consumerRoles?: ReadonlyMap<string, ITerraformDependable> } = {},
   ) {
     super(scope, id);
-    this.plan = internal.planned ?? planSharedBucket(id, props);
-    this.half = addBucketSide(this, id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.consumerRoles);
+    this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
+    this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.consumerRoles);
     this.bucketName = this.half.bucketName;
     this.kmsKeyArn = this.half.kmsKeyArn;
   }
@@ -394,9 +410,10 @@ export class SharedBucketConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: SharedBucketConsumerProps & { readonly planned?: SharedBucketPlan }) {
     super(scope, id);
-    const shared = props.planned ?? planSharedBucket(id, props.shared);
-    const planned = consumerOf(id, shared, props.consumer);
-    checkCode(id, props.lambda);
+    const label = props.shared.configPath ?? id;
+    const shared = props.planned ?? planSharedBucket(label, props.shared);
+    const planned = consumerOf(label, shared, props.consumer);
+    checkCode(label, props.lambda);
     this.plan = planned.plan;
     this.consumer = addLambdaHalf(this, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan);
   }
@@ -408,6 +425,8 @@ export interface SharedBucketAccessProps {
   readonly consumers: ReadonlyArray<ConsumerDeclaration<LambdaSide>>;
   /** @default "auto" */
   readonly accessPoints?: AccessPointChoice;
+  /** @see SharedBucketDeclaration.configPath @default the construct's id */
+  readonly configPath?: string;
 }
 
 export class SharedBucketAccess extends Construct {
@@ -421,8 +440,9 @@ export class SharedBucketAccess extends Construct {
       bucket: props.bucket,
       accessPoints: props.accessPoints,
       consumers: props.consumers.map(({ name, grant, lambda }) => ({ name, grant, lambda: lambdaSettingsOf(lambda as LambdaSide) })),
+      ...(props.configPath !== undefined ? { configPath: props.configPath } : {}),
     };
-    this.plan = planSharedBucket(id, declaration);
+    this.plan = planSharedBucket(props.configPath ?? id, declaration);
     const consumers = new Map<string, SharedBucketConsumer>();
     for (const c of props.consumers) {
       consumers.set(c.name, new SharedBucketConsumer(this, `consumer-${c.name}`, { shared: declaration, consumer: c.name, lambda: c.lambda, planned: this.plan }));

@@ -161,7 +161,7 @@ describe("BucketKey refuses bad input before creating anything", () => {
       'key.alias "alias/" is not a valid KMS alias (alias/<letters, digits, / _ ->, not under alias/aws/)',
     ],
     ["a bad account ID", { accountId: "2222-2222-2222" }, 'key.accountId "2222-2222-2222" is not an AWS account ID (12 digits)'],
-    ["a bad region", { region: "US-EAST-1" }, 'key.region "US-EAST-1" is not an AWS region name (e.g. us-east-1)'],
+    ["a bad region", { region: "US-EAST-1" }, 'key.region "US-EAST-1" is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1; did you mean "us-east-1"?)'],
     ["a deletion window of 5 days", { deletionWindowInDays: 5 }, /^key\.deletionWindowInDays 5 \S/],
     ["a deletion window of 31 days", { deletionWindowInDays: 31 }, "key.deletionWindowInDays 31 must be 7-30 days"],
   ];

@@ -122,7 +122,7 @@ describe("parseOrThrow", () => {
     const make = () => parseOrThrow(settings, { accountId: 123456789012, region: "US-EAST-1", retention: "30" }, "cfg");
     const expected = [
       "cfg.accountId 123456789012 must be a string",
-      'cfg.region "US-EAST-1" is not an AWS region name (e.g. us-east-1)',
+      'cfg.region "US-EAST-1" is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1; did you mean "us-east-1"?)',
       'cfg.retention "30" must be a number',
     ];
     expect(make).toThrow(ConfigurationError);
@@ -162,9 +162,15 @@ describe("regionSchema", () => {
     },
   );
 
-  test.each(["US-EAST-1", "us-east", "useast1", "us-east-1a", "xx-east-1", ""])("refuses %j", (region) => {
+  test.each(["us-east", "useast1", "us-east-1a", "xx-east-1", "", "eu-fake-9", "ap-southeast-6"])("refuses %j", (region) => {
     expect(problemsOf(regionSchema, region, "region")).toEqual([
-      `region ${JSON.stringify(region)} is not an AWS region name (e.g. us-east-1)`,
+      `region ${JSON.stringify(region)} is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1)`,
+    ]);
+  });
+
+  test.each([["US-EAST-1", "us-east-1"], [" eu_west_1 ", "eu-west-1"]])("refuses %j and suggests %j", (region, near) => {
+    expect(problemsOf(regionSchema, region, "region")).toEqual([
+      `region ${JSON.stringify(region)} is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1; did you mean "${near}"?)`,
     ]);
   });
 });

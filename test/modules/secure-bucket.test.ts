@@ -256,8 +256,10 @@ describe("bucket names", () => {
     ["abc-", "it must begin and end with a letter or digit"],
     ["a..b", "it must not contain two adjacent dots"],
     ["192.168.1.1", "it must not be formatted as an IP address"],
-    ["xn--abc", "it must not start with a reserved prefix (xn--, sthree-)"],
-    ["abc-s3alias", "it must not end with a reserved suffix (-s3alias, --ol-s3)"],
+    ["xn--abc", "it must not start with the reserved prefix xn-- (reserved: xn--, sthree-, amzn-s3-demo-)"],
+    ["sthree-configurator-x", "it must not start with the reserved prefix sthree- (reserved: xn--, sthree-, amzn-s3-demo-)"],
+    ["abc-s3alias", "it must not end with the reserved suffix -s3alias (reserved: -s3alias, --ol-s3, --x-s3, --table-s3, .mrap)"],
+    ["abc--table-s3", "it must not end with the reserved suffix --table-s3 (reserved: -s3alias, --ol-s3, --x-s3, --table-s3, .mrap)"],
   ])("refuses %j", (name, reason) => {
     const stack = twoAccountStack();
     const error = configurationError(() => new SecureBucket(stack.stack, "store", bucketProps(stack, { bucketName: name })));
@@ -278,7 +280,7 @@ describe("bucket names", () => {
     );
     expect(error.problems).toEqual([
       'store.bucketName "ab" is not a valid S3 bucket name: it must be 3 to 63 characters long',
-      'store.region "useast1" is not an AWS region name (e.g. us-east-1)',
+      'store.region "useast1" is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1)',
     ]);
     expect(synthJson(stack.stack).resource).toBeUndefined();
   });
