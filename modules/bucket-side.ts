@@ -8,7 +8,8 @@ import type { Construct } from "constructs";
 import { z } from "zod";
 import { BucketKey, bucketKeyPolicy } from "./bucket-key";
 import { addExistingPolicies, existingPolicies, existingResourcesSchema } from "./existing-resources";
-import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
+import { accountRootArn, matchesWildcard, policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
+import { recordConfigSource } from "./rules/config-source";
 import { S3AccessRole } from "./s3-access-role";
 import { accountIdSchema, bucketNameSchema, keyAliasSchema, partitionOf, regionSchema } from "./schema";
 import { SecureBucket, secureBucketPolicy } from "./secure-bucket";
@@ -33,19 +34,56 @@ export const bucketSettingsSchema = z
     if (b.forceDestroy !== undefined) {
       ctx.addIssue({ code: "custom", path: ["forceDestroy"], input: b.forceDestroy, message: "applies only to a bucket this stack creates, not to an existing one" });
     }
-    const [, , , region, account] = b.existing.keyArn.split(":");
-    if (account !== b.accountId || region !== b.region) {
+    const [, partition, , region, account] = b.existing.keyArn.split(":");
+    if (account !== b.accountId || region !== b.region || partition !== partitionOf(b.region).partition) {
       ctx.addIssue({
         code: "custom",
         path: ["existing", "keyArn"],
         input: b.existing.keyArn,
-        message: `is not a key of the bucket's account and region (${b.accountId}, ${b.region})`,
+        message: `is not a key of the bucket's account and region (${b.accountId}, ${b.region}, partition ${partitionOf(b.region).partition})`,
       });
     }
+    const lockout = keyLockoutProblem(b.existing.keyPolicyStatements, partitionOf(b.region).partition, b.accountId);
+    if (lockout) ctx.addIssue({ code: "custom", path: ["existing", "keyPolicyStatements"], input: b.existing.keyPolicyStatements, message: lockout });
   });
+
+/**
+ * KMS refuses a key policy that would lock its account out (PutKeyPolicy's lockout safety check), and a key whose
+ * policy no longer lets its account administer it can only be recovered through AWS Support. Since the key policy
+ * is written whole, the existing statements must keep an unconditioned Allow of kms:PutKeyPolicy for the bucket
+ * account's root (which delegates key administration to the account's IAM, the deploy role included), and no Deny
+ * may take it away.
+ */
+function keyLockoutProblem(statements: readonly PolicyStatement[], partition: string, accountId: string): string | undefined {
+  const root = accountRootArn(partition, accountId);
+  const namesRoot = (s: PolicyStatement, orAnyone: boolean) => {
+    const principals = s.Principal === "*" ? ["*"] : ([] as string[]).concat(s.Principal?.AWS ?? []);
+    return principals.some((p) => p === root || p === accountId || (orAnyone && p === "*"));
+  };
+  const putKeyPolicy = (s: PolicyStatement) => ([] as string[]).concat(s.Action ?? []).some((a) => matchesWildcard(a, "kms:PutKeyPolicy", true));
+  const administers = statements.some((s) => s.Effect === "Allow" && s.Condition === undefined && namesRoot(s, false) && putKeyPolicy(s));
+  const denied = statements.find((s) => s.Effect === "Deny" && s.Condition === undefined && namesRoot(s, true) && putKeyPolicy(s));
+  if (administers && !denied) return undefined;
+  return (
+    `${denied ? `denies kms:PutKeyPolicy to the bucket account (statement ${denied.Sid ?? "without Sid"})` : `has no statement letting the bucket account (${root}) administer the key`}: ` +
+    `KMS refuses a key policy that locks out its own account; keep an Allow of kms:* (or kms:PutKeyPolicy) for ${root} without conditions`
+  );
+}
 
 export type BucketSettings = z.input<typeof bucketSettingsSchema>;
 export type ValidBucketSettings = z.output<typeof bucketSettingsSchema>;
+
+/**
+ * Refuses a grant whose two sides are in different partitions (aws, aws-cn, aws-us-gov): no IAM principal of one
+ * partition can be granted access in another. Shared by the constructs and the environment config.
+ */
+export function partitionProblem(lambdaRegion: string, bucketRegion: string): string | undefined {
+  const [lambda, bucket] = [partitionOf(lambdaRegion).partition, partitionOf(bucketRegion).partition];
+  return lambda === bucket
+    ? undefined
+    : `is in partition ${bucket}, the Lambda function's region ${lambdaRegion} in partition ${lambda}: ` +
+        "a role of one partition cannot be granted access in another (put both sides in one partition)";
+}
 
 /** Refuses a grant whose two sides are the same account; shared by the constructs and the environment config. */
 export function sameAccountProblem(lambdaAccountId: string, bucketAccountId: string): string | undefined {
@@ -61,8 +99,11 @@ export interface BucketSide {
   readonly bucketPolicyStatements: readonly PolicyStatement[];
   /** The grants' statements of the key policy (after the account's administration statement). */
   readonly keyPolicyStatements: readonly PolicyStatement[];
-  /** S3 access roles (assume-role mode), each for the consumer it names. */
-  readonly accessRoles: ReadonlyArray<{ id: string; roleName: string; trustPolicy: PolicyDocument; policy: PolicyDocument; consumer: string }>;
+  /**
+   * S3 access roles (assume-role mode), each for the consumer it names; `grantField` is where the consumer's grant is
+   * in the declaration (`grant`, `consumers[2].grant`), for rule findings.
+   */
+  readonly accessRoles: ReadonlyArray<{ id: string; roleName: string; trustPolicy: PolicyDocument; policy: PolicyDocument; consumer: string; grantField: string }>;
   /** Access points carrying consumers' grants: each one's ARN and the grant statements of its policy. */
   readonly accessPoints: ReadonlyArray<{ id: string; name: string; arn: string; statements: readonly PolicyStatement[] }>;
   /**
@@ -115,8 +156,9 @@ export interface BucketHalf {
 }
 
 /**
- * Builds account B's side into `scope`. `consumerRoles` are the consumers' Lambda roles when they are in the same
- * stack: with the role-arn principal style, B's resources naming them wait for them.
+ * Builds account B's side into `scope`. `id` names the declaration in messages and rule findings (its configuration
+ * path, or the construct's id). `consumerRoles` are the consumers' Lambda roles when they are in the same stack: with
+ * the role-arn principal style, B's resources naming them wait for them.
  */
 export function addBucketSide(
   scope: Construct,
@@ -130,10 +172,10 @@ export function addBucketSide(
   const accessRoles = new Map<string, S3AccessRole>();
   for (const r of side.accessRoles) {
     const consumerRole = byArn.has(r.consumer) ? consumerRoles.get(r.consumer) : undefined;
-    accessRoles.set(
-      r.consumer,
-      new S3AccessRole(scope, r.id, { provider, roleName: r.roleName, trustPolicy: r.trustPolicy, policy: r.policy, dependsOn: consumerRole ? [consumerRole] : [] }),
-    );
+    const role = new S3AccessRole(scope, r.id, { provider, roleName: r.roleName, trustPolicy: r.trustPolicy, policy: r.policy, dependsOn: consumerRole ? [consumerRole] : [] });
+    // The trust's guard across accounts is the grant's ExternalId (or organization): what CAS-IAM-3 asks for.
+    recordConfigSource(role.role, { field: `${id}.${r.grantField}.externalId`, rules: ["CAS-IAM-3"], advice: `set it, or ${r.grantField}.principalOrgId` });
+    accessRoles.set(r.consumer, role);
   }
   const waitFor: ITerraformDependable[] = side.roleArnConsumers.flatMap((c) => {
     const grantee = accessRoles.get(c)?.role ?? consumerRoles.get(c);
@@ -155,6 +197,9 @@ export function addBucketSide(
     for (const policy of [bucketPolicy, keyPolicy]) {
       if (waitFor.length > 0) policy.dependsOn = waitFor.map((d) => dependable(d));
     }
+    // The existing statements come first in each policy: a rule finding on one of them names its field.
+    recordConfigSource(bucketPolicy, { field: `${id}.bucket.existing.bucketPolicyStatements`, statements: { first: 0, count: bucket.existing.bucketPolicyStatements.length } });
+    recordConfigSource(keyPolicy, { field: `${id}.bucket.existing.keyPolicyStatements`, statements: { first: 0, count: bucket.existing.keyPolicyStatements.length } });
     half = { bucketName: bucket.bucketName, kmsKeyArn: bucket.existing.keyArn };
     bucketId = bucket.bucketName;
   } else {

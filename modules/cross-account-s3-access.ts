@@ -2,11 +2,19 @@ import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { z } from "zod";
 import type { BucketKey } from "./bucket-key";
-import { addBucketSide, bucketSettingsSchema, sameAccountProblem, type BucketSettings } from "./bucket-side";
+import {
+  addBucketSide,
+  bucketPolicyDocument,
+  bucketSettingsSchema,
+  keyPolicyDocument,
+  partitionProblem,
+  sameAccountProblem,
+  type BucketSettings,
+} from "./bucket-side";
 import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { addLambdaHalf, checkCode, type LambdaSettings, type LambdaSide } from "./lambda-half";
 import { lambdaSettingsSchema, type LambdaConsumer } from "./lambda-consumer";
-import { grantRoleBudget, overBudget } from "./policy-budget";
+import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, POLICY_LIMITS } from "./policy-budget";
 import type { S3AccessRole } from "./s3-access-role";
 import { ConfigurationError, parseOrThrow } from "./schema";
 import type { SecureBucket } from "./secure-bucket";
@@ -16,6 +24,8 @@ export const crossAccountSettingsSchema = z
   .superRefine((s, ctx) => {
     const problem = sameAccountProblem(s.lambda.accountId, s.bucket.accountId);
     if (problem) ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: s.bucket.accountId, message: problem });
+    const partition = partitionProblem(s.lambda.region, s.bucket.region);
+    if (partition) ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: s.bucket.region, message: partition });
   });
 
 export interface CrossAccountS3AccessProps {
@@ -28,6 +38,12 @@ export interface CrossAccountS3AccessProps {
   };
   /** What the function may do in the bucket, and how the access is wired. */
   readonly grant: GrantDeclaration;
+  /**
+   * Where the declaration comes from in your configuration (e.g. `environments.prod`): error messages name its fields
+   * from there.
+   * @default the construct's id
+   */
+  readonly configPath?: string;
 }
 
 type ValidSettings = z.output<typeof crossAccountSettingsSchema>;
@@ -83,7 +99,25 @@ function resolveDeclaration(
  */
 function checkBudget(id: string, settings: ValidSettings, plan: GrantPlan): void {
   const label = `${id}.grant (${settings.grant.prefixes.length} prefixes)`;
-  const problems = overBudget(grantRoleBudget(label, settings.lambda, settings.grant.accessRoleName, plan));
+  const { bucket } = settings;
+  // An existing bucket's and key's statements are written back with the grant's: together they must fit.
+  const where = (field: "bucketPolicyStatements" | "keyPolicyStatements") =>
+    bucket.existing ? `${id}.bucket.existing.${field} (${bucket.existing[field].length} statements) and ${label}` : label;
+  const problems = overBudget([
+    ...grantRoleBudget(label, settings.lambda, settings.grant.accessRoleName, plan),
+    {
+      what: `${where("bucketPolicyStatements")}: the bucket policy of ${bucket.bucketName}`,
+      docs: [bucketPolicyDocument(id, bucket, bucket.existing?.keyArn ?? KEY_ARN_PLACEHOLDER, plan.bucketPolicyStatements)],
+      limit: POLICY_LIMITS.bucketPolicy,
+      advice: "shorten or remove existing bucket policy statements, or grant fewer prefixes",
+    },
+    {
+      what: `${where("keyPolicyStatements")}: the key policy of ${bucket.keyAlias}`,
+      docs: [keyPolicyDocument(id, bucket, plan.keyPolicyStatements)],
+      limit: POLICY_LIMITS.keyPolicy,
+      advice: "shorten or remove existing key policy statements",
+    },
+  ]);
   if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
@@ -109,7 +143,7 @@ function addBucketHalf(
       keyPolicyStatements: plan.keyPolicyStatements,
       accessRoles:
         plan.accessRoleTrustPolicy && plan.accessRolePolicy
-          ? [{ id: "access-role", roleName: settings.grant.accessRoleName!, trustPolicy: plan.accessRoleTrustPolicy, policy: plan.accessRolePolicy, consumer: "" }]
+          ? [{ id: "access-role", roleName: settings.grant.accessRoleName!, trustPolicy: plan.accessRoleTrustPolicy, policy: plan.accessRolePolicy, consumer: "", grantField: "grant" }]
           : [],
       accessPoints: [],
       roleArnConsumers: plan.principalStyle === "role-arn" ? [""] : [],
@@ -137,11 +171,11 @@ export class CrossAccountS3Access extends Construct {
 
   constructor(scope: Construct, id: string, props: CrossAccountS3AccessProps) {
     super(scope, id);
-    const { settings, plan } = resolveDeclaration(id, props.lambda, props.bucket, props.grant);
-    checkCode(id, props.lambda);
+    const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
+    checkCode(props.configPath ?? id, props.lambda);
     this.plan = plan;
     this.consumer = addLambdaHalf(this, props.lambda, settings, plan);
-    const half = addBucketHalf(this, id, props.bucket.provider, settings, plan, this.consumer.role);
+    const half = addBucketHalf(this, props.configPath ?? id, props.bucket.provider, settings, plan, this.consumer.role);
     this.bucket = half.bucket;
     this.key = half.key;
     this.bucketName = half.bucketName;
@@ -158,6 +192,8 @@ export interface LambdaAccountGrantProps {
   readonly bucket: BucketSettings;
   /** The same grant declaration the bucket account deploys. */
   readonly grant: GrantDeclaration;
+  /** @see CrossAccountS3AccessProps.configPath @default the construct's id */
+  readonly configPath?: string;
 }
 
 /**
@@ -170,8 +206,8 @@ export class LambdaAccountGrant extends Construct {
 
   constructor(scope: Construct, id: string, props: LambdaAccountGrantProps) {
     super(scope, id);
-    const { settings, plan } = resolveDeclaration(id, props.lambda, props.bucket, props.grant);
-    checkCode(id, props.lambda);
+    const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
+    checkCode(props.configPath ?? id, props.lambda);
     this.plan = plan;
     this.consumer = addLambdaHalf(this, props.lambda, settings, plan);
   }
@@ -185,6 +221,8 @@ export interface BucketAccountGrantProps {
   readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
   /** The same grant declaration the Lambda account deploys. */
   readonly grant: GrantDeclaration;
+  /** @see CrossAccountS3AccessProps.configPath @default the construct's id */
+  readonly configPath?: string;
 }
 
 /**
@@ -203,9 +241,9 @@ export class BucketAccountGrant extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketAccountGrantProps) {
     super(scope, id);
-    const { settings, plan } = resolveDeclaration(id, props.lambda, props.bucket, props.grant);
+    const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
     this.plan = plan;
-    const half = addBucketHalf(this, id, props.bucket.provider, settings, plan, undefined);
+    const half = addBucketHalf(this, props.configPath ?? id, props.bucket.provider, settings, plan, undefined);
     this.bucket = half.bucket;
     this.key = half.key;
     this.bucketName = half.bucketName;

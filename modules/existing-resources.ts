@@ -10,13 +10,34 @@ import type { Construct } from "constructs";
 import { z } from "zod";
 import { denyInsecureTransport, denyOtherEncryption } from "./grant";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
-import { ConfigurationError, showValue } from "./schema";
+import { ConfigurationError, policyCharacterProblem, POLICY_CHARACTERS, showValue } from "./schema";
 
-/** A statement of an existing policy: its Sid and Effect are checked here, the rest is kept as given. */
+/** Every string in a JSON-like value (keys included), with where it is. */
+function stringsOf(value: unknown, path: Array<string | number> = []): Array<{ path: Array<string | number>; text: string }> {
+  if (typeof value === "string") return [{ path, text: value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringsOf(v, [...path, i]));
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => [{ path: [...path, k], text: k }, ...stringsOf(v, [...path, k])]);
+  }
+  return [];
+}
+
+/**
+ * A statement of an existing policy: its Sid and Effect are checked here, and that it holds only characters a policy
+ * document may hold; the rest is kept as given.
+ */
 const statementSchema = z
   .looseObject({
     Sid: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9]*$/, { message: "is not a valid Sid (letters and digits)" }).optional(),
     Effect: z.enum(["Allow", "Deny"], { error: "is not Allow or Deny" }),
+  })
+  .superRefine((statement, ctx) => {
+    for (const { path, text } of stringsOf(statement)) {
+      const problem = policyCharacterProblem(text);
+      if (problem) {
+        ctx.addIssue({ code: "custom", path, input: text, message: `contains ${problem}, which a policy document may not hold (allowed: ${POLICY_CHARACTERS})` });
+      }
+    }
   })
   .transform((statement) => statement as unknown as PolicyStatement);
 

@@ -149,7 +149,51 @@ export const grantSchema = z
       }
       seen.add(p.prefix);
     });
+    for (const problem of overlapProblems(grant.prefixes)) ctx.addIssue({ code: "custom", ...problem });
   });
+
+/** What one prefix entry lets the grantee do: read (get, list), write (upload) and delete. */
+function permissionsOf(p: { readonly access: AccessPreset; readonly delete?: boolean }): Set<"read" | "write" | "delete"> {
+  const reads = p.access === "read" || p.access === "readWrite";
+  const writes = p.access === "write" || p.access === "readWrite";
+  return new Set([...(reads ? (["read"] as const) : []), ...(writes ? (["write"] as const) : []), ...(p.delete ? (["delete"] as const) : [])]);
+}
+
+/** A set of permissions as a grant would declare it: `readWrite + delete`, `read`, `delete only`. */
+function describePermissions(permissions: ReadonlySet<string>): string {
+  const access = permissions.has("read") && permissions.has("write") ? "readWrite" : permissions.has("read") ? "read" : permissions.has("write") ? "write" : "";
+  return permissions.has("delete") ? (access ? `${access} + delete` : "delete only") : access;
+}
+
+/**
+ * Entries whose prefix lies under another entry's that grants more. IAM allows the union of every statement that
+ * matches a key, so under `a/b/` a grant of `a/` readWrite and `a/b/` read would let the grantee write: the
+ * declaration would say less than AWS grants. An inner prefix that grants more than its outer one is exact (the outer
+ * prefix's access plus the inner one's extra) and is accepted.
+ */
+function overlapProblems(
+  prefixes: ReadonlyArray<{ readonly prefix: string; readonly access: AccessPreset; readonly delete?: boolean }>,
+): Array<{ path: Array<string | number>; input: string; message: string }> {
+  return prefixes.flatMap((inner, j) => {
+    const declared = permissionsOf(inner);
+    const outers = prefixes
+      .map((outer, i) => ({ outer, i }))
+      .filter(({ outer, i }) => i !== j && outer.prefix !== inner.prefix && inner.prefix.startsWith(outer.prefix));
+    const union = new Set([...declared, ...outers.flatMap(({ outer }) => [...permissionsOf(outer)])]);
+    if (union.size === declared.size) return [];
+    const wider = outers.filter(({ outer }) => [...permissionsOf(outer)].some((p) => !declared.has(p)));
+    const under = wider.map(({ outer, i }) => `prefixes[${i}].prefix ${JSON.stringify(outer.prefix)} (${describePermissions(permissionsOf(outer))})`).join(" and ");
+    return [
+      {
+        path: ["prefixes", j, "prefix"],
+        input: inner.prefix,
+        message:
+          `(${describePermissions(declared)}) lies under ${under}: IAM grants the union, so keys under ${JSON.stringify(inner.prefix)} ` +
+          `would be ${describePermissions(union)}, not ${describePermissions(declared)}; give the entries the same access, or prefixes that do not overlap`,
+      },
+    ];
+  });
+}
 
 /** Everything about both accounts that the policies need; all of it known at synth time except the key ARN. */
 export interface GrantContext {

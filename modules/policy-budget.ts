@@ -20,6 +20,9 @@ export const POLICY_LIMITS = {
   roleInlinePolicies: 10_240,
 } as const;
 
+/** Where a policy names the bucket's key before apply: a reference, counted by policySize as the longest key ARN. */
+export const KEY_ARN_PLACEHOLDER = "${aws_kms_key.key.arn}";
+
 /** The longest a KMS key ARN gets (a multi-Region key in aws-us-gov): where a policy holds a reference to one. */
 const LONGEST_KEY_ARN = "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef".length;
 

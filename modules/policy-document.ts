@@ -43,3 +43,9 @@ export function accountRootArn(partition: string, accountId: string): string {
 export function bucketArn(partition: string, bucketName: string): string {
   return `arn:${partition}:s3:::${bucketName}`;
 }
+
+/** IAM's wildcard match, as in Action, Resource and StringLike: `*` any run of characters, `?` one character. */
+export function matchesWildcard(pattern: string, value: string, ignoreCase = false): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
+}

@@ -4,7 +4,7 @@
  * NotResource, a set operator (ForAnyValue:, ForAllValues:) or another operator — makes the answer `undefined`:
  * the rules then neither count the statement as denying nor as refusing what it should let through.
  */
-import type { PolicyStatement } from "../policy-document";
+import { matchesWildcard, type PolicyStatement } from "../policy-document";
 
 export interface RuleRequest {
   readonly action: string;
@@ -15,11 +15,6 @@ export interface RuleRequest {
 
 const list = (value: unknown): string[] => (value === undefined ? [] : ([] as unknown[]).concat(value).map(String));
 
-/** IAM's wildcard match: `*` any run of characters, `?` one character. */
-function like(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
-}
 
 type Compare = (expected: string, actual: string) => boolean;
 const OPERATORS: Readonly<Record<string, { compare: Compare; negated: boolean }>> = {
@@ -27,8 +22,8 @@ const OPERATORS: Readonly<Record<string, { compare: Compare; negated: boolean }>
   StringNotEquals: { compare: (e, a) => e === a, negated: true },
   StringEqualsIgnoreCase: { compare: (e, a) => e.toLowerCase() === a.toLowerCase(), negated: false },
   StringNotEqualsIgnoreCase: { compare: (e, a) => e.toLowerCase() === a.toLowerCase(), negated: true },
-  StringLike: { compare: (e, a) => like(e, a), negated: false },
-  StringNotLike: { compare: (e, a) => like(e, a), negated: true },
+  StringLike: { compare: (e, a) => matchesWildcard(e, a), negated: false },
+  StringNotLike: { compare: (e, a) => matchesWildcard(e, a), negated: true },
   Bool: { compare: (e, a) => e.toLowerCase() === a.toLowerCase(), negated: false },
 };
 
@@ -55,8 +50,8 @@ export function denyApplies(statement: PolicyStatement, request: RuleRequest): b
   if (s.NotPrincipal !== undefined || s.NotAction !== undefined || s.NotResource !== undefined) return undefined;
   const principals = s.Principal === "*" ? ["*"] : list(s.Principal?.AWS);
   if (!principals.includes("*")) return false;
-  if (!list(s.Action).some((a) => like(a, request.action, true))) return false;
-  if (!list(s.Resource).some((r) => like(r, request.resource))) return false;
+  if (!list(s.Action).some((a) => matchesWildcard(a, request.action, true))) return false;
+  if (!list(s.Resource).some((r) => matchesWildcard(r, request.resource))) return false;
   const context = new Map(Object.entries(request.context).map(([k, v]) => [k.toLowerCase(), v]));
   let applies: boolean | undefined = true;
   for (const [operator, block] of Object.entries(s.Condition ?? {})) {
