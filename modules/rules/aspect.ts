@@ -6,6 +6,7 @@
 import { Annotations, TerraformResource, TerraformStack, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 import { ConfigurationError, showValue } from "../schema";
+import { configSourceOf } from "./config-source";
 import { SECURITY_RULES, type SecurityRule, type StackJson } from "./security-rules";
 
 const suppressions = new WeakMap<IConstruct, Map<string, string>>();
@@ -55,10 +56,12 @@ export class SecurityRules implements IAspect {
       for (const violation of rule.check(json)) {
         const target = byAddress.get(violation.resource) ?? node;
         const reason = suppressionFor(target, rule.id);
+        const source = configSourceOf(target, rule.id, violation.statement);
+        const configured = source ? `; configured by ${source}` : "";
         if (reason) {
-          Annotations.of(target).addWarning(`[${rule.id}] suppressed: ${reason} (${violation.message})`);
+          Annotations.of(target).addWarning(`[${rule.id}] suppressed: ${reason} (${violation.message}${configured})`);
         } else {
-          Annotations.of(target).addError(`[${rule.id}] ${rule.title}: ${violation.message}. Why: ${rule.rationale}.`);
+          Annotations.of(target).addError(`[${rule.id}] ${rule.title}: ${violation.message}${configured}. Why: ${rule.rationale}.`);
         }
       }
     }

@@ -18,6 +18,8 @@ export interface StackJson {
 export interface RuleViolation {
   readonly resource: string;
   readonly message: string;
+  /** The index of the offending statement, when the resource is a policy. */
+  readonly statement?: number;
 }
 
 export interface SecurityRule {
@@ -296,13 +298,14 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     rationale: "a grantee sees only the key names under its prefixes",
     check: (stack) =>
       policies(stack).flatMap(({ resource, doc }) =>
-        doc.Statement.filter(
-          (s) =>
-            s.Effect === "Allow" &&
-            list(s.Action).some((a) => a === "s3:ListBucket") &&
-            !conditionKeys(s).includes("s3:prefix") &&
-            !delegatesToAccessPoints(s),
-        ).map((s) => ({ resource, message: `statement ${s.Sid ?? "(no Sid)"} allows s3:ListBucket without an s3:prefix condition` })),
+        doc.Statement.flatMap((s, statement) =>
+          s.Effect === "Allow" &&
+          list(s.Action).some((a) => a === "s3:ListBucket") &&
+          !conditionKeys(s).includes("s3:prefix") &&
+          !delegatesToAccessPoints(s)
+            ? [{ resource, statement, message: `statement ${s.Sid ?? "(no Sid)"} allows s3:ListBucket without an s3:prefix condition` }]
+            : [],
+        ),
       ),
   },
   {
@@ -323,10 +326,13 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
         resources(stack, type).flatMap(([id, r]) => {
           const doc = parsePolicy(r.policy);
           const account = accountOf(stack, r);
-          return (doc?.Statement ?? [])
-            .filter((s) => s.Effect === "Allow" && !isKeyAdministration(s, account))
-            .filter((s) => !(conditionKeys(s).includes("kms:viaservice") && conditionKeys(s).includes("kms:calleraccount")))
-            .map((s) => ({ resource: `${type}.${id}`, message: `key policy statement ${s.Sid ?? "(no Sid)"} lacks kms:ViaService or kms:CallerAccount` }));
+          return (doc?.Statement ?? []).flatMap((s, statement) =>
+            s.Effect === "Allow" &&
+            !isKeyAdministration(s, account) &&
+            !(conditionKeys(s).includes("kms:viaservice") && conditionKeys(s).includes("kms:calleraccount"))
+              ? [{ resource: `${type}.${id}`, statement, message: `key policy statement ${s.Sid ?? "(no Sid)"} lacks kms:ViaService or kms:CallerAccount` }]
+              : [],
+          );
         }),
       ),
   },
@@ -339,12 +345,11 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
         const type = resource.split(".")[0];
         const [, id] = resource.split(".");
         const account = kind === "key" ? accountOf(stack, stack.resource?.[type]?.[id] ?? {}) : undefined;
-        return doc.Statement.filter((s) => s.Effect === "Allow" && !(kind === "key" && isKeyAdministration(s, account)))
-          .filter((s) => list(s.Action).some((a) => a.includes("*")))
-          .map((s) => ({
-            resource,
-            message: `statement ${s.Sid ?? "(no Sid)"} allows ${list(s.Action).filter((a) => a.includes("*")).join(", ")}`,
-          }));
+        return doc.Statement.flatMap((s, statement) =>
+          s.Effect === "Allow" && !(kind === "key" && isKeyAdministration(s, account)) && list(s.Action).some((a) => a.includes("*"))
+            ? [{ resource, statement, message: `statement ${s.Sid ?? "(no Sid)"} allows ${list(s.Action).filter((a) => a.includes("*")).join(", ")}` }]
+            : [],
+        );
       }),
   },
   {
@@ -353,9 +358,11 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     rationale: 'Principal "*" in an Allow is anyone on the internet unless a condition narrows it',
     check: (stack) =>
       policies(stack).flatMap(({ resource, doc }) =>
-        doc.Statement.filter(
-          (s) => s.Effect === "Allow" && awsPrincipals(s).includes("*") && !conditionKeys(s).some((k) => RESTRICTING_KEYS.includes(k)),
-        ).map((s) => ({ resource, message: `statement ${s.Sid ?? "(no Sid)"} allows Principal "*" without an organization, account, ARN or VPC condition` })),
+        doc.Statement.flatMap((s, statement) =>
+          s.Effect === "Allow" && awsPrincipals(s).includes("*") && !conditionKeys(s).some((k) => RESTRICTING_KEYS.includes(k))
+            ? [{ resource, statement, message: `statement ${s.Sid ?? "(no Sid)"} allows Principal "*" without an organization, account, ARN or VPC condition` }]
+            : [],
+        ),
       ),
   },
   {
@@ -366,11 +373,13 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
       resources(stack, "aws_iam_role").flatMap(([id, r]) => {
         const doc = parsePolicy(r.assume_role_policy);
         const account = accountOf(stack, r);
-        return (doc?.Statement ?? [])
-          .filter((s) => s.Effect === "Allow")
-          .filter((s) => awsPrincipals(s).some((p) => account === undefined || !p.includes(`:${account}:`)))
-          .filter((s) => !conditionKeys(s).some((k) => k === "sts:externalid" || k === "aws:principalorgid"))
-          .map((s) => ({ resource: `aws_iam_role.${id}`, message: `trust statement ${s.Sid ?? "(no Sid)"} lets another account assume the role without sts:ExternalId or aws:PrincipalOrgID` }));
+        return (doc?.Statement ?? []).flatMap((s, statement) =>
+          s.Effect === "Allow" &&
+          awsPrincipals(s).some((p) => account === undefined || !p.includes(`:${account}:`)) &&
+          !conditionKeys(s).some((k) => k === "sts:externalid" || k === "aws:principalorgid")
+            ? [{ resource: `aws_iam_role.${id}`, statement, message: `trust statement ${s.Sid ?? "(no Sid)"} lets another account assume the role without sts:ExternalId or aws:PrincipalOrgID` }]
+            : [],
+        );
       }),
   },
   {

@@ -216,6 +216,37 @@ describe("CAS-S3-6 judges every upload encryption, in bucket and access point po
   });
 });
 
+describe("a finding that comes from configuration names the field to change", () => {
+  const errorsOf = (stacks: TerraformStack[]) => stacks.flatMap((stack) => findings(stack)).filter((f) => f.level === "error").map((f) => `${f.path}: ${f.message.replace(/ Why: .*$/, "")}`);
+
+  test("assume-role without an ExternalId or organization: the grant's externalId", () => {
+    const { externalId: _dropped, ...grant } = environments.prod.grant;
+    const stacks = environmentStacks(Testing.app(), "prod", { ...environments.prod, grant: { ...grant, principalOrgId: undefined } }, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+    expect(errorsOf(stacks)).toEqual([
+      "prod/access/access-role/role: [CAS-IAM-3] Cross-account trust guarded by sts:ExternalId or aws:PrincipalOrgID: trust statement TrustLambdaRole lets another account " +
+        "assume the role without sts:ExternalId or aws:PrincipalOrgID; configured by environments.prod.grant.externalId (set it, or grant.principalOrgId).",
+    ]);
+  });
+
+  test("a shared bucket's consumer: its own grant, by index", () => {
+    const config = sharedEnvironments["local-shared"];
+    const consumers = config.consumers.map((c) => (c.grant.mode === "assume-role" ? { ...c, grant: { ...c.grant, externalId: undefined } } : c));
+    const stacks = sharedEnvironmentStacks(Testing.app(), "local-shared", { ...config, consumers }, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+    expect(errorsOf(stacks)).toEqual([expect.stringContaining("configured by sharedEnvironments.local-shared.consumers[2].grant.externalId (set it, or consumers[2].grant.principalOrgId).")]);
+  });
+
+  test("an existing bucket's statement the rules refuse: that statement of bucket.existing", () => {
+    const existing = environments.analytics.bucket.existing!;
+    const listAll = { Sid: "TeamLists", Effect: "Allow" as const, Principal: { AWS: "arn:aws:iam::444455556666:role/analytics-team" }, Action: "s3:ListBucket", Resource: "arn:aws:s3:::analytics-lake-444455556666" };
+    const config = { ...environments.analytics, bucket: { ...environments.analytics.bucket, existing: { ...existing, bucketPolicyStatements: [...existing.bucketPolicyStatements, listAll] } } };
+    const stacks = environmentStacks(Testing.app(), "analytics", config, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+    expect(errorsOf(stacks)).toEqual([
+      "analytics/access/bucket-policy: [CAS-S3-7] ListBucket limited by s3:prefix: statement TeamLists allows s3:ListBucket without an s3:prefix condition; " +
+        "configured by environments.analytics.bucket.existing.bucketPolicyStatements[1].",
+    ]);
+  });
+});
+
 test("a rule error names the rule, the problem and why the rule exists", () => {
   const [finding] = findings(fixture((a) => a.key!.key.addOverride("enable_key_rotation", false)).stack);
   expect(finding.message).toBe(
