@@ -9,13 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { environments, sharedEnvironments } from "../stacks/environments";
-import { allEnvironmentNames, selectEnvironments, sharedStackNamesOf, stackNamesOf } from "../stacks/config";
+import { selectEnvironments, sharedStackNamesOf, stackNamesOf, validateApp } from "../stacks/config";
 import { mergeStackJson, modelFromSynth, type StackJson } from "./lib/access-model";
 import { proofTable, proveSharedStack, proveStack } from "./lib/access-proof";
 import { synthesize } from "./lib/toolchain";
 
 async function main(): Promise<number> {
-  const names = selectEnvironments(allEnvironmentNames(environments, sharedEnvironments), process.argv.slice(2).join(","));
+  const names = selectEnvironments(validateApp(environments, sharedEnvironments).names, process.argv.slice(2).join(","));
   const workDir = mkdtempSync(join(tmpdir(), "cas-verify-"));
   let mismatches = 0;
   let cases = 0;

@@ -1,5 +1,6 @@
 /** The typed, validated shape of an environment: both accounts, how each is reached, and the grant. */
 import { z } from "zod";
+import { claimProblems, environmentClaims, sharedEnvironmentClaims } from "./claims";
 import {
   accessPointChoiceSchema,
   bucketSettingsSchema,
@@ -9,6 +10,8 @@ import {
   grantSchema,
   lambdaSettingsSchema,
   parseOrThrow,
+  partitionOf,
+  partitionProblem,
   roleArnSchema,
   sameAccountProblem,
   showValue,
@@ -25,11 +28,16 @@ const deployRole = { deployRoleArn: roleArnSchema };
 const targetSchema = z.enum(TARGETS, { error: `is not a target (${TARGETS.join(", ")})` });
 const layoutSchema = z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join(", ")})` });
 
-/** The account a deploy role ARN is in, when it is not `accountId`. */
-const otherAccountOf = (deployRoleArn: string, accountId: string): string | undefined => {
-  const account = deployRoleArn.split(":")[4];
-  return account === accountId ? undefined : account;
-};
+/**
+ * What is wrong with a deploy role ARN for the side it deploys: another account, or another partition than the side's
+ * region is in (the provider could not assume it).
+ */
+function deployRoleProblem(deployRoleArn: string, side: { readonly accountId: string; readonly region: string }, label: string): string | undefined {
+  const [, partition, , , account] = deployRoleArn.split(":");
+  if (account !== side.accountId) return `is in account ${account}, not in ${label} ${side.accountId}`;
+  const expected = partitionOf(side.region).partition;
+  return partition === expected ? undefined : `is in partition ${partition}, but region ${side.region} is in partition ${expected} (arn:${expected}:iam::...)`;
+}
 
 export const environmentSchema = z
   .strictObject({
@@ -43,17 +51,12 @@ export const environmentSchema = z
   .superRefine((env, ctx) => {
     const same = sameAccountProblem(env.lambda.accountId, env.bucket.accountId);
     if (same) ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: env.bucket.accountId, message: same });
+    const partition = partitionProblem(env.lambda.region, env.bucket.region);
+    if (partition) ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: env.bucket.region, message: partition });
     for (const side of ["lambda", "bucket"] as const) {
       const arn = env[side].deployRoleArn;
-      const account = otherAccountOf(arn, env[side].accountId);
-      if (account !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [side, "deployRoleArn"],
-          input: arn,
-          message: `is in account ${account}, not in ${side}.accountId ${env[side].accountId}`,
-        });
-      }
+      const problem = deployRoleProblem(arn, env[side], `${side}.accountId`);
+      if (problem) ctx.addIssue({ code: "custom", path: [side, "deployRoleArn"], input: arn, message: problem });
     }
   });
 
@@ -122,17 +125,15 @@ export const sharedEnvironmentSchema = z
       .min(1, { message: "is empty: a shared bucket needs at least one consumer" }),
   })
   .superRefine((env, ctx) => {
-    checkConsumers(env.consumers, env.bucket.accountId, ctx);
+    checkConsumers(env.consumers, env.bucket, ctx);
     const deployRoles = new Map<string, string>();
-    const sides: Array<{ path: Array<string | number>; accountId: string; arn: string }> = [
-      { path: ["bucket", "deployRoleArn"], accountId: env.bucket.accountId, arn: env.bucket.deployRoleArn },
-      ...env.consumers.map((c, i) => ({ path: ["consumers", i, "lambda", "deployRoleArn"], accountId: c.lambda.accountId, arn: c.lambda.deployRoleArn })),
+    const sides: Array<{ path: Array<string | number>; side: { accountId: string; region: string }; arn: string }> = [
+      { path: ["bucket", "deployRoleArn"], side: env.bucket, arn: env.bucket.deployRoleArn },
+      ...env.consumers.map((c, i) => ({ path: ["consumers", i, "lambda", "deployRoleArn"], side: c.lambda, arn: c.lambda.deployRoleArn })),
     ];
-    for (const { path, accountId, arn } of sides) {
-      const account = otherAccountOf(arn, accountId);
-      if (account !== undefined) {
-        ctx.addIssue({ code: "custom", path, input: arn, message: `is in account ${account}, not in ${accountId}` });
-      }
+    for (const { path, side, arn } of sides) {
+      const problem = deployRoleProblem(arn, side, "account");
+      if (problem) ctx.addIssue({ code: "custom", path, input: arn, message: problem });
     }
     env.consumers.forEach((c, i) => {
       // One provider per consumer account and region in the combined layout: its consumers share its deploy role.
@@ -176,4 +177,107 @@ export function allEnvironmentNames(single: Readonly<Record<string, unknown>>, s
     throw new ConfigurationError(both.map((name) => `sharedEnvironments[${JSON.stringify(name)}] is also the name of an environment`));
   }
   return [...Object.keys(single), ...Object.keys(shared)];
+}
+
+type ValidEnvironment = z.output<typeof environmentSchema>;
+type ValidSharedEnvironment = z.output<typeof sharedEnvironmentSchema>;
+
+/** Where a stack name comes from, for messages. */
+interface StackOrigin {
+  readonly stack: string;
+  readonly field: string;
+  readonly what: string;
+}
+
+function stackOrigins(single: Readonly<Record<string, EnvironmentConfig>>, shared: Readonly<Record<string, SharedEnvironmentConfig>>): StackOrigin[] {
+  const split = (root: string) => `${root}.layout "split"`;
+  return [
+    ...Object.entries(single).flatMap(([name, env]): StackOrigin[] =>
+      env.layout === "split"
+        ? [
+            { stack: `${name}-lambda`, field: split(`environments.${name}`), what: "the Lambda account's stack" },
+            { stack: `${name}-bucket`, field: split(`environments.${name}`), what: "the bucket account's stack" },
+          ]
+        : [{ stack: name, field: `environments[${JSON.stringify(name)}]`, what: "its stack" }],
+    ),
+    ...Object.entries(shared).flatMap(([name, env]): StackOrigin[] =>
+      env.layout === "split"
+        ? [
+            { stack: `${name}-bucket`, field: split(`sharedEnvironments.${name}`), what: "the bucket account's stack" },
+            ...env.consumers.map((c, i) => ({
+              stack: `${name}-${c.name}`,
+              field: `sharedEnvironments.${name}.consumers[${i}].name ${JSON.stringify(c.name)}`,
+              what: "the consumer's stack",
+            })),
+          ]
+        : [{ stack: name, field: `sharedEnvironments[${JSON.stringify(name)}]`, what: "its stack" }],
+    ),
+  ];
+}
+
+/** Stack names two environments (or an environment and a consumer) would both synthesize: cdktf cannot build both. */
+function stackNameProblems(single: Readonly<Record<string, EnvironmentConfig>>, shared: Readonly<Record<string, SharedEnvironmentConfig>>): string[] {
+  const seen = new Map<string, StackOrigin>();
+  const problems: string[] = [];
+  for (const origin of stackOrigins(single, shared)) {
+    const earlier = seen.get(origin.stack);
+    if (!earlier) seen.set(origin.stack, origin);
+    else {
+      problems.push(
+        `${origin.field} gives the stack ${JSON.stringify(origin.stack)} (${origin.what}), which ${earlier.field} gives too (${earlier.what}): rename one of them`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Runs `check`, adding the problems of a ConfigurationError it throws to `problems`. */
+function collecting<T>(problems: string[], check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}
+
+/** Every environment of an app, validated, and the names they are known by. */
+export interface ValidApp {
+  readonly environments: Readonly<Record<string, ValidEnvironment>>;
+  readonly sharedEnvironments: Readonly<Record<string, ValidSharedEnvironment>>;
+  readonly names: readonly string[];
+}
+
+/**
+ * Validates every environment and what they must not share: an environment name, a stack name, a role, bucket,
+ * function, KMS alias or access point (see claims.ts). Throws one ConfigurationError listing every problem found.
+ */
+export function validateApp(
+  environments: Readonly<Record<string, EnvironmentConfig>>,
+  sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig>>,
+): ValidApp {
+  const problems: string[] = [];
+  const single: Record<string, ValidEnvironment> = {};
+  for (const name of Object.keys(environments)) {
+    const valid = collecting(problems, () => validateEnvironments({ [name]: environments[name] })[name]);
+    if (valid) single[name] = valid;
+  }
+  const shared: Record<string, ValidSharedEnvironment> = {};
+  for (const name of Object.keys(sharedEnvironments)) {
+    const valid = collecting(problems, () => validateSharedEnvironments({ [name]: sharedEnvironments[name] })[name]);
+    if (valid) shared[name] = valid;
+  }
+  const names = collecting(problems, () => allEnvironmentNames(environments, sharedEnvironments)) ?? [];
+  if (problems.length === 0) {
+    problems.push(...stackNameProblems(environments, sharedEnvironments));
+    problems.push(
+      ...claimProblems([
+        ...Object.entries(environments).flatMap(([name, env]) => environmentClaims(name, env)),
+        ...Object.entries(sharedEnvironments).flatMap(([name, env]) => sharedEnvironmentClaims(name, env)),
+      ]),
+    );
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return { environments: single, sharedEnvironments: shared, names };
 }

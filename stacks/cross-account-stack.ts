@@ -89,6 +89,7 @@ export class CrossAccountStack extends TerraformStack {
       lambda: lambdaSide(env, lambdaProvider, options),
       bucket: { ...bucketSettings(env), provider: bucketProvider },
       grant: env.grant,
+      configPath: `environments.${name}`,
     });
 
     new TerraformOutput(this, "lambda_role_arn", { value: this.access.consumer.role.arn });
@@ -106,13 +107,15 @@ export class CrossAccountStack extends TerraformStack {
 export class LambdaAccountStack extends TerraformStack {
   public readonly access: LambdaAccountGrant;
 
-  constructor(scope: Construct, name: string, config: EnvironmentConfig, options: CrossAccountStackOptions) {
+  /** `environment` names the declaration in messages (`environments.<environment>`); the stack's own name by default. */
+  constructor(scope: Construct, name: string, config: EnvironmentConfig, options: CrossAccountStackOptions, environment = name) {
     super(scope, name);
-    const env = parseOrThrow(environmentSchema, config, `environments.${name}`);
+    const env = parseOrThrow(environmentSchema, config, `environments.${environment}`);
     this.access = new LambdaAccountGrant(this, "access", {
       lambda: lambdaSide(env, accountProvider(this, name, env, "lambda"), options),
       bucket: bucketSettings(env),
       grant: env.grant,
+      configPath: `environments.${environment}`,
     });
     new TerraformOutput(this, "lambda_role_arn", { value: this.access.consumer.role.arn });
     new TerraformOutput(this, "lambda_function_name", { value: this.access.consumer.function.functionName });
@@ -124,14 +127,16 @@ export class LambdaAccountStack extends TerraformStack {
 export class BucketAccountStack extends TerraformStack {
   public readonly access: BucketAccountGrant;
 
-  constructor(scope: Construct, name: string, config: EnvironmentConfig) {
+  /** `environment` names the declaration in messages (`environments.<environment>`); the stack's own name by default. */
+  constructor(scope: Construct, name: string, config: EnvironmentConfig, environment = name) {
     super(scope, name);
-    const env = parseOrThrow(environmentSchema, config, `environments.${name}`);
+    const env = parseOrThrow(environmentSchema, config, `environments.${environment}`);
     const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
     this.access = new BucketAccountGrant(this, "access", {
       lambda,
       bucket: { ...bucketSettings(env), provider: accountProvider(this, name, env, "bucket") },
       grant: env.grant,
+      configPath: `environments.${environment}`,
     });
     new TerraformOutput(this, "bucket_name", { value: this.access.bucketName });
     new TerraformOutput(this, "kms_key_arn", { value: this.access.kmsKeyArn });
@@ -151,7 +156,7 @@ export function environmentStacks(
 ): TerraformStack[] {
   if (config.layout !== "split") return [new CrossAccountStack(scope, name, config, options)];
   const [lambdaName, bucketName] = stackNamesOf(name, config);
-  return [new LambdaAccountStack(scope, lambdaName, config, options), new BucketAccountStack(scope, bucketName, config)];
+  return [new LambdaAccountStack(scope, lambdaName, config, options, name), new BucketAccountStack(scope, bucketName, config, name)];
 }
 
 /**

@@ -3,7 +3,9 @@ import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
+  ConfigurationError,
   parseOrThrow,
+  showValue,
   planSharedBucket,
   SharedBucketAccess,
   SharedBucketConsumer,
@@ -34,8 +36,9 @@ export function consumerOutput(consumer: string, what: string): string {
   return `${consumer.replace(/-/g, "_")}_${what}`;
 }
 
-function declarationOf(env: ValidShared): SharedBucketDeclaration {
+function declarationOf(name: string, env: ValidShared): SharedBucketDeclaration {
   return {
+    configPath: `sharedEnvironments.${name}`,
     bucket: bucketSettings(env),
     accessPoints: env.accessPoints,
     consumers: env.consumers.map(({ name, grant, lambda: { deployRoleArn: _d, ...lambda } }) => ({ name, grant, lambda })),
@@ -74,6 +77,7 @@ export class SharedBucketStack extends TerraformStack {
     this.access = new SharedBucketAccess(this, "shared", {
       bucket: { ...bucketSettings(env), provider: deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket") },
       accessPoints: env.accessPoints,
+      configPath: `sharedEnvironments.${name}`,
       consumers: env.consumers.map((c) => ({
         name: c.name,
         grant: c.grant,
@@ -90,11 +94,12 @@ export class SharedBucketStack extends TerraformStack {
 export class SharedBucketAccountStack extends TerraformStack {
   public readonly grants: SharedBucketGrants;
 
-  constructor(scope: Construct, name: string, config: SharedEnvironmentConfig, planned?: SharedBucketPlan) {
+  /** `environment` names the declaration in messages (`sharedEnvironments.<environment>`); the stack's name by default. */
+  constructor(scope: Construct, name: string, config: SharedEnvironmentConfig, planned?: SharedBucketPlan, environment = name) {
     super(scope, name);
-    const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${name}`);
+    const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${environment}`);
     const provider = deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket");
-    this.grants = new SharedBucketGrants(this, "shared", { ...declarationOf(env), bucket: { ...bucketSettings(env), provider } }, { planned });
+    this.grants = new SharedBucketGrants(this, "shared", { ...declarationOf(environment, env), bucket: { ...bucketSettings(env), provider } }, { planned });
     bucketOutputs(this, this.grants);
     checkedStack(this);
   }
@@ -111,14 +116,20 @@ export class SharedConsumerStack extends TerraformStack {
     consumer: string,
     options: CrossAccountStackOptions,
     planned?: SharedBucketPlan,
+    /** Names the declaration in messages (`sharedEnvironments.<environment>`); the stack's name by default. */
+    environment = name,
   ) {
     super(scope, name);
-    const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${name}`);
+    const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${environment}`);
     const c = env.consumers.find((x) => x.name === consumer);
-    if (!c) throw new Error(`${name}: no consumer ${consumer}`);
+    if (!c) {
+      throw new ConfigurationError([
+        `consumer ${showValue(consumer)} is not a consumer of sharedEnvironments.${environment} (${env.consumers.map((x) => x.name).join(", ")})`,
+      ]);
+    }
     const provider = deployProvider(this, name, env.target, consumerProviderAlias(c.lambda), c.lambda, "lambda");
     this.access = new SharedBucketConsumer(this, "shared", {
-      shared: declarationOf(env),
+      shared: declarationOf(environment, env),
       consumer,
       lambda: lambdaSide({ target: env.target, lambda: c.lambda }, provider, options),
       planned,
@@ -138,10 +149,10 @@ export function sharedEnvironmentStacks(
   if (config.layout !== "split") return [new SharedBucketStack(scope, name, config, options)];
   const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${name}`);
   // Planned once for every stack of the environment: each consumer's half needs the whole declaration's plan.
-  const planned = planSharedBucket(name, declarationOf(env));
+  const planned = planSharedBucket(`sharedEnvironments.${name}`, declarationOf(name, env));
   const [bucketName, ...consumerNames] = sharedStackNamesOf(name, config);
   return [
-    new SharedBucketAccountStack(scope, bucketName, config, planned),
-    ...env.consumers.map((c, i) => new SharedConsumerStack(scope, consumerNames[i], config, c.name, options, planned)),
+    new SharedBucketAccountStack(scope, bucketName, config, planned, name),
+    ...env.consumers.map((c, i) => new SharedConsumerStack(scope, consumerNames[i], config, c.name, options, planned, name)),
   ];
 }

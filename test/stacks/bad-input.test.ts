@@ -1,10 +1,14 @@
 /**
- * Malformed environment configurations, each refused by the schema before anything is created, with a message that
- * names the field and the value received.
+ * Malformed and adversarial environment configurations, each refused at synth — by the schema, by a construct, or by
+ * the checks across environments — before anything is created, with a message that names the field and the value.
  */
+import { Testing } from "cdktf";
 import { ConfigurationError } from "../../modules";
-import { validateEnvironments, type EnvironmentConfig } from "../../stacks/config";
-import { environments } from "../../stacks/environments";
+import { validateApp, type EnvironmentConfig, type SharedEnvironmentConfig } from "../../stacks/config";
+import { environmentStacks } from "../../stacks/cross-account-stack";
+import { environments, sharedEnvironments } from "../../stacks/environments";
+import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
+import { BUNDLE_DIR, CODE_ARCHIVE } from "../support/synth";
 
 const local = environments.local;
 const assumeRole = environments["local-assume-role"];
@@ -31,7 +35,7 @@ const CASES: Array<[string, Tweak, string]> = [
   ["bucket.bucketName with capitals and underscore", bucket({ bucketName: "My_Bucket" }), 'environments.e.bucket.bucketName "My_Bucket" is not a valid S3 bucket name: use only lowercase letters, digits, dots and hyphens'],
   ["bucket.bucketName too short", bucket({ bucketName: "ab" }), 'environments.e.bucket.bucketName "ab" is not a valid S3 bucket name: it must be 3 to 63 characters long'],
   ["bucket.bucketName shaped as an IP address", bucket({ bucketName: "192.168.0.1" }), 'environments.e.bucket.bucketName "192.168.0.1" is not a valid S3 bucket name: it must not be formatted as an IP address'],
-  ["bucket.bucketName with a reserved suffix", bucket({ bucketName: "data-s3alias" }), 'environments.e.bucket.bucketName "data-s3alias" is not a valid S3 bucket name: it must not end with a reserved suffix'],
+  ["bucket.bucketName with a reserved suffix", bucket({ bucketName: "data-s3alias" }), 'environments.e.bucket.bucketName "data-s3alias" is not a valid S3 bucket name: it must not end with the reserved suffix -s3alias'],
   ["bucket.keyAlias in the AWS namespace", bucket({ keyAlias: "alias/aws/s3" }), 'environments.e.bucket.keyAlias "alias/aws/s3" is not a valid KMS alias'],
   ["bucket.keyAlias without alias/", bucket({ keyAlias: "shared-data" }), 'environments.e.bucket.keyAlias "shared-data" is not a valid KMS alias'],
   ["bucket.forceDestroy as a string", bucket({ forceDestroy: "yes" }), 'environments.e.bucket.forceDestroy "yes" must be true or false'],
@@ -57,20 +61,194 @@ const CASES: Array<[string, Tweak, string]> = [
   ["a missing bucket name", (c) => ({ ...c, bucket: { ...c.bucket, bucketName: undefined } }), "environments.e.bucket.bucketName is required"],
 ];
 
-test(`${CASES.length} distinct malformed configurations, at least 30`, () => {
-  expect(CASES.length).toBeGreaterThanOrEqual(30);
-  expect(new Set(CASES.map(([name]) => name)).size).toBe(CASES.length);
+const analytics = environments.analytics;
+const adminStatement = { ...analytics.bucket.existing!.keyPolicyStatements[0], Principal: { AWS: "arn:aws:iam::222222222222:root" } };
+const existing = (patch: Record<string, unknown>): Tweak => (c) => ({
+  ...c,
+  bucket: {
+    ...c.bucket,
+    forceDestroy: undefined,
+    existing: { keyArn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab", bucketPolicyStatements: [], keyPolicyStatements: [adminStatement], ...patch },
+  },
+});
+const filler = (sid: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ Sid: `${sid}${i}`, Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::local-shared-data-222222222222/team-${"x".repeat(60)}-${i}/*` }));
+
+/** Configurations that grant something else than declared, or that AWS would refuse at apply: refused at synth. */
+const ADVERSARIAL: Array<[string, Tweak, string]> = [
+  [
+    "an inner prefix granting less than the prefix it lies under",
+    grant({ prefixes: [{ prefix: "a/", access: "readWrite", delete: true }, { prefix: "a/b/", access: "read" }] }),
+    'environments.e.grant.prefixes[1].prefix "a/b/" (read) lies under prefixes[0].prefix "a/" (readWrite + delete): IAM grants the union, so keys under "a/b/" would be readWrite + delete, not read',
+  ],
+  [
+    "the same overlap declared in the other order",
+    grant({ prefixes: [{ prefix: "a/b/", access: "read" }, { prefix: "a/", access: "readWrite", delete: true }] }),
+    'environments.e.grant.prefixes[0].prefix "a/b/" (read) lies under prefixes[1].prefix "a/" (readWrite + delete)',
+  ],
+  [
+    "an upload-only prefix under a readable one",
+    grant({ prefixes: [{ prefix: "data/", access: "read" }, { prefix: "data/out/", access: "write" }] }),
+    'environments.e.grant.prefixes[1].prefix "data/out/" (write) lies under prefixes[0].prefix "data/" (read): IAM grants the union, so keys under "data/out/" would be readWrite, not write',
+  ],
+  ["a prefix in CJK characters", prefix0({ prefix: "数据/" }), 'environments.e.grant.prefixes[0].prefix "数据/" is not a valid prefix: it contains "数" (U+6570) at index 0, which IAM refuses in a policy document (allowed: tab, LF, CR and U+0020-U+00FF)'],
+  ["a prefix in full-width letters", prefix0({ prefix: "ｄａｔａ/" }), 'it contains "ｄ" (U+FF44) at index 0, which IAM refuses in a policy document'],
+  ["a prefix with a line separator", prefix0({ prefix: "a\u2028b/" }), "it contains \"\u2028\" (U+2028) at index 1, which IAM refuses in a policy document"],
+  ["a prefix with a lone surrogate", prefix0({ prefix: "a\ud800/" }), "it contains a lone surrogate (U+D800) at index 1, which IAM refuses in a policy document"],
+  ["a prefix with a .. segment", prefix0({ prefix: "a/../b/" }), 'environments.e.grant.prefixes[0].prefix "a/../b/" is not a valid prefix: it must not have "." or ".." segments'],
+  ["a prefix that is a . segment", prefix0({ prefix: "./" }), 'environments.e.grant.prefixes[0].prefix "./" is not a valid prefix: it must not have "." or ".." segments'],
+  ["a Lambda in China and a bucket in the aws partition", lambda({ region: "cn-north-1", deployRoleArn: "arn:aws-cn:iam::111111111111:role/deploy" }), 'environments.e.bucket.region "us-east-1" is in partition aws, the Lambda function\'s region cn-north-1 in partition aws-cn'],
+  ["a deploy role ARN in another partition than its region", lambda({ region: "us-gov-west-1" }), 'environments.e.lambda.deployRoleArn "arn:aws:iam::111111111111:role/deploy" is in partition aws, but region us-gov-west-1 is in partition aws-us-gov'],
+  ["a region that does not exist", bucket({ region: "eu-fake-9" }), 'environments.e.bucket.region "eu-fake-9" is not an AWS region name the AWS provider 5.100.0 knows'],
+  ["a region the provider does not know yet", lambda({ region: "ap-southeast-6" }), 'environments.e.lambda.region "ap-southeast-6" is not an AWS region name the AWS provider 5.100.0 knows'],
+  ["memorySize NaN", lambda({ memorySize: Number.NaN }), "environments.e.lambda.memorySize NaN must be 128-10240 MB"],
+  ["timeoutSeconds Infinity", lambda({ timeoutSeconds: Number.POSITIVE_INFINITY }), "environments.e.lambda.timeoutSeconds Infinity must be 1-900 seconds"],
+  ["the Lambda role named as the account's deploy role", lambda({ roleName: "deploy" }), 'environments.e.lambda.roleName "deploy" is the deploy role arn:aws:iam::111111111111:role/deploy (environments.e.lambda.deployRoleArn) in account 111111111111: the grant\'s policies would be attached to the role the pipeline deploys with'],
+  ["the Lambda role named as the deploy role in other letter case", lambda({ roleName: "Deploy" }), 'environments.e.lambda.roleName "Deploy" is the deploy role arn:aws:iam::111111111111:role/deploy (environments.e.lambda.deployRoleArn) in account 111111111111 (IAM role names are case-insensitive)'],
+  ["the S3 access role named as the bucket account's deploy role", () => ({ ...assumeRole, grant: { ...assumeRole.grant, accessRoleName: "deploy" } }), 'environments.e.grant.accessRoleName "deploy" is the deploy role arn:aws:iam::222222222222:role/deploy (environments.e.bucket.deployRoleArn) in account 222222222222'],
+  ["an existing bucket policy that, with the grant, is over 20,480 characters", existing({ bucketPolicyStatements: filler("Team", 100) }), "environments.e.bucket.existing.bucketPolicyStatements (100 statements) and environments.e.grant (2 prefixes): the bucket policy of local-shared-data-222222222222 would be"],
+  ["an existing key policy that, with the grant, is over 32,768 characters", existing({ keyPolicyStatements: [adminStatement, ...filler("Key", 160)] }), "environments.e.bucket.existing.keyPolicyStatements (161 statements) and environments.e.grant (2 prefixes): the key policy of alias/local-shared-data would be"],
+  ["an existing key policy that no longer lets the bucket account administer the key", existing({ keyPolicyStatements: [{ ...adminStatement, Principal: { AWS: "arn:aws:iam::222222222222:role/key-admin" } }] }), "environments.e.bucket.existing.keyPolicyStatements"],
+  ["an existing key policy that denies the account PutKeyPolicy", existing({ keyPolicyStatements: [adminStatement, { Sid: "Freeze", Effect: "Deny", Principal: "*", Action: "kms:PutKeyPolicy", Resource: "*" }] }), "denies kms:PutKeyPolicy to the bucket account (statement Freeze): KMS refuses a key policy that locks out its own account"],
+  ["an existing key ARN in another partition", existing({ keyArn: "arn:aws-cn:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab" }), 'environments.e.bucket.existing.keyArn "arn:aws-cn:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab" is not a key of the bucket\'s account and region (222222222222, us-east-1, partition aws)'],
+  ["an existing statement with a character a policy may not hold", existing({ bucketPolicyStatements: [{ Sid: "Team", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::local-shared-data-222222222222/报告/*" }], keyPolicyStatements: [adminStatement] }), 'environments.e.bucket.existing.bucketPolicyStatements[0].Resource "arn:aws:s3:::local-shared-data-222222222222/报告/*" contains "报" (U+62A5) at index 44'],
+];
+
+const CONFIG_CASES = [...CASES, ...ADVERSARIAL];
+
+/** Validates and builds an app as main.ts does; the ConfigurationError it throws, if any. */
+function refusal(single: Record<string, EnvironmentConfig>, shared: Record<string, SharedEnvironmentConfig> = {}): ConfigurationError | undefined {
+  try {
+    validateApp(single, shared);
+    const app = Testing.app();
+    const options = { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE };
+    for (const [name, config] of Object.entries(single)) environmentStacks(app, name, config, options);
+    for (const [name, config] of Object.entries(shared)) sharedEnvironmentStacks(app, name, config, options);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error;
+    throw error;
+  }
+}
+
+test(`${CONFIG_CASES.length} distinct malformed configurations, at least 60`, () => {
+  expect(CONFIG_CASES.length).toBeGreaterThanOrEqual(60);
+  expect(new Set(CONFIG_CASES.map(([name]) => name)).size).toBe(CONFIG_CASES.length);
 });
 
-test.each(CASES)("%s is refused, naming the field and the value", (_name, tweak, message) => {
-  const config = tweak(local) as EnvironmentConfig;
-  let error: unknown;
-  try {
-    validateEnvironments({ e: config });
-  } catch (e) {
-    error = e;
-  }
+test.each(CONFIG_CASES)("%s is refused at synth, naming the field and the value", (_name, tweak, message) => {
+  const error = refusal({ e: tweak(local) as EnvironmentConfig });
   expect(error).toBeInstanceOf(ConfigurationError);
   // Exactly the expected problem, besides any it implies (a changed account also mismatches its deploy role).
-  expect((error as ConfigurationError).problems).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
+  expect(error!.problems).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
+});
+
+test("an inner prefix that grants more than the one it lies under is exact and accepted", () => {
+  expect(refusal({ e: grant({ prefixes: [{ prefix: "data/", access: "read" }, { prefix: "data/out/", access: "readWrite", delete: true }] })(local) as EnvironmentConfig })).toBeUndefined();
+});
+
+const sharedLocal = sharedEnvironments["local-shared"];
+const consumer0 = sharedLocal.consumers[0];
+const renamed = (env: EnvironmentConfig, suffix: string): EnvironmentConfig => ({
+  ...env,
+  lambda: { ...env.lambda, functionName: `${env.lambda.functionName}-${suffix}`, roleName: `${env.lambda.roleName}-${suffix}` },
+  bucket: { ...env.bucket, bucketName: `${env.bucket.bucketName.slice(0, 40)}-${suffix}`, keyAlias: `${env.bucket.keyAlias}-${suffix}` },
+});
+
+/** What several environments must not share, each refused naming both places. */
+const ACROSS: Array<[string, Record<string, EnvironmentConfig>, Record<string, SharedEnvironmentConfig>, string]> = [
+  [
+    "an environment named as the Lambda stack of a split one",
+    { staging: { ...environments["local-split"] }, "staging-lambda": renamed(local, "b") },
+    {},
+    'environments["staging-lambda"] gives the stack "staging-lambda" (its stack), which environments.staging.layout "split" gives too (the Lambda account\'s stack): rename one of them',
+  ],
+  [
+    "a consumer named bucket in a split shared environment",
+    {},
+    { lake: { ...sharedLocal, layout: "split", consumers: [{ ...consumer0, name: "bucket" }] } },
+    'sharedEnvironments.lake.consumers[0].name "bucket" gives the stack "lake-bucket" (the consumer\'s stack), which sharedEnvironments.lake.layout "split" gives too (the bucket account\'s stack)',
+  ],
+  [
+    "two environments naming one Lambda role, in other letter case",
+    { a: local, b: { ...renamed(local, "b"), lambda: { ...renamed(local, "b").lambda, roleName: "Local-Data-Consumer" } } },
+    {},
+    'environments.b.lambda.roleName "Local-Data-Consumer" is the same IAM role as environments.a.lambda.roleName "local-data-consumer" in account 111111111111 (IAM role names are case-insensitive)',
+  ],
+  [
+    "two environments naming one S3 access role",
+    { a: assumeRole, b: { ...renamed(assumeRole, "b"), grant: assumeRole.grant } },
+    {},
+    'environments.b.grant.accessRoleName "local-uploader-s3-access" is the same IAM role as environments.a.grant.accessRoleName "local-uploader-s3-access" in account 222222222222',
+  ],
+  [
+    "two environments on one bucket",
+    { a: local, b: { ...renamed(local, "b"), bucket: { ...renamed(local, "b").bucket, bucketName: local.bucket.bucketName } } },
+    {},
+    'environments.b.bucket.bucketName "local-shared-data-222222222222" is the same S3 bucket as environments.a.bucket.bucketName "local-shared-data-222222222222" in partition aws',
+  ],
+  [
+    "two environments naming one Lambda function in one account and region",
+    { a: local, b: { ...renamed(local, "b"), lambda: { ...renamed(local, "b").lambda, functionName: local.lambda.functionName } } },
+    {},
+    'environments.b.lambda.functionName "local-data-consumer" is the same Lambda function as environments.a.lambda.functionName "local-data-consumer" in account 111111111111 and us-east-1',
+  ],
+  [
+    "two environments naming one KMS alias",
+    { a: local, b: { ...renamed(local, "b"), bucket: { ...renamed(local, "b").bucket, keyAlias: local.bucket.keyAlias } } },
+    {},
+    'environments.b.bucket.keyAlias "alias/local-shared-data" is the same KMS alias as environments.a.bucket.keyAlias "alias/local-shared-data" in account 222222222222 and us-east-1',
+  ],
+  [
+    "an environment's Lambda role named as another environment's deploy role",
+    { a: local, b: { ...renamed(local, "b"), lambda: { ...renamed(local, "b").lambda, roleName: "DEPLOY", deployRoleArn: "arn:aws:iam::111111111111:role/ci/pipeline" } } },
+    {},
+    'environments.b.lambda.roleName "DEPLOY" is the deploy role arn:aws:iam::111111111111:role/deploy (environments.a.lambda.deployRoleArn) in account 111111111111 (IAM role names are case-insensitive)',
+  ],
+  [
+    "two shared buckets whose consumers would get access points of one name",
+    {},
+    {
+      one: sharedLocal,
+      two: {
+        ...sharedLocal,
+        bucket: { ...sharedLocal.bucket, bucketName: "local-second-lake-222222222222", keyAlias: "alias/local-second-lake" },
+        consumers: [{ ...consumer0, lambda: { ...consumer0.lambda, functionName: "second-reporting", roleName: "second-reporting" } }],
+      },
+    },
+    'sharedEnvironments.two.consumers[0].name "reporting" is the same S3 access point as sharedEnvironments.one.consumers[0].name "reporting" in account 222222222222 and us-east-1',
+  ],
+  [
+    "a consumer name that access points reserve",
+    {},
+    { lake: { ...sharedLocal, consumers: [{ ...consumer0, name: "reports-s3alias" }] } },
+    'sharedEnvironments.lake.consumers[0].name "reports-s3alias" is not a consumer name: it names the consumer\'s access point, and access point names must not end with -s3alias or -ext-s3alias',
+  ],
+  [
+    "a consumer in another partition than the bucket",
+    {},
+    { lake: { ...sharedLocal, consumers: [{ ...consumer0, lambda: { ...consumer0.lambda, region: "cn-north-1", deployRoleArn: "arn:aws-cn:iam::111111111111:role/deploy" } }] } },
+    'sharedEnvironments.lake.consumers[0].lambda.region "cn-north-1" is in partition aws-cn, the bucket\'s region us-east-1 in aws',
+  ],
+  [
+    "two consumers of one bucket naming one role in other letter case",
+    {},
+    { lake: { ...sharedLocal, consumers: [sharedLocal.consumers[0], { ...sharedLocal.consumers[2], lambda: { ...sharedLocal.consumers[2].lambda, roleName: "LOCAL-REPORTING" } }] } },
+    'sharedEnvironments.lake.consumers[1].lambda.roleName "LOCAL-REPORTING" is also the role of consumers[0] in account 111111111111 (IAM role names are case-insensitive)',
+  ],
+];
+
+test.each(ACROSS)("%s is refused at synth, naming both places", (_name, single, shared, message) => {
+  const error = refusal(single, shared);
+  expect(error).toBeInstanceOf(ConfigurationError);
+  expect(error!.problems).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
+});
+
+test("every shipped environment together passes the checks across environments", () => {
+  expect(validateApp(environments, sharedEnvironments).names).toHaveLength(Object.keys(environments).length + Object.keys(sharedEnvironments).length);
+});
+
+test("every problem of every environment is listed at once", () => {
+  const error = refusal({ a: lambda({ region: "eu-fake-9" })(local) as EnvironmentConfig, b: bucket({ bucketName: "Bad_Name" })(renamed(local, "b")) as EnvironmentConfig });
+  expect(error!.problems.map((p) => p.split(" ")[0])).toEqual(expect.arrayContaining(["environments.a.lambda.region", "environments.b.bucket.bucketName"]));
 });
