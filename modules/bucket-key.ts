@@ -1,7 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import type { ITerraformDependable, TerraformProvider } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { z } from "zod";
 import { accountAdministersKey } from "./grant";
 import { policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";

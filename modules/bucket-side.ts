@@ -3,8 +3,7 @@
  * existing bucket and key), and the consumers' access points, all from planned policy statements.
  */
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
-import { dependable, type ITerraformDependable, type TerraformProvider } from "cdktf";
-import type { Construct } from "constructs";
+import { type Construct, type ITerraformDependable, type TerraformProvider, dependable } from "./cdktf";
 import { z } from "zod";
 import { BucketKey, bucketKeyPolicy } from "./bucket-key";
 import { addExistingPolicies, existingPolicies, existingResourcesSchema } from "./existing-resources";

@@ -1,5 +1,4 @@
-import type { TerraformProvider } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type TerraformProvider } from "./cdktf";
 import { z } from "zod";
 import type { BucketKey } from "./bucket-key";
 import {

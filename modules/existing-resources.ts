@@ -5,8 +5,7 @@
  */
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import type { TerraformProvider } from "cdktf";
-import type { Construct } from "constructs";
+import type { Construct, TerraformProvider } from "./cdktf";
 import { z } from "zod";
 import { denyInsecureTransport, denyOtherEncryption } from "./grant";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";

@@ -4,8 +4,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { AssetType, Fn, TerraformAsset, type TerraformProvider } from "cdktf";
-import { Construct } from "constructs";
+import { AssetType, Construct, Fn, TerraformAsset, type TerraformProvider } from "./cdktf";
 import { z } from "zod";
 import { LOGS_WRITE_ACTIONS } from "./actions";
 import { policyDocument, renderPolicy, type PolicyDocument } from "./policy-document";

@@ -1,7 +1,6 @@
 /** Account A's side of a grant: the function, its role and logging, and the grant's identity policy. */
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import type { TerraformProvider } from "cdktf";
-import type { Construct } from "constructs";
+import type { Construct, TerraformProvider } from "./cdktf";
 import type { z } from "zod";
 import type { GrantPlan, grantSchema } from "./grant";
 import { checkBundleDir, checkCodeArchive, LambdaConsumer, type lambdaSettingsSchema } from "./lambda-consumer";

@@ -1,7 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import type { ITerraformDependable, TerraformProvider } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { renderPolicy, type PolicyDocument } from "./policy-document";
 import { parseOrThrow, roleNameSchema } from "./schema";
 

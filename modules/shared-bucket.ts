@@ -12,8 +12,7 @@
  *   the bucket or access point policies still name every role);
  * - whatever still cannot fit is a synth error naming the policy and by how much.
  */
-import type { ITerraformDependable, TerraformProvider } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { z } from "zod";
 import { unique } from "./actions";
 import {

@@ -3,8 +3,7 @@
  * error annotation on the offending resource, which fails synth; a suppression, which needs a written reason, turns
  * it into a warning that shows in the synth output.
  */
-import { Annotations, TerraformResource, TerraformStack, type IAspect } from "cdktf";
-import type { IConstruct } from "constructs";
+import { Annotations, type IAspect, type IConstruct, TerraformResource, TerraformStack } from "../cdktf";
 import { ConfigurationError, showValue } from "../schema";
 import { configSourceOf } from "./config-source";
 import { SECURITY_RULES, type SecurityRule, type StackJson } from "./security-rules";
