@@ -1,6 +1,7 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
+import { libraryConstruct } from "./compatibility";
 import { z } from "zod";
 import { accountAdministersKey } from "./grant";
 import { policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
@@ -38,6 +39,7 @@ export class BucketKey extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketKeyProps) {
     super(scope, id);
+    libraryConstruct(this, id, { provider: props.provider });
     const settings = parseOrThrow(
       z.object({
         accountId: accountIdSchema,

@@ -1,4 +1,5 @@
 import { Construct, type TerraformProvider } from "./cdktf";
+import { libraryConstruct } from "./compatibility";
 import { z } from "zod";
 import type { BucketKey } from "./bucket-key";
 import {
@@ -170,6 +171,7 @@ export class CrossAccountS3Access extends Construct {
 
   constructor(scope: Construct, id: string, props: CrossAccountS3AccessProps) {
     super(scope, id);
+    libraryConstruct(this, props.configPath ?? id, { "lambda.provider": props.lambda.provider, "bucket.provider": props.bucket.provider });
     const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
     checkCode(props.configPath ?? id, props.lambda);
     this.plan = plan;
@@ -205,6 +207,7 @@ export class LambdaAccountGrant extends Construct {
 
   constructor(scope: Construct, id: string, props: LambdaAccountGrantProps) {
     super(scope, id);
+    libraryConstruct(this, props.configPath ?? id, { "lambda.provider": props.lambda.provider });
     const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
     checkCode(props.configPath ?? id, props.lambda);
     this.plan = plan;
@@ -240,6 +243,7 @@ export class BucketAccountGrant extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketAccountGrantProps) {
     super(scope, id);
+    libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
     const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
     this.plan = plan;
     const half = addBucketHalf(this, props.configPath ?? id, props.bucket.provider, settings, plan, undefined);

@@ -5,6 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AssetType, Construct, Fn, TerraformAsset, type TerraformProvider } from "./cdktf";
+import { libraryConstruct } from "./compatibility";
 import { z } from "zod";
 import { LOGS_WRITE_ACTIONS } from "./actions";
 import { policyDocument, renderPolicy, type PolicyDocument } from "./policy-document";
@@ -108,6 +109,7 @@ export class LambdaConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: LambdaConsumerProps) {
     super(scope, id);
+    libraryConstruct(this, id, { provider: props.provider });
     const settings = parseOrThrow(
       lambdaSettingsSchema,
       {

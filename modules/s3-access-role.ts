@@ -1,6 +1,7 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
+import { libraryConstruct } from "./compatibility";
 import { renderPolicy, type PolicyDocument } from "./policy-document";
 import { parseOrThrow, roleNameSchema } from "./schema";
 
@@ -26,6 +27,7 @@ export class S3AccessRole extends Construct {
 
   constructor(scope: Construct, id: string, props: S3AccessRoleProps) {
     super(scope, id);
+    libraryConstruct(this, id, { provider: props.provider });
     const roleName = parseOrThrow(roleNameSchema, props.roleName, `${id}.roleName`);
     this.role = new IamRole(this, "role", {
       provider: props.provider,

@@ -5,6 +5,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
+import { libraryConstruct } from "./compatibility";
 import { denyInsecureTransport, denyOtherEncryption } from "./grant";
 import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
 import { bucketNameSchema, parseOrThrow, partitionOf, regionSchema } from "./schema";
@@ -51,6 +52,7 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
+    libraryConstruct(this, id, { provider: props.provider });
     const { bucketName, region } = parseOrThrow(
       z.object({ bucketName: bucketNameSchema, region: regionSchema }),
       { bucketName: props.bucketName, region: props.region },

@@ -13,6 +13,7 @@
  * - whatever still cannot fit is a synth error naming the policy and by how much.
  */
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
+import { libraryConstruct } from "./compatibility";
 import { z } from "zod";
 import { unique } from "./actions";
 import {
@@ -387,6 +388,7 @@ export class SharedBucketGrants extends Construct {
     internal: { readonly planned?: SharedBucketPlan; readonly consumerRoles?: ReadonlyMap<string, ITerraformDependable> } = {},
   ) {
     super(scope, id);
+    libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
     this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
     this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.consumerRoles);
     this.bucketName = this.half.bucketName;
@@ -409,6 +411,7 @@ export class SharedBucketConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: SharedBucketConsumerProps & { readonly planned?: SharedBucketPlan }) {
     super(scope, id);
+    libraryConstruct(this, props.shared.configPath ?? id, { "lambda.provider": props.lambda.provider });
     const label = props.shared.configPath ?? id;
     const shared = props.planned ?? planSharedBucket(label, props.shared);
     const planned = consumerOf(label, shared, props.consumer);
@@ -435,6 +438,7 @@ export class SharedBucketAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: SharedBucketAccessProps) {
     super(scope, id);
+    libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
     const declaration: SharedBucketDeclaration = {
       bucket: props.bucket,
       accessPoints: props.accessPoints,

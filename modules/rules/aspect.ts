@@ -1,9 +1,12 @@
 /**
- * SecurityRules: an Aspect that checks every stack it is added to against SECURITY_RULES at synth. A violation is an
- * error annotation on the offending resource, which fails synth; a suppression, which needs a written reason, turns
- * it into a warning that shows in the synth output.
+ * SecurityRules: an Aspect that checks what is under the scope it is added to — a stack, or any construct in one —
+ * against SECURITY_RULES at synth. The rules read the whole stack's Terraform JSON (a bucket's settings are other
+ * resources), and report only the resources under that scope: a violation is an error annotation on the offending
+ * resource, which fails synth; a suppression, which needs a written reason, turns it into a warning that shows in the
+ * synth output.
  */
-import { Annotations, type IAspect, type IConstruct, TerraformResource, TerraformStack } from "../cdktf";
+import { Annotations, Aspects, TerraformResource, TerraformStack, type IAspect, type IConstruct } from "../cdktf";
+import { assertOneCdktf, isLibraryConstruct } from "../compatibility";
 import { ConfigurationError, showValue } from "../schema";
 import { configSourceOf } from "./config-source";
 import { SECURITY_RULES, type SecurityRule, type StackJson } from "./security-rules";
@@ -14,22 +17,23 @@ const suppressions = new WeakMap<IConstruct, Map<string, string>>();
 export const MIN_SUPPRESSION_REASON = 20;
 
 /**
- * Accepts the violations of rule `ruleId` on `scope` and everything below it, for the written `reason`. The
- * suppression shows in the synth output.
+ * Accepts the violations of the rules `ruleIds` (one ID or several) on `scope` and everything below it, for the
+ * written `reason`. The suppression shows in the synth output.
  */
-export function suppressRule(scope: IConstruct, ruleId: string, reason: string): void {
-  if (!SECURITY_RULES.some((r) => r.id === ruleId)) {
-    throw new ConfigurationError([
-      `ruleId ${showValue(ruleId)} is not a security rule (${SECURITY_RULES.map((r) => r.id).join(", ")})`,
-    ]);
-  }
+export function suppressRules(scope: IConstruct, ruleIds: string | readonly string[], reason: string): void {
+  const ids = typeof ruleIds === "string" ? [ruleIds] : [...ruleIds];
+  const problems = ids
+    .filter((id) => !SECURITY_RULES.some((r) => r.id === id))
+    .map((id) => `ruleId ${showValue(id)} is not a security rule (${SECURITY_RULES.map((r) => r.id).join(", ")})`);
+  if (ids.length === 0) problems.push("ruleIds [] is empty: name the rules to suppress");
   if (typeof reason !== "string" || reason.trim().length < MIN_SUPPRESSION_REASON) {
-    throw new ConfigurationError([
-      `reason ${showValue(reason)} is too short: suppressing ${ruleId} needs a written reason of at least ${MIN_SUPPRESSION_REASON} characters`,
-    ]);
+    problems.push(
+      `reason ${showValue(reason)} is too short: suppressing ${ids.join(", ")} needs a written reason of at least ${MIN_SUPPRESSION_REASON} characters`,
+    );
   }
+  if (problems.length > 0) throw new ConfigurationError(problems);
   const existing = suppressions.get(scope) ?? new Map<string, string>();
-  existing.set(ruleId, reason.trim());
+  for (const id of ids) existing.set(id, reason.trim());
   suppressions.set(scope, existing);
 }
 
@@ -41,19 +45,43 @@ function suppressionFor(construct: IConstruct, ruleId: string): string | undefin
   return undefined;
 }
 
+export interface SecurityRulesOptions {
+  /** The rules to run. @default SECURITY_RULES */
+  readonly rules?: readonly SecurityRule[];
+  /**
+   * Which resources under the scope are reported: `all`, or only `library` ones — those this library's constructs
+   * create (an app's unrelated buckets and roles are left to its own checks).
+   * @default "all"
+   */
+  readonly resources?: "all" | "library";
+}
+
 export class SecurityRules implements IAspect {
-  constructor(private readonly rules: readonly SecurityRule[] = SECURITY_RULES) {}
+  private readonly rules: readonly SecurityRule[];
+  private readonly resources: "all" | "library";
+
+  constructor(options: SecurityRulesOptions = {}) {
+    this.rules = options.rules ?? SECURITY_RULES;
+    this.resources = options.resources ?? "all";
+  }
 
   public visit(node: IConstruct): void {
-    if (!(node instanceof TerraformStack)) return;
-    const json = node.toTerraform() as StackJson;
+    assertOneCdktf(node, "SecurityRules");
+    // cdktf visits every construct under the scope the aspect was added to: the checks run once, at that scope.
+    if (!Aspects.of(node).all.includes(this)) return;
+    const stack = TerraformStack.of(node);
+    const json = stack.toTerraform() as StackJson;
     const byAddress = new Map<string, IConstruct>();
     for (const c of node.node.findAll()) {
-      if (c instanceof TerraformResource) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
+      if (TerraformResource.isTerraformResource(c)) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
     }
     for (const rule of this.rules) {
       for (const violation of rule.check(json)) {
-        const target = byAddress.get(violation.resource) ?? node;
+        // A resource outside the scope is not this aspect's to report; one no construct holds (written by an
+        // override of the stack) is reported on the stack, when the aspect covers it.
+        const target = byAddress.get(violation.resource) ?? (node === stack ? node : undefined);
+        if (!target) continue;
+        if (this.resources === "library" && !isLibraryConstruct(target)) continue;
         const reason = suppressionFor(target, rule.id);
         const source = configSourceOf(target, rule.id, violation.statement);
         const configured = source ? `; configured by ${source}` : "";

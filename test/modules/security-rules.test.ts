@@ -8,7 +8,7 @@ import {
   SECURITY_RULES,
   SecurityRules,
   SharedBucketAccess,
-  suppressRule,
+  suppressRules,
   type GrantDeclaration,
 } from "../../modules";
 import { environmentStacks } from "../../stacks/cross-account-stack";
@@ -263,7 +263,7 @@ describe("suppressions", () => {
   test("a suppression with a written reason turns the error into a warning that shows in the synth output", () => {
     const { stack } = fixture((a) => {
       a.key!.key.addOverride("enable_key_rotation", false);
-      suppressRule(a.key!, "CAS-KMS-1", "imported key material cannot be rotated automatically");
+      suppressRules(a.key!, "CAS-KMS-1", "imported key material cannot be rotated automatically");
     });
     expect(findings(stack)).toEqual([
       {
@@ -277,18 +277,32 @@ describe("suppressions", () => {
   test("a suppression applies only below the construct it is placed on", () => {
     const { stack } = fixture((a) => {
       a.key!.key.addOverride("enable_key_rotation", false);
-      suppressRule(a.bucket!, "CAS-KMS-1", "placed on the bucket, so it does not cover the key");
+      suppressRules(a.bucket!, "CAS-KMS-1", "placed on the bucket, so it does not cover the key");
     });
     expect(ruleIds(findings(stack))).toEqual(["error CAS-KMS-1 test/access/key/key"]);
   });
 
+  test("several rules are suppressed in one call, each shown with the reason", () => {
+    const { stack } = fixture((a) => {
+      a.key!.key.addOverride("enable_key_rotation", false);
+      override(a.bucket!.node.findChild("versioning"), "versioning_configuration.status", "Suspended");
+      suppressRules(a, ["CAS-KMS-1", "CAS-S3-3"], "an archive bucket written once, with imported key material");
+    });
+    expect(findings(stack).map((f) => `${f.level} ${f.message.slice(1, f.message.indexOf("]"))}`).sort()).toEqual(["warn CAS-KMS-1", "warn CAS-S3-3"]);
+  });
+
+  test("an unknown rule among several is refused, naming it, and nothing is suppressed", () => {
+    const { access } = fixture();
+    expect(() => suppressRules(access, ["CAS-KMS-1", "CAS-NOPE"], "a long enough reason for this")).toThrow('ruleId "CAS-NOPE" is not a security rule');
+  });
+
   test("a suppression needs a reason of at least 20 characters and a known rule", () => {
     const { access } = fixture();
-    expect(() => suppressRule(access, "CAS-KMS-1", "because")).toThrow(
+    expect(() => suppressRules(access, "CAS-KMS-1", "because")).toThrow(
       'reason "because" is too short: suppressing CAS-KMS-1 needs a written reason of at least 20 characters',
     );
-    expect(() => suppressRule(access, "CAS-XYZ", "a long enough reason for this")).toThrow(ConfigurationError);
-    expect(() => suppressRule(access, "CAS-XYZ", "a long enough reason for this")).toThrow('ruleId "CAS-XYZ" is not a security rule');
+    expect(() => suppressRules(access, "CAS-XYZ", "a long enough reason for this")).toThrow(ConfigurationError);
+    expect(() => suppressRules(access, "CAS-XYZ", "a long enough reason for this")).toThrow('ruleId "CAS-XYZ" is not a security rule');
   });
 });
 
