@@ -12,6 +12,7 @@ import {
   unique,
   type AccessPreset,
 } from "./actions";
+import { ACCESS_MODES, type AccessMode } from "./contract";
 import {
   accountRootArn,
   bucketArn as toBucketArn,
@@ -24,12 +25,8 @@ import {
 import { externalIdSchema, partitionOf, prefixSchema, roleNameSchema } from "./schema";
 import { denyOtherUploadEncryption } from "./upload-encryption";
 
-export const ACCESS_MODES = ["bucket-policy", "assume-role"] as const;
-/**
- * `bucket-policy`: the Lambda role in A holds the S3/KMS permissions and B's bucket and key policies name it.
- * `assume-role`: a role in B holds them and trusts A's Lambda role, which may only call sts:AssumeRole on it.
- */
-export type AccessMode = (typeof ACCESS_MODES)[number];
+/** How a grant is wired, as the handler knows it too (see ./contract). */
+export { ACCESS_MODES, type AccessMode } from "./contract";
 
 /** Access to one prefix of the bucket. */
 export interface PrefixGrant {

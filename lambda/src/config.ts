@@ -3,15 +3,10 @@
  * first invocation: a bad variable fails the init phase with a ConfigurationError naming it and its value.
  */
 import * as z from "zod";
-import { ConfigurationError, showValue, type ConfigurationProblem } from "./errors";
+import { ACCESS_MODES, HANDLER_ENVIRONMENT as ENV, type HandlerVariable } from "../../modules/contract";
+import { ConfigurationError, type ConfigurationProblem } from "./errors";
 import { parseGrantedPrefixes, type PrefixGrant } from "./grant";
-
-export const ACCESS_MODES = ["bucket-policy", "assume-role"] as const;
-/**
- * `bucket-policy`: the Lambda role's own credentials, allowed by the bucket and key policies.
- * `assume-role`: credentials of an S3 access role in the bucket account, obtained with sts:AssumeRole.
- */
-export type AccessMode = (typeof ACCESS_MODES)[number];
+import { showValue } from "./show-value";
 
 /** RoleSessionName used when the function name is unavailable or sanitises to fewer than 2 characters. */
 export const DEFAULT_ROLE_SESSION_NAME = "s3-access";
@@ -65,22 +60,6 @@ export interface AssumeRoleConfig extends CommonConfig {
 
 export type HandlerConfig = BucketPolicyConfig | AssumeRoleConfig;
 
-/** The environment variables the handler reads. */
-export const ENV = {
-  bucketName: "BUCKET_NAME",
-  bucketRegion: "BUCKET_REGION",
-  accessMode: "ACCESS_MODE",
-  roleArn: "S3_ACCESS_ROLE_ARN",
-  externalId: "EXTERNAL_ID",
-  accessPointArn: "ACCESS_POINT_ARN",
-  forcePathStyle: "S3_FORCE_PATH_STYLE",
-  grantedPrefixes: "GRANTED_PREFIXES",
-  maxResponseBytes: "MAX_RESPONSE_BYTES",
-  presignMaxExpiresSeconds: "PRESIGN_MAX_EXPIRES_SECONDS",
-  functionName: "AWS_LAMBDA_FUNCTION_NAME",
-  runtimeRegion: "AWS_REGION",
-} as const;
-
 const BUCKET_NAME_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const REGION_RE = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
 const ROLE_ARN_RE = /^arn:aws[-a-z]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
@@ -125,7 +104,8 @@ const envSchema = z.object({
     "below Lambda's 6 MB response limit",
   ).optional(),
   PRESIGN_MAX_EXPIRES_SECONDS: wholeNumber(1, PRESIGN_EXPIRES_LIMIT_SECONDS, "seconds", "7 days, the SigV4 limit").optional(),
-});
+  // Keyed by the variables' names, which messages show: each key must be a name the contract gives.
+} satisfies Partial<Record<HandlerVariable, z.ZodType>>);
 
 /** A decimal whole number between min and max, given as a string. */
 function wholeNumber(min: number, max: number, unit: string, why: string) {
@@ -165,24 +145,26 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   const bucketRegionSet = read(env, ENV.bucketRegion) !== undefined;
   const input = {
     BUCKET_NAME: read(env, ENV.bucketName),
-    BUCKET_REGION: read(env, ENV.bucketRegion) ?? read(env, "AWS_REGION"),
+    BUCKET_REGION: read(env, ENV.bucketRegion) ?? read(env, ENV.functionRegion),
     ACCESS_MODE: read(env, ENV.accessMode),
-    S3_ACCESS_ROLE_ARN: read(env, ENV.roleArn),
+    S3_ACCESS_ROLE_ARN: read(env, ENV.accessRoleArn),
     EXTERNAL_ID: read(env, ENV.externalId),
     ACCESS_POINT_ARN: read(env, ENV.accessPointArn),
     S3_FORCE_PATH_STYLE: read(env, ENV.forcePathStyle),
     MAX_RESPONSE_BYTES: read(env, ENV.maxResponseBytes),
     PRESIGN_MAX_EXPIRES_SECONDS: read(env, ENV.presignMaxExpiresSeconds),
-  };
-  const runtimeRegion = read(env, ENV.runtimeRegion);
+  } satisfies Partial<Record<HandlerVariable, string | undefined>>;
+  const runtimeRegion = read(env, ENV.functionRegion);
 
   const problems: ConfigurationProblem[] = [];
   const add = (variable: keyof typeof input, message: string) => {
     let name: string = variable;
     let value = env[variable] ?? input[variable];
-    if (variable === "BUCKET_REGION" && !bucketRegionSet) {
+    if (variable === ENV.bucketRegion && !bucketRegionSet) {
       const fromAwsRegion = input.BUCKET_REGION !== undefined;
-      name = fromAwsRegion ? "BUCKET_REGION (unset, so AWS_REGION)" : "BUCKET_REGION (or AWS_REGION)";
+      name = fromAwsRegion
+        ? `${ENV.bucketRegion} (unset, so ${ENV.functionRegion})`
+        : `${ENV.bucketRegion} (or ${ENV.functionRegion})`;
       if (fromAwsRegion) value = input.BUCKET_REGION;
     }
     problems.push({ variable, value, message: `${name} ${message} (got ${showValue(value)})` });
@@ -195,14 +177,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     }
   }
   if (input.ACCESS_MODE === "assume-role" && input.S3_ACCESS_ROLE_ARN === undefined) {
-    add("S3_ACCESS_ROLE_ARN", 'is required when ACCESS_MODE is "assume-role"');
+    add(ENV.accessRoleArn, `is required when ${ENV.accessMode} is "assume-role"`);
   }
   // The STS region; when BUCKET_REGION is unset, AWS_REGION was checked as the bucket's region above.
   if (input.ACCESS_MODE === "assume-role" && bucketRegionSet && runtimeRegion !== undefined && !REGION_RE.test(runtimeRegion)) {
     problems.push({
-      variable: ENV.runtimeRegion,
+      variable: ENV.functionRegion,
       value: runtimeRegion,
-      message: `${ENV.runtimeRegion} (the STS region) is not an AWS region name (e.g. eu-west-1) (got ${showValue(runtimeRegion)})`,
+      message: `${ENV.functionRegion} (the STS region) is not an AWS region name (e.g. eu-west-1) (got ${showValue(runtimeRegion)})`,
     });
   }
   const accessPointArn = input.ACCESS_POINT_ARN;
@@ -211,16 +193,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     const arnRegion = ACCESS_POINT_ARN_RE.exec(accessPointArn)?.[1];
     const bucketRegion = input.BUCKET_REGION;
     if (arnRegion !== undefined && bucketRegion !== undefined && REGION_RE.test(bucketRegion) && arnRegion !== bucketRegion) {
-      const source = bucketRegionSet ? ENV.bucketRegion : `${ENV.runtimeRegion}, as ${ENV.bucketRegion} is unset`;
+      const source = bucketRegionSet ? ENV.bucketRegion : `${ENV.functionRegion}, as ${ENV.bucketRegion} is unset`;
       add(
-        "ACCESS_POINT_ARN",
+        ENV.accessPointArn,
         `is in region "${arnRegion}", not the bucket's region "${bucketRegion}" (${source}); an access point is in ` +
           "the region of its bucket",
       );
     }
     if (input.S3_FORCE_PATH_STYLE === "true") {
       add(
-        "ACCESS_POINT_ARN",
+        ENV.accessPointArn,
         `cannot be used with ${ENV.forcePathStyle}=true: the SDK sends requests through an access point to the ` +
           "access point's own host name, which path-style addressing cannot express; unset one of the two",
       );

@@ -2,79 +2,9 @@
  * Typed errors of the handler. Every class sets `name` to a string literal (not `constructor.name`, which the
  * minifier renames), so Lambda reports it as the invocation's errorType.
  */
-import type { AccessMode } from "./config";
+import { HANDLER_ENVIRONMENT, type AccessMode } from "../../modules/contract";
 import type { Permission } from "./grant";
-
-/** Longest rendering of a received value in a message; longer ones are cut to fit, ending in "...". */
-const SHOWN_LENGTH = 120;
-
-/**
- * Renders a received value for an error message: as JSON where JSON can say what was received (strings quoted and
- * escaped, so a lone surrogate shows as `"\ud800"`), otherwise as JavaScript writes it (NaN, Infinity, -Infinity, -0,
- * 10n, undefined), inside arrays and objects too. Long values are cut short, never inside a surrogate pair.
- */
-export function showValue(value: unknown): string {
-  let text: string;
-  try {
-    text = render(value, new Set(), SHOWN_LENGTH);
-  } catch {
-    // A toJSON or a getter that throws: the kind of value is all that can be said.
-    text = `<${typeof value}>`;
-  }
-  if (text.length <= SHOWN_LENGTH) return text;
-  let end = SHOWN_LENGTH - 3;
-  if (isHighSurrogate(text.charCodeAt(end - 1))) end--;
-  return `${text.slice(0, end)}...`;
-}
-
-const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
-
-/** `value` written out, giving up on further items once past `budget` characters (the rest would be cut anyway). */
-function render(value: unknown, seen: Set<object>, budget: number): string {
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value);
-    case "number":
-      return Object.is(value, -0) ? "-0" : String(value);
-    case "bigint":
-      return `${value}n`;
-    case "boolean":
-    case "undefined":
-      return String(value);
-    case "symbol":
-      return value.toString();
-    case "function":
-      return `<function ${value.name || "(anonymous)"}>`;
-  }
-  if (value === null) return "null";
-  const object = value as object;
-  if (seen.has(object)) return "<circular>";
-  seen.add(object);
-  try {
-    const { toJSON } = object as { toJSON?: unknown };
-    // A Date, and whatever else defines toJSON, as JSON writes it.
-    if (typeof toJSON === "function") return render(toJSON.call(object), seen, budget);
-    return Array.isArray(object)
-      ? `[${renderItems(object.entries(), false, seen, budget)}]`
-      : `{${renderItems(Object.entries(object), true, seen, budget)}}`;
-  } finally {
-    seen.delete(object);
-  }
-}
-
-function renderItems(
-  items: Iterable<[string | number, unknown]>,
-  named: boolean,
-  seen: Set<object>,
-  budget: number,
-): string {
-  let text = "";
-  for (const [name, item] of items) {
-    if (text.length > budget) break;
-    text += `${text ? "," : ""}${named ? `${JSON.stringify(name)}:` : ""}${render(item, seen, budget - text.length)}`;
-  }
-  return text;
-}
+import { showValue } from "./show-value";
 
 /** Base class of every error the handler raises on purpose. */
 export class HandlerError extends Error {
@@ -174,7 +104,7 @@ export class NotGrantedError extends HandlerError {
     const where = grantedPrefixes.length > 0 ? `only under ${grantedPrefixes.join(", ")}` : "under no prefix";
     super(
       `Not granted: ${target.operation} needs ${permission} access to ${what}, and the function's grant ` +
-        `(GRANTED_PREFIXES) gives ${permission} access ${where}. The request was refused before calling AWS.`,
+        `(${HANDLER_ENVIRONMENT.grantedPrefixes}) gives ${permission} access ${where}. The request was refused before calling AWS.`,
     );
     this.name = "NotGrantedError";
     this.operation = target.operation;
@@ -201,7 +131,7 @@ export class ObjectTooLargeError extends HandlerError {
         ? `the object is ${bytes} bytes, more than fits`
         : `the response would be ${bytes} bytes of JSON, more than`;
     super(
-      `Too large: get on ${describeTarget(target)}: ${size} in a response of at most MAX_RESPONSE_BYTES=${maxResponseBytes} ` +
+      `Too large: get on ${describeTarget(target)}: ${size} in a response of at most ${HANDLER_ENVIRONMENT.maxResponseBytes}=${maxResponseBytes} ` +
         `bytes. Download it through a URL from the "presign-get" operation instead.`,
     );
     this.name = "ObjectTooLargeError";

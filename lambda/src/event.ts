@@ -4,7 +4,8 @@
  */
 import * as z from "zod";
 import { PRESIGN_EXPIRES_LIMIT_SECONDS } from "./config";
-import { InvalidEventError, showValue, type EventProblem } from "./errors";
+import { InvalidEventError, type EventProblem } from "./errors";
+import { showValue } from "./show-value";
 
 export const OPERATIONS = ["get", "put", "list", "delete", "presign-get", "presign-put", "copy"] as const;
 export type Operation = (typeof OPERATIONS)[number];

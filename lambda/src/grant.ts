@@ -1,24 +1,16 @@
 /**
  * The grant as the function knows it: GRANTED_PREFIXES, the JSON list the stack writes from the same declaration as
- * the policies (`[{"prefix":"incoming/","access":"readWrite","delete":false}]`). The handler refuses a request the
+ * the policies (`[{"prefix":"incoming/","access":"readWrite","delete":false}]`, the contract's encodeGrantedPrefixes,
+ * which this module parses back). The handler refuses a request the
  * grant does not cover before calling AWS, with an error that says what the grant allows; AWS's policies still
  * decide every request that is sent.
  */
 import * as z from "zod";
-import { showValue } from "./errors";
+import { ACCESS_PRESETS, encodeGrantedPrefixes, HANDLER_ENVIRONMENT, type GrantedPrefix } from "../../modules/contract";
+import { showValue } from "./show-value";
 
-/** The presets of a grant; `write` is upload-only (no reading back, no listing). */
-export const ACCESS_PRESETS = ["read", "write", "readWrite"] as const;
-export type AccessPreset = (typeof ACCESS_PRESETS)[number];
-
-/** Access to one prefix. */
-export interface PrefixGrant {
-  /** Key prefix relative to the bucket root, ending with "/". */
-  readonly prefix: string;
-  readonly access: AccessPreset;
-  /** Whether objects under the prefix may be deleted. */
-  readonly delete: boolean;
-}
+/** Access to one prefix, as GRANTED_PREFIXES states it (see the contract's GrantedPrefix). */
+export type PrefixGrant = GrantedPrefix;
 
 /** What a request needs on a key or prefix. */
 export type Permission = "read" | "write" | "delete";
@@ -48,8 +40,9 @@ export function isGranted(grants: readonly PrefixGrant[], path: string, permissi
   return grants.some((g) => path.startsWith(g.prefix) && permits(g, permission));
 }
 
-const VARIABLE = "GRANTED_PREFIXES";
-const EXAMPLE = '[{"prefix":"incoming/","access":"readWrite","delete":false}]';
+const VARIABLE = HANDLER_ENVIRONMENT.grantedPrefixes;
+/** A valid value, shown in messages; written by the encoding the constructs use, so it stays one they would write. */
+const EXAMPLE = encodeGrantedPrefixes([{ prefix: "incoming/", access: "readWrite" }]);
 
 const entrySchema = z.strictObject({
   prefix: z.string().superRefine((prefix, ctx) => {

@@ -1,0 +1,95 @@
+/**
+ * The contract between the constructs and the handler: the facts both read. The constructs write the function's
+ * environment from a grant declaration; the handler reads that environment back and refuses what the grant does not
+ * cover. Both take the names, modes, presets and the GRANTED_PREFIXES encoding from here, so the two sides cannot
+ * drift apart.
+ *
+ * This module imports nothing: the handler's bundle includes it as it is, and neither side pulls the other's
+ * dependencies in through it.
+ */
+
+/** The ways a grant gives the function in the Lambda account access to the bucket in the bucket account. */
+export const ACCESS_MODES = ["bucket-policy", "assume-role"] as const;
+
+/**
+ * How a grant is wired. `bucket-policy`: the Lambda role in the Lambda account holds the S3 and KMS permissions, and
+ * the bucket account's bucket and key policies name it; the handler uses the Lambda role's own credentials.
+ * `assume-role`: an S3 access role in the bucket account holds them and trusts the Lambda role, which may only call
+ * sts:AssumeRole on it; the handler uses the access role's credentials.
+ */
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/** The access a grant can give on one prefix. */
+export const ACCESS_PRESETS = ["read", "write", "readWrite"] as const;
+
+/**
+ * What a grantee may do under one granted prefix. `read`: get and list. `write`: upload only (no reading back, no
+ * listing). `readWrite`: both. Deleting is a separate opt-in on top of any preset.
+ */
+export type AccessPreset = (typeof ACCESS_PRESETS)[number];
+
+/** One granted prefix as the handler receives it in GRANTED_PREFIXES: every field stated, `delete` included. */
+export interface GrantedPrefix {
+  /** Key prefix relative to the bucket root, ending with "/" (e.g. "incoming/"). */
+  readonly prefix: string;
+  /** What the grantee may do under the prefix. */
+  readonly access: AccessPreset;
+  /** Whether the grantee may delete objects under the prefix. */
+  readonly delete: boolean;
+}
+
+/**
+ * Names of the environment variables the handler reads. The constructs write all but the last two; the Lambda runtime
+ * sets those (see LAMBDA_RUNTIME_VARIABLES).
+ */
+export const HANDLER_ENVIRONMENT = {
+  /** Name of the bucket in the bucket account; the handler never takes it from the event. */
+  bucketName: "BUCKET_NAME",
+  /** Region of the bucket. @default the function's own region (AWS_REGION) */
+  bucketRegion: "BUCKET_REGION",
+  /** The grant's access mode, one of ACCESS_MODES. */
+  accessMode: "ACCESS_MODE",
+  /** The grant's prefixes, written by encodeGrantedPrefixes. */
+  grantedPrefixes: "GRANTED_PREFIXES",
+  /** ARN of the S3 access role in the bucket account; required in assume-role mode. */
+  accessRoleArn: "S3_ACCESS_ROLE_ARN",
+  /** sts:ExternalId the handler sends when assuming the S3 access role. @default none sent */
+  externalId: "EXTERNAL_ID",
+  /** ARN of the S3 access point every request goes through instead of the bucket. @default requests go to the bucket */
+  accessPointArn: "ACCESS_POINT_ARN",
+  /** Largest `get` response, in bytes. @default 5 MiB */
+  maxResponseBytes: "MAX_RESPONSE_BYTES",
+  /** Longest lifetime of a presigned URL, in seconds. @default 3600 */
+  presignMaxExpiresSeconds: "PRESIGN_MAX_EXPIRES_SECONDS",
+  /** "true" for path-style S3 addressing, for local S3 emulators. @default "false" */
+  forcePathStyle: "S3_FORCE_PATH_STYLE",
+  /** Set by the Lambda runtime: the function's name, from which the handler derives its AssumeRole session name. */
+  functionName: "AWS_LAMBDA_FUNCTION_NAME",
+  /** Set by the Lambda runtime: the function's region in the Lambda account, where the handler calls STS. */
+  functionRegion: "AWS_REGION",
+} as const;
+
+/** The name of one environment variable the handler reads. */
+export type HandlerVariable = (typeof HANDLER_ENVIRONMENT)[keyof typeof HANDLER_ENVIRONMENT];
+
+/**
+ * The variables of HANDLER_ENVIRONMENT that the Lambda runtime sets. Lambda reserves their names: a function's
+ * configuration cannot set them, so the constructs never write them.
+ */
+export const LAMBDA_RUNTIME_VARIABLES: readonly HandlerVariable[] = [
+  HANDLER_ENVIRONMENT.functionName,
+  HANDLER_ENVIRONMENT.functionRegion,
+];
+
+/**
+ * The one encoding of a grant's prefixes in GRANTED_PREFIXES: a JSON list with one object per prefix, in declaration
+ * order, its fields in the order prefix, access, delete, and `delete` always stated (false when the declaration leaves
+ * it out). For example `[{"prefix":"incoming/","access":"readWrite","delete":false}]`. The constructs write it with
+ * this function; the handler parses it back and refuses a list it cannot read.
+ */
+export function encodeGrantedPrefixes(
+  prefixes: ReadonlyArray<Pick<GrantedPrefix, "prefix" | "access"> & { readonly delete?: boolean }>,
+): string {
+  const entries: GrantedPrefix[] = prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false }));
+  return JSON.stringify(entries);
+}
