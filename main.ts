@@ -1,21 +1,18 @@
 /** The CDKTF app: one stack per environment (`cdktf synth`, `cdktf deploy <environment>`). */
-import { basename, join, resolve } from "node:path";
 import { App } from "cdktf";
-import { ConfigurationError } from "./modules";
+import { ConfigurationError } from "./modules/internal";
 import { selectEnvironments, validateApp } from "./stacks/config";
 import { environmentStacks } from "./stacks/cross-account-stack";
 import { environments, sharedEnvironments } from "./stacks/environments";
 import { sharedEnvironmentStacks } from "./stacks/shared-bucket-stack";
-
-// Run as main.ts, or compiled to .gen/main.js by scripts/build-app.mjs.
-const projectRoot = basename(__dirname) === ".gen" ? resolve(__dirname, "..") : __dirname;
 
 function synth(): void {
   // Validate everything before the App exists: bad config must not leave a half-written cdktf.out behind.
   const { names } = validateApp(environments, sharedEnvironments);
   const selected = selectEnvironments(names, process.env.ENVIRONMENTS);
   const app = new App();
-  const options = { bundleDir: join(projectRoot, "lambda", "dist"), codeArchive: join(projectRoot, "lambda", "function.zip") };
+  // Every function gets the prebuilt handler (lambda/function.zip, built by npm run build:lambda).
+  const options = {};
   for (const name of selected) {
     if (name in sharedEnvironments) sharedEnvironmentStacks(app, name, sharedEnvironments[name], options);
     else environmentStacks(app, name, environments[name], options);

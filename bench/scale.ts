@@ -1,11 +1,11 @@
 /**
- * Scale benchmark (run on demand: npm run bench:scale). For N = 1, 10, 100 and 1,000 consumers of one bucket, prints
+ * Scale benchmark (run on demand: npm run bench:scale). For N = 1, 10, 100 and 1,000 grantees of one bucket, prints
  * the size of every policy the shared bucket writes against its AWS limit, and the synth time of the bucket account's
- * stack (every grant's policies, access points and access roles) and of the combined stack (plus every consumer's
+ * stack (every grant's policies, access points and access roles) and of the combined stack (plus every grantee's
  * Lambda side), medians of alternating runs in this process after a warm-up. Goal: N = 1,000 fits every limit and
  * the bucket account's stack synthesizes in at most 3x the time of N = 1.
  *
- * The consumers: spread over 50 accounts, each with a prefix of its own (read and write) plus a shared reference
+ * The grantees: spread over 50 accounts, each with a prefix of its own (read and write) plus a shared reference
  * prefix (read); every third in assume-role mode with an ExternalId.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,7 +30,7 @@ function environment(n: number): SharedEnvironmentConfig {
       bucketName: "platform-lake-999988887777",
       keyAlias: "alias/platform-lake",
     },
-    consumers: Array.from({ length: n }, (_, i) => {
+    grantees: Array.from({ length: n }, (_, i) => {
       const accountId = String(100000000000 + (i % 50));
       const name = `team-${String(i).padStart(4, "0")}`;
       const assumeRole = i % 3 === 2;
@@ -98,7 +98,7 @@ for (const size of SIZES) {
   const plan = stack.grants.plan;
   const b = median(bucketTimes.get(size)!);
   const c = median(combinedTimes.get(size)!);
-  console.log(`\nN = ${n(size)} consumers: ${plan.usesAccessPoints ? "one access point each" : "merged into the bucket policy"}, key names grantees by ${plan.keyPrincipals === "roles" ? "role" : "account"}`);
+  console.log(`\nN = ${n(size)} grantees: ${plan.usesAccessPoints ? "one access point each" : "merged into the bucket policy"}, key names grantees by ${plan.keyPrincipals === "roles" ? "role" : "account"}`);
   console.log(`  synth, bucket account's stack: ${b.toFixed(0)} ms (${(b / base).toFixed(2)}x N = ${SIZES[0]}; goal <= 3x)`);
   console.log(`  synth, combined stack with every Lambda side: ${c.toFixed(0)} ms (${(c / baseCombined).toFixed(2)}x N = ${SIZES[0]})`);
   const largest = new Map<string, { what: string; size: number; limit: number }>();

@@ -34,6 +34,15 @@ export const STS_ASSUME_ROLE_ACTIONS = ["sts:AssumeRole"] as const;
 /** The Lambda execution role's own logging, limited to its log group. */
 export const LOGS_WRITE_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
+/** A function in a VPC managing its own network interfaces (what Lambda's AWSLambdaVPCAccessExecutionRole allows). */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:CreateNetworkInterface",
+  "ec2:DeleteNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:UnassignPrivateIpAddresses",
+] as const;
+
 /** What a preset (plus the optional delete) allows on a prefix. */
 export interface PrefixActions {
   readonly object: readonly string[];

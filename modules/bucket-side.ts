@@ -1,6 +1,6 @@
 /**
  * Account B's side of one or many grants: the S3 access roles, the key and the bucket (or only the policies of an
- * existing bucket and key), and the consumers' access points, all from planned policy statements.
+ * existing bucket and key), and the grantees' access points, all from planned policy statements.
  */
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
 import { type Construct, type ITerraformDependable, type TerraformProvider, dependable } from "./cdktf";
@@ -34,7 +34,8 @@ export const bucketSettingsSchema = z
       ctx.addIssue({ code: "custom", path: ["forceDestroy"], input: b.forceDestroy, message: "applies only to a bucket this stack creates, not to an existing one" });
     }
     const [, partition, , region, account] = b.existing.keyArn.split(":");
-    if (account !== b.accountId || region !== b.region || partition !== partitionOf(b.region).partition) {
+    const wellFormed = existingResourcesSchema.shape.keyArn.safeParse(b.existing.keyArn).success;
+    if (wellFormed && (account !== b.accountId || region !== b.region || partition !== partitionOf(b.region).partition)) {
       ctx.addIssue({
         code: "custom",
         path: ["existing", "keyArn"],
@@ -42,7 +43,8 @@ export const bucketSettingsSchema = z
         message: `is not a key of the bucket's account and region (${b.accountId}, ${b.region}, partition ${partitionOf(b.region).partition})`,
       });
     }
-    const lockout = keyLockoutProblem(b.existing.keyPolicyStatements, partitionOf(b.region).partition, b.accountId);
+    // An empty list is already refused by the schema; the lockout is about the statements given.
+    const lockout = b.existing.keyPolicyStatements.length === 0 ? undefined : keyLockoutProblem(b.existing.keyPolicyStatements, partitionOf(b.region).partition, b.accountId);
     if (lockout) ctx.addIssue({ code: "custom", path: ["existing", "keyPolicyStatements"], input: b.existing.keyPolicyStatements, message: lockout });
   });
 
@@ -99,17 +101,26 @@ export interface BucketSide {
   /** The grants' statements of the key policy (after the account's administration statement). */
   readonly keyPolicyStatements: readonly PolicyStatement[];
   /**
-   * S3 access roles (assume-role mode), each for the consumer it names; `grantField` is where the consumer's grant is
-   * in the declaration (`grant`, `consumers[2].grant`), for rule findings.
+   * S3 access roles (assume-role mode), each for the grantee it names; `grantField` is where the grantee's grant is
+   * in the declaration (`grant`, `grantees[2].grant`), for rule findings.
    */
-  readonly accessRoles: ReadonlyArray<{ id: string; roleName: string; trustPolicy: PolicyDocument; policy: PolicyDocument; consumer: string; grantField: string }>;
-  /** Access points carrying consumers' grants: each one's ARN and the grant statements of its policy. */
+  readonly accessRoles: ReadonlyArray<{
+    id: string;
+    roleName: string;
+    /** @default "/" */
+    path?: string;
+    trustPolicy: PolicyDocument;
+    policy: PolicyDocument;
+    grantee: string;
+    grantField: string;
+  }>;
+  /** Access points carrying grantees' grants: each one's ARN and the grant statements of its policy. */
   readonly accessPoints: ReadonlyArray<{ id: string; name: string; arn: string; statements: readonly PolicyStatement[] }>;
   /**
-   * Consumers whose grantee the bucket account's policies name by role ARN: IAM, S3 and KMS refuse a policy naming a
+   * Grantees whose grantee the bucket account's policies name by role ARN: IAM, S3 and KMS refuse a policy naming a
    * role that does not exist yet, so those policies wait for it when it is in the same stack.
    */
-  readonly roleArnConsumers: readonly string[];
+  readonly roleArnGrantees: readonly string[];
 }
 
 /** The bucket policy as written: the secure bucket's, or an existing bucket's statements plus the grants'. */
@@ -148,7 +159,7 @@ export interface BucketHalf {
   readonly bucketName: string;
   /** ARN of the bucket's key (a reference when this stack creates it). */
   readonly kmsKeyArn: string;
-  /** Access roles by consumer. */
+  /** Access roles by grantee. */
   readonly accessRoles: ReadonlyMap<string, S3AccessRole>;
   /** Access points by name. */
   readonly accessPoints: ReadonlyMap<string, S3AccessPoint>;
@@ -156,7 +167,7 @@ export interface BucketHalf {
 
 /**
  * Builds account B's side into `scope`. `id` names the declaration in messages and rule findings (its configuration
- * path, or the construct's id). `consumerRoles` are the consumers' Lambda roles when they are in the same stack: with
+ * path, or the construct's id). `granteeRoles` are the grantees' Lambda roles when they are in the same stack: with
  * the role-arn principal style, B's resources naming them wait for them.
  */
 export function addBucketSide(
@@ -165,19 +176,26 @@ export function addBucketSide(
   provider: TerraformProvider,
   bucket: ValidBucketSettings,
   side: BucketSide,
-  consumerRoles: ReadonlyMap<string, ITerraformDependable> = new Map(),
+  granteeRoles: ReadonlyMap<string, ITerraformDependable> = new Map(),
 ): BucketHalf {
-  const byArn = new Set(side.roleArnConsumers);
+  const byArn = new Set(side.roleArnGrantees);
   const accessRoles = new Map<string, S3AccessRole>();
   for (const r of side.accessRoles) {
-    const consumerRole = byArn.has(r.consumer) ? consumerRoles.get(r.consumer) : undefined;
-    const role = new S3AccessRole(scope, r.id, { provider, roleName: r.roleName, trustPolicy: r.trustPolicy, policy: r.policy, dependsOn: consumerRole ? [consumerRole] : [] });
+    const granteeRole = byArn.has(r.grantee) ? granteeRoles.get(r.grantee) : undefined;
+    const role = new S3AccessRole(scope, r.id, {
+      provider,
+      roleName: r.roleName,
+      ...(r.path !== undefined ? { path: r.path } : {}),
+      trustPolicy: r.trustPolicy,
+      policy: r.policy,
+      dependsOn: granteeRole ? [granteeRole] : [],
+    });
     // The trust's guard across accounts is the grant's ExternalId (or organization): what CAS-IAM-3 asks for.
     recordConfigSource(role.role, { field: `${id}.${r.grantField}.externalId`, rules: ["CAS-IAM-3"], advice: `set it, or ${r.grantField}.principalOrgId` });
-    accessRoles.set(r.consumer, role);
+    accessRoles.set(r.grantee, role);
   }
-  const waitFor: ITerraformDependable[] = side.roleArnConsumers.flatMap((c) => {
-    const grantee = accessRoles.get(c)?.role ?? consumerRoles.get(c);
+  const waitFor: ITerraformDependable[] = side.roleArnGrantees.flatMap((c) => {
+    const grantee = accessRoles.get(c)?.role ?? granteeRoles.get(c);
     return grantee ? [grantee] : [];
   });
   const { partition } = partitionOf(bucket.region);

@@ -13,6 +13,7 @@ export {
   TerraformAsset,
   TerraformResource,
   TerraformStack,
+  Token,
   type IAspect,
   type ITerraformDependable,
   type TerraformProvider,

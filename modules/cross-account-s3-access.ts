@@ -1,4 +1,5 @@
-import { Construct, type TerraformProvider } from "./cdktf";
+import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import { z } from "zod";
 import type { BucketKey } from "./bucket-key";
@@ -12,8 +13,8 @@ import {
   type BucketSettings,
 } from "./bucket-side";
 import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
-import { addLambdaHalf, checkCode, type LambdaSettings, type LambdaSide } from "./lambda-half";
-import { lambdaSettingsSchema, type LambdaConsumer } from "./lambda-consumer";
+import { lambdaRoleArnOf, lambdaSettingsOf, lambdaSettingsSchema, type LambdaGrantee, type LambdaSettings, type LambdaSide } from "./lambda-grantee";
+import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, POLICY_LIMITS } from "./policy-budget";
 import type { S3AccessRole } from "./s3-access-role";
 import { ConfigurationError, parseOrThrow } from "./schema";
@@ -48,6 +49,18 @@ export interface CrossAccountS3AccessProps {
 
 type ValidSettings = z.output<typeof crossAccountSettingsSchema>;
 
+/** The data fields of a bucket side: what the declaration holds, without the provider that builds it. */
+function bucketSettingsOf(bucket: BucketSettings): BucketSettings {
+  return {
+    accountId: bucket.accountId,
+    region: bucket.region,
+    bucketName: bucket.bucketName,
+    keyAlias: bucket.keyAlias,
+    forceDestroy: bucket.forceDestroy,
+    existing: bucket.existing,
+  };
+}
+
 /** Validates the whole declaration (both sides) and plans every policy of the grant from it. */
 function resolveDeclaration(
   id: string,
@@ -55,36 +68,13 @@ function resolveDeclaration(
   bucket: BucketSettings,
   grant: GrantDeclaration,
 ): { settings: ValidSettings; plan: GrantPlan } {
-  const settings = parseOrThrow(
-    crossAccountSettingsSchema,
-    {
-      lambda: {
-        accountId: lambda.accountId,
-        region: lambda.region,
-        functionName: lambda.functionName,
-        roleName: lambda.roleName,
-        logRetentionDays: lambda.logRetentionDays,
-        memorySize: lambda.memorySize,
-        timeoutSeconds: lambda.timeoutSeconds,
-      },
-      bucket: {
-        accountId: bucket.accountId,
-        region: bucket.region,
-        bucketName: bucket.bucketName,
-        keyAlias: bucket.keyAlias,
-        forceDestroy: bucket.forceDestroy,
-        existing: bucket.existing,
-      },
-      grant,
-    },
-    id,
-  );
+  const settings = parseOrThrow(crossAccountSettingsSchema, { lambda, bucket: bucketSettingsOf(bucket), grant }, id);
   const plan = planGrant({
     grant: settings.grant,
-    consumerAccountId: settings.lambda.accountId,
-    consumerRoleName: settings.lambda.roleName,
-    ownerAccountId: settings.bucket.accountId,
-    ownerRegion: settings.bucket.region,
+    lambdaAccountId: settings.lambda.accountId,
+    lambdaRoleArn: lambdaRoleArnOf(settings.lambda),
+    bucketAccountId: settings.bucket.accountId,
+    bucketRegion: settings.bucket.region,
     bucketName: settings.bucket.bucketName,
     keyAlias: settings.bucket.keyAlias,
   });
@@ -121,8 +111,21 @@ function checkBudget(id: string, settings: ValidSettings, plan: GrantPlan): void
   if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
+/** What account B holds for one grant: the bucket and key (unless they exist already), and the S3 access role. */
+export interface BucketAccountHalf {
+  /** The bucket this construct creates; undefined when the grant attaches to an existing one. */
+  readonly bucket?: SecureBucket;
+  /** The key this construct creates; undefined when the grant attaches to an existing one. */
+  readonly key?: BucketKey;
+  readonly bucketName: string;
+  /** ARN of the bucket's key (a reference when this construct creates it). */
+  readonly kmsKeyArn: string;
+  /** The S3 access role (assume-role mode). */
+  readonly accessRole?: S3AccessRole;
+}
+
 /**
- * Account B's half of one grant, built into `scope` (see addBucketSide). `consumerRole` is A's role when it is in the
+ * Account B's half of one grant, built into `scope` (see addBucketSide). `granteeRole` is A's role when it is in the
  * same stack: with the role-arn principal style, B's resources naming it wait for it.
  */
 function addBucketHalf(
@@ -131,8 +134,8 @@ function addBucketHalf(
   provider: TerraformProvider,
   settings: ValidSettings,
   plan: GrantPlan,
-  consumerRole: LambdaConsumer["role"] | undefined,
-) {
+  granteeRole: ITerraformDependable | undefined,
+): BucketAccountHalf {
   const half = addBucketSide(
     scope,
     id,
@@ -143,45 +146,51 @@ function addBucketHalf(
       keyPolicyStatements: plan.keyPolicyStatements,
       accessRoles:
         plan.accessRoleTrustPolicy && plan.accessRolePolicy
-          ? [{ id: "access-role", roleName: settings.grant.accessRoleName!, trustPolicy: plan.accessRoleTrustPolicy, policy: plan.accessRolePolicy, consumer: "", grantField: "grant" }]
+          ? [
+              {
+                id: "access-role",
+                roleName: settings.grant.accessRoleName!,
+                path: settings.grant.accessRolePath,
+                trustPolicy: plan.accessRoleTrustPolicy,
+                policy: plan.accessRolePolicy,
+                grantee: "",
+                grantField: "grant",
+              },
+            ]
           : [],
       accessPoints: [],
-      roleArnConsumers: plan.principalStyle === "role-arn" ? [""] : [],
+      roleArnGrantees: plan.principalStyle === "role-arn" ? [""] : [],
     },
-    consumerRole ? new Map([["", consumerRole]]) : new Map(),
+    granteeRole ? new Map([["", granteeRole]]) : new Map(),
   );
-  return { ...half, accessRole: half.accessRoles.get("") };
+  const { bucket, key, bucketName, kmsKeyArn } = half;
+  const accessRole = half.accessRoles.get("");
+  return { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), bucketName, kmsKeyArn, ...(accessRole ? { accessRole } : {}) };
 }
 
 /**
- * One grant declaration, both accounts' halves: the Lambda function and its role in A; the bucket, its policy, the
- * KMS key and its policy in B; and in assume-role mode the S3 access role in B. Every policy comes from `planGrant`.
+ * One grant declaration, both accounts' halves: in the Lambda account the grantee's role (created, or the team's own),
+ * its function (unless there is none) and the grant's identity policy; in the bucket account the bucket, its policy,
+ * the KMS key and its policy, and in assume-role mode the S3 access role. Every policy comes from `planGrant`; each
+ * half is what LambdaAccountGrant and BucketAccountGrant build on their own.
  */
 export class CrossAccountS3Access extends Construct {
-  public readonly consumer: LambdaConsumer;
-  /** The bucket and key this construct creates; undefined when the grant attaches to existing ones. */
-  public readonly bucket?: SecureBucket;
-  public readonly key?: BucketKey;
-  public readonly bucketName: string;
-  /** ARN of the bucket's key (a reference when this construct creates it). */
-  public readonly kmsKeyArn: string;
-  public readonly accessRole?: S3AccessRole;
+  /** The Lambda account's half (as LambdaAccountGrant builds it). */
+  public readonly lambdaAccount: LambdaAccountHalf;
+  /** The bucket account's half (as BucketAccountGrant builds it). */
+  public readonly bucketAccount: BucketAccountHalf;
   /** Every policy document of the grant, as rendered into the resources. */
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: CrossAccountS3AccessProps) {
     super(scope, id);
-    libraryConstruct(this, props.configPath ?? id, { "lambda.provider": props.lambda.provider, "bucket.provider": props.bucket.provider });
-    const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
-    checkCode(props.configPath ?? id, props.lambda);
+    const label = props.configPath ?? id;
+    libraryConstruct(this, label, { "lambda.provider": props.lambda.provider, "bucket.provider": props.bucket.provider });
+    const { settings, plan } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant);
     this.plan = plan;
-    this.consumer = addLambdaHalf(this, props.lambda, settings, plan);
-    const half = addBucketHalf(this, props.configPath ?? id, props.bucket.provider, settings, plan, this.consumer.role);
-    this.bucket = half.bucket;
-    this.key = half.key;
-    this.bucketName = half.bucketName;
-    this.kmsKeyArn = half.kmsKeyArn;
-    this.accessRole = half.accessRole;
+    this.lambdaAccount = addLambdaHalf(this, label, props.lambda, settings, plan);
+    const granteeRole = this.lambdaAccount.grantee.role ?? props.lambda.existingRole;
+    this.bucketAccount = addBucketHalf(this, label, props.bucket.provider, settings, plan, granteeRole);
   }
 }
 
@@ -198,26 +207,33 @@ export interface LambdaAccountGrantProps {
 }
 
 /**
- * Account A's half alone: the function, its role, logging and the grant's identity policy. Planned from the same
- * declaration as BucketAccountGrant, so the two halves agree without passing anything between the accounts' stacks.
+ * Account A's half alone: the grantee's role (created, or the team's own), its function (unless there is none) and the
+ * grant's identity policy. Planned from the same declaration as BucketAccountGrant, so the two halves agree without
+ * passing anything between the accounts' stacks.
  */
-export class LambdaAccountGrant extends Construct {
-  public readonly consumer: LambdaConsumer;
+export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
+  public readonly grantee: LambdaGrantee;
+  public readonly grantPolicy: IamRolePolicy;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: LambdaAccountGrantProps) {
     super(scope, id);
-    libraryConstruct(this, props.configPath ?? id, { "lambda.provider": props.lambda.provider });
-    const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
-    checkCode(props.configPath ?? id, props.lambda);
+    const label = props.configPath ?? id;
+    libraryConstruct(this, label, { "lambda.provider": props.lambda.provider });
+    const { settings, plan } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant);
     this.plan = plan;
-    this.consumer = addLambdaHalf(this, props.lambda, settings, plan);
+    const half = addLambdaHalf(this, label, props.lambda, settings, plan);
+    this.grantee = half.grantee;
+    this.grantPolicy = half.grantPolicy;
   }
 }
 
 /** Account B's half of a grant, for a team that owns only the bucket account. */
 export interface BucketAccountGrantProps {
-  /** The Lambda side's settings, exactly as the Lambda account declares them (nothing is created there). */
+  /**
+   * The Lambda side's settings, exactly as the Lambda account declares them (nothing is created there): an existing
+   * role is named by `existingRoleArn`, path included.
+   */
   readonly lambda: LambdaSettings;
   /** The bucket side, with the provider of account B. */
   readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
@@ -232,8 +248,7 @@ export interface BucketAccountGrantProps {
  * default principal style it can be applied before or after the Lambda account's half; with role-arn, apply the
  * Lambda account's half first (AWS refuses a policy naming a role that does not exist yet).
  */
-export class BucketAccountGrant extends Construct {
-  /** The bucket and key this construct creates; undefined when the grant attaches to existing ones. */
+export class BucketAccountGrant extends Construct implements BucketAccountHalf {
   public readonly bucket?: SecureBucket;
   public readonly key?: BucketKey;
   public readonly bucketName: string;
@@ -243,10 +258,11 @@ export class BucketAccountGrant extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketAccountGrantProps) {
     super(scope, id);
-    libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
-    const { settings, plan } = resolveDeclaration(props.configPath ?? id, props.lambda, props.bucket, props.grant);
+    const label = props.configPath ?? id;
+    libraryConstruct(this, label, { "bucket.provider": props.bucket.provider });
+    const { settings, plan } = resolveDeclaration(label, props.lambda, props.bucket, props.grant);
     this.plan = plan;
-    const half = addBucketHalf(this, props.configPath ?? id, props.bucket.provider, settings, plan, undefined);
+    const half = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined);
     this.bucket = half.bucket;
     this.key = half.key;
     this.bucketName = half.bucketName;

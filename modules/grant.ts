@@ -22,7 +22,7 @@ import {
   type PolicyPrincipal,
   type PolicyStatement,
 } from "./policy-document";
-import { externalIdSchema, partitionOf, prefixSchema, roleNameSchema } from "./schema";
+import { externalIdSchema, partitionOf, prefixSchema, roleNameSchema, rolePathSchema } from "./schema";
 import { denyOtherUploadEncryption } from "./upload-encryption";
 
 /** How a grant is wired, as the handler knows it too (see ./contract). */
@@ -49,6 +49,11 @@ export interface GrantDeclaration {
   readonly prefixes: readonly PrefixGrant[];
   /** Name of the S3 access role created in the bucket account. Required in assume-role mode, refused otherwise. */
   readonly accessRoleName?: string;
+  /**
+   * IAM path of the S3 access role (`/service-role/`); its ARN, in every policy that names it, carries the path.
+   * @default "/"
+   */
+  readonly accessRolePath?: string;
   /**
    * sts:ExternalId the trust policy requires and the handler sends (assume-role mode only).
    * @default no ExternalId condition
@@ -95,6 +100,7 @@ export const grantSchema = z
       )
       .min(1, { message: "is empty: a grant needs at least one prefix" }),
     accessRoleName: roleNameSchema.optional(),
+    accessRolePath: rolePathSchema.optional(),
     externalId: externalIdSchema.optional(),
     principalStyle: z
       .enum(PRINCIPAL_STYLES, { error: `is not a principal style (${PRINCIPAL_STYLES.join(", ")})` })
@@ -123,7 +129,7 @@ export const grantSchema = z
       });
     }
     if (grant.mode === "bucket-policy") {
-      for (const field of ["accessRoleName", "externalId"] as const) {
+      for (const field of ["accessRoleName", "accessRolePath", "externalId"] as const) {
         if (grant[field] !== undefined) {
           ctx.addIssue({
             code: "custom",
@@ -195,11 +201,12 @@ function overlapProblems(
 /** Everything about both accounts that the policies need; all of it known at synth time except the key ARN. */
 export interface GrantContext {
   readonly grant: GrantDeclaration;
-  readonly consumerAccountId: string;
-  readonly consumerRoleName: string;
-  readonly ownerAccountId: string;
+  readonly lambdaAccountId: string;
+  /** ARN of the grantee's execution role in the Lambda account, path included (`…:role/service-role/worker`). */
+  readonly lambdaRoleArn: string;
+  readonly bucketAccountId: string;
   /** Region of the bucket and its key (kms:ViaService names it). */
-  readonly ownerRegion: string;
+  readonly bucketRegion: string;
   readonly bucketName: string;
   /**
    * Alias of the bucket's KMS key. The grantee's identity policy names the key by its alias (kms:ResourceAliases)
@@ -217,7 +224,7 @@ export interface GrantContext {
 
 /** Every policy document of both accounts for one grant. */
 export interface GrantPlan {
-  readonly consumerRoleArn: string;
+  readonly lambdaRoleArn: string;
   /** How the bucket account's policies name the grantee. */
   readonly principalStyle: PrincipalStyle;
   /** The principal S3 and KMS see: the Lambda role, or the S3 access role in assume-role mode. */
@@ -225,7 +232,7 @@ export interface GrantPlan {
   /** The S3 access role (assume-role mode only). */
   readonly accessRoleArn?: string;
   /** Identity policy for the Lambda role in A. */
-  readonly consumerPolicy: PolicyDocument;
+  readonly lambdaRolePolicy: PolicyDocument;
   /** Statements the grant adds to the bucket policy in B (none in assume-role mode: B's own role needs none). */
   readonly bucketPolicyStatements: readonly PolicyStatement[];
   /** Statements the grant adds to the key policy in B. */
@@ -247,7 +254,7 @@ interface DataStatements {
 
 /** Builds the S3 and KMS statements a grantee in `granteeAccountId` needs for the grant. */
 function dataStatements(ctx: GrantContext, granteeAccountId: string): DataStatements {
-  const { partition, dnsSuffix } = partitionOf(ctx.ownerRegion);
+  const { partition, dnsSuffix } = partitionOf(ctx.bucketRegion);
   // Through an access point, objects are `<access point ARN>/object/<key>` and listing is on the access point itself.
   const bucket = ctx.accessPointArn ?? toBucketArn(partition, ctx.bucketName);
   const objects = ctx.accessPointArn ? `${ctx.accessPointArn}/object` : bucket;
@@ -298,7 +305,7 @@ function dataStatements(ctx: GrantContext, granteeAccountId: string): DataStatem
     // evaluate that key, and every condition shipped here is one the proof evaluates.)
     kmsConditions: {
       StringEquals: {
-        "kms:ViaService": `s3.${ctx.ownerRegion}.${dnsSuffix}`,
+        "kms:ViaService": `s3.${ctx.bucketRegion}.${dnsSuffix}`,
         "kms:CallerAccount": granteeAccountId,
       },
     },
@@ -345,13 +352,13 @@ function forResourcePolicy(
 
 /** Computes both accounts' halves of a grant. The grant is assumed valid (see `grantSchema`). */
 export function planGrant(ctx: GrantContext): GrantPlan {
-  const { partition } = partitionOf(ctx.ownerRegion);
+  const { partition } = partitionOf(ctx.bucketRegion);
   const style = ctx.grant.principalStyle ?? "account-and-arn";
-  const consumerRoleArn = roleArn(partition, ctx.consumerAccountId, ctx.consumerRoleName);
+  const lambdaRoleArn = ctx.lambdaRoleArn;
   const assumeRole = ctx.grant.mode === "assume-role";
-  const accessRoleArn = assumeRole ? roleArn(partition, ctx.ownerAccountId, ctx.grant.accessRoleName!) : undefined;
-  const granteeArn = accessRoleArn ?? consumerRoleArn;
-  const granteeAccountId = assumeRole ? ctx.ownerAccountId : ctx.consumerAccountId;
+  const accessRoleArn = assumeRole ? roleArn(partition, ctx.bucketAccountId, ctx.grant.accessRoleName!, ctx.grant.accessRolePath) : undefined;
+  const granteeArn = accessRoleArn ?? lambdaRoleArn;
+  const granteeAccountId = assumeRole ? ctx.bucketAccountId : ctx.lambdaAccountId;
   const orgCondition: Conditions | undefined = ctx.grant.principalOrgId
     ? { StringEquals: { "aws:PrincipalOrgID": ctx.grant.principalOrgId } }
     : undefined;
@@ -366,7 +373,7 @@ export function planGrant(ctx: GrantContext): GrantPlan {
     {
       ...keyUse,
       Sid: "UseBucketKeyThroughS3",
-      Resource: `arn:${partition}:kms:${ctx.ownerRegion}:${ctx.ownerAccountId}:key/*`,
+      Resource: `arn:${partition}:kms:${ctx.bucketRegion}:${ctx.bucketAccountId}:key/*`,
     },
     { "ForAnyValue:StringEquals": { "kms:ResourceAliases": ctx.keyAlias } },
   );
@@ -376,18 +383,18 @@ export function planGrant(ctx: GrantContext): GrantPlan {
   const resourceStatements = s3Statements.map((st) => forResourcePolicy(st, "Grant", grantee, orgCondition));
   // Through an access point its policy names the grantee in both modes (the bucket policy only delegates to it).
   const accessPoint = ctx.accessPointArn ? { arn: ctx.accessPointArn, policyStatements: resourceStatements } : undefined;
-  const base = { consumerRoleArn, granteeArn, principalStyle: style, ...(accessPoint ? { accessPoint } : {}) };
+  const base = { lambdaRoleArn, granteeArn, principalStyle: style, ...(accessPoint ? { accessPoint } : {}) };
 
   if (!assumeRole) {
     return {
       ...base,
-      consumerPolicy: policyDocument(identityStatements),
+      lambdaRolePolicy: policyDocument(identityStatements),
       bucketPolicyStatements: accessPoint ? [] : resourceStatements,
       keyPolicyStatements,
     };
   }
 
-  const trusted = principalFor(style, partition, consumerRoleArn);
+  const trusted = principalFor(style, partition, lambdaRoleArn);
   const externalIdCondition: Conditions | undefined = ctx.grant.externalId
     ? { StringEquals: { "sts:ExternalId": ctx.grant.externalId } }
     : undefined;
@@ -400,7 +407,7 @@ export function planGrant(ctx: GrantContext): GrantPlan {
   return {
     ...base,
     accessRoleArn,
-    consumerPolicy: policyDocument([
+    lambdaRolePolicy: policyDocument([
       { Sid: "AssumeS3AccessRole", Effect: "Allow", Action: [...STS_ASSUME_ROLE_ACTIONS], Resource: accessRoleArn! },
     ]),
     bucketPolicyStatements: [],

@@ -1,17 +1,70 @@
-/** Public entry point of the modules: import from here in another CDKTF app. */
-export * from "./actions";
-export * from "./bucket-key";
-export * from "./cross-account-s3-access";
-export * from "./grant";
-export * from "./lambda-consumer";
-export * from "./policy-document";
-export * from "./s3-access-role";
-export * from "./schema";
-export * from "./secure-bucket";
-export * from "./rules";
-export * from "./policy-budget";
-export * from "./existing-resources";
-export * from "./bucket-side";
-export * from "./lambda-half";
-export * from "./shared-bucket";
-export * from "./upload-encryption";
+/**
+ * The package's public surface: import from "cross-account-s3-lambda". Every name here is a promise to keep;
+ * everything else is internal.
+ *
+ * Vocabulary: the Lambda account holds the function and its role (the grantee); the bucket account holds the bucket
+ * and its KMS key; a grant says what the grantee may do under which prefixes of the bucket.
+ */
+
+// One grant, both accounts' halves, or each half on its own.
+export {
+  BucketAccountGrant,
+  CrossAccountS3Access,
+  LambdaAccountGrant,
+  type BucketAccountGrantProps,
+  type BucketAccountHalf,
+  type CrossAccountS3AccessProps,
+  type LambdaAccountGrantProps,
+} from "./cross-account-s3-access";
+export type { LambdaAccountHalf } from "./lambda-half";
+
+// Many grantees on one bucket.
+export {
+  ACCESS_POINT_CHOICES,
+  planSharedBucket,
+  SharedBucketAccess,
+  SharedBucketGrantee,
+  SharedBucketGrants,
+  type AccessPointChoice,
+  type GranteeDeclaration,
+  type PlannedGrantee,
+  type PolicyMeasure,
+  type SharedBucketAccessProps,
+  type SharedBucketDeclaration,
+  type SharedBucketGranteeProps,
+  type SharedBucketGrantsProps,
+  type SharedBucketPlan,
+} from "./shared-bucket";
+
+// The building blocks each half is made of.
+export { LambdaGrantee, type LambdaGranteeProps, type LambdaSettings, type LambdaSide } from "./lambda-grantee";
+export { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaArchitecture, type LambdaCode } from "./default-handler";
+export { SecureBucket, type SecureBucketProps } from "./secure-bucket";
+export { BucketKey, type BucketKeyProps } from "./bucket-key";
+export { S3AccessRole, type S3AccessRoleProps } from "./s3-access-role";
+export type { BucketSettings } from "./bucket-side";
+export type { ExistingResources } from "./existing-resources";
+
+// The grant planner: every policy of both halves, from the declaration alone.
+export { ACCESS_MODES, ACCESS_PRESETS, type AccessMode, type AccessPreset } from "./contract";
+export {
+  planGrant,
+  PRINCIPAL_STYLES,
+  type GrantContext,
+  type GrantDeclaration,
+  type GrantPlan,
+  type PrefixGrant,
+  type PrincipalStyle,
+} from "./grant";
+export type { PolicyDocument, PolicyStatement } from "./policy-document";
+export { POLICY_LIMITS } from "./policy-budget";
+
+// The security rules.
+export { MIN_SUPPRESSION_REASON, SecurityRules, suppressRules, type SecurityRulesOptions } from "./rules/aspect";
+export { SECURITY_RULES, type RuleViolation, type SecurityRule } from "./rules/security-rules";
+
+// What the function is told, and what the library is built with.
+export { HANDLER_ENVIRONMENT, type GrantedPrefix } from "./contract";
+export { AWS_PROVIDER_VERSION } from "./compatibility";
+export { REGIONS, type Partition } from "./schema";
+export { ConfigurationError } from "./schema";

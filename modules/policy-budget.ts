@@ -3,8 +3,8 @@
  * created: a grant that would fail at apply fails here, saying which policy and by how much.
  */
 import type { GrantPlan } from "./grant";
-import { loggingPolicy } from "./lambda-consumer";
-import type { PolicyDocument } from "./policy-document";
+import { lambdaRoleArnOf, loggingPolicy, vpcAccessPolicy, type ValidLambdaSettings } from "./lambda-grantee";
+import { roleArnParts, type PolicyDocument } from "./policy-document";
 
 /** AWS's limits, in characters of the minified JSON (whitespace does not count). */
 export const POLICY_LIMITS = {
@@ -54,21 +54,22 @@ export function overBudget(policies: readonly BudgetedPolicy[]): string[] {
 }
 
 /**
- * The policies of one grant's roles, which its prefixes make grow: the Lambda role's inline policies (the grant's and
- * its logging) and, in assume-role mode, the S3 access role's inline and trust policies. `label` names the grant in
- * the messages.
+ * The policies of one grant's roles, which its prefixes make grow: the Lambda role's inline policies (the grant's and,
+ * for a role this library creates, its logging and VPC access) and, in assume-role mode, the S3 access role's inline
+ * and trust policies. An existing role's own inline policies are its owner's and not counted. `label` names the grant
+ * in the messages.
  */
-export function grantRoleBudget(
-  label: string,
-  lambda: { readonly accountId: string; readonly region: string; readonly functionName: string; readonly roleName: string },
-  accessRoleName: string | undefined,
-  plan: GrantPlan,
-): BudgetedPolicy[] {
+export function grantRoleBudget(label: string, lambda: ValidLambdaSettings, accessRoleName: string | undefined, plan: GrantPlan): BudgetedPolicy[] {
   const advice = "grant fewer or shorter prefixes (a shared parent prefix covers its children)";
+  const created = lambda.roleName !== undefined && lambda.createFunction !== false;
   return [
     {
-      what: `${label}: the inline policies of role ${lambda.roleName}`,
-      docs: [plan.consumerPolicy, loggingPolicy(lambda.region, lambda.accountId, lambda.functionName)],
+      what: `${label}: the inline policies of role ${roleArnParts(lambdaRoleArnOf(lambda)).name}`,
+      docs: [
+        plan.lambdaRolePolicy,
+        ...(created ? [loggingPolicy(lambda.region, lambda.accountId, lambda.functionName!)] : []),
+        ...(created && lambda.vpc ? [vpcAccessPolicy()] : []),
+      ],
       limit: POLICY_LIMITS.roleInlinePolicies,
       advice,
     },

@@ -32,8 +32,17 @@ export function renderPolicy(doc: PolicyDocument): string {
   return JSON.stringify(doc);
 }
 
-export function roleArn(partition: string, accountId: string, roleName: string): string {
-  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+/** A role's ARN: the path (default "/") comes between `role` and the name, as AWS writes it and aws:PrincipalArn holds it. */
+export function roleArn(partition: string, accountId: string, roleName: string, path = "/"): string {
+  return `arn:${partition}:iam::${accountId}:role${path}${roleName}`;
+}
+
+/** A role ARN's parts: its account, path and name (`arn:aws:iam::111122223333:role/service-role/worker`). */
+export function roleArnParts(arn: string): { readonly accountId: string; readonly path: string; readonly name: string } {
+  const [, , , , accountId = "", resource = ""] = arn.split(":");
+  const rolePath = resource.slice("role".length);
+  const cut = rolePath.lastIndexOf("/") + 1;
+  return { accountId, path: rolePath.slice(0, cut), name: rolePath.slice(cut) };
 }
 
 export function accountRootArn(partition: string, accountId: string): string {

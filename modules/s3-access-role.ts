@@ -3,13 +3,15 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import { renderPolicy, type PolicyDocument } from "./policy-document";
-import { parseOrThrow, roleNameSchema } from "./schema";
+import { parseOrThrow, roleNameSchema, rolePathSchema } from "./schema";
 
 export interface S3AccessRoleProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
   readonly provider: TerraformProvider;
   /** Name of the role. */
   readonly roleName: string;
+  /** IAM path of the role. @default "/" */
+  readonly path?: string;
   /** Who may assume the role (the Lambda role of account A, with its ExternalId condition). */
   readonly trustPolicy: PolicyDocument;
   /** What the role may do in the bucket and with its key. */
@@ -29,9 +31,11 @@ export class S3AccessRole extends Construct {
     super(scope, id);
     libraryConstruct(this, id, { provider: props.provider });
     const roleName = parseOrThrow(roleNameSchema, props.roleName, `${id}.roleName`);
+    const path = props.path === undefined ? undefined : parseOrThrow(rolePathSchema, props.path, `${id}.path`);
     this.role = new IamRole(this, "role", {
       provider: props.provider,
       name: roleName,
+      ...(path !== undefined ? { path } : {}),
       description: "Cross-account S3 access role assumed by a Lambda function in another account",
       assumeRolePolicy: renderPolicy(props.trustPolicy),
       maxSessionDuration: props.maxSessionDuration ?? 3600,

@@ -114,6 +114,15 @@ export const roleNameSchema = pattern(
   "is not a valid IAM role name (1-64 of letters, digits and + = , . @ _ -)",
 );
 
+/**
+ * An IAM path, as roles are created under one (`/`, `/service-role/`): 1-512 characters, beginning and ending with
+ * "/", each segment of the characters role names use.
+ */
+export const rolePathSchema = pattern(
+  /^\/([\w+=,.@-]+\/)*$/,
+  'is not an IAM path ("/" or "/<segment>/.../", each segment of letters, digits and + = , . @ _ -)',
+).refine((path) => path.length <= 512, { message: "is longer than 512 characters (IAM's limit for a path)" });
+
 /** A Lambda function name. */
 export const functionNameSchema = pattern(
   /^[a-zA-Z0-9_-]{1,64}$/,

@@ -1,17 +1,18 @@
 /**
- * Many consumers on one bucket. Every consumer is an ordinary grant (its own account, role, prefixes and preset);
+ * Many grantees on one bucket. Every grantee is an ordinary grant (its own account, role, prefixes and preset);
  * what they share is the bucket account's side, whose policies AWS caps in size: a bucket policy at 20,480 characters,
- * a key policy at 32,768. `planSharedBucket` plans every consumer's grant, merges the resource-policy statements that
+ * a key policy at 32,768. `planSharedBucket` plans every grantee's grant, merges the resource-policy statements that
  * differ only in whom they name into one statement with a principal list, and measures each policy against its limit:
  *
- * - bucket policy: when the merged grants do not fit (or `accessPoints: "always"`), every consumer gets an S3 access
+ * - bucket policy: when the merged grants do not fit (or `accessPoints: "always"`), every grantee gets an S3 access
  *   point of its own whose policy carries its grant, and the bucket policy only delegates to the bucket account's own
- *   access points (`s3:DataAccessPointAccount`), a statement whose size does not grow with the consumers;
+ *   access points (`s3:DataAccessPointAccount`), a statement whose size does not grow with the grantees;
  * - key policy: the grantees are named role by role while that fits; past the limit they are named by account (the
- *   key then trusts each consumer account's IAM to pick its roles, the standard cross-account KMS delegation, while
+ *   key then trusts each grantee account's IAM to pick its roles, the standard cross-account KMS delegation, while
  *   the bucket or access point policies still name every role);
  * - whatever still cannot fit is a synth error naming the policy and by how much.
  */
+import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import { z } from "zod";
@@ -30,45 +31,45 @@ import {
   type ValidBucketSettings,
 } from "./bucket-side";
 import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
-import { addLambdaHalf, checkCode, type LambdaSettings, type LambdaSide } from "./lambda-half";
-import { lambdaSettingsSchema, type LambdaConsumer } from "./lambda-consumer";
+import { lambdaRoleArnOf, lambdaSettingsOf, lambdaSettingsSchema, type LambdaGrantee, type LambdaSettings, type LambdaSide } from "./lambda-grantee";
+import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
-import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
+import { accountRootArn, bucketArn, roleArnParts, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, parseOrThrow, partitionOf } from "./schema";
 
 export const ACCESS_POINT_CHOICES = ["auto", "always", "never"] as const;
 /**
- * `auto`: access points only when the merged grants do not fit the bucket policy. `always`: every consumer through
+ * `auto`: access points only when the merged grants do not fit the bucket policy. `always`: every grantee through
  * its access point. `never`: the bucket policy only; over its limit is an error.
  */
 export type AccessPointChoice = (typeof ACCESS_POINT_CHOICES)[number];
 
 /**
- * A consumer's name; it also names the consumer's access point, so S3's access point naming rules apply: 3-50
+ * A grantee's name; it also names the grantee's access point, so S3's access point naming rules apply: 3-50
  * lowercase letters, digits and hyphens, beginning and ending with a letter or digit, and not ending with -s3alias or
  * -ext-s3alias (reserved for access point aliases).
  */
-export const consumerNameSchema = z
+export const granteeNameSchema = z
   .string({ error: "must be a string" })
   .regex(/^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/, {
-    message: "is not a consumer name (3-50 lowercase letters, digits and hyphens; it also names the consumer's access point)",
+    message: "is not a grantee name (3-50 lowercase letters, digits and hyphens; it also names the grantee's access point)",
   })
   .refine((name) => !/-(ext-)?s3alias$/.test(name), {
-    message: "is not a consumer name: it names the consumer's access point, and access point names must not end with -s3alias or -ext-s3alias",
+    message: "is not a grantee name: it names the grantee's access point, and access point names must not end with -s3alias or -ext-s3alias",
   });
 
-/** One consumer of a shared bucket: a Lambda function in its account, and its grant. */
-export interface ConsumerDeclaration<L = LambdaSettings> {
-  /** Unique among the bucket's consumers; names the consumer's access point and its Terraform resources. */
+/** One grantee of a shared bucket: a Lambda function in its account, and its grant. */
+export interface GranteeDeclaration<L = LambdaSettings> {
+  /** Unique among the bucket's grantees; names the grantee's access point and its Terraform resources. */
   readonly name: string;
   readonly lambda: L;
   readonly grant: GrantDeclaration;
 }
 
-/** Many consumers' grants on one bucket (account B). */
+/** Many grantees' grants on one bucket (account B). */
 export interface SharedBucketDeclaration<L = LambdaSettings> {
   readonly bucket: BucketSettings;
-  readonly consumers: ReadonlyArray<ConsumerDeclaration<L>>;
+  readonly grantees: ReadonlyArray<GranteeDeclaration<L>>;
   /** @default "auto" */
   readonly accessPoints?: AccessPointChoice;
   /**
@@ -79,18 +80,18 @@ export interface SharedBucketDeclaration<L = LambdaSettings> {
   readonly configPath?: string;
 }
 
-interface ConsumerFields {
+interface GranteeFields {
   readonly name: string;
-  readonly lambda: { readonly accountId: string; readonly roleName: string; readonly region: string; readonly functionName: string };
+  readonly lambda: Parameters<typeof lambdaRoleArnOf>[0] & { readonly functionName?: string; readonly createFunction?: boolean };
   readonly grant: { readonly accessRoleName?: string };
 }
 
 /**
- * The checks across consumers, shared with the environment config: unique names, roles, functions and access roles,
- * and no consumer in the bucket's own account.
+ * The checks across grantees, shared with the environment config: unique names, roles, functions and access roles,
+ * and no grantee in the bucket's own account.
  */
-export function checkConsumers(
-  consumers: readonly ConsumerFields[],
+export function checkGrantees(
+  grantees: readonly GranteeFields[],
   bucket: { readonly accountId: string; readonly region: string },
   ctx: z.RefinementCtx,
 ): void {
@@ -101,14 +102,17 @@ export function checkConsumers(
     if (j === undefined) seen.set(key, i);
     else ctx.addIssue({ code: "custom", path, input: value, message: message(j) });
   };
-  consumers.forEach((c, i) => {
-    const at = (...rest: Array<string | number>) => ["consumers", i, ...rest];
-    once("name", c.name, at("name"), i, (j) => `is also the name of consumers[${j}]: consumer names must be unique`);
+  grantees.forEach((c, i) => {
+    const at = (...rest: Array<string | number>) => ["grantees", i, ...rest];
+    once("name", c.name, at("name"), i, (j) => `is also the name of grantees[${j}]: grantee names must be unique`);
     // IAM role names are case-insensitive: Reader and reader are one role.
-    once("role", `${c.lambda.accountId}/${c.lambda.roleName.toLowerCase()}`, at("lambda", "roleName"), i, (j) => `is also the role of consumers[${j}] in account ${c.lambda.accountId} (IAM role names are case-insensitive): give each consumer its own role`);
-    once("function", `${c.lambda.accountId}/${c.lambda.region}/${c.lambda.functionName}`, at("lambda", "functionName"), i, (j) => `is also the function of consumers[${j}] in the same account and region`);
+    const role = c.lambda.roleName !== undefined ? at("lambda", "roleName") : at("lambda", "existingRoleArn");
+    once("role", `${c.lambda.accountId}/${roleArnParts(lambdaRoleArnOf(c.lambda)).name.toLowerCase()}`, role, i, (j) => `is also the role of grantees[${j}] in account ${c.lambda.accountId} (IAM role names are case-insensitive): give each grantee its own role`);
+    if (c.lambda.functionName !== undefined) {
+      once("function", `${c.lambda.accountId}/${c.lambda.region}/${c.lambda.functionName}`, at("lambda", "functionName"), i, (j) => `is also the function of grantees[${j}] in the same account and region`);
+    }
     if (c.grant.accessRoleName !== undefined) {
-      once("access role", c.grant.accessRoleName.toLowerCase(), at("grant", "accessRoleName"), i, (j) => `is also the access role of consumers[${j}] (IAM role names are case-insensitive): each consumer needs its own access role`);
+      once("access role", c.grant.accessRoleName.toLowerCase(), at("grant", "accessRoleName"), i, (j) => `is also the access role of grantees[${j}] (IAM role names are case-insensitive): each grantee needs its own access role`);
     }
     const same = sameAccountProblem(c.lambda.accountId, bucket.accountId);
     if (same) ctx.addIssue({ code: "custom", path: at("lambda", "accountId"), input: c.lambda.accountId, message: `is the bucket's account ${bucket.accountId}: this module wires cross-account access` });
@@ -123,18 +127,18 @@ export const accessPointChoiceSchema = z.enum(ACCESS_POINT_CHOICES, {
   error: `is not an access point choice (${ACCESS_POINT_CHOICES.join(", ")})`,
 });
 
-export const consumerSchema = z.strictObject({ name: consumerNameSchema, lambda: lambdaSettingsSchema, grant: grantSchema });
+export const granteeSchema = z.strictObject({ name: granteeNameSchema, lambda: lambdaSettingsSchema, grant: grantSchema });
 
 export const sharedBucketSchema = z
   .strictObject({
     bucket: bucketSettingsSchema,
     accessPoints: accessPointChoiceSchema.optional(),
-    consumers: z.array(consumerSchema, { error: "must be a list of { name, lambda, grant }" }).min(1, { message: "is empty: a shared bucket needs at least one consumer" }),
+    grantees: z.array(granteeSchema, { error: "must be a list of { name, lambda, grant }" }).min(1, { message: "is empty: a shared bucket needs at least one grantee" }),
   })
-  .superRefine((s, ctx) => checkConsumers(s.consumers, s.bucket, ctx));
+  .superRefine((s, ctx) => checkGrantees(s.grantees, s.bucket, ctx));
 
 type ValidShared = z.output<typeof sharedBucketSchema>;
-type ValidConsumer = ValidShared["consumers"][number];
+type ValidGrantee = ValidShared["grantees"][number];
 
 /** The condition keys that only say who the principal is: statements differing only in them merge into lists. */
 const PRINCIPAL_KEYS = ["aws:PrincipalArn", "kms:CallerAccount"];
@@ -193,7 +197,7 @@ export function mergeByPrincipal(statements: readonly PolicyStatement[]): Policy
 
 /**
  * The key policy statements naming grantees by account instead of by role: the account root as principal and no
- * aws:PrincipalArn condition, merged. Each consumer account's IAM then decides which of its roles use the key (only
+ * aws:PrincipalArn condition, merged. Each grantee account's IAM then decides which of its roles use the key (only
  * the grant's identity policies allow it), still only through S3 in the bucket's region.
  */
 function keyStatementsByAccount(statements: readonly PolicyStatement[], partition: string): PolicyStatement[] {
@@ -211,12 +215,12 @@ function keyStatementsByAccount(statements: readonly PolicyStatement[], partitio
   );
 }
 
-export interface PlannedConsumer {
+export interface PlannedGrantee {
   readonly name: string;
-  readonly lambda: ValidConsumer["lambda"];
-  readonly grant: ValidConsumer["grant"];
+  readonly lambda: ValidGrantee["lambda"];
+  readonly grant: ValidGrantee["grant"];
   readonly plan: GrantPlan;
-  /** The consumer's access point, when the grants go through access points. */
+  /** The grantee's access point, when the grants go through access points. */
   readonly accessPointName?: string;
 }
 
@@ -229,8 +233,8 @@ export interface PolicyMeasure {
 
 export interface SharedBucketPlan {
   readonly bucket: ValidBucketSettings;
-  readonly consumers: readonly PlannedConsumer[];
-  /** Whether every consumer goes through its own access point. */
+  readonly grantees: readonly PlannedGrantee[];
+  /** Whether every grantee goes through its own access point. */
   readonly usesAccessPoints: boolean;
   /** How the key policy names the grantees: role by role, or (past its limit) by account. */
   readonly keyPrincipals: "roles" | "accounts";
@@ -257,7 +261,7 @@ function accessPointArn(partition: string, region: string, accountId: string, na
   return `arn:${partition}:s3:${region}:${accountId}:accesspoint/${name}`;
 }
 
-/** Plans every consumer's grant and the bucket side's merged policies, within AWS's limits; `id` prefixes errors. */
+/** Plans every grantee's grant and the bucket side's merged policies, within AWS's limits; `id` prefixes errors. */
 export function planSharedBucket(id: string, declaration: SharedBucketDeclaration): SharedBucketPlan {
   const b = declaration.bucket;
   const shared = parseOrThrow(
@@ -266,7 +270,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
       // Only the data fields: a provider or build settings passed along with them are not part of the declaration.
       bucket: { accountId: b.accountId, region: b.region, bucketName: b.bucketName, keyAlias: b.keyAlias, forceDestroy: b.forceDestroy, existing: b.existing },
       accessPoints: declaration.accessPoints,
-      consumers: declaration.consumers,
+      grantees: declaration.grantees,
     },
     id,
   );
@@ -274,15 +278,15 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
   const { partition } = partitionOf(bucket.region);
   const choice = shared.accessPoints ?? "auto";
   const keyArn = bucket.existing?.keyArn ?? KEY_ARN_PLACEHOLDER;
-  const planAll = (viaAccessPoints: boolean): PlannedConsumer[] =>
-    shared.consumers.map((c) => {
+  const planAll = (viaAccessPoints: boolean): PlannedGrantee[] =>
+    shared.grantees.map((c) => {
       const accessPointName = viaAccessPoints ? c.name : undefined;
       const plan = planGrant({
         grant: c.grant,
-        consumerAccountId: c.lambda.accountId,
-        consumerRoleName: c.lambda.roleName,
-        ownerAccountId: bucket.accountId,
-        ownerRegion: bucket.region,
+        lambdaAccountId: c.lambda.accountId,
+        lambdaRoleArn: lambdaRoleArnOf(c.lambda),
+        bucketAccountId: bucket.accountId,
+        bucketRegion: bucket.region,
         bucketName: bucket.bucketName,
         keyAlias: bucket.keyAlias,
         accessPointArn: accessPointName ? accessPointArn(partition, bucket.region, bucket.accountId, accessPointName) : undefined,
@@ -291,17 +295,17 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
     });
   const bucketPolicyOf = (statements: readonly PolicyStatement[]) => bucketPolicyDocument(id, bucket, keyArn, statements);
 
-  let consumers = planAll(choice === "always");
-  let bucketStatements = mergeByPrincipal(consumers.flatMap((c) => c.plan.bucketPolicyStatements));
+  let grantees = planAll(choice === "always");
+  let bucketStatements = mergeByPrincipal(grantees.flatMap((c) => c.plan.bucketPolicyStatements));
   const fitsBucketPolicy = policySize(bucketPolicyOf(bucketStatements)) <= POLICY_LIMITS.bucketPolicy;
   const usesAccessPoints = choice === "always" || (choice === "auto" && !fitsBucketPolicy);
   if (usesAccessPoints) {
-    if (choice === "auto") consumers = planAll(true);
-    const actions = consumers.flatMap((c) => c.plan.accessPoint!.policyStatements.flatMap((s) => asList(s.Action)));
+    if (choice === "auto") grantees = planAll(true);
+    const actions = grantees.flatMap((c) => c.plan.accessPoint!.policyStatements.flatMap((s) => asList(s.Action)));
     bucketStatements = [delegateToAccessPoints(partition, bucket.bucketName, bucket.accountId, actions)];
   }
 
-  const keyByRole = mergeByPrincipal(consumers.flatMap((c) => c.plan.keyPolicyStatements));
+  const keyByRole = mergeByPrincipal(grantees.flatMap((c) => c.plan.keyPolicyStatements));
   const keyPolicyOf = (statements: readonly PolicyStatement[]) => keyPolicyDocument(id, bucket, statements);
   const byRoleFits = policySize(keyPolicyOf(keyByRole)) <= POLICY_LIMITS.keyPolicy;
   const keyStatements = byRoleFits ? keyByRole : keyStatementsByAccount(keyByRole, partition);
@@ -309,34 +313,44 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
   const side: BucketSide = {
     bucketPolicyStatements: bucketStatements,
     keyPolicyStatements: keyStatements,
-    accessRoles: consumers.flatMap((c, i) =>
+    accessRoles: grantees.flatMap((c, i) =>
       c.plan.accessRoleTrustPolicy && c.plan.accessRolePolicy
-        ? [{ id: `access-role-${c.name}`, roleName: c.grant.accessRoleName!, trustPolicy: c.plan.accessRoleTrustPolicy, policy: c.plan.accessRolePolicy, consumer: c.name, grantField: `consumers[${i}].grant` }]
+        ? [
+            {
+              id: `access-role-${c.name}`,
+              roleName: c.grant.accessRoleName!,
+              path: c.grant.accessRolePath,
+              trustPolicy: c.plan.accessRoleTrustPolicy,
+              policy: c.plan.accessRolePolicy,
+              grantee: c.name,
+              grantField: `grantees[${i}].grant`,
+            },
+          ]
         : [],
     ),
-    accessPoints: consumers.flatMap((c) =>
+    accessPoints: grantees.flatMap((c) =>
       c.accessPointName && c.plan.accessPoint
         ? [{ id: `access-point-${c.name}`, name: c.accessPointName, arn: c.plan.accessPoint.arn, statements: c.plan.accessPoint.policyStatements }]
         : [],
     ),
-    roleArnConsumers: consumers.filter((c) => c.plan.principalStyle === "role-arn").map((c) => c.name),
+    roleArnGrantees: grantees.filter((c) => c.plan.principalStyle === "role-arn").map((c) => c.name),
   };
 
   const budget: BudgetedPolicy[] = [
     {
-      what: `${id}: the bucket policy of ${bucket.bucketName} (${consumers.length} consumers)`,
+      what: `${id}: the bucket policy of ${bucket.bucketName} (${grantees.length} grantees)`,
       docs: [bucketPolicyOf(bucketStatements)],
       limit: POLICY_LIMITS.bucketPolicy,
       advice:
         choice === "never"
-          ? 'set accessPoints to "auto" or "always" to carry the grants in per-consumer access points'
+          ? 'set accessPoints to "auto" or "always" to carry the grants in per-grantee access points'
           : "shorten the existing bucket policy statements",
     },
     {
-      what: `${id}: the key policy of ${bucket.keyAlias} (${consumers.length} consumers, named by ${byRoleFits ? "role" : "account"})`,
+      what: `${id}: the key policy of ${bucket.keyAlias} (${grantees.length} grantees, named by ${byRoleFits ? "role" : "account"})`,
       docs: [keyPolicyOf(keyStatements)],
       limit: POLICY_LIMITS.keyPolicy,
-      advice: "spread the consumers over fewer accounts, or give some of them another bucket and key",
+      advice: "spread the grantees over fewer accounts, or give some of them another bucket and key",
     },
     ...side.accessPoints.map((ap) => ({
       what: `${id}: the policy of access point ${ap.name}`,
@@ -344,21 +358,21 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
       limit: POLICY_LIMITS.accessPointPolicy,
       advice: "grant fewer or shorter prefixes (a shared parent prefix covers its children)",
     })),
-    ...consumers.flatMap((c, i) => grantRoleBudget(`${id}.consumers[${i}] (${c.name})`, c.lambda, c.grant.accessRoleName, c.plan)),
+    ...grantees.flatMap((c, i) => grantRoleBudget(`${id}.grantees[${i}] (${c.name})`, c.lambda, c.grant.accessRoleName, c.plan)),
   ];
   const problems = overBudget(budget);
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const measures = budget.map((b) => ({ what: b.what, size: b.docs.reduce((t, d) => t + policySize(d), 0), limit: b.limit }));
-  return { bucket, consumers, usesAccessPoints, keyPrincipals: byRoleFits ? "roles" : "accounts", side, measures };
+  return { bucket, grantees, usesAccessPoints, keyPrincipals: byRoleFits ? "roles" : "accounts", side, measures };
 }
 
-/** The plan of one consumer, or an error naming the consumers there are. */
-function consumerOf(id: string, plan: SharedBucketPlan, name: string): PlannedConsumer {
-  const found = plan.consumers.find((c) => c.name === name);
+/** The plan of one grantee, or an error naming the grantees there are. */
+function granteeOf(id: string, plan: SharedBucketPlan, name: string): PlannedGrantee {
+  const found = plan.grantees.find((c) => c.name === name);
   if (!found) {
     throw new ConfigurationError([
-      `${id}.consumer ${JSON.stringify(name)} is not a consumer of the shared bucket (${plan.consumers.map((c) => c.name).join(", ")})`,
+      `${id}.grantee ${JSON.stringify(name)} is not a grantee of the shared bucket (${plan.grantees.map((c) => c.name).join(", ")})`,
     ]);
   }
   return found;
@@ -374,57 +388,59 @@ export class SharedBucketGrants extends Construct {
   public readonly bucketName: string;
   public readonly kmsKeyArn: string;
 
-  /** The bucket half: bucket and key (when created), access roles by consumer, access points. */
+  /** The bucket half: bucket and key (when created), access roles by grantee, access points. */
   public readonly half: BucketHalf;
 
   /**
-   * `internal` is for SharedBucketAccess: the plan it already made, and the consumers' roles in the same stack (with
+   * `internal` is for SharedBucketAccess: the plan it already made, and the grantees' roles in the same stack (with
    * the role-arn principal style, B's policies naming them wait for them).
    */
   constructor(
     scope: Construct,
     id: string,
     props: SharedBucketGrantsProps,
-    internal: { readonly planned?: SharedBucketPlan; readonly consumerRoles?: ReadonlyMap<string, ITerraformDependable> } = {},
+    internal: { readonly planned?: SharedBucketPlan; readonly granteeRoles?: ReadonlyMap<string, ITerraformDependable> } = {},
   ) {
     super(scope, id);
     libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
     this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
-    this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.consumerRoles);
+    this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.granteeRoles);
     this.bucketName = this.half.bucketName;
     this.kmsKeyArn = this.half.kmsKeyArn;
   }
 }
 
-/** Account A's half for one consumer of a shared bucket, planned from the whole declaration (see SharedBucketGrants). */
-export interface SharedBucketConsumerProps {
+/** Account A's half for one grantee of a shared bucket, planned from the whole declaration (see SharedBucketGrants). */
+export interface SharedBucketGranteeProps {
   readonly shared: SharedBucketDeclaration;
-  /** The consumer's name in `shared.consumers`. */
-  readonly consumer: string;
-  /** The consumer's Lambda side, with the provider of its account; its settings must be the declared ones. */
+  /** The grantee's name in `shared.grantees`. */
+  readonly grantee: string;
+  /** The grantee's Lambda side, with the provider of its account; its settings must be the declared ones. */
   readonly lambda: LambdaSide;
 }
 
-export class SharedBucketConsumer extends Construct {
-  public readonly consumer: LambdaConsumer;
+export class SharedBucketGrantee extends Construct implements LambdaAccountHalf {
+  public readonly grantee: LambdaGrantee;
+  public readonly grantPolicy: IamRolePolicy;
   public readonly plan: GrantPlan;
 
-  constructor(scope: Construct, id: string, props: SharedBucketConsumerProps & { readonly planned?: SharedBucketPlan }) {
+  constructor(scope: Construct, id: string, props: SharedBucketGranteeProps & { readonly planned?: SharedBucketPlan }) {
     super(scope, id);
-    libraryConstruct(this, props.shared.configPath ?? id, { "lambda.provider": props.lambda.provider });
     const label = props.shared.configPath ?? id;
+    libraryConstruct(this, label, { "lambda.provider": props.lambda.provider });
     const shared = props.planned ?? planSharedBucket(label, props.shared);
-    const planned = consumerOf(label, shared, props.consumer);
-    checkCode(label, props.lambda);
+    const planned = granteeOf(label, shared, props.grantee);
     this.plan = planned.plan;
-    this.consumer = addLambdaHalf(this, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan);
+    const half = addLambdaHalf(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan);
+    this.grantee = half.grantee;
+    this.grantPolicy = half.grantPolicy;
   }
 }
 
-/** Both halves of a shared bucket in one scope: each consumer's Lambda side (with its own provider) and account B's. */
+/** Both halves of a shared bucket in one scope: each grantee's Lambda side (with its own provider) and account B's. */
 export interface SharedBucketAccessProps {
   readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
-  readonly consumers: ReadonlyArray<ConsumerDeclaration<LambdaSide>>;
+  readonly grantees: ReadonlyArray<GranteeDeclaration<LambdaSide>>;
   /** @default "auto" */
   readonly accessPoints?: AccessPointChoice;
   /** @see SharedBucketDeclaration.configPath @default the construct's id */
@@ -434,31 +450,31 @@ export interface SharedBucketAccessProps {
 export class SharedBucketAccess extends Construct {
   public readonly plan: SharedBucketPlan;
   public readonly bucket: SharedBucketGrants;
-  public readonly consumers: ReadonlyMap<string, SharedBucketConsumer>;
+  public readonly grantees: ReadonlyMap<string, SharedBucketGrantee>;
 
   constructor(scope: Construct, id: string, props: SharedBucketAccessProps) {
     super(scope, id);
-    libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
+    const label = props.configPath ?? id;
+    libraryConstruct(this, label, { "bucket.provider": props.bucket.provider });
     const declaration: SharedBucketDeclaration = {
       bucket: props.bucket,
       accessPoints: props.accessPoints,
-      consumers: props.consumers.map(({ name, grant, lambda }) => ({ name, grant, lambda: lambdaSettingsOf(lambda as LambdaSide) })),
+      grantees: props.grantees.map(({ name, grant, lambda }, i) => ({ name, grant, lambda: lambdaSettingsOf(`${label}.grantees[${i}]`, lambda) })),
       ...(props.configPath !== undefined ? { configPath: props.configPath } : {}),
     };
-    this.plan = planSharedBucket(props.configPath ?? id, declaration);
-    const consumers = new Map<string, SharedBucketConsumer>();
-    for (const c of props.consumers) {
-      consumers.set(c.name, new SharedBucketConsumer(this, `consumer-${c.name}`, { shared: declaration, consumer: c.name, lambda: c.lambda, planned: this.plan }));
+    this.plan = planSharedBucket(label, declaration);
+    const grantees = new Map<string, SharedBucketGrantee>();
+    for (const g of props.grantees) {
+      // The construct ID keeps the word of the first release: it is part of every resource's Terraform address.
+      grantees.set(g.name, new SharedBucketGrantee(this, `consumer-${g.name}`, { shared: declaration, grantee: g.name, lambda: g.lambda, planned: this.plan }));
     }
-    this.consumers = consumers;
-    const roles = new Map([...consumers].map(([name, c]) => [name, c.consumer.role as ITerraformDependable]));
-    this.bucket = new SharedBucketGrants(this, "bucket-side", { ...declaration, bucket: props.bucket }, { planned: this.plan, consumerRoles: roles });
+    this.grantees = grantees;
+    const roles = new Map(
+      props.grantees.flatMap((g) => {
+        const role = grantees.get(g.name)!.grantee.role ?? g.lambda.existingRole;
+        return role ? [[g.name, role as ITerraformDependable] as const] : [];
+      }),
+    );
+    this.bucket = new SharedBucketGrants(this, "bucket-side", { ...declaration, bucket: props.bucket }, { planned: this.plan, granteeRoles: roles });
   }
 }
-
-/** The settings of a Lambda side, without what builds the function (as a declaration holds them). */
-function lambdaSettingsOf(lambda: LambdaSettings | LambdaSide): LambdaSettings {
-  const { provider: _p, bundleDir: _b, codeArchive: _c, extraEnvironment: _e, ...settings } = lambda as Partial<LambdaSide> & LambdaSettings;
-  return settings;
-}
-

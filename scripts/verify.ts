@@ -3,7 +3,7 @@
  * what its environment's grant declares. Synthesizes the stacks, builds each access model from the Terraform JSON, and
  * evaluates the positive and negative request matrix with an IAM policy simulator. Prints a table per stack with the
  * verdict of each policy kind and, for every denial, which side denies and why. Shared-bucket environments get each
- * consumer's matrix and the requests it must not make on the others'. Exits 1 on any mismatch.
+ * grantee's matrix and the requests it must not make on the others'. Exits 1 on any mismatch.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

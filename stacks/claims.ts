@@ -5,7 +5,7 @@
  * data grant to the pipeline (in the split layout, the bucket account's half names the role before the Lambda account's
  * half is applied, so nothing fails to warn anyone). Every such collision is refused at synth, naming both places.
  */
-import { partitionOf, showValue } from "../modules";
+import { partitionOf, showValue } from "../modules/internal";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "./config";
 
 type Kind = "IAM role" | "S3 bucket" | "Lambda function" | "KMS alias" | "S3 access point";
@@ -23,6 +23,8 @@ interface Claim {
   readonly environment: string;
   /** A deploy role the environment reaches an account with: shared by environments, never a grant's role. */
   readonly deployRole?: string;
+  /** An existing role a grant attaches to: several grants may share it, but never with a deploy role. */
+  readonly existing?: boolean;
 }
 
 const roleName = (arn: string): string => arn.slice(arn.lastIndexOf("/") + 1);
@@ -38,24 +40,36 @@ function deployRole(environment: string, field: string, accountId: string, arn: 
 interface LambdaFields {
   readonly accountId: string;
   readonly region: string;
-  readonly functionName: string;
-  readonly roleName: string;
+  readonly functionName?: string;
+  readonly roleName?: string;
+  readonly rolePath?: string;
+  readonly existingRoleArn?: string;
   readonly deployRoleArn: string;
 }
 
-/** The claims of one Lambda side: its role, its function and its account's deploy role. */
+/**
+ * The claims of one Lambda side: the role it creates (an existing role is its owner's, several grants may use it),
+ * the function it creates, and its account's deploy role.
+ */
 function lambdaClaims(environment: string, at: string, lambda: LambdaFields): Claim[] {
   return [
-    role(environment, `${at}.roleName`, lambda.accountId, lambda.roleName),
+    ...(lambda.roleName !== undefined ? [role(environment, `${at}.roleName`, lambda.accountId, lambda.roleName)] : []),
+    ...(lambda.existingRoleArn !== undefined
+      ? [{ ...role(environment, `${at}.existingRoleArn`, lambda.accountId, roleName(lambda.existingRoleArn)), existing: true, value: lambda.existingRoleArn }]
+      : []),
     deployRole(environment, `${at}.deployRoleArn`, lambda.accountId, lambda.deployRoleArn),
-    {
-      kind: "Lambda function",
-      scope: `account ${lambda.accountId} and ${lambda.region}`,
-      key: lambda.functionName,
-      field: `${at}.functionName`,
-      value: lambda.functionName,
-      environment,
-    },
+    ...(lambda.functionName !== undefined
+      ? [
+          {
+            kind: "Lambda function" as const,
+            scope: `account ${lambda.accountId} and ${lambda.region}`,
+            key: lambda.functionName,
+            field: `${at}.functionName`,
+            value: lambda.functionName,
+            environment,
+          },
+        ]
+      : []),
   ];
 }
 
@@ -103,10 +117,10 @@ export function sharedEnvironmentClaims(name: string, env: SharedEnvironmentConf
   const at = `sharedEnvironments.${name}`;
   return [
     ...bucketClaims(name, `${at}.bucket`, env.bucket),
-    ...env.consumers.flatMap((c, i) => [
-      ...lambdaClaims(name, `${at}.consumers[${i}].lambda`, c.lambda),
-      ...accessRoleClaims(name, `${at}.consumers[${i}].grant`, env.bucket.accountId, c.grant),
-      // Unless access points are ruled out, each consumer may get one named after it (see modules/shared-bucket.ts).
+    ...env.grantees.flatMap((c, i) => [
+      ...lambdaClaims(name, `${at}.grantees[${i}].lambda`, c.lambda),
+      ...accessRoleClaims(name, `${at}.grantees[${i}].grant`, env.bucket.accountId, c.grant),
+      // Unless access points are ruled out, each grantee may get one named after it (see modules/shared-bucket.ts).
       ...(env.accessPoints === "never"
         ? []
         : [
@@ -114,7 +128,7 @@ export function sharedEnvironmentClaims(name: string, env: SharedEnvironmentConf
               kind: "S3 access point" as const,
               scope: `account ${env.bucket.accountId} and ${env.bucket.region}`,
               key: c.name,
-              field: `${at}.consumers[${i}].name`,
+              field: `${at}.grantees[${i}].name`,
               value: c.name,
               environment: name,
             },
@@ -139,9 +153,10 @@ export function claimProblems(claims: readonly Claim[]): string[] {
     if (claim.deployRole) continue;
     const deploy = claim.kind === "IAM role" ? deployRoles.get(`${claim.scope}\n${claim.key}`) : undefined;
     if (deploy) {
+      const caseDiffers = !claim.existing && deploy.value !== claim.value;
       problems.push(
         `${claim.field} ${showValue(claim.value)} is the deploy role ${deploy.deployRole} (${deploy.field}) in ${claim.scope}` +
-          `${deploy.value !== claim.value ? " (IAM role names are case-insensitive)" : ""}: the grant's policies would be attached to the role ` +
+          `${caseDiffers ? " (IAM role names are case-insensitive)" : ""}: the grant's policies would be attached to the role ` +
           "the pipeline deploys with; give the function its own role",
       );
       continue;
@@ -151,11 +166,11 @@ export function claimProblems(claims: readonly Claim[]): string[] {
       first.set(key, claim);
       continue;
     }
-    if (earlier.environment === claim.environment) continue;
+    if (earlier.environment === claim.environment || earlier.existing || claim.existing) continue;
     const caseNote = claim.kind === "IAM role" && earlier.value !== claim.value ? " (IAM role names are case-insensitive)" : "";
     problems.push(
       `${claim.field} ${showValue(claim.value)} is the same ${claim.kind} as ${earlier.field} ${showValue(earlier.value)} in ${claim.scope}${caseNote}: ` +
-        `both environments would create or write it; give each its own ${claim.kind === "S3 access point" ? "consumer name" : "name"}`,
+        `both environments would create or write it; give each its own ${claim.kind === "S3 access point" ? "grantee name" : "name"}`,
     );
   }
   return problems;

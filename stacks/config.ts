@@ -4,8 +4,8 @@ import { claimProblems, environmentClaims, sharedEnvironmentClaims } from "./cla
 import {
   accessPointChoiceSchema,
   bucketSettingsSchema,
-  checkConsumers,
-  consumerNameSchema,
+  checkGrantees,
+  granteeNameSchema,
   ConfigurationError,
   grantSchema,
   lambdaSettingsSchema,
@@ -15,7 +15,7 @@ import {
   roleArnSchema,
   sameAccountProblem,
   showValue,
-} from "../modules";
+} from "../modules/internal";
 
 export const TARGETS = ["aws", "local-emulator"] as const;
 /**
@@ -44,7 +44,7 @@ export const environmentSchema = z
     /** `aws` deploys to real accounts; `local-emulator` to an AWS emulator reached through AWS_ENDPOINT_URL. */
     target: targetSchema,
     layout: layoutSchema.optional(),
-    lambda: lambdaSettingsSchema.extend(deployRole),
+    lambda: lambdaSettingsSchema.safeExtend(deployRole),
     bucket: bucketSettingsSchema.safeExtend(deployRole),
     grant: grantSchema,
   })
@@ -103,16 +103,16 @@ export function stackNamesOf(name: string, config: Pick<EnvironmentConfig, "layo
   return config.layout === "split" ? [`${name}-lambda`, `${name}-bucket`] : [name];
 }
 
-const sharedConsumerSchema = z.strictObject({
-  name: consumerNameSchema,
-  lambda: lambdaSettingsSchema.extend(deployRole),
+const sharedGranteeSchema = z.strictObject({
+  name: granteeNameSchema,
+  lambda: lambdaSettingsSchema.safeExtend(deployRole),
   grant: grantSchema,
 });
 
 /**
- * Many consumers on one bucket: the bucket account's side with every consumer's grant (merged, or through access
- * points), and each consumer's Lambda side. `combined`: one stack with a provider per consumer account and region.
- * `split`: `<env>-bucket` for the bucket account and `<env>-<consumer>` for each consumer.
+ * Many grantees on one bucket: the bucket account's side with every grantee's grant (merged, or through access
+ * points), and each grantee's Lambda side. `combined`: one stack with a provider per grantee account and region.
+ * `split`: `<env>-bucket` for the bucket account and `<env>-<grantee>` for each grantee.
  */
 export const sharedEnvironmentSchema = z
   .strictObject({
@@ -120,32 +120,32 @@ export const sharedEnvironmentSchema = z
     layout: layoutSchema.optional(),
     bucket: bucketSettingsSchema.safeExtend(deployRole),
     accessPoints: accessPointChoiceSchema.optional(),
-    consumers: z
-      .array(sharedConsumerSchema, { error: "must be a list of { name, lambda, grant }" })
-      .min(1, { message: "is empty: a shared bucket needs at least one consumer" }),
+    grantees: z
+      .array(sharedGranteeSchema, { error: "must be a list of { name, lambda, grant }" })
+      .min(1, { message: "is empty: a shared bucket needs at least one grantee" }),
   })
   .superRefine((env, ctx) => {
-    checkConsumers(env.consumers, env.bucket, ctx);
+    checkGrantees(env.grantees, env.bucket, ctx);
     const deployRoles = new Map<string, string>();
     const sides: Array<{ path: Array<string | number>; side: { accountId: string; region: string }; arn: string }> = [
       { path: ["bucket", "deployRoleArn"], side: env.bucket, arn: env.bucket.deployRoleArn },
-      ...env.consumers.map((c, i) => ({ path: ["consumers", i, "lambda", "deployRoleArn"], side: c.lambda, arn: c.lambda.deployRoleArn })),
+      ...env.grantees.map((c, i) => ({ path: ["grantees", i, "lambda", "deployRoleArn"], side: c.lambda, arn: c.lambda.deployRoleArn })),
     ];
     for (const { path, side, arn } of sides) {
       const problem = deployRoleProblem(arn, side, "account");
       if (problem) ctx.addIssue({ code: "custom", path, input: arn, message: problem });
     }
-    env.consumers.forEach((c, i) => {
-      // One provider per consumer account and region in the combined layout: its consumers share its deploy role.
+    env.grantees.forEach((c, i) => {
+      // One provider per grantee account and region in the combined layout: its grantees share its deploy role.
       const key = `${c.lambda.accountId}/${c.lambda.region}`;
       const first = deployRoles.get(key);
       if (first === undefined) deployRoles.set(key, c.lambda.deployRoleArn);
       else if (first !== c.lambda.deployRoleArn) {
         ctx.addIssue({
           code: "custom",
-          path: ["consumers", i, "lambda", "deployRoleArn"],
+          path: ["grantees", i, "lambda", "deployRoleArn"],
           input: c.lambda.deployRoleArn,
-          message: `differs from ${first}, the deploy role of another consumer in account ${c.lambda.accountId} and ${c.lambda.region}`,
+          message: `differs from ${first}, the deploy role of another grantee in account ${c.lambda.accountId} and ${c.lambda.region}`,
         });
       }
     });
@@ -165,9 +165,9 @@ export function validateSharedEnvironments(
   return out;
 }
 
-/** The stack names of a shared-bucket environment: itself, or the bucket's half and one per consumer when split. */
-export function sharedStackNamesOf(name: string, config: Pick<SharedEnvironmentConfig, "layout" | "consumers">): string[] {
-  return config.layout === "split" ? [`${name}-bucket`, ...config.consumers.map((c) => `${name}-${c.name}`)] : [name];
+/** The stack names of a shared-bucket environment: itself, or the bucket's half and one per grantee when split. */
+export function sharedStackNamesOf(name: string, config: Pick<SharedEnvironmentConfig, "layout" | "grantees">): string[] {
+  return config.layout === "split" ? [`${name}-bucket`, ...config.grantees.map((c) => `${name}-${c.name}`)] : [name];
 }
 
 /** Every environment name, single-grant and shared-bucket; a name used by both is an error. */
@@ -204,10 +204,10 @@ function stackOrigins(single: Readonly<Record<string, EnvironmentConfig>>, share
       env.layout === "split"
         ? [
             { stack: `${name}-bucket`, field: split(`sharedEnvironments.${name}`), what: "the bucket account's stack" },
-            ...env.consumers.map((c, i) => ({
+            ...env.grantees.map((c, i) => ({
               stack: `${name}-${c.name}`,
-              field: `sharedEnvironments.${name}.consumers[${i}].name ${JSON.stringify(c.name)}`,
-              what: "the consumer's stack",
+              field: `sharedEnvironments.${name}.grantees[${i}].name ${JSON.stringify(c.name)}`,
+              what: "the grantee's stack",
             })),
           ]
         : [{ stack: name, field: `sharedEnvironments[${JSON.stringify(name)}]`, what: "its stack" }],
@@ -215,7 +215,7 @@ function stackOrigins(single: Readonly<Record<string, EnvironmentConfig>>, share
   ];
 }
 
-/** Stack names two environments (or an environment and a consumer) would both synthesize: cdktf cannot build both. */
+/** Stack names two environments (or an environment and a grantee) would both synthesize: cdktf cannot build both. */
 function stackNameProblems(single: Readonly<Record<string, EnvironmentConfig>>, shared: Readonly<Record<string, SharedEnvironmentConfig>>): string[] {
   const seen = new Map<string, StackOrigin>();
   const problems: string[] = [];

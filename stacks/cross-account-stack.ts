@@ -5,10 +5,14 @@ import {
   BucketAccountGrant,
   CrossAccountS3Access,
   LambdaAccountGrant,
+  HANDLER_ENVIRONMENT,
   parseOrThrow,
   SecurityRules,
+  type BucketAccountHalf,
+  type LambdaAccountHalf,
+  type LambdaCode,
   type LambdaSide,
-} from "../modules";
+} from "../modules/internal";
 import { environmentSchema, stackNamesOf, type EnvironmentConfig } from "./config";
 
 /** Provider aliases of every stack: the Lambda account (A) and the bucket account (B). */
@@ -16,10 +20,8 @@ export const LAMBDA_PROVIDER_ALIAS = "lambda_account";
 export const BUCKET_PROVIDER_ALIAS = "bucket_account";
 
 export interface CrossAccountStackOptions {
-  /** Folder holding the bundled handler (`index.js`). */
-  readonly bundleDir: string;
-  /** The bundle's prebuilt deployment zip. @default the folder is zipped at synth */
-  readonly codeArchive?: string;
+  /** The functions' code. @default the prebuilt handler (lambda/function.zip, built by npm run build:lambda) */
+  readonly code?: LambdaCode;
 }
 
 type ValidEnvironment = ReturnType<typeof environmentSchema.parse>;
@@ -47,25 +49,45 @@ function accountProvider(stack: TerraformStack, stackName: string, env: ValidEnv
   return deployProvider(stack, stackName, env.target, side === "lambda" ? LAMBDA_PROVIDER_ALIAS : BUCKET_PROVIDER_ALIAS, env[side], side);
 }
 
+/**
+ * A Lambda side from an environment's settings. `viaAccessPoint`: the grantee reaches the bucket through an access
+ * point, whose requests the SDK sends to the access point's own host name, which path-style addressing (an emulator's
+ * way) cannot express; the handler refuses the two together.
+ */
 export function lambdaSide(
   env: Pick<ValidEnvironment, "target" | "lambda">,
   provider: AwsProvider,
   options: CrossAccountStackOptions,
+  viaAccessPoint = false,
 ): LambdaSide {
   const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
-  const extraEnvironment: Record<string, string> = env.target === "local-emulator" ? { S3_FORCE_PATH_STYLE: "true" } : {};
+  // An emulator serves S3 path-style only.
+  const local: Record<string, string> =
+    env.target === "local-emulator" && !viaAccessPoint ? { [HANDLER_ENVIRONMENT.forcePathStyle]: "true" } : {};
   return {
     ...lambda,
+    ...(lambda.createFunction !== false ? { environment: { ...local, ...(lambda.environment ?? {}) } } : {}),
     provider,
-    bundleDir: options.bundleDir,
-    codeArchive: options.codeArchive,
-    extraEnvironment,
+    ...(options.code ? { code: options.code } : {}),
   };
 }
 
 export function bucketSettings(env: Pick<ValidEnvironment, "bucket">) {
   const { deployRoleArn: _deployRole, ...bucket } = env.bucket;
   return bucket;
+}
+
+/** The Lambda account's outputs: the grantee's role ARN and, when created, its function's name. */
+function lambdaOutputs(stack: TerraformStack, half: LambdaAccountHalf): void {
+  new TerraformOutput(stack, "lambda_role_arn", { value: half.grantee.role?.arn ?? half.grantee.roleArn });
+  if (half.grantee.function) new TerraformOutput(stack, "lambda_function_name", { value: half.grantee.function.functionName });
+}
+
+/** The bucket account's outputs: the bucket, its key and, in assume-role mode, the S3 access role. */
+function bucketOutputs(stack: TerraformStack, half: BucketAccountHalf): void {
+  new TerraformOutput(stack, "bucket_name", { value: half.bucketName });
+  new TerraformOutput(stack, "kms_key_arn", { value: half.kmsKeyArn });
+  if (half.accessRole) new TerraformOutput(stack, "s3_access_role_arn", { value: half.accessRole.role.arn });
 }
 
 export function checkedStack(stack: TerraformStack): void {
@@ -92,13 +114,8 @@ export class CrossAccountStack extends TerraformStack {
       configPath: `environments.${name}`,
     });
 
-    new TerraformOutput(this, "lambda_role_arn", { value: this.access.consumer.role.arn });
-    new TerraformOutput(this, "lambda_function_name", { value: this.access.consumer.function.functionName });
-    new TerraformOutput(this, "bucket_name", { value: this.access.bucketName });
-    new TerraformOutput(this, "kms_key_arn", { value: this.access.kmsKeyArn });
-    if (this.access.accessRole) {
-      new TerraformOutput(this, "s3_access_role_arn", { value: this.access.accessRole.role.arn });
-    }
+    lambdaOutputs(this, this.access.lambdaAccount);
+    bucketOutputs(this, this.access.bucketAccount);
     checkedStack(this);
   }
 }
@@ -117,8 +134,7 @@ export class LambdaAccountStack extends TerraformStack {
       grant: env.grant,
       configPath: `environments.${environment}`,
     });
-    new TerraformOutput(this, "lambda_role_arn", { value: this.access.consumer.role.arn });
-    new TerraformOutput(this, "lambda_function_name", { value: this.access.consumer.function.functionName });
+    lambdaOutputs(this, this.access);
     checkedStack(this);
   }
 }
@@ -138,11 +154,7 @@ export class BucketAccountStack extends TerraformStack {
       grant: env.grant,
       configPath: `environments.${environment}`,
     });
-    new TerraformOutput(this, "bucket_name", { value: this.access.bucketName });
-    new TerraformOutput(this, "kms_key_arn", { value: this.access.kmsKeyArn });
-    if (this.access.accessRole) {
-      new TerraformOutput(this, "s3_access_role_arn", { value: this.access.accessRole.role.arn });
-    }
+    bucketOutputs(this, this.access);
     checkedStack(this);
   }
 }

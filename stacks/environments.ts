@@ -237,12 +237,12 @@ const localConsumer = (accountId: string, name: string) => ({
 });
 
 /**
- * Many consumers on one bucket (see modules/shared-bucket.ts). Each has its own account, role, prefixes and preset;
+ * Many grantees on one bucket (see modules/shared-bucket.ts). Each has its own account, role, prefixes and preset;
  * the bucket account's policies carry them all, merged, or through one access point each.
  */
 export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig>> = {
   /**
-   * Local emulator: three consumers in two accounts on one bucket. `reporting` and `billing` read the same prefix
+   * Local emulator: three grantees in two accounts on one bucket. `reporting` and `billing` read the same prefix
    * (their bucket and key policy statements merge into one each); `ingest` uploads through an S3 access role.
    */
   "local-shared": {
@@ -255,7 +255,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
       keyAlias: "alias/local-shared-lake",
       forceDestroy: true,
     },
-    consumers: [
+    grantees: [
       {
         name: "reporting",
         lambda: localConsumer(LOCAL_LAMBDA_ACCOUNT, "reporting"),
@@ -280,7 +280,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
   },
 
   /**
-   * Local emulator, every consumer through its own access point (`accessPoints: "always"`): the bucket policy only
+   * Local emulator, every grantee through its own access point (`accessPoints: "always"`): the bucket policy only
    * delegates to the bucket account's access points, whose policies carry the grants.
    */
   "local-shared-ap": {
@@ -294,7 +294,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
       keyAlias: "alias/local-shared-points",
       forceDestroy: true,
     },
-    consumers: [
+    grantees: [
       {
         name: "ap-reporting",
         lambda: localConsumer(LOCAL_LAMBDA_ACCOUNT, "ap-reporting"),
@@ -315,7 +315,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
 
   /**
    * Example of a real shared bucket, split by owner: `platform-bucket` for the data account and one stack per
-   * consumer. Every consumer goes through its own access point. Replace the placeholders.
+   * grantee. Every grantee goes through its own access point. Replace the placeholders.
    */
   platform: {
     target: "aws",
@@ -328,7 +328,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
       bucketName: "platform-lake-999988887777",
       keyAlias: "alias/platform-lake",
     },
-    consumers: [
+    grantees: [
       {
         name: "orders-etl",
         lambda: { accountId: "777788889999", region: "eu-west-1", deployRoleArn: "arn:aws:iam::777788889999:role/terraform-deploy", functionName: "orders-etl", roleName: "orders-etl", logRetentionDays: 90 },

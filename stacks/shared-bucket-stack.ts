@@ -1,4 +1,4 @@
-/** Stacks of a shared-bucket environment: many consumers' grants on one bucket (see modules/shared-bucket.ts). */
+/** Stacks of a shared-bucket environment: many grantees' grants on one bucket (see modules/shared-bucket.ts). */
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
@@ -8,11 +8,11 @@ import {
   showValue,
   planSharedBucket,
   SharedBucketAccess,
-  SharedBucketConsumer,
+  SharedBucketGrantee,
   SharedBucketGrants,
   type SharedBucketDeclaration,
   type SharedBucketPlan,
-} from "../modules";
+} from "../modules/internal";
 import { sharedEnvironmentSchema, sharedStackNamesOf, type SharedEnvironmentConfig } from "./config";
 import {
   BUCKET_PROVIDER_ALIAS,
@@ -24,16 +24,16 @@ import {
 } from "./cross-account-stack";
 
 type ValidShared = ReturnType<typeof sharedEnvironmentSchema.parse>;
-type ValidConsumer = ValidShared["consumers"][number];
+type ValidGrantee = ValidShared["grantees"][number];
 
-/** Alias of the provider of a consumer account and region (one per pair, shared by its consumers). */
-export function consumerProviderAlias(lambda: { readonly accountId: string; readonly region: string }): string {
+/** Alias of the provider of a grantee account and region (one per pair, shared by its grantees). */
+export function granteeProviderAlias(lambda: { readonly accountId: string; readonly region: string }): string {
   return `lambda_${lambda.accountId}_${lambda.region.replace(/-/g, "_")}`;
 }
 
-/** Terraform output names for a consumer: `<consumer>_<what>`, with hyphens as underscores. */
-export function consumerOutput(consumer: string, what: string): string {
-  return `${consumer.replace(/-/g, "_")}_${what}`;
+/** Terraform output names for a grantee: `<grantee>_<what>`, with hyphens as underscores. */
+export function granteeOutput(grantee: string, what: string): string {
+  return `${grantee.replace(/-/g, "_")}_${what}`;
 }
 
 function declarationOf(name: string, env: ValidShared): SharedBucketDeclaration {
@@ -41,36 +41,41 @@ function declarationOf(name: string, env: ValidShared): SharedBucketDeclaration 
     configPath: `sharedEnvironments.${name}`,
     bucket: bucketSettings(env),
     accessPoints: env.accessPoints,
-    consumers: env.consumers.map(({ name, grant, lambda: { deployRoleArn: _d, ...lambda } }) => ({ name, grant, lambda })),
+    grantees: env.grantees.map(({ name, grant, lambda: { deployRoleArn: _d, ...lambda } }) => ({ name, grant, lambda })),
   };
 }
 
 function bucketOutputs(stack: TerraformStack, grants: SharedBucketGrants): void {
   new TerraformOutput(stack, "bucket_name", { value: grants.bucketName });
   new TerraformOutput(stack, "kms_key_arn", { value: grants.kmsKeyArn });
-  for (const [consumer, role] of grants.half.accessRoles) {
-    new TerraformOutput(stack, consumerOutput(consumer, "s3_access_role_arn"), { value: role.role.arn });
+  for (const [grantee, role] of grants.half.accessRoles) {
+    new TerraformOutput(stack, granteeOutput(grantee, "s3_access_role_arn"), { value: role.role.arn });
   }
   for (const [name, ap] of grants.half.accessPoints) {
-    new TerraformOutput(stack, consumerOutput(name, "access_point_arn"), { value: ap.arn });
+    new TerraformOutput(stack, granteeOutput(name, "access_point_arn"), { value: ap.arn });
   }
 }
 
-function consumerOutputs(stack: TerraformStack, name: string, consumer: SharedBucketConsumer): void {
-  new TerraformOutput(stack, consumerOutput(name, "lambda_role_arn"), { value: consumer.consumer.role.arn });
-  new TerraformOutput(stack, consumerOutput(name, "lambda_function_name"), { value: consumer.consumer.function.functionName });
+function granteeOutputs(stack: TerraformStack, name: string, grantee: SharedBucketGrantee): void {
+  new TerraformOutput(stack, granteeOutput(name, "lambda_role_arn"), { value: grantee.grantee.role?.arn ?? grantee.grantee.roleArn });
+  if (grantee.grantee.function) new TerraformOutput(stack, granteeOutput(name, "lambda_function_name"), { value: grantee.grantee.function.functionName });
 }
 
-/** Combined layout: the bucket account's provider, one provider per consumer account and region, every grant. */
+/** Whether a grantee goes through its access point in the plan. */
+const viaAccessPoint = (plan: SharedBucketPlan, grantee: string): boolean => plan.grantees.some((g) => g.name === grantee && g.accessPointName !== undefined);
+
+/** Combined layout: the bucket account's provider, one provider per grantee account and region, every grant. */
 export class SharedBucketStack extends TerraformStack {
   public readonly access: SharedBucketAccess;
 
   constructor(scope: Construct, name: string, config: SharedEnvironmentConfig, options: CrossAccountStackOptions) {
     super(scope, name);
     const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${name}`);
+    // Planned first to know who goes through an access point (see lambdaSide); the construct plans the same again.
+    const planned = planSharedBucket(`sharedEnvironments.${name}`, declarationOf(name, env));
     const providers = new Map<string, AwsProvider>();
-    const providerOf = (c: ValidConsumer) => {
-      const alias = consumerProviderAlias(c.lambda);
+    const providerOf = (c: ValidGrantee) => {
+      const alias = granteeProviderAlias(c.lambda);
       if (!providers.has(alias)) providers.set(alias, deployProvider(this, name, env.target, alias, c.lambda));
       return providers.get(alias)!;
     };
@@ -78,19 +83,19 @@ export class SharedBucketStack extends TerraformStack {
       bucket: { ...bucketSettings(env), provider: deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket") },
       accessPoints: env.accessPoints,
       configPath: `sharedEnvironments.${name}`,
-      consumers: env.consumers.map((c) => ({
+      grantees: env.grantees.map((c) => ({
         name: c.name,
         grant: c.grant,
-        lambda: lambdaSide({ target: env.target, lambda: c.lambda }, providerOf(c), options),
+        lambda: lambdaSide({ target: env.target, lambda: c.lambda }, providerOf(c), options, viaAccessPoint(planned, c.name)),
       })),
     });
     bucketOutputs(this, this.access.bucket);
-    for (const [consumerName, consumer] of this.access.consumers) consumerOutputs(this, consumerName, consumer);
+    for (const [granteeName, grantee] of this.access.grantees) granteeOutputs(this, granteeName, grantee);
     checkedStack(this);
   }
 }
 
-/** Split layout, the bucket account: every consumer's grant on its side, with only that account's provider. */
+/** Split layout, the bucket account: every grantee's grant on its side, with only that account's provider. */
 export class SharedBucketAccountStack extends TerraformStack {
   public readonly grants: SharedBucketGrants;
 
@@ -105,15 +110,15 @@ export class SharedBucketAccountStack extends TerraformStack {
   }
 }
 
-/** Split layout, one consumer: its Lambda side alone, with only its account's provider. */
-export class SharedConsumerStack extends TerraformStack {
-  public readonly access: SharedBucketConsumer;
+/** Split layout, one grantee: its Lambda side alone, with only its account's provider. */
+export class SharedGranteeStack extends TerraformStack {
+  public readonly access: SharedBucketGrantee;
 
   constructor(
     scope: Construct,
     name: string,
     config: SharedEnvironmentConfig,
-    consumer: string,
+    grantee: string,
     options: CrossAccountStackOptions,
     planned?: SharedBucketPlan,
     /** Names the declaration in messages (`sharedEnvironments.<environment>`); the stack's name by default. */
@@ -121,25 +126,27 @@ export class SharedConsumerStack extends TerraformStack {
   ) {
     super(scope, name);
     const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${environment}`);
-    const c = env.consumers.find((x) => x.name === consumer);
+    const c = env.grantees.find((x) => x.name === grantee);
     if (!c) {
       throw new ConfigurationError([
-        `consumer ${showValue(consumer)} is not a consumer of sharedEnvironments.${environment} (${env.consumers.map((x) => x.name).join(", ")})`,
+        `grantee ${showValue(grantee)} is not a grantee of sharedEnvironments.${environment} (${env.grantees.map((x) => x.name).join(", ")})`,
       ]);
     }
-    const provider = deployProvider(this, name, env.target, consumerProviderAlias(c.lambda), c.lambda, "lambda");
-    this.access = new SharedBucketConsumer(this, "shared", {
-      shared: declarationOf(environment, env),
-      consumer,
-      lambda: lambdaSide({ target: env.target, lambda: c.lambda }, provider, options),
-      planned,
+    const provider = deployProvider(this, name, env.target, granteeProviderAlias(c.lambda), c.lambda, "lambda");
+    const shared = declarationOf(environment, env);
+    const plan = planned ?? planSharedBucket(`sharedEnvironments.${environment}`, shared);
+    this.access = new SharedBucketGrantee(this, "shared", {
+      shared,
+      grantee,
+      lambda: lambdaSide({ target: env.target, lambda: c.lambda }, provider, options, viaAccessPoint(plan, grantee)),
+      planned: plan,
     });
-    consumerOutputs(this, consumer, this.access);
+    granteeOutputs(this, grantee, this.access);
     checkedStack(this);
   }
 }
 
-/** The stacks of one shared-bucket environment: one combined stack, or the bucket's half and one per consumer. */
+/** The stacks of one shared-bucket environment: one combined stack, or the bucket's half and one per grantee. */
 export function sharedEnvironmentStacks(
   scope: Construct,
   name: string,
@@ -148,11 +155,11 @@ export function sharedEnvironmentStacks(
 ): TerraformStack[] {
   if (config.layout !== "split") return [new SharedBucketStack(scope, name, config, options)];
   const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${name}`);
-  // Planned once for every stack of the environment: each consumer's half needs the whole declaration's plan.
+  // Planned once for every stack of the environment: each grantee's half needs the whole declaration's plan.
   const planned = planSharedBucket(`sharedEnvironments.${name}`, declarationOf(name, env));
-  const [bucketName, ...consumerNames] = sharedStackNamesOf(name, config);
+  const [bucketName, ...granteeNames] = sharedStackNamesOf(name, config);
   return [
     new SharedBucketAccountStack(scope, bucketName, config, planned, name),
-    ...env.consumers.map((c, i) => new SharedConsumerStack(scope, consumerNames[i], config, c.name, options, planned, name)),
+    ...env.grantees.map((c, i) => new SharedGranteeStack(scope, granteeNames[i], config, c.name, options, planned, name)),
   ];
 }

@@ -4,7 +4,7 @@
  * KMS key's ID, gets a single stand-in used everywhere the key is referenced. What is proven is what the Terraform
  * JSON says, not a second copy of the policy logic.
  */
-import type { PolicyDocument } from "../../modules";
+import type { PolicyDocument } from "../../modules/internal";
 
 /** Stand-in for the KMS key ID, known only after apply. */
 export const KEY_ID_STAND_IN = "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d";
@@ -30,11 +30,11 @@ export interface ModelAccessPoint {
 export interface AccessModel {
   readonly stack: string;
   /**
-   * The Lambda account of a single grant. Empty in a shared-bucket model, whose consumers may be in several accounts:
-   * each consumer is proven on a per-consumer view (see consumerView) that names its account.
+   * The Lambda account of a single grant. Empty in a shared-bucket model, whose grantees may be in several accounts:
+   * each grantee is proven on a per-grantee view (see granteeView) that names its account.
    */
   readonly lambdaAccountId: string;
-  /** Every account with a Lambda side in the stack (one for a single grant, each consumer's in a shared bucket). */
+  /** Every account with a Lambda side in the stack (one for a single grant, each grantee's in a shared bucket). */
   readonly lambdaAccountIds?: readonly string[];
   readonly bucketAccountId: string;
   readonly bucketRegion: string;
@@ -68,7 +68,7 @@ class ModelError extends Error {
   }
 }
 
-/** A Lambda side's provider: `lambda_account` (single grant) or `lambda_<account>_<region>` (shared-bucket consumers). */
+/** A Lambda side's provider: `lambda_account` (single grant) or `lambda_<account>_<region>` (shared-bucket grantees). */
 const LAMBDA_PROVIDER = /^aws\.lambda_(account|\d{12}_[a-z0-9_]+)$/;
 
 /** Builds the access model of one synthesized stack (its cdk.tf.json, parsed): a single grant, or a shared bucket. */
@@ -132,7 +132,7 @@ export function modelFromSynth(stack: string, json: StackJson, options: { readon
   };
 
   const roles: Record<string, ModelRole> = {};
-  // By logical ID: role names repeat across the accounts of a shared bucket's consumers.
+  // By logical ID: role names repeat across the accounts of a shared bucket's grantees.
   const policiesByRole = new Map<string, Record<string, PolicyDocument>>();
   for (const [id, role] of Object.entries(resources.aws_iam_role ?? {})) {
     const arn = roleArnOf(id);
@@ -206,14 +206,14 @@ export function modelFromSynth(stack: string, json: StackJson, options: { readon
 }
 
 /**
- * A shared-bucket model seen from one consumer: the same policies, with `lambdaAccountId` the consumer's account, so
+ * A shared-bucket model seen from one grantee: the same policies, with `lambdaAccountId` the grantee's account, so
  * the single-grant request matrix (proofRequests) applies to it.
  */
-export function consumerView(model: AccessModel, consumerAccountId: string): AccessModel {
-  if (!(model.lambdaAccountIds ?? [model.lambdaAccountId]).includes(consumerAccountId)) {
-    throw new ModelError(model.stack, `no Lambda provider in the consumer's account ${consumerAccountId}`);
+export function granteeView(model: AccessModel, lambdaAccountId: string): AccessModel {
+  if (!(model.lambdaAccountIds ?? [model.lambdaAccountId]).includes(lambdaAccountId)) {
+    throw new ModelError(model.stack, `no Lambda provider in the grantee's account ${lambdaAccountId}`);
   }
-  return { ...model, lambdaAccountId: consumerAccountId };
+  return { ...model, lambdaAccountId: lambdaAccountId };
 }
 
 /** Every action named in every policy of the model, with where it appears. */
@@ -236,9 +236,9 @@ export function actionsInModel(model: AccessModel): Array<{ action: string; wher
 
 /**
  * One stack JSON from several: the split layout's stacks (each with its own account's provider) joined, so the access
- * model covers them as one. Stacks built from the same constructs (a shared bucket's consumers) repeat logical IDs:
+ * model covers them as one. Stacks built from the same constructs (a shared bucket's grantees) repeat logical IDs:
  * a repeated ID is renamed `<id>_<part index>` in its part, with every `${type.id.…}` reference to it in that part.
- * Providers with the same alias (consumers in one account and region) must be the same provider.
+ * Providers with the same alias (grantees in one account and region) must be the same provider.
  */
 export function mergeStackJson(parts: readonly StackJson[]): StackJson {
   const resource: Record<string, Record<string, SynthResource>> = {};

@@ -5,9 +5,9 @@
  * never from the policies being proven.
  */
 import { getDenialReasons, runSimulation, type EvaluationResult, type RequestAnalysis } from "@cloud-copilot/iam-simulate";
-import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext, type PolicyDocument } from "../../modules";
+import { lambdaRoleArnOf, roleArn, UPLOAD_ENCRYPTION_CASES, uploadConditionContext, type PolicyDocument } from "../../modules/internal";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
-import { actionsInModel, consumerView, type AccessModel, type ModelAccessPoint } from "./access-model";
+import { actionsInModel, granteeView, type AccessModel, type ModelAccessPoint } from "./access-model";
 
 export type Expected = "Allowed" | "Denied";
 export type ResourcePolicyKind = "bucket policy" | "key policy" | "trust policy";
@@ -42,8 +42,8 @@ export interface ProofRequest {
   readonly expected: Expected;
   /** Why the grant says so. */
   readonly intent: string;
-  /** The shared-bucket consumer whose matrix the request belongs to. */
-  readonly consumer?: string;
+  /** The shared-bucket grantee whose matrix the request belongs to. */
+  readonly grantee?: string;
   /** The S3 operation, when it is not the action's own name (CreateMultipartUpload, UploadPart, CopyObject). */
   readonly operation?: string;
   /** Set when the request goes through an access point; `resource` is then the bucket resource behind it. */
@@ -256,7 +256,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
   if (A !== config.lambda.accountId) {
     throw new Error(
       A === ""
-        ? `${model.stack}: a shared-bucket model; prove each consumer on its consumerView`
+        ? `${model.stack}: a shared-bucket model; prove each grantee on its granteeView`
         : `${model.stack}: the model's Lambda account is ${A}, the grant's ${config.lambda.accountId}`,
     );
   }
@@ -265,7 +265,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
   const B = model.bucketAccountId;
   const region = model.bucketRegion;
   const bucket = model.bucket.arn;
-  const lambdaRoleArn = `arn:aws:iam::${A}:role/${config.lambda.roleName}`;
+  const lambdaRoleArn = lambdaRoleArnOf(config.lambda);
   const lambdaRole = model.roles[lambdaRoleArn];
   if (!lambdaRole) throw new Error(`${model.stack}: the stack creates no role ${lambdaRoleArn}`);
   const roleCaller = (roleArn: string, sessionName: string): Caller => {
@@ -278,10 +278,12 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
       identityPolicies: Object.entries(role.policies).map(([name, policy]) => ({ name, policy })),
     };
   };
-  const lambda = roleCaller(lambdaRoleArn, config.lambda.functionName);
+  // The function's name is its role session's name (what the handler uses); a grantee without a function gets one.
+  const sessionName = config.lambda.functionName ?? "grantee-session";
+  const lambda = roleCaller(lambdaRoleArn, sessionName);
   const assumeRole = config.grant.mode === "assume-role";
-  const accessRoleArn = assumeRole ? `arn:aws:iam::${B}:role/${config.grant.accessRoleName}` : undefined;
-  const grantee = accessRoleArn ? roleCaller(accessRoleArn, config.lambda.functionName) : lambda;
+  const accessRoleArn = assumeRole ? roleArn("aws", B, config.grant.accessRoleName!, config.grant.accessRolePath) : undefined;
+  const grantee = accessRoleArn ? roleCaller(accessRoleArn, sessionName) : lambda;
   const admin = (accountId: string, roleName: string): Caller => ({
     principal: session(accountId, roleName, "session"),
     roleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
@@ -321,7 +323,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
       else merged[k] = v;
     }
     requests.push({
-      ...(options.consumer ? { consumer: options.consumer } : {}),
+      ...(options.grantee ? { grantee: options.grantee } : {}),
       ...(operation ? { operation } : {}),
       ...(via
         ? {
@@ -373,7 +375,7 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
     );
   const sts = (caller: Caller, expected: Expected, intent: string, externalId: string | undefined, roleArn = accessRoleArn!) =>
     requests.push({
-      ...(options.consumer ? { consumer: options.consumer } : {}),
+      ...(options.grantee ? { grantee: options.grantee } : {}),
       principal: caller.principal,
       who: caller.who,
       identityPolicies: caller.identityPolicies,
@@ -503,9 +505,9 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
     }, null);
   }
 
-  // Other consumers of a shared bucket: their prefixes as far as this grant does not cover them, their access points,
+  // Other grantees of a shared bucket: their prefixes as far as this grant does not cover them, their access points,
   // their access roles.
-  for (const other of options.otherConsumers ?? []) {
+  for (const other of options.otherGrantees ?? []) {
     for (const p of other.grant.prefixes) {
       if (config.grant.prefixes.some((own) => own.prefix === p.prefix)) continue;
       const key = `${bucket}/${p.prefix}proof.txt`;
@@ -523,22 +525,22 @@ export function proofRequests(config: EnvironmentConfig, model: AccessModel, opt
       s3(otherRoleInA, theirAction, theirKey, "Denied", `the access point of ${other.name} is for ${other.name} only`, {}, other.accessPoint);
     }
     if (other.grant.mode === "assume-role") {
-      sts(lambda, "Denied", `only ${other.name}'s Lambda role may assume its access role`, other.grant.externalId, `arn:aws:iam::${B}:role/${other.grant.accessRoleName}`);
+      sts(lambda, "Denied", `only ${other.name}'s Lambda role may assume its access role`, other.grant.externalId, roleArn("aws", B, other.grant.accessRoleName!, other.grant.accessRolePath));
     }
   }
   return requests;
 }
 
-/** Options of proofRequests for one consumer of a shared bucket. */
+/** Options of proofRequests for one grantee of a shared bucket. */
 export interface ProofOptions {
   /** An account no grant of the environment mentions; OUTSIDER_ACCOUNT by default. */
   readonly outsiderAccount?: string;
-  /** The consumer the requests are for, to group them in the table. */
-  readonly consumer?: string;
-  /** The consumer's access point: every S3 request goes through it. */
+  /** The grantee the requests are for, to group them in the table. */
+  readonly grantee?: string;
+  /** The grantee's access point: every S3 request goes through it. */
   readonly accessPoint?: ModelAccessPoint;
-  /** The other consumers of the bucket, whose prefixes, access points and access roles this one must not reach. */
-  readonly otherConsumers?: ReadonlyArray<{ readonly name: string; readonly grant: EnvironmentConfig["grant"]; readonly accessPoint?: ModelAccessPoint }>;
+  /** The other grantees of the bucket, whose prefixes, access points and access roles this one must not reach. */
+  readonly otherGrantees?: ReadonlyArray<{ readonly name: string; readonly grant: EnvironmentConfig["grant"]; readonly accessPoint?: ModelAccessPoint }>;
 }
 
 /** Whether a grant allows an S3 action on a key (for ListBucket: a listed prefix), from its declared presets. */
@@ -565,33 +567,33 @@ export function outsiderFor(accounts: Iterable<string>): string {
 }
 
 /**
- * The requests that prove a shared-bucket environment: each consumer's own matrix (as for a single grant, through its
- * access point when it has one) and the requests it must not make on the other consumers' prefixes, access points
- * and access roles. Whether a consumer goes through an access point comes from the model (the module names each
- * after its consumer); `accessPoints: "always"` or `"never"` in the declaration must match it.
+ * The requests that prove a shared-bucket environment: each grantee's own matrix (as for a single grant, through its
+ * access point when it has one) and the requests it must not make on the other grantees' prefixes, access points
+ * and access roles. Whether a grantee goes through an access point comes from the model (the module names each
+ * after its grantee); `accessPoints: "always"` or `"never"` in the declaration must match it.
  */
 export function sharedProofRequests(config: SharedEnvironmentConfig, model: AccessModel): ProofRequest[] {
   const points = Object.values(model.accessPoints ?? {});
-  const names = new Set(config.consumers.map((c) => c.name));
+  const names = new Set(config.grantees.map((c) => c.name));
   const stray = points.filter((ap) => !names.has(ap.name)).map((ap) => ap.arn);
-  if (stray.length > 0) throw new Error(`${model.stack}: access points of no consumer: ${stray.join(", ")}`);
+  if (stray.length > 0) throw new Error(`${model.stack}: access points of no grantee: ${stray.join(", ")}`);
   const accessPointOf = (name: string) => {
     const ap = points.find((p) => p.name === name);
-    if (!ap && config.accessPoints === "always") throw new Error(`${model.stack}: accessPoints is "always", but consumer ${name} has no access point`);
-    if (ap && config.accessPoints === "never") throw new Error(`${model.stack}: accessPoints is "never", but consumer ${name} has access point ${ap.arn}`);
+    if (!ap && config.accessPoints === "always") throw new Error(`${model.stack}: accessPoints is "always", but grantee ${name} has no access point`);
+    if (ap && config.accessPoints === "never") throw new Error(`${model.stack}: accessPoints is "never", but grantee ${name} has access point ${ap.arn}`);
     return ap;
   };
-  const outsiderAccount = outsiderFor([config.bucket.accountId, ...config.consumers.map((c) => c.lambda.accountId)]);
-  return config.consumers.flatMap((consumer) =>
+  const outsiderAccount = outsiderFor([config.bucket.accountId, ...config.grantees.map((c) => c.lambda.accountId)]);
+  return config.grantees.flatMap((grantee) =>
     proofRequests(
-      { target: config.target, lambda: consumer.lambda, bucket: config.bucket, grant: consumer.grant },
-      consumerView(model, consumer.lambda.accountId),
+      { target: config.target, lambda: grantee.lambda, bucket: config.bucket, grant: grantee.grant },
+      granteeView(model, grantee.lambda.accountId),
       {
         outsiderAccount,
-        consumer: consumer.name,
-        accessPoint: accessPointOf(consumer.name),
-        otherConsumers: config.consumers
-          .filter((other) => other.name !== consumer.name)
+        grantee: grantee.name,
+        accessPoint: accessPointOf(grantee.name),
+        otherGrantees: config.grantees
+          .filter((other) => other.name !== grantee.name)
           .map((other) => ({ name: other.name, grant: other.grant, accessPoint: accessPointOf(other.name) })),
       },
     ),
@@ -645,7 +647,7 @@ export async function proveStack(config: EnvironmentConfig, model: AccessModel):
   return proveRequests(model, proofRequests(config, model));
 }
 
-/** Proves a shared-bucket environment's stacks (joined): every consumer's matrix and the cross-consumer denials. */
+/** Proves a shared-bucket environment's stacks (joined): every grantee's matrix and the cross-grantee denials. */
 export async function proveSharedStack(config: SharedEnvironmentConfig, model: AccessModel): Promise<StackProof> {
   return proveRequests(model, sharedProofRequests(config, model));
 }
@@ -699,18 +701,18 @@ export function proofTable(proof: StackProof): string {
         r.ok ? "ok" : `MISMATCH (expected ${r.expected})`,
       ],
       reasons: r.reasons,
-      consumer: r.consumer,
+      grantee: r.grantee,
     };
   });
   const head = ["principal", "action", "resource", "identity", "resource policy", "final", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row.cells[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   const out = [line(head), line(widths.map((w) => "-".repeat(w)))];
-  let consumer: string | undefined;
+  let grantee: string | undefined;
   for (const row of rows) {
-    if (row.consumer !== consumer) {
-      consumer = row.consumer;
-      out.push(`-- consumer ${consumer ?? "none"}`);
+    if (row.grantee !== grantee) {
+      grantee = row.grantee;
+      out.push(`-- grantee ${grantee ?? "none"}`);
     }
     out.push(line(row.cells));
     for (const reason of row.reasons) out.push(`${" ".repeat(widths[0] + 2)}denied by ${reason}`);

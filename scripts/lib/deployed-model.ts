@@ -2,14 +2,18 @@
  * The access model of a stack as deployed: every policy fetched back from the (emulated) accounts after apply, so
  * the access proof can show that what was deployed is what was proven before deployment.
  */
+import { lambdaRoleArnOf, roleArnParts } from "../../modules/internal";
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
-import type { PolicyDocument } from "../../modules";
+import type { PolicyDocument } from "../../modules/internal";
 import type { EnvironmentConfig } from "../../stacks/config";
 import type { AccessModel, ModelRole } from "./access-model";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
 import { s3ControlRequest } from "./emulator";
+
+/** The grantee's role name (a role with a path is found by its name). */
+const lambdaRoleNameOf = (lambda: Parameters<typeof lambdaRoleArnOf>[0]): string => roleArnParts(lambdaRoleArnOf(lambda)).name;
 
 export interface DeployedNames {
   readonly bucketName: string;
@@ -52,7 +56,7 @@ export async function modelFromEmulator(
   const inA = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(A), "proof"));
   const inB = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(B), "proof"));
   const roles: Record<string, ModelRole> = {};
-  const lambdaRole = await fetchRole(new IAMClient(inA), A, config.lambda.roleName);
+  const lambdaRole = await fetchRole(new IAMClient(inA), A, lambdaRoleNameOf(config.lambda));
   roles[lambdaRole.arn] = lambdaRole;
   if (config.grant.accessRoleName) {
     const accessRole = await fetchRole(new IAMClient(inB), B, config.grant.accessRoleName);

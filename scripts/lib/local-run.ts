@@ -6,6 +6,7 @@
  * to AWS with the handler's own credentials, where the policies must decide the same — exercise every operation the
  * grant allows across the accounts, check that a second plan is empty, destroy, and check nothing is left.
  */
+import { lambdaRoleArnOf, roleArnParts } from "../../modules/internal";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -29,6 +30,9 @@ import { createS3Client } from "../../lambda/src/s3-client";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
 import { emulatorClientConfig, roleCredentials, type Credentials, type Emulator } from "./emulator";
 import { PROJECT_ROOT, terraform } from "./toolchain";
+
+/** The grantee's role name (a role with a path is found by its name). */
+const lambdaRoleNameOf = (lambda: Parameters<typeof lambdaRoleArnOf>[0]): string => roleArnParts(lambdaRoleArnOf(lambda)).name;
 
 export const BUNDLE_PATH = join(PROJECT_ROOT, "lambda", "dist", "index.js");
 export const CODE_ARCHIVE_PATH = join(PROJECT_ROOT, "lambda", "function.zip");
@@ -125,24 +129,24 @@ export function accessCases(config: EnvironmentConfig): AccessCase[] {
 }
 
 /**
- * One consumer of a shared-bucket environment as a single-grant environment: its Lambda side, the shared bucket, its
- * own grant. Every helper here that takes an EnvironmentConfig then works for that consumer.
+ * One grantee of a shared-bucket environment as a single-grant environment: its Lambda side, the shared bucket, its
+ * own grant. Every helper here that takes an EnvironmentConfig then works for that grantee.
  */
-export function consumerEnvironment(shared: SharedEnvironmentConfig, consumer: string): EnvironmentConfig {
-  const c = shared.consumers.find((x) => x.name === consumer);
-  if (!c) throw new Error(`consumer "${consumer}" is not one of ${shared.consumers.map((x) => x.name).join(", ")}`);
+export function consumerEnvironment(shared: SharedEnvironmentConfig, grantee: string): EnvironmentConfig {
+  const c = shared.grantees.find((x) => x.name === grantee);
+  if (!c) throw new Error(`grantee "${grantee}" is not one of ${shared.grantees.map((x) => x.name).join(", ")}`);
   return { target: shared.target, lambda: c.lambda, bucket: shared.bucket, grant: c.grant };
 }
 
 /**
- * One consumer's outputs of a shared-bucket stack under the names a single-grant stack gives them (the stack names
- * them `<consumer>_<output>`, hyphens as underscores). Throws when the stack has none for the consumer.
+ * One grantee's outputs of a shared-bucket stack under the names a single-grant stack gives them (the stack names
+ * them `<grantee>_<output>`, hyphens as underscores). Throws when the stack has none for the grantee.
  */
-export function consumerStackOutputs(outputs: Readonly<Record<string, string>>, consumer: string): StackOutputs {
-  const own = (what: string) => outputs[`${consumer.replace(/-/g, "_")}_${what}`];
+export function consumerStackOutputs(outputs: Readonly<Record<string, string>>, grantee: string): StackOutputs {
+  const own = (what: string) => outputs[`${grantee.replace(/-/g, "_")}_${what}`];
   const lambdaRoleArn = own("lambda_role_arn");
   const functionName = own("lambda_function_name");
-  if (!lambdaRoleArn || !functionName) throw new Error(`the stack has no lambda_role_arn or lambda_function_name output for consumer "${consumer}"`);
+  if (!lambdaRoleArn || !functionName) throw new Error(`the stack has no lambda_role_arn or lambda_function_name output for grantee "${grantee}"`);
   const accessRoleArn = own("s3_access_role_arn");
   return {
     lambda_role_arn: lambdaRoleArn,
@@ -154,20 +158,20 @@ export function consumerStackOutputs(outputs: Readonly<Record<string, string>>, 
 }
 
 /**
- * The requests that show one consumer cannot reach what only others are granted: for every prefix another consumer
+ * The requests that show one grantee cannot reach what only others are granted: for every prefix another grantee
  * has and this one does not, a put, a get, a list and a delete, each expected denied.
  */
-export function crossConsumerCases(shared: SharedEnvironmentConfig, consumer: string): AccessCase[] {
-  const own = new Set(consumerEnvironment(shared, consumer).grant.prefixes.map((p) => p.prefix));
+export function crossConsumerCases(shared: SharedEnvironmentConfig, grantee: string): AccessCase[] {
+  const own = new Set(consumerEnvironment(shared, grantee).grant.prefixes.map((p) => p.prefix));
   const others = new Map<string, string[]>();
-  for (const c of shared.consumers) {
-    if (c.name === consumer) continue;
+  for (const c of shared.grantees) {
+    if (c.name === grantee) continue;
     for (const p of c.grant.prefixes) if (!own.has(p.prefix)) others.set(p.prefix, [...(others.get(p.prefix) ?? []), c.name]);
   }
   const cases: AccessCase[] = [];
   for (const [prefix, names] of others) {
-    const because = `${prefix} is granted to ${names.join(", ")}, not to ${consumer}`;
-    cases.push({ event: { operation: "put", key: `${prefix}from-${consumer}.txt`, body: `written by ${consumer}` }, expected: "denied", because });
+    const because = `${prefix} is granted to ${names.join(", ")}, not to ${grantee}`;
+    cases.push({ event: { operation: "put", key: `${prefix}from-${grantee}.txt`, body: `written by ${grantee}` }, expected: "denied", because });
     cases.push({ event: { operation: "get", key: `${prefix}seed.txt` }, expected: "denied", because });
     cases.push({ event: { operation: "list", prefix }, expected: "denied", because });
     cases.push({ event: { operation: "delete", key: `${prefix}seed.txt` }, expected: "denied", because });
@@ -630,7 +634,7 @@ export async function leftovers(emulator: Emulator, config: EnvironmentConfig, o
       throw e;
     }
   };
-  if (await roleExists(inA, config.lambda.roleName)) found.push(`IAM role ${config.lambda.roleName} in ${config.lambda.accountId}`);
+  if (await roleExists(inA, lambdaRoleNameOf(config.lambda))) found.push(`IAM role ${lambdaRoleNameOf(config.lambda)} in ${config.lambda.accountId}`);
   if (config.grant.accessRoleName && (await roleExists(inB, config.grant.accessRoleName))) {
     found.push(`IAM role ${config.grant.accessRoleName} in ${config.bucket.accountId}`);
   }

@@ -14,7 +14,7 @@ import {
   type AccessMode,
   type GrantedPrefix,
 } from "../../modules/contract";
-import { partitionOf } from "../../modules";
+import { partitionOf } from "../../modules/internal";
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS,
@@ -26,16 +26,16 @@ import type { EnvironmentConfig } from "../../stacks/config";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments, sharedEnvironments } from "../../stacks/environments";
 import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
-import { BUNDLE_DIR, CODE_ARCHIVE, resourcesOf, type SynthJson } from "../support/synth";
+import { resourcesOf, type SynthJson } from "../support/synth";
 
-const OPTIONS = { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE };
+const OPTIONS = {};
 
 /** One function as its environment declares it. */
 interface DeclaredFunction {
-  /** `environments.<name>` or `sharedEnvironments.<name>.consumers.<consumer>`, for test names. */
+  /** `environments.<name>` or `sharedEnvironments.<name>.grantees.<consumer>`, for test names. */
   readonly declaredAt: string;
   readonly target: EnvironmentConfig["target"];
-  readonly lambda: { readonly functionName: string; readonly region: string };
+  readonly lambda: { readonly functionName?: string; readonly region: string };
   readonly bucket: { readonly accountId: string; readonly region: string; readonly bucketName: string };
   readonly grant: EnvironmentConfig["grant"];
   /** The access point the function must go through (undefined: straight to the bucket). */
@@ -94,13 +94,13 @@ function sharedEnvironment(name: string): Environment {
   const config = sharedEnvironments[name]!;
   const { functions, accessPoints } = synthesize(sharedEnvironmentStacks(Testing.app(), name, config, OPTIONS));
   const choice = config.accessPoints ?? "auto";
-  const declared = config.consumers.map((consumer): DeclaredFunction => {
+  const declared = config.grantees.map((consumer): DeclaredFunction => {
     // "always": every consumer through an access point named for it. "auto": those the planner gave one, which the
     // stacks then create. "never": none.
     const created = accessPoints.includes(`${config.bucket.accountId}/${consumer.name}`);
     const throughAccessPoint = choice === "always" || (choice === "auto" && created);
     return {
-      declaredAt: `sharedEnvironments.${name}.consumers.${consumer.name}`,
+      declaredAt: `sharedEnvironments.${name}.grantees.${consumer.name}`,
       target: config.target,
       lambda: consumer.lambda,
       bucket: config.bucket,
@@ -144,7 +144,8 @@ function expectedConfig(d: DeclaredFunction): HandlerConfig {
     ...(d.accessPointName !== undefined && {
       accessPointArn: `arn:${partition}:s3:${d.bucket.region}:${d.bucket.accountId}:accesspoint/${d.accessPointName}`,
     }),
-    forcePathStyle: d.target === "local-emulator",
+    // Path-style addressing is the emulator's, and cannot address an access point (see stacks/cross-account-stack.ts lambdaSide).
+    forcePathStyle: d.target === "local-emulator" && d.accessPointName === undefined,
     grants,
     // The constructs set neither limit: the handler's defaults apply.
     maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -156,22 +157,10 @@ function expectedConfig(d: DeclaredFunction): HandlerConfig {
     accessMode: "assume-role",
     roleArn: `arn:${partition}:iam::${d.bucket.accountId}:role/${d.grant.accessRoleName}`,
     ...(d.grant.externalId !== undefined && { externalId: d.grant.externalId }),
-    roleSessionName: d.lambda.functionName,
+    roleSessionName: d.lambda.functionName!,
     stsRegion: d.lambda.region,
   };
 }
-
-/**
- * Functions whose synthesized environment the handler refuses today, with the refusal. The stacks give every function
- * of a local-emulator environment S3_FORCE_PATH_STYLE=true, also one sent through an access point, which path-style
- * addressing cannot reach; the fix belongs to the stacks (no path style for a function behind an access point). Until
- * then each entry must still be refused as stated, and load as declared once path style is left out; when the stacks
- * are fixed, the refusal test below fails and its entry is to be removed.
- */
-const REFUSED_TODAY: Readonly<Record<string, RegExp>> = {
-  "sharedEnvironments.local-shared-ap.consumers.ap-reporting": /ACCESS_POINT_ARN cannot be used with S3_FORCE_PATH_STYLE=true/,
-  "sharedEnvironments.local-shared-ap.consumers.ap-ingest": /ACCESS_POINT_ARN cannot be used with S3_FORCE_PATH_STYLE=true/,
-};
 
 const CONTRACT_NAMES: readonly string[] = Object.values(HANDLER_ENVIRONMENT);
 const RUNTIME_NAMES: readonly string[] = LAMBDA_RUNTIME_VARIABLES;
@@ -181,24 +170,12 @@ describe.each(cases.map((c) => [c.declared.declaredAt, c] as const))("the functi
     expect(synthesized.map((f) => f.functionName)).toEqual([declared.lambda.functionName]);
   });
 
-  const refusal = REFUSED_TODAY[declared.declaredAt];
-  if (refusal === undefined) {
-    test("loads, in the handler, the configuration its environment declares", () => {
-      const config = loadConfig(runtimeEnvironment(synthesized[0]!));
+  test("loads, in the handler, the configuration its environment declares", () => {
+    const config = loadConfig(runtimeEnvironment(synthesized[0]!));
 
-      expect(config).toEqual(expectedConfig(declared));
-    });
-  } else {
-    test("is refused by the handler today, as REFUSED_TODAY states (remove the entry once the stacks are fixed)", () => {
-      expect(() => loadConfig(runtimeEnvironment(synthesized[0]!))).toThrow(refusal);
-    });
+    expect(config).toEqual(expectedConfig(declared));
+  });
 
-    test("loads, in the handler, the configuration its environment declares once path style is left out", () => {
-      const { [HANDLER_ENVIRONMENT.forcePathStyle]: _pathStyle, ...environment } = runtimeEnvironment(synthesized[0]!);
-
-      expect(loadConfig(environment)).toEqual({ ...expectedConfig(declared), forcePathStyle: false });
-    });
-  }
 
   test("is given only variables the contract names, and none the Lambda runtime reserves", () => {
     const written = Object.keys(synthesized[0]!.variables);
@@ -220,12 +197,6 @@ describe.each(cases.map((c) => [c.declared.declaredAt, c] as const))("the functi
   });
 });
 
-test("every function REFUSED_TODAY names is one checked here", () => {
-  const checked = cases.map((c) => c.declared.declaredAt);
-
-  expect(Object.keys(REFUSED_TODAY).filter((at) => !checked.includes(at))).toEqual([]);
-});
-
 test("every function the stacks create is one an environment declares", () => {
   const declared = new Set(cases.map((c) => c.declared.lambda.functionName));
   const undeclared = shipped.flatMap((env) => env.functions.filter((f) => !declared.has(f.functionName)).map((f) => `${env.name}: ${f.functionName}`));
@@ -244,8 +215,8 @@ test("the environments checked cover every access mode, an ExternalId and an acc
     expect.arrayContaining([
       "environments.local",
       "environments.local-assume-role",
-      "sharedEnvironments.local-shared-ap.consumers.ap-reporting",
-      "sharedEnvironments.local-shared-ap.consumers.ap-ingest",
+      "sharedEnvironments.local-shared-ap.grantees.ap-reporting",
+      "sharedEnvironments.local-shared-ap.grantees.ap-ingest",
     ]),
   );
 });

@@ -38,9 +38,9 @@ import {
   type MatrixRow,
 } from "../../scripts/lib/local-run";
 import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
-import type { PolicyDocument } from "../../modules";
+import type { PolicyDocument } from "../../modules/internal";
 import { sharedEnvironments } from "../../stacks/environments";
-import { consumerOutput } from "../../stacks/shared-bucket-stack";
+import { granteeOutput } from "../../stacks/shared-bucket-stack";
 import { describeWithEmulator } from "../support/tools";
 
 const describeE2E = describeWithEmulator();
@@ -56,11 +56,11 @@ function expectedOutputNames(name: string): string[] {
   return [
     "bucket_name",
     "kms_key_arn",
-    ...env.consumers.flatMap((c) => [
-      consumerOutput(c.name, "lambda_role_arn"),
-      consumerOutput(c.name, "lambda_function_name"),
-      ...(c.grant.mode === "assume-role" ? [consumerOutput(c.name, "s3_access_role_arn")] : []),
-      ...(env.accessPoints === "always" ? [consumerOutput(c.name, "access_point_arn")] : []),
+    ...env.grantees.flatMap((c) => [
+      granteeOutput(c.name, "lambda_role_arn"),
+      granteeOutput(c.name, "lambda_function_name"),
+      ...(c.grant.mode === "assume-role" ? [granteeOutput(c.name, "s3_access_role_arn")] : []),
+      ...(env.accessPoints === "always" ? [granteeOutput(c.name, "access_point_arn")] : []),
     ]),
   ].sort();
 }
@@ -108,7 +108,7 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       outputs = (await deployStack(stackDirs[name], env)) as unknown as Outputs;
       expect(Object.keys(outputs).sort()).toEqual(expectedOutputNames(name));
       expect(outputs.bucket_name).toBe(shared.bucket.bucketName);
-      for (const c of shared.consumers) {
+      for (const c of shared.grantees) {
         const own = consumerStackOutputs(outputs, c.name);
         expect(own.lambda_role_arn).toBe(`arn:aws:iam::${c.lambda.accountId}:role/${c.lambda.roleName}`);
         expect(own.s3_access_role_arn).toBe(
@@ -117,7 +117,7 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       }
     });
 
-    describe.each(shared.consumers.map((c) => c.name))("%s", (consumer) => {
+    describe.each(shared.grantees.map((c) => c.name))("%s", (consumer) => {
       test("with IAM enforced, the handler as this consumer's Lambda role gets its own grant, and AWS denies the rest, other consumers' prefixes included", async () => {
         const view = consumerEnvironment(shared, consumer);
         const own = consumerStackOutputs(outputs, consumer);
@@ -158,7 +158,7 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
     test("destroy leaves nothing of any consumer, nor of the bucket, in any account", async () => {
       await destroyStack(stackDirs[name], env);
       const left: string[] = [];
-      for (const c of shared.consumers) {
+      for (const c of shared.grantees) {
         left.push(...(await leftovers(emulator, consumerEnvironment(shared, c.name), consumerStackOutputs(outputs, c.name))));
       }
       expect([...new Set(left)]).toEqual([]);
@@ -174,10 +174,10 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
     test("terraform creates the access points in the bucket account (S3 Control through the emulator)", async () => {
       outputs = (await deployStack(stackDirs[name], env)) as unknown as Outputs;
       expect(Object.keys(outputs).sort()).toEqual(expectedOutputNames(name));
-      for (const c of shared.consumers) {
-        expect(outputs[consumerOutput(c.name, "access_point_arn")]).toBe(`arn:aws:s3:${shared.bucket.region}:${B}:accesspoint/${c.name}`);
+      for (const c of shared.grantees) {
+        expect(outputs[granteeOutput(c.name, "access_point_arn")]).toBe(`arn:aws:s3:${shared.bucket.region}:${B}:accesspoint/${c.name}`);
       }
-      expect((await accessPointNames(emulator, B, deployRoleArn)).sort()).toEqual(shared.consumers.map((c) => c.name).sort());
+      expect((await accessPointNames(emulator, B, deployRoleArn)).sort()).toEqual(shared.grantees.map((c) => c.name).sort());
     });
 
     test("each access point serves the bucket with exactly the synthesized policy, and its function is given its ARN", async () => {
@@ -186,12 +186,12 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
         bucket: shared.bucket.bucketName,
         policy: JSON.parse(r.policy as string) as PolicyDocument,
       }));
-      expect(expected.map((ap) => ap.name).sort()).toEqual(shared.consumers.map((c) => c.name).sort());
+      expect(expected.map((ap) => ap.name).sort()).toEqual(shared.grantees.map((c) => c.name).sort());
       const deployed = await accessPointsFromEmulator(emulator, B, expected.map((ap) => ap.name), deployRoleArn);
       expect(deployed).toEqual(expected);
-      for (const c of shared.consumers) {
-        const fn = await deployedFunction(emulator, consumerEnvironment(shared, c.name), outputs[consumerOutput(c.name, "lambda_function_name")]);
-        expect(fn.environment.ACCESS_POINT_ARN).toBe(outputs[consumerOutput(c.name, "access_point_arn")]);
+      for (const c of shared.grantees) {
+        const fn = await deployedFunction(emulator, consumerEnvironment(shared, c.name), outputs[granteeOutput(c.name, "lambda_function_name")]);
+        expect(fn.environment.ACCESS_POINT_ARN).toBe(outputs[granteeOutput(c.name, "access_point_arn")]);
       }
     });
 
@@ -206,7 +206,7 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       const allows = policy.Statement.filter((s) => s.Effect === "Allow");
       expect(allows.length).toBeGreaterThan(0);
       for (const s of allows) expect(s.Condition).toEqual({ StringEquals: { "s3:DataAccessPointAccount": B } });
-      for (const c of shared.consumers) expect(Policy).not.toContain(c.lambda.accountId);
+      for (const c of shared.grantees) expect(Policy).not.toContain(c.lambda.accountId);
     });
 
     test("a second plan shows no changes", async () => {
@@ -217,7 +217,7 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
     test("destroy leaves no access point, consumer or bucket in any account", async () => {
       await destroyStack(stackDirs[name], env);
       const left: string[] = [];
-      for (const c of shared.consumers) {
+      for (const c of shared.grantees) {
         left.push(...(await leftovers(emulator, consumerEnvironment(shared, c.name), consumerStackOutputs(outputs, c.name))));
       }
       left.push(...(await accessPointNames(emulator, B, deployRoleArn)).map((n) => `access point ${n} in ${B}`));

@@ -1,6 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { TerraformOutput } from "cdktf";
-import { BucketKey, type BucketKeyProps, type PolicyStatement } from "../../modules";
+import { BucketKey, type BucketKeyProps, type PolicyStatement } from "../../modules/internal";
 import {
   allResources,
   policyOf,

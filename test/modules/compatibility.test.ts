@@ -6,7 +6,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Aspects, Testing, TerraformStack } from "cdktf";
-import { CrossAccountS3Access, SecureBucket, SecurityRules } from "../../modules";
+import { CrossAccountS3Access, SecureBucket, SecurityRules } from "../../modules/internal";
 import { accessProps, twoAccountStack } from "../support/synth";
 
 const GRANT = { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "readWrite" }] } as const;
@@ -78,7 +78,7 @@ describe("rules added to any scope check what is under it", () => {
 
   test("on the library's construct, only what is under it; a violation there is still caught", () => {
     const { stack, access } = stackWithUnrelatedBucket();
-    access.key!.key.addOverride("enable_key_rotation", false);
+    access.bucketAccount.key!.key.addOverride("enable_key_rotation", false);
     Aspects.of(access).add(new SecurityRules());
     expect(errorsOf(stack)).toEqual(["test/access/key/key CAS-KMS-1"]);
   });

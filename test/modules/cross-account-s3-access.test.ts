@@ -1,6 +1,6 @@
 import { TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ConfigurationError, CrossAccountS3Access, type GrantDeclaration } from "../../modules";
+import { ConfigurationError, CrossAccountS3Access, type GrantDeclaration } from "../../modules/internal";
 import {
   accessProps,
   allResources,
@@ -78,7 +78,7 @@ describe("bucket-policy mode", () => {
       aws_s3_bucket_server_side_encryption_configuration: 1,
       aws_s3_bucket_versioning: 1,
     });
-    expect(access.accessRole).toBeUndefined();
+    expect(access.bucketAccount.accessRole).toBeUndefined();
   });
 
   test("the Lambda role's grant policy is exactly the plan's identity half, naming the key by its alias", () => {
@@ -221,7 +221,7 @@ describe("assume-role mode", () => {
       },
     ]);
     expect(role.depends_on).toBeUndefined();
-    expect(access.accessRole).toBeDefined();
+    expect(access.bucketAccount.accessRole).toBeDefined();
   });
 
   test("A's role may only call sts:AssumeRole on the access role", () => {
@@ -275,7 +275,7 @@ describe("bad input is refused before anything is created", () => {
     ["key alias", { bucket: { keyAlias: "alias/aws/s3" } }, BUCKET_POLICY_GRANT, 'access.bucket.keyAlias "alias/aws/s3" is not a valid KMS alias'],
     ["region", { lambda: { region: "mars-1" } }, BUCKET_POLICY_GRANT, 'access.lambda.region "mars-1" is not an AWS region name'],
     ["log retention", { lambda: { logRetentionDays: 10 } }, BUCKET_POLICY_GRANT, "access.lambda.logRetentionDays 10 is not a CloudWatch Logs retention"],
-    ["missing bundle", { lambda: { bundleDir: "/nonexistent" } }, BUCKET_POLICY_GRANT, 'access.lambda.bundleDir "/nonexistent" holds no index.js'],
+    ["missing code archive", { lambda: { code: { archive: "/nonexistent.zip", runtime: "python3.12", handler: "app.handler" } } }, BUCKET_POLICY_GRANT, 'access.lambda.code.archive "/nonexistent.zip" is not a zip file'],
   ];
 
   test.each(cases)("%s", (_name, overrides, grant, message) => {

@@ -1,5 +1,5 @@
-import { ConfigurationError, CrossAccountS3Access, mergeStatements, type ExistingResources, type PolicyStatement } from "../../modules";
-import { accessProps, allResources, CODE_ARCHIVE, onlyResource, policyOf, synthJson, twoAccountStack } from "../support/synth";
+import { ConfigurationError, CrossAccountS3Access, mergeStatements, type ExistingResources, type PolicyStatement } from "../../modules/internal";
+import { accessProps, allResources, onlyResource, policyOf, synthJson, twoAccountStack } from "../support/synth";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const TEAM_READS: PolicyStatement = {
@@ -25,7 +25,6 @@ function attach(existing: unknown, extra: Record<string, unknown> = {}) {
       s.stack,
       "access",
       accessProps(s, { mode: "bucket-policy", prefixes: [{ prefix: "raw/", access: "write" }] }, {
-        lambda: { codeArchive: CODE_ARCHIVE },
         bucket: { existing: existing as ExistingResources, ...extra },
       }),
     );
@@ -46,9 +45,9 @@ describe("attaching to an existing bucket and key", () => {
       "aws_lambda_function",
       "aws_s3_bucket_policy",
     ]);
-    expect(access.bucket).toBeUndefined();
-    expect(access.key).toBeUndefined();
-    expect([access.bucketName, access.kmsKeyArn]).toEqual(["shared-data", KEY_ARN]);
+    expect(access.bucketAccount.bucket).toBeUndefined();
+    expect(access.bucketAccount.key).toBeUndefined();
+    expect([access.bucketAccount.bucketName, access.bucketAccount.kmsKeyArn]).toEqual(["shared-data", KEY_ARN]);
   });
 
   test("the bucket policy keeps the existing statements, then adds the denials and the grant", () => {

@@ -5,7 +5,7 @@ import {
   planGrant,
   type GrantContext,
   type GrantDeclaration,
-} from "../../modules";
+} from "../../modules/internal";
 
 const KEY = "arn:aws:kms:eu-west-1:222222222222:key/*";
 const KEY_ALIAS = "alias/shared-data";
@@ -15,10 +15,10 @@ const LAMBDA_ROLE = "arn:aws:iam::111111111111:role/consumer";
 function context(grant: GrantDeclaration): GrantContext {
   return {
     grant,
-    consumerAccountId: "111111111111",
-    consumerRoleName: "consumer",
-    ownerAccountId: "222222222222",
-    ownerRegion: "eu-west-1",
+    lambdaAccountId: "111111111111",
+    lambdaRoleArn: "arn:aws:iam::111111111111:role/consumer",
+    bucketAccountId: "222222222222",
+    bucketRegion: "eu-west-1",
     bucketName: "shared-data",
     keyAlias: KEY_ALIAS,
   };
@@ -37,7 +37,7 @@ const identityKmsConditions = (callerAccount: string) => ({
 describe("planGrant, bucket-policy mode", () => {
   test("read: GetObject on the prefix, ListBucket limited by s3:prefix, Decrypt through S3 only", () => {
     const plan = planGrant(context({ mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] }));
-    expect(plan.consumerPolicy.Statement).toEqual([
+    expect(plan.lambdaRolePolicy.Statement).toEqual([
       { Sid: "GetObject", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${BUCKET}/data/*`] },
       {
         Sid: "ListGrantedPrefixes",
@@ -61,7 +61,7 @@ describe("planGrant, bucket-policy mode", () => {
 
   test("write is upload-only: PutObject and AbortMultipartUpload, no GetObject, no ListBucket", () => {
     const plan = planGrant(context({ mode: "bucket-policy", prefixes: [{ prefix: "up/", access: "write" }] }));
-    const actions = plan.consumerPolicy.Statement.flatMap((s) => s.Action);
+    const actions = plan.lambdaRolePolicy.Statement.flatMap((s) => s.Action);
     expect(actions).toEqual(["s3:AbortMultipartUpload", "s3:PutObject", "kms:Decrypt", "kms:GenerateDataKey"]);
   });
 
@@ -75,7 +75,7 @@ describe("planGrant, bucket-policy mode", () => {
         ],
       }),
     );
-    expect(plan.consumerPolicy.Statement.slice(0, 3)).toEqual([
+    expect(plan.lambdaRolePolicy.Statement.slice(0, 3)).toEqual([
       {
         Sid: "AbortMultipartUploadDeleteObjectPutObject",
         Effect: "Allow",
@@ -103,7 +103,7 @@ describe("planGrant, bucket-policy mode", () => {
       context({ mode: "bucket-policy", prefixes: [{ prefix: "a/", access: "readWrite" }, { prefix: "b/", access: "read" }] }),
     );
     expect(plan.principalStyle).toBe("account-and-arn");
-    const identityS3 = plan.consumerPolicy.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3");
+    const identityS3 = plan.lambdaRolePolicy.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3");
     expect(plan.bucketPolicyStatements).toEqual(
       identityS3.map((s) => ({
         ...s,
@@ -118,7 +118,7 @@ describe("planGrant, bucket-policy mode", () => {
     const plan = planGrant(
       context({ mode: "bucket-policy", principalStyle: "role-arn", prefixes: [{ prefix: "a/", access: "read" }] }),
     );
-    const identityS3 = plan.consumerPolicy.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3");
+    const identityS3 = plan.lambdaRolePolicy.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3");
     expect(plan.bucketPolicyStatements).toEqual(
       identityS3.map((s) => ({ ...s, Sid: `Grant${s.Sid}`, Principal: { AWS: LAMBDA_ROLE } })),
     );
@@ -150,7 +150,7 @@ describe("planGrant, bucket-policy mode", () => {
         prefixes: [{ prefix: "a/", access: "read" }],
       }),
     );
-    expect(plan.consumerPolicy.Statement.map((s) => s.Condition)).toEqual([
+    expect(plan.lambdaRolePolicy.Statement.map((s) => s.Condition)).toEqual([
       { StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"] } },
       { StringLike: { "s3:prefix": ["a/*"] }, StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"] } },
       identityKmsConditions("111111111111"),
@@ -175,7 +175,7 @@ describe("planGrant, bucket-policy mode", () => {
     for (const access of ["read", "write", "readWrite"] as const) {
       const plan = planGrant(context({ mode: "bucket-policy", prefixes: [{ prefix: "x/", access, delete: true }] }));
       const actions = [
-        ...plan.consumerPolicy.Statement,
+        ...plan.lambdaRolePolicy.Statement,
         ...plan.bucketPolicyStatements,
         ...plan.keyPolicyStatements,
       ].flatMap((s) => s.Action);
@@ -195,7 +195,7 @@ describe("planGrant, assume-role mode", () => {
   const ACCESS_ROLE = "arn:aws:iam::222222222222:role/s3-access";
 
   test("the Lambda role may only assume the S3 access role", () => {
-    expect(plan.consumerPolicy.Statement).toEqual([
+    expect(plan.lambdaRolePolicy.Statement).toEqual([
       { Sid: "AssumeS3AccessRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: ACCESS_ROLE },
     ]);
   });
@@ -251,7 +251,7 @@ describe("planGrant, assume-role mode", () => {
   });
 
   test("GovCloud and China regions use their partition and DNS suffix", () => {
-    const cn = planGrant({ ...context(grant), ownerRegion: "cn-north-1" });
+    const cn = planGrant({ ...context(grant), bucketRegion: "cn-north-1" });
     expect(cn.accessRoleArn).toBe("arn:aws-cn:iam::222222222222:role/s3-access");
     expect(cn.keyPolicyStatements[0].Condition?.StringEquals["kms:ViaService"]).toBe("s3.cn-north-1.amazonaws.com.cn");
   });

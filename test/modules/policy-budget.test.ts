@@ -1,12 +1,12 @@
-import { ConfigurationError, CrossAccountS3Access, overBudget, policySize, POLICY_LIMITS, type GrantDeclaration } from "../../modules";
-import { accessProps, CODE_ARCHIVE, synthJson, twoAccountStack } from "../support/synth";
+import { ConfigurationError, CrossAccountS3Access, overBudget, policySize, POLICY_LIMITS, type GrantDeclaration } from "../../modules/internal";
+import { accessProps, synthJson, twoAccountStack } from "../support/synth";
 
 const prefixes = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ prefix: `team-${String(i).padStart(4, "0")}/daily-exports/`, access: "readWrite" as const }));
 
 function build(grant: GrantDeclaration) {
   const s = twoAccountStack();
-  const make = () => new CrossAccountS3Access(s.stack, "access", accessProps(s, grant, { lambda: { codeArchive: CODE_ARCHIVE } }));
+  const make = () => new CrossAccountS3Access(s.stack, "access", accessProps(s, grant));
   return { stack: s.stack, make };
 }
 

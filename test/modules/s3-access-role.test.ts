@@ -1,5 +1,5 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { policyDocument, S3AccessRole, type PolicyDocument, type S3AccessRoleProps } from "../../modules";
+import { policyDocument, S3AccessRole, type PolicyDocument, type S3AccessRoleProps } from "../../modules/internal";
 import {
   allResources,
   policyOf,

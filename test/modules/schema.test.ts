@@ -11,7 +11,7 @@ import {
   regionSchema,
   roleArnSchema,
   showValue,
-} from "../../modules";
+} from "../../modules/internal";
 
 function problemsOf(schema: z.ZodType, value: unknown, root?: string): readonly string[] {
   try {

@@ -1,5 +1,5 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { SecureBucket, type PolicyStatement, type SecureBucketProps } from "../../modules";
+import { SecureBucket, type PolicyStatement, type SecureBucketProps } from "../../modules/internal";
 import {
   allResources,
   policyOf,

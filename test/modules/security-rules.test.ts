@@ -10,11 +10,11 @@ import {
   SharedBucketAccess,
   suppressRules,
   type GrantDeclaration,
-} from "../../modules";
+} from "../../modules/internal";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments, sharedEnvironments } from "../../stacks/environments";
 import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
-import { accessProps, BUNDLE_DIR, CODE_ARCHIVE, twoAccountStack } from "../support/synth";
+import { accessProps, twoAccountStack } from "../support/synth";
 
 interface Finding {
   readonly level: "error" | "warn";
@@ -40,7 +40,7 @@ const GRANT: GrantDeclaration = { mode: "bucket-policy", prefixes: [{ prefix: "d
 function fixture(tamper: (access: CrossAccountS3Access, stack: TerraformStack) => void = () => undefined, grant: GrantDeclaration = GRANT) {
   const pair = twoAccountStack();
   const stack = pair.stack;
-  const access = new CrossAccountS3Access(stack, "access", accessProps(pair, grant, { lambda: { codeArchive: CODE_ARCHIVE } }));
+  const access = new CrossAccountS3Access(stack, "access", accessProps(pair, grant));
   Aspects.of(stack).add(new SecurityRules());
   tamper(access, stack);
   return { stack, access };
@@ -71,15 +71,15 @@ test("13 rules, each with an ID, a title and a rationale", () => {
 });
 
 test.each(Object.keys(environments))("the shipped environment %s breaks no rule, in every stack", (name) => {
-  const stacks = environmentStacks(Testing.app(), name, environments[name], { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+  const stacks = environmentStacks(Testing.app(), name, environments[name], {});
   expect(stacks.length).toBe(environments[name].layout === "split" ? 2 : 1);
   for (const stack of stacks) expect(findings(stack)).toEqual([]);
 });
 
 test.each(Object.keys(sharedEnvironments))("the shipped shared-bucket environment %s breaks no rule, in every stack", (name) => {
   const config = sharedEnvironments[name];
-  const stacks = sharedEnvironmentStacks(Testing.app(), name, config, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
-  expect(stacks.length).toBe(config.layout === "split" ? config.consumers.length + 1 : 1);
+  const stacks = sharedEnvironmentStacks(Testing.app(), name, config, {});
+  expect(stacks.length).toBe(config.layout === "split" ? config.grantees.length + 1 : 1);
   for (const stack of stacks) expect(findings(stack)).toEqual([]);
 });
 
@@ -91,32 +91,32 @@ test("a clean grant in either mode breaks no rule", () => {
 
 describe("each rule catches its violation, on the offending resource", () => {
   const cases: Array<[string, (a: CrossAccountS3Access, s: TerraformStack) => void, string[], GrantDeclaration]> = [
-    ["CAS-S3-1", (a) => override(a.bucket!.node.findChild("public-access-block"), "restrict_public_buckets", false), ["error CAS-S3-1 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-2", (a) => override(a.bucket!.node.findChild("ownership"), "rule.object_ownership", "ObjectWriter"), ["error CAS-S3-2 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-3", (a) => override(a.bucket!.node.findChild("versioning"), "versioning_configuration.status", "Suspended"), ["error CAS-S3-3 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-4 (AES256)", (a) => override(a.bucket!.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.sse_algorithm", "AES256"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-4 (AWS managed key)", (a) => override(a.bucket!.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.kms_master_key_id", "alias/aws/s3"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-4 (no bucket key)", (a) => override(a.bucket!.node.findChild("encryption"), "rule.0.bucket_key_enabled", false), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-5", (a) => a.bucket!.policy.addOverride("policy", policyWithout(a.bucket!.policy, "DenyInsecureTransport")), ["error CAS-S3-5 test/access/bucket/bucket"], GRANT],
-    ["CAS-S3-6", (a) => a.bucket!.policy.addOverride("policy", policyWithout(a.bucket!.policy, "DenyOtherKmsKeys")), ["error CAS-S3-6 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-1", (a) => override(a.bucketAccount.bucket!.node.findChild("public-access-block"), "restrict_public_buckets", false), ["error CAS-S3-1 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-2", (a) => override(a.bucketAccount.bucket!.node.findChild("ownership"), "rule.object_ownership", "ObjectWriter"), ["error CAS-S3-2 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-3", (a) => override(a.bucketAccount.bucket!.node.findChild("versioning"), "versioning_configuration.status", "Suspended"), ["error CAS-S3-3 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (AES256)", (a) => override(a.bucketAccount.bucket!.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.sse_algorithm", "AES256"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (AWS managed key)", (a) => override(a.bucketAccount.bucket!.node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.kms_master_key_id", "alias/aws/s3"), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-4 (no bucket key)", (a) => override(a.bucketAccount.bucket!.node.findChild("encryption"), "rule.0.bucket_key_enabled", false), ["error CAS-S3-4 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-5", (a) => a.bucketAccount.bucket!.policy.addOverride("policy", policyWithout(a.bucketAccount.bucket!.policy, "DenyInsecureTransport")), ["error CAS-S3-5 test/access/bucket/bucket"], GRANT],
+    ["CAS-S3-6", (a) => a.bucketAccount.bucket!.policy.addOverride("policy", policyWithout(a.bucketAccount.bucket!.policy, "DenyOtherKmsKeys")), ["error CAS-S3-6 test/access/bucket/bucket"], GRANT],
     [
       "CAS-S3-7",
       (a, s) =>
         new IamRolePolicy(s, "broad-list", {
-          provider: a.consumer.role.provider,
-          role: a.consumer.role.name,
+          provider: a.lambdaAccount.grantee.role!.provider,
+          role: a.lambdaAccount.grantee.role!.name,
           policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "ListAll", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::shared-data" }] }),
         }),
       ["error CAS-S3-7 test/broad-list"],
       GRANT,
     ],
-    ["CAS-KMS-1", (a) => a.key!.key.addOverride("enable_key_rotation", false), ["error CAS-KMS-1 test/access/key/key"], GRANT],
+    ["CAS-KMS-1", (a) => a.bucketAccount.key!.key.addOverride("enable_key_rotation", false), ["error CAS-KMS-1 test/access/key/key"], GRANT],
     [
       "CAS-KMS-2",
       (a) => {
-        const doc = policyDoc(a.key!.key);
+        const doc = policyDoc(a.bucketAccount.key!.key);
         const loose = doc.Statement.map((s) => (s.Sid === "GranteeUsesKeyThroughS3" ? { ...s, Condition: { StringEquals: { "kms:CallerAccount": "111111111111" } } } : s));
-        a.key!.key.addOverride("policy", JSON.stringify({ ...doc, Statement: loose }));
+        a.bucketAccount.key!.key.addOverride("policy", JSON.stringify({ ...doc, Statement: loose }));
       },
       ["error CAS-KMS-2 test/access/key/key"],
       GRANT,
@@ -125,8 +125,8 @@ describe("each rule catches its violation, on the offending resource", () => {
       "CAS-IAM-1",
       (a, s) =>
         new IamRolePolicy(s, "admin", {
-          provider: a.consumer.role.provider,
-          role: a.consumer.role.name,
+          provider: a.lambdaAccount.grantee.role!.provider,
+          role: a.lambdaAccount.grantee.role!.name,
           policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "All", Effect: "Allow", Action: ["s3:*", "kms:*"], Resource: "*" }] }),
         }),
       ["error CAS-IAM-1 test/admin"],
@@ -135,15 +135,15 @@ describe("each rule catches its violation, on the offending resource", () => {
     [
       "CAS-IAM-2",
       (a) => {
-        const doc = policyDoc(a.bucket!.policy);
+        const doc = policyDoc(a.bucketAccount.bucket!.policy);
         const open = { Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::shared-data/*" };
-        a.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: [...doc.Statement, open] }));
+        a.bucketAccount.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: [...doc.Statement, open] }));
       },
       ["error CAS-IAM-2 test/access/bucket/policy"],
       GRANT,
     ],
     ["CAS-IAM-3", () => undefined, ["error CAS-IAM-3 test/access/access-role/role"], { mode: "assume-role", accessRoleName: "s3-access", prefixes: [{ prefix: "in/", access: "write" }] }],
-    ["CAS-LOG-1", (a) => a.consumer.logGroup.addOverride("retention_in_days", 0), ["error CAS-LOG-1 test/access/lambda/log-group"], GRANT],
+    ["CAS-LOG-1", (a) => a.lambdaAccount.grantee.logGroup!.addOverride("retention_in_days", 0), ["error CAS-LOG-1 test/access/lambda/log-group"], GRANT],
   ];
 
   test.each(cases)("%s", (_name, tamper, expected, grant) => {
@@ -162,13 +162,13 @@ describe("CAS-S3-6 judges every upload encryption, in bucket and access point po
     ["DenyOtherKmsKeys", "aws:kms with another key"],
     ["DenyCustomerKeys", "SSE-C (a customer-provided key)"],
   ])("without %s the bucket policy lets through uploads with %s", (sid, what) => {
-    const { stack } = fixture((a) => a.bucket!.policy.addOverride("policy", policyWithout(a.bucket!.policy, sid)));
+    const { stack } = fixture((a) => a.bucketAccount.bucket!.policy.addOverride("policy", policyWithout(a.bucketAccount.bucket!.policy, sid)));
     expect(messageOf(stack)).toEqual([`${prefix} lets through uploads with ${what}.`]);
   });
 
   test("a policy that refuses uploads relying on the bucket's default encryption is caught too", () => {
     const { stack } = fixture((a) => {
-      const doc = policyDoc(a.bucket!.policy);
+      const doc = policyDoc(a.bucketAccount.bucket!.policy);
       const requireHeader = {
         Sid: "RequireEncryptionHeader",
         Effect: "Deny",
@@ -177,16 +177,16 @@ describe("CAS-S3-6 judges every upload encryption, in bucket and access point po
         Resource: "arn:aws:s3:::shared-data/*",
         Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } },
       };
-      a.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: [...doc.Statement, requireHeader] }));
+      a.bucketAccount.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: [...doc.Statement, requireHeader] }));
     });
     expect(messageOf(stack)).toEqual([`${prefix} refuses uploads with no encryption header, which keep the bucket's key.`]);
   });
 
   test("a denial limited to one prefix does not cover the bucket", () => {
     const { stack } = fixture((a) => {
-      const doc = policyDoc(a.bucket!.policy) as { Statement: Array<{ Sid?: string; Resource?: unknown }> };
+      const doc = policyDoc(a.bucketAccount.bucket!.policy) as { Statement: Array<{ Sid?: string; Resource?: unknown }> };
       const narrowed = doc.Statement.map((s) => (s.Sid === "DenyCustomerKeys" ? { ...s, Resource: "arn:aws:s3:::shared-data/data/*" } : s));
-      a.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: narrowed }));
+      a.bucketAccount.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: narrowed }));
     });
     expect(messageOf(stack)).toEqual([`${prefix} lets through uploads with SSE-C (a customer-provided key).`]);
   });
@@ -196,10 +196,10 @@ describe("CAS-S3-6 judges every upload encryption, in bucket and access point po
     const shared = new SharedBucketAccess(pair.stack, "shared", {
       bucket: { provider: pair.bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-lake", keyAlias: "alias/shared-lake" },
       accessPoints: "always",
-      consumers: [
+      grantees: [
         {
           name: "ingest",
-          lambda: { provider: pair.lambdaProvider, accountId: "111111111111", region: "us-east-1", functionName: "ingest", roleName: "ingest", bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE },
+          lambda: { provider: pair.lambdaProvider, accountId: "111111111111", region: "us-east-1", functionName: "ingest", roleName: "ingest" },
           grant: { mode: "bucket-policy", prefixes: [{ prefix: "in/", access: "write" }] },
         },
       ],
@@ -221,25 +221,25 @@ describe("a finding that comes from configuration names the field to change", ()
 
   test("assume-role without an ExternalId or organization: the grant's externalId", () => {
     const { externalId: _dropped, ...grant } = environments.prod.grant;
-    const stacks = environmentStacks(Testing.app(), "prod", { ...environments.prod, grant: { ...grant, principalOrgId: undefined } }, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+    const stacks = environmentStacks(Testing.app(), "prod", { ...environments.prod, grant: { ...grant, principalOrgId: undefined } }, {});
     expect(errorsOf(stacks)).toEqual([
       "prod/access/access-role/role: [CAS-IAM-3] Cross-account trust guarded by sts:ExternalId or aws:PrincipalOrgID: trust statement TrustLambdaRole lets another account " +
         "assume the role without sts:ExternalId or aws:PrincipalOrgID; configured by environments.prod.grant.externalId (set it, or grant.principalOrgId).",
     ]);
   });
 
-  test("a shared bucket's consumer: its own grant, by index", () => {
+  test("a shared bucket's grantee: its own grant, by index", () => {
     const config = sharedEnvironments["local-shared"];
-    const consumers = config.consumers.map((c) => (c.grant.mode === "assume-role" ? { ...c, grant: { ...c.grant, externalId: undefined } } : c));
-    const stacks = sharedEnvironmentStacks(Testing.app(), "local-shared", { ...config, consumers }, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
-    expect(errorsOf(stacks)).toEqual([expect.stringContaining("configured by sharedEnvironments.local-shared.consumers[2].grant.externalId (set it, or consumers[2].grant.principalOrgId).")]);
+    const grantees = config.grantees.map((c) => (c.grant.mode === "assume-role" ? { ...c, grant: { ...c.grant, externalId: undefined } } : c));
+    const stacks = sharedEnvironmentStacks(Testing.app(), "local-shared", { ...config, grantees }, {});
+    expect(errorsOf(stacks)).toEqual([expect.stringContaining("configured by sharedEnvironments.local-shared.grantees[2].grant.externalId (set it, or grantees[2].grant.principalOrgId).")]);
   });
 
   test("an existing bucket's statement the rules refuse: that statement of bucket.existing", () => {
     const existing = environments.analytics.bucket.existing!;
     const listAll = { Sid: "TeamLists", Effect: "Allow" as const, Principal: { AWS: "arn:aws:iam::444455556666:role/analytics-team" }, Action: "s3:ListBucket", Resource: "arn:aws:s3:::analytics-lake-444455556666" };
     const config = { ...environments.analytics, bucket: { ...environments.analytics.bucket, existing: { ...existing, bucketPolicyStatements: [...existing.bucketPolicyStatements, listAll] } } };
-    const stacks = environmentStacks(Testing.app(), "analytics", config, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+    const stacks = environmentStacks(Testing.app(), "analytics", config, {});
     expect(errorsOf(stacks)).toEqual([
       "analytics/access/bucket-policy: [CAS-S3-7] ListBucket limited by s3:prefix: statement TeamLists allows s3:ListBucket without an s3:prefix condition; " +
         "configured by environments.analytics.bucket.existing.bucketPolicyStatements[1].",
@@ -248,22 +248,22 @@ describe("a finding that comes from configuration names the field to change", ()
 });
 
 test("a rule error names the rule, the problem and why the rule exists", () => {
-  const [finding] = findings(fixture((a) => a.key!.key.addOverride("enable_key_rotation", false)).stack);
+  const [finding] = findings(fixture((a) => a.bucketAccount.key!.key.addOverride("enable_key_rotation", false)).stack);
   expect(finding.message).toBe(
     "[CAS-KMS-1] Key rotation enabled: key rotation is not enabled. Why: key material is replaced yearly without re-encrypting objects.",
   );
 });
 
 test("a violation fails synth", () => {
-  const { stack } = fixture((a) => a.key!.key.addOverride("enable_key_rotation", false));
+  const { stack } = fixture((a) => a.bucketAccount.key!.key.addOverride("enable_key_rotation", false));
   expect(() => Testing.fullSynth(stack)).toThrow(/Encountered Annotations with level "ERROR"[\s\S]*\[CAS-KMS-1\]/);
 });
 
 describe("suppressions", () => {
   test("a suppression with a written reason turns the error into a warning that shows in the synth output", () => {
     const { stack } = fixture((a) => {
-      a.key!.key.addOverride("enable_key_rotation", false);
-      suppressRules(a.key!, "CAS-KMS-1", "imported key material cannot be rotated automatically");
+      a.bucketAccount.key!.key.addOverride("enable_key_rotation", false);
+      suppressRules(a.bucketAccount.key!, "CAS-KMS-1", "imported key material cannot be rotated automatically");
     });
     expect(findings(stack)).toEqual([
       {
@@ -276,16 +276,16 @@ describe("suppressions", () => {
 
   test("a suppression applies only below the construct it is placed on", () => {
     const { stack } = fixture((a) => {
-      a.key!.key.addOverride("enable_key_rotation", false);
-      suppressRules(a.bucket!, "CAS-KMS-1", "placed on the bucket, so it does not cover the key");
+      a.bucketAccount.key!.key.addOverride("enable_key_rotation", false);
+      suppressRules(a.bucketAccount.bucket!, "CAS-KMS-1", "placed on the bucket, so it does not cover the key");
     });
     expect(ruleIds(findings(stack))).toEqual(["error CAS-KMS-1 test/access/key/key"]);
   });
 
   test("several rules are suppressed in one call, each shown with the reason", () => {
     const { stack } = fixture((a) => {
-      a.key!.key.addOverride("enable_key_rotation", false);
-      override(a.bucket!.node.findChild("versioning"), "versioning_configuration.status", "Suspended");
+      a.bucketAccount.key!.key.addOverride("enable_key_rotation", false);
+      override(a.bucketAccount.bucket!.node.findChild("versioning"), "versioning_configuration.status", "Suspended");
       suppressRules(a, ["CAS-KMS-1", "CAS-S3-3"], "an archive bucket written once, with imported key material");
     });
     expect(findings(stack).map((f) => `${f.level} ${f.message.slice(1, f.message.indexOf("]"))}`).sort()).toEqual(["warn CAS-KMS-1", "warn CAS-S3-3"]);
@@ -307,6 +307,6 @@ describe("suppressions", () => {
 });
 
 test("the rules read what would deploy: a raw log group without retention is caught too", () => {
-  const { stack } = fixture((a, s) => new CloudwatchLogGroup(s, "raw-logs", { provider: a.consumer.role.provider, name: "/raw" }));
+  const { stack } = fixture((a, s) => new CloudwatchLogGroup(s, "raw-logs", { provider: a.lambdaAccount.grantee.role!.provider, name: "/raw" }));
   expect(ruleIds(findings(stack))).toEqual(["error CAS-LOG-1 test/raw-logs"]);
 });

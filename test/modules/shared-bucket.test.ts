@@ -7,17 +7,15 @@ import {
   POLICY_LIMITS,
   policySize,
   SharedBucketAccess,
-  type ConsumerDeclaration,
+  type GranteeDeclaration,
   type GrantDeclaration,
   type PolicyStatement,
   type SharedBucketDeclaration,
-} from "../../modules";
+} from "../../modules/internal";
 import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
 import { sharedEnvironments } from "../../stacks/environments";
 import { validateSharedEnvironments } from "../../stacks/config";
 import {
-  BUNDLE_DIR,
-  CODE_ARCHIVE,
   configurationError,
   idAt,
   policyOf,
@@ -32,7 +30,7 @@ const BUCKET = { accountId: "222222222222", region: "us-east-1", bucketName: "sh
 const read = (prefix: string): GrantDeclaration => ({ mode: "bucket-policy", prefixes: [{ prefix, access: "read" }] });
 
 /** Consumer i: in one of `accounts` accounts, its own role and function. */
-function consumer(i: number, grant: GrantDeclaration, accounts = 50): ConsumerDeclaration {
+function consumer(i: number, grant: GrantDeclaration, accounts = 50): GranteeDeclaration {
   const accountId = String(100000000000 + (i % accounts));
   const name = `consumer-${String(i).padStart(4, "0")}`;
   return { name, lambda: { accountId, region: "us-east-1", functionName: name, roleName: name }, grant };
@@ -46,7 +44,7 @@ function synthShared(declaration: SharedBucketDeclaration): { json: SynthJson; a
   const access = new SharedBucketAccess(stack.stack, "shared", {
     bucket: { ...declaration.bucket, provider: stack.bucketProvider },
     accessPoints: declaration.accessPoints,
-    consumers: declaration.consumers.map((c) => ({ ...c, lambda: { ...c.lambda, provider: stack.lambdaProvider, bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE } })),
+    grantees: declaration.grantees.map((c) => ({ ...c, lambda: { ...c.lambda, provider: stack.lambdaProvider } })),
   });
   return { json: synthJson(stack.stack), access };
 }
@@ -55,7 +53,7 @@ const grantStatements = (doc: { Statement: readonly PolicyStatement[] }) => doc.
 
 describe("merging statements by principal", () => {
   test("two consumers with the same grant in two accounts share one statement naming both accounts and both roles", () => {
-    const plan = planSharedBucket("shared", { bucket: BUCKET, consumers: [consumer(0, read("reference/")), consumer(1, read("reference/"))] });
+    const plan = planSharedBucket("shared", { bucket: BUCKET, grantees: [consumer(0, read("reference/")), consumer(1, read("reference/"))] });
     expect(plan.usesAccessPoints).toBe(false);
     const get = plan.side.bucketPolicyStatements.filter((s) => ([] as string[]).concat(s.Action).includes("s3:GetObject"));
     expect(get).toEqual([
@@ -76,7 +74,7 @@ describe("merging statements by principal", () => {
   });
 
   test("different prefixes stay separate statements, with unique Sids", () => {
-    const plan = planSharedBucket("shared", { bucket: BUCKET, consumers: [consumer(0, read("a/")), consumer(1, read("b/"))] });
+    const plan = planSharedBucket("shared", { bucket: BUCKET, grantees: [consumer(0, read("a/")), consumer(1, read("b/"))] });
     const sids = plan.side.bucketPolicyStatements.map((s) => s.Sid);
     expect(sids).toEqual(["GrantGetObject", "GrantListGrantedPrefixes", "GrantGetObject2", "GrantListGrantedPrefixes2"]);
     expect(new Set(sids).size).toBe(sids.length);
@@ -84,24 +82,24 @@ describe("merging statements by principal", () => {
 
   test("one consumer's policies are exactly its single grant's", () => {
     const c = consumer(0, { mode: "bucket-policy", prefixes: [{ prefix: "in/", access: "readWrite", delete: true }] });
-    const plan = planSharedBucket("shared", { bucket: BUCKET, consumers: [c] });
+    const plan = planSharedBucket("shared", { bucket: BUCKET, grantees: [c] });
     const single = planGrant({
       grant: c.grant,
-      consumerAccountId: c.lambda.accountId,
-      consumerRoleName: c.lambda.roleName,
-      ownerAccountId: BUCKET.accountId,
-      ownerRegion: BUCKET.region,
+      lambdaAccountId: c.lambda.accountId,
+      lambdaRoleArn: `arn:aws:iam::${c.lambda.accountId}:role/${c.lambda.roleName}`,
+      bucketAccountId: BUCKET.accountId,
+      bucketRegion: BUCKET.region,
       bucketName: BUCKET.bucketName,
       keyAlias: BUCKET.keyAlias,
     });
     expect(plan.side.bucketPolicyStatements).toEqual(single.bucketPolicyStatements);
     expect(plan.side.keyPolicyStatements).toEqual(single.keyPolicyStatements);
-    expect(plan.consumers[0].plan.consumerPolicy).toEqual(single.consumerPolicy);
+    expect(plan.grantees[0].plan.lambdaRolePolicy).toEqual(single.lambdaRolePolicy);
   });
 
   test("role-arn principals merge into a list of role ARNs; statements of different styles never merge", () => {
     const byArn = (i: number) => consumer(i, { ...read("reference/"), principalStyle: "role-arn" });
-    const plan = planSharedBucket("shared", { bucket: BUCKET, consumers: [byArn(0), byArn(1), consumer(2, read("reference/"))] });
+    const plan = planSharedBucket("shared", { bucket: BUCKET, grantees: [byArn(0), byArn(1), consumer(2, read("reference/"))] });
     const get = plan.side.bucketPolicyStatements.filter((s) => ([] as string[]).concat(s.Action).includes("s3:GetObject"));
     expect(get.map((s) => s.Principal)).toEqual([
       { AWS: ["arn:aws:iam::100000000000:role/consumer-0000", "arn:aws:iam::100000000001:role/consumer-0001"] },
@@ -118,8 +116,8 @@ describe("merging statements by principal", () => {
   });
 
   test("merged, a consumer costs the bucket policy its account and role ARN, not whole statements", () => {
-    const size = (consumers: ConsumerDeclaration[]) =>
-      policySize({ Version: "2012-10-17", Statement: planSharedBucket("s", { bucket: BUCKET, accessPoints: "never", consumers }).side.bucketPolicyStatements });
+    const size = (grantees: GranteeDeclaration[]) =>
+      policySize({ Version: "2012-10-17", Statement: planSharedBucket("s", { bucket: BUCKET, accessPoints: "never", grantees }).side.bucketPolicyStatements });
     const samePrefix = (n: number) => Array.from({ length: n }, (_, i) => consumer(i, read("reference/")));
     const merged = (size(samePrefix(30)) - size(samePrefix(1))) / 29;
     const separate = (size(ownPrefixes(30)) - size(ownPrefixes(1))) / 29;
@@ -131,19 +129,19 @@ describe("merging statements by principal", () => {
 
 describe("access points", () => {
   test("auto keeps the bucket policy while the merged grants fit", () => {
-    const { json, access } = synthShared({ bucket: BUCKET, consumers: ownPrefixes(10) });
+    const { json, access } = synthShared({ bucket: BUCKET, grantees: ownPrefixes(10) });
     expect(access.plan.usesAccessPoints).toBe(false);
     expect(resourcesOf(json, "aws_s3_access_point")).toEqual({});
     const bucketPolicy = policyOf(resourceAt(json, "aws_s3_bucket_policy", "shared/bucket-side/bucket/policy"));
     expect(grantStatements(bucketPolicy)).toHaveLength(20);
   });
 
-  test("auto moves every grant into per-consumer access points once the bucket policy would not fit", () => {
+  test("auto moves every grant into per-grantee access points once the bucket policy would not fit", () => {
     const n = 80;
     // Thirty consumers with a prefix each still fit the bucket policy; forty do not.
-    expect(planSharedBucket("s", { bucket: BUCKET, accessPoints: "never", consumers: ownPrefixes(30) }).usesAccessPoints).toBe(false);
-    expect(planSharedBucket("s", { bucket: BUCKET, consumers: ownPrefixes(40) }).usesAccessPoints).toBe(true);
-    const { json, access } = synthShared({ bucket: BUCKET, consumers: ownPrefixes(n) });
+    expect(planSharedBucket("s", { bucket: BUCKET, accessPoints: "never", grantees: ownPrefixes(30) }).usesAccessPoints).toBe(false);
+    expect(planSharedBucket("s", { bucket: BUCKET, grantees: ownPrefixes(40) }).usesAccessPoints).toBe(true);
+    const { json, access } = synthShared({ bucket: BUCKET, grantees: ownPrefixes(n) });
     expect(access.plan.usesAccessPoints).toBe(true);
 
     const bucketPolicy = policyOf(resourceAt(json, "aws_s3_bucket_policy", "shared/bucket-side/bucket/policy"));
@@ -214,29 +212,29 @@ describe("access points", () => {
 
   test("always puts even one consumer behind its access point; an assume-role consumer's access role is named in it", () => {
     const c = consumer(0, { mode: "assume-role", accessRoleName: "c0-s3-access", externalId: "c0-ext-0001", prefixes: [{ prefix: "in/", access: "write" }] });
-    const plan = planSharedBucket("s", { bucket: BUCKET, accessPoints: "always", consumers: [c] });
+    const plan = planSharedBucket("s", { bucket: BUCKET, accessPoints: "always", grantees: [c] });
     expect(plan.usesAccessPoints).toBe(true);
     const ap = plan.side.accessPoints[0];
     expect(ap.name).toBe("consumer-0000");
     expect(ap.statements[0].Condition?.StringEquals?.["aws:PrincipalArn"]).toBe("arn:aws:iam::222222222222:role/c0-s3-access");
     expect(plan.side.accessRoles.map((r) => r.roleName)).toEqual(["c0-s3-access"]);
-    expect(plan.consumers[0].plan.accessRolePolicy?.Statement[0].Resource).toEqual([
+    expect(plan.grantees[0].plan.accessRolePolicy?.Statement[0].Resource).toEqual([
       "arn:aws:s3:us-east-1:222222222222:accesspoint/consumer-0000/object/in/*",
     ]);
   });
 
   test("never over the bucket policy's limit is an error that says by how much and what to set", () => {
-    const error = configurationError(() => planSharedBucket("shared", { bucket: BUCKET, accessPoints: "never", consumers: ownPrefixes(200) }));
+    const error = configurationError(() => planSharedBucket("shared", { bucket: BUCKET, accessPoints: "never", grantees: ownPrefixes(200) }));
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatch(
-      /^shared: the bucket policy of shared-lake \(200 consumers\) would be [\d,]+ characters, [\d,]+ over AWS's limit of 20,480: set accessPoints to "auto" or "always"/,
+      /^shared: the bucket policy of shared-lake \(200 grantees\) would be [\d,]+ characters, [\d,]+ over AWS's limit of 20,480: set accessPoints to "auto" or "always"/,
     );
   });
 });
 
 describe("the key policy at scale", () => {
   test("1,000 consumers in 50 accounts fit every limit: the key names the accounts once the roles do not fit", () => {
-    const plan = planSharedBucket("shared", { bucket: BUCKET, consumers: ownPrefixes(1000, 50) });
+    const plan = planSharedBucket("shared", { bucket: BUCKET, grantees: ownPrefixes(1000, 50) });
     expect(plan.usesAccessPoints).toBe(true);
     expect(plan.keyPrincipals).toBe("accounts");
     expect(plan.side.keyPolicyStatements).toHaveLength(1);
@@ -249,16 +247,16 @@ describe("the key policy at scale", () => {
   });
 
   test("while the roles fit, the key names each role", () => {
-    const plan = planSharedBucket("shared", { bucket: BUCKET, consumers: ownPrefixes(100, 10) });
+    const plan = planSharedBucket("shared", { bucket: BUCKET, grantees: ownPrefixes(100, 10) });
     expect(plan.keyPrincipals).toBe("roles");
     expect((plan.side.keyPolicyStatements[0].Condition?.StringEquals?.["aws:PrincipalArn"] as string[]).length).toBe(100);
   });
 
   test("1,000 consumers in 1,000 accounts do not fit the key policy even by account: an error says by how much", () => {
-    const error = configurationError(() => planSharedBucket("shared", { bucket: BUCKET, consumers: ownPrefixes(1000, 1000) }));
+    const error = configurationError(() => planSharedBucket("shared", { bucket: BUCKET, grantees: ownPrefixes(1000, 1000) }));
     expect(error.problems).toEqual([
       expect.stringMatching(
-        /^shared: the key policy of alias\/shared-lake \(1000 consumers, named by account\) would be [\d,]+ characters, [\d,]+ over AWS's limit of 32,768: spread the consumers over fewer accounts/,
+        /^shared: the key policy of alias\/shared-lake \(1000 grantees, named by account\) would be [\d,]+ characters, [\d,]+ over AWS's limit of 32,768: spread the grantees over fewer accounts/,
       ),
     ]);
     expect(POLICY_LIMITS.keyPolicy).toBe(32_768);
@@ -266,30 +264,30 @@ describe("the key policy at scale", () => {
 });
 
 describe("bad input", () => {
-  test.each<[string, (c: ConsumerDeclaration[]) => unknown, string]>([
-    ["a duplicate name", (c) => [c[0], { ...c[1], name: c[0].name }], 'shared.consumers[1].name "consumer-0000" is also the name of consumers[0]'],
-    ["a shared role", (c) => [c[0], { ...c[1], lambda: { ...c[1].lambda, accountId: c[0].lambda.accountId, roleName: c[0].lambda.roleName } }], 'shared.consumers[1].lambda.roleName "consumer-0000" is also the role of consumers[0] in account 100000000000'],
-    ["a consumer in the bucket's account", (c) => [{ ...c[0], lambda: { ...c[0].lambda, accountId: "222222222222" } }], 'shared.consumers[0].lambda.accountId "222222222222" is the bucket\'s account 222222222222'],
-    ["a name that cannot name an access point", (c) => [{ ...c[0], name: "Orders_ETL" }], 'shared.consumers[0].name "Orders_ETL" is not a consumer name'],
-    ["no consumers", () => [], "shared.consumers [] is empty: a shared bucket needs at least one consumer"],
-    ["a shared access role", (c) => [0, 1].map((i) => ({ ...c[i], grant: { mode: "assume-role", accessRoleName: "same", prefixes: [{ prefix: "x/", access: "read" }] } })), 'shared.consumers[1].grant.accessRoleName "same" is also the access role of consumers[0]'],
+  test.each<[string, (c: GranteeDeclaration[]) => unknown, string]>([
+    ["a duplicate name", (c) => [c[0], { ...c[1], name: c[0].name }], 'shared.grantees[1].name "consumer-0000" is also the name of grantees[0]'],
+    ["a shared role", (c) => [c[0], { ...c[1], lambda: { ...c[1].lambda, accountId: c[0].lambda.accountId, roleName: c[0].lambda.roleName } }], 'shared.grantees[1].lambda.roleName "consumer-0000" is also the role of grantees[0] in account 100000000000'],
+    ["a consumer in the bucket's account", (c) => [{ ...c[0], lambda: { ...c[0].lambda, accountId: "222222222222" } }], 'shared.grantees[0].lambda.accountId "222222222222" is the bucket\'s account 222222222222'],
+    ["a name that cannot name an access point", (c) => [{ ...c[0], name: "Orders_ETL" }], 'shared.grantees[0].name "Orders_ETL" is not a grantee name'],
+    ["no consumers", () => [], "shared.grantees [] is empty: a shared bucket needs at least one grantee"],
+    ["a shared access role", (c) => [0, 1].map((i) => ({ ...c[i], grant: { mode: "assume-role", accessRoleName: "same", prefixes: [{ prefix: "x/", access: "read" }] } })), 'shared.grantees[1].grant.accessRoleName "same" is also the access role of grantees[0]'],
   ])("%s is refused at synth, naming the field and the value", (_what, tweak, message) => {
-    const consumers = tweak(ownPrefixes(2)) as ConsumerDeclaration[];
-    const error = configurationError(() => planSharedBucket("shared", { bucket: BUCKET, consumers }));
+    const grantees = tweak(ownPrefixes(2)) as GranteeDeclaration[];
+    const error = configurationError(() => planSharedBucket("shared", { bucket: BUCKET, grantees }));
     expect(error.problems.join("\n")).toContain(message);
   });
 
   test("an unknown access point choice names the field and the value", () => {
-    const error = configurationError(() => planSharedBucket("shared", { bucket: BUCKET, accessPoints: "sometimes" as "auto", consumers: ownPrefixes(1) }));
+    const error = configurationError(() => planSharedBucket("shared", { bucket: BUCKET, accessPoints: "sometimes" as "auto", grantees: ownPrefixes(1) }));
     expect(error.problems).toEqual(['shared.accessPoints "sometimes" is not an access point choice (auto, always, never)']);
   });
 
   test("a shared environment whose consumers in one account disagree on the deploy role is refused", () => {
     const config = sharedEnvironments["local-shared"];
-    const consumers = config.consumers.map((c, i) => (i === 2 ? { ...c, lambda: { ...c.lambda, deployRoleArn: "arn:aws:iam::111111111111:role/other" } } : c));
-    const error = configurationError(() => validateSharedEnvironments({ "local-shared": { ...config, consumers } }));
+    const grantees = config.grantees.map((c, i) => (i === 2 ? { ...c, lambda: { ...c.lambda, deployRoleArn: "arn:aws:iam::111111111111:role/other" } } : c));
+    const error = configurationError(() => validateSharedEnvironments({ "local-shared": { ...config, grantees } }));
     expect(error.problems).toEqual([
-      'sharedEnvironments.local-shared.consumers[2].lambda.deployRoleArn "arn:aws:iam::111111111111:role/other" differs from arn:aws:iam::111111111111:role/deploy, the deploy role of another consumer in account 111111111111 and us-east-1',
+      'sharedEnvironments.local-shared.grantees[2].lambda.deployRoleArn "arn:aws:iam::111111111111:role/other" differs from arn:aws:iam::111111111111:role/deploy, the deploy role of another grantee in account 111111111111 and us-east-1',
     ]);
   });
 });
@@ -297,7 +295,7 @@ describe("bad input", () => {
 describe("shipped shared-bucket environments", () => {
   const stacksOf = (name: string) =>
     Object.fromEntries(
-      sharedEnvironmentStacks(Testing.app(), name, sharedEnvironments[name], { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE }).map((s) => [
+      sharedEnvironmentStacks(Testing.app(), name, sharedEnvironments[name], {}).map((s) => [
         s.node.id,
         synthJson(s),
       ]),

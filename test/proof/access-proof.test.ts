@@ -1,7 +1,7 @@
 /**
  * The access proof of every shipped stack, and proof that the proof notices when one side of a grant is broken.
  */
-import type { PolicyDocument, PolicyStatement } from "../../modules";
+import type { PolicyDocument, PolicyStatement } from "../../modules/internal";
 import { KEY_ID_STAND_IN, mergeStackJson, modelFromSynth, type AccessModel, type StackJson } from "../../scripts/lib/access-model";
 import { proveStack, simulate, SimulationError, unknownActions, type ProofRequest } from "../../scripts/lib/access-proof";
 import { environments } from "../../stacks/environments";

@@ -3,16 +3,15 @@
  * or through one access point each), and proof that it notices a broken grant, a widened prefix or a lost delegation.
  */
 import { Testing } from "cdktf";
-import type { PolicyDocument, PolicyStatement } from "../../modules";
+import type { PolicyDocument, PolicyStatement } from "../../modules/internal";
 import { mergeStackJson, modelFromSynth, type AccessModel, type ModelAccessPoint, type StackJson } from "../../scripts/lib/access-model";
 import { outsiderFor, proveSharedStack, sharedProofRequests, simulate, type ProofRequest } from "../../scripts/lib/access-proof";
 import { sharedEnvironments } from "../../stacks/environments";
 import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
-import { BUNDLE_DIR, CODE_ARCHIVE } from "../support/synth";
 
 /** The environment's Terraform JSON: its stack, or every stack of the split layout joined. */
 function sharedJson(name: string): StackJson {
-  const stacks = sharedEnvironmentStacks(Testing.app(), name, sharedEnvironments[name], { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+  const stacks = sharedEnvironmentStacks(Testing.app(), name, sharedEnvironments[name], {});
   return mergeStackJson(stacks.map((stack) => JSON.parse(Testing.synth(stack)) as StackJson));
 }
 
@@ -51,16 +50,16 @@ async function failures(name: string, model: AccessModel): Promise<string[]> {
   const proof = await proveSharedStack(sharedEnvironments[name], model);
   return proof.results
     .filter((r) => !r.ok)
-    .map((r) => `${r.consumer}: ${r.who} ${r.action} ${r.resource.replace(/^arn:aws:s3:::[^/]+/, "")}${r.accessPoint ? ` via ${r.accessPoint.name}` : ""} -> ${r.final}`);
+    .map((r) => `${r.grantee}: ${r.who} ${r.action} ${r.resource.replace(/^arn:aws:s3:::[^/]+/, "")}${r.accessPoint ? ` via ${r.accessPoint.name}` : ""} -> ${r.final}`);
 }
 
 describe.each(names)("access proof of the shared bucket %s", (name) => {
   test("every consumer's requests are allowed, every other one denied, and every action name exists", async () => {
     const proof = await proveSharedStack(sharedEnvironments[name], models[name]);
-    expect(proof.results.filter((r) => !r.ok).map((r) => `${r.consumer}: ${r.who} ${r.action} ${r.resource}: ${r.final}`)).toEqual([]);
+    expect(proof.results.filter((r) => !r.ok).map((r) => `${r.grantee}: ${r.who} ${r.action} ${r.resource}: ${r.final}`)).toEqual([]);
     expect(proof.unknownActions).toEqual([]);
-    for (const consumer of sharedEnvironments[name].consumers) {
-      const mine = proof.results.filter((r) => r.consumer === consumer.name);
+    for (const consumer of sharedEnvironments[name].grantees) {
+      const mine = proof.results.filter((r) => r.grantee === consumer.name);
       expect(mine.filter((r) => r.expected === "Allowed").length).toBeGreaterThanOrEqual(3);
       expect(mine.filter((r) => r.expected === "Denied").length).toBeGreaterThanOrEqual(25);
     }
@@ -70,9 +69,9 @@ describe.each(names)("access proof of the shared bucket %s", (name) => {
     const env = sharedEnvironments[name];
     const model = models[name];
     expect(JSON.stringify(model)).not.toMatch(/\$\{/);
-    expect([...(model.lambdaAccountIds ?? [])].sort()).toEqual([...new Set(env.consumers.map((c) => c.lambda.accountId))].sort());
+    expect([...(model.lambdaAccountIds ?? [])].sort()).toEqual([...new Set(env.grantees.map((c) => c.lambda.accountId))].sort());
     expect(Object.keys(model.roles).sort()).toEqual(
-      env.consumers
+      env.grantees
         .flatMap((c) => [
           `arn:aws:iam::${c.lambda.accountId}:role/${c.lambda.roleName}`,
           ...(c.grant.accessRoleName ? [`arn:aws:iam::${env.bucket.accountId}:role/${c.grant.accessRoleName}`] : []),
@@ -80,21 +79,21 @@ describe.each(names)("access proof of the shared bucket %s", (name) => {
         .sort(),
     );
     const expectedPoints =
-      env.accessPoints === "always" ? env.consumers.map((c) => `arn:aws:s3:${env.bucket.region}:${env.bucket.accountId}:accesspoint/${c.name}`) : [];
+      env.accessPoints === "always" ? env.grantees.map((c) => `arn:aws:s3:${env.bucket.region}:${env.bucket.accountId}:accesspoint/${c.name}`) : [];
     expect(Object.keys(model.accessPoints ?? {}).sort()).toEqual(expectedPoints.sort());
   });
 
   test("every consumer is checked against every other consumer's prefixes and access roles", () => {
     const env = sharedEnvironments[name];
     const requests = sharedProofRequests(env, models[name]);
-    for (const consumer of env.consumers) {
-      for (const other of env.consumers.filter((o) => o !== consumer)) {
+    for (const consumer of env.grantees) {
+      for (const other of env.grantees.filter((o) => o !== consumer)) {
         const theirs = other.grant.prefixes.filter((p) => !consumer.grant.prefixes.some((own) => own.prefix === p.prefix));
         for (const p of theirs) {
-          expect(requests.some((r) => r.consumer === consumer.name && r.intent === `${p.prefix} is ${other.name}'s` && r.expected === "Denied")).toBe(true);
+          expect(requests.some((r) => r.grantee === consumer.name && r.intent === `${p.prefix} is ${other.name}'s` && r.expected === "Denied")).toBe(true);
         }
         if (other.grant.accessRoleName) {
-          expect(requests.some((r) => r.consumer === consumer.name && r.action === "sts:AssumeRole" && r.resource.endsWith(`:role/${other.grant.accessRoleName}`))).toBe(true);
+          expect(requests.some((r) => r.grantee === consumer.name && r.action === "sts:AssumeRole" && r.resource.endsWith(`:role/${other.grant.accessRoleName}`))).toBe(true);
         }
       }
     }
@@ -115,11 +114,11 @@ describe("a request through an access point needs the access point policy and th
 
   test("both sides are reported, and a request straight to the bucket is denied by the bucket policy", async () => {
     const proof = await proveSharedStack(env, model);
-    const read = proof.results.find((r) => r.consumer === "ap-reporting" && r.action === "s3:GetObject" && r.accessPoint?.name === "ap-reporting" && r.expected === "Allowed")!;
+    const read = proof.results.find((r) => r.grantee === "ap-reporting" && r.action === "s3:GetObject" && r.accessPoint?.name === "ap-reporting" && r.expected === "Allowed")!;
     expect([read.identity, read.accessPointVerdict, read.resourceVerdict, read.final]).toEqual(["Allowed", "Allowed", "Allowed", "Allowed"]);
     expect(read.accessPoint?.resource).toBe("arn:aws:s3:us-east-1:222222222222:accesspoint/ap-reporting/object/reference/proof.txt");
     expect(read.context["s3:DataAccessPointAccount"]).toBe("222222222222");
-    const direct = proof.results.find((r) => r.consumer === "ap-reporting" && r.action === "s3:GetObject" && !r.accessPoint && r.intent === "the grant is only through the access point")!;
+    const direct = proof.results.find((r) => r.grantee === "ap-reporting" && r.action === "s3:GetObject" && !r.accessPoint && r.intent === "the grant is only through the access point")!;
     expect(direct.final).toBe("ImplicitlyDenied");
     expect(direct.reasons).toContain("bucket policy: no statement allows it");
   });
@@ -278,15 +277,15 @@ describe("the shared proof refuses what it cannot judge", () => {
       const { [accessPoint(m, "ap-ingest").arn]: _dropped, ...rest } = m.accessPoints!;
       m.accessPoints = rest;
     });
-    expect(() => sharedProofRequests(sharedEnvironments["local-shared-ap"], broken)).toThrow('accessPoints is "always", but consumer ap-ingest has no access point');
+    expect(() => sharedProofRequests(sharedEnvironments["local-shared-ap"], broken)).toThrow('accessPoints is "always", but grantee ap-ingest has no access point');
   });
 
   test("a single-grant matrix on a shared model without a consumer view", async () => {
     const { proofRequests } = await import("../../scripts/lib/access-proof");
     const env = sharedEnvironments["local-shared"];
-    const c = env.consumers[0];
+    const c = env.grantees[0];
     expect(() => proofRequests({ target: env.target, lambda: c.lambda, bucket: env.bucket, grant: c.grant }, models["local-shared"])).toThrow(
-      "a shared-bucket model; prove each consumer on its consumerView",
+      "a shared-bucket model; prove each grantee on its granteeView",
     );
   });
 

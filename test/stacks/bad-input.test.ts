@@ -3,12 +3,11 @@
  * the checks across environments — before anything is created, with a message that names the field and the value.
  */
 import { Testing } from "cdktf";
-import { ConfigurationError } from "../../modules";
+import { ConfigurationError } from "../../modules/internal";
 import { validateApp, type EnvironmentConfig, type SharedEnvironmentConfig } from "../../stacks/config";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments, sharedEnvironments } from "../../stacks/environments";
 import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
-import { BUNDLE_DIR, CODE_ARCHIVE } from "../support/synth";
 
 const local = environments.local;
 const assumeRole = environments["local-assume-role"];
@@ -121,7 +120,7 @@ function refusal(single: Record<string, EnvironmentConfig>, shared: Record<strin
   try {
     validateApp(single, shared);
     const app = Testing.app();
-    const options = { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE };
+    const options = {};
     for (const [name, config] of Object.entries(single)) environmentStacks(app, name, config, options);
     for (const [name, config] of Object.entries(shared)) sharedEnvironmentStacks(app, name, config, options);
     return undefined;
@@ -148,7 +147,7 @@ test("an inner prefix that grants more than the one it lies under is exact and a
 });
 
 const sharedLocal = sharedEnvironments["local-shared"];
-const consumer0 = sharedLocal.consumers[0];
+const consumer0 = sharedLocal.grantees[0];
 const renamed = (env: EnvironmentConfig, suffix: string): EnvironmentConfig => ({
   ...env,
   lambda: { ...env.lambda, functionName: `${env.lambda.functionName}-${suffix}`, roleName: `${env.lambda.roleName}-${suffix}` },
@@ -166,8 +165,8 @@ const ACROSS: Array<[string, Record<string, EnvironmentConfig>, Record<string, S
   [
     "a consumer named bucket in a split shared environment",
     {},
-    { lake: { ...sharedLocal, layout: "split", consumers: [{ ...consumer0, name: "bucket" }] } },
-    'sharedEnvironments.lake.consumers[0].name "bucket" gives the stack "lake-bucket" (the consumer\'s stack), which sharedEnvironments.lake.layout "split" gives too (the bucket account\'s stack)',
+    { lake: { ...sharedLocal, layout: "split", grantees: [{ ...consumer0, name: "bucket" }] } },
+    'sharedEnvironments.lake.grantees[0].name "bucket" gives the stack "lake-bucket" (the grantee\'s stack), which sharedEnvironments.lake.layout "split" gives too (the bucket account\'s stack)',
   ],
   [
     "two environments naming one Lambda role, in other letter case",
@@ -213,28 +212,28 @@ const ACROSS: Array<[string, Record<string, EnvironmentConfig>, Record<string, S
       two: {
         ...sharedLocal,
         bucket: { ...sharedLocal.bucket, bucketName: "local-second-lake-222222222222", keyAlias: "alias/local-second-lake" },
-        consumers: [{ ...consumer0, lambda: { ...consumer0.lambda, functionName: "second-reporting", roleName: "second-reporting" } }],
+        grantees: [{ ...consumer0, lambda: { ...consumer0.lambda, functionName: "second-reporting", roleName: "second-reporting" } }],
       },
     },
-    'sharedEnvironments.two.consumers[0].name "reporting" is the same S3 access point as sharedEnvironments.one.consumers[0].name "reporting" in account 222222222222 and us-east-1',
+    'sharedEnvironments.two.grantees[0].name "reporting" is the same S3 access point as sharedEnvironments.one.grantees[0].name "reporting" in account 222222222222 and us-east-1',
   ],
   [
     "a consumer name that access points reserve",
     {},
-    { lake: { ...sharedLocal, consumers: [{ ...consumer0, name: "reports-s3alias" }] } },
-    'sharedEnvironments.lake.consumers[0].name "reports-s3alias" is not a consumer name: it names the consumer\'s access point, and access point names must not end with -s3alias or -ext-s3alias',
+    { lake: { ...sharedLocal, grantees: [{ ...consumer0, name: "reports-s3alias" }] } },
+    'sharedEnvironments.lake.grantees[0].name "reports-s3alias" is not a grantee name: it names the grantee\'s access point, and access point names must not end with -s3alias or -ext-s3alias',
   ],
   [
     "a consumer in another partition than the bucket",
     {},
-    { lake: { ...sharedLocal, consumers: [{ ...consumer0, lambda: { ...consumer0.lambda, region: "cn-north-1", deployRoleArn: "arn:aws-cn:iam::111111111111:role/deploy" } }] } },
-    'sharedEnvironments.lake.consumers[0].lambda.region "cn-north-1" is in partition aws-cn, the bucket\'s region us-east-1 in aws',
+    { lake: { ...sharedLocal, grantees: [{ ...consumer0, lambda: { ...consumer0.lambda, region: "cn-north-1", deployRoleArn: "arn:aws-cn:iam::111111111111:role/deploy" } }] } },
+    'sharedEnvironments.lake.grantees[0].lambda.region "cn-north-1" is in partition aws-cn, the bucket\'s region us-east-1 in aws',
   ],
   [
     "two consumers of one bucket naming one role in other letter case",
     {},
-    { lake: { ...sharedLocal, consumers: [sharedLocal.consumers[0], { ...sharedLocal.consumers[2], lambda: { ...sharedLocal.consumers[2].lambda, roleName: "LOCAL-REPORTING" } }] } },
-    'sharedEnvironments.lake.consumers[1].lambda.roleName "LOCAL-REPORTING" is also the role of consumers[0] in account 111111111111 (IAM role names are case-insensitive)',
+    { lake: { ...sharedLocal, grantees: [sharedLocal.grantees[0], { ...sharedLocal.grantees[2], lambda: { ...sharedLocal.grantees[2].lambda, roleName: "LOCAL-REPORTING" } }] } },
+    'sharedEnvironments.lake.grantees[1].lambda.roleName "LOCAL-REPORTING" is also the role of grantees[0] in account 111111111111 (IAM role names are case-insensitive)',
   ],
 ];
 

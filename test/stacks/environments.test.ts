@@ -1,17 +1,17 @@
 import { Testing } from "cdktf";
-import { ConfigurationError } from "../../modules";
+import { ConfigurationError } from "../../modules/internal";
 import { synthesize } from "../../scripts/lib/toolchain";
 import { selectEnvironments, validateEnvironments, type EnvironmentConfig } from "../../stacks/config";
 import { BUCKET_PROVIDER_ALIAS, CrossAccountStack, LAMBDA_PROVIDER_ALIAS } from "../../stacks/cross-account-stack";
 import { environments } from "../../stacks/environments";
-import { allResources, BUNDLE_DIR, CODE_ARCHIVE, environmentJson, policyOf, resourceAt, statement, type SynthJson } from "../support/synth";
+import { allResources, environmentJson, policyOf, resourceAt, statement, type SynthJson } from "../support/synth";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 function synthEnvironment(name: string, config: EnvironmentConfig = environments[name]): SynthJson {
   const app = Testing.app();
-  const stack = new CrossAccountStack(app, name, config, { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+  const stack = new CrossAccountStack(app, name, config, {});
   return JSON.parse(Testing.synth(stack)) as SynthJson;
 }
 

@@ -8,7 +8,7 @@ import {
   type GrantDeclaration,
   type PolicyDocument,
   type PolicyStatement,
-} from "../../modules";
+} from "../../modules/internal";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments } from "../../stacks/environments";
 
@@ -105,7 +105,7 @@ export function configurationError(make: () => unknown): ConfigurationError {
 
 /** The synthesized stacks of a shipped environment (one, or two in the split layout), by stack name. */
 export function environmentJson(name: string): Record<string, SynthJson> {
-  const stacks = environmentStacks(Testing.app(), name, environments[name], { bundleDir: BUNDLE_DIR, codeArchive: CODE_ARCHIVE });
+  const stacks = environmentStacks(Testing.app(), name, environments[name], {});
   return Object.fromEntries(stacks.map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack)) as SynthJson]));
 }
 
@@ -128,7 +128,6 @@ export function accessProps(
       region: "us-east-1",
       functionName: "consumer",
       roleName: "consumer-role",
-      bundleDir: BUNDLE_DIR,
       ...overrides.lambda,
     },
     bucket: {

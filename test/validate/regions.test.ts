@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseOrThrow, partitionOf, REGIONS, regionSchema } from "../../modules";
+import { parseOrThrow, partitionOf, REGIONS, regionSchema } from "../../modules/internal";
 import { terraform, terraformEnv } from "../../scripts/lib/toolchain";
 import { requireTool } from "../support/tools";
 

@@ -1,0 +1,25 @@
+/**
+ * Everything of the library, for this repository's own app, scripts and tests. Not part of the package's public
+ * surface (see index.ts): its names may change at any time.
+ */
+export * from "./actions";
+export * from "./bucket-key";
+export * from "./cross-account-s3-access";
+export * from "./grant";
+export * from "./lambda-grantee";
+export * from "./policy-document";
+export * from "./s3-access-role";
+export * from "./schema";
+export * from "./secure-bucket";
+export * from "./rules";
+export * from "./policy-budget";
+export * from "./existing-resources";
+export * from "./bucket-side";
+export * from "./lambda-half";
+export * from "./shared-bucket";
+export * from "./upload-encryption";
+export * from "./compatibility";
+export * from "./contract";
+export * from "./default-handler";
+export * from "./rules/config-source";
+export * from "./rules/deny-match";

@@ -1,0 +1,289 @@
+/**
+ * The grantee in the Lambda account: the execution role (one this library creates, or the team's own) and the
+ * function that runs with it (from the prebuilt handler or the team's own code, or none at all).
+ */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { z } from "zod";
+import { LOGS_WRITE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from "./actions";
+import { AssetType, Construct, Fn, TerraformAsset, Token, type TerraformProvider } from "./cdktf";
+import { libraryConstruct } from "./compatibility";
+import { HANDLER_ENVIRONMENT } from "./contract";
+import { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaCode } from "./default-handler";
+import { policyDocument, renderPolicy, roleArn, roleArnParts, type PolicyDocument } from "./policy-document";
+import {
+  accountIdSchema,
+  ConfigurationError,
+  functionNameSchema,
+  logRetentionSchema,
+  parseOrThrow,
+  partitionOf,
+  regionSchema,
+  roleArnSchema,
+  roleNameSchema,
+  rolePathSchema,
+  showValue,
+} from "./schema";
+
+/** A whole number in [min, max]; anything else (a string, NaN, Infinity, a fraction) gets the one `message`. */
+const wholeNumber = (min: number, max: number, message: string) =>
+  z.number({ error: message }).int({ message }).min(min, { message }).max(max, { message });
+
+/** The variables the grant writes into the function's environment: the team's own may not set them. */
+const GRANT_VARIABLES: readonly string[] = [
+  HANDLER_ENVIRONMENT.bucketName,
+  HANDLER_ENVIRONMENT.bucketRegion,
+  HANDLER_ENVIRONMENT.accessMode,
+  HANDLER_ENVIRONMENT.grantedPrefixes,
+  HANDLER_ENVIRONMENT.accessRoleArn,
+  HANDLER_ENVIRONMENT.externalId,
+  HANDLER_ENVIRONMENT.accessPointArn,
+];
+
+/** Settings that only a function this library creates uses. */
+const FUNCTION_FIELDS = ["functionName", "logRetentionDays", "memorySize", "timeoutSeconds", "environment", "layers", "vpc", "reservedConcurrentExecutions", "description"] as const;
+
+/**
+ * The Lambda account's side of a grant as data (shared with the environment config, and all the bucket account's half
+ * needs of it): where the grantee is, its role, and the function this library creates for it.
+ */
+export const lambdaSettingsSchema = z
+  .strictObject({
+    accountId: accountIdSchema,
+    region: regionSchema,
+    roleName: roleNameSchema.optional(),
+    rolePath: rolePathSchema.optional(),
+    existingRoleArn: roleArnSchema.optional(),
+    createFunction: z.boolean({ error: "must be true or false" }).optional(),
+    functionName: functionNameSchema.optional(),
+    logRetentionDays: logRetentionSchema.optional(),
+    memorySize: wholeNumber(128, 10240, "must be 128-10240 MB").optional(),
+    timeoutSeconds: wholeNumber(1, 900, "must be 1-900 seconds").optional(),
+    environment: z
+      .record(
+        z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, { message: "is not an environment variable name (a letter, then letters, digits and _)" }),
+        z.string({ error: "must be a string" }),
+        { error: "must be a map of variable names to strings" },
+      )
+      .optional(),
+    layers: z
+      .array(z.string({ error: "must be a string" }).regex(/^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:\d+$/, { message: "is not a Lambda layer version ARN" }), {
+        error: "must be a list of layer version ARNs",
+      })
+      .max(5, { message: "has more than 5 layers (Lambda's limit)" })
+      .optional(),
+    vpc: z
+      .strictObject({
+        subnetIds: z.array(z.string({ error: "must be a string" }).regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet ID" })).min(1, { message: "is empty" }),
+        securityGroupIds: z.array(z.string({ error: "must be a string" }).regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group ID" })).min(1, { message: "is empty" }),
+      })
+      .optional(),
+    reservedConcurrentExecutions: wholeNumber(0, 100000, "must be a whole number from 0 to 100000").optional(),
+    description: z.string({ error: "must be a string" }).max(256, { message: "is longer than 256 characters" }).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [path], input, message });
+    if (s.roleName === undefined && s.existingRoleArn === undefined) {
+      issue("roleName", undefined, "is required: name the role to create, or give the ARN of an existing one (existingRoleArn)");
+    }
+    if (s.roleName !== undefined && s.existingRoleArn !== undefined) {
+      issue("existingRoleArn", s.existingRoleArn, "is given with roleName: name a role to create, or an existing one, not both");
+    }
+    if (s.existingRoleArn !== undefined) {
+      if (s.rolePath !== undefined) issue("rolePath", s.rolePath, "applies only to a role this library creates (an existing role's path is in its ARN)");
+      const [, partition, , , account] = s.existingRoleArn.split(":");
+      const expected = partitionOf(s.region).partition;
+      if (account !== s.accountId || partition !== expected) {
+        issue("existingRoleArn", s.existingRoleArn, `is not a role of the Lambda account ${s.accountId} (partition ${expected})`);
+      }
+    }
+    if (s.createFunction === false) {
+      for (const field of FUNCTION_FIELDS) {
+        if (s[field] !== undefined) issue(field, s[field], "applies only to a function this library creates, and createFunction is false");
+      }
+    } else if (s.functionName === undefined) {
+      issue("functionName", undefined, "is required: name the function to create, or set createFunction to false");
+    }
+    for (const name of Object.keys(s.environment ?? {})) {
+      if (GRANT_VARIABLES.includes(name)) issue("environment", s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
+    }
+  });
+
+export type LambdaSettings = z.input<typeof lambdaSettingsSchema>;
+export type ValidLambdaSettings = z.output<typeof lambdaSettingsSchema>;
+
+/** The Lambda account's side of a grant as the constructs build it: its settings, and what builds its resources. */
+export type LambdaSide = LambdaSettings & {
+  /** The aliased provider of the Lambda account; every resource there is created through it. */
+  readonly provider: TerraformProvider;
+  /**
+   * An existing role of this stack, instead of `existingRoleArn`: it must have a literal name (and path, if any),
+   * from which its ARN is known at synth.
+   */
+  readonly existingRole?: IamRole;
+  /** The function's code. @default the prebuilt handler (defaultHandlerCode) */
+  readonly code?: LambdaCode;
+};
+
+/** The grantee's role ARN (path included) from validated settings. */
+export function lambdaRoleArnOf(lambda: Pick<ValidLambdaSettings, "accountId" | "region" | "roleName" | "rolePath" | "existingRoleArn">): string {
+  return lambda.existingRoleArn ?? roleArn(partitionOf(lambda.region).partition, lambda.accountId, lambda.roleName!, lambda.rolePath);
+}
+
+/**
+ * The settings of a Lambda side, with an existing role given as a construct turned into its ARN (the bucket account's
+ * half, and the proof, need it literally).
+ */
+export function lambdaSettingsOf(id: string, side: LambdaSide): LambdaSettings {
+  const { provider: _provider, existingRole, code: _code, ...settings } = side;
+  if (!existingRole) return settings;
+  const name = existingRole.nameInput;
+  const path = existingRole.pathInput ?? "/";
+  if (typeof name !== "string" || Token.isUnresolved(name) || Token.isUnresolved(path)) {
+    throw new ConfigurationError([
+      `${id}.lambda.existingRole ${existingRole.node.path} has no literal name and path: give the role a name (not a name prefix), or pass its ARN as existingRoleArn`,
+    ]);
+  }
+  if (settings.roleName !== undefined || settings.existingRoleArn !== undefined) {
+    throw new ConfigurationError([`${id}.lambda.existingRole is given with ${settings.roleName !== undefined ? "roleName" : "existingRoleArn"}: name the grantee's role once`]);
+  }
+  return { ...settings, existingRoleArn: roleArn(partitionOf(settings.region).partition, settings.accountId, name, path) };
+}
+
+/** Checks a function's code, naming `field`; the code. `prebuilt` says it is the default handler (built or not). */
+function checkCode(code: LambdaCode, field: string, prebuilt: boolean): LambdaCode {
+  const problems: string[] = [];
+  const file = code.archive ?? code.directory;
+  if (code.archive !== undefined && code.directory !== undefined) problems.push(`${field} gives both archive and directory: give one`);
+  else if (file === undefined) problems.push(`${field} gives neither archive (a .zip file) nor directory`);
+  else if (code.archive !== undefined && (!code.archive.endsWith(".zip") || !existsSync(resolve(code.archive)) || !statSync(resolve(code.archive)).isFile())) {
+    problems.push(`${field}.archive ${showValue(code.archive)} is not a zip file${prebuilt ? ": build the handler first (npm run build:lambda)" : ""}`);
+  } else if (code.directory !== undefined && (!existsSync(resolve(code.directory)) || !statSync(resolve(code.directory)).isDirectory())) {
+    problems.push(`${field}.directory ${showValue(code.directory)} is not a folder`);
+  }
+  if (typeof code.runtime !== "string" || !/^[a-z][a-z0-9.]*$/.test(code.runtime)) problems.push(`${field}.runtime ${showValue(code.runtime)} is not a Lambda runtime (e.g. python3.12)`);
+  if (typeof code.handler !== "string" || code.handler.length === 0 || code.handler.length > 128) problems.push(`${field}.handler ${showValue(code.handler)} is not a handler (e.g. app.handler)`);
+  for (const arch of code.architectures ?? []) {
+    if (!(LAMBDA_ARCHITECTURES as readonly string[]).includes(arch)) problems.push(`${field}.architectures ${showValue(arch)} is not ${LAMBDA_ARCHITECTURES.join(" or ")}`);
+  }
+  if ((code.architectures?.length ?? 1) !== 1) problems.push(`${field}.architectures ${showValue(code.architectures)} must name one architecture`);
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return code;
+}
+
+/** The execution role's logging permission: writing to its own function's log group only. */
+export function loggingPolicy(region: string, accountId: string, functionName: string): PolicyDocument {
+  const { partition } = partitionOf(region);
+  const logGroupArn = `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda/${functionName}`;
+  return policyDocument([
+    { Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOGS_WRITE_ACTIONS], Resource: `${logGroupArn}:*` },
+  ]);
+}
+
+/** What a function in a VPC needs of its role: its network interfaces (Lambda's AWSLambdaVPCAccessExecutionRole). */
+export function vpcAccessPolicy(): PolicyDocument {
+  return policyDocument([{ Sid: "ManageOwnNetworkInterfaces", Effect: "Allow", Action: [...VPC_NETWORK_INTERFACE_ACTIONS], Resource: "*" }]);
+}
+
+export type LambdaGranteeProps = LambdaSide & {
+  /**
+   * The variables a grant writes into the function's environment (see HANDLER_ENVIRONMENT), beside the team's own
+   * `environment`, which may not set them. The halves of a grant set this.
+   * @default {}
+   */
+  readonly grantVariables?: Readonly<Record<string, string>>;
+  /** Where the settings come from in your configuration (e.g. `environments.prod.lambda`), for messages. @default the construct's id */
+  readonly configPath?: string;
+};
+
+/**
+ * Account A: the grantee's execution role — created (trusted by lambda.amazonaws.com for this account only, logging
+ * limited to its own function's log group) or the team's own — and, unless `createFunction` is false, the function
+ * with its log group, from the prebuilt handler or the team's code.
+ */
+export class LambdaGrantee extends Construct {
+  /** The role this construct created; undefined for an existing one. */
+  public readonly role?: IamRole;
+  /** The role's ARN, path included, known at synth: the bucket account's policies name it. */
+  public readonly roleArn: string;
+  /** The role's name, as policies attach to it (a reference when the role is in this stack). */
+  public readonly roleName: string;
+  public readonly function?: LambdaFunction;
+  public readonly logGroup?: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: LambdaGranteeProps) {
+    super(scope, id);
+    const label = props.configPath ?? id;
+    libraryConstruct(this, label, { provider: props.provider });
+    const { grantVariables: _variables, configPath: _path, ...side } = props;
+    const settings = parseOrThrow(lambdaSettingsSchema, lambdaSettingsOf(label, side), label);
+    // Checked before anything is created: bad code leaves nothing half-built.
+    const code = settings.createFunction === false ? undefined : checkCode(props.code ?? defaultHandlerCode(), `${label}.code`, props.code === undefined);
+    const provider = props.provider;
+    this.roleArn = lambdaRoleArnOf(settings);
+
+    if (settings.roleName !== undefined) {
+      this.role = new IamRole(this, "role", {
+        provider,
+        name: settings.roleName,
+        ...(settings.rolePath !== undefined ? { path: settings.rolePath } : {}),
+        description: settings.functionName ? `Execution role of the Lambda function ${settings.functionName}` : "Execution role of a Lambda function",
+        assumeRolePolicy: renderPolicy(
+          policyDocument([
+            {
+              Sid: "LambdaServiceAssumesRole",
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": settings.accountId } },
+            },
+          ]),
+        ),
+      });
+    }
+    this.roleName = this.role?.name ?? props.existingRole?.name ?? roleArnParts(this.roleArn).name;
+    if (!code) return;
+
+    const functionName = settings.functionName!;
+    this.logGroup = new CloudwatchLogGroup(this, "log-group", {
+      provider,
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: settings.logRetentionDays ?? 30,
+    });
+    // A role the team owns keeps its own permissions; a role created here gets exactly what its function needs.
+    const rolePolicies = this.role
+      ? [
+          new IamRolePolicy(this, "logging", { provider, name: "write-own-logs", role: this.role.name, policy: renderPolicy(loggingPolicy(settings.region, settings.accountId, functionName)) }),
+          ...(settings.vpc
+            ? [new IamRolePolicy(this, "vpc-access", { provider, name: "vpc-network-interfaces", role: this.role.name, policy: renderPolicy(vpcAccessPolicy()) })]
+            : []),
+        ]
+      : [];
+
+    const asset = code.archive
+      ? new TerraformAsset(this, "bundle", { path: resolve(code.archive), type: AssetType.FILE })
+      : new TerraformAsset(this, "bundle", { path: resolve(code.directory!), type: AssetType.ARCHIVE });
+    this.function = new LambdaFunction(this, "function", {
+      provider,
+      functionName,
+      role: this.role?.arn ?? this.roleArn,
+      runtime: code.runtime,
+      handler: code.handler,
+      ...(code.architectures ? { architectures: [...code.architectures] } : {}),
+      filename: asset.path,
+      sourceCodeHash: Fn.filebase64sha256(asset.path),
+      memorySize: settings.memorySize ?? 256,
+      timeout: settings.timeoutSeconds ?? 30,
+      ...(settings.description !== undefined ? { description: settings.description } : {}),
+      ...(settings.layers ? { layers: [...settings.layers] } : {}),
+      ...(settings.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrentExecutions } : {}),
+      ...(settings.vpc ? { vpcConfig: { subnetIds: [...settings.vpc.subnetIds], securityGroupIds: [...settings.vpc.securityGroupIds] } } : {}),
+      environment: { variables: { ...(settings.environment ?? {}), ...(props.grantVariables ?? {}) } },
+      dependsOn: [this.logGroup, ...rolePolicies],
+    });
+  }
+}
