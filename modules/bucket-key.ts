@@ -17,13 +17,13 @@ export interface BucketKeyProps {
   /** Alias of the key, e.g. `alias/data-bucket`. */
   readonly alias: string;
   /** Description of the key. @default "Encrypts objects of an S3 bucket" */
-  readonly description?: string;
+  readonly description?: string | undefined;
   /** Statements the key policy carries after the account's own administration statement. @default [] */
-  readonly policyStatements?: readonly PolicyStatement[];
+  readonly policyStatements?: readonly PolicyStatement[] | undefined;
   /** Resources the key policy must wait for (KMS refuses principals that do not exist yet). @default [] */
-  readonly dependsOn?: readonly ITerraformDependable[];
+  readonly dependsOn?: readonly ITerraformDependable[] | undefined;
   /** Days KMS waits before deleting the key after destroy (7-30). @default 30 */
-  readonly deletionWindowInDays?: number;
+  readonly deletionWindowInDays?: number | undefined;
 }
 
 /** The key policy BucketKey writes: the account administers its key through IAM, then `statements`. */
@@ -62,7 +62,7 @@ export class BucketKey extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays: settings.deletionWindowInDays ?? 30,
       policy: renderPolicy(bucketKeyPolicy(partition, settings.accountId, props.policyStatements ?? [])),
-      dependsOn: props.dependsOn?.length ? [...props.dependsOn] : undefined,
+      ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
     });
     this.alias = new KmsAlias(this, "alias", {
       provider: props.provider,

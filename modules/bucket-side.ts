@@ -108,7 +108,7 @@ export interface BucketSide {
     id: string;
     roleName: string;
     /** @default "/" */
-    path?: string;
+    path?: string | undefined;
     trustPolicy: PolicyDocument;
     policy: PolicyDocument;
     grantee: string;
@@ -154,8 +154,8 @@ export function keyPolicyDocument(field: string, bucket: ValidBucketSettings, st
 
 export interface BucketHalf {
   /** The bucket and key this stack creates; undefined when attaching to existing ones. */
-  readonly bucket?: SecureBucket;
-  readonly key?: BucketKey;
+  readonly bucket?: SecureBucket | undefined;
+  readonly key?: BucketKey | undefined;
   readonly bucketName: string;
   /** ARN of the bucket's key (a reference when this stack creates it). */
   readonly kmsKeyArn: string;
@@ -257,7 +257,7 @@ export function addBucketSide(
           ignorePublicAcls: true,
           restrictPublicBuckets: true,
         },
-        dependsOn: waitFor.length > 0 ? waitFor : undefined,
+        ...(waitFor.length > 0 ? { dependsOn: waitFor } : {}),
       }),
     );
   }

@@ -88,7 +88,7 @@ export const LAMBDA_RUNTIME_VARIABLES: readonly HandlerVariable[] = [
  * this function; the handler parses it back and refuses a list it cannot read.
  */
 export function encodeGrantedPrefixes(
-  prefixes: ReadonlyArray<Pick<GrantedPrefix, "prefix" | "access"> & { readonly delete?: boolean }>,
+  prefixes: ReadonlyArray<Pick<GrantedPrefix, "prefix" | "access"> & { readonly delete?: boolean | undefined }>,
 ): string {
   const entries: GrantedPrefix[] = prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false }));
   return JSON.stringify(entries);

@@ -44,7 +44,7 @@ export interface CrossAccountS3AccessProps {
    * from there.
    * @default the construct's id
    */
-  readonly configPath?: string;
+  readonly configPath?: string | undefined;
 }
 
 type ValidSettings = z.output<typeof crossAccountSettingsSchema>;
@@ -114,14 +114,14 @@ function checkBudget(id: string, settings: ValidSettings, plan: GrantPlan): void
 /** What account B holds for one grant: the bucket and key (unless they exist already), and the S3 access role. */
 export interface BucketAccountHalf {
   /** The bucket this construct creates; undefined when the grant attaches to an existing one. */
-  readonly bucket?: SecureBucket;
+  readonly bucket?: SecureBucket | undefined;
   /** The key this construct creates; undefined when the grant attaches to an existing one. */
-  readonly key?: BucketKey;
+  readonly key?: BucketKey | undefined;
   readonly bucketName: string;
   /** ARN of the bucket's key (a reference when this construct creates it). */
   readonly kmsKeyArn: string;
   /** The S3 access role (assume-role mode). */
-  readonly accessRole?: S3AccessRole;
+  readonly accessRole?: S3AccessRole | undefined;
 }
 
 /**
@@ -203,7 +203,7 @@ export interface LambdaAccountGrantProps {
   /** The same grant declaration the bucket account deploys. */
   readonly grant: GrantDeclaration;
   /** @see CrossAccountS3AccessProps.configPath @default the construct's id */
-  readonly configPath?: string;
+  readonly configPath?: string | undefined;
 }
 
 /**
@@ -240,7 +240,7 @@ export interface BucketAccountGrantProps {
   /** The same grant declaration the Lambda account deploys. */
   readonly grant: GrantDeclaration;
   /** @see CrossAccountS3AccessProps.configPath @default the construct's id */
-  readonly configPath?: string;
+  readonly configPath?: string | undefined;
 }
 
 /**
@@ -249,11 +249,11 @@ export interface BucketAccountGrantProps {
  * Lambda account's half first (AWS refuses a policy naming a role that does not exist yet).
  */
 export class BucketAccountGrant extends Construct implements BucketAccountHalf {
-  public readonly bucket?: SecureBucket;
-  public readonly key?: BucketKey;
+  public readonly bucket?: SecureBucket | undefined;
+  public readonly key?: BucketKey | undefined;
   public readonly bucketName: string;
   public readonly kmsKeyArn: string;
-  public readonly accessRole?: S3AccessRole;
+  public readonly accessRole?: S3AccessRole | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: BucketAccountGrantProps) {

@@ -30,7 +30,7 @@ export type LambdaCode = (
   /** The function's entry point, e.g. `app.handler`. */
   readonly handler: string;
   /** @default ["x86_64"] (Lambda's default) */
-  readonly architectures?: readonly LambdaArchitecture[];
+  readonly architectures?: readonly LambdaArchitecture[] | undefined;
 };
 
 function packageRoot(): string {

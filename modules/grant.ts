@@ -38,7 +38,7 @@ export interface PrefixGrant {
    * Also allow deleting objects under the prefix.
    * @default false
    */
-  readonly delete?: boolean;
+  readonly delete?: boolean | undefined;
 }
 
 /** What the Lambda function may do in the bucket, and how the access is wired. */
@@ -48,17 +48,17 @@ export interface GrantDeclaration {
   /** The prefixes and what may be done under each; at least one. */
   readonly prefixes: readonly PrefixGrant[];
   /** Name of the S3 access role created in the bucket account. Required in assume-role mode, refused otherwise. */
-  readonly accessRoleName?: string;
+  readonly accessRoleName?: string | undefined;
   /**
    * IAM path of the S3 access role (`/service-role/`); its ARN, in every policy that names it, carries the path.
    * @default "/"
    */
-  readonly accessRolePath?: string;
+  readonly accessRolePath?: string | undefined;
   /**
    * sts:ExternalId the trust policy requires and the handler sends (assume-role mode only).
    * @default no ExternalId condition
    */
-  readonly externalId?: string;
+  readonly externalId?: string | undefined;
   /**
    * How the bucket account's policies (bucket policy, key policy, trust) name the grantee. `account-and-arn` names
    * the grantee's account as principal and matches the role with an `aws:PrincipalArn` condition: the grant survives
@@ -67,20 +67,20 @@ export interface GrantDeclaration {
    * the role ARN itself as principal.
    * @default "account-and-arn"
    */
-  readonly principalStyle?: PrincipalStyle;
+  readonly principalStyle?: PrincipalStyle | undefined;
   /**
    * Also require the caller to belong to this AWS Organization (aws:PrincipalOrgID), on the bucket account's side:
    * bucket policy, key policy and trust.
    * @default no organization condition
    */
-  readonly principalOrgId?: string;
+  readonly principalOrgId?: string | undefined;
   /**
    * Only through these VPC endpoints (aws:SourceVpce) may the grantee use the bucket; applied to every S3 statement
    * of the grant (identity and bucket policy). KMS and STS calls are not made through the S3 endpoint and are not
    * limited.
    * @default any network path
    */
-  readonly sourceVpce?: readonly string[];
+  readonly sourceVpce?: readonly string[] | undefined;
 }
 
 export const PRINCIPAL_STYLES = ["account-and-arn", "role-arn"] as const;
@@ -156,7 +156,7 @@ export const grantSchema = z
   });
 
 /** What one prefix entry lets the grantee do: read (get, list), write (upload) and delete. */
-function permissionsOf(p: { readonly access: AccessPreset; readonly delete?: boolean }): Set<"read" | "write" | "delete"> {
+function permissionsOf(p: { readonly access: AccessPreset; readonly delete?: boolean | undefined }): Set<"read" | "write" | "delete"> {
   const reads = p.access === "read" || p.access === "readWrite";
   const writes = p.access === "write" || p.access === "readWrite";
   return new Set([...(reads ? (["read"] as const) : []), ...(writes ? (["write"] as const) : []), ...(p.delete ? (["delete"] as const) : [])]);
@@ -175,7 +175,7 @@ function describePermissions(permissions: ReadonlySet<string>): string {
  * prefix's access plus the inner one's extra) and is accepted.
  */
 function overlapProblems(
-  prefixes: ReadonlyArray<{ readonly prefix: string; readonly access: AccessPreset; readonly delete?: boolean }>,
+  prefixes: ReadonlyArray<{ readonly prefix: string; readonly access: AccessPreset; readonly delete?: boolean | undefined }>,
 ): Array<{ path: Array<string | number>; input: string; message: string }> {
   return prefixes.flatMap((inner, j) => {
     const declared = permissionsOf(inner);
@@ -219,7 +219,7 @@ export interface GrantContext {
    * policies then name the access point, and its policy, not the bucket policy, holds the grant's statements.
    * @default the grant goes through the bucket policy
    */
-  readonly accessPointArn?: string;
+  readonly accessPointArn?: string | undefined;
 }
 
 /** Every policy document of both accounts for one grant. */
@@ -230,7 +230,7 @@ export interface GrantPlan {
   /** The principal S3 and KMS see: the Lambda role, or the S3 access role in assume-role mode. */
   readonly granteeArn: string;
   /** The S3 access role (assume-role mode only). */
-  readonly accessRoleArn?: string;
+  readonly accessRoleArn?: string | undefined;
   /** Identity policy for the Lambda role in A. */
   readonly lambdaRolePolicy: PolicyDocument;
   /** Statements the grant adds to the bucket policy in B (none in assume-role mode: B's own role needs none). */
@@ -238,9 +238,9 @@ export interface GrantPlan {
   /** Statements the grant adds to the key policy in B. */
   readonly keyPolicyStatements: readonly PolicyStatement[];
   /** Trust policy of the S3 access role (assume-role mode only). */
-  readonly accessRoleTrustPolicy?: PolicyDocument;
+  readonly accessRoleTrustPolicy?: PolicyDocument | undefined;
   /** Identity policy of the S3 access role (assume-role mode only). */
-  readonly accessRolePolicy?: PolicyDocument;
+  readonly accessRolePolicy?: PolicyDocument | undefined;
   /** The access point carrying the grant, and the statements of its policy (see GrantContext.accessPointArn). */
   readonly accessPoint?: { readonly arn: string; readonly policyStatements: readonly PolicyStatement[] };
 }
@@ -332,7 +332,7 @@ function withConditions(statement: PolicyStatement, ...blocks: ReadonlyArray<Con
 /** How the bucket account's policies name a role: the role itself, or its account plus an aws:PrincipalArn match. */
 function principalFor(style: PrincipalStyle, partition: string, arn: string): { principal: PolicyPrincipal; condition?: Conditions } {
   if (style === "role-arn") return { principal: { AWS: arn } };
-  const account = arn.split(":")[4];
+  const account = arn.split(":")[4] ?? "";
   return {
     principal: { AWS: accountRootArn(partition, account) },
     condition: { StringEquals: { "aws:PrincipalArn": arn } },

@@ -124,9 +124,9 @@ export type LambdaSide = LambdaSettings & {
    * An existing role of this stack, instead of `existingRoleArn`: it must have a literal name (and path, if any),
    * from which its ARN is known at synth.
    */
-  readonly existingRole?: IamRole;
+  readonly existingRole?: IamRole | undefined;
   /** The function's code. @default the prebuilt handler (defaultHandlerCode) */
-  readonly code?: LambdaCode;
+  readonly code?: LambdaCode | undefined;
 };
 
 /** The grantee's role ARN (path included) from validated settings. */
@@ -195,9 +195,9 @@ export type LambdaGranteeProps = LambdaSide & {
    * `environment`, which may not set them. The halves of a grant set this.
    * @default {}
    */
-  readonly grantVariables?: Readonly<Record<string, string>>;
+  readonly grantVariables?: Readonly<Record<string, string>> | undefined;
   /** Where the settings come from in your configuration (e.g. `environments.prod.lambda`), for messages. @default the construct's id */
-  readonly configPath?: string;
+  readonly configPath?: string | undefined;
 };
 
 /**
@@ -207,13 +207,13 @@ export type LambdaGranteeProps = LambdaSide & {
  */
 export class LambdaGrantee extends Construct {
   /** The role this construct created; undefined for an existing one. */
-  public readonly role?: IamRole;
+  public readonly role?: IamRole | undefined;
   /** The role's ARN, path included, known at synth: the bucket account's policies name it. */
   public readonly roleArn: string;
   /** The role's name, as policies attach to it (a reference when the role is in this stack). */
   public readonly roleName: string;
-  public readonly function?: LambdaFunction;
-  public readonly logGroup?: CloudwatchLogGroup;
+  public readonly function?: LambdaFunction | undefined;
+  public readonly logGroup?: CloudwatchLogGroup | undefined;
 
   constructor(scope: Construct, id: string, props: LambdaGranteeProps) {
     super(scope, id);

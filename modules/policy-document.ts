@@ -3,19 +3,19 @@
 export type ConditionBlock = Record<string, Record<string, string | readonly string[]>>;
 
 export interface PolicyPrincipal {
-  readonly AWS?: string | readonly string[];
-  readonly Service?: string | readonly string[];
+  readonly AWS?: string | readonly string[] | undefined;
+  readonly Service?: string | readonly string[] | undefined;
 }
 
 // A type alias (not an interface) so that a statement also fits a loosely typed record of fields.
 export type PolicyStatement = {
-  readonly Sid?: string;
+  readonly Sid?: string | undefined;
   readonly Effect: "Allow" | "Deny";
-  readonly Principal?: "*" | PolicyPrincipal;
+  readonly Principal?: "*" | PolicyPrincipal | undefined;
   readonly Action: string | readonly string[];
   /** Absent only in trust policies, where the role itself is the resource. */
-  readonly Resource?: string | readonly string[];
-  readonly Condition?: ConditionBlock;
+  readonly Resource?: string | readonly string[] | undefined;
+  readonly Condition?: ConditionBlock | undefined;
 };
 
 export interface PolicyDocument {

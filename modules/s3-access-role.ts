@@ -11,15 +11,15 @@ export interface S3AccessRoleProps {
   /** Name of the role. */
   readonly roleName: string;
   /** IAM path of the role. @default "/" */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /** Who may assume the role (the Lambda role of account A, with its ExternalId condition). */
   readonly trustPolicy: PolicyDocument;
   /** What the role may do in the bucket and with its key. */
   readonly policy: PolicyDocument;
   /** Resources the role must wait for (IAM refuses a trust policy naming a role that does not exist yet). @default [] */
-  readonly dependsOn?: readonly ITerraformDependable[];
+  readonly dependsOn?: readonly ITerraformDependable[] | undefined;
   /** Longest session the role hands out, in seconds. @default 3600 */
-  readonly maxSessionDuration?: number;
+  readonly maxSessionDuration?: number | undefined;
 }
 
 /** Account B, assume-role mode: the role that holds the S3 and KMS permissions and trusts A's Lambda role. */
@@ -39,7 +39,7 @@ export class S3AccessRole extends Construct {
       description: "Cross-account S3 access role assumed by a Lambda function in another account",
       assumeRolePolicy: renderPolicy(props.trustPolicy),
       maxSessionDuration: props.maxSessionDuration ?? 3600,
-      dependsOn: props.dependsOn?.length ? [...props.dependsOn] : undefined,
+      ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
     });
     this.rolePolicy = new IamRolePolicy(this, "policy", {
       provider: props.provider,

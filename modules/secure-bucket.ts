@@ -21,13 +21,13 @@ export interface SecureBucketProps {
   /** ARN of the customer-managed KMS key that encrypts every object by default. */
   readonly kmsKeyArn: string;
   /** Statements the bucket policy carries after the TLS-only statement. @default [] */
-  readonly policyStatements?: readonly PolicyStatement[];
+  readonly policyStatements?: readonly PolicyStatement[] | undefined;
   /** Resources the bucket policy must wait for (e.g. the roles it names, which must exist). @default [] */
-  readonly policyDependsOn?: readonly ITerraformDependable[];
+  readonly policyDependsOn?: readonly ITerraformDependable[] | undefined;
   /** Let `terraform destroy` delete a bucket that still holds objects. @default false */
-  readonly forceDestroy?: boolean;
+  readonly forceDestroy?: boolean | undefined;
   /** Keep every version of every object. @default true */
-  readonly versioning?: boolean;
+  readonly versioning?: boolean | undefined;
 }
 
 /** The bucket policy SecureBucket writes: TLS only, uploads pinned to the bucket's key, then `statements`. */

@@ -71,19 +71,19 @@ export interface SharedBucketDeclaration<L = LambdaSettings> {
   readonly bucket: BucketSettings;
   readonly grantees: ReadonlyArray<GranteeDeclaration<L>>;
   /** @default "auto" */
-  readonly accessPoints?: AccessPointChoice;
+  readonly accessPoints?: AccessPointChoice | undefined;
   /**
    * Where the declaration comes from in your configuration (e.g. `sharedEnvironments.lake`): error messages name its
    * fields from there.
    * @default the construct's id
    */
-  readonly configPath?: string;
+  readonly configPath?: string | undefined;
 }
 
 interface GranteeFields {
   readonly name: string;
-  readonly lambda: Parameters<typeof lambdaRoleArnOf>[0] & { readonly functionName?: string; readonly createFunction?: boolean };
-  readonly grant: { readonly accessRoleName?: string };
+  readonly lambda: Parameters<typeof lambdaRoleArnOf>[0] & { readonly functionName?: string | undefined; readonly createFunction?: boolean | undefined };
+  readonly grant: { readonly accessRoleName?: string | undefined };
 }
 
 /**
@@ -144,7 +144,7 @@ type ValidGrantee = ValidShared["grantees"][number];
 const PRINCIPAL_KEYS = ["aws:PrincipalArn", "kms:CallerAccount"];
 
 const asList = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : ([] as string[]).concat(v));
-const oneOrList = (values: readonly string[]): string | string[] => (values.length === 1 ? values[0] : [...values]);
+const oneOrList = (values: readonly string[]): string | string[] => (values.length === 1 ? values[0]! : [...values]);
 
 /**
  * Merges resource-policy statements that grant the same actions on the same resources under the same conditions to
@@ -204,7 +204,7 @@ function keyStatementsByAccount(statements: readonly PolicyStatement[], partitio
   return mergeByPrincipal(
     statements.map((s) => {
       if (typeof s.Principal !== "object" || s.Principal.AWS === undefined) return s;
-      const accounts = unique(asList(s.Principal.AWS).map((arn) => arn.split(":")[4]));
+      const accounts = unique(asList(s.Principal.AWS).map((arn) => arn.split(":")[4] ?? ""));
       const { "aws:PrincipalArn": _arn, ...equals } = s.Condition?.StringEquals ?? {};
       return {
         ...s,
@@ -221,7 +221,7 @@ export interface PlannedGrantee {
   readonly grant: ValidGrantee["grant"];
   readonly plan: GrantPlan;
   /** The grantee's access point, when the grants go through access points. */
-  readonly accessPointName?: string;
+  readonly accessPointName?: string | undefined;
 }
 
 /** Size of one policy against its AWS limit, as measured at synth. */
@@ -442,9 +442,9 @@ export interface SharedBucketAccessProps {
   readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
   readonly grantees: ReadonlyArray<GranteeDeclaration<LambdaSide>>;
   /** @default "auto" */
-  readonly accessPoints?: AccessPointChoice;
+  readonly accessPoints?: AccessPointChoice | undefined;
   /** @see SharedBucketDeclaration.configPath @default the construct's id */
-  readonly configPath?: string;
+  readonly configPath?: string | undefined;
 }
 
 export class SharedBucketAccess extends Construct {

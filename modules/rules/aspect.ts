@@ -47,13 +47,13 @@ function suppressionFor(construct: IConstruct, ruleId: string): string | undefin
 
 export interface SecurityRulesOptions {
   /** The rules to run. @default SECURITY_RULES */
-  readonly rules?: readonly SecurityRule[];
+  readonly rules?: readonly SecurityRule[] | undefined;
   /**
    * Which resources under the scope are reported: `all`, or only `library` ones — those this library's constructs
    * create (an app's unrelated buckets and roles are left to its own checks).
    * @default "all"
    */
-  readonly resources?: "all" | "library";
+  readonly resources?: "all" | "library" | undefined;
 }
 
 export class SecurityRules implements IAspect {

@@ -8,11 +8,11 @@ export interface ConfigSource {
   /** The configuration field, e.g. `environments.prod.grant.externalId`. */
   readonly field: string;
   /** The rules whose findings the field explains. @default every rule */
-  readonly rules?: readonly string[];
+  readonly rules?: readonly string[] | undefined;
   /** For a policy: the statements that come from `field`, a list (statement `first + i` is `field[i]`). */
   readonly statements?: { readonly first: number; readonly count: number };
   /** What to do with the field, e.g. `set it, or grant.principalOrgId`. */
-  readonly advice?: string;
+  readonly advice?: string | undefined;
 }
 
 const sources = new WeakMap<IConstruct, ConfigSource[]>();

@@ -11,7 +11,7 @@ import { denyApplies } from "./deny-match";
 
 export interface StackJson {
   readonly provider?: { readonly aws?: ReadonlyArray<{ alias?: string; region?: string; assume_role?: ReadonlyArray<{ role_arn?: string }> }> };
-  readonly resource?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>;
+  readonly resource?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, unknown>>>>>> | undefined;
 }
 
 /** A resource that breaks a rule, as `type.logicalId`, and what is wrong with it. */
@@ -19,7 +19,7 @@ export interface RuleViolation {
   readonly resource: string;
   readonly message: string;
   /** The index of the offending statement, when the resource is a policy. */
-  readonly statement?: number;
+  readonly statement?: number | undefined;
 }
 
 export interface SecurityRule {
@@ -94,8 +94,9 @@ function accountOf(stack: StackJson, resource: Resource): string | undefined {
  */
 function isKeyAdministration(s: PolicyStatement, keyAccount: string | undefined): boolean {
   const principals = awsPrincipals(s);
-  if (s.Condition !== undefined || principals.length !== 1) return false;
-  const root = /^arn:aws[\w-]*:iam::(\d{12}):root$/.exec(principals[0])?.[1] ?? (/^\d{12}$/.test(principals[0]) ? principals[0] : undefined);
+  const [only] = principals;
+  if (s.Condition !== undefined || principals.length !== 1 || only === undefined) return false;
+  const root = /^arn:aws[\w-]*:iam::(\d{12}):root$/.exec(only)?.[1] ?? (/^\d{12}$/.test(only) ? only : undefined);
   return root !== undefined && (keyAccount === undefined || root === keyAccount);
 }
 
@@ -219,7 +220,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
       const blocks = forBucket(stack, "aws_s3_bucket_public_access_block", id, bucket);
       const settings = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
       if (blocks.length === 0) return "has no public access block";
-      const off = settings.filter((s) => blocks[0][s] !== true);
+      const off = settings.filter((s) => blocks[0]?.[s] !== true);
       return off.length ? `public access block leaves ${off.join(", ")} off` : undefined;
     },
   ),
@@ -342,8 +343,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     rationale: "s3:* or kms:* hands a grantee bucket and key administration",
     check: (stack) =>
       policies(stack).flatMap(({ kind, resource, doc }) => {
-        const type = resource.split(".")[0];
-        const [, id] = resource.split(".");
+        const [type = "", id = ""] = resource.split(".");
         const account = kind === "key" ? accountOf(stack, stack.resource?.[type]?.[id] ?? {}) : undefined;
         return doc.Statement.flatMap((s, statement) =>
           s.Effect === "Allow" && !(kind === "key" && isKeyAdministration(s, account)) && list(s.Action).some((a) => a.includes("*"))
