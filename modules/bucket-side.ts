@@ -4,94 +4,32 @@
  */
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
 import { type Construct, type ITerraformDependable, type TerraformProvider, dependable } from "./cdktf";
-import { z } from "zod";
 import { BucketKey, bucketKeyPolicy } from "./bucket-key";
-import { addExistingPolicies, existingPolicies, existingResourcesSchema } from "./existing-resources";
-import { accountRootArn, matchesWildcard, policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
+import { addExistingPolicies, existingPolicies, type ExistingResources } from "./existing-resources";
+import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
 import { recordConfigSource } from "./rules/config-source";
 import { S3AccessRole } from "./s3-access-role";
-import { accountIdSchema, bucketNameSchema, keyAliasSchema, partitionOf, regionSchema } from "./schema";
+import { partitionOf } from "./regions";
 import { SecureBucket, secureBucketPolicy } from "./secure-bucket";
 import { denyOtherUploadEncryption } from "./upload-encryption";
 
-/** The data settings of the bucket side (account B); shared with the environment config. */
-export const bucketSettingsSchema = z
-  .strictObject({
-    accountId: accountIdSchema,
-    region: regionSchema,
-    bucketName: bucketNameSchema,
-    keyAlias: keyAliasSchema,
-    forceDestroy: z.boolean({ error: "must be true or false" }).optional(),
-    /**
-     * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
-     * they hold today kept (see existing-resources.ts). `keyAlias` must name an alias of the existing key.
-     */
-    existing: existingResourcesSchema.optional(),
-  })
-  .superRefine((b, ctx) => {
-    if (!b.existing) return;
-    if (b.forceDestroy !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["forceDestroy"], input: b.forceDestroy, message: "applies only to a bucket this stack creates, not to an existing one" });
-    }
-    const [, partition, , region, account] = b.existing.keyArn.split(":");
-    const wellFormed = existingResourcesSchema.shape.keyArn.safeParse(b.existing.keyArn).success;
-    if (wellFormed && (account !== b.accountId || region !== b.region || partition !== partitionOf(b.region).partition)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["existing", "keyArn"],
-        input: b.existing.keyArn,
-        message: `is not a key of the bucket's account and region (${b.accountId}, ${b.region}, partition ${partitionOf(b.region).partition})`,
-      });
-    }
-    // An empty list is already refused by the schema; the lockout is about the statements given.
-    const lockout = b.existing.keyPolicyStatements.length === 0 ? undefined : keyLockoutProblem(b.existing.keyPolicyStatements, partitionOf(b.region).partition, b.accountId);
-    if (lockout) ctx.addIssue({ code: "custom", path: ["existing", "keyPolicyStatements"], input: b.existing.keyPolicyStatements, message: lockout });
-  });
-
-/**
- * KMS refuses a key policy that would lock its account out (PutKeyPolicy's lockout safety check), and a key whose
- * policy no longer lets its account administer it can only be recovered through AWS Support. Since the key policy
- * is written whole, the existing statements must keep an unconditioned Allow of kms:PutKeyPolicy for the bucket
- * account's root (which delegates key administration to the account's IAM, the deploy role included), and no Deny
- * may take it away.
- */
-function keyLockoutProblem(statements: readonly PolicyStatement[], partition: string, accountId: string): string | undefined {
-  const root = accountRootArn(partition, accountId);
-  const namesRoot = (s: PolicyStatement, orAnyone: boolean) => {
-    const principals = s.Principal === "*" ? ["*"] : ([] as string[]).concat(s.Principal?.AWS ?? []);
-    return principals.some((p) => p === root || p === accountId || (orAnyone && p === "*"));
-  };
-  const putKeyPolicy = (s: PolicyStatement) => ([] as string[]).concat(s.Action ?? []).some((a) => matchesWildcard(a, "kms:PutKeyPolicy", true));
-  const administers = statements.some((s) => s.Effect === "Allow" && s.Condition === undefined && namesRoot(s, false) && putKeyPolicy(s));
-  const denied = statements.find((s) => s.Effect === "Deny" && s.Condition === undefined && namesRoot(s, true) && putKeyPolicy(s));
-  if (administers && !denied) return undefined;
-  return (
-    `${denied ? `denies kms:PutKeyPolicy to the bucket account (statement ${denied.Sid ?? "without Sid"})` : `has no statement letting the bucket account (${root}) administer the key`}: ` +
-    `KMS refuses a key policy that locks out its own account; keep an Allow of kms:* (or kms:PutKeyPolicy) for ${root} without conditions`
-  );
-}
-
-export type BucketSettings = z.input<typeof bucketSettingsSchema>;
-export type ValidBucketSettings = z.output<typeof bucketSettingsSchema>;
-
-/**
- * Refuses a grant whose two sides are in different partitions (aws, aws-cn, aws-us-gov): no IAM principal of one
- * partition can be granted access in another. Shared by the constructs and the environment config.
- */
-export function partitionProblem(lambdaRegion: string, bucketRegion: string): string | undefined {
-  const [lambda, bucket] = [partitionOf(lambdaRegion).partition, partitionOf(bucketRegion).partition];
-  return lambda === bucket
-    ? undefined
-    : `is in partition ${bucket}, the Lambda function's region ${lambdaRegion} in partition ${lambda}: ` +
-        "a role of one partition cannot be granted access in another (put both sides in one partition)";
-}
-
-/** Refuses a grant whose two sides are the same account; shared by the constructs and the environment config. */
-export function sameAccountProblem(lambdaAccountId: string, bucketAccountId: string): string | undefined {
-  return lambdaAccountId === bucketAccountId
-    ? `is ${bucketAccountId}, the same account as lambda.accountId: this module wires cross-account access ` +
-        "(for one account, give the role an identity policy and leave the bucket policy alone)"
-    : undefined;
+/** The bucket account's side of a grant as data; validated by bucketSettingsSchema (schemas.ts). */
+export interface BucketSettings {
+  /** The bucket account. */
+  readonly accountId: string;
+  /** Region of the bucket and its key. */
+  readonly region: string;
+  readonly bucketName: string;
+  /** Alias of the bucket's KMS key (the grantee's policy names the key by it); of the existing key when attaching. */
+  readonly keyAlias: string;
+  /** Let `terraform destroy` delete a bucket that still holds objects (a bucket this library creates). @default false */
+  readonly forceDestroy?: boolean | undefined;
+  /**
+   * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
+   * they hold today kept (see existing-resources.ts).
+   * @default the bucket and key are created
+   */
+  readonly existing?: ExistingResources | undefined;
 }
 
 /** What account B writes for its grants, planned beforehand. */
@@ -126,7 +64,7 @@ export interface BucketSide {
 /** The bucket policy as written: the secure bucket's, or an existing bucket's statements plus the grants'. */
 export function bucketPolicyDocument(
   field: string,
-  bucket: ValidBucketSettings,
+  bucket: BucketSettings,
   kmsKeyArn: string,
   statements: readonly PolicyStatement[],
 ): PolicyDocument {
@@ -145,7 +83,7 @@ export function accessPointPolicy(arn: string, kmsKeyArn: string, statements: re
 }
 
 /** The key policy as written: the bucket key's, or an existing key's statements plus the grants'. */
-export function keyPolicyDocument(field: string, bucket: ValidBucketSettings, statements: readonly PolicyStatement[]): PolicyDocument {
+export function keyPolicyDocument(field: string, bucket: BucketSettings, statements: readonly PolicyStatement[]): PolicyDocument {
   const { partition } = partitionOf(bucket.region);
   return bucket.existing
     ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: [], keyPolicyStatements: statements }).keyPolicy
@@ -174,7 +112,7 @@ export function addBucketSide(
   scope: Construct,
   id: string,
   provider: TerraformProvider,
-  bucket: ValidBucketSettings,
+  bucket: BucketSettings,
   side: BucketSide,
   granteeRoles: ReadonlyMap<string, ITerraformDependable> = new Map(),
 ): BucketHalf {

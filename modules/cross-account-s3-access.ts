@@ -1,33 +1,18 @@
 import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
-import { z } from "zod";
 import type { BucketKey } from "./bucket-key";
-import {
-  addBucketSide,
-  bucketPolicyDocument,
-  bucketSettingsSchema,
-  keyPolicyDocument,
-  partitionProblem,
-  sameAccountProblem,
-  type BucketSettings,
-} from "./bucket-side";
-import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
-import { lambdaRoleArnOf, lambdaSettingsOf, lambdaSettingsSchema, type LambdaGrantee, type LambdaSettings, type LambdaSide } from "./lambda-grantee";
+import { addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketSettings } from "./bucket-side";
+import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
+import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
+import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, POLICY_LIMITS } from "./policy-budget";
 import type { S3AccessRole } from "./s3-access-role";
-import { ConfigurationError, parseOrThrow } from "./schema";
+import { ConfigurationError } from "./errors";
+import { parseOrThrow } from "./schema";
+import { crossAccountSettingsSchema } from "./schemas";
 import type { SecureBucket } from "./secure-bucket";
-
-export const crossAccountSettingsSchema = z
-  .object({ lambda: lambdaSettingsSchema, bucket: bucketSettingsSchema, grant: grantSchema })
-  .superRefine((s, ctx) => {
-    const problem = sameAccountProblem(s.lambda.accountId, s.bucket.accountId);
-    if (problem) ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: s.bucket.accountId, message: problem });
-    const partition = partitionProblem(s.lambda.region, s.bucket.region);
-    if (partition) ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: s.bucket.region, message: partition });
-  });
 
 export interface CrossAccountS3AccessProps {
   /** Account A: where the Lambda function and its execution role live. */
@@ -47,7 +32,12 @@ export interface CrossAccountS3AccessProps {
   readonly configPath?: string | undefined;
 }
 
-type ValidSettings = z.output<typeof crossAccountSettingsSchema>;
+/** A validated declaration of one grant: both sides and the grant. */
+interface ValidSettings {
+  readonly lambda: LambdaSettings;
+  readonly bucket: BucketSettings;
+  readonly grant: GrantDeclaration;
+}
 
 /** The data fields of a bucket side: what the declaration holds, without the provider that builds it. */
 function bucketSettingsOf(bucket: BucketSettings): BucketSettings {

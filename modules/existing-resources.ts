@@ -6,55 +6,19 @@
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import type { Construct, TerraformProvider } from "./cdktf";
-import { z } from "zod";
 import { denyInsecureTransport, denyOtherEncryption } from "./grant";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
-import { ConfigurationError, policyCharacterProblem, POLICY_CHARACTERS, showValue } from "./schema";
-
-/** Every string in a JSON-like value (keys included), with where it is. */
-function stringsOf(value: unknown, path: Array<string | number> = []): Array<{ path: Array<string | number>; text: string }> {
-  if (typeof value === "string") return [{ path, text: value }];
-  if (Array.isArray(value)) return value.flatMap((v, i) => stringsOf(v, [...path, i]));
-  if (typeof value === "object" && value !== null) {
-    return Object.entries(value).flatMap(([k, v]) => [{ path: [...path, k], text: k }, ...stringsOf(v, [...path, k])]);
-  }
-  return [];
-}
-
-/**
- * A statement of an existing policy: its Sid and Effect are checked here, and that it holds only characters a policy
- * document may hold; the rest is kept as given.
- */
-const statementSchema = z
-  .looseObject({
-    Sid: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9]*$/, { message: "is not a valid Sid (letters and digits)" }).optional(),
-    Effect: z.enum(["Allow", "Deny"], { error: "is not Allow or Deny" }),
-  })
-  .superRefine((statement, ctx) => {
-    for (const { path, text } of stringsOf(statement)) {
-      const problem = policyCharacterProblem(text);
-      if (problem) {
-        ctx.addIssue({ code: "custom", path, input: text, message: `contains ${problem}, which a policy document may not hold (allowed: ${POLICY_CHARACTERS})` });
-      }
-    }
-  })
-  .transform((statement) => statement as unknown as PolicyStatement);
+import { ConfigurationError, showValue } from "./errors";
 
 /** The bucket and key a grant attaches to, with the statements their policies hold today. */
-export const existingResourcesSchema = z.strictObject({
-  /** ARN of the key that encrypts the bucket; `keyAlias` must name an alias of it. */
-  keyArn: z
-    .string({ error: "must be a string" })
-    .regex(/^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/, { message: "is not a KMS key ARN" }),
+export interface ExistingResources {
+  /** ARN of the key that encrypts the bucket; the bucket side's `keyAlias` must name an alias of it. */
+  readonly keyArn: string;
   /** Every statement of the bucket's current policy ([] when it has none). */
-  bucketPolicyStatements: z.array(statementSchema, { error: "must be the list of the bucket policy's current statements ([] for none)" }),
+  readonly bucketPolicyStatements: readonly PolicyStatement[];
   /** Every statement of the key's current policy: a key policy is replaced whole, and one without them locks the key. */
-  keyPolicyStatements: z
-    .array(statementSchema, { error: "must be the list of the key policy's current statements" })
-    .min(1, { message: "is empty: give the key policy's current statements (a key policy is replaced whole)" }),
-});
-
-export type ExistingResources = z.input<typeof existingResourcesSchema>;
+  readonly keyPolicyStatements: readonly PolicyStatement[];
+}
 
 /**
  * The existing statements followed by the ones the grant writes. A statement the grant writes whose Sid an existing
@@ -87,7 +51,7 @@ export function existingPolicies(args: {
   readonly id: string;
   readonly partition: string;
   readonly bucketName: string;
-  readonly existing: z.output<typeof existingResourcesSchema>;
+  readonly existing: ExistingResources;
   readonly bucketPolicyStatements: readonly PolicyStatement[];
   readonly keyPolicyStatements: readonly PolicyStatement[];
 }): { bucketPolicy: PolicyDocument; keyPolicy: PolicyDocument } {

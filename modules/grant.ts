@@ -3,16 +3,8 @@
  * identity policy of the Lambda role (A), the bucket policy and key policy (B), and in assume-role mode the S3 access
  * role's trust and identity policies (B). All of them come from the same statements, so they cannot disagree.
  */
-import { z } from "zod";
-import {
-  ACCESS_PRESETS,
-  actionsFor,
-  STS_ASSUME_ROLE_ACTIONS,
-  S3_LIST_BUCKET_ACTIONS,
-  unique,
-  type AccessPreset,
-} from "./actions";
-import { ACCESS_MODES, type AccessMode } from "./contract";
+import { actionsFor, STS_ASSUME_ROLE_ACTIONS, S3_LIST_BUCKET_ACTIONS, unique, type AccessPreset } from "./actions";
+import type { AccessMode } from "./contract";
 import {
   accountRootArn,
   bucketArn as toBucketArn,
@@ -22,7 +14,7 @@ import {
   type PolicyPrincipal,
   type PolicyStatement,
 } from "./policy-document";
-import { externalIdSchema, partitionOf, prefixSchema, roleNameSchema, rolePathSchema } from "./schema";
+import { partitionOf } from "./regions";
 import { denyOtherUploadEncryption } from "./upload-encryption";
 
 /** How a grant is wired, as the handler knows it too (see ./contract). */
@@ -85,118 +77,6 @@ export interface GrantDeclaration {
 
 export const PRINCIPAL_STYLES = ["account-and-arn", "role-arn"] as const;
 export type PrincipalStyle = (typeof PRINCIPAL_STYLES)[number];
-
-export const grantSchema = z
-  .strictObject({
-    mode: z.enum(ACCESS_MODES, { error: `is not an access mode (${ACCESS_MODES.join(", ")})` }),
-    prefixes: z
-      .array(
-        z.strictObject({
-          prefix: prefixSchema,
-          access: z.enum(ACCESS_PRESETS, { error: `is not an access preset (${ACCESS_PRESETS.join(", ")})` }),
-          delete: z.boolean({ error: "must be true or false" }).optional(),
-        }),
-        { error: "must be a list of { prefix, access, delete? }" },
-      )
-      .min(1, { message: "is empty: a grant needs at least one prefix" }),
-    accessRoleName: roleNameSchema.optional(),
-    accessRolePath: rolePathSchema.optional(),
-    externalId: externalIdSchema.optional(),
-    principalStyle: z
-      .enum(PRINCIPAL_STYLES, { error: `is not a principal style (${PRINCIPAL_STYLES.join(", ")})` })
-      .optional(),
-    principalOrgId: z
-      .string({ error: "must be a string" })
-      .regex(/^o-[a-z0-9]{10,32}$/, { message: "is not an AWS Organization ID (o- and 10-32 lowercase letters or digits)" })
-      .optional(),
-    sourceVpce: z
-      .array(
-        z.string({ error: "must be a string" }).regex(/^vpce-[0-9a-f]{8}([0-9a-f]{9})?$/, {
-          message: "is not a VPC endpoint ID (vpce- and 8 or 17 hex digits)",
-        }),
-        { error: "must be a list of VPC endpoint IDs" },
-      )
-      .min(1, { message: "is empty: name at least one VPC endpoint, or leave sourceVpce out" })
-      .optional(),
-  })
-  .superRefine((grant, ctx) => {
-    if (grant.mode === "assume-role" && grant.accessRoleName === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["accessRoleName"],
-        input: grant.accessRoleName,
-        message: "is required in assume-role mode: name the S3 access role to create in the bucket account",
-      });
-    }
-    if (grant.mode === "bucket-policy") {
-      for (const field of ["accessRoleName", "accessRolePath", "externalId"] as const) {
-        if (grant[field] !== undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: [field],
-            input: grant[field],
-            message: 'is only used in assume-role mode; remove it or set mode "assume-role"',
-          });
-        }
-      }
-    }
-    const seen = new Set<string>();
-    grant.prefixes.forEach((p, i) => {
-      if (seen.has(p.prefix)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["prefixes", i, "prefix"],
-          input: p.prefix,
-          message: "is granted twice; merge the two entries",
-        });
-      }
-      seen.add(p.prefix);
-    });
-    for (const problem of overlapProblems(grant.prefixes)) ctx.addIssue({ code: "custom", ...problem });
-  });
-
-/** What one prefix entry lets the grantee do: read (get, list), write (upload) and delete. */
-function permissionsOf(p: { readonly access: AccessPreset; readonly delete?: boolean | undefined }): Set<"read" | "write" | "delete"> {
-  const reads = p.access === "read" || p.access === "readWrite";
-  const writes = p.access === "write" || p.access === "readWrite";
-  return new Set([...(reads ? (["read"] as const) : []), ...(writes ? (["write"] as const) : []), ...(p.delete ? (["delete"] as const) : [])]);
-}
-
-/** A set of permissions as a grant would declare it: `readWrite + delete`, `read`, `delete only`. */
-function describePermissions(permissions: ReadonlySet<string>): string {
-  const access = permissions.has("read") && permissions.has("write") ? "readWrite" : permissions.has("read") ? "read" : permissions.has("write") ? "write" : "";
-  return permissions.has("delete") ? (access ? `${access} + delete` : "delete only") : access;
-}
-
-/**
- * Entries whose prefix lies under another entry's that grants more. IAM allows the union of every statement that
- * matches a key, so under `a/b/` a grant of `a/` readWrite and `a/b/` read would let the grantee write: the
- * declaration would say less than AWS grants. An inner prefix that grants more than its outer one is exact (the outer
- * prefix's access plus the inner one's extra) and is accepted.
- */
-function overlapProblems(
-  prefixes: ReadonlyArray<{ readonly prefix: string; readonly access: AccessPreset; readonly delete?: boolean | undefined }>,
-): Array<{ path: Array<string | number>; input: string; message: string }> {
-  return prefixes.flatMap((inner, j) => {
-    const declared = permissionsOf(inner);
-    const outers = prefixes
-      .map((outer, i) => ({ outer, i }))
-      .filter(({ outer, i }) => i !== j && outer.prefix !== inner.prefix && inner.prefix.startsWith(outer.prefix));
-    const union = new Set([...declared, ...outers.flatMap(({ outer }) => [...permissionsOf(outer)])]);
-    if (union.size === declared.size) return [];
-    const wider = outers.filter(({ outer }) => [...permissionsOf(outer)].some((p) => !declared.has(p)));
-    const under = wider.map(({ outer, i }) => `prefixes[${i}].prefix ${JSON.stringify(outer.prefix)} (${describePermissions(permissionsOf(outer))})`).join(" and ");
-    return [
-      {
-        path: ["prefixes", j, "prefix"],
-        input: inner.prefix,
-        message:
-          `(${describePermissions(declared)}) lies under ${under}: IAM grants the union, so keys under ${JSON.stringify(inner.prefix)} ` +
-          `would be ${describePermissions(union)}, not ${describePermissions(declared)}; give the entries the same access, or prefixes that do not overlap`,
-      },
-    ];
-  });
-}
 
 /** Everything about both accounts that the policies need; all of it known at synth time except the key ARN. */
 export interface GrantContext {

@@ -66,5 +66,5 @@ export { SECURITY_RULES, type RuleViolation, type SecurityRule } from "./rules/s
 // What the function is told, and what the library is built with.
 export { HANDLER_ENVIRONMENT, type GrantedPrefix } from "./contract";
 export { AWS_PROVIDER_VERSION } from "./compatibility";
-export { REGIONS, type Partition } from "./schema";
-export { ConfigurationError } from "./schema";
+export { REGIONS, type Partition } from "./regions";
+export { ConfigurationError } from "./errors";

@@ -23,3 +23,8 @@ export * from "./contract";
 export * from "./default-handler";
 export * from "./rules/config-source";
 export * from "./rules/deny-match";
+export * from "./schemas";
+export * from "./errors";
+export * from "./regions";
+export * from "./lambda-settings";
+export * from "./access-point-choice";

@@ -8,113 +8,18 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { z } from "zod";
 import { LOGS_WRITE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from "./actions";
 import { AssetType, Construct, Fn, TerraformAsset, Token, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
-import { HANDLER_ENVIRONMENT } from "./contract";
 import { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaCode } from "./default-handler";
 import { policyDocument, renderPolicy, roleArn, roleArnParts, type PolicyDocument } from "./policy-document";
-import {
-  accountIdSchema,
-  ConfigurationError,
-  functionNameSchema,
-  logRetentionSchema,
-  parseOrThrow,
-  partitionOf,
-  regionSchema,
-  roleArnSchema,
-  roleNameSchema,
-  rolePathSchema,
-  showValue,
-} from "./schema";
+import { ConfigurationError, showValue } from "./errors";
+import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
+import { partitionOf } from "./regions";
+import { parseOrThrow } from "./schema";
+import { lambdaSettingsSchema } from "./schemas";
 
-/** A whole number in [min, max]; anything else (a string, NaN, Infinity, a fraction) gets the one `message`. */
-const wholeNumber = (min: number, max: number, message: string) =>
-  z.number({ error: message }).int({ message }).min(min, { message }).max(max, { message });
-
-/** The variables the grant writes into the function's environment: the team's own may not set them. */
-const GRANT_VARIABLES: readonly string[] = [
-  HANDLER_ENVIRONMENT.bucketName,
-  HANDLER_ENVIRONMENT.bucketRegion,
-  HANDLER_ENVIRONMENT.accessMode,
-  HANDLER_ENVIRONMENT.grantedPrefixes,
-  HANDLER_ENVIRONMENT.accessRoleArn,
-  HANDLER_ENVIRONMENT.externalId,
-  HANDLER_ENVIRONMENT.accessPointArn,
-];
-
-/** Settings that only a function this library creates uses. */
-const FUNCTION_FIELDS = ["functionName", "logRetentionDays", "memorySize", "timeoutSeconds", "environment", "layers", "vpc", "reservedConcurrentExecutions", "description"] as const;
-
-/**
- * The Lambda account's side of a grant as data (shared with the environment config, and all the bucket account's half
- * needs of it): where the grantee is, its role, and the function this library creates for it.
- */
-export const lambdaSettingsSchema = z
-  .strictObject({
-    accountId: accountIdSchema,
-    region: regionSchema,
-    roleName: roleNameSchema.optional(),
-    rolePath: rolePathSchema.optional(),
-    existingRoleArn: roleArnSchema.optional(),
-    createFunction: z.boolean({ error: "must be true or false" }).optional(),
-    functionName: functionNameSchema.optional(),
-    logRetentionDays: logRetentionSchema.optional(),
-    memorySize: wholeNumber(128, 10240, "must be 128-10240 MB").optional(),
-    timeoutSeconds: wholeNumber(1, 900, "must be 1-900 seconds").optional(),
-    environment: z
-      .record(
-        z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, { message: "is not an environment variable name (a letter, then letters, digits and _)" }),
-        z.string({ error: "must be a string" }),
-        { error: "must be a map of variable names to strings" },
-      )
-      .optional(),
-    layers: z
-      .array(z.string({ error: "must be a string" }).regex(/^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:\d+$/, { message: "is not a Lambda layer version ARN" }), {
-        error: "must be a list of layer version ARNs",
-      })
-      .max(5, { message: "has more than 5 layers (Lambda's limit)" })
-      .optional(),
-    vpc: z
-      .strictObject({
-        subnetIds: z.array(z.string({ error: "must be a string" }).regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet ID" })).min(1, { message: "is empty" }),
-        securityGroupIds: z.array(z.string({ error: "must be a string" }).regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group ID" })).min(1, { message: "is empty" }),
-      })
-      .optional(),
-    reservedConcurrentExecutions: wholeNumber(0, 100000, "must be a whole number from 0 to 100000").optional(),
-    description: z.string({ error: "must be a string" }).max(256, { message: "is longer than 256 characters" }).optional(),
-  })
-  .superRefine((s, ctx) => {
-    const issue = (path: string, input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [path], input, message });
-    if (s.roleName === undefined && s.existingRoleArn === undefined) {
-      issue("roleName", undefined, "is required: name the role to create, or give the ARN of an existing one (existingRoleArn)");
-    }
-    if (s.roleName !== undefined && s.existingRoleArn !== undefined) {
-      issue("existingRoleArn", s.existingRoleArn, "is given with roleName: name a role to create, or an existing one, not both");
-    }
-    if (s.existingRoleArn !== undefined) {
-      if (s.rolePath !== undefined) issue("rolePath", s.rolePath, "applies only to a role this library creates (an existing role's path is in its ARN)");
-      const [, partition, , , account] = s.existingRoleArn.split(":");
-      const expected = partitionOf(s.region).partition;
-      if (account !== s.accountId || partition !== expected) {
-        issue("existingRoleArn", s.existingRoleArn, `is not a role of the Lambda account ${s.accountId} (partition ${expected})`);
-      }
-    }
-    if (s.createFunction === false) {
-      for (const field of FUNCTION_FIELDS) {
-        if (s[field] !== undefined) issue(field, s[field], "applies only to a function this library creates, and createFunction is false");
-      }
-    } else if (s.functionName === undefined) {
-      issue("functionName", undefined, "is required: name the function to create, or set createFunction to false");
-    }
-    for (const name of Object.keys(s.environment ?? {})) {
-      if (GRANT_VARIABLES.includes(name)) issue("environment", s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
-    }
-  });
-
-export type LambdaSettings = z.input<typeof lambdaSettingsSchema>;
-export type ValidLambdaSettings = z.output<typeof lambdaSettingsSchema>;
+export { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 
 /** The Lambda account's side of a grant as the constructs build it: its settings, and what builds its resources. */
 export type LambdaSide = LambdaSettings & {
@@ -128,11 +33,6 @@ export type LambdaSide = LambdaSettings & {
   /** The function's code. @default the prebuilt handler (defaultHandlerCode) */
   readonly code?: LambdaCode | undefined;
 };
-
-/** The grantee's role ARN (path included) from validated settings. */
-export function lambdaRoleArnOf(lambda: Pick<ValidLambdaSettings, "accountId" | "region" | "roleName" | "rolePath" | "existingRoleArn">): string {
-  return lambda.existingRoleArn ?? roleArn(partitionOf(lambda.region).partition, lambda.accountId, lambda.roleName!, lambda.rolePath);
-}
 
 /**
  * The settings of a Lambda side, with an existing role given as a construct turned into its ARN (the bucket account's

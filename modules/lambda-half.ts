@@ -2,16 +2,16 @@
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { Construct } from "./cdktf";
 import { encodeGrantedPrefixes, HANDLER_ENVIRONMENT } from "./contract";
-import type { GrantPlan, grantSchema } from "./grant";
-import { LambdaGrantee, type LambdaSide, type ValidLambdaSettings } from "./lambda-grantee";
+import type { GrantDeclaration, GrantPlan } from "./grant";
+import { LambdaGrantee, type LambdaSide } from "./lambda-grantee";
+import type { LambdaSettings } from "./lambda-settings";
 import { renderPolicy } from "./policy-document";
-import type { z } from "zod";
 
 /** The validated settings one grantee's half is built from. */
 export interface GranteeSettings {
-  readonly lambda: ValidLambdaSettings;
+  readonly lambda: LambdaSettings;
   readonly bucket: { readonly bucketName: string; readonly region: string };
-  readonly grant: z.output<typeof grantSchema>;
+  readonly grant: GrantDeclaration;
 }
 
 /** What account A holds for one grant: the grantee (role, function) and the grant's policy on its role. */

@@ -3,7 +3,8 @@
  * created: a grant that would fail at apply fails here, saying which policy and by how much.
  */
 import type { GrantPlan } from "./grant";
-import { lambdaRoleArnOf, loggingPolicy, vpcAccessPolicy, type ValidLambdaSettings } from "./lambda-grantee";
+import { loggingPolicy, vpcAccessPolicy } from "./lambda-grantee";
+import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { roleArnParts, type PolicyDocument } from "./policy-document";
 
 /** AWS's limits, in characters of the minified JSON (whitespace does not count). */
@@ -59,7 +60,7 @@ export function overBudget(policies: readonly BudgetedPolicy[]): string[] {
  * and trust policies. An existing role's own inline policies are its owner's and not counted. `label` names the grant
  * in the messages.
  */
-export function grantRoleBudget(label: string, lambda: ValidLambdaSettings, accessRoleName: string | undefined, plan: GrantPlan): BudgetedPolicy[] {
+export function grantRoleBudget(label: string, lambda: LambdaSettings, accessRoleName: string | undefined, plan: GrantPlan): BudgetedPolicy[] {
   const advice = "grant fewer or shorter prefixes (a shared parent prefix covers its children)";
   const created = lambda.roleName !== undefined && lambda.createFunction !== false;
   return [

@@ -58,3 +58,26 @@ export function matchesWildcard(pattern: string, value: string, ignoreCase = fal
   const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
 }
+
+/**
+ * The first character IAM refuses in a policy document (it accepts tab, LF, CR and U+0020-U+00FF; KMS key policies
+ * and S3 bucket policies the same), as `"数" (U+6570) at index 0`; undefined when there is none. A lone surrogate
+ * counts as a character IAM refuses.
+ */
+export function policyCharacterProblem(text: string): string | undefined {
+  let index = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    const allowed = code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0xff);
+    if (!allowed) {
+      const hex = code.toString(16).toUpperCase().padStart(4, "0");
+      const shown = code >= 0xd800 && code <= 0xdfff ? "a lone surrogate" : JSON.stringify(ch);
+      return `${shown} (U+${hex}) at index ${index}`;
+    }
+    index += ch.length;
+  }
+  return undefined;
+}
+
+/** The characters IAM accepts in a policy document, for messages. */
+export const POLICY_CHARACTERS = "tab, LF, CR and U+0020-U+00FF";

@@ -4,33 +4,13 @@
  * created, so bad input leaves nothing half-built.
  */
 import { z } from "zod";
+import { ConfigurationError, showValue } from "./errors";
+import { policyCharacterProblem, POLICY_CHARACTERS } from "./policy-document";
+import { ALL_REGIONS } from "./regions";
 
-/** Thrown for any invalid configuration; the message lists every problem as `<field> <value> <reason>`. */
-export class ConfigurationError extends Error {
-  public readonly problems: readonly string[];
-
-  constructor(problems: readonly string[]) {
-    super(problems.length === 1 ? problems[0] : `invalid configuration:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigurationError";
-    this.problems = problems;
-  }
-}
-
-/** Renders a received value for an error message: strings quoted, objects as compact JSON, numbers as they are. */
-export function showValue(value: unknown): string {
-  if (value === undefined) return "undefined";
-  let text: string | undefined;
-  try {
-    // JSON renders NaN and Infinity as null and cannot render a bigint; a symbol or a function falls through below.
-    text = typeof value === "bigint" ? `${value}n` : typeof value === "number" ? String(value) : JSON.stringify(value);
-  } catch {
-    text = undefined; // circular, or a construct: describe it by its kind instead
-  }
-  if (text === undefined) {
-    text = typeof value === "object" && value !== null ? `<${value.constructor?.name ?? "object"}>` : `<${typeof value}>`;
-  }
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
+export { ConfigurationError, showValue } from "./errors";
+export { ALL_REGIONS, PARTITIONS, partitionOf, partitionOfArn, REGIONS, type Partition } from "./regions";
+export { policyCharacterProblem, POLICY_CHARACTERS } from "./policy-document";
 
 function fieldPath(root: string, path: readonly PropertyKey[]): string {
   let out = root;
@@ -77,26 +57,6 @@ const pattern = (re: RegExp, message: string) => z.string({ error: "must be a st
 
 /** A 12-digit AWS account ID. */
 export const accountIdSchema = pattern(/^\d{12}$/, "is not an AWS account ID (12 digits)");
-
-/**
- * The regions of the three partitions this project supports, exactly as the AWS provider 5.100.0 accepts them
- * (test/validate checks this list against the provider itself): a region it does not know fails `terraform plan`.
- */
-export const REGIONS = {
-  aws: [
-    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
-    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
-    "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
-    "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1",
-    "us-east-2", "us-west-1", "us-west-2",
-  ],
-  "aws-cn": ["cn-north-1", "cn-northwest-1"],
-  "aws-us-gov": ["us-gov-east-1", "us-gov-west-1"],
-} as const satisfies Readonly<Record<string, readonly string[]>>;
-
-export type Partition = keyof typeof REGIONS;
-export const PARTITIONS = Object.keys(REGIONS) as Partition[];
-const ALL_REGIONS: readonly string[] = Object.values(REGIONS).flat();
 
 /** A region of the aws, aws-cn or aws-us-gov partition that the AWS provider 5.100.0 knows. */
 export const regionSchema = z
@@ -209,35 +169,4 @@ export const logRetentionSchema = z
     message: `is not a CloudWatch Logs retention (one of ${LOG_RETENTION_DAYS.join(", ")})`,
   });
 
-/** The partition and DNS suffix AWS uses in a region (a region is assumed valid: see regionSchema). */
-export function partitionOf(region: string): { partition: Partition; dnsSuffix: string } {
-  if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
-  if (region.startsWith("us-gov-")) return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com" };
-  return { partition: "aws", dnsSuffix: "amazonaws.com" };
-}
 
-/** The partition an ARN names (`arn:<partition>:...`). */
-export const partitionOfArn = (arn: string): string => arn.split(":")[1] ?? "";
-
-/**
- * The first character IAM refuses in a policy document (it accepts tab, LF, CR and U+0020-U+00FF; KMS key policies
- * and S3 bucket policies the same), as `"数" (U+6570) at index 0`; undefined when there is none. A lone surrogate
- * counts as a character IAM refuses.
- */
-export function policyCharacterProblem(text: string): string | undefined {
-  let index = 0;
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    const allowed = code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0xff);
-    if (!allowed) {
-      const hex = code.toString(16).toUpperCase().padStart(4, "0");
-      const shown = code >= 0xd800 && code <= 0xdfff ? "a lone surrogate" : JSON.stringify(ch);
-      return `${shown} (U+${hex}) at index ${index}`;
-    }
-    index += ch.length;
-  }
-  return undefined;
-}
-
-/** The characters IAM accepts in a policy document, for messages. */
-export const POLICY_CHARACTERS = "tab, LF, CR and U+0020-U+00FF";

@@ -15,48 +15,21 @@
 import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
-import { z } from "zod";
 import { unique } from "./actions";
-import {
-  accessPointPolicy,
-  addBucketSide,
-  bucketPolicyDocument,
-  partitionProblem,
-  bucketSettingsSchema,
-  keyPolicyDocument,
-  sameAccountProblem,
-  type BucketHalf,
-  type BucketSettings,
-  type BucketSide,
-  type ValidBucketSettings,
-} from "./bucket-side";
-import { grantSchema, planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
-import { lambdaRoleArnOf, lambdaSettingsOf, lambdaSettingsSchema, type LambdaGrantee, type LambdaSettings, type LambdaSide } from "./lambda-grantee";
+import { accessPointPolicy, addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketHalf, type BucketSettings, type BucketSide } from "./bucket-side";
+import type { AccessPointChoice } from "./access-point-choice";
+import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
+import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
+import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
-import { accountRootArn, bucketArn, roleArnParts, type PolicyStatement } from "./policy-document";
-import { ConfigurationError, parseOrThrow, partitionOf } from "./schema";
+import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
+import { ConfigurationError } from "./errors";
+import { partitionOf } from "./regions";
+import { parseOrThrow } from "./schema";
+import { sharedBucketSchema } from "./schemas";
 
-export const ACCESS_POINT_CHOICES = ["auto", "always", "never"] as const;
-/**
- * `auto`: access points only when the merged grants do not fit the bucket policy. `always`: every grantee through
- * its access point. `never`: the bucket policy only; over its limit is an error.
- */
-export type AccessPointChoice = (typeof ACCESS_POINT_CHOICES)[number];
-
-/**
- * A grantee's name; it also names the grantee's access point, so S3's access point naming rules apply: 3-50
- * lowercase letters, digits and hyphens, beginning and ending with a letter or digit, and not ending with -s3alias or
- * -ext-s3alias (reserved for access point aliases).
- */
-export const granteeNameSchema = z
-  .string({ error: "must be a string" })
-  .regex(/^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/, {
-    message: "is not a grantee name (3-50 lowercase letters, digits and hyphens; it also names the grantee's access point)",
-  })
-  .refine((name) => !/-(ext-)?s3alias$/.test(name), {
-    message: "is not a grantee name: it names the grantee's access point, and access point names must not end with -s3alias or -ext-s3alias",
-  });
+export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "./access-point-choice";
 
 /** One grantee of a shared bucket: a Lambda function in its account, and its grant. */
 export interface GranteeDeclaration<L = LambdaSettings> {
@@ -80,64 +53,12 @@ export interface SharedBucketDeclaration<L = LambdaSettings> {
   readonly configPath?: string | undefined;
 }
 
-interface GranteeFields {
-  readonly name: string;
-  readonly lambda: Parameters<typeof lambdaRoleArnOf>[0] & { readonly functionName?: string | undefined; readonly createFunction?: boolean | undefined };
-  readonly grant: { readonly accessRoleName?: string | undefined };
+/** A validated shared-bucket declaration. */
+interface ValidShared {
+  readonly bucket: BucketSettings;
+  readonly accessPoints?: AccessPointChoice | undefined;
+  readonly grantees: ReadonlyArray<{ readonly name: string; readonly lambda: LambdaSettings; readonly grant: GrantDeclaration }>;
 }
-
-/**
- * The checks across grantees, shared with the environment config: unique names, roles, functions and access roles,
- * and no grantee in the bucket's own account.
- */
-export function checkGrantees(
-  grantees: readonly GranteeFields[],
-  bucket: { readonly accountId: string; readonly region: string },
-  ctx: z.RefinementCtx,
-): void {
-  const seen = new Map<string, number>();
-  const once = (what: string, value: string, path: Array<string | number>, i: number, message: (j: number) => string) => {
-    const key = `${what}\n${value}`;
-    const j = seen.get(key);
-    if (j === undefined) seen.set(key, i);
-    else ctx.addIssue({ code: "custom", path, input: value, message: message(j) });
-  };
-  grantees.forEach((c, i) => {
-    const at = (...rest: Array<string | number>) => ["grantees", i, ...rest];
-    once("name", c.name, at("name"), i, (j) => `is also the name of grantees[${j}]: grantee names must be unique`);
-    // IAM role names are case-insensitive: Reader and reader are one role.
-    const role = c.lambda.roleName !== undefined ? at("lambda", "roleName") : at("lambda", "existingRoleArn");
-    once("role", `${c.lambda.accountId}/${roleArnParts(lambdaRoleArnOf(c.lambda)).name.toLowerCase()}`, role, i, (j) => `is also the role of grantees[${j}] in account ${c.lambda.accountId} (IAM role names are case-insensitive): give each grantee its own role`);
-    if (c.lambda.functionName !== undefined) {
-      once("function", `${c.lambda.accountId}/${c.lambda.region}/${c.lambda.functionName}`, at("lambda", "functionName"), i, (j) => `is also the function of grantees[${j}] in the same account and region`);
-    }
-    if (c.grant.accessRoleName !== undefined) {
-      once("access role", c.grant.accessRoleName.toLowerCase(), at("grant", "accessRoleName"), i, (j) => `is also the access role of grantees[${j}] (IAM role names are case-insensitive): each grantee needs its own access role`);
-    }
-    const same = sameAccountProblem(c.lambda.accountId, bucket.accountId);
-    if (same) ctx.addIssue({ code: "custom", path: at("lambda", "accountId"), input: c.lambda.accountId, message: `is the bucket's account ${bucket.accountId}: this module wires cross-account access` });
-    const partition = partitionProblem(c.lambda.region, bucket.region);
-    if (partition) {
-      ctx.addIssue({ code: "custom", path: at("lambda", "region"), input: c.lambda.region, message: `is in partition ${partitionOf(c.lambda.region).partition}, the bucket's region ${bucket.region} in ${partitionOf(bucket.region).partition}: a role of one partition cannot be granted access in another` });
-    }
-  });
-}
-
-export const accessPointChoiceSchema = z.enum(ACCESS_POINT_CHOICES, {
-  error: `is not an access point choice (${ACCESS_POINT_CHOICES.join(", ")})`,
-});
-
-export const granteeSchema = z.strictObject({ name: granteeNameSchema, lambda: lambdaSettingsSchema, grant: grantSchema });
-
-export const sharedBucketSchema = z
-  .strictObject({
-    bucket: bucketSettingsSchema,
-    accessPoints: accessPointChoiceSchema.optional(),
-    grantees: z.array(granteeSchema, { error: "must be a list of { name, lambda, grant }" }).min(1, { message: "is empty: a shared bucket needs at least one grantee" }),
-  })
-  .superRefine((s, ctx) => checkGrantees(s.grantees, s.bucket, ctx));
-
-type ValidShared = z.output<typeof sharedBucketSchema>;
 type ValidGrantee = ValidShared["grantees"][number];
 
 /** The condition keys that only say who the principal is: statements differing only in them merge into lists. */
@@ -232,7 +153,7 @@ export interface PolicyMeasure {
 }
 
 export interface SharedBucketPlan {
-  readonly bucket: ValidBucketSettings;
+  readonly bucket: BucketSettings;
   readonly grantees: readonly PlannedGrantee[];
   /** Whether every grantee goes through its own access point. */
   readonly usesAccessPoints: boolean;

@@ -1,0 +1,47 @@
+/**
+ * The Lambda account's side of a grant as data: where the grantee is, its role and the function this library creates
+ * for it. Validated by lambdaSettingsSchema (schemas.ts); all the bucket account's half needs of the Lambda side.
+ */
+import { roleArn } from "./policy-document";
+import { partitionOf } from "./regions";
+
+export interface LambdaSettings {
+  /** The Lambda account. */
+  readonly accountId: string;
+  /** The function's region; decides the partition of every ARN on this side. */
+  readonly region: string;
+  /** The execution role this library creates. Give this or `existingRoleArn`. */
+  readonly roleName?: string | undefined;
+  /** IAM path of the role this library creates; every ARN naming it carries the path. @default "/" */
+  readonly rolePath?: string | undefined;
+  /**
+   * An existing execution role, path included (`arn:aws:iam::111122223333:role/service-role/worker`): only the
+   * grant's identity policy is attached to it. Give this or `roleName`.
+   */
+  readonly existingRoleArn?: string | undefined;
+  /** Create the function (false: the grant is for a role whose function is created elsewhere). @default true */
+  readonly createFunction?: boolean | undefined;
+  /** Name of the function to create; required unless `createFunction` is false. */
+  readonly functionName?: string | undefined;
+  /** Days the function's logs are kept. @default 30 */
+  readonly logRetentionDays?: number | undefined;
+  /** Memory of the function in MB (128-10240). @default 256 */
+  readonly memorySize?: number | undefined;
+  /** Timeout of the function in seconds (1-900). @default 30 */
+  readonly timeoutSeconds?: number | undefined;
+  /** The team's own variables of the function; the grant writes its own beside them (see HANDLER_ENVIRONMENT). @default {} */
+  readonly environment?: Readonly<Record<string, string>> | undefined;
+  /** Lambda layer version ARNs (at most 5). @default none */
+  readonly layers?: readonly string[] | undefined;
+  /** Run the function in a VPC; a role this library creates may then manage its network interfaces. @default no VPC */
+  readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] } | undefined;
+  /** Concurrency reserved for the function. @default unreserved */
+  readonly reservedConcurrentExecutions?: number | undefined;
+  /** The function's description (at most 256 characters). @default none */
+  readonly description?: string | undefined;
+}
+
+/** The grantee's role ARN, path included, from validated settings. */
+export function lambdaRoleArnOf(lambda: Pick<LambdaSettings, "accountId" | "region" | "roleName" | "rolePath" | "existingRoleArn">): string {
+  return lambda.existingRoleArn ?? roleArn(partitionOf(lambda.region).partition, lambda.accountId, lambda.roleName!, lambda.rolePath);
+}

@@ -1,0 +1,75 @@
+/**
+ * The package's public surface: every name "cross-account-s3-lambda" exports is a promise to keep, so the list is
+ * spelled out here and a change to it is a deliberate one. Its declarations must compile in an app without
+ * esModuleInterop and with skipLibCheck off: they reach cdktf, constructs and the provider's submodules only, never
+ * the validation library the constructs use inside (whose own declarations need esModuleInterop).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import ts from "typescript";
+
+const ROOT = join(__dirname, "..", "..");
+
+/** Every name modules/index.ts exports, values and types, sorted. */
+function exportedNames(): string[] {
+  const file = join(ROOT, "modules", "index.ts");
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+  const names: string[] = [];
+  source.forEachChild((node) => {
+    if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause)) {
+      for (const element of node.exportClause.elements) names.push(element.name.text);
+    }
+    if (ts.isExportDeclaration(node) && !node.exportClause) throw new Error("modules/index.ts has an `export *`: name every export");
+  });
+  return names.sort();
+}
+
+const PUBLIC_NAMES = [
+  "ACCESS_MODES", "ACCESS_POINT_CHOICES", "ACCESS_PRESETS", "AWS_PROVIDER_VERSION", "AccessMode", "AccessPointChoice",
+  "AccessPreset", "BucketAccountGrant", "BucketAccountGrantProps", "BucketAccountHalf", "BucketKey", "BucketKeyProps",
+  "BucketSettings", "ConfigurationError", "CrossAccountS3Access", "CrossAccountS3AccessProps", "ExistingResources",
+  "GrantContext", "GrantDeclaration", "GrantPlan", "GrantedPrefix", "GranteeDeclaration", "HANDLER_ENVIRONMENT",
+  "LAMBDA_ARCHITECTURES", "LambdaAccountGrant", "LambdaAccountGrantProps", "LambdaAccountHalf", "LambdaArchitecture",
+  "LambdaCode", "LambdaGrantee", "LambdaGranteeProps", "LambdaSettings", "LambdaSide", "MIN_SUPPRESSION_REASON",
+  "POLICY_LIMITS", "PRINCIPAL_STYLES", "Partition", "PlannedGrantee", "PolicyDocument", "PolicyMeasure",
+  "PolicyStatement", "PrefixGrant", "PrincipalStyle", "REGIONS", "RuleViolation", "S3AccessRole", "S3AccessRoleProps",
+  "SECURITY_RULES", "SecureBucket", "SecureBucketProps", "SecurityRule", "SecurityRules", "SecurityRulesOptions",
+  "SharedBucketAccess", "SharedBucketAccessProps", "SharedBucketDeclaration", "SharedBucketGrantee",
+  "SharedBucketGranteeProps", "SharedBucketGrants", "SharedBucketGrantsProps", "SharedBucketPlan", "defaultHandlerCode",
+  "planGrant", "planSharedBucket", "suppressRules",
+];
+
+test("the public surface is exactly the names chosen for it", () => {
+  expect(exportedNames()).toEqual([...PUBLIC_NAMES].sort());
+});
+
+test("the names that are values load, and nothing else does", () => {
+  const loaded = Object.keys(require("../../modules") as Record<string, unknown>).sort();
+  expect(loaded.every((name) => PUBLIC_NAMES.includes(name))).toBe(true);
+  expect(loaded).toContain("CrossAccountS3Access");
+});
+
+test("the declarations reach cdktf, constructs and provider submodules only", () => {
+  const out = mkdtempSync(join(tmpdir(), "cas-dts-"));
+  try {
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--emitDeclarationOnly", "--outDir", out], { cwd: ROOT, stdio: "pipe" });
+    const packages = new Set<string>();
+    const seen = new Set<string>();
+    const todo = [join(out, "index.d.ts")];
+    while (todo.length > 0) {
+      const file = todo.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const { fileName } of ts.preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles) {
+        if (!fileName.startsWith(".")) packages.add(fileName.split("/").slice(0, fileName.startsWith("@") ? 2 : 1).join("/"));
+        else if (existsSync(join(dirname(file), `${fileName}.d.ts`))) todo.push(join(dirname(file), `${fileName}.d.ts`));
+        else if (existsSync(join(dirname(file), fileName, "index.d.ts"))) todo.push(join(dirname(file), fileName, "index.d.ts"));
+      }
+    }
+    expect([...packages].sort()).toEqual(["@cdktf/provider-aws", "cdktf", "constructs"]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
