@@ -2,10 +2,10 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
-import { z } from "zod";
 import { accountAdministersKey } from "./grant";
 import { policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
-import { accountIdSchema, keyAliasSchema, parseOrThrow, partitionOf, regionSchema } from "./schema";
+import { partitionOf } from "./regions";
+import { parseOrThrow, schemas } from "./validate";
 
 export interface BucketKeyProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
@@ -41,12 +41,7 @@ export class BucketKey extends Construct {
     super(scope, id);
     libraryConstruct(this, id, { provider: props.provider });
     const settings = parseOrThrow(
-      z.object({
-        accountId: accountIdSchema,
-        region: regionSchema,
-        alias: keyAliasSchema,
-        deletionWindowInDays: z.number().int().min(7, { message: "must be 7-30 days" }).max(30, { message: "must be 7-30 days" }).optional(),
-      }),
+      schemas().bucketKeySettingsSchema,
       {
         accountId: props.accountId,
         region: props.region,

@@ -5,32 +5,16 @@
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
 import { type Construct, type ITerraformDependable, type TerraformProvider, dependable } from "./cdktf";
 import { BucketKey, bucketKeyPolicy } from "./bucket-key";
-import { addExistingPolicies, existingPolicies, type ExistingResources } from "./existing-resources";
+import type { BucketSettings } from "./bucket-settings";
+import { addExistingPolicies, existingPolicies } from "./existing-resources";
+
+export type { BucketSettings } from "./bucket-settings";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
 import { recordConfigSource } from "./rules/config-source";
 import { S3AccessRole } from "./s3-access-role";
 import { partitionOf } from "./regions";
 import { SecureBucket, secureBucketPolicy } from "./secure-bucket";
 import { denyOtherUploadEncryption } from "./upload-encryption";
-
-/** The bucket account's side of a grant as data; validated by bucketSettingsSchema (schemas.ts). */
-export interface BucketSettings {
-  /** The bucket account. */
-  readonly accountId: string;
-  /** Region of the bucket and its key. */
-  readonly region: string;
-  readonly bucketName: string;
-  /** Alias of the bucket's KMS key (the grantee's policy names the key by it); of the existing key when attaching. */
-  readonly keyAlias: string;
-  /** Let `terraform destroy` delete a bucket that still holds objects (a bucket this library creates). @default false */
-  readonly forceDestroy?: boolean | undefined;
-  /**
-   * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
-   * they hold today kept (see existing-resources.ts).
-   * @default the bucket and key are created
-   */
-  readonly existing?: ExistingResources | undefined;
-}
 
 /** What account B writes for its grants, planned beforehand. */
 export interface BucketSide {

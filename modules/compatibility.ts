@@ -6,7 +6,7 @@
  */
 import { dirname } from "node:path";
 import { App, TerraformStack, type IConstruct, type TerraformProvider } from "./cdktf";
-import { ConfigurationError, showValue } from "./schema";
+import { ConfigurationError, showValue } from "./errors";
 
 /** The AWS provider version the bindings this library is built with (@cdktf/provider-aws 20.1.0) were generated for. */
 export const AWS_PROVIDER_VERSION = "5.100.0";

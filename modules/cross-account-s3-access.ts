@@ -10,8 +10,7 @@ import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, POLICY_LIMITS } from "./policy-budget";
 import type { S3AccessRole } from "./s3-access-role";
 import { ConfigurationError } from "./errors";
-import { parseOrThrow } from "./schema";
-import { crossAccountSettingsSchema } from "./schemas";
+import { parseOrThrow, schemas } from "./validate";
 import type { SecureBucket } from "./secure-bucket";
 
 export interface CrossAccountS3AccessProps {
@@ -58,7 +57,7 @@ function resolveDeclaration(
   bucket: BucketSettings,
   grant: GrantDeclaration,
 ): { settings: ValidSettings; plan: GrantPlan } {
-  const settings = parseOrThrow(crossAccountSettingsSchema, { lambda, bucket: bucketSettingsOf(bucket), grant }, id);
+  const settings = parseOrThrow(schemas().crossAccountSettingsSchema, { lambda, bucket: bucketSettingsOf(bucket), grant }, id);
   const plan = planGrant({
     grant: settings.grant,
     lambdaAccountId: settings.lambda.accountId,

@@ -6,19 +6,12 @@
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import type { Construct, TerraformProvider } from "./cdktf";
+import type { ExistingResources } from "./bucket-settings";
 import { denyInsecureTransport, denyOtherEncryption } from "./grant";
+
+export type { ExistingResources } from "./bucket-settings";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, showValue } from "./errors";
-
-/** The bucket and key a grant attaches to, with the statements their policies hold today. */
-export interface ExistingResources {
-  /** ARN of the key that encrypts the bucket; the bucket side's `keyAlias` must name an alias of it. */
-  readonly keyArn: string;
-  /** Every statement of the bucket's current policy ([] when it has none). */
-  readonly bucketPolicyStatements: readonly PolicyStatement[];
-  /** Every statement of the key's current policy: a key policy is replaced whole, and one without them locks the key. */
-  readonly keyPolicyStatements: readonly PolicyStatement[];
-}
 
 /**
  * The existing statements followed by the ones the grant writes. A statement the grant writes whose Sid an existing

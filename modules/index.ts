@@ -42,8 +42,7 @@ export { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaArchitecture, type
 export { SecureBucket, type SecureBucketProps } from "./secure-bucket";
 export { BucketKey, type BucketKeyProps } from "./bucket-key";
 export { S3AccessRole, type S3AccessRoleProps } from "./s3-access-role";
-export type { BucketSettings } from "./bucket-side";
-export type { ExistingResources } from "./existing-resources";
+export type { BucketSettings, ExistingResources } from "./bucket-settings";
 
 // The grant planner: every policy of both halves, from the declaration alone.
 export { ACCESS_MODES, ACCESS_PRESETS, type AccessMode, type AccessPreset } from "./contract";

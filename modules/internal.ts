@@ -28,3 +28,5 @@ export * from "./errors";
 export * from "./regions";
 export * from "./lambda-settings";
 export * from "./access-point-choice";
+export * from "./validate";
+export * from "./bucket-settings";

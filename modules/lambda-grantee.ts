@@ -16,8 +16,7 @@ import { policyDocument, renderPolicy, roleArn, roleArnParts, type PolicyDocumen
 import { ConfigurationError, showValue } from "./errors";
 import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { partitionOf } from "./regions";
-import { parseOrThrow } from "./schema";
-import { lambdaSettingsSchema } from "./schemas";
+import { parseOrThrow, schemas } from "./validate";
 
 export { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 
@@ -120,7 +119,7 @@ export class LambdaGrantee extends Construct {
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { provider: props.provider });
     const { grantVariables: _variables, configPath: _path, ...side } = props;
-    const settings = parseOrThrow(lambdaSettingsSchema, lambdaSettingsOf(label, side), label);
+    const settings = parseOrThrow(schemas().lambdaSettingsSchema, lambdaSettingsOf(label, side), label);
     // Checked before anything is created: bad code leaves nothing half-built.
     const code = settings.createFunction === false ? undefined : checkCode(props.code ?? defaultHandlerCode(), `${label}.code`, props.code === undefined);
     const provider = props.provider;

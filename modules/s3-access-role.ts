@@ -3,7 +3,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import { renderPolicy, type PolicyDocument } from "./policy-document";
-import { parseOrThrow, roleNameSchema, rolePathSchema } from "./schema";
+import { parseOrThrow, schemas } from "./validate";
 
 export interface S3AccessRoleProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
@@ -30,8 +30,8 @@ export class S3AccessRole extends Construct {
   constructor(scope: Construct, id: string, props: S3AccessRoleProps) {
     super(scope, id);
     libraryConstruct(this, id, { provider: props.provider });
-    const roleName = parseOrThrow(roleNameSchema, props.roleName, `${id}.roleName`);
-    const path = props.path === undefined ? undefined : parseOrThrow(rolePathSchema, props.path, `${id}.path`);
+    const roleName = parseOrThrow(schemas().roleNameSchema, props.roleName, `${id}.roleName`);
+    const path = props.path === undefined ? undefined : parseOrThrow(schemas().rolePathSchema, props.path, `${id}.path`);
     this.role = new IamRole(this, "role", {
       provider: props.provider,
       name: roleName,

@@ -6,9 +6,8 @@
  */
 import { z } from "zod";
 import { ACCESS_POINT_CHOICES } from "./access-point-choice";
-import type { BucketSettings } from "./bucket-side";
+import type { BucketSettings, ExistingResources } from "./bucket-settings";
 import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "./contract";
-import type { ExistingResources } from "./existing-resources";
 import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
 import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { accountRootArn, matchesWildcard, policyCharacterProblem, POLICY_CHARACTERS, roleArnParts, type PolicyStatement } from "./policy-document";
@@ -437,3 +436,16 @@ export type SchemaOutputsFitTheirInterfaces = [
   OutputFits<typeof bucketSettingsSchema, BucketSettings>,
   OutputFits<typeof grantSchema, GrantDeclaration>,
 ];
+
+/** SecureBucket's settings. */
+export const secureBucketSettingsSchema = z.object({ bucketName: bucketNameSchema, region: regionSchema });
+
+/** BucketKey's settings. */
+export const bucketKeySettingsSchema = z.object({
+  accountId: accountIdSchema,
+  region: regionSchema,
+  alias: keyAliasSchema,
+  deletionWindowInDays: z.number().int().min(7, { message: "must be 7-30 days" }).max(30, { message: "must be 7-30 days" }).optional(),
+});
+
+export { roleNameSchema, rolePathSchema } from "./schema";

@@ -8,8 +8,8 @@ import { Construct, type ITerraformDependable, type TerraformProvider } from "./
 import { libraryConstruct } from "./compatibility";
 import { denyInsecureTransport, denyOtherEncryption } from "./grant";
 import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
-import { bucketNameSchema, parseOrThrow, partitionOf, regionSchema } from "./schema";
-import { z } from "zod";
+import { partitionOf } from "./regions";
+import { parseOrThrow, schemas } from "./validate";
 
 export interface SecureBucketProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
@@ -54,7 +54,7 @@ export class SecureBucket extends Construct {
     super(scope, id);
     libraryConstruct(this, id, { provider: props.provider });
     const { bucketName, region } = parseOrThrow(
-      z.object({ bucketName: bucketNameSchema, region: regionSchema }),
+      schemas().secureBucketSettingsSchema,
       { bucketName: props.bucketName, region: props.region },
       id,
     );

@@ -26,8 +26,7 @@ import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LI
 import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
 import { ConfigurationError } from "./errors";
 import { partitionOf } from "./regions";
-import { parseOrThrow } from "./schema";
-import { sharedBucketSchema } from "./schemas";
+import { parseOrThrow, schemas } from "./validate";
 
 export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "./access-point-choice";
 
@@ -185,8 +184,7 @@ function accessPointArn(partition: string, region: string, accountId: string, na
 /** Plans every grantee's grant and the bucket side's merged policies, within AWS's limits; `id` prefixes errors. */
 export function planSharedBucket(id: string, declaration: SharedBucketDeclaration): SharedBucketPlan {
   const b = declaration.bucket;
-  const shared = parseOrThrow(
-    sharedBucketSchema,
+  const shared = parseOrThrow(schemas().sharedBucketSchema,
     {
       // Only the data fields: a provider or build settings passed along with them are not part of the declaration.
       bucket: { accountId: b.accountId, region: b.region, bucketName: b.bucketName, keyAlias: b.keyAlias, forceDestroy: b.forceDestroy, existing: b.existing },

@@ -7,7 +7,7 @@
  */
 import { Annotations, Aspects, TerraformResource, TerraformStack, type IAspect, type IConstruct } from "../cdktf";
 import { assertOneCdktf, isLibraryConstruct } from "../compatibility";
-import { ConfigurationError, showValue } from "../schema";
+import { ConfigurationError, showValue } from "../errors";
 import { configSourceOf } from "./config-source";
 import { SECURITY_RULES, type SecurityRule, type StackJson } from "./security-rules";
 

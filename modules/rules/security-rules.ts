@@ -5,7 +5,7 @@
  * listing limited by prefix, uploads pinned to the bucket's key).
  */
 import type { PolicyDocument, PolicyStatement } from "../policy-document";
-import { partitionOf } from "../schema";
+import { partitionOf } from "../regions";
 import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../upload-encryption";
 import { denyApplies } from "./deny-match";
 

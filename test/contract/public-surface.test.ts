@@ -5,8 +5,7 @@
  * the validation library the constructs use inside (whose own declarations need esModuleInterop).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import ts from "typescript";
 
@@ -51,10 +50,21 @@ test("the names that are values load, and nothing else does", () => {
   expect(loaded).toContain("CrossAccountS3Access");
 });
 
-test("the declarations reach cdktf, constructs and provider submodules only", () => {
-  const out = mkdtempSync(join(tmpdir(), "cas-dts-"));
-  try {
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--emitDeclarationOnly", "--outDir", out], { cwd: ROOT, stdio: "pipe" });
+describe("the package as built", () => {
+  // Inside the repository (in its ignored .tmp/), so the build resolves the repository's node_modules.
+  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
+  const out = mkdtempSync(join(ROOT, ".tmp", "dist-"));
+  beforeAll(() => {
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", out], { cwd: ROOT, stdio: "pipe" });
+  });
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  test("loading the root entry does not load the validation library: it loads on the first validation", () => {
+    const probe = `require(${JSON.stringify(join(out, "index.js"))}); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes("/node_modules/zod/")).length))`;
+    expect(execFileSync(process.execPath, ["-e", probe], { cwd: ROOT, encoding: "utf8" }).trim()).toBe("0");
+  });
+
+  test("the declarations reach cdktf, constructs and provider submodules only", () => {
     const packages = new Set<string>();
     const seen = new Set<string>();
     const todo = [join(out, "index.d.ts")];
@@ -69,7 +79,5 @@ test("the declarations reach cdktf, constructs and provider submodules only", ()
       }
     }
     expect([...packages].sort()).toEqual(["@cdktf/provider-aws", "cdktf", "constructs"]);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });

@@ -1,0 +1,34 @@
+/**
+ * The bucket account's side of a grant as data: the bucket, its key, and (when they exist already) the statements
+ * their policies hold. Validated by bucketSettingsSchema (schemas.ts).
+ */
+import type { PolicyStatement } from "./policy-document";
+
+/** The bucket account's side of a grant as data; validated by bucketSettingsSchema (schemas.ts). */
+export interface BucketSettings {
+  /** The bucket account. */
+  readonly accountId: string;
+  /** Region of the bucket and its key. */
+  readonly region: string;
+  readonly bucketName: string;
+  /** Alias of the bucket's KMS key (the grantee's policy names the key by it); of the existing key when attaching. */
+  readonly keyAlias: string;
+  /** Let `terraform destroy` delete a bucket that still holds objects (a bucket this library creates). @default false */
+  readonly forceDestroy?: boolean | undefined;
+  /**
+   * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
+   * they hold today kept (see existing-resources.ts).
+   * @default the bucket and key are created
+   */
+  readonly existing?: ExistingResources | undefined;
+}
+
+/** The bucket and key a grant attaches to, with the statements their policies hold today. */
+export interface ExistingResources {
+  /** ARN of the key that encrypts the bucket; the bucket side's `keyAlias` must name an alias of it. */
+  readonly keyArn: string;
+  /** Every statement of the bucket's current policy ([] when it has none). */
+  readonly bucketPolicyStatements: readonly PolicyStatement[];
+  /** Every statement of the key's current policy: a key policy is replaced whole, and one without them locks the key. */
+  readonly keyPolicyStatements: readonly PolicyStatement[];
+}
