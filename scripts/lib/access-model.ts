@@ -111,7 +111,8 @@ export function modelFromSynth(stack: string, json: StackJson, options: { readon
   };
   const roleArnOf = (id: string) => {
     const role = resources.aws_iam_role?.[id] ?? fail(`no role ${id}`);
-    return `arn:aws:iam::${placeOf("aws_iam_role", id).accountId}:role/${String(role.name)}`;
+    // The path (default "/") is part of the ARN every policy names the role by.
+    return `arn:aws:iam::${placeOf("aws_iam_role", id).accountId}:role${String(role.path ?? "/")}${String(role.name)}`;
   };
 
   /** Replaces every ${type.id.attribute} reference with its concrete value; an unknown one fails. */

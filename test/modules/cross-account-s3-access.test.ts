@@ -1,9 +1,10 @@
 import { TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ConfigurationError, CrossAccountS3Access, type GrantDeclaration } from "../../modules/internal";
+import { BucketAccountGrant, ConfigurationError, CrossAccountS3Access, type GrantDeclaration, type PolicyDocument } from "../../modules/internal";
 import {
   accessProps,
   allResources,
+  onlyResource,
   policyOf,
   resourceAt,
   resourcesOf,
@@ -307,4 +308,28 @@ test("the construct creates nothing on a default provider", () => {
   const json = synthJson(stack);
   const unaliased = allResources(json).filter(([, , r]) => !r.provider);
   expect(unaliased).toEqual([]);
+});
+
+describe("an existing role with a path, in the bucket account's half alone", () => {
+  const ROLE = "arn:aws:iam::111111111111:role/service-role/ingest-worker";
+  const lambda = { accountId: "111111111111", region: "us-east-1", existingRoleArn: ROLE, createFunction: false };
+  const grant: GrantDeclaration = { mode: "bucket-policy", prefixes: [{ prefix: "raw/", access: "write" }] };
+
+  test.each([
+    ["account-and-arn", (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow").map((s) => s.Condition?.StringEquals?.["aws:PrincipalArn"])],
+    ["role-arn", (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow").map((s) => (s.Principal as { AWS: string }).AWS)],
+  ] as const)("with principal style %s, the bucket and key policies name exactly the ARN with its path", (style, named) => {
+    const pair = twoAccountStack();
+    new BucketAccountGrant(pair.stack, "bucket-half", {
+      lambda,
+      bucket: { provider: pair.bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-data", keyAlias: "alias/shared-data" },
+      grant: { ...grant, principalStyle: style },
+    });
+    const json = synthJson(pair.stack);
+    const bucketPolicy = policyOf(onlyResource(json, "aws_s3_bucket_policy"));
+    const keyPolicy = policyOf(onlyResource(json, "aws_kms_key"));
+    expect([...named(bucketPolicy), ...named(keyPolicy).slice(1)]).toEqual([ROLE, ROLE]);
+    // Never the path-less ARN, which would be another principal.
+    expect(JSON.stringify(json)).not.toContain(":role/ingest-worker");
+  });
 });

@@ -4,6 +4,8 @@
 import type { PolicyDocument, PolicyStatement } from "../../modules/internal";
 import { KEY_ID_STAND_IN, mergeStackJson, modelFromSynth, type AccessModel, type StackJson } from "../../scripts/lib/access-model";
 import { proveStack, simulate, SimulationError, unknownActions, type ProofRequest } from "../../scripts/lib/access-proof";
+import { Testing } from "cdktf";
+import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments } from "../../stacks/environments";
 import { environmentJson } from "../support/synth";
 
@@ -276,5 +278,35 @@ describe("the access model refuses what it cannot model", () => {
     const json = synthJson("local-assume-role") as { resource: Record<string, Record<string, Record<string, unknown>>> };
     for (const role of Object.values(json.resource.aws_iam_role)) delete role.assume_role_policy;
     expect(() => modelFromSynth("local-assume-role", json)).toThrow(/has no assume_role_policy/);
+  });
+});
+
+describe("roles with a path are proven by the ARN with the path", () => {
+  const withPaths = {
+    ...environments["local-assume-role"],
+    lambda: { ...environments["local-assume-role"].lambda, rolePath: "/service-role/" },
+    grant: { ...environments["local-assume-role"].grant, accessRolePath: "/data-access/" },
+  };
+  const stacks = environmentStacks(Testing.app(), "paths", withPaths, {});
+  const json = mergeStackJson(stacks.map((stack) => JSON.parse(Testing.synth(stack)) as StackJson));
+  const model = modelFromSynth("paths", json, { keyAliases: [withPaths.bucket.keyAlias] });
+
+  test("every request is judged as the declaration says, both roles named with their paths", async () => {
+    expect(Object.keys(model.roles).sort()).toEqual([
+      "arn:aws:iam::111111111111:role/service-role/local-uploader",
+      "arn:aws:iam::222222222222:role/data-access/local-uploader-s3-access",
+    ]);
+    const proof = await proveStack(withPaths, model);
+    expect(proof.results.filter((r) => !r.ok).map((r) => `${r.who} ${r.action} ${r.resource}`)).toEqual([]);
+  });
+
+  test("a trust naming the Lambda role without its path lets nobody in", async () => {
+    const accessRole = "arn:aws:iam::222222222222:role/data-access/local-uploader-s3-access";
+    const broken = withPolicy(model, (m) => {
+      const trustPolicy = JSON.parse(JSON.stringify(m.roles[accessRole].trustPolicy).split("role/service-role/local-uploader").join("role/local-uploader")) as PolicyDocument;
+      m.roles = { ...m.roles, [accessRole]: { ...m.roles[accessRole], trustPolicy } };
+    });
+    const proof = await proveStack(withPaths, broken);
+    expect(proof.results.filter((r) => !r.ok).map((r) => `${r.action} ${r.expected} -> ${r.final}`)).toEqual(["sts:AssumeRole Allowed -> ImplicitlyDenied"]);
   });
 });
