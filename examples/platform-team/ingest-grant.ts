@@ -1,0 +1,61 @@
+/**
+ * The one declaration of the ingest grant, imported by both accounts' stacks: who the grantee is, which bucket, which
+ * prefixes. Each stack builds its own half from it, so the two halves cannot disagree.
+ */
+import type { BucketSettings, GrantDeclaration, LambdaSettings } from "cross-account-s3-lambda";
+
+/** An account the platform deploys into, through a deploy role its pipeline assumes. */
+export interface DeployTarget {
+  readonly accountId: string;
+  readonly region: string;
+  readonly deployRoleArn: string;
+}
+
+/** The workloads account: where the ingest function and its execution role live. */
+export const WORKLOADS: DeployTarget = {
+  accountId: "111122223333",
+  region: "eu-west-1",
+  deployRoleArn: "arn:aws:iam::111122223333:role/platform-deploy",
+};
+
+/** The data lake account: where the bucket and its KMS key live. */
+export const DATALAKE: DeployTarget = {
+  accountId: "444455556666",
+  region: "eu-west-1",
+  deployRoleArn: "arn:aws:iam::444455556666:role/platform-deploy",
+};
+
+/** The ingest function's execution role: the team's own, managed elsewhere, under the service-role/ path. */
+export const INGEST_ROLE_ARN = "arn:aws:iam::111122223333:role/service-role/ingest-worker";
+
+/** Both halves' settings and the grant: exactly what LambdaAccountGrant and BucketAccountGrant each receive. */
+export interface GrantDeclarationSet {
+  readonly lambda: LambdaSettings;
+  readonly bucket: BucketSettings;
+  readonly grant: GrantDeclaration;
+}
+
+export const INGEST: GrantDeclarationSet = {
+  lambda: {
+    accountId: WORKLOADS.accountId,
+    region: WORKLOADS.region,
+    existingRoleArn: INGEST_ROLE_ARN,
+    functionName: "ingest-worker",
+    memorySize: 512,
+    timeoutSeconds: 60,
+    logRetentionDays: 14,
+  },
+  bucket: {
+    accountId: DATALAKE.accountId,
+    region: DATALAKE.region,
+    bucketName: "datalake-raw-444455556666",
+    keyAlias: "alias/datalake-raw",
+  },
+  grant: {
+    mode: "bucket-policy",
+    prefixes: [
+      { prefix: "landing/ingest/", access: "readWrite" },
+      { prefix: "reference/", access: "read" },
+    ],
+  },
+};

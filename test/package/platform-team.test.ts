@@ -1,0 +1,181 @@
+/**
+ * The package's acceptance test: examples/platform-team installed around the tarball `npm pack` makes of this
+ * repository, exactly as a platform team would, with nothing else of the repository. Its type check, its own tests
+ * (synth, CommonJS, terraform validate) and an ES module import must pass, and the installed tree must hold one
+ * cdktf, one constructs, one @cdktf/provider-aws and no AWS SDK.
+ *
+ * The repository is packed from a snapshot of its files (tracked and untracked, not ignored) in a temporary folder,
+ * with this checkout's node_modules linked in: `npm pack` runs `prepare`, which rebuilds lambda/dist and
+ * lambda/function.zip, and in place that would rewrite them under the other suites reading them.
+ *
+ * Needs npm and the registry (or npm's cache) for the example's dependencies, and python3 for the example's own
+ * build; terraform as the example's validate suite says (it gets the provider mirror this repository's runs use).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve, sep } from "node:path";
+import { providerMirror } from "../../scripts/lib/toolchain";
+import { requireTool } from "../support/tools";
+
+const ROOT = resolve(__dirname, "..", "..");
+const EXAMPLE = join(ROOT, "examples", "platform-team");
+const PACKAGE = "cross-account-s3-lambda";
+/** What the example's own runs leave in its folder: never copied. */
+const EXAMPLE_OUTPUT = new Set(["node_modules", "vendor", "build", "cdktf.out", ".terraform", "package-lock.json"]);
+const MINUTE = 60_000;
+
+interface Run {
+  readonly command: string;
+  readonly status: number | null;
+  readonly stdout: string;
+  /** stdout and stderr, for messages. */
+  readonly output: string;
+  readonly seconds: number;
+}
+
+/**
+ * The environment of this process without what npm and Jest set for their own run: a child npm must read the
+ * example's package.json and configuration, not the repository's, and the example's Jest sets up its own workers.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^npm_(package_|lifecycle_|config_local_prefix$)/i.test(name) || ["INIT_CWD", "NODE_ENV", "JEST_WORKER_ID"].includes(name)) continue;
+    env[name] = value;
+  }
+  // The example reads only TERRAFORM_PROVIDER_MIRROR: hand it the mirror this repository's own runs would use.
+  const mirror = providerMirror();
+  return { ...env, CHECKPOINT_DISABLE: "1", ...(mirror ? { TERRAFORM_PROVIDER_MIRROR: mirror } : {}) };
+}
+
+function run(command: string, args: readonly string[], cwd: string, timeoutMinutes: number): Run {
+  const started = Date.now();
+  const result = spawnSync(command, [...args], { cwd, env: childEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: timeoutMinutes * MINUTE });
+  const output = [result.stdout, result.stderr, result.error ? String(result.error) : ""].filter(Boolean).join("\n");
+  return { command: [command, ...args].join(" "), status: result.status, stdout: result.stdout ?? "", output, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Throws with the command, where it ran, its exit code and its whole output, unless it succeeded. */
+function succeeded(result: Run, cwd: string): Run {
+  if (result.status !== 0) throw new Error(`${result.command} (in ${cwd}) exited with ${result.status} after ${result.seconds.toFixed(1)} s:\n${result.output}`);
+  return result;
+}
+
+/** This checkout's files as git sees them: tracked (still present) and untracked, not ignored. */
+function repositoryFiles(): string[] {
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+  return listed.split("\0").filter((file) => file.length > 0 && existsSync(join(ROOT, file)));
+}
+
+/** Every package installed under `nodeModules`, nested ones included: its name and folder. */
+function installedPackages(nodeModules: string): Array<{ name: string; dir: string }> {
+  const found: Array<{ name: string; dir: string }> = [];
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      const packageDirs = entry.name.startsWith("@")
+        ? readdirSync(join(dir, entry.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, entry.name, e.name))
+        : [join(dir, entry.name)];
+      for (const packageDir of packageDirs) {
+        found.push({ name: relative(dir, packageDir).split(sep).join("/"), dir: packageDir });
+        if (existsSync(join(packageDir, "node_modules"))) visit(join(packageDir, "node_modules"));
+      }
+    }
+  };
+  visit(nodeModules);
+  return found;
+}
+
+const haveTools = requireTool("npm", "install Node.js with npm") && requireTool("python3", "install Python 3 (the example zips its function with python3 -m zipfile)");
+
+(haveTools ? describe : describe.skip)("the packed package in a platform team's app", () => {
+  const work = mkdtempSync(join(tmpdir(), "platform-team-"));
+  const snapshot = join(work, "repository");
+  const packDir = join(work, "pack");
+  const app = join(work, "app");
+  const timings: Array<[string, number]> = [];
+  const started = Date.now();
+  let packed: { filename: string; files: Array<{ path: string }> };
+
+  /** Runs a step of the acceptance test, recording its duration. */
+  const step = (name: string, command: string, args: readonly string[], cwd: string, timeoutMinutes: number): Run => {
+    const result = run(command, args, cwd, timeoutMinutes);
+    timings.push([name, result.seconds]);
+    return succeeded(result, cwd);
+  };
+
+  beforeAll(() => {
+    for (const file of repositoryFiles()) cpSync(join(ROOT, file), join(snapshot, file), { recursive: false });
+    symlinkSync(join(ROOT, "node_modules"), join(snapshot, "node_modules"), "dir");
+    mkdirSync(packDir);
+    const pack = step("npm pack (prepare)", "npm", ["pack", "--json", "--pack-destination", packDir], snapshot, 3);
+    // The prepare script's own output comes first; npm's JSON report is the rest.
+    const report = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m))) as Array<typeof packed>;
+    packed = report[0]!;
+
+    cpSync(EXAMPLE, app, { recursive: true, filter: (source) => !EXAMPLE_OUTPUT.has(relative(EXAMPLE, source).split(sep)[0]!) });
+    mkdirSync(join(app, "vendor"));
+    cpSync(join(packDir, packed.filename), join(app, "vendor", `${PACKAGE}.tgz`));
+    step("npm install", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], app, 4);
+  }, 8 * MINUTE);
+
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+    const total = ((Date.now() - started) / 1000).toFixed(1);
+    console.info(`platform-team acceptance: ${timings.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(", ")}; ${total} s in all`);
+  });
+
+  test("the tarball ships the compiled library, its declarations, the prebuilt handler and the README only", () => {
+    const paths = packed.files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(["package.json", "README.md", "lambda/function.zip", "dist/index.js", "dist/index.d.ts"]));
+    expect(paths.filter((p) => !p.startsWith("dist/") && !["package.json", "README.md", "lambda/function.zip"].includes(p))).toEqual([]);
+    expect(paths.filter((p) => p.startsWith("dist/internal."))).toEqual([]);
+  });
+
+  test("the app's tree holds exactly one cdktf, one constructs and one @cdktf/provider-aws, and no AWS SDK", () => {
+    const installed = installedPackages(join(app, "node_modules"));
+    const copies = (name: string) => installed.filter((p) => p.name === name).map((p) => p.dir);
+    const top = (name: string) => join(app, "node_modules", ...name.split("/"));
+    const names = ["cdktf", "constructs", "@cdktf/provider-aws", PACKAGE];
+    expect(Object.fromEntries(names.map((name) => [name, copies(name)]))).toEqual({
+      cdktf: [top("cdktf")],
+      constructs: [top("constructs")],
+      "@cdktf/provider-aws": [top("@cdktf/provider-aws")],
+      [PACKAGE]: [top(PACKAGE)],
+    });
+    // The versions the app pins, constructs newer than the library's own: the peer ranges accept them.
+    const version = (name: string) => (JSON.parse(readFileSync(join(top(name), "package.json"), "utf8")) as { version: string }).version;
+    expect([version("cdktf"), version("constructs"), version("@cdktf/provider-aws")]).toEqual(["0.21.0", "10.8.1", "20.1.0"]);
+    // npm ls fails on a missing or invalid (peer) dependency anywhere in the tree.
+    step("npm ls", "npm", ["ls", "--all", "--json"], app, 1);
+    expect(installed.filter((p) => p.name.startsWith("@aws-sdk/")).map((p) => relative(app, p.dir))).toEqual([]);
+  });
+
+  test("the installed package declares no @aws-sdk/* dependency of any kind", () => {
+    const manifest = JSON.parse(readFileSync(join(app, "node_modules", PACKAGE, "package.json"), "utf8")) as Record<string, unknown>;
+    const declared = ["dependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies"].flatMap((field) => {
+      const value = manifest[field];
+      return Array.isArray(value) ? (value as string[]) : Object.keys((value ?? {}) as Record<string, string>);
+    });
+    expect(declared.filter((name) => name.startsWith("@aws-sdk/"))).toEqual([]);
+  });
+
+  test("the app type-checks (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess, skipLibCheck off)", () => {
+    step("tsc --noEmit", "npx", ["--no", "--", "tsc", "--noEmit"], app, 3);
+  }, 4 * MINUTE);
+
+  test("the app's own tests pass: synth, CommonJS and terraform validate", () => {
+    const result = step("npm test", "npm", ["test"], app, 4);
+    expect(result.output).toMatch(/^Test Suites: (\d+ skipped, )?\d+ passed/m);
+  }, 5 * MINUTE);
+
+  test("an ES module imports the package's names", () => {
+    const script = [
+      `import { BucketAccountGrant, CrossAccountS3Access, HANDLER_ENVIRONMENT, LambdaAccountGrant, SecurityRules } from "${PACKAGE}";`,
+      "console.log(JSON.stringify({ classes: [CrossAccountS3Access, LambdaAccountGrant, BucketAccountGrant, SecurityRules].map((c) => typeof c), bucketName: HANDLER_ENVIRONMENT.bucketName }));",
+    ].join("\n");
+    const result = step("ESM import", process.execPath, ["--input-type=module", "-e", script], app, 1);
+    expect(JSON.parse(result.stdout)).toEqual({ classes: ["function", "function", "function", "function"], bucketName: "BUCKET_NAME" });
+  });
+});
