@@ -90,10 +90,9 @@ function installedPackages(nodeModules: string): Array<{ name: string; dir: stri
 const haveTools = requireTool("npm", "install Node.js with npm") && requireTool("python3", "install Python 3 (the example zips its function with python3 -m zipfile)");
 
 (haveTools ? describe : describe.skip)("the packed package in a platform team's app", () => {
-  const work = mkdtempSync(join(tmpdir(), "platform-team-"));
-  const snapshot = join(work, "repository");
-  const packDir = join(work, "pack");
-  const app = join(work, "app");
+  // Made in beforeAll: a skipped suite still runs this body, but never its hooks.
+  let work = "";
+  let app = "";
   const timings: Array<[string, number]> = [];
   const started = Date.now();
   let packed: { filename: string; files: Array<{ path: string }> };
@@ -106,6 +105,10 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
   };
 
   beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), "platform-team-"));
+    const snapshot = join(work, "repository");
+    const packDir = join(work, "pack");
+    app = join(work, "app");
     for (const file of repositoryFiles()) cpSync(join(ROOT, file), join(snapshot, file), { recursive: false });
     symlinkSync(join(ROOT, "node_modules"), join(snapshot, "node_modules"), "dir");
     mkdirSync(packDir);
@@ -121,7 +124,7 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
   }, 8 * MINUTE);
 
   afterAll(() => {
-    rmSync(work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
     const total = ((Date.now() - started) / 1000).toFixed(1);
     console.info(`platform-team acceptance: ${timings.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(", ")}; ${total} s in all`);
   });

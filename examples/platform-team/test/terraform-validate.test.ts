@@ -86,11 +86,13 @@ interface ValidateResult {
 const haveTerraform = terraformOrSkip();
 
 (haveTerraform ? describe : describe.skip)("terraform validate", () => {
-  const workDir = mkdtempSync(join(tmpdir(), "platform-team-validate-"));
-  const outdir = join(workDir, "cdktf.out");
+  // Made in beforeAll: a skipped suite still runs this body, but never its hooks.
+  let workDir = "";
   let stackDirs: Record<string, string> = {};
 
   beforeAll(() => {
+    workDir = mkdtempSync(join(tmpdir(), "platform-team-validate-"));
+    const outdir = join(workDir, "cdktf.out");
     // As cdktf.json's app runs it (ts-node, type-checking), with the output folder cdktf synth would pass.
     const synth = spawnSync(process.execPath, ["-r", "ts-node/register", "main.ts"], {
       cwd: APP_DIR,
@@ -102,7 +104,9 @@ const haveTerraform = terraformOrSkip();
     stackDirs = Object.fromEntries(Object.entries(manifest.stacks).map(([name, stack]) => [name, join(outdir, stack.workingDirectory)]));
   });
 
-  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
 
   test("main.ts synthesizes both stacks", () => {
     expect(Object.keys(stackDirs).sort()).toEqual([...STACKS].sort());
