@@ -181,4 +181,17 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
     const result = step("ESM import", process.execPath, ["--input-type=module", "-e", script], app, 1);
     expect(JSON.parse(result.stdout)).toEqual({ classes: ["function", "function", "function", "function"], bucketName: "BUCKET_NAME" });
   });
+
+  test("the app synthesizes under tsx as under ts-node", () => {
+    const script = [
+      `import { App } from "cdktf";`,
+      `import { WorkloadsStack, DatalakeStack } from "./stacks";`,
+      `const app = new App({ outdir: require("node:os").tmpdir() + "/platform-tsx-" + process.pid });`,
+      `const stacks = [new WorkloadsStack(app, "workloads"), new DatalakeStack(app, "datalake")];`,
+      `app.synth();`,
+      `console.log(JSON.stringify(stacks.map((s) => s.node.id)));`,
+    ].join("\n");
+    const result = step("tsx", "npx", ["--no", "--", "tsx", "-e", script], app, 2);
+    expect(JSON.parse(result.stdout.trim().split("\n").pop()!)).toEqual(["workloads", "datalake"]);
+  });
 });
