@@ -3,7 +3,7 @@
  * existing bucket and key), and the grantees' access points, all from planned policy statements.
  */
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
-import { type Construct, type ITerraformDependable, type TerraformProvider, dependable } from "./cdktf";
+import { type Construct, type ITerraformDependable, type TerraformProvider, type TerraformResource, dependable } from "./cdktf";
 import { BucketKey, bucketKeyPolicy } from "./bucket-key";
 import type { BucketSettings } from "./bucket-settings";
 import { addExistingPolicies, existingPolicies } from "./existing-resources";
@@ -85,6 +85,8 @@ export interface BucketHalf {
   readonly accessRoles: ReadonlyMap<string, S3AccessRole>;
   /** Access points by name. */
   readonly accessPoints: ReadonlyMap<string, S3AccessPoint>;
+  /** The resources holding the bucket policy and the key policy (the bucket's and key's own, or an existing one's). */
+  readonly policies: { readonly bucketPolicy: TerraformResource; readonly keyPolicy: TerraformResource };
 }
 
 /**
@@ -139,7 +141,7 @@ export function addBucketSide(
     // The existing statements come first in each policy: a rule finding on one of them names its field.
     recordConfigSource(bucketPolicy, { field: `${id}.bucket.existing.bucketPolicyStatements`, statements: { first: 0, count: bucket.existing.bucketPolicyStatements.length } });
     recordConfigSource(keyPolicy, { field: `${id}.bucket.existing.keyPolicyStatements`, statements: { first: 0, count: bucket.existing.keyPolicyStatements.length } });
-    half = { bucketName: bucket.bucketName, kmsKeyArn: bucket.existing.keyArn };
+    half = { bucketName: bucket.bucketName, kmsKeyArn: bucket.existing.keyArn, policies: { bucketPolicy, keyPolicy } };
     bucketId = bucket.bucketName;
   } else {
     const key = new BucketKey(scope, "key", {
@@ -160,7 +162,7 @@ export function addBucketSide(
       policyStatements: side.bucketPolicyStatements,
       policyDependsOn: waitFor,
     });
-    half = { bucket: secure, key, bucketName: bucket.bucketName, kmsKeyArn: key.keyArn };
+    half = { bucket: secure, key, bucketName: bucket.bucketName, kmsKeyArn: key.keyArn, policies: { bucketPolicy: secure.policy, keyPolicy: key.key } };
     bucketId = secure.bucket.id;
   }
   const accessPoints = new Map<string, S3AccessPoint>();

@@ -10,6 +10,7 @@ export {
   AssetType,
   dependable,
   Fn,
+  Lazy,
   TerraformAsset,
   TerraformResource,
   TerraformStack,

@@ -2,7 +2,8 @@ import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import type { BucketKey } from "./bucket-key";
-import { addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketSettings } from "./bucket-side";
+import { addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketHalf, type BucketSettings } from "./bucket-side";
+import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
 import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
@@ -124,7 +125,7 @@ function addBucketHalf(
   settings: ValidSettings,
   plan: GrantPlan,
   granteeRole: ITerraformDependable | undefined,
-): BucketAccountHalf {
+): { half: BucketAccountHalf; side: BucketHalf } {
   const half = addBucketSide(
     scope,
     id,
@@ -154,7 +155,7 @@ function addBucketHalf(
   );
   const { bucket, key, bucketName, kmsKeyArn } = half;
   const accessRole = half.accessRoles.get("");
-  return { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), bucketName, kmsKeyArn, ...(accessRole ? { accessRole } : {}) };
+  return { half: { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), bucketName, kmsKeyArn, ...(accessRole ? { accessRole } : {}) }, side: half };
 }
 
 /**
@@ -179,7 +180,11 @@ export class CrossAccountS3Access extends Construct {
     this.plan = plan;
     this.lambdaAccount = addLambdaHalf(this, label, props.lambda, settings, plan);
     const granteeRole = this.lambdaAccount.grantee.role ?? props.lambda.existingRole;
-    this.bucketAccount = addBucketHalf(this, label, props.bucket.provider, settings, plan, granteeRole);
+    const bucketSide = addBucketHalf(this, label, props.bucket.provider, settings, plan, granteeRole);
+    this.bucketAccount = bucketSide.half;
+    const declaration = { ...settings, configPath: props.configPath };
+    recordLambdaHalf(this, declaration, plan, this.lambdaAccount, props.lambda.provider);
+    recordBucketHalf(this, declaration, plan, bucketSide.side, "", props.bucket.provider);
   }
 }
 
@@ -214,6 +219,7 @@ export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
     const half = addLambdaHalf(this, label, props.lambda, settings, plan);
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
+    recordLambdaHalf(this, { ...settings, configPath: props.configPath }, plan, half, props.lambda.provider);
   }
 }
 
@@ -251,7 +257,8 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
     libraryConstruct(this, label, { "bucket.provider": props.bucket.provider });
     const { settings, plan } = resolveDeclaration(label, props.lambda, props.bucket, props.grant);
     this.plan = plan;
-    const half = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined);
+    const { half, side } = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined);
+    recordBucketHalf(this, { ...settings, configPath: props.configPath }, plan, side, "", props.bucket.provider);
     this.bucket = half.bucket;
     this.key = half.key;
     this.bucketName = half.bucketName;

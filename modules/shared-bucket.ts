@@ -22,6 +22,7 @@ import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
 import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
+import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
 import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
 import { ConfigurationError } from "./errors";
@@ -324,6 +325,9 @@ export class SharedBucketGrants extends Construct {
     libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
     this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
     this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.granteeRoles);
+    for (const g of this.plan.grantees) {
+      recordBucketHalf(this, { lambda: g.lambda, bucket: this.plan.bucket, grant: g.grant, configPath: props.configPath }, g.plan, this.half, g.name, props.bucket.provider);
+    }
     this.bucketName = this.half.bucketName;
     this.kmsKeyArn = this.half.kmsKeyArn;
   }
@@ -353,6 +357,7 @@ export class SharedBucketGrantee extends Construct implements LambdaAccountHalf 
     const half = addLambdaHalf(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan);
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
+    recordLambdaHalf(this, { lambda: planned.lambda, bucket: shared.bucket, grant: planned.grant, configPath: props.shared.configPath }, planned.plan, half, props.lambda.provider);
   }
 }
 

@@ -1,0 +1,87 @@
+/**
+ * What each half of a grant records about itself (see grant-record.ts), from the settings it was built from, its plan
+ * and the resources it created.
+ */
+import type { BucketHalf } from "./bucket-side";
+import type { IConstruct, TerraformProvider } from "./cdktf";
+import type { GrantDeclaration, GrantPlan } from "./grant";
+import { grantKey, recordGrant } from "./grant-record";
+import type { LambdaAccountHalf } from "./lambda-half";
+import type { LambdaSettings } from "./lambda-settings";
+import type { BucketSettings } from "./bucket-settings";
+import { partitionOf } from "./regions";
+
+export interface RecordedDeclaration {
+  readonly lambda: LambdaSettings;
+  readonly bucket: BucketSettings;
+  readonly grant: GrantDeclaration;
+  readonly configPath?: string | undefined;
+}
+
+function common(scope: IConstruct, declaration: RecordedDeclaration, plan: GrantPlan, provider: TerraformProvider) {
+  const { lambda, bucket, grant } = declaration;
+  const partition = partitionOf(bucket.region).partition;
+  const accessPointName = plan.accessPoint?.arn.split("/").pop();
+  return {
+    key: grantKey(partition, bucket.bucketName, plan.lambdaRoleArn, accessPointName),
+    construct: scope.node.path,
+    ...(declaration.configPath !== undefined ? { configPath: declaration.configPath } : {}),
+    partition,
+    provider: provider.fqn,
+    lambda: {
+      accountId: lambda.accountId,
+      region: lambda.region,
+      roleArn: plan.lambdaRoleArn,
+      roleCreated: lambda.roleName !== undefined,
+      ...(lambda.createFunction !== false && lambda.functionName !== undefined ? { functionName: lambda.functionName } : {}),
+    },
+    bucket: {
+      accountId: bucket.accountId,
+      region: bucket.region,
+      bucketName: bucket.bucketName,
+      keyAlias: bucket.keyAlias,
+      ...(bucket.existing ? { existingKeyArn: bucket.existing.keyArn } : {}),
+    },
+    grant,
+    ...(plan.accessRoleArn ? { accessRoleArn: plan.accessRoleArn } : {}),
+    ...(plan.accessPoint && accessPointName ? { accessPoint: { name: accessPointName, arn: plan.accessPoint.arn } } : {}),
+  };
+}
+
+/** Records the Lambda account's half of a grant: the grantee's role, its function and the grant's policy. */
+export function recordLambdaHalf(scope: IConstruct, declaration: RecordedDeclaration, plan: GrantPlan, half: LambdaAccountHalf, provider: TerraformProvider): void {
+  recordGrant(scope, {
+    ...common(scope, declaration, plan, provider),
+    half: "lambda",
+    resources: { lambdaRole: half.grantee.role, grantPolicy: half.grantPolicy, function: half.grantee.function },
+  });
+}
+
+/**
+ * Records the bucket account's half of a grant: the bucket and key (or their policies alone), and the grantee's
+ * S3 access role and access point, if any.
+ */
+export function recordBucketHalf(
+  scope: IConstruct,
+  declaration: RecordedDeclaration,
+  plan: GrantPlan,
+  half: BucketHalf,
+  grantee: string,
+  provider: TerraformProvider,
+): void {
+  const accessRole = half.accessRoles.get(grantee);
+  const accessPointName = plan.accessPoint?.arn.split("/").pop();
+  recordGrant(scope, {
+    ...common(scope, declaration, plan, provider),
+    half: "bucket",
+    resources: {
+      bucket: half.bucket?.bucket,
+      bucketPolicy: half.policies.bucketPolicy,
+      key: half.key?.key,
+      keyPolicy: half.policies.keyPolicy,
+      accessRole: accessRole?.role,
+      accessRolePolicy: accessRole?.rolePolicy,
+      accessPoint: accessPointName ? half.accessPoints.get(accessPointName) : undefined,
+    },
+  });
+}
