@@ -69,28 +69,57 @@ export class SecurityRules implements IAspect {
     assertOneCdktf(node, "SecurityRules");
     // cdktf visits every construct under the scope the aspect was added to: the checks run once, at that scope.
     if (!Aspects.of(node).all.includes(this)) return;
-    const stack = TerraformStack.of(node);
+    for (const finding of this.findings(node)) {
+      if (finding.suppressed) Annotations.of(finding.construct).addWarning(finding.message);
+      else Annotations.of(finding.construct).addError(finding.message);
+    }
+  }
+
+  /**
+   * What the rules find under `scope`, as the annotations synth would add (errors, and warnings for suppressed ones),
+   * without adding them: the test helpers read this.
+   */
+  public findings(scope: IConstruct): RuleFinding[] {
+    const stack = TerraformStack.of(scope);
     const json = stack.toTerraform() as StackJson;
     const byAddress = new Map<string, IConstruct>();
-    for (const c of node.node.findAll()) {
+    for (const c of scope.node.findAll()) {
       if (TerraformResource.isTerraformResource(c)) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
     }
+    const found: RuleFinding[] = [];
     for (const rule of this.rules) {
       for (const violation of rule.check(json)) {
         // A resource outside the scope is not this aspect's to report; one no construct holds (written by an
         // override of the stack) is reported on the stack, when the aspect covers it.
-        const target = byAddress.get(violation.resource) ?? (node === stack ? node : undefined);
+        const target = byAddress.get(violation.resource) ?? (scope === stack ? scope : undefined);
         if (!target) continue;
         if (this.resources === "library" && !isLibraryConstruct(target)) continue;
         const reason = suppressionFor(target, rule.id);
         const source = configSourceOf(target, rule.id, violation.statement);
         const configured = source ? `; configured by ${source}` : "";
-        if (reason) {
-          Annotations.of(target).addWarning(`[${rule.id}] suppressed: ${reason} (${violation.message}${configured})`);
-        } else {
-          Annotations.of(target).addError(`[${rule.id}] ${rule.title}: ${violation.message}${configured}. Why: ${rule.rationale}.`);
-        }
+        found.push({
+          construct: target,
+          ruleId: rule.id,
+          resource: violation.resource,
+          suppressed: reason !== undefined,
+          message: reason
+            ? `[${rule.id}] suppressed: ${reason} (${violation.message}${configured})`
+            : `[${rule.id}] ${rule.title}: ${violation.message}${configured}. Why: ${rule.rationale}.`,
+        });
       }
     }
+    return found;
   }
+}
+
+/** A rule broken by a resource, as SecurityRules reports it. */
+export interface RuleFinding {
+  /** The construct the annotation goes on: the resource, or the stack for a resource no construct holds. */
+  readonly construct: IConstruct;
+  readonly ruleId: string;
+  /** The resource's Terraform address, `type.logicalId`. */
+  readonly resource: string;
+  /** Whether a suppression accepts it (a warning, not an error). */
+  readonly suppressed: boolean;
+  readonly message: string;
 }
