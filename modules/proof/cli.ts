@@ -79,8 +79,9 @@ export async function main(
     }
     const [command, ...paths] = positionals;
     if (command !== "verify") throw new UsageError(command ? `unknown command ${command}` : "no command given");
+    const managed = managedPolicies(values["managed-policy"] ?? []);
     const stacks = loadSynthesized(paths.length > 0 ? paths : ["cdktf.out"], values.stack ?? []);
-    const report = await proveSynthesized(stacks, { managedPolicies: managedPolicies(values["managed-policy"] ?? []) });
+    const report = await proveSynthesized(stacks, { managedPolicies: managed });
     if (values.quiet) {
       for (const g of report.grants) {
         const bad = g.results.filter((r) => !r.ok);

@@ -26,6 +26,8 @@ export interface GrantProof {
   readonly results: readonly ProofResult[];
   /** Action names IAM does not know, in the policies of the grant's bucket. */
   readonly unknownActions: readonly string[];
+  /** The identity policies the proof judged, by role ARN (the grantee's role, its S3 access role). */
+  readonly identityPolicies: Readonly<Record<string, readonly string[]>>;
   /** What the proof could not see (an existing role's policies outside the stacks). */
   readonly unseen: readonly string[];
   /** Requests whose verdict differs from the declaration, plus unknown actions and problems. */
@@ -158,7 +160,7 @@ export async function proveSynthesized(stacks: readonly SynthesizedStack[], opti
       problems,
     };
     if (problems.length > 0) {
-      grants.push({ ...base, results: [], unknownActions: [], unseen: [], mismatches: problems.length });
+      grants.push({ ...base, results: [], unknownActions: [], identityPolicies: {}, unseen: [], mismatches: problems.length });
       continue;
     }
     const model = modelOf(bucket[0]!);
@@ -177,7 +179,10 @@ export async function proveSynthesized(stacks: readonly SynthesizedStack[], opti
     });
     const results = await prove(requests);
     const unknown = await unknownActions(actionsInModel(model));
-    grants.push({ ...base, results, unknownActions: unknown, unseen: model.unseen, mismatches: results.filter((r) => !r.ok).length + unknown.length });
+    const roleArns = [subject.lambda.roleArn, ...(subject.accessRoleArn ? [subject.accessRoleArn] : [])];
+    const identityPolicies = Object.fromEntries(roleArns.map((arn) => [arn, Object.keys(model.roles[arn]?.policies ?? {})]));
+    const unseen = model.unseen.filter((u) => roleArns.some((arn) => u.startsWith(`role ${arn} `)));
+    grants.push({ ...base, results, unknownActions: unknown, identityPolicies, unseen, mismatches: results.filter((r) => !r.ok).length + unknown.length });
   }
   return {
     grants,

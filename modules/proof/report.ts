@@ -68,6 +68,7 @@ export function grantTable(proof: GrantProof): string {
     }
   }
   for (const u of proof.unknownActions) out.push(`UNKNOWN ACTION ${u}`);
+  for (const [role, names] of Object.entries(proof.identityPolicies)) out.push(`   policies judged for ${role}: ${names.join(", ") || "none"}`);
   for (const u of proof.unseen) out.push(`NOT SEEN ${u}`);
   return out.join("\n");
 }
@@ -116,6 +117,7 @@ export interface ReportJson {
     readonly ok: boolean;
     readonly problems: readonly string[];
     readonly unknownActions: readonly string[];
+    readonly identityPolicies: GrantProof["identityPolicies"];
     readonly unseen: readonly string[];
     readonly requests: readonly ReportedRequest[];
   }>;
@@ -136,6 +138,7 @@ export function reportJson(report: ProofReport): ReportJson {
       ok: g.mismatches === 0,
       problems: g.problems,
       unknownActions: g.unknownActions,
+      identityPolicies: g.identityPolicies,
       unseen: g.unseen,
       requests: g.results.map((r) => ({
         principal: r.principal,
