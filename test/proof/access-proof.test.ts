@@ -1,193 +1,208 @@
 /**
- * The access proof of every shipped stack, and proof that the proof notices when one side of a grant is broken.
+ * The access proof of every shipped single-grant environment, read as the command reads it (each stack's Terraform
+ * JSON with its grant records), and proof that the proof notices when one side of a grant is broken in that JSON.
  */
-import type { PolicyDocument, PolicyStatement } from "../../modules/internal";
-import { KEY_ID_STAND_IN, mergeStackJson, modelFromSynth, type AccessModel, type StackJson } from "../../scripts/lib/access-model";
-import { proveStack, simulate, SimulationError, unknownActions, type ProofRequest } from "../../scripts/lib/access-proof";
-import { Testing } from "cdktf";
-import { environmentStacks } from "../../stacks/cross-account-stack";
+import type { PolicyDocument } from "../../modules/internal";
+import { KEY_ID_STAND_IN, ModelError, proveSynthesized, SimulationError, type ProofReport, type SynthesizedStack } from "../../modules/proof";
+import { simulate, unknownActions, type ProofRequest } from "../../modules/proof/simulate";
+import { stackNamesOf } from "../../stacks/config";
 import { environments } from "../../stacks/environments";
-import { environmentJson } from "../support/synth";
+import {
+  environmentSynth,
+  mappingStatements,
+  mismatchesOf,
+  modelOf,
+  recorded,
+  replacing,
+  withoutStatement,
+  withPolicy,
+  withResource,
+} from "../support/proof";
 
-/** The environment's Terraform JSON: its stack, or both halves of the split layout joined. */
-function synthJson(name: string): StackJson {
-  return mergeStackJson(Object.values(environmentJson(name)) as StackJson[]);
+const names = Object.keys(environments);
+const synthesized: Record<string, SynthesizedStack[]> = Object.fromEntries(names.map((name) => [name, environmentSynth(name)]));
+
+const proofs = new Map<string, Promise<ProofReport>>();
+/** The proof of a shipped environment, proven once for every test that reads it. */
+function proofOf(name: string): Promise<ProofReport> {
+  let proof = proofs.get(name);
+  if (!proof) {
+    proof = proveSynthesized(synthesized[name]);
+    proofs.set(name, proof);
+  }
+  return proof;
 }
 
-const models = Object.fromEntries(
-  Object.keys(environments).map((name) => [name, modelFromSynth(name, synthJson(name), { keyAliases: [environments[name].bucket.keyAlias] })]),
-);
+describe.each(names)("access proof of %s", (name) => {
+  const config = environments[name];
 
-/** A deep copy of a model with one policy document changed. */
-function withPolicy(model: AccessModel, change: (m: { -readonly [K in keyof AccessModel]: AccessModel[K] }) => void): AccessModel {
-  const copy = structuredClone(model) as { -readonly [K in keyof AccessModel]: AccessModel[K] };
-  change(copy);
-  return copy;
-}
-const withoutSid = (doc: PolicyDocument, sid: string): PolicyDocument => ({
-  ...doc,
-  Statement: doc.Statement.filter((s) => s.Sid !== sid),
-});
-const mapStatements = (doc: PolicyDocument, f: (s: PolicyStatement) => PolicyStatement): PolicyDocument => ({
-  ...doc,
-  Statement: doc.Statement.map(f),
-});
-
-describe.each(Object.keys(environments))("access proof of %s", (name) => {
   test("every request the grant implies is allowed, every other one denied, and every action name exists", async () => {
-    const proof = await proveStack(environments[name], models[name]);
-    const mismatches = proof.results.filter((r) => !r.ok).map((r) => `${r.who} ${r.action} ${r.resource}: ${r.final}`);
-    expect(mismatches).toEqual([]);
-    expect(proof.unknownActions).toEqual([]);
-    expect(proof.results.filter((r) => r.expected === "Allowed").length).toBeGreaterThanOrEqual(4);
-    expect(proof.results.filter((r) => r.expected === "Denied").length).toBeGreaterThanOrEqual(25);
+    const report = await proofOf(name);
+    expect(mismatchesOf(report)).toEqual([]);
+    expect(report.mismatches).toBe(0);
+    expect(report.grants).toHaveLength(1);
+    const [grant] = report.grants;
+    expect(grant.unknownActions).toEqual([]);
+    expect(grant.unseen).toEqual([]);
+    expect(grant.results.filter((r) => r.expected === "Allowed").length).toBeGreaterThanOrEqual(4);
+    expect(grant.results.filter((r) => r.expected === "Denied").length).toBeGreaterThanOrEqual(25);
+  });
+
+  test("both halves of the grant are found in the stacks that synthesize them, with the declaration's path", async () => {
+    const [lambdaStack, bucketStack = lambdaStack] = stackNamesOf(name, config);
+    const [grant] = (await proofOf(name)).grants;
+    expect(grant.halves).toEqual({
+      lambda: `${lambdaStack}: ${lambdaStack}/access (environments.${name})`,
+      bucket: `${bucketStack}: ${bucketStack}/access (environments.${name})`,
+    });
+    expect(grant.problems).toEqual([]);
   });
 
   test("the model holds the deployed policies with concrete ARNs and one stand-in for the key", () => {
-    const model = models[name];
-    const text = JSON.stringify(model);
-    expect(text).not.toMatch(/\$\{/);
+    const model = modelOf(synthesized[name]);
+    expect(JSON.stringify(model)).not.toMatch(/\$\{/);
     // A key the stack creates gets the stand-in; an existing one is named by its ARN.
-    expect(model.key.arn).toBe(
-      environments[name].bucket.existing?.keyArn ??
-        `arn:aws:kms:${environments[name].bucket.region}:${environments[name].bucket.accountId}:key/${KEY_ID_STAND_IN}`,
-    );
-    expect(model.key.aliases).toEqual([environments[name].bucket.keyAlias]);
+    expect(model.key.arn).toBe(config.bucket.existing?.keyArn ?? `arn:aws:kms:${config.bucket.region}:${config.bucket.accountId}:key/${KEY_ID_STAND_IN}`);
+    expect(model.key.aliases).toEqual([config.bucket.keyAlias]);
     expect(Object.keys(model.roles).sort()).toEqual(
       [
-        `arn:aws:iam::${environments[name].lambda.accountId}:role/${environments[name].lambda.roleName}`,
-        ...(environments[name].grant.accessRoleName
-          ? [`arn:aws:iam::${environments[name].bucket.accountId}:role/${environments[name].grant.accessRoleName}`]
-          : []),
+        `arn:aws:iam::${config.lambda.accountId}:role/${config.lambda.roleName}`,
+        ...(config.grant.accessRoleName ? [`arn:aws:iam::${config.bucket.accountId}:role/${config.grant.accessRoleName}`] : []),
       ].sort(),
     );
+    expect(Object.values(model.roles).every((role) => role.created)).toBe(true);
+    expect(model.unseen).toEqual([]);
   });
 });
 
 test("at least 50 negative cases across the shipped stacks, all denied", async () => {
   let negatives = 0;
-  for (const name of Object.keys(environments)) {
-    const proof = await proveStack(environments[name], models[name]);
-    negatives += proof.results.filter((r) => r.expected === "Denied" && r.final !== "Allowed").length;
+  for (const name of names) {
+    const [grant] = (await proofOf(name)).grants;
+    negatives += grant.results.filter((r) => r.expected === "Denied" && r.final !== "Allowed").length;
   }
   expect(negatives).toBeGreaterThanOrEqual(50);
 });
 
-/** The failing requests of a broken model, as `who action resource-suffix`. */
-async function failures(name: string, model: AccessModel): Promise<string[]> {
-  const proof = await proveStack(environments[name], model);
-  return proof.results
-    .filter((r) => !r.ok)
-    .map((r) => `${r.action}${r.operation ? ` (${r.operation})` : ""} ${r.resource.replace(/^.*:::[^/]+/, "").replace(/^arn:aws:kms:.*$/, "key").replace(/^arn:aws:iam::\d+:role\//, "role/")} -> ${r.final}`);
+/** What the proof of broken stacks gets wrong; the report's count must agree. */
+async function failures(stacks: readonly SynthesizedStack[]): Promise<string[]> {
+  const report = await proveSynthesized(stacks);
+  const found = mismatchesOf(report);
+  expect(report.mismatches).toBe(found.length);
+  return found;
 }
 
-/** The allowed upload rows of a writable key: no encryption header (four operations), the bucket's key (three). */
-const allowedUploads = (path: string): string[] =>
-  [...["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"], ...["PutObject", "CreateMultipartUpload", "CopyObject"]].map(
-    (op) => `s3:PutObject (${op}) ${path} -> ImplicitlyDenied`,
-  );
+/** The uploads a writer must be allowed: no encryption header (four operations) and the bucket's key (three). */
+const ALLOWED_UPLOADS = [
+  ...["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"].map((op) => [op, "no encryption header"] as const),
+  ...["PutObject", "CreateMultipartUpload", "CopyObject"].map((op) => [op, "aws:kms with the bucket's key"] as const),
+];
 
-describe("breaking one side of a grant makes the proof fail", () => {
+describe("breaking one side of a grant in the synthesized JSON makes the proof fail", () => {
+  const local = synthesized.local;
+  const assumeRole = synthesized["local-assume-role"];
+
   test("local: the key policy loses the grantee's statement", async () => {
-    const broken = withPolicy(models.local, (m) => {
-      m.key = { ...m.key, policy: withoutSid(m.key.policy, "GranteeUsesKeyThroughS3") };
-    });
-    expect(await failures("local", broken)).toEqual(["kms:Decrypt key -> ImplicitlyDenied", "kms:GenerateDataKey key -> ImplicitlyDenied"]);
+    const broken = withPolicy(local, recorded(local, "keyPolicy"), "policy", withoutStatement("GranteeUsesKeyThroughS3"));
+    expect(await failures(broken)).toEqual([
+      "local-data-consumer kms:Decrypt key -> ImplicitlyDenied, denied by key policy: no statement allows it",
+      "local-data-consumer kms:GenerateDataKey key -> ImplicitlyDenied, denied by key policy: no statement allows it",
+    ]);
   });
 
   test("local: the bucket policy names another prefix", async () => {
-    const broken = withPolicy(models.local, (m) => {
-      const text = JSON.stringify(m.bucket.policy).split("/reference/*").join("/references/*");
-      m.bucket = { ...m.bucket, policy: JSON.parse(text) as PolicyDocument };
-    });
-    expect(await failures("local", broken)).toEqual(["s3:GetObject /reference/proof.txt -> ImplicitlyDenied"]);
+    const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", replacing("/reference/*", "/references/*"));
+    expect(await failures(broken)).toEqual([
+      "local-data-consumer s3:GetObject /reference/proof.txt -> ImplicitlyDenied, denied by bucket policy: no statement allows it",
+    ]);
   });
 
   test("local: the identity policy loses s3:PutObject", async () => {
-    const roleArn = "arn:aws:iam::111111111111:role/local-data-consumer";
-    const broken = withPolicy(models.local, (m) => {
-      const role = m.roles[roleArn];
-      const policy = mapStatements(role.policies["cross-account-s3-access"], (s) => ({
-        ...s,
-        Action: ([] as string[]).concat(s.Action).filter((a) => a !== "s3:PutObject"),
-      }));
-      m.roles = { ...m.roles, [roleArn]: { ...role, policies: { ...role.policies, "cross-account-s3-access": policy } } };
-    });
+    const broken = withPolicy(
+      local,
+      recorded(local, "grantPolicy"),
+      "policy",
+      mappingStatements((s) => ({ ...s, Action: ([] as string[]).concat(s.Action).filter((a) => a !== "s3:PutObject") })),
+    );
+    const deniedByIdentity = "denied by identity policy of local-data-consumer: no statement allows it";
     // The plain upload, and every operation that stores data with the bucket's default or the bucket's key.
-    expect(await failures("local", broken)).toEqual(["s3:PutObject /incoming/proof.txt -> ImplicitlyDenied", ...allowedUploads("/incoming/proof.txt")]);
+    expect(await failures(broken)).toEqual([
+      `local-data-consumer s3:PutObject /incoming/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`,
+      ...ALLOWED_UPLOADS.map(([op]) => `local-data-consumer s3:PutObject (${op}) /incoming/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`),
+    ]);
   });
 
   test("local: the bucket policy no longer refuses SSE-C uploads", async () => {
-    const broken = withPolicy(models.local, (m) => {
-      m.bucket = { ...m.bucket, policy: withoutSid(m.bucket.policy, "DenyCustomerKeys") };
-    });
-    expect(await failures("local", broken)).toEqual(
-      ["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"].map((op) => `s3:PutObject (${op}) /incoming/proof.txt -> Allowed`),
+    const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", withoutStatement("DenyCustomerKeys"));
+    expect(await failures(broken)).toEqual(
+      ["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"].map(
+        (op) =>
+          `local-data-consumer s3:PutObject (${op}) /incoming/proof.txt -> Allowed, but ${op} with SSE-C (a customer-provided key): the object would be encrypted with a key the bucket account never sees`,
+      ),
     );
   });
 
   test("local: the bucket policy no longer refuses aws:kms without a key ID (S3 would use aws/s3)", async () => {
-    const broken = withPolicy(models.local, (m) => {
-      m.bucket = { ...m.bucket, policy: withoutSid(m.bucket.policy, "DenyKmsWithoutBucketKey") };
-    });
-    expect(await failures("local", broken)).toEqual(
-      ["PutObject", "CreateMultipartUpload", "CopyObject"].map((op) => `s3:PutObject (${op}) /incoming/proof.txt -> Allowed`),
+    const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", withoutStatement("DenyKmsWithoutBucketKey"));
+    expect(await failures(broken)).toEqual(
+      ["PutObject", "CreateMultipartUpload", "CopyObject"].map(
+        (op) =>
+          `local-data-consumer s3:PutObject (${op}) /incoming/proof.txt -> Allowed, but ${op} with aws:kms without a key ID: S3 then uses the AWS managed key aws/s3, not the bucket's key`,
+      ),
     );
   });
 
   test("local: the bucket policy loses its TLS-only statement", async () => {
-    const broken = withPolicy(models.local, (m) => {
-      m.bucket = { ...m.bucket, policy: withoutSid(m.bucket.policy, "DenyInsecureTransport") };
-    });
-    expect(await failures("local", broken)).toEqual(["s3:GetObject /incoming/proof.txt -> Allowed"]);
+    const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", withoutStatement("DenyInsecureTransport"));
+    expect(await failures(broken)).toEqual(["local-data-consumer s3:GetObject /incoming/proof.txt -> Allowed, but requests without TLS are refused"]);
   });
 
   test("local-assume-role: the trust no longer matches the Lambda role by aws:PrincipalArn", async () => {
-    const roleArn = "arn:aws:iam::222222222222:role/local-uploader-s3-access";
-    const broken = withPolicy(models["local-assume-role"], (m) => {
-      const trustPolicy = mapStatements(m.roles[roleArn].trustPolicy, (s) => {
+    const broken = withPolicy(
+      assumeRole,
+      recorded(assumeRole, "accessRole"),
+      "assume_role_policy",
+      mappingStatements((s) => {
         const { "aws:PrincipalArn": _dropped, ...equals } = s.Condition?.StringEquals ?? {};
         return { ...s, Condition: { ...s.Condition, StringEquals: equals } };
-      });
-      m.roles = { ...m.roles, [roleArn]: { ...m.roles[roleArn], trustPolicy } };
-    });
-    expect(await failures("local-assume-role", broken)).toEqual(["sts:AssumeRole role/local-uploader-s3-access -> Allowed"]);
+      }),
+    );
+    expect(await failures(broken)).toEqual([
+      "other-team-role@111111111111 (admin) sts:AssumeRole role/local-uploader-s3-access -> Allowed, but only the Lambda role may assume the access role",
+    ]);
   });
 
   test("local-assume-role: the access role's trust is removed", async () => {
-    const roleArn = "arn:aws:iam::222222222222:role/local-uploader-s3-access";
-    const broken = withPolicy(models["local-assume-role"], (m) => {
-      m.roles = { ...m.roles, [roleArn]: { ...m.roles[roleArn], trustPolicy: withoutSid(m.roles[roleArn].trustPolicy, "TrustLambdaRole") } };
-    });
-    await expect(failures("local-assume-role", broken)).rejects.toThrow(SimulationError);
+    const broken = withPolicy(assumeRole, recorded(assumeRole, "accessRole"), "assume_role_policy", withoutStatement("TrustLambdaRole"));
+    const proof = proveSynthesized(broken);
+    await expect(proof).rejects.toThrow(SimulationError);
+    await expect(proof).rejects.toThrow("cannot simulate sts:AssumeRole by local-uploader on arn:aws:iam::222222222222:role/local-uploader-s3-access: the trust policy is empty");
   });
 
   test("local-assume-role: the trust no longer requires the ExternalId", async () => {
-    const roleArn = "arn:aws:iam::222222222222:role/local-uploader-s3-access";
-    const broken = withPolicy(models["local-assume-role"], (m) => {
-      const trustPolicy = mapStatements(m.roles[roleArn].trustPolicy, (s) => {
+    const broken = withPolicy(
+      assumeRole,
+      recorded(assumeRole, "accessRole"),
+      "assume_role_policy",
+      mappingStatements((s) => {
         const { "sts:ExternalId": _dropped, ...equals } = s.Condition?.StringEquals ?? {};
         return { ...s, Condition: { ...s.Condition, StringEquals: equals } };
-      });
-      m.roles = { ...m.roles, [roleArn]: { ...m.roles[roleArn], trustPolicy } };
-    });
-    expect(await failures("local-assume-role", broken)).toEqual([
-      "sts:AssumeRole role/local-uploader-s3-access -> Allowed",
-      "sts:AssumeRole role/local-uploader-s3-access -> Allowed",
+      }),
+    );
+    expect(await failures(broken)).toEqual([
+      "local-uploader sts:AssumeRole role/local-uploader-s3-access -> Allowed, but the trust requires the ExternalId",
+      "local-uploader sts:AssumeRole role/local-uploader-s3-access -> Allowed, but the trust requires the right ExternalId",
     ]);
   });
 
   test("local-assume-role: the access role's identity policy names another prefix", async () => {
-    const roleArn = "arn:aws:iam::222222222222:role/local-uploader-s3-access";
-    const broken = withPolicy(models["local-assume-role"], (m) => {
-      const role = m.roles[roleArn];
-      const text = JSON.stringify(role.policies["cross-account-s3-access"]).split("/uploads/*").join("/upload/*");
-      m.roles = { ...m.roles, [roleArn]: { ...role, policies: { "cross-account-s3-access": JSON.parse(text) as PolicyDocument } } };
-    });
-    expect(await failures("local-assume-role", broken)).toEqual([
-      "s3:PutObject /uploads/proof.txt -> ImplicitlyDenied",
-      "s3:AbortMultipartUpload /uploads/proof.txt -> ImplicitlyDenied",
-      ...allowedUploads("/uploads/proof.txt"),
+    const broken = withPolicy(assumeRole, recorded(assumeRole, "accessRolePolicy"), "policy", replacing("/uploads/*", "/upload/*"));
+    // The access role is in the bucket's account: its identity policy alone grants, the bucket policy never names it.
+    const deniedByIdentity = "denied by identity policy of local-uploader-s3-access: no statement allows it; bucket policy: no statement allows it";
+    expect(await failures(broken)).toEqual([
+      `local-uploader-s3-access s3:PutObject /uploads/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`,
+      `local-uploader-s3-access s3:AbortMultipartUpload /uploads/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`,
+      ...ALLOWED_UPLOADS.map(([op]) => `local-uploader-s3-access s3:PutObject (${op}) /uploads/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`),
     ]);
   });
 });
@@ -252,32 +267,55 @@ test("an action name IAM does not know is reported with where it appears", async
 });
 
 test("a stack whose policy has an action typo fails its proof", async () => {
-  const broken = withPolicy(models.local, (m) => {
-    m.bucket = { ...m.bucket, policy: JSON.parse(JSON.stringify(m.bucket.policy).replace('"s3:GetObject"', '"s3:GetObjects"')) as PolicyDocument };
-  });
-  const proof = await proveStack(environments.local, broken);
-  expect(proof.unknownActions).toEqual(["s3:GetObjects (bucket policy GrantGetObject): no such action"]);
-  expect(proof.mismatches).toBeGreaterThan(0);
+  const local = synthesized.local;
+  const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", (doc) =>
+    JSON.parse(JSON.stringify(doc).replace('"s3:GetObject"', '"s3:GetObjects"')) as PolicyDocument,
+  );
+  const report = await proveSynthesized(broken);
+  expect(report.grants[0].unknownActions).toEqual(["s3:GetObjects (bucket policy GrantGetObject): no such action"]);
+  expect(report.mismatches).toBeGreaterThan(0);
 });
 
 describe("the access model refuses what it cannot model", () => {
-  test("an unresolvable reference", () => {
-    const json = synthJson("local") as { resource: Record<string, Record<string, Record<string, unknown>>> };
-    const policy = Object.values(json.resource.aws_s3_bucket_policy)[0];
-    policy.policy = String(policy.policy).replace("arn:aws:s3:::local-shared-data-222222222222/incoming/*", "${aws_s3_bucket.other.arn}/incoming/*");
-    expect(() => modelFromSynth("local", json)).toThrow("access model of local: cannot resolve the reference ${aws_s3_bucket.other.arn}");
+  test("an unresolvable reference", async () => {
+    const local = synthesized.local;
+    const broken = withPolicy(
+      local,
+      recorded(local, "bucketPolicy"),
+      "policy",
+      replacing("arn:aws:s3:::local-shared-data-222222222222/incoming/*", "${aws_s3_bucket.other.arn}/incoming/*"),
+    );
+    const proof = proveSynthesized(broken);
+    await expect(proof).rejects.toThrow(ModelError);
+    await expect(proof).rejects.toThrow("stack local: cannot resolve the reference ${aws_s3_bucket.other.arn}");
   });
 
-  test("a key without a policy", () => {
-    const json = synthJson("local") as { resource: Record<string, Record<string, Record<string, unknown>>> };
-    delete Object.values(json.resource.aws_kms_key)[0].policy;
-    expect(() => modelFromSynth("local", json)).toThrow("access model of local: the KMS key has no policy");
+  test("a key without a policy", async () => {
+    const local = synthesized.local;
+    const broken = withResource(local, recorded(local, "keyPolicy"), (key) => {
+      delete key.policy;
+    });
+    await expect(proveSynthesized(broken)).rejects.toThrow("stack local: the key policy has no policy");
   });
 
-  test("a role without a trust policy", () => {
-    const json = synthJson("local-assume-role") as { resource: Record<string, Record<string, Record<string, unknown>>> };
-    for (const role of Object.values(json.resource.aws_iam_role)) delete role.assume_role_policy;
-    expect(() => modelFromSynth("local-assume-role", json)).toThrow(/has no assume_role_policy/);
+  test("a bucket policy the grant records but the stack does not hold", async () => {
+    const local = synthesized.local;
+    const { address } = recorded(local, "bucketPolicy");
+    const broken = structuredClone(local);
+    const [type = "", id = ""] = address.split(".");
+    delete (broken[0].json.resource as Record<string, Record<string, unknown>>)[type][id];
+    await expect(proveSynthesized(broken)).rejects.toThrow(`stack local: the grant's bucket policy (${address}) is not in the stack`);
+  });
+
+  test("a role without a trust policy", async () => {
+    const assumeRole = synthesized["local-assume-role"];
+    let broken = withResource(assumeRole, recorded(assumeRole, "lambdaRole"), (role) => {
+      delete role.assume_role_policy;
+    });
+    broken = withResource(broken, recorded(broken, "accessRole"), (role) => {
+      delete role.assume_role_policy;
+    });
+    await expect(proveSynthesized(broken)).rejects.toThrow(/stack local-assume-role: role local-[\w-]+ has no assume_role_policy/);
   });
 });
 
@@ -287,26 +325,22 @@ describe("roles with a path are proven by the ARN with the path", () => {
     lambda: { ...environments["local-assume-role"].lambda, rolePath: "/service-role/" },
     grant: { ...environments["local-assume-role"].grant, accessRolePath: "/data-access/" },
   };
-  const stacks = environmentStacks(Testing.app(), "paths", withPaths, {});
-  const json = mergeStackJson(stacks.map((stack) => JSON.parse(Testing.synth(stack)) as StackJson));
-  const model = modelFromSynth("paths", json, { keyAliases: [withPaths.bucket.keyAlias] });
+  const stacks = environmentSynth("paths", withPaths);
 
   test("every request is judged as the declaration says, both roles named with their paths", async () => {
-    expect(Object.keys(model.roles).sort()).toEqual([
+    expect(Object.keys(modelOf(stacks).roles).sort()).toEqual([
       "arn:aws:iam::111111111111:role/service-role/local-uploader",
       "arn:aws:iam::222222222222:role/data-access/local-uploader-s3-access",
     ]);
-    const proof = await proveStack(withPaths, model);
-    expect(proof.results.filter((r) => !r.ok).map((r) => `${r.who} ${r.action} ${r.resource}`)).toEqual([]);
+    const report = await proveSynthesized(stacks);
+    expect(report.grants.map((g) => g.grantee)).toEqual(["arn:aws:iam::111111111111:role/service-role/local-uploader"]);
+    expect(mismatchesOf(report)).toEqual([]);
   });
 
   test("a trust naming the Lambda role without its path lets nobody in", async () => {
-    const accessRole = "arn:aws:iam::222222222222:role/data-access/local-uploader-s3-access";
-    const broken = withPolicy(model, (m) => {
-      const trustPolicy = JSON.parse(JSON.stringify(m.roles[accessRole].trustPolicy).split("role/service-role/local-uploader").join("role/local-uploader")) as PolicyDocument;
-      m.roles = { ...m.roles, [accessRole]: { ...m.roles[accessRole], trustPolicy } };
-    });
-    const proof = await proveStack(withPaths, broken);
-    expect(proof.results.filter((r) => !r.ok).map((r) => `${r.action} ${r.expected} -> ${r.final}`)).toEqual(["sts:AssumeRole Allowed -> ImplicitlyDenied"]);
+    const broken = withPolicy(stacks, recorded(stacks, "accessRole"), "assume_role_policy", replacing("role/service-role/local-uploader", "role/local-uploader"));
+    expect(await failures(broken)).toEqual([
+      "local-uploader sts:AssumeRole role/data-access/local-uploader-s3-access -> ImplicitlyDenied, denied by trust policy: no statement allows it",
+    ]);
   });
 });

@@ -1,0 +1,138 @@
+/**
+ * The access proof's tests read stacks as the command does: the shipped environments synthesized in memory with their
+ * grant records, copies of them with one policy broken on purpose, and the requests a proof gets wrong, in words.
+ */
+import { Testing } from "cdktf";
+import type { PolicyDocument, PolicyStatement } from "../../modules/internal";
+import { recordsOf, synthesizedFromConstructs, type ProofReport, type SynthesizedStack } from "../../modules/proof";
+import { buildModel, type AccessModel } from "../../modules/proof/model";
+import type { ProofResult } from "../../modules/proof/simulate";
+import { environmentStacks } from "../../stacks/cross-account-stack";
+import type { EnvironmentConfig } from "../../stacks/config";
+import { environments, sharedEnvironments } from "../../stacks/environments";
+import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
+
+/** The stacks of a single-grant environment (one, or both halves of the split layout), records included. */
+export function environmentSynth(name: string, config: EnvironmentConfig = environments[name]): SynthesizedStack[] {
+  return synthesizedFromConstructs(environmentStacks(Testing.app(), name, config, {}));
+}
+
+/** The stacks of a shared-bucket environment (one, or the bucket's and one per grantee), records included. */
+export function sharedEnvironmentSynth(name: string): SynthesizedStack[] {
+  return synthesizedFromConstructs(sharedEnvironmentStacks(Testing.app(), name, sharedEnvironments[name], {}));
+}
+
+/** The access model of the one bucket the stacks' grants are on, as proveSynthesized builds it. */
+export function modelOf(stacks: readonly SynthesizedStack[]): AccessModel {
+  const recordsByStack = new Map(stacks.map((stack) => [stack, recordsOf(stack)] as const));
+  const bucketHalves = stacks.flatMap((stack) => recordsOf(stack).filter((r) => r.half === "bucket").map((record) => ({ record, stack })));
+  return buildModel(stacks, recordsByStack, bucketHalves);
+}
+
+/** A resource in one stack of several (logical IDs repeat across the stacks of a split layout). */
+export interface StackResource {
+  readonly stack: string;
+  /** `type.logicalId`, as the grant records name it. */
+  readonly address: string;
+}
+
+/**
+ * The resource the grant records name `resource` (bucketPolicy, keyPolicy, grantPolicy, lambdaRole, accessRole,
+ * accessRolePolicy, accessPoint), in the grant of the function `grantee` when given; fails unless exactly one.
+ */
+export function recorded(stacks: readonly SynthesizedStack[], resource: string, grantee?: string): StackResource {
+  const found = new Map<string, StackResource>();
+  for (const stack of stacks) {
+    for (const record of recordsOf(stack)) {
+      const address = record.resources[resource];
+      if (address === undefined || (grantee !== undefined && record.lambda.functionName !== grantee)) continue;
+      found.set(`${stack.name} ${address}`, { stack: stack.name, address });
+    }
+  }
+  if (found.size !== 1) {
+    throw new Error(`expected one recorded ${resource}${grantee ? ` of ${grantee}` : ""}, found ${[...found.keys()].join(", ") || "none"}`);
+  }
+  return [...found.values()][0];
+}
+
+type MutableResource = Record<string, unknown>;
+
+/** A deep copy of the stacks with one resource's arguments changed in place by `change`. */
+export function withResource(stacks: readonly SynthesizedStack[], at: StackResource, change: (resource: MutableResource) => void): SynthesizedStack[] {
+  const copy = structuredClone(stacks) as SynthesizedStack[];
+  const [type = "", id = ""] = at.address.split(".");
+  const resource = copy.find((s) => s.name === at.stack)?.json.resource?.[type]?.[id] as MutableResource | undefined;
+  if (!resource) throw new Error(`no ${at.address} in stack ${at.stack}`);
+  change(resource);
+  return copy;
+}
+
+/** A deep copy of the stacks with the policy in one resource's `argument` (policy, assume_role_policy) changed. */
+export function withPolicy(
+  stacks: readonly SynthesizedStack[],
+  at: StackResource,
+  argument: "policy" | "assume_role_policy",
+  change: (doc: PolicyDocument) => PolicyDocument,
+): SynthesizedStack[] {
+  return withResource(stacks, at, (resource) => {
+    const text = resource[argument];
+    if (typeof text !== "string") throw new Error(`${at.address} in stack ${at.stack} has no ${argument}`);
+    resource[argument] = JSON.stringify(change(JSON.parse(text) as PolicyDocument));
+  });
+}
+
+/** A change that replaces every `from` in the policy's text with `to`; fails when `from` is not there. */
+export const replacing =
+  (from: string, to: string) =>
+  (doc: PolicyDocument): PolicyDocument => {
+    const text = JSON.stringify(doc);
+    if (!text.includes(from)) throw new Error(`the policy does not contain ${from}: ${text}`);
+    return JSON.parse(text.split(from).join(to)) as PolicyDocument;
+  };
+
+/** A change that maps every statement (undefined drops it). */
+export const mappingStatements =
+  (f: (s: PolicyStatement) => PolicyStatement | undefined) =>
+  (doc: PolicyDocument): PolicyDocument => ({
+    ...doc,
+    Statement: doc.Statement.map(f).filter((s): s is PolicyStatement => s !== undefined),
+  });
+
+/** A change that drops the statement `sid`; fails when there is none. */
+export const withoutStatement =
+  (sid: string) =>
+  (doc: PolicyDocument): PolicyDocument => {
+    if (!doc.Statement.some((s) => s.Sid === sid)) throw new Error(`no statement ${sid} in ${doc.Statement.map((s) => s.Sid).join(", ")}`);
+    return mappingStatements((s) => (s.Sid === sid ? undefined : s))(doc);
+  };
+
+/** A resource as a mismatch names it: an object by its key, the bucket by the listed prefix, a key, a role. */
+function where(r: ProofResult): string {
+  const object = /^arn:aws[\w-]*:s3:::[^/]+(\/.*)$/.exec(r.resource)?.[1];
+  if (object) return object;
+  if (/^arn:aws[\w-]*:s3:::[^/]+$/.test(r.resource)) return r.context["s3:prefix"] !== undefined ? `prefix=${String(r.context["s3:prefix"])}` : "the bucket";
+  if (/^arn:aws[\w-]*:kms:/.test(r.resource)) return "key";
+  return r.resource.replace(/^arn:aws[\w-]*:iam::\d{12}:/, "");
+}
+
+/**
+ * One wrong verdict in words: who asked what of which resource (through which access point), the verdict, and why it
+ * is wrong — the sides that deny, or the declaration's reason the request must be denied.
+ */
+export function describeMismatch(r: ProofResult): string {
+  const request = `${r.who} ${r.action}${r.operation ? ` (${r.operation})` : ""} ${where(r)}${r.accessPoint ? ` via ${r.accessPoint.name}` : ""}`;
+  const why = r.final === "Allowed" ? `but ${r.intent}` : `denied by ${r.reasons.join("; ")}`;
+  return `${request} -> ${r.final}, ${why}`;
+}
+
+/** Everything a report gets wrong: each grant's problems, unknown actions and wrong verdicts, prefixed by grantee. */
+export function mismatchesOf(report: ProofReport, options: { readonly byGrantee?: boolean } = {}): string[] {
+  return report.grants.flatMap((g) => {
+    const prefix = (r?: ProofResult) => (options.byGrantee ? `${r?.grantee ?? g.grantee}: ` : "");
+    return [
+      ...g.problems.map((p) => `${prefix()}problem: ${p}`),
+      ...g.unknownActions.map((u) => `${prefix()}unknown action: ${u}`),
+      ...g.results.filter((r) => !r.ok).map((r) => `${prefix(r)}${describeMismatch(r)}`),
+    ];
+  });
+}
