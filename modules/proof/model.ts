@@ -269,6 +269,16 @@ export function buildModel(
     const place = bucketView.placeOf("aws_s3_access_point", id);
     accessPoints[arn] = { arn, name: String(ap.name), accountId: arn.split(":")[4] ?? "", region: place.region, policy: bucketView.policy(ap, "policy", `access point ${String(ap.name)}`) };
   }
+  // A grant recorded as going through an access point is proven through it or not at all: without it in the model its
+  // requests would go straight to the bucket, and the other grantees' requests on it would be left out.
+  for (const h of bucketHalves) {
+    const recordedPoint = h.record.accessPoint;
+    if (recordedPoint && !accessPoints[recordedPoint.arn]) {
+      throw new ModelError(
+        `${viewOf(h).stack.source}: the grant's access point ${recordedPoint.name} (${h.record.resources.accessPoint ?? "not recorded"}) is not in the stack (no access point ${recordedPoint.arn} on bucket ${declared.bucketName})`,
+      );
+    }
+  }
 
   const roles: Record<string, ModelRole> = {};
   const unseen: string[] = [];
