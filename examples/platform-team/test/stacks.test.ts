@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { HANDLER_ENVIRONMENT } from "cross-account-s3-lambda";
-import { DATALAKE, INGEST, INGEST_ROLE_ARN, WORKLOADS } from "../ingest-grant";
+import { DATALAKE, EXPORTS, EXPORTS_ROLE_ARN, INGEST, INGEST_ROLE_ARN, WORKLOADS } from "../ingest-grant";
 import { INGEST_CODE } from "../stacks";
-import { only, platformApp, resources, statementsOf, synthesize, type Statement } from "./synth";
+import { ofGrant, only, platformApp, resources, statementsOf, synthesize, type Statement } from "./synth";
 
 const { workloads, datalake } = platformApp();
 const lambdaSide = synthesize(workloads);
@@ -41,13 +41,13 @@ describe("providers", () => {
 });
 
 describe("the workloads account's half, on the existing role", () => {
-  test("creates no IAM role, only the grant's policy, the log group and the function", () => {
+  test("creates no IAM role, only the grants' policies, the log group and the function", () => {
     expect(lambdaSide.json.resource.aws_iam_role).toBeUndefined();
     expect(Object.keys(lambdaSide.json.resource).sort()).toEqual(["aws_cloudwatch_log_group", "aws_iam_role_policy", "aws_lambda_function"]);
   });
 
   test("the grant's identity policy is attached to ingest-worker (the role's name, its path is not part of it)", () => {
-    const policy = only(lambdaSide.json, "aws_iam_role_policy");
+    const policy = ofGrant(lambdaSide.json, "aws_iam_role_policy", "ingest");
     expect(policy.role).toBe("ingest-worker");
     expect(policy.name).toBe("cross-account-s3-access");
     const objectResources = statementsOf(policy).flatMap((s) => ([] as string[]).concat(s.Resource ?? []));
@@ -102,15 +102,15 @@ describe("the workloads account's half, on the existing role", () => {
 });
 
 describe("the data lake account's half, from the same declaration", () => {
-  const bucketPolicy = statementsOf(only(bucketSide.json, "aws_s3_bucket_policy"));
-  const keyPolicy = statementsOf(only(bucketSide.json, "aws_kms_key"));
+  const bucketPolicy = statementsOf(ofGrant(bucketSide.json, "aws_s3_bucket_policy", "ingest"));
+  const keyPolicy = statementsOf(ofGrant(bucketSide.json, "aws_kms_key", "ingest"));
   /** The statements that let the Lambda account in: they name its account, and the role through aws:PrincipalArn. */
   const granting = (statements: Statement[]) => statements.filter((s) => s.Effect === "Allow" && JSON.stringify(s.Principal).includes(WORKLOADS.accountId));
 
   test("creates the bucket and the key, and no IAM role (bucket-policy mode)", () => {
-    expect(bucketSide.json.resource.aws_iam_role).toBeUndefined();
-    expect(only(bucketSide.json, "aws_s3_bucket").bucket).toBe(INGEST.bucket.bucketName);
-    expect(only(bucketSide.json, "aws_kms_alias").name).toBe(INGEST.bucket.keyAlias);
+    expect(Object.keys(bucketSide.json.resource.aws_iam_role ?? {}).filter((name) => name.startsWith("ingest_"))).toEqual([]);
+    expect(ofGrant(bucketSide.json, "aws_s3_bucket", "ingest").bucket).toBe(INGEST.bucket.bucketName);
+    expect(ofGrant(bucketSide.json, "aws_kms_alias", "ingest").name).toBe(INGEST.bucket.keyAlias);
   });
 
   test.each([
@@ -125,17 +125,51 @@ describe("the data lake account's half, from the same declaration", () => {
     }
   });
 
-  test("no policy of the stack names the role without its path, or any other role of the workloads account", () => {
+  test("no policy of the stack names a role without its path, or any other role of the workloads account", () => {
     const roleArns = [...bucketSide.text.matchAll(new RegExp(`arn:aws:iam::${WORKLOADS.accountId}:role/[^"\\\\]*`, "g"))].map((m) => m[0]);
     expect(roleArns.length).toBeGreaterThan(0);
-    expect(new Set(roleArns)).toEqual(new Set([INGEST_ROLE_ARN]));
+    expect(new Set(roleArns)).toEqual(new Set([INGEST_ROLE_ARN, EXPORTS_ROLE_ARN]));
     // Not a substring of the ARN with its path (that has ":role/service-role/" after the account).
     expect(bucketSide.text).not.toContain(PATHLESS_ROLE_ARN);
+    expect(bucketSide.text).not.toContain(`arn:aws:iam::${WORKLOADS.accountId}:role/report-exporter`);
   });
 
   test("the bucket account's half names the role its own stack never creates: the halves agree on the ARN", () => {
     expect(datalake.ingest.plan.lambdaRolePolicy).toEqual(workloads.ingest.plan.lambdaRolePolicy);
     expect(datalake.ingest.plan.bucketPolicyStatements).toEqual(workloads.ingest.plan.bucketPolicyStatements);
+  });
+});
+
+describe("the exports grant, in assume-role mode", () => {
+  const ACCESS_ROLE_ARN = `arn:aws:iam::${DATALAKE.accountId}:role/grants/${EXPORTS.grant.mode === "assume-role" ? "report-exporter-s3" : ""}`;
+
+  test("the workloads account's half lets report-exporter assume the S3 access role, and nothing else", () => {
+    const policy = ofGrant(lambdaSide.json, "aws_iam_role_policy", "exports");
+    expect(policy.role).toBe("report-exporter");
+    const statements = statementsOf(policy);
+    expect(statements.filter((s) => s.Action === "sts:AssumeRole" || (Array.isArray(s.Action) && s.Action.includes("sts:AssumeRole")))).toEqual([
+      expect.objectContaining({ Effect: "Allow", Resource: ACCESS_ROLE_ARN }),
+    ]);
+    expect(JSON.stringify(statements)).not.toContain("s3:PutObject");
+  });
+
+  test("the data lake's S3 access role, under its path, trusts the exporter's role with its path and requires the ExternalId", () => {
+    const role = ofGrant(bucketSide.json, "aws_iam_role", "exports");
+    expect(role).toMatchObject({ name: "report-exporter-s3", path: "/grants/" });
+    const trust = JSON.parse(String(role.assume_role_policy)) as { Statement: Statement[] };
+    expect(trust.Statement).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Action: ["sts:AssumeRole"],
+        Principal: { AWS: `arn:aws:iam::${WORKLOADS.accountId}:root` },
+        Condition: { StringEquals: { "aws:PrincipalArn": EXPORTS_ROLE_ARN, "sts:ExternalId": "report-exporter-2f9c41" } },
+      }),
+    ]);
+  });
+
+  test("its own bucket and key", () => {
+    expect(ofGrant(bucketSide.json, "aws_s3_bucket", "exports").bucket).toBe(EXPORTS.bucket.bucketName);
+    expect(ofGrant(bucketSide.json, "aws_kms_alias", "exports").name).toBe(EXPORTS.bucket.keyAlias);
   });
 });
 

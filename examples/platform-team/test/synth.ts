@@ -69,3 +69,10 @@ export function statementsOf(block: ResourceJson): Statement[] {
   if (typeof block.policy !== "string") throw new Error(`no policy argument in ${JSON.stringify(block)}`);
   return (JSON.parse(block.policy) as { Statement: Statement[] }).Statement;
 }
+
+/** The only resource of `type` that the grant construct `grant` (its id in the stack) creates. */
+export function ofGrant(json: StackJson, type: string, grant: string): ResourceJson {
+  const blocks = Object.entries(json.resource[type] ?? {}).filter(([name]) => name.startsWith(`${grant}_`));
+  if (blocks.length !== 1) throw new Error(`expected one ${type} of grant ${grant}, found ${blocks.length}`);
+  return blocks[0]![1];
+}
