@@ -135,6 +135,7 @@ export async function proveSynthesized(stacks: readonly SynthesizedStack[], opti
     for (const h of bucket) byBucket.set(`${h.record.partition}:${h.record.bucket.bucketName}`, [...(byBucket.get(`${h.record.partition}:${h.record.bucket.bucketName}`) ?? []), h]);
   }
   const models = new Map<string, AccessModel>();
+  const unknownByModel = new Map<AccessModel, Promise<string[]>>();
   const modelOf = (h: RecordedHalf): AccessModel => {
     const id = `${h.record.partition}:${h.record.bucket.bucketName}`;
     let model = models.get(id);
@@ -151,6 +152,9 @@ export async function proveSynthesized(stacks: readonly SynthesizedStack[], opti
     const problems: string[] = [];
     if (lambda.length === 0) problems.push("the Lambda account's half is not in the outputs given: pass the output of the app that synthesizes it too");
     if (bucket.length === 0) problems.push("the bucket account's half is not in the outputs given: pass the output of the app that synthesizes it too");
+    for (const [side, recorded] of [["Lambda account's", lambda], ["bucket account's", bucket]] as const) {
+      if (recorded.length > 1) problems.push(`the ${side} half is recorded ${recorded.length} times (${recorded.map(whereOf).join("; ")}): one grant, one half each`);
+    }
     if (lambda[0] && bucket[0]) problems.push(...driftBetween(lambda[0].record, bucket[0].record));
     const base = {
       key,
@@ -178,7 +182,8 @@ export async function proveSynthesized(stacks: readonly SynthesizedStack[], opti
       })),
     });
     const results = await prove(requests);
-    const unknown = await unknownActions(actionsInModel(model));
+    if (!unknownByModel.has(model)) unknownByModel.set(model, unknownActions(actionsInModel(model)));
+    const unknown = await unknownByModel.get(model)!;
     const roleArns = [subject.lambda.roleArn, ...(subject.accessRoleArn ? [subject.accessRoleArn] : [])];
     const identityPolicies = Object.fromEntries(roleArns.map((arn) => [arn, Object.keys(model.roles[arn]?.policies ?? {})]));
     const unseen = model.unseen.filter((u) => roleArns.some((arn) => u.startsWith(`role ${arn} `)));

@@ -322,3 +322,11 @@ describe("what the command refuses to run on (exit 2)", () => {
     expect(out).toMatch(/^usage: cross-account-s3 verify \[OUTPUT \.\.\.\]/);
   });
 });
+
+test("a half recorded twice (two stacks declaring the same grant's bucket side) is a problem naming both", async () => {
+  const first = splitApps();
+  const second = splitApps();
+  const { code, out } = await verify("verify", synthOut(first.lambdaApp), synthOut(first.bucketApp), synthOut(second.bucketApp), "--quiet");
+  expect(code).toBe(1);
+  expect(out).toMatch(/PROBLEM the bucket account's half is recorded 2 times \(datalake: datalake\/ingest; datalake: datalake\/ingest\): one grant, one half each/);
+});
