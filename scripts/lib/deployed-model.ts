@@ -1,19 +1,24 @@
 /**
- * The access model of a stack as deployed: every policy fetched back from the (emulated) accounts after apply, so
- * the access proof can show that what was deployed is what was proven before deployment.
+ * The access model of a grant as deployed: every policy fetched back from the (emulated) accounts after apply, in the
+ * shape of the proof's model (modules/proof/model.ts), so the same requests (grantRequests) prove that what was
+ * deployed is what was proven before deployment.
  */
-import { lambdaRoleArnOf, roleArnParts } from "../../modules/internal";
-import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
 import { GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
-import type { PolicyDocument } from "../../modules/internal";
-import type { EnvironmentConfig } from "../../stacks/config";
-import type { AccessModel, ModelRole } from "./access-model";
+import { roleArnParts, type PolicyDocument } from "../../modules/internal";
+import type { GrantRecord } from "../../modules/proof";
+import type { AccessModel, ModelAccessPoint, ModelRole } from "../../modules/proof/model";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
 import { s3ControlRequest } from "./emulator";
-
-/** The grantee's role name (a role with a path is found by its name). */
-const lambdaRoleNameOf = (lambda: Parameters<typeof lambdaRoleArnOf>[0]): string => roleArnParts(lambdaRoleArnOf(lambda)).name;
 
 export interface DeployedNames {
   readonly bucketName: string;
@@ -26,42 +31,49 @@ const parsePolicy = (text: string | undefined, what: string): PolicyDocument => 
   return JSON.parse(text.startsWith("%7B") || text.startsWith("%7b") ? decodeURIComponent(text) : text) as PolicyDocument;
 };
 
-async function fetchRole(iam: IAMClient, accountId: string, roleName: string): Promise<ModelRole> {
-  const { Role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
-  const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
+/** A role as deployed: its trust, its inline policies by name and its attached managed policies by `managed <arn>`. */
+async function fetchRole(iam: IAMClient, arn: string): Promise<ModelRole> {
+  const { accountId, name } = roleArnParts(arn);
+  const { Role } = await iam.send(new GetRoleCommand({ RoleName: name }));
+  if (Role?.Arn !== arn) throw new Error(`deployed model: the grant names the role ${arn}, IAM has ${Role?.Arn ?? "no such role"}`);
   const policies: Record<string, PolicyDocument> = {};
-  for (const name of names) {
-    const { PolicyDocument: doc } = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
-    policies[name] = parsePolicy(doc, `policy ${name} of ${roleName}`);
+  for (const policyName of (await iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? []) {
+    const { PolicyDocument: doc } = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+    policies[policyName] = parsePolicy(doc, `policy ${policyName} of ${name}`);
+  }
+  for (const attached of (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? []) {
+    const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: attached.PolicyArn }));
+    const { PolicyVersion } = await iam.send(new GetPolicyVersionCommand({ PolicyArn: attached.PolicyArn, VersionId: Policy?.DefaultVersionId }));
+    policies[`managed ${attached.PolicyArn}`] = parsePolicy(PolicyVersion?.Document, `managed policy ${attached.PolicyArn} of ${name}`);
   }
   return {
-    arn: `arn:aws:iam::${accountId}:role/${roleName}`,
-    name: roleName,
+    arn,
+    name,
     accountId,
-    trustPolicy: parsePolicy(Role?.AssumeRolePolicyDocument, `the trust policy of ${roleName}`),
+    trustPolicy: parsePolicy(Role.AssumeRolePolicyDocument, `the trust policy of ${name}`),
     policies,
+    created: true,
   };
 }
 
-/** Fetches the deployed policies of an environment's stack, acting in each account through `deployRoleArn`. */
+/**
+ * Fetches back the deployed policies of one grant, as its record names them: the Lambda role, the S3 access role,
+ * the bucket policy, the key policy and aliases, and the access point; acting in each account through
+ * `deployRoleArn`.
+ */
 export async function modelFromEmulator(
   emulator: Emulator,
-  stack: string,
-  config: EnvironmentConfig,
+  record: GrantRecord,
   deployed: DeployedNames,
   deployRoleArn: (accountId: string) => string,
 ): Promise<AccessModel> {
-  const A = config.lambda.accountId;
-  const B = config.bucket.accountId;
+  const A = record.lambda.accountId;
+  const B = record.bucket.accountId;
   const inA = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(A), "proof"));
   const inB = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(B), "proof"));
   const roles: Record<string, ModelRole> = {};
-  const lambdaRole = await fetchRole(new IAMClient(inA), A, lambdaRoleNameOf(config.lambda));
-  roles[lambdaRole.arn] = lambdaRole;
-  if (config.grant.accessRoleName) {
-    const accessRole = await fetchRole(new IAMClient(inB), B, config.grant.accessRoleName);
-    roles[accessRole.arn] = accessRole;
-  }
+  roles[record.lambda.roleArn] = await fetchRole(new IAMClient(inA), record.lambda.roleArn);
+  if (record.accessRoleArn) roles[record.accessRoleArn] = await fetchRole(new IAMClient(inB), record.accessRoleArn);
   const { Policy: bucketPolicy } = await new S3Client(inB).send(new GetBucketPolicyCommand({ Bucket: deployed.bucketName }));
   const kms = new KMSClient(inB);
   const { Policy: keyPolicy } = await kms.send(new GetKeyPolicyCommand({ KeyId: deployed.kmsKeyArn, PolicyName: "default" }));
@@ -69,15 +81,42 @@ export async function modelFromEmulator(
   const aliases = ((await kms.send(new ListAliasesCommand({ KeyId: keyId }))).Aliases ?? [])
     .filter((a) => a.TargetKeyId === keyId)
     .map((a) => a.AliasName ?? "");
+  const accessPoints: Record<string, ModelAccessPoint> = {};
+  if (record.accessPoint) {
+    const [point] = await accessPointsFromEmulator(emulator, B, [record.accessPoint.name], deployRoleArn);
+    if (point?.bucket !== deployed.bucketName) throw new Error(`deployed model: access point ${record.accessPoint.name} serves ${point?.bucket ?? "nothing"}, not ${deployed.bucketName}`);
+    const { arn, name } = record.accessPoint;
+    accessPoints[arn] = { arn, name, accountId: B, region: record.bucket.region, policy: point.policy };
+  }
   return {
-    stack,
-    lambdaAccountId: A,
+    name: deployed.bucketName,
+    partition: record.partition,
     bucketAccountId: B,
-    bucketRegion: config.bucket.region,
+    bucketRegion: record.bucket.region,
     roles,
-    bucket: { name: deployed.bucketName, arn: `arn:aws:s3:::${deployed.bucketName}`, accountId: B, policy: parsePolicy(bucketPolicy, "the bucket policy") },
+    bucket: { name: deployed.bucketName, arn: `arn:${record.partition}:s3:::${deployed.bucketName}`, accountId: B, policy: parsePolicy(bucketPolicy, "the bucket policy") },
     key: { arn: deployed.kmsKeyArn, accountId: B, aliases, policy: parsePolicy(keyPolicy, "the key policy") },
+    accessPoints,
+    unseen: [],
   };
+}
+
+/** Every action named in the model's policies, with where it appears: what unknownActions checks (as the proof of the synthesized stacks does). */
+export function actionsInModel(model: AccessModel): Array<{ action: string; where: string }> {
+  const found: Array<{ action: string; where: string }> = [];
+  const collect = (doc: PolicyDocument | undefined, where: string) => {
+    for (const s of doc?.Statement ?? []) {
+      for (const action of ([] as string[]).concat(s.Action)) found.push({ action, where: `${where} ${s.Sid ?? ""}`.trim() });
+    }
+  };
+  for (const role of Object.values(model.roles)) {
+    collect(role.trustPolicy, `trust policy of ${role.name}`);
+    for (const [name, doc] of Object.entries(role.policies)) collect(doc, `policy ${name} of ${role.name}`);
+  }
+  collect(model.bucket.policy, "bucket policy");
+  collect(model.key.policy, "key policy");
+  for (const ap of Object.values(model.accessPoints)) collect(ap.policy, `policy of access point ${ap.name}`);
+  return found;
 }
 
 /** An access point as deployed: the bucket it serves and its policy. */

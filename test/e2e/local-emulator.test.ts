@@ -29,8 +29,10 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/upload-encryption";
-import { proveStack } from "../../scripts/lib/access-proof";
-import { modelFromEmulator } from "../../scripts/lib/deployed-model";
+import { driftBetween, loadSynthesized, proveSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
+import { grantRequests, outsiderFor } from "../../modules/proof/requests";
+import { prove, unknownActions } from "../../modules/proof/simulate";
+import { actionsInModel, modelFromEmulator } from "../../scripts/lib/deployed-model";
 import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
   accessCases,
@@ -53,6 +55,7 @@ import {
 } from "../../scripts/lib/local-run";
 import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
 import { environments } from "../../stacks/environments";
+import { describeMismatch } from "../support/proof";
 import { describeWithEmulator } from "../support/tools";
 
 const describeE2E = describeWithEmulator();
@@ -85,6 +88,34 @@ describeE2E("local emulator, end to end", () => {
     } finally {
       await emulator.setEnforcement(false);
     }
+  }
+
+  /**
+   * The grant the synthesized stacks record, as the access proof reads them: the bucket account's half, after checking
+   * that the Lambda account's half declares the same grant.
+   */
+  function recordedGrant(...stackNames: string[]): GrantRecord {
+    const records = loadSynthesized(stackNames.map((n) => stackDirs[n]!)).flatMap(recordsOf);
+    const lambda = records.find((r) => r.half === "lambda");
+    const bucket = records.find((r) => r.half === "bucket");
+    if (!lambda || !bucket) throw new Error(`${stackNames.join(", ")} record no complete grant: ${records.map((r) => `${r.key} (${r.half})`).join(", ")}`);
+    expect(driftBetween(lambda, bucket)).toEqual([]);
+    return bucket;
+  }
+
+  /**
+   * The access proof of the policies fetched back from both accounts, with the requests the synthesized stacks are
+   * proven with before deployment (grantRequests on the grant's record): what it gets wrong, and how many it proved.
+   */
+  async function proveDeployed(record: GrantRecord, outputs: StackOutputs) {
+    const model = await modelFromEmulator(emulator, record, { bucketName: outputs.bucket_name, kmsKeyArn: outputs.kms_key_arn }, deployRoleArn);
+    const requests = grantRequests(record, model, { outsiderAccount: outsiderFor([record.lambda.accountId, record.bucket.accountId]) });
+    const results = await prove(requests);
+    return {
+      mismatches: results.filter((r) => !r.ok).map(describeMismatch),
+      unknownActions: await unknownActions(actionsInModel(model)),
+      requests: results.length,
+    };
   }
 
   /** Each row as "operation key: handler <verdict>, AWS <verdict>", from the results or from what the grant wants. */
@@ -254,17 +285,12 @@ describeE2E("local emulator, end to end", () => {
     });
 
     test("the policies fetched back from both accounts pass the same access proof as before deployment", async () => {
-      const model = await modelFromEmulator(
-        emulator,
-        name,
-        config,
-        { bucketName: outputs.bucket_name, kmsKeyArn: outputs.kms_key_arn },
-        deployRoleArn,
-      );
-      const proof = await proveStack(config, model);
-      expect(proof.results.filter((r) => !r.ok).map((r) => `${r.who} ${r.action} ${r.resource}: ${r.final}`)).toEqual([]);
-      expect(proof.unknownActions).toEqual([]);
-      expect(proof.results.length).toBeGreaterThan(30);
+      const before = await proveSynthesized(loadSynthesized([stackDirs[name]!]));
+      const deployed = await proveDeployed(recordedGrant(name), outputs);
+      expect(deployed.mismatches).toEqual([]);
+      expect(deployed.unknownActions).toEqual([]);
+      expect(deployed.requests).toBe(before.requests);
+      expect(deployed.requests).toBeGreaterThan(30);
     });
 
     test("a second plan shows no changes", async () => {
@@ -362,9 +388,11 @@ describeE2E("local emulator, end to end", () => {
     });
 
     test("the policies fetched back from both accounts pass the access proof as a pair", async () => {
-      const model = await modelFromEmulator(emulator, name, config, { bucketName: outputs.bucket_name, kmsKeyArn: outputs.kms_key_arn }, deployRoleArn);
-      const proof = await proveStack(config, model);
-      expect(proof.results.filter((r) => !r.ok).map((r) => `${r.who} ${r.action} ${r.resource}: ${r.final}`)).toEqual([]);
+      const before = await proveSynthesized(loadSynthesized(halves.map((half) => stackDirs[half]!)));
+      const deployed = await proveDeployed(recordedGrant(...halves), outputs);
+      expect(deployed.mismatches).toEqual([]);
+      expect(deployed.unknownActions).toEqual([]);
+      expect(deployed.requests).toBe(before.requests);
     });
 
     test("a second plan of each half shows no changes", async () => {
