@@ -306,3 +306,21 @@ export function buildModel(
     unseen,
   };
 }
+
+/** Every action named in every policy of the model, with where it appears. */
+export function actionsInModel(model: AccessModel): Array<{ action: string; where: string }> {
+  const found: Array<{ action: string; where: string }> = [];
+  const collect = (doc: PolicyDocument | undefined, where: string) => {
+    for (const s of doc?.Statement ?? []) {
+      for (const action of ([] as string[]).concat(s.Action)) found.push({ action, where: `${where} ${s.Sid ?? ""}`.trim() });
+    }
+  };
+  for (const role of Object.values(model.roles)) {
+    collect(role.trustPolicy, `trust policy of ${role.name}`);
+    for (const [name, doc] of Object.entries(role.policies)) collect(doc, `policy ${name} of ${role.name}`);
+  }
+  collect(model.bucket.policy, "bucket policy");
+  collect(model.key.policy, "key policy");
+  for (const ap of Object.values(model.accessPoints)) collect(ap.policy, `policy of access point ${ap.name}`);
+  return found;
+}

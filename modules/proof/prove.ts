@@ -6,9 +6,8 @@
 import { ConfigurationError } from "../errors";
 import type { GrantDeclaration } from "../grant";
 import type { GrantRecord } from "../grant-record";
-import type { PolicyDocument } from "../policy-document";
 import { recordsOf, type SynthesizedStack } from "./load";
-import { buildModel, type AccessModel, type ModelOptions, type RecordedHalf } from "./model";
+import { actionsInModel, buildModel, type AccessModel, type ModelOptions, type RecordedHalf } from "./model";
 import { grantRequests, outsiderFor } from "./requests";
 import { prove, requireSimulator, unknownActions, type ProofResult } from "./simulate";
 
@@ -84,24 +83,6 @@ export function driftBetween(lambda: GrantRecord, bucket: GrantRecord): string[]
   return Object.keys({ ...a, ...b })
     .filter((field) => JSON.stringify(a[field]) !== JSON.stringify(b[field]))
     .map((field) => `${field}: the Lambda account's half declares ${show(a[field])}, the bucket account's half ${show(b[field])}`);
-}
-
-/** Every action named in every policy of the model, with where it appears. */
-function actionsInModel(model: AccessModel): Array<{ action: string; where: string }> {
-  const found: Array<{ action: string; where: string }> = [];
-  const collect = (doc: PolicyDocument | undefined, where: string) => {
-    for (const s of doc?.Statement ?? []) {
-      for (const action of ([] as string[]).concat(s.Action)) found.push({ action, where: `${where} ${s.Sid ?? ""}`.trim() });
-    }
-  };
-  for (const role of Object.values(model.roles)) {
-    collect(role.trustPolicy, `trust policy of ${role.name}`);
-    for (const [name, doc] of Object.entries(role.policies)) collect(doc, `policy ${name} of ${role.name}`);
-  }
-  collect(model.bucket.policy, "bucket policy");
-  collect(model.key.policy, "key policy");
-  for (const ap of Object.values(model.accessPoints)) collect(ap.policy, `policy of access point ${ap.name}`);
-  return found;
 }
 
 /** A grantee's short name in tables: its function, or its role's name. */

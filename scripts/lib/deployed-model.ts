@@ -101,24 +101,6 @@ export async function modelFromEmulator(
   };
 }
 
-/** Every action named in the model's policies, with where it appears: what unknownActions checks (as the proof of the synthesized stacks does). */
-export function actionsInModel(model: AccessModel): Array<{ action: string; where: string }> {
-  const found: Array<{ action: string; where: string }> = [];
-  const collect = (doc: PolicyDocument | undefined, where: string) => {
-    for (const s of doc?.Statement ?? []) {
-      for (const action of ([] as string[]).concat(s.Action)) found.push({ action, where: `${where} ${s.Sid ?? ""}`.trim() });
-    }
-  };
-  for (const role of Object.values(model.roles)) {
-    collect(role.trustPolicy, `trust policy of ${role.name}`);
-    for (const [name, doc] of Object.entries(role.policies)) collect(doc, `policy ${name} of ${role.name}`);
-  }
-  collect(model.bucket.policy, "bucket policy");
-  collect(model.key.policy, "key policy");
-  for (const ap of Object.values(model.accessPoints)) collect(ap.policy, `policy of access point ${ap.name}`);
-  return found;
-}
-
 /** An access point as deployed: the bucket it serves and its policy. */
 export interface DeployedAccessPoint {
   readonly name: string;

@@ -31,8 +31,9 @@ import {
 import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/upload-encryption";
 import { driftBetween, loadSynthesized, proveSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
 import { grantRequests, outsiderFor } from "../../modules/proof/requests";
+import { actionsInModel } from "../../modules/proof/model";
 import { prove, unknownActions } from "../../modules/proof/simulate";
-import { actionsInModel, modelFromEmulator } from "../../scripts/lib/deployed-model";
+import { modelFromEmulator } from "../../scripts/lib/deployed-model";
 import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
   accessCases,
