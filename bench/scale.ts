@@ -23,6 +23,13 @@ const OPTIONS = { bundleDir: join(ROOT, "lambda", "dist"), codeArchive: join(ROO
 function environment(n: number): SharedEnvironmentConfig {
   return {
     target: "aws",
+    state: {
+      bucket: "platform-tfstate-999988887777",
+      keyPrefix: "bench/",
+      region: "eu-west-1",
+      accountId: "999988887777",
+      roleArn: "arn:aws:iam::999988887777:role/terraform-state",
+    },
     bucket: {
       accountId: "999988887777",
       region: "eu-west-1",

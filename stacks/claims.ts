@@ -1,6 +1,6 @@
 /**
  * What every environment creates or writes under a name AWS keeps unique — IAM roles, buckets, Lambda functions, KMS
- * aliases, access points — and the deploy roles it reaches its accounts with, checked across all environments. Two
+ * aliases, access points — and the deploy roles it reaches its accounts with (the state role among them), checked across all environments. Two
  * environments naming one role would both write its policies, and a grant whose role is the deploy role hands the
  * data grant to the pipeline (in the split layout, the bucket account's half names the role before the Lambda account's
  * half is applied, so nothing fails to warn anyone). Every such collision is refused at synth, naming both places.
@@ -110,6 +110,7 @@ export function environmentClaims(name: string, env: EnvironmentConfig): Claim[]
     ...lambdaClaims(name, `${at}.lambda`, env.lambda),
     ...bucketClaims(name, `${at}.bucket`, env.bucket),
     ...accessRoleClaims(name, `${at}.grant`, env.bucket.accountId, env.grant),
+    deployRole(name, `${at}.state.roleArn`, env.state.accountId, env.state.roleArn),
   ];
 }
 
@@ -117,6 +118,7 @@ export function sharedEnvironmentClaims(name: string, env: SharedEnvironmentConf
   const at = `sharedEnvironments.${name}`;
   return [
     ...bucketClaims(name, `${at}.bucket`, env.bucket),
+    deployRole(name, `${at}.state.roleArn`, env.state.accountId, env.state.roleArn),
     ...env.grantees.flatMap((c, i) => [
       ...lambdaClaims(name, `${at}.grantees[${i}].lambda`, c.lambda),
       ...accessRoleClaims(name, `${at}.grantees[${i}].grant`, env.bucket.accountId, c.grant),

@@ -16,6 +16,7 @@ import {
   sameAccountProblem,
   showValue,
 } from "../modules/internal";
+import { stateBucketProblems, statePartitionProblem, stateSchema } from "./state";
 
 export const TARGETS = ["aws", "local-emulator"] as const;
 /**
@@ -47,6 +48,8 @@ export const environmentSchema = z
     lambda: lambdaSettingsSchema.safeExtend(deployRole),
     bucket: bucketSettingsSchema.safeExtend(deployRole),
     grant: grantSchema,
+    /** Where each stack of the environment keeps its Terraform state (see state.ts). */
+    state: stateSchema,
   })
   .superRefine((env, ctx) => {
     const same = sameAccountProblem(env.lambda.accountId, env.bucket.accountId);
@@ -58,6 +61,8 @@ export const environmentSchema = z
       const problem = deployRoleProblem(arn, env[side], `${side}.accountId`);
       if (problem) ctx.addIssue({ code: "custom", path: [side, "deployRoleArn"], input: arn, message: problem });
     }
+    const state = statePartitionProblem(env.state, env.bucket.region);
+    if (state) ctx.addIssue({ code: "custom", path: ["state", "region"], input: env.state.region, message: state });
   });
 
 export type EnvironmentConfig = z.input<typeof environmentSchema>;
@@ -123,6 +128,8 @@ export const sharedEnvironmentSchema = z
     grantees: z
       .array(sharedGranteeSchema, { error: "must be a list of { name, lambda, grant }" })
       .min(1, { message: "is empty: a shared bucket needs at least one grantee" }),
+    /** Where each stack of the environment keeps its Terraform state (see state.ts). */
+    state: stateSchema,
   })
   .superRefine((env, ctx) => {
     checkGrantees(env.grantees, env.bucket, ctx);
@@ -135,6 +142,8 @@ export const sharedEnvironmentSchema = z
       const problem = deployRoleProblem(arn, side, "account");
       if (problem) ctx.addIssue({ code: "custom", path, input: arn, message: problem });
     }
+    const state = statePartitionProblem(env.state, env.bucket.region);
+    if (state) ctx.addIssue({ code: "custom", path: ["state", "region"], input: env.state.region, message: state });
     env.grantees.forEach((c, i) => {
       // One provider per grantee account and region in the combined layout: its grantees share its deploy role.
       const key = `${c.lambda.accountId}/${c.lambda.region}`;
@@ -231,6 +240,21 @@ function stackNameProblems(single: Readonly<Record<string, EnvironmentConfig>>, 
   return problems;
 }
 
+/** Every environment's state setting and every bucket a grant is on, for stateBucketProblems. */
+function stateAndBuckets(
+  single: Readonly<Record<string, EnvironmentConfig>>,
+  shared: Readonly<Record<string, SharedEnvironmentConfig>>,
+): Parameters<typeof stateBucketProblems> {
+  const all = [
+    ...Object.entries(single).map(([name, env]) => [`environments.${name}`, env] as const),
+    ...Object.entries(shared).map(([name, env]) => [`sharedEnvironments.${name}`, env] as const),
+  ];
+  return [
+    all.map(([field, env]) => ({ field: `${field}.state`, state: env.state })),
+    all.map(([field, env]) => ({ field: `${field}.bucket.bucketName`, bucketName: env.bucket.bucketName, region: env.bucket.region })),
+  ];
+}
+
 /** Runs `check`, adding the problems of a ConfigurationError it throws to `problems`. */
 function collecting<T>(problems: string[], check: () => T): T | undefined {
   try {
@@ -271,6 +295,7 @@ export function validateApp(
   const names = collecting(problems, () => allEnvironmentNames(environments, sharedEnvironments)) ?? [];
   if (problems.length === 0) {
     problems.push(...stackNameProblems(environments, sharedEnvironments));
+    problems.push(...stateBucketProblems(...stateAndBuckets(environments, sharedEnvironments)));
     problems.push(
       ...claimProblems([
         ...Object.entries(environments).flatMap(([name, env]) => environmentClaims(name, env)),

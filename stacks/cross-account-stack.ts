@@ -14,6 +14,7 @@ import {
   type LambdaSide,
 } from "../modules/internal";
 import { environmentSchema, stackNamesOf, type EnvironmentConfig } from "./config";
+import { remoteState } from "./state";
 
 /** Provider aliases of every stack: the Lambda account (A) and the bucket account (B). */
 export const LAMBDA_PROVIDER_ALIAS = "lambda_account";
@@ -105,6 +106,7 @@ export class CrossAccountStack extends TerraformStack {
   constructor(scope: Construct, name: string, config: EnvironmentConfig, options: CrossAccountStackOptions) {
     super(scope, name);
     const env = parseOrThrow(environmentSchema, config, `environments.${name}`);
+    remoteState(this, name, env.target, env.state);
     const lambdaProvider = accountProvider(this, name, env, "lambda");
     const bucketProvider = accountProvider(this, name, env, "bucket");
     this.access = new CrossAccountS3Access(this, "access", {
@@ -128,6 +130,7 @@ export class LambdaAccountStack extends TerraformStack {
   constructor(scope: Construct, name: string, config: EnvironmentConfig, options: CrossAccountStackOptions, environment = name) {
     super(scope, name);
     const env = parseOrThrow(environmentSchema, config, `environments.${environment}`);
+    remoteState(this, name, env.target, env.state);
     this.access = new LambdaAccountGrant(this, "access", {
       lambda: lambdaSide(env, accountProvider(this, name, env, "lambda"), options),
       bucket: bucketSettings(env),
@@ -147,6 +150,7 @@ export class BucketAccountStack extends TerraformStack {
   constructor(scope: Construct, name: string, config: EnvironmentConfig, environment = name) {
     super(scope, name);
     const env = parseOrThrow(environmentSchema, config, `environments.${environment}`);
+    remoteState(this, name, env.target, env.state);
     const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
     this.access = new BucketAccountGrant(this, "access", {
       lambda,

@@ -3,14 +3,44 @@
  * Account IDs, role names and prefixes are plain config, so every ARN is known at synth time.
  */
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "./config";
+import type { StateSettings } from "./state";
 
 const LOCAL_LAMBDA_ACCOUNT = "111111111111";
 const LOCAL_BUCKET_ACCOUNT = "222222222222";
+const LOCAL_STATE_ACCOUNT = "888888888888";
+
+/**
+ * Where the local stacks keep their Terraform state: a state bucket in the emulator, in an account of its own (the
+ * demo and the end-to-end runs create it before the first `terraform init`), reached by assume_role as a pipeline
+ * reaches its state bucket. The emulator's endpoint comes from AWS_ENDPOINT_URL, never from here.
+ */
+const LOCAL_STATE: StateSettings = {
+  bucket: `local-tfstate-${LOCAL_STATE_ACCOUNT}`,
+  keyPrefix: "cross-account-s3/",
+  region: "us-east-1",
+  accountId: LOCAL_STATE_ACCOUNT,
+  roleArn: `arn:aws:iam::${LOCAL_STATE_ACCOUNT}:role/terraform-state`,
+};
+
+/**
+ * Example of where real environments keep their state: a state bucket in a tooling account of its own, encrypted
+ * with that account's KMS key; each stack under its own key (cross-account-s3/<stack>.tfstate), locked by the S3 lock
+ * file. Replace the placeholders.
+ */
+const PIPELINE_STATE: StateSettings = {
+  bucket: "cross-account-s3-tfstate-555566667777",
+  keyPrefix: "cross-account-s3/",
+  region: "eu-west-1",
+  accountId: "555566667777",
+  roleArn: "arn:aws:iam::555566667777:role/terraform-state",
+  kmsKeyArn: "arn:aws:kms:eu-west-1:555566667777:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+};
 
 export const environments: Readonly<Record<string, EnvironmentConfig>> = {
   /** Local emulator, bucket-policy mode: read and write under incoming/, read only under reference/, no delete. */
   local: {
     target: "local-emulator",
+    state: LOCAL_STATE,
     lambda: {
       accountId: LOCAL_LAMBDA_ACCOUNT,
       region: "us-east-1",
@@ -39,6 +69,7 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
   /** Local emulator, assume-role mode: upload-only under uploads/, through an S3 access role that needs an ExternalId. */
   "local-assume-role": {
     target: "local-emulator",
+    state: LOCAL_STATE,
     lambda: {
       accountId: LOCAL_LAMBDA_ACCOUNT,
       region: "us-east-1",
@@ -69,6 +100,7 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
    */
   "local-split": {
     target: "local-emulator",
+    state: LOCAL_STATE,
     layout: "split",
     lambda: {
       accountId: LOCAL_LAMBDA_ACCOUNT,
@@ -95,6 +127,7 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
   /** Example of a real environment in bucket-policy mode. Replace the placeholder accounts and deploy roles. */
   dev: {
     target: "aws",
+    state: PIPELINE_STATE,
     lambda: {
       accountId: "111122223333",
       region: "eu-west-1",
@@ -126,6 +159,7 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
    */
   staging: {
     target: "aws",
+    state: PIPELINE_STATE,
     layout: "split",
     lambda: {
       accountId: "111122223333",
@@ -156,6 +190,7 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
    */
   analytics: {
     target: "aws",
+    state: PIPELINE_STATE,
     lambda: {
       accountId: "111122223333",
       region: "eu-west-1",
@@ -200,6 +235,7 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
   /** Example of a real environment in assume-role mode with an ExternalId. Replace the placeholders. */
   prod: {
     target: "aws",
+    state: PIPELINE_STATE,
     lambda: {
       accountId: "777788889999",
       region: "eu-west-1",
@@ -247,6 +283,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
    */
   "local-shared": {
     target: "local-emulator",
+    state: LOCAL_STATE,
     bucket: {
       accountId: LOCAL_BUCKET_ACCOUNT,
       region: "us-east-1",
@@ -285,6 +322,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
    */
   "local-shared-ap": {
     target: "local-emulator",
+    state: LOCAL_STATE,
     accessPoints: "always",
     bucket: {
       accountId: LOCAL_BUCKET_ACCOUNT,
@@ -319,6 +357,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
    */
   platform: {
     target: "aws",
+    state: PIPELINE_STATE,
     layout: "split",
     accessPoints: "always",
     bucket: {

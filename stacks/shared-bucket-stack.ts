@@ -22,6 +22,7 @@ import {
   lambdaSide,
   type CrossAccountStackOptions,
 } from "./cross-account-stack";
+import { remoteState } from "./state";
 
 type ValidShared = ReturnType<typeof sharedEnvironmentSchema.parse>;
 type ValidGrantee = ValidShared["grantees"][number];
@@ -71,6 +72,7 @@ export class SharedBucketStack extends TerraformStack {
   constructor(scope: Construct, name: string, config: SharedEnvironmentConfig, options: CrossAccountStackOptions) {
     super(scope, name);
     const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${name}`);
+    remoteState(this, name, env.target, env.state);
     // Planned first to know who goes through an access point (see lambdaSide); the construct plans the same again.
     const planned = planSharedBucket(`sharedEnvironments.${name}`, declarationOf(name, env));
     const providers = new Map<string, AwsProvider>();
@@ -103,6 +105,7 @@ export class SharedBucketAccountStack extends TerraformStack {
   constructor(scope: Construct, name: string, config: SharedEnvironmentConfig, planned?: SharedBucketPlan, environment = name) {
     super(scope, name);
     const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${environment}`);
+    remoteState(this, name, env.target, env.state);
     const provider = deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket");
     this.grants = new SharedBucketGrants(this, "shared", { ...declarationOf(environment, env), bucket: { ...bucketSettings(env), provider } }, { planned });
     bucketOutputs(this, this.grants);
@@ -126,6 +129,7 @@ export class SharedGranteeStack extends TerraformStack {
   ) {
     super(scope, name);
     const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${environment}`);
+    remoteState(this, name, env.target, env.state);
     const c = env.grantees.find((x) => x.name === grantee);
     if (!c) {
       throw new ConfigurationError([

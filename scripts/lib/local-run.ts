@@ -135,7 +135,7 @@ export function accessCases(config: EnvironmentConfig): AccessCase[] {
 export function consumerEnvironment(shared: SharedEnvironmentConfig, grantee: string): EnvironmentConfig {
   const c = shared.grantees.find((x) => x.name === grantee);
   if (!c) throw new Error(`grantee "${grantee}" is not one of ${shared.grantees.map((x) => x.name).join(", ")}`);
-  return { target: shared.target, lambda: c.lambda, bucket: shared.bucket, grant: c.grant };
+  return { target: shared.target, lambda: c.lambda, bucket: shared.bucket, grant: c.grant, state: shared.state };
 }
 
 /**

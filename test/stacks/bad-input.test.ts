@@ -16,6 +16,7 @@ const lambda = (patch: Record<string, unknown>): Tweak => (c) => ({ ...c, lambda
 const bucket = (patch: Record<string, unknown>): Tweak => (c) => ({ ...c, bucket: { ...c.bucket, ...patch } });
 const grant = (patch: Record<string, unknown>): Tweak => (c) => ({ ...c, grant: { ...c.grant, ...patch } });
 const prefix0 = (patch: Record<string, unknown>): Tweak => grant({ prefixes: [{ ...local.grant.prefixes[0], ...patch }] });
+const state = (patch: Record<string, unknown>): Tweak => (c) => ({ ...c, state: { ...c.state, ...patch } });
 
 const CASES: Array<[string, Tweak, string]> = [
   ["lambda.accountId too short", lambda({ accountId: "12345" }), 'environments.e.lambda.accountId "12345" is not an AWS account ID (12 digits)'],
@@ -58,6 +59,26 @@ const CASES: Array<[string, Tweak, string]> = [
   ["an unknown target", (c) => ({ ...c, target: "staging" }), 'environments.e.target "staging" is not a target (aws, local-emulator)'],
   ["an unknown field", lambda({ vpcId: "vpc-1" }), 'environments.e.lambda has unknown field(s) "vpcId"'],
   ["a missing bucket name", (c) => ({ ...c, bucket: { ...c.bucket, bucketName: undefined } }), "environments.e.bucket.bucketName is required"],
+  ["no state setting", (c) => ({ ...c, state: undefined }), "environments.e.state is required"],
+  ["state as a URL", (c) => ({ ...c, state: "s3://local-tfstate-888888888888/local.tfstate" }), 'environments.e.state "s3://local-tfstate-888888888888/local.tfstate" must be { bucket, keyPrefix, region, accountId, roleArn }'],
+  ["state.bucket with capitals and underscore", state({ bucket: "My_State" }), 'environments.e.state.bucket "My_State" is not a valid S3 bucket name: use only lowercase letters, digits, dots and hyphens'],
+  ["state.bucket missing", state({ bucket: undefined }), "environments.e.state.bucket is required"],
+  ["state.keyPrefix without its trailing slash", state({ keyPrefix: "tfstate" }), 'environments.e.state.keyPrefix "tfstate" is not a valid state key prefix: it must end with "/" (each stack\'s state is <keyPrefix><stack>.tfstate; did you mean "tfstate/"?)'],
+  ["state.keyPrefix with a leading slash", state({ keyPrefix: "/tfstate/" }), 'environments.e.state.keyPrefix "/tfstate/" is not a valid state key prefix: it must not start with "/"'],
+  ["state.keyPrefix with an empty folder", state({ keyPrefix: "teams//data/" }), 'environments.e.state.keyPrefix "teams//data/" is not a valid state key prefix: it must not contain an empty folder ("//")'],
+  ["state.keyPrefix with a .. segment", state({ keyPrefix: "teams/../data/" }), 'environments.e.state.keyPrefix "teams/../data/" is not a valid state key prefix: it must not have "." or ".." segments'],
+  ["state.keyPrefix under Terraform's workspace prefix env:", state({ keyPrefix: "env:/prod/" }), 'environments.e.state.keyPrefix "env:/prod/" is not a valid state key prefix: use only letters, digits, / and ! - _ . * \' ( )'],
+  ["state.keyPrefix empty", state({ keyPrefix: "" }), 'environments.e.state.keyPrefix "" is not a valid state key prefix: it is empty'],
+  ["state.region that does not exist", state({ region: "us-east-9" }), 'environments.e.state.region "us-east-9" is not an AWS region name the AWS provider 5.100.0 knows'],
+  ["state.accountId too short", state({ accountId: "8888" }), 'environments.e.state.accountId "8888" is not an AWS account ID (12 digits)'],
+  ["state.roleArn naming a user", state({ roleArn: "arn:aws:iam::888888888888:user/terraform" }), 'environments.e.state.roleArn "arn:aws:iam::888888888888:user/terraform" is not an IAM role ARN'],
+  ["state.roleArn in another account than the state bucket's", state({ roleArn: "arn:aws:iam::111111111111:role/terraform-state" }), 'environments.e.state.roleArn "arn:aws:iam::111111111111:role/terraform-state" is in account 111111111111, not in state.accountId 888888888888'],
+  ["state.roleArn in another partition than state.region", state({ roleArn: "arn:aws-cn:iam::888888888888:role/terraform-state" }), 'environments.e.state.roleArn "arn:aws-cn:iam::888888888888:role/terraform-state" is in partition aws-cn, but state.region us-east-1 is in partition aws'],
+  ["state.encrypt as a string", state({ encrypt: "yes" }), 'environments.e.state.encrypt "yes" must be true or false'],
+  ["state.kmsKeyArn as a bare key ID", state({ kmsKeyArn: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" }), 'environments.e.state.kmsKeyArn "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" is not a KMS key ARN or alias ARN'],
+  ["state.kmsKeyArn in another region than the state bucket", state({ kmsKeyArn: "arn:aws:kms:eu-west-1:888888888888:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" }), 'environments.e.state.kmsKeyArn "arn:aws:kms:eu-west-1:888888888888:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" is not in the state bucket\'s region us-east-1 (partition aws)'],
+  ["state.kmsKeyArn with encrypt false", state({ encrypt: false, kmsKeyArn: "arn:aws:kms:us-east-1:888888888888:alias/tfstate" }), 'environments.e.state.kmsKeyArn "arn:aws:kms:us-east-1:888888888888:alias/tfstate" is only used with encrypt true'],
+  ["state locked with a DynamoDB table", state({ dynamodbTable: "terraform-locks" }), 'environments.e.state has unknown field(s) "dynamodbTable"'],
 ];
 
 const analytics = environments.analytics;
@@ -111,6 +132,9 @@ const ADVERSARIAL: Array<[string, Tweak, string]> = [
   ["an existing key policy that denies the account PutKeyPolicy", existing({ keyPolicyStatements: [adminStatement, { Sid: "Freeze", Effect: "Deny", Principal: "*", Action: "kms:PutKeyPolicy", Resource: "*" }] }), "denies kms:PutKeyPolicy to the bucket account (statement Freeze): KMS refuses a key policy that locks out its own account"],
   ["an existing key ARN in another partition", existing({ keyArn: "arn:aws-cn:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab" }), 'environments.e.bucket.existing.keyArn "arn:aws-cn:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab" is not a key of the bucket\'s account and region (222222222222, us-east-1, partition aws)'],
   ["an existing statement with a character a policy may not hold", existing({ bucketPolicyStatements: [{ Sid: "Team", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::local-shared-data-222222222222/报告/*" }], keyPolicyStatements: [adminStatement] }), 'environments.e.bucket.existing.bucketPolicyStatements[0].Resource "arn:aws:s3:::local-shared-data-222222222222/报告/*" contains "报" (U+62A5) at index 44'],
+  ["the state in another partition than the accounts it deploys", state({ region: "cn-north-1", roleArn: "arn:aws-cn:iam::888888888888:role/terraform-state" }), 'environments.e.state.region "cn-north-1" is in partition aws-cn, but the environment deploys in partition aws (us-east-1)'],
+  ["the state kept in the bucket the grant opens to the Lambda", state({ bucket: "local-shared-data-222222222222" }), 'environments.e.state.bucket "local-shared-data-222222222222" is the bucket environments.e.bucket.bucketName grants access to: the grant would open the state'],
+  ["the Lambda role named as the state role", (c) => ({ ...c, lambda: { ...c.lambda, roleName: "terraform-state" }, state: { ...c.state, accountId: "111111111111", roleArn: "arn:aws:iam::111111111111:role/terraform-state" } }), 'environments.e.lambda.roleName "terraform-state" is the deploy role arn:aws:iam::111111111111:role/terraform-state (environments.e.state.roleArn) in account 111111111111'],
 ];
 
 const CONFIG_CASES = [...CASES, ...ADVERSARIAL];
@@ -234,6 +258,24 @@ const ACROSS: Array<[string, Record<string, EnvironmentConfig>, Record<string, S
     {},
     { lake: { ...sharedLocal, grantees: [sharedLocal.grantees[0], { ...sharedLocal.grantees[2], lambda: { ...sharedLocal.grantees[2].lambda, roleName: "LOCAL-REPORTING" } }] } },
     'sharedEnvironments.lake.grantees[1].lambda.roleName "LOCAL-REPORTING" is also the role of grantees[0] in account 111111111111 (IAM role names are case-insensitive)',
+  ],
+  [
+    "an environment keeping its state in the bucket another environment grants access to",
+    { a: local, b: { ...renamed(local, "b"), state: { ...local.state, bucket: local.bucket.bucketName } } },
+    {},
+    'environments.b.state.bucket "local-shared-data-222222222222" is the bucket environments.a.bucket.bucketName grants access to',
+  ],
+  [
+    "a shared bucket that also holds the state",
+    {},
+    { lake: { ...sharedLocal, state: { ...sharedLocal.state, bucket: sharedLocal.bucket.bucketName } } },
+    'sharedEnvironments.lake.state.bucket "local-shared-lake-222222222222" is the bucket sharedEnvironments.lake.bucket.bucketName grants access to',
+  ],
+  [
+    "a shared bucket's grantee role named as the state role",
+    {},
+    { lake: { ...sharedLocal, state: { ...sharedLocal.state, accountId: "333333333333", roleArn: "arn:aws:iam::333333333333:role/local-billing" } } },
+    'sharedEnvironments.lake.grantees[1].lambda.roleName "local-billing" is the deploy role arn:aws:iam::333333333333:role/local-billing (sharedEnvironments.lake.state.roleArn) in account 333333333333',
   ],
 ];
 
