@@ -93,3 +93,12 @@ export function encodeGrantedPrefixes(
   const entries: GrantedPrefix[] = prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false }));
   return JSON.stringify(entries);
 }
+
+/**
+ * The field and value of the handler's log line for an invocation that AWS refused (S3, or STS or KMS behind it,
+ * answered AccessDenied): every log line of a failed invocation names the error's type in `field`, and `value` is the
+ * type of that refusal. The handler names its error and its log field from here; the Lambda account's access-denied
+ * metric filter selects exactly this field and value. A function running its own code gets the same filter: it
+ * counts the lines that carry this pair.
+ */
+export const ACCESS_DENIED_LOG_LINE = { field: "errorType", value: "AccessDeniedError" } as const;

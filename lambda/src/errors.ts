@@ -1,8 +1,9 @@
 /**
- * Typed errors of the handler. Every class sets `name` to a string literal (not `constructor.name`, which the
- * minifier renames), so Lambda reports it as the invocation's errorType.
+ * Typed errors of the handler. Every class sets `name` to a fixed string (not `constructor.name`, which the
+ * minifier renames), so Lambda reports it as the invocation's errorType; AccessDeniedError's comes from the contract,
+ * as the access-denied metric filter selects it.
  */
-import { HANDLER_ENVIRONMENT, type AccessMode } from "../../modules/contract";
+import { ACCESS_DENIED_LOG_LINE, HANDLER_ENVIRONMENT, type AccessMode } from "../../modules/contract";
 import type { Permission } from "./grant";
 import { showValue } from "./show-value";
 
@@ -196,7 +197,8 @@ export class AccessDeniedError extends HandlerError {
         `failed with ${detail}${missingKeyHint}. Check ${POLICIES_TO_CHECK[accessMode]}${accessPointPolicy}.`,
       { cause },
     );
-    this.name = "AccessDeniedError";
+    // The access-denied metric filter of the Lambda account selects this name in the log line (see the contract).
+    this.name = ACCESS_DENIED_LOG_LINE.value;
     this.operation = target.operation;
     this.bucket = target.bucket;
     if (target.accessPoint !== undefined) this.accessPoint = target.accessPoint;

@@ -15,6 +15,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
+import { ACCESS_DENIED_LOG_LINE } from "../../modules/contract";
 import { requestBucket, type HandlerConfig } from "./config";
 import {
   CopyTimeoutError,
@@ -27,7 +28,10 @@ import {
 } from "./errors";
 import { parseEvent, type Encoding, type S3Request } from "./event";
 import { isGranted, prefixesWith, type Permission } from "./grant";
+import { streamLogger, type Logger } from "./log";
 import { createS3Client } from "./s3-client";
+
+export type { Logger } from "./log";
 
 /** Content type of objects written by `put` with a UTF-8 body, unless the event names one. */
 export const PUT_CONTENT_TYPE = "text/plain; charset=utf-8";
@@ -141,16 +145,10 @@ export interface InvocationContext {
 
 export type Handler = (event: unknown, context?: InvocationContext) => Promise<HandlerResult>;
 
-/** Where log lines go: `log` for successful invocations, `error` for failed ones. */
-export interface Logger {
-  log(line: string): void;
-  error(line: string): void;
-}
-
 export interface HandlerDeps {
   /** The S3 client to use; by default one is built from the configuration. */
   readonly s3?: S3Client;
-  /** Defaults to the console. */
+  /** Defaults to the process's stdout and stderr (see streamLogger). */
   readonly logger?: Logger;
 }
 
@@ -235,7 +233,7 @@ export function copyPartSize(size: number | undefined): number {
 /** Builds the handler for a configuration. Build it once per container and reuse it for every invocation. */
 export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Handler {
   const s3 = deps.s3 ?? createS3Client(config);
-  const logger = deps.logger ?? console;
+  const logger = deps.logger ?? streamLogger;
   const bucket = config.bucketName;
   const accessPoint = config.accessPointArn;
   // What every S3 command gets as `Bucket`; results, logs and messages keep naming the bucket (and the access point).
@@ -535,7 +533,8 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
           ...base(),
           outcome: "error",
           durationMs: durationMs(),
-          errorType: err?.name ?? typeof error,
+          // Named by the contract: the access-denied metric filter selects this field (see ACCESS_DENIED_LOG_LINE).
+          [ACCESS_DENIED_LOG_LINE.field]: err?.name ?? typeof error,
           errorMessage: err?.message ?? String(error),
           ...(error instanceof HandlerError && optional("cause", cause)),
         }),

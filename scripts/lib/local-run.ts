@@ -321,15 +321,36 @@ async function asTheFunction<T>(
 }
 
 /**
+ * Runs one invocation with what the process writes to stdout and stderr meanwhile (the handler's log lines, which it
+ * writes there as Lambda would ship them) kept out of the output and added to `lines`, one entry a line.
+ */
+async function capturingLines<R>(lines: string[], call: () => Promise<R>): Promise<R> {
+  const { stdout, stderr } = process;
+  const [out, err] = [stdout.write, stderr.write];
+  const keep = (chunk: unknown) => {
+    lines.push(...String(chunk).split("\n").filter((line) => line !== ""));
+    return true;
+  };
+  stdout.write = keep as typeof stdout.write;
+  stderr.write = keep as typeof stderr.write;
+  try {
+    return await call();
+  } finally {
+    stdout.write = out;
+    stderr.write = err;
+  }
+}
+
+/**
  * Loads the bundled handler in this process as the Lambda service would (see asTheFunction), as a fresh module (the
  * bundle is copied to a new path so its once-per-container state starts anew), and passes `work` a function that
- * invokes it. The handler's log lines are kept out of the output.
+ * invokes it, and the log lines the invocations wrote so far (kept out of the output).
  */
 export async function withHandler<T>(
   endpoint: string,
   functionEnv: Record<string, string>,
   credentials: Credentials,
-  work: (invoke: Invoke) => Promise<T>,
+  work: (invoke: Invoke, logLines: readonly string[]) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "cas-container-"));
   const copy = join(dir, "index.js");
@@ -344,7 +365,8 @@ export async function withHandler<T>(
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { handler } = require(copy) as { handler: Handler };
       let n = 0;
-      return work((event) => handler(event, { awsRequestId: `local-${++n}` }));
+      const lines: string[] = [];
+      return work((event) => capturingLines(lines, () => handler(event, { awsRequestId: `local-${++n}` })), lines);
     });
   } finally {
     console.log = log;

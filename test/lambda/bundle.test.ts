@@ -47,6 +47,9 @@ function loadBundle(env: NodeJS.ProcessEnv): { handler: BundleHandler } {
 let logSpy: jest.SpyInstance;
 let errorSpy: jest.SpyInstance;
 let warnSpy: jest.SpyInstance;
+/** What the bundle writes to stdout and stderr: its log lines (see lambda/src/log.ts). */
+let stdoutSpy: jest.SpyInstance;
+let stderrSpy: jest.SpyInstance;
 
 beforeAll(() => {
   if (!existsSync(bundlePath) || statSync(bundlePath).mtimeMs < sourcesMtime()) {
@@ -58,6 +61,8 @@ beforeEach(() => {
   logSpy = jest.spyOn(console, "log").mockImplementation(() => undefined);
   errorSpy = jest.spyOn(console, "error").mockImplementation(() => undefined);
   warnSpy = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  stdoutSpy = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+  stderrSpy = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
 });
 
 afterEach(() => {
@@ -65,6 +70,8 @@ afterEach(() => {
   process.env = savedEnv;
   logSpy.mockRestore();
   errorSpy.mockRestore();
+  stdoutSpy.mockRestore();
+  stderrSpy.mockRestore();
   const warnings = warnSpy.mock.calls.map((args) => String(args[0]));
   warnSpy.mockRestore();
   // The SDK warns on the console about requests it considers suspicious (e.g. a body of unknown length).

@@ -637,24 +637,33 @@ describe("error mapping", () => {
 });
 
 describe("logging", () => {
-  test("one JSON line per invocation, on the console by default", async () => {
+  test("one JSON line per invocation, written as it is to stdout (success) or stderr (failure) by default", async () => {
     const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
     mockClient(s3).on(GetObjectCommand).resolves({ Body: objectBody("data") });
-    const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
-    const err = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    // Not through the console, which Lambda's runtime prefixes with a timestamp, request ID and level: each line must
+    // reach CloudWatch Logs as one event holding only the JSON object, for JSON filter patterns to read it.
+    const consoleLog = jest.spyOn(console, "log").mockImplementation(() => undefined);
+    const consoleError = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const log = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const err = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       const handler = createHandler(bucketPolicyConfig, { s3 });
       await handler({ operation: "get", key: "incoming/a" });
       await expect(handler({ operation: "nope" })).rejects.toThrow(InvalidEventError);
 
+      expect(consoleLog).not.toHaveBeenCalled();
+      expect(consoleError).not.toHaveBeenCalled();
       expect(log).toHaveBeenCalledTimes(1);
       expect(err).toHaveBeenCalledTimes(1);
-      const lines = [log.mock.calls[0]![0], err.mock.calls[0]![0]] as string[];
-      for (const line of lines) expect(line).not.toContain("\n");
+      const written = [log.mock.calls[0]![0], err.mock.calls[0]![0]] as string[];
+      for (const text of written) expect(text).toMatch(/^\{[^\n]*\}\n$/);
+      const lines = written.map((text) => text.slice(0, -1));
       expect(JSON.parse(lines[0]!)).toMatchObject({ operation: "get", outcome: "success", bytes: 4 });
       expect(JSON.parse(lines[1]!)).toMatchObject({ operation: "nope", outcome: "error", errorType: "InvalidEventError" });
       expect(lines.join()).not.toContain("secret");
     } finally {
+      consoleLog.mockRestore();
+      consoleError.mockRestore();
       log.mockRestore();
       err.mockRestore();
     }

@@ -45,7 +45,8 @@ let current: Loaded | undefined;
 let logSpy: jest.SpyInstance;
 
 beforeEach(() => {
-  logSpy = jest.spyOn(console, "log").mockImplementation(() => undefined);
+  // The handler writes its log lines to stdout as they are (see lambda/src/log.ts).
+  logSpy = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
 });
 
 afterEach(() => {
