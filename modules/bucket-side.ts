@@ -7,6 +7,7 @@ import { type Construct, type ITerraformDependable, type TerraformProvider, type
 import { BucketKey, bucketKeyPolicy } from "./bucket-key";
 import type { BucketSettings } from "./bucket-settings";
 import { addExistingPolicies, existingPolicies } from "./existing-resources";
+import { ALARMS_ADVICE } from "./alarm-settings";
 
 export type { BucketSettings } from "./bucket-settings";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
@@ -185,5 +186,7 @@ export function addBucketSide(
       }),
     );
   }
+  // A grant's request metrics and alarms watch the bucket: CAS-MON-1 reports on it (or on the policy of an existing one).
+  recordConfigSource(half.bucket?.bucket ?? half.policies.bucketPolicy, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
   return { ...half, accessRoles, accessPoints };
 }

@@ -1,4 +1,7 @@
 import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { topicOf, type AlarmSettings, type ResolvedAlarms } from "./alarm-settings";
+import { resolveAlarms } from "./resolve-alarms";
+import { BucketAlarms } from "./bucket-alarms";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import type { BucketKey } from "./bucket-key";
@@ -7,6 +10,7 @@ import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
 import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
+import type { LambdaAlarms } from "./lambda-alarms";
 import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, POLICY_LIMITS } from "./policy-budget";
 import type { S3AccessRole } from "./s3-access-role";
@@ -24,6 +28,8 @@ export interface CrossAccountS3AccessProps {
   };
   /** What the function may do in the bucket, and how the access is wired. */
   readonly grant: GrantDeclaration;
+  /** The grant's alarms in both accounts, and whom they notify (see AlarmSettings). @default on, notifying no one */
+  readonly alarms?: AlarmSettings | undefined;
   /**
    * Where the declaration comes from in your configuration (e.g. `environments.prod`): error messages name its fields
    * from there.
@@ -51,14 +57,26 @@ function bucketSettingsOf(bucket: BucketSettings): BucketSettings {
   };
 }
 
-/** Validates the whole declaration (both sides) and plans every policy of the grant from it. */
+/**
+ * Validates the whole declaration (both sides and the alarm settings) and plans every policy of the grant from it.
+ */
 function resolveDeclaration(
   id: string,
   lambda: LambdaSettings,
   bucket: BucketSettings,
   grant: GrantDeclaration,
-): { settings: ValidSettings; plan: GrantPlan } {
+  alarmSettings: AlarmSettings | undefined,
+): { settings: ValidSettings; plan: GrantPlan; alarms: ResolvedAlarms } {
   const settings = parseOrThrow(schemas().crossAccountSettingsSchema, { lambda, bucket: bucketSettingsOf(bucket), grant }, id);
+  const alarms = resolveAlarms(`${id}.alarms`, alarmSettings, [
+    {
+      accountId: settings.lambda.accountId,
+      regions: [settings.lambda.region],
+      what: "the Lambda account",
+      ...(settings.lambda.createFunction === false ? { noAlarms: "its alarms watch a function this library creates, and lambda.createFunction is false" } : {}),
+    },
+    { accountId: settings.bucket.accountId, regions: [settings.bucket.region], what: "the bucket account" },
+  ]);
   const plan = planGrant({
     grant: settings.grant,
     lambdaAccountId: settings.lambda.accountId,
@@ -69,7 +87,7 @@ function resolveDeclaration(
     keyAlias: settings.bucket.keyAlias,
   });
   checkBudget(id, settings, plan);
-  return { settings, plan };
+  return { settings, plan, alarms };
 }
 
 /**
@@ -112,6 +130,8 @@ export interface BucketAccountHalf {
   readonly kmsKeyArn: string;
   /** The S3 access role (assume-role mode). */
   readonly accessRole?: S3AccessRole | undefined;
+  /** The request metrics and alarms of the granted prefixes; undefined when the alarms are off. */
+  readonly alarms?: BucketAlarms | undefined;
 }
 
 /**
@@ -125,6 +145,7 @@ function addBucketHalf(
   settings: ValidSettings,
   plan: GrantPlan,
   granteeRole: ITerraformDependable | undefined,
+  alarmSettings: ResolvedAlarms,
 ): { half: BucketAccountHalf; side: BucketHalf } {
   const half = addBucketSide(
     scope,
@@ -155,7 +176,19 @@ function addBucketHalf(
   );
   const { bucket, key, bucketName, kmsKeyArn } = half;
   const accessRole = half.accessRoles.get("");
-  return { half: { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), bucketName, kmsKeyArn, ...(accessRole ? { accessRole } : {}) }, side: half };
+  const alarms = alarmSettings.enabled
+    ? new BucketAlarms(scope, "bucket-alarms", {
+        provider,
+        bucketName,
+        bucket: bucket?.bucket.id ?? bucketName,
+        prefixes: settings.grant.prefixes.map((p) => p.prefix),
+        topicArn: topicOf(alarmSettings, settings.bucket.accountId),
+      })
+    : undefined;
+  return {
+    half: { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), bucketName, kmsKeyArn, ...(accessRole ? { accessRole } : {}), ...(alarms ? { alarms } : {}) },
+    side: half,
+  };
 }
 
 /**
@@ -176,15 +209,15 @@ export class CrossAccountS3Access extends Construct {
     super(scope, id);
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { "lambda.provider": props.lambda.provider, "bucket.provider": props.bucket.provider });
-    const { settings, plan } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant);
+    const { settings, plan, alarms } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant, props.alarms);
     this.plan = plan;
-    this.lambdaAccount = addLambdaHalf(this, label, props.lambda, settings, plan);
+    this.lambdaAccount = addLambdaHalf(this, label, props.lambda, settings, plan, alarms);
     const granteeRole = this.lambdaAccount.grantee.role ?? props.lambda.existingRole;
-    const bucketSide = addBucketHalf(this, label, props.bucket.provider, settings, plan, granteeRole);
+    const bucketSide = addBucketHalf(this, label, props.bucket.provider, settings, plan, granteeRole, alarms);
     this.bucketAccount = bucketSide.half;
     const declaration = { ...settings, configPath: props.configPath };
-    recordLambdaHalf(this, declaration, plan, this.lambdaAccount, props.lambda.provider);
-    recordBucketHalf(this, declaration, plan, bucketSide.side, "", props.bucket.provider);
+    recordLambdaHalf(this, declaration, plan, this.lambdaAccount, props.lambda.provider, alarms);
+    recordBucketHalf(this, declaration, plan, bucketSide.side, "", props.bucket.provider, { settings: alarms, created: bucketSide.half.alarms });
   }
 }
 
@@ -196,6 +229,11 @@ export interface LambdaAccountGrantProps {
   readonly bucket: BucketSettings;
   /** The same grant declaration the bucket account deploys. */
   readonly grant: GrantDeclaration;
+  /**
+   * The grant's alarm settings, as the bucket account declares them too: this half creates the Lambda account's
+   * alarms (see AlarmSettings). @default on, notifying no one
+   */
+  readonly alarms?: AlarmSettings | undefined;
   /** @see CrossAccountS3AccessProps.configPath @default the construct's id */
   readonly configPath?: string | undefined;
 }
@@ -208,18 +246,20 @@ export interface LambdaAccountGrantProps {
 export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
   public readonly grantee: LambdaGrantee;
   public readonly grantPolicy: IamRolePolicy;
+  public readonly alarms?: LambdaAlarms | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: LambdaAccountGrantProps) {
     super(scope, id);
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { "lambda.provider": props.lambda.provider });
-    const { settings, plan } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant);
+    const { settings, plan, alarms } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant, props.alarms);
     this.plan = plan;
-    const half = addLambdaHalf(this, label, props.lambda, settings, plan);
+    const half = addLambdaHalf(this, label, props.lambda, settings, plan, alarms);
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
-    recordLambdaHalf(this, { ...settings, configPath: props.configPath }, plan, half, props.lambda.provider);
+    this.alarms = half.alarms;
+    recordLambdaHalf(this, { ...settings, configPath: props.configPath }, plan, half, props.lambda.provider, alarms);
   }
 }
 
@@ -234,6 +274,11 @@ export interface BucketAccountGrantProps {
   readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
   /** The same grant declaration the Lambda account deploys. */
   readonly grant: GrantDeclaration;
+  /**
+   * The grant's alarm settings, as the Lambda account declares them too: this half creates the bucket account's
+   * alarms (see AlarmSettings). @default on, notifying no one
+   */
+  readonly alarms?: AlarmSettings | undefined;
   /** @see CrossAccountS3AccessProps.configPath @default the construct's id */
   readonly configPath?: string | undefined;
 }
@@ -249,16 +294,18 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
   public readonly bucketName: string;
   public readonly kmsKeyArn: string;
   public readonly accessRole?: S3AccessRole | undefined;
+  public readonly alarms?: BucketAlarms | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: BucketAccountGrantProps) {
     super(scope, id);
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { "bucket.provider": props.bucket.provider });
-    const { settings, plan } = resolveDeclaration(label, props.lambda, props.bucket, props.grant);
+    const { settings, plan, alarms } = resolveDeclaration(label, props.lambda, props.bucket, props.grant, props.alarms);
     this.plan = plan;
-    const { half, side } = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined);
-    recordBucketHalf(this, { ...settings, configPath: props.configPath }, plan, side, "", props.bucket.provider);
+    const { half, side } = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined, alarms);
+    recordBucketHalf(this, { ...settings, configPath: props.configPath }, plan, side, "", props.bucket.provider, { settings: alarms, created: half.alarms });
+    this.alarms = half.alarms;
     this.bucket = half.bucket;
     this.key = half.key;
     this.bucketName = half.bucketName;

@@ -5,6 +5,7 @@
  * and policies that carry it. The access proof (`cross-account-s3-lambda/proof`) then needs nothing but a synthesized
  * app, and its expected verdicts come from these records, never from the policies under test.
  */
+import type { AlarmRecord } from "./alarm-settings";
 import { Lazy, TerraformStack, type IConstruct, type TerraformResource } from "./cdktf";
 import type { GrantDeclaration } from "./grant";
 
@@ -52,6 +53,12 @@ export interface GrantRecord {
   readonly accessPoint?: { readonly name: string; readonly arn: string } | undefined;
   /** Terraform addresses (`type.logicalId`) of the resources of this half that carry the grant. */
   readonly resources: Readonly<Record<string, string>>;
+  /**
+   * This half's alarms (see AlarmSettings): whether they are on, the topic they notify, and the Terraform addresses of
+   * the alarms and of what they watch (`accessDeniedFilter`, `accessDeniedAlarm`, `errorsAlarm`; per granted prefix
+   * `requestMetrics <prefix>` and `clientErrorsAlarm <prefix>`). Absent in records written before alarms existed.
+   */
+  readonly alarms?: (AlarmRecord & { readonly resources: Readonly<Record<string, string>> }) | undefined;
 }
 
 /** The records of a stack's Terraform JSON: what `//.cross-account-s3-lambda` holds. */
@@ -61,8 +68,9 @@ export interface GrantRecords {
 }
 
 /** A record whose resource addresses are read at synth (a logical ID may still change until then). */
-export type PendingRecord = Omit<GrantRecord, "resources"> & {
+export type PendingRecord = Omit<GrantRecord, "resources" | "alarms"> & {
   readonly resources: Readonly<Record<string, TerraformResource | undefined>>;
+  readonly alarms: AlarmRecord & { readonly resources: Readonly<Record<string, TerraformResource | undefined>> };
 };
 
 const recorded = new WeakMap<TerraformStack, Array<() => GrantRecord>>();
@@ -82,11 +90,12 @@ export function recordGrant(scope: IConstruct, record: PendingRecord): void {
       grants: Lazy.anyValue({ produce: () => produce.map((f) => f()) }),
     });
   }
+  const addresses = (resources: Readonly<Record<string, TerraformResource | undefined>>) =>
+    Object.fromEntries(Object.entries(resources).flatMap(([name, resource]) => (resource ? [[name, addressOf(resource)]] : [])));
   list.push(() => ({
     ...record,
-    resources: Object.fromEntries(
-      Object.entries(record.resources).flatMap(([name, resource]) => (resource ? [[name, addressOf(resource)]] : [])),
-    ),
+    resources: addresses(record.resources),
+    alarms: { ...record.alarms, resources: addresses(record.alarms.resources) },
   }));
 }
 

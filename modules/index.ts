@@ -36,6 +36,11 @@ export {
   type SharedBucketPlan,
 } from "./shared-bucket";
 
+// Alarms when a grant stops working, in the account that owns what each one watches.
+export type { AlarmSettings } from "./alarm-settings";
+export type { LambdaAlarms } from "./lambda-alarms";
+export type { BucketAlarms } from "./bucket-alarms";
+
 // The building blocks each half is made of.
 export { LambdaGrantee, type LambdaGranteeProps, type LambdaSettings, type LambdaSide } from "./lambda-grantee";
 export { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaArchitecture, type LambdaCode } from "./default-handler";
@@ -63,7 +68,7 @@ export { MIN_SUPPRESSION_REASON, SecurityRules, suppressRules, type SecurityRule
 export { SECURITY_RULES, type RuleViolation, type SecurityRule } from "./rules/security-rules";
 
 // What the function is told, and what the library is built with.
-export { HANDLER_ENVIRONMENT, type GrantedPrefix } from "./contract";
+export { ACCESS_DENIED_LOG_LINE, HANDLER_ENVIRONMENT, type GrantedPrefix } from "./contract";
 export { AWS_PROVIDER_VERSION } from "./compatibility";
 export { REGIONS, type Partition } from "./regions";
 export { ConfigurationError } from "./errors";

@@ -30,3 +30,7 @@ export * from "./lambda-settings";
 export * from "./access-point-choice";
 export * from "./validate";
 export * from "./bucket-settings";
+export * from "./alarm-settings";
+export * from "./resolve-alarms";
+export * from "./lambda-alarms";
+export * from "./bucket-alarms";

@@ -1,11 +1,14 @@
 /** Account A's side of a grant: the grantee's role and function, and the grant's identity policy on the role. */
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { ALARMS_ADVICE, topicOf, type ResolvedAlarms } from "./alarm-settings";
 import type { Construct } from "./cdktf";
 import { encodeGrantedPrefixes, HANDLER_ENVIRONMENT } from "./contract";
 import type { GrantDeclaration, GrantPlan } from "./grant";
+import { LambdaAlarms } from "./lambda-alarms";
 import { LambdaGrantee, type LambdaSide } from "./lambda-grantee";
 import type { LambdaSettings } from "./lambda-settings";
 import { renderPolicy } from "./policy-document";
+import { recordConfigSource } from "./rules/config-source";
 
 /** The validated settings one grantee's half is built from. */
 export interface GranteeSettings {
@@ -19,6 +22,8 @@ export interface LambdaAccountHalf {
   readonly grantee: LambdaGrantee;
   /** The grant's identity policy, attached to the grantee's role. */
   readonly grantPolicy: IamRolePolicy;
+  /** The function's alarms; undefined when the alarms are off or the function is created elsewhere. */
+  readonly alarms?: LambdaAlarms | undefined;
 }
 
 /** The function's environment the grant writes (see HANDLER_ENVIRONMENT): what the handler needs to act on it. */
@@ -38,10 +43,18 @@ export function grantEnvironment(settings: GranteeSettings, plan: GrantPlan): Re
 }
 
 /**
- * Account A's half, built into `scope`: the grantee, and the grant's identity policy on its role. `id` names the
- * declaration in messages (its configuration path, or the construct's id).
+ * Account A's half, built into `scope`: the grantee, the grant's identity policy on its role, and, when the alarms
+ * are on and the function is created here, the function's alarms. `id` names the declaration in messages (its
+ * configuration path, or the construct's id).
  */
-export function addLambdaHalf(scope: Construct, id: string, lambda: LambdaSide, settings: GranteeSettings, plan: GrantPlan): LambdaAccountHalf {
+export function addLambdaHalf(
+  scope: Construct,
+  id: string,
+  lambda: LambdaSide,
+  settings: GranteeSettings,
+  plan: GrantPlan,
+  alarms: ResolvedAlarms,
+): LambdaAccountHalf {
   const { provider, code, existingRole } = lambda;
   const grantee = new LambdaGrantee(scope, "lambda", {
     ...settings.lambda,
@@ -57,5 +70,14 @@ export function addLambdaHalf(scope: Construct, id: string, lambda: LambdaSide, 
     role: grantee.roleName,
     policy: renderPolicy(plan.lambdaRolePolicy),
   });
-  return { grantee, grantPolicy };
+  const { function: fn, logGroup } = grantee;
+  if (fn) recordConfigSource(fn, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
+  if (!alarms.enabled || !fn || !logGroup) return { grantee, grantPolicy };
+  const functionAlarms = new LambdaAlarms(scope, "lambda-alarms", {
+    provider,
+    functionName: settings.lambda.functionName!,
+    logGroupName: logGroup.name,
+    topicArn: topicOf(alarms, settings.lambda.accountId),
+  });
+  return { grantee, grantPolicy, alarms: functionAlarms };
 }

@@ -2,6 +2,8 @@
  * What each half of a grant records about itself (see grant-record.ts), from the settings it was built from, its plan
  * and the resources it created.
  */
+import { topicOf, type ResolvedAlarms } from "./alarm-settings";
+import type { BucketAlarms } from "./bucket-alarms";
 import type { BucketHalf } from "./bucket-side";
 import type { IConstruct, TerraformProvider } from "./cdktf";
 import type { GrantDeclaration, GrantPlan } from "./grant";
@@ -48,18 +50,38 @@ function common(scope: IConstruct, declaration: RecordedDeclaration, plan: Grant
   };
 }
 
-/** Records the Lambda account's half of a grant: the grantee's role, its function and the grant's policy. */
-export function recordLambdaHalf(scope: IConstruct, declaration: RecordedDeclaration, plan: GrantPlan, half: LambdaAccountHalf, provider: TerraformProvider): void {
+/**
+ * Records the Lambda account's half of a grant: the grantee's role, its function, the grant's policy, and the
+ * function's alarms.
+ */
+export function recordLambdaHalf(
+  scope: IConstruct,
+  declaration: RecordedDeclaration,
+  plan: GrantPlan,
+  half: LambdaAccountHalf,
+  provider: TerraformProvider,
+  alarms: ResolvedAlarms,
+): void {
+  const topicArn = topicOf(alarms, declaration.lambda.accountId);
   recordGrant(scope, {
     ...common(scope, declaration, plan, provider),
     half: "lambda",
     resources: { lambdaRole: half.grantee.role, grantPolicy: half.grantPolicy, function: half.grantee.function },
+    alarms: {
+      enabled: alarms.enabled,
+      ...(topicArn ? { topicArn } : {}),
+      resources: {
+        accessDeniedFilter: half.alarms?.accessDeniedFilter,
+        accessDeniedAlarm: half.alarms?.accessDeniedAlarm,
+        errorsAlarm: half.alarms?.errorsAlarm,
+      },
+    },
   });
 }
 
 /**
- * Records the bucket account's half of a grant: the bucket and key (or their policies alone), and the grantee's
- * S3 access role and access point, if any.
+ * Records the bucket account's half of a grant: the bucket and key (or their policies alone), the grantee's S3 access
+ * role and access point, if any, and the request metrics and alarms of the grant's prefixes.
  */
 export function recordBucketHalf(
   scope: IConstruct,
@@ -68,12 +90,24 @@ export function recordBucketHalf(
   half: BucketHalf,
   grantee: string,
   provider: TerraformProvider,
+  alarms: { readonly settings: ResolvedAlarms; readonly created?: BucketAlarms | undefined },
 ): void {
   const accessRole = half.accessRoles.get(grantee);
   const accessPointName = plan.accessPoint?.arn.split("/").pop();
+  const topicArn = topicOf(alarms.settings, declaration.bucket.accountId);
   recordGrant(scope, {
     ...common(scope, declaration, plan, provider),
     half: "bucket",
+    alarms: {
+      enabled: alarms.settings.enabled,
+      ...(topicArn ? { topicArn } : {}),
+      resources: Object.fromEntries(
+        declaration.grant.prefixes.flatMap(({ prefix }) => [
+          [`requestMetrics ${prefix}`, alarms.created?.requestMetrics.get(prefix)],
+          [`clientErrorsAlarm ${prefix}`, alarms.created?.clientErrorsAlarms.get(prefix)],
+        ]),
+      ),
+    },
     resources: {
       bucket: half.bucket?.bucket,
       bucketPolicy: half.policies.bucketPolicy,

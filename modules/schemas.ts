@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ACCESS_POINT_CHOICES } from "./access-point-choice";
+import type { AlarmSettings } from "./alarm-settings";
 import type { BucketSettings, ExistingResources } from "./bucket-settings";
 import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "./contract";
 import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
@@ -435,7 +436,26 @@ export type SchemaOutputsFitTheirInterfaces = [
   OutputFits<typeof existingResourcesSchema, ExistingResources>,
   OutputFits<typeof bucketSettingsSchema, BucketSettings>,
   OutputFits<typeof grantSchema, GrantDeclaration>,
+  OutputFits<typeof alarmSettingsSchema, AlarmSettings>,
 ];
+
+/**
+ * An SNS topic ARN as an alarm action takes it: a standard topic (CloudWatch alarms cannot notify a FIFO topic). Its
+ * account and region are checked against the half that uses it (see alarm-settings.ts).
+ */
+export const alarmTopicArnSchema = z
+  .string({ error: "must be a string" })
+  .regex(/^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+    message: "is not an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<topic name>, a standard topic: alarms cannot notify a FIFO topic)",
+  });
+
+/** The alarms of a grant: the switch, and the topic each account's alarms notify, by account ID. */
+export const alarmSettingsSchema = z.strictObject({
+  enabled: z.boolean({ error: "must be true or false" }).optional(),
+  topicArns: z
+    .record(accountIdSchema, alarmTopicArnSchema, { error: "must be a map of account IDs to SNS topic ARNs" })
+    .optional(),
+});
 
 /** SecureBucket's settings. */
 export const secureBucketSettingsSchema = z.object({ bucketName: bucketNameSchema, region: regionSchema });

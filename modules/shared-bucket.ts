@@ -13,6 +13,9 @@
  * - whatever still cannot fit is a synth error naming the policy and by how much.
  */
 import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { MAX_BUCKET_METRICS, topicOf, type AlarmSettings, type ResolvedAlarms } from "./alarm-settings";
+import { resolveAlarms, type AlarmAccount } from "./resolve-alarms";
+import { BucketAlarms } from "./bucket-alarms";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import { unique } from "./actions";
@@ -21,6 +24,7 @@ import type { AccessPointChoice } from "./access-point-choice";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
 import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
+import type { LambdaAlarms } from "./lambda-alarms";
 import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
@@ -45,6 +49,11 @@ export interface SharedBucketDeclaration<L = LambdaSettings> {
   readonly grantees: ReadonlyArray<GranteeDeclaration<L>>;
   /** @default "auto" */
   readonly accessPoints?: AccessPointChoice | undefined;
+  /**
+   * The alarms of every grantee's grant: in each grantee's account for its function, in the bucket account for every
+   * granted prefix; topics by account ID (see AlarmSettings). @default on, notifying no one
+   */
+  readonly alarms?: AlarmSettings | undefined;
   /**
    * Where the declaration comes from in your configuration (e.g. `sharedEnvironments.lake`): error messages name its
    * fields from there.
@@ -163,6 +172,8 @@ export interface SharedBucketPlan {
   readonly side: BucketSide;
   /** Every policy the shared bucket writes, measured against its limit (largest first per kind). */
   readonly measures: readonly PolicyMeasure[];
+  /** The alarm settings, checked against the bucket's and the grantees' accounts. */
+  readonly alarms: ResolvedAlarms;
 }
 
 /** The statement that lets the bucket account's own access points carry the grants (AWS's delegation pattern). */
@@ -182,6 +193,39 @@ function accessPointArn(partition: string, region: string, accountId: string, na
   return `arn:${partition}:s3:${region}:${accountId}:accesspoint/${name}`;
 }
 
+/** Every prefix granted on the shared bucket, each once, in the order the grantees declare them. */
+const grantedPrefixes = (grantees: ReadonlyArray<{ readonly grant: GrantDeclaration }>): string[] =>
+  unique(grantees.flatMap((g) => g.grant.prefixes.map((p) => p.prefix)));
+
+/**
+ * The alarm settings of a shared bucket, checked against its accounts: the bucket's, and each grantee account with
+ * the regions of the functions created there. S3 holds at most 1,000 metrics configurations on a bucket: one for
+ * each granted prefix.
+ */
+function sharedAlarms(id: string, settings: AlarmSettings | undefined, shared: ValidShared): ResolvedAlarms {
+  const { bucket, grantees } = shared;
+  const accounts: AlarmAccount[] = [{ accountId: bucket.accountId, regions: [bucket.region], what: "the bucket account" }];
+  for (const accountId of unique(grantees.map((g) => g.lambda.accountId))) {
+    const mine = grantees.map((g, i) => ({ g, i })).filter(({ g }) => g.lambda.accountId === accountId);
+    const creating = mine.filter(({ g }) => g.lambda.createFunction !== false);
+    accounts.push({
+      accountId,
+      regions: unique(creating.map(({ g }) => g.lambda.region)),
+      what: `the account of ${mine.map(({ g, i }) => `grantees[${i}] (${g.name})`).join(", ")}`,
+      ...(creating.length === 0 ? { noAlarms: "its alarms watch functions this library creates, and its grantees set lambda.createFunction to false" } : {}),
+    });
+  }
+  const alarms = resolveAlarms(`${id}.alarms`, settings, accounts);
+  const prefixes = grantedPrefixes(grantees);
+  if (alarms.enabled && prefixes.length > MAX_BUCKET_METRICS) {
+    throw new ConfigurationError([
+      `${id}.grantees grant ${prefixes.length} distinct prefixes on ${bucket.bucketName}: the alarms need one S3 request metrics ` +
+        `configuration each, and S3 allows ${MAX_BUCKET_METRICS} on a bucket (share parent prefixes, or set ${id}.alarms.enabled to false)`,
+    ]);
+  }
+  return alarms;
+}
+
 /** Plans every grantee's grant and the bucket side's merged policies, within AWS's limits; `id` prefixes errors. */
 export function planSharedBucket(id: string, declaration: SharedBucketDeclaration): SharedBucketPlan {
   const b = declaration.bucket;
@@ -195,6 +239,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
     id,
   );
   const { bucket } = shared;
+  const alarms = sharedAlarms(id, declaration.alarms, shared);
   const { partition } = partitionOf(bucket.region);
   const choice = shared.accessPoints ?? "auto";
   const keyArn = bucket.existing?.keyArn ?? KEY_ARN_PLACEHOLDER;
@@ -284,7 +329,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const measures = budget.map((b) => ({ what: b.what, size: b.docs.reduce((t, d) => t + policySize(d), 0), limit: b.limit }));
-  return { bucket, grantees, usesAccessPoints, keyPrincipals: byRoleFits ? "roles" : "accounts", side, measures };
+  return { bucket, grantees, usesAccessPoints, keyPrincipals: byRoleFits ? "roles" : "accounts", side, measures, alarms };
 }
 
 /** The plan of one grantee, or an error naming the grantees there are. */
@@ -310,6 +355,8 @@ export class SharedBucketGrants extends Construct {
 
   /** The bucket half: bucket and key (when created), access roles by grantee, access points. */
   public readonly half: BucketHalf;
+  /** The request metrics and alarms of every granted prefix; undefined when the alarms are off. */
+  public readonly alarms?: BucketAlarms | undefined;
 
   /**
    * `internal` is for SharedBucketAccess: the plan it already made, and the grantees' roles in the same stack (with
@@ -325,8 +372,21 @@ export class SharedBucketGrants extends Construct {
     libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
     this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
     this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.granteeRoles);
+    const { alarms, bucket } = this.plan;
+    if (alarms.enabled) {
+      this.alarms = new BucketAlarms(this, "bucket-alarms", {
+        provider: props.bucket.provider,
+        bucketName: this.half.bucketName,
+        bucket: this.half.bucket?.bucket.id ?? this.half.bucketName,
+        prefixes: grantedPrefixes(this.plan.grantees),
+        topicArn: topicOf(alarms, bucket.accountId),
+      });
+    }
     for (const g of this.plan.grantees) {
-      recordBucketHalf(this, { lambda: g.lambda, bucket: this.plan.bucket, grant: g.grant, configPath: props.configPath }, g.plan, this.half, g.name, props.bucket.provider);
+      recordBucketHalf(this, { lambda: g.lambda, bucket, grant: g.grant, configPath: props.configPath }, g.plan, this.half, g.name, props.bucket.provider, {
+        settings: alarms,
+        created: this.alarms,
+      });
     }
     this.bucketName = this.half.bucketName;
     this.kmsKeyArn = this.half.kmsKeyArn;
@@ -345,6 +405,7 @@ export interface SharedBucketGranteeProps {
 export class SharedBucketGrantee extends Construct implements LambdaAccountHalf {
   public readonly grantee: LambdaGrantee;
   public readonly grantPolicy: IamRolePolicy;
+  public readonly alarms?: LambdaAlarms | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: SharedBucketGranteeProps & { readonly planned?: SharedBucketPlan }) {
@@ -354,10 +415,12 @@ export class SharedBucketGrantee extends Construct implements LambdaAccountHalf 
     const shared = props.planned ?? planSharedBucket(label, props.shared);
     const planned = granteeOf(label, shared, props.grantee);
     this.plan = planned.plan;
-    const half = addLambdaHalf(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan);
+    const half = addLambdaHalf(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan, shared.alarms);
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
-    recordLambdaHalf(this, { lambda: planned.lambda, bucket: shared.bucket, grant: planned.grant, configPath: props.shared.configPath }, planned.plan, half, props.lambda.provider);
+    this.alarms = half.alarms;
+    const declaration = { lambda: planned.lambda, bucket: shared.bucket, grant: planned.grant, configPath: props.shared.configPath };
+    recordLambdaHalf(this, declaration, planned.plan, half, props.lambda.provider, shared.alarms);
   }
 }
 
@@ -367,6 +430,8 @@ export interface SharedBucketAccessProps {
   readonly grantees: ReadonlyArray<GranteeDeclaration<LambdaSide>>;
   /** @default "auto" */
   readonly accessPoints?: AccessPointChoice | undefined;
+  /** @see SharedBucketDeclaration.alarms @default on, notifying no one */
+  readonly alarms?: AlarmSettings | undefined;
   /** @see SharedBucketDeclaration.configPath @default the construct's id */
   readonly configPath?: string | undefined;
 }
@@ -383,6 +448,7 @@ export class SharedBucketAccess extends Construct {
     const declaration: SharedBucketDeclaration = {
       bucket: props.bucket,
       accessPoints: props.accessPoints,
+      alarms: props.alarms,
       grantees: props.grantees.map(({ name, grant, lambda }, i) => ({ name, grant, lambda: lambdaSettingsOf(`${label}.grantees[${i}]`, lambda) })),
       ...(props.configPath !== undefined ? { configPath: props.configPath } : {}),
     };

@@ -67,6 +67,11 @@ describe("bucket-policy mode", () => {
     const counts = Object.fromEntries(Object.entries(json.resource).map(([t, byId]) => [t, Object.keys(byId).length]));
     expect(counts).toEqual({
       aws_cloudwatch_log_group: 1,
+      // The alarms, on by default: the function's access-denied filter and two alarms, and per granted prefix
+      // (incoming/, reference/) request metrics and a 4xxErrors alarm.
+      aws_cloudwatch_log_metric_filter: 1,
+      aws_cloudwatch_metric_alarm: 4,
+      aws_s3_bucket_metric: 2,
       aws_iam_role: 1,
       aws_iam_role_policy: 2,
       aws_lambda_function: 1,

@@ -1,5 +1,5 @@
 import { ConfigurationError, CrossAccountS3Access, mergeStatements, type ExistingResources, type PolicyStatement } from "../../modules/internal";
-import { accessProps, allResources, onlyResource, policyOf, synthJson, twoAccountStack } from "../support/synth";
+import { accessProps, allResources, onlyResource, policyOf, resourcesOf, synthJson, twoAccountStack } from "../support/synth";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const TEAM_READS: PolicyStatement = {
@@ -36,15 +36,22 @@ describe("attaching to an existing bucket and key", () => {
   const access = make();
   const json = synthJson(stack);
 
-  test("creates no bucket, no key and none of their settings: only the two policies (and A's side)", () => {
+  test("creates no bucket, no key and none of their settings: only the two policies, the alarms (and A's side)", () => {
     expect(Object.keys(json.resource).sort()).toEqual([
       "aws_cloudwatch_log_group",
+      "aws_cloudwatch_log_metric_filter",
+      "aws_cloudwatch_metric_alarm",
       "aws_iam_role",
       "aws_iam_role_policy",
       "aws_kms_key_policy",
       "aws_lambda_function",
+      "aws_s3_bucket_metric",
       "aws_s3_bucket_policy",
     ]);
+    // The request metrics of the granted prefixes are configured on the existing bucket, by name.
+    const metrics = Object.values(resourcesOf(json, "aws_s3_bucket_metric"));
+    expect(metrics.length).toBeGreaterThan(0);
+    expect(metrics.filter((m) => m.bucket !== "shared-data")).toEqual([]);
     expect(access.bucketAccount.bucket).toBeUndefined();
     expect(access.bucketAccount.key).toBeUndefined();
     expect([access.bucketAccount.bucketName, access.bucketAccount.kmsKeyArn]).toEqual(["shared-data", KEY_ARN]);
