@@ -4,6 +4,8 @@
  * scanners understands a cross-account grant; these rules do (key use through S3 only, trust guarded across accounts,
  * listing limited by prefix, uploads pinned to the bucket's key).
  */
+import { accessDeniedFilterPattern } from "../alarm-settings";
+import { GRANT_RECORD_KEY, type GrantRecord, type GrantRecords } from "../grant-record";
 import type { PolicyDocument, PolicyStatement } from "../policy-document";
 import { partitionOf } from "../regions";
 import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../upload-encryption";
@@ -12,6 +14,8 @@ import { denyApplies } from "./deny-match";
 export interface StackJson {
   readonly provider?: { readonly aws?: ReadonlyArray<{ alias?: string; region?: string; assume_role?: ReadonlyArray<{ role_arn?: string }> }> };
   readonly resource?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, unknown>>>>>> | undefined;
+  /** Terraform's comment key: the grant records of the library's constructs are under GRANT_RECORD_KEY. */
+  readonly "//"?: { readonly [GRANT_RECORD_KEY]?: GrantRecords | undefined } | undefined;
 }
 
 /** A resource that breaks a rule, as `type.logicalId`, and what is wrong with it. */
@@ -211,6 +215,84 @@ function uploadEncryptionProblem(doc: PolicyDocument | undefined, objects: strin
   return problems.length > 0 ? problems.join("; and ") : undefined;
 }
 
+/**
+ * The literal a resource argument holds: the value itself, or, for a reference to a resource of the stack
+ * (`${aws_s3_bucket.x.id}`), that resource's argument (a bucket's `id` is its `bucket`).
+ */
+function literalOf(stack: StackJson, value: unknown): unknown {
+  const ref = typeof value === "string" ? /^\$\{([\w-]+)\.([\w-]+)\.(\w+)\}$/.exec(value) : null;
+  if (!ref) return value;
+  const [, type = "", id = "", attribute = ""] = ref;
+  const target = stack.resource?.[type]?.[id];
+  return target?.[type === "aws_s3_bucket" && attribute === "id" ? "bucket" : attribute];
+}
+
+/** The alarms of the stack that a grant's half deploys through `provider`, watching `namespace`/`metric` with exactly `dimensions`. */
+function alarmsOn(stack: StackJson, provider: string, namespace: string, metric: string, dimensions: Readonly<Record<string, string>>): Array<[string, Resource]> {
+  return resources(stack, "aws_cloudwatch_metric_alarm").filter(([, a]) => {
+    const dims = (a.dimensions ?? {}) as Record<string, unknown>;
+    return (
+      a.provider === provider &&
+      a.namespace === namespace &&
+      a.metric_name === metric &&
+      Object.keys(dims).length === Object.keys(dimensions).length &&
+      Object.entries(dimensions).every(([k, v]) => literalOf(stack, dims[k]) === v)
+    );
+  });
+}
+
+/** What is wrong with `alarm` for a half whose alarms notify `topicArn`: not notifying it when it fires. */
+function notificationProblem(alarm: [string, Resource] | undefined, topicArn: string | undefined): string[] {
+  if (!alarm || topicArn === undefined) return [];
+  const [id, a] = alarm;
+  return list(a.alarm_actions as string[] | undefined).includes(topicArn) && a.actions_enabled !== false
+    ? []
+    : [`aws_cloudwatch_metric_alarm.${id} does not notify ${topicArn}`];
+}
+
+/** What the Lambda account's half of a grant with alarms on lacks: the access-denied filter and alarm, the Errors alarm. */
+function lambdaAlarmProblems(stack: StackJson, record: GrantRecord, functionName: string): string[] {
+  const logGroup = `/aws/lambda/${functionName}`;
+  const pattern = accessDeniedFilterPattern();
+  const topic = record.alarms?.topicArn;
+  const filters = resources(stack, "aws_cloudwatch_log_metric_filter").filter(
+    ([, f]) => f.provider === record.provider && literalOf(stack, f.log_group_name) === logGroup && f.pattern === pattern,
+  );
+  const problems: string[] = [];
+  if (filters.length === 0) problems.push(`no CloudWatch Logs metric filter on ${logGroup} with the pattern ${pattern}`);
+  const metrics = filters.flatMap(([, f]) => list(f.metric_transformation as Resource | readonly Resource[] | undefined));
+  const denied = metrics.flatMap((m) => alarmsOn(stack, record.provider, String(m.namespace), String(m.name), {}))[0];
+  if (filters.length > 0 && !denied) problems.push(`no alarm on the metric of its access-denied filter (${metrics.map((m) => `${String(m.namespace)}/${String(m.name)}`).join(", ")})`);
+  const errors = alarmsOn(stack, record.provider, "AWS/Lambda", "Errors", { FunctionName: functionName })[0];
+  if (!errors) problems.push(`no alarm on AWS/Lambda Errors of ${functionName}`);
+  return [...problems, ...notificationProblem(denied, topic), ...notificationProblem(errors, topic)];
+}
+
+/** What the bucket account's half of a grant with alarms on lacks: request metrics and a 4xxErrors alarm per prefix. */
+function bucketAlarmProblems(stack: StackJson, record: GrantRecord): string[] {
+  const { bucketName } = record.bucket;
+  return record.grant.prefixes.flatMap(({ prefix }) => {
+    const metric = resources(stack, "aws_s3_bucket_metric").find(([, m]) => {
+      const filter = first(m.filter);
+      return (
+        m.provider === record.provider &&
+        literalOf(stack, m.bucket) === bucketName &&
+        filter?.prefix === prefix &&
+        filter.tags === undefined &&
+        filter.access_point === undefined
+      );
+    });
+    if (!metric) return [`no S3 request metrics of ${bucketName} filtered to the prefix ${prefix}`];
+    const filterId = String(metric[1].name);
+    const alarm = alarmsOn(stack, record.provider, "AWS/S3", "4xxErrors", { BucketName: bucketName, FilterId: filterId })[0];
+    if (!alarm) return [`no alarm on AWS/S3 4xxErrors of ${bucketName} for the request metrics ${filterId} (${prefix})`];
+    return notificationProblem(alarm, record.alarms?.topicArn);
+  });
+}
+
+/** The grant records of the stack (see grant-record.ts). */
+const recordsIn = (stack: StackJson): readonly GrantRecord[] => stack["//"]?.[GRANT_RECORD_KEY]?.grants ?? [];
+
 export const SECURITY_RULES: readonly SecurityRule[] = [
   bucketRule(
     "CAS-S3-1",
@@ -380,6 +462,24 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
             ? [{ resource: `aws_iam_role.${id}`, statement, message: `trust statement ${s.Sid ?? "(no Sid)"} lets another account assume the role without sts:ExternalId or aws:PrincipalOrgID` }]
             : [],
         );
+      }),
+  },
+  {
+    id: "CAS-MON-1",
+    title: "Alarms on every grant while its alarms are on",
+    rationale:
+      "a grant that stops working (a key policy edited by hand, a role recreated, a prefix renamed) fails with AccessDenied, and without an alarm the first to notice is a user",
+    check: (stack) =>
+      recordsIn(stack).flatMap((record) => {
+        // A record written before alarms existed says nothing about them; one with the alarms off asks for none.
+        if (record.alarms?.enabled !== true) return [];
+        const lambda = record.half === "lambda";
+        if (lambda && record.lambda.functionName === undefined) return [];
+        const problems = lambda ? lambdaAlarmProblems(stack, record, record.lambda.functionName!) : bucketAlarmProblems(stack, record);
+        const resource = lambda ? record.resources.function : (record.resources.bucket ?? record.resources.bucketPolicy);
+        if (problems.length === 0 || resource === undefined) return [];
+        const half = lambda ? "Lambda account's" : "bucket account's";
+        return [{ resource, message: `the ${half} half of the grant ${record.configPath ?? record.construct} has its alarms on, but ${problems.join("; ")}` }];
       }),
   },
   {

@@ -9,6 +9,7 @@ import {
   SecurityRules,
   SharedBucketAccess,
   suppressRules,
+  type AlarmSettings,
   type GrantDeclaration,
 } from "../../modules/internal";
 import { environmentStacks } from "../../stacks/cross-account-stack";
@@ -59,10 +60,10 @@ const policyWithout = (resource: TerraformResource, sid: string): string => {
   return JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => s.Sid !== sid) });
 };
 
-test("13 rules, each with an ID, a title and a rationale", () => {
+test("14 rules, each with an ID, a title and a rationale", () => {
   expect(SECURITY_RULES.map((r) => r.id)).toEqual([
     "CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-7",
-    "CAS-KMS-1", "CAS-KMS-2", "CAS-IAM-1", "CAS-IAM-2", "CAS-IAM-3", "CAS-LOG-1",
+    "CAS-KMS-1", "CAS-KMS-2", "CAS-IAM-1", "CAS-IAM-2", "CAS-IAM-3", "CAS-MON-1", "CAS-LOG-1",
   ]);
   for (const rule of SECURITY_RULES) {
     expect(rule.title.length).toBeGreaterThan(10);
@@ -213,6 +214,75 @@ describe("CAS-S3-6 judges every upload encryption, in bucket and access point po
       "test/shared/bucket-side/access-point-ingest: [CAS-S3-6] Uploads only under the bucket's key: access point policy lets through uploads with " +
         "SSE-C (a customer-provided key), SSE-S3 (AES256), DSSE-KMS with the bucket's key, aws:kms without a key ID, aws:kms with another key.",
     ]);
+  });
+});
+
+describe("CAS-MON-1 fails a grant with no alarm while its alarms are on, on the resource the missing alarm watches", () => {
+  const TOPICS = { "111111111111": "arn:aws:sns:us-east-1:111111111111:lambda-alarms", "222222222222": "arn:aws:sns:us-east-1:222222222222:data-alarms" };
+  /** A grant with alarms on, notifying both accounts' topics; `tamper` breaks it before synth. */
+  function alarmed(tamper: (access: CrossAccountS3Access) => void, alarms: AlarmSettings = { topicArns: TOPICS }) {
+    const pair = twoAccountStack();
+    const access = new CrossAccountS3Access(pair.stack, "access", { ...accessProps(pair, GRANT), alarms });
+    Aspects.of(pair.stack).add(new SecurityRules());
+    tamper(access);
+    return findings(pair.stack).filter((f) => f.message.startsWith("[CAS-MON-1]"));
+  }
+  const lambdaAlarms = (a: CrossAccountS3Access) => a.lambdaAccount.alarms!;
+  const bucketAlarms = (a: CrossAccountS3Access) => a.bucketAccount.alarms!;
+  const FUNCTION = "test/access/lambda/function";
+  const BUCKET = "test/access/bucket/bucket";
+
+  test("a grant with every alarm in place, each notifying its account's topic, passes", () => {
+    expect(alarmed(() => undefined)).toEqual([]);
+  });
+
+  const cases: Array<[string, (a: CrossAccountS3Access) => void, string, string]> = [
+    ["the function's alarms removed from the tree", (a) => a.node.tryRemoveChild("lambda-alarms"), FUNCTION, "no CloudWatch Logs metric filter on /aws/lambda/consumer with the pattern { $.errorType = \"AccessDeniedError\" }; no alarm on AWS/Lambda Errors of consumer"],
+    ["the filter selecting another value than the contract's", (a) => override(lambdaAlarms(a).accessDeniedFilter, "pattern", '{ $.errorType = "AccessDenied" }'), FUNCTION, "no CloudWatch Logs metric filter on /aws/lambda/consumer"],
+    ["the filter on another log group", (a) => override(lambdaAlarms(a).accessDeniedFilter, "log_group_name", "/aws/lambda/other"), FUNCTION, "no CloudWatch Logs metric filter on /aws/lambda/consumer"],
+    ["the access-denied alarm on another metric", (a) => override(lambdaAlarms(a).accessDeniedAlarm, "metric_name", "Other"), FUNCTION, "no alarm on the metric of its access-denied filter (CrossAccountS3Lambda/AccessDenied-consumer)"],
+    ["the Errors alarm on another function", (a) => override(lambdaAlarms(a).errorsAlarm, "dimensions.FunctionName", "other"), FUNCTION, "no alarm on AWS/Lambda Errors of consumer"],
+    ["the Errors alarm created in the bucket account", (a) => override(lambdaAlarms(a).errorsAlarm, "provider", "aws.bucket_account"), FUNCTION, "no alarm on AWS/Lambda Errors of consumer"],
+    ["the Errors alarm notifying no one", (a) => override(lambdaAlarms(a).errorsAlarm, "alarm_actions", null), FUNCTION, `does not notify ${TOPICS["111111111111"]}`],
+    ["the request metrics filtered to another prefix", (a) => override(bucketAlarms(a).requestMetrics.get("data/")!, "filter.prefix", "other/"), BUCKET, "no S3 request metrics of shared-data filtered to the prefix data/"],
+    ["the 4xxErrors alarm on another filter", (a) => override(bucketAlarms(a).clientErrorsAlarms.get("data/")!, "dimensions.FilterId", "other"), BUCKET, "no alarm on AWS/S3 4xxErrors of shared-data for the request metrics grant-data (data/)"],
+    ["the 4xxErrors alarm created in the Lambda account", (a) => override(bucketAlarms(a).clientErrorsAlarms.get("data/")!, "provider", "aws.lambda_account"), BUCKET, "no alarm on AWS/S3 4xxErrors"],
+    ["the 4xxErrors alarm with its actions disabled", (a) => override(bucketAlarms(a).clientErrorsAlarms.get("data/")!, "actions_enabled", false), BUCKET, `does not notify ${TOPICS["222222222222"]}`],
+    ["the bucket's alarms removed from the tree", (a) => a.node.tryRemoveChild("bucket-alarms"), BUCKET, "no S3 request metrics of shared-data filtered to the prefix data/"],
+  ];
+
+  test.each(cases)("%s", (_name, tamper, path, problem) => {
+    const found = alarmed(tamper);
+    expect(found.map((f) => `${f.level} ${f.path}`)).toEqual([`error ${path}`]);
+    expect(found[0]!.message).toContain(problem);
+    expect(found[0]!.message).toContain("configured by access.alarms (keep the alarms the grant's constructs create, or set enabled to false to go without)");
+  });
+
+  test("a grant whose alarms are off asks for none, and records that they are off", () => {
+    const pair = twoAccountStack();
+    new CrossAccountS3Access(pair.stack, "access", { ...accessProps(pair, GRANT), alarms: { enabled: false } });
+    Aspects.of(pair.stack).add(new SecurityRules());
+    expect(findings(pair.stack)).toEqual([]);
+    const records = (pair.stack.toTerraform() as { "//": Record<string, { grants: Array<{ alarms: { enabled: boolean } }> }> })["//"]["cross-account-s3-lambda"]!.grants;
+    expect(records.map((r) => r.alarms.enabled)).toEqual([false, false]);
+  });
+
+  test("a grant whose function is created elsewhere asks the Lambda account for none", () => {
+    const pair = twoAccountStack();
+    const props = accessProps(pair, GRANT, { lambda: { createFunction: false, functionName: undefined } });
+    new CrossAccountS3Access(pair.stack, "access", props);
+    Aspects.of(pair.stack).add(new SecurityRules());
+    expect(findings(pair.stack)).toEqual([]);
+  });
+
+  test("the shipped shared bucket: each grantee's half is judged on its own prefixes", () => {
+    const [stack] = sharedEnvironmentStacks(Testing.app(), "local-shared", sharedEnvironments["local-shared"], {});
+    const shared = (stack as unknown as { access: SharedBucketAccess }).access;
+    override(shared.bucket.alarms!.requestMetrics.get("incoming/")!, "filter.prefix", "elsewhere/");
+    const found = findings(stack!).filter((f) => f.message.startsWith("[CAS-MON-1]"));
+    // Only ingest grants incoming/: reporting and billing (reference/) keep their alarms.
+    expect(found.map((f) => f.path)).toEqual(["local-shared/shared/bucket-side/bucket/bucket"]);
+    expect(found[0]!.message).toContain("the grant sharedEnvironments.local-shared has its alarms on, but no S3 request metrics of local-shared-lake-222222222222 filtered to the prefix incoming/");
   });
 });
 
