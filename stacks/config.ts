@@ -3,6 +3,7 @@ import { z } from "zod";
 import { claimProblems, environmentClaims, sharedEnvironmentClaims } from "./claims";
 import {
   accessPointChoiceSchema,
+  alarmSettingsSchema,
   bucketSettingsSchema,
   checkGrantees,
   granteeNameSchema,
@@ -48,6 +49,8 @@ export const environmentSchema = z
     lambda: lambdaSettingsSchema.safeExtend(deployRole),
     bucket: bucketSettingsSchema.safeExtend(deployRole),
     grant: grantSchema,
+    /** The grant's alarms in both accounts, and the SNS topic of each account (AlarmSettings). @default on */
+    alarms: alarmSettingsSchema.optional(),
     /** Where each stack of the environment keeps its Terraform state (see state.ts). */
     state: stateSchema,
   })
@@ -125,6 +128,8 @@ export const sharedEnvironmentSchema = z
     layout: layoutSchema.optional(),
     bucket: bucketSettingsSchema.safeExtend(deployRole),
     accessPoints: accessPointChoiceSchema.optional(),
+    /** The alarms of every grant, and the SNS topic of each account (AlarmSettings). @default on */
+    alarms: alarmSettingsSchema.optional(),
     grantees: z
       .array(sharedGranteeSchema, { error: "must be a list of { name, lambda, grant }" })
       .min(1, { message: "is empty: a shared bucket needs at least one grantee" }),

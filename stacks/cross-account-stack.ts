@@ -113,6 +113,7 @@ export class CrossAccountStack extends TerraformStack {
       lambda: lambdaSide(env, lambdaProvider, options),
       bucket: { ...bucketSettings(env), provider: bucketProvider },
       grant: env.grant,
+      alarms: env.alarms,
       configPath: `environments.${name}`,
     });
 
@@ -135,6 +136,7 @@ export class LambdaAccountStack extends TerraformStack {
       lambda: lambdaSide(env, accountProvider(this, name, env, "lambda"), options),
       bucket: bucketSettings(env),
       grant: env.grant,
+      alarms: env.alarms,
       configPath: `environments.${environment}`,
     });
     lambdaOutputs(this, this.access);
@@ -156,6 +158,7 @@ export class BucketAccountStack extends TerraformStack {
       lambda,
       bucket: { ...bucketSettings(env), provider: accountProvider(this, name, env, "bucket") },
       grant: env.grant,
+      alarms: env.alarms,
       configPath: `environments.${environment}`,
     });
     bucketOutputs(this, this.access);

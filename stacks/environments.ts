@@ -259,6 +259,13 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
       principalOrgId: "o-exampleorg1",
       prefixes: [{ prefix: "ingest/", access: "write" }],
     },
+    // Each account's alarms notify its own on-call topic (in the region of the alarms).
+    alarms: {
+      topicArns: {
+        "777788889999": "arn:aws:sns:eu-west-1:777788889999:prod-ingest-alarms",
+        "999988887777": "arn:aws:sns:eu-west-1:999988887777:prod-data-alarms",
+      },
+    },
   },
 };
 
@@ -360,6 +367,8 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
     state: PIPELINE_STATE,
     layout: "split",
     accessPoints: "always",
+    // The data account's alarms notify its topic; the grantee accounts' alarms notify no one here.
+    alarms: { topicArns: { "999988887777": "arn:aws:sns:eu-west-1:999988887777:platform-lake-alarms" } },
     bucket: {
       accountId: "999988887777",
       region: "eu-west-1",

@@ -42,6 +42,7 @@ function declarationOf(name: string, env: ValidShared): SharedBucketDeclaration 
     configPath: `sharedEnvironments.${name}`,
     bucket: bucketSettings(env),
     accessPoints: env.accessPoints,
+    alarms: env.alarms,
     grantees: env.grantees.map(({ name, grant, lambda: { deployRoleArn: _d, ...lambda } }) => ({ name, grant, lambda })),
   };
 }
@@ -84,6 +85,7 @@ export class SharedBucketStack extends TerraformStack {
     this.access = new SharedBucketAccess(this, "shared", {
       bucket: { ...bucketSettings(env), provider: deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket") },
       accessPoints: env.accessPoints,
+      alarms: env.alarms,
       configPath: `sharedEnvironments.${name}`,
       grantees: env.grantees.map((c) => ({
         name: c.name,

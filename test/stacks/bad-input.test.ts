@@ -17,6 +17,7 @@ const bucket = (patch: Record<string, unknown>): Tweak => (c) => ({ ...c, bucket
 const grant = (patch: Record<string, unknown>): Tweak => (c) => ({ ...c, grant: { ...c.grant, ...patch } });
 const prefix0 = (patch: Record<string, unknown>): Tweak => grant({ prefixes: [{ ...local.grant.prefixes[0], ...patch }] });
 const state = (patch: Record<string, unknown>): Tweak => (c) => ({ ...c, state: { ...c.state, ...patch } });
+const alarms = (patch: Record<string, unknown>): Tweak => (c) => ({ ...c, alarms: { ...c.alarms, ...patch } });
 
 const CASES: Array<[string, Tweak, string]> = [
   ["lambda.accountId too short", lambda({ accountId: "12345" }), 'environments.e.lambda.accountId "12345" is not an AWS account ID (12 digits)'],
@@ -58,6 +59,13 @@ const CASES: Array<[string, Tweak, string]> = [
   ["an unknown principal style", grant({ principalStyle: "arn" }), 'environments.e.grant.principalStyle "arn" is not a principal style (account-and-arn, role-arn)'],
   ["an unknown target", (c) => ({ ...c, target: "staging" }), 'environments.e.target "staging" is not a target (aws, local-emulator)'],
   ["an unknown field", lambda({ vpcId: "vpc-1" }), 'environments.e.lambda has unknown field(s) "vpcId"'],
+  ["alarms.enabled as a string", alarms({ enabled: "no" }), 'environments.e.alarms.enabled "no" must be true or false'],
+  ["an alarm topic that is a queue", alarms({ topicArns: { "222222222222": "arn:aws:sqs:us-east-1:222222222222:alarms" } }), 'environments.e.alarms.topicArns.222222222222 "arn:aws:sqs:us-east-1:222222222222:alarms" is not an SNS topic ARN'],
+  [
+    "an alarm topic of the other account",
+    alarms({ topicArns: { "111111111111": "arn:aws:sns:us-east-1:222222222222:alarms" } }),
+    'environments.e.alarms.topicArns["111111111111"] "arn:aws:sns:us-east-1:222222222222:alarms" is a topic of account 222222222222, not of the Lambda account 111111111111',
+  ],
   ["a missing bucket name", (c) => ({ ...c, bucket: { ...c.bucket, bucketName: undefined } }), "environments.e.bucket.bucketName is required"],
   ["no state setting", (c) => ({ ...c, state: undefined }), "environments.e.state is required"],
   ["state as a URL", (c) => ({ ...c, state: "s3://local-tfstate-888888888888/local.tfstate" }), 'environments.e.state "s3://local-tfstate-888888888888/local.tfstate" must be { bucket, keyPrefix, region, accountId, roleArn }'],

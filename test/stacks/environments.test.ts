@@ -116,6 +116,8 @@ describe("the split layout: staging-lambda and staging-bucket, one account each"
     ]);
     expect(Object.keys(stacks["staging-lambda"].resource).sort()).toEqual([
       "aws_cloudwatch_log_group",
+      "aws_cloudwatch_log_metric_filter",
+      "aws_cloudwatch_metric_alarm",
       "aws_iam_role",
       "aws_iam_role_policy",
       "aws_lambda_function",
