@@ -5,7 +5,8 @@
  * 4xxErrors alarm, through the bucket's provider. The environments' topics are wired; the switch removes them all.
  */
 import { Testing, type TerraformStack } from "cdktf";
-import { accessDeniedFilterPattern, GRANT_RECORD_KEY, type GrantRecords } from "../../modules/internal";
+import { GRANT_RECORD_KEY, type GrantRecords } from "../../modules/grant-record";
+import { accessDeniedFilterPattern } from "../../modules/internal";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments, sharedEnvironments } from "../../stacks/environments";
