@@ -26,6 +26,11 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
 * Emptying a versioned bucket whose keys have delete markers (terraform destroy with force_destroy) works: moto
   disposes of every version of a key it drops and fails with HTTP 500 on a delete marker, which has nothing to
   dispose of.
+* S3 request metrics configurations (PutBucketMetricsConfiguration, Get, List and Delete) are stored per bucket and
+  returned as they were sent, authorized as s3:PutMetricsConfiguration and s3:GetMetricsConfiguration, and a missing
+  one is 404 NoSuchConfiguration, as in AWS. moto has no such API: it takes the PUT for a CreateBucket, answers the
+  GET with the bucket's listing (an empty configuration once parsed), and would take the DELETE for a DeleteBucket.
+  The metrics themselves (AWS/S3 4xxErrors by FilterId) are never published by the emulator.
 * A condition the emulator cannot evaluate (another operator, or a key it does not have, such as aws:SecureTransport
   or kms:ViaService) makes its statement not apply. Those conditions, and KMS key policies, which moto does not
   consult for S3 encryption, are proven by the access proof (an IAM policy simulator), not here. moto also checks
@@ -43,6 +48,7 @@ from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
 from moto.iam.models import iam_backends
 from moto.s3.models import FakeDeleteMarker, s3_backends
+from moto.s3.responses import ACTION_MAP, S3Response
 
 
 # The headers that choose an upload's encryption; S3 sets the condition key s3:<header> from each.
@@ -210,10 +216,68 @@ def _s3_create_aws_request(self):
         self._data, self._path = data, path
 
 
+METRICS_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+
+def _xml(status, body):
+    return status, {"content-type": "application/xml"}, f'<?xml version="1.0" encoding="UTF-8"?>\n{body}'
+
+
+def _metrics_configurations(response, bucket_name):
+    """The bucket's stored configurations by ID (MissingBucket when there is no such bucket)."""
+    bucket = response.backend.get_bucket(bucket_name)
+    if not hasattr(bucket, "metrics_configurations"):
+        bucket.metrics_configurations = {}
+    return bucket.metrics_configurations
+
+
+def _no_such_configuration():
+    return _xml(404, "<Error><Code>NoSuchConfiguration</Code><Message>The specified configuration does not exist.</Message></Error>")
+
+
+def _metrics_response(response, method, bucket_name, querystring):
+    response._set_action("BUCKET", method, querystring)
+    response._authenticate_and_authorize_s3_action(bucket_name=bucket_name)
+    configurations = _metrics_configurations(response, bucket_name)
+    config_id = (querystring.get("id") or [None])[0]
+    if method == "PUT":
+        body = response.body.decode("utf-8") if isinstance(response.body, bytes) else str(response.body)
+        stored = re.search(r"<Id>([^<]*)</Id>", body)
+        if not config_id or not stored or stored.group(1) != config_id:
+            return _xml(400, "<Error><Code>InvalidArgument</Code><Message>The metrics configuration ID in the body must match the id parameter.</Message></Error>")
+        configurations[config_id] = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", body)
+        return 200, {}, ""
+    if method == "DELETE":
+        if configurations.pop(config_id, None) is None:
+            return _no_such_configuration()
+        return 204, {}, ""
+    if config_id is not None:
+        return _xml(200, configurations[config_id]) if config_id in configurations else _no_such_configuration()
+    listed = "".join(configurations[k] for k in sorted(configurations))
+    return _xml(200, f'<ListMetricsConfigurationsResult xmlns="{METRICS_XMLNS}">{listed}<IsTruncated>false</IsTruncated></ListMetricsConfigurationsResult>')
+
+
+def _with_metrics(method, original):
+    def handle(self, *args):
+        # _bucket_response_get(bucket_name, querystring); _bucket_response_put(request, bucket_name, querystring)
+        bucket_name, querystring = args[-2], args[-1]
+        if "metrics" in querystring:
+            return _metrics_response(self, method, bucket_name, querystring)
+        return original(self, *args)
+
+    return handle
+
+
 def _nothing_to_dispose(self, garbage=False):
     """A delete marker holds no data; moto calls dispose() on every version of a key it drops."""
 
 
+for _method, _name in (("GET", "_bucket_response_get"), ("PUT", "_bucket_response_put"), ("DELETE", "_bucket_response_delete")):
+    setattr(S3Response, _name, _with_metrics(_method, getattr(S3Response, _name)))
+# What IAM authorizes the metrics configuration calls as (DeleteBucketMetricsConfiguration is s3:PutMetricsConfiguration).
+ACTION_MAP["BUCKET"]["GET"]["metrics"] = "GetMetricsConfiguration"
+ACTION_MAP["BUCKET"]["PUT"]["metrics"] = "PutMetricsConfiguration"
+ACTION_MAP["BUCKET"]["DELETE"]["metrics"] = "PutMetricsConfiguration"
 if not hasattr(FakeDeleteMarker, "dispose"):
     FakeDeleteMarker.dispose = _nothing_to_dispose
 IAMPolicyStatement.is_action_permitted = _statement_check

@@ -11,6 +11,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
@@ -639,8 +640,8 @@ export async function runOperationChecks(
 }
 
 /**
- * What of the stack is still in the emulator after destroy: roles, function, log group, bucket, alias, and a key
- * that is not pending deletion (KMS keys are never deleted at once). Empty when everything is gone.
+ * What of the stack is still in the emulator after destroy: roles, function, log group, alarms, bucket, alias, and a
+ * key that is not pending deletion (KMS keys are never deleted at once). Empty when everything is gone.
  */
 export async function leftovers(emulator: Emulator, config: EnvironmentConfig, outputs: StackOutputs): Promise<string[]> {
   const found: string[] = [];
@@ -670,6 +671,12 @@ export async function leftovers(emulator: Emulator, config: EnvironmentConfig, o
     new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${config.lambda.functionName}` }),
   );
   for (const g of groups.logGroups ?? []) found.push(`log group ${g.logGroupName}`);
+  // The grant's alarms are named after the function (Lambda account) and the bucket (bucket account).
+  const alarmNames = [...(config.lambda.functionName ? [[inA, config.lambda.functionName] as const] : []), [inB, outputs.bucket_name] as const];
+  for (const [clientConfig, prefix] of alarmNames) {
+    const { MetricAlarms } = await new CloudWatchClient(clientConfig).send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }));
+    for (const a of MetricAlarms ?? []) found.push(`alarm ${a.AlarmName}`);
+  }
   try {
     await new S3Client(inB).send(new HeadBucketCommand({ Bucket: outputs.bucket_name }));
     found.push(`bucket ${outputs.bucket_name}`);

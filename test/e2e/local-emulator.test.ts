@@ -50,16 +50,36 @@ import {
   runHandlerCases,
   runOperationChecks,
   seedObjects,
+  withHandler,
   type AccessCase,
   type MatrixRow,
   type StackOutputs,
 } from "../../scripts/lib/local-run";
 import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
 import { environments } from "../../stacks/environments";
+import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { accessDeniedFilterPattern, requestMetricsIds } from "../../modules/alarm-settings";
+import { deployedAlarms, type DeployedAlarms } from "../../scripts/lib/deployed-alarms";
+import type { EnvironmentConfig } from "../../stacks/config";
+import { matchesFilterPattern } from "../support/filter-pattern";
 import { describeMismatch } from "../support/proof";
 import { describeWithEmulator } from "../support/tools";
 
 const describeE2E = describeWithEmulator();
+
+/** The alarms an environment's grant deploys (alarms on, no topics), as deployedAlarms reads them back. */
+function expectedAlarms(config: EnvironmentConfig, bucketName: string): DeployedAlarms {
+  const fn = config.lambda.functionName!;
+  const ids = [...requestMetricsIds(config.grant.prefixes.map((p) => p.prefix))];
+  return {
+    metricFilters: [`access-denied ${accessDeniedFilterPattern()} CrossAccountS3Lambda/AccessDenied-${fn}`],
+    lambdaAlarms: [`${fn}-access-denied CrossAccountS3Lambda/AccessDenied-${fn}`, `${fn}-errors AWS/Lambda/Errors FunctionName=${fn}`],
+    requestMetrics: ids.map(([prefix, id]) => `${id} ${prefix}`),
+    bucketAlarms: ids.map(([, id]) => `${bucketName}-${id}-4xx-errors AWS/S3/4xxErrors BucketName=${bucketName},FilterId=${id}`).sort(),
+    misplaced: [],
+    actions: Object.fromEntries([`${fn}-access-denied`, `${fn}-errors`, ...ids.map(([, id]) => `${bucketName}-${id}-4xx-errors`)].map((name) => [name, []])),
+  };
+}
 
 jest.setTimeout(180_000);
 
@@ -231,6 +251,11 @@ describeE2E("local emulator, end to end", () => {
       });
     });
 
+    test("the alarms exist in the account that owns what each watches: the function's in the Lambda account, the prefixes' in the bucket account", async () => {
+      const deployed = await deployedAlarms(emulator, config, outputs.bucket_name);
+      expect(deployed).toEqual(expectedAlarms(config, outputs.bucket_name));
+    });
+
     test("with IAM enforced, the handler refuses what the grant does not cover, and AWS denies the same requests sent with its credentials", async () => {
       const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
       const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
@@ -361,6 +386,36 @@ describeE2E("local emulator, end to end", () => {
       expect(again.actual).toBe("allowed");
     });
 
+    // moto's TestMetricFilter answers HTTP 500 and moto publishes no metric from a filter: the pattern is judged here
+    // against the line the handler wrote for a call the emulator denied, by the evaluator the contract tests use.
+    test("the handler's log line of a call AWS denied is what the deployed access-denied metric filter counts, and only that line", async () => {
+      const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
+      const inA = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "log-line"));
+      const logs = new CloudWatchLogsClient(inA);
+      const iamA = new IAMClient(inA);
+      const [filter] = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: `/aws/lambda/${outputs.lambda_function_name}` }))).metricFilters ?? [];
+      const put = accessCases(config).find((c) => c.event.operation === "put" && c.expected === "allowed")!;
+      // The Lambda role loses the one action the upload needs of it: AWS (or STS, in assume-role mode) then denies it.
+      const [policyName, needed] = config.grant.mode === "bucket-policy" ? ["cross-account-s3-access", "s3:PutObject"] : ["assume-s3-access-role", "sts:AssumeRole"];
+      const args = { RoleName: config.lambda.roleName, PolicyName: policyName };
+      const original = decodeURIComponent((await iamA.send(new GetRolePolicyCommand(args))).PolicyDocument!);
+      const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+      const lines = await withHandler(emulator.endpoint, fn.environment, credentials, async (invoke, logLines) => {
+        await iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original.replace(`"${needed}"`, '"s3:GetObjectTagging"') }));
+        try {
+          await expect(enforced(emulator, () => invoke(put.event))).rejects.toMatchObject({ name: "AccessDeniedError" });
+        } finally {
+          await iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original }));
+        }
+        await enforced(emulator, () => invoke(put.event));
+        return [...logLines];
+      });
+      logs.destroy();
+      iamA.destroy();
+      expect(filter?.filterPattern).toBe(accessDeniedFilterPattern());
+      expect(lines.map((line) => matchesFilterPattern(filter!.filterPattern!, line))).toEqual([true, false]);
+    });
+
     test("destroy leaves nothing of the stack in either account", async () => {
       await destroyStack(stackDirs[name], env);
       expect(await leftovers(emulator, config, outputs)).toEqual([]);
@@ -378,6 +433,10 @@ describeE2E("local emulator, end to end", () => {
       const lambdaSide = await deployStack(stackDirs["local-split-lambda"], env);
       expect(Object.keys(lambdaSide).sort()).toEqual(["lambda_function_name", "lambda_role_arn"]);
       outputs = { ...bucketSide, ...lambdaSide };
+    });
+
+    test("each half deployed its own account's alarms", async () => {
+      expect(await deployedAlarms(emulator, config, outputs.bucket_name)).toEqual(expectedAlarms(config, outputs.bucket_name));
     });
 
     test("with IAM enforced, the two halves grant exactly what the one declaration says", async () => {
