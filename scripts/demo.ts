@@ -1,9 +1,11 @@
 /**
- * npm run demo: the whole job on one machine. Starts the local AWS emulator (or uses AWS_ENDPOINT_URL), deploys the
- * `local` and `local-assume-role` stacks into its two accounts with terraform, runs the real handler as the Lambda
+ * npm run demo: the whole job on one machine. Starts the local AWS emulator (or uses AWS_ENDPOINT_URL), creates the
+ * state bucket the stacks' S3 backend names (in an account of its own), deploys the `local` and `local-assume-role`
+ * stacks into its two accounts with terraform, keeping their state there, runs the real handler as the Lambda
  * role across accounts, shows what is allowed and denied — by the handler, and by AWS for the same requests sent
  * straight to it with the handler's credentials —, tries every operation the grant allows, checks that a second plan
- * is empty, destroys, checks that nothing is left, and stops the emulator. Exits non-zero on any mismatch.
+ * from a fresh working directory (only the backend to go by) is empty, destroys, checks that nothing is left, and
+ * stops the emulator. Exits non-zero on any mismatch.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +27,7 @@ import {
   type OperationCheck,
   type StackOutputs,
 } from "./lib/local-run";
+import { createStateBuckets } from "./lib/remote-state";
 import { findOnPath, providerMirror, synthesize, terraformEnv } from "./lib/toolchain";
 
 const STACKS = ["local", "local-assume-role"] as const;
@@ -89,6 +92,10 @@ async function main(): Promise<number> {
     console.log(`           endpoint ${emulator.endpoint}${emulator.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
     const stackDirs = await step("synthesize the local stacks", () => synthesize(join(workDir, "cdktf.out"), [...STACKS]));
     const env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
+    const stateBuckets = await step("create the state bucket, in an account of its own, before the first init", () =>
+      createStateBuckets(emulator!, Object.values(stackDirs)),
+    );
+    console.log(`           state in ${stateBuckets.join(", ")}: one key a stack, locked by its S3 lock file`);
     const mirror = providerMirror();
     console.log(`           terraform providers from ${mirror ? `the mirror ${mirror}` : "the registry"}`);
     const expectedSha = builtCodeSha256();
@@ -98,7 +105,7 @@ async function main(): Promise<number> {
       const dir = stackDirs[name];
       console.log(`\n== ${name}: ${config.grant.mode} mode, Lambda in ${config.lambda.accountId}, bucket in ${config.bucket.accountId}`);
       await emulator.setEnforcement(false);
-      const outputs: StackOutputs = await step(`${name}: terraform apply (both accounts, via assume_role)`, () => deployStack(dir, env));
+      const outputs: StackOutputs = await step(`${name}: terraform init against the S3 backend, apply (both accounts, via assume_role)`, () => deployStack(dir, env));
       const fn = await step(`${name}: the deployed function runs the bundle built here`, async () => {
         const deployed = await deployedFunction(emulator!, config, outputs.lambda_function_name);
         if (deployed.codeSha256 !== expectedSha) {
@@ -121,7 +128,7 @@ async function main(): Promise<number> {
       );
       console.log(`${checkList(checks)}\n`);
       failures += checks.filter((c) => !c.ok).length;
-      await step(`${name}: a second plan shows no changes`, async () => {
+      await step(`${name}: a second plan, from a fresh working directory with only the backend, shows no changes`, async () => {
         const { empty, plan } = await planIsEmpty(dir, env);
         if (!empty) throw new Error(`the second plan has changes:\n${plan}`);
       });

@@ -30,6 +30,7 @@ import { COPY_PART_SIZE } from "../../lambda/src/handler";
 import { createS3Client } from "../../lambda/src/s3-client";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
 import { emulatorClientConfig, roleCredentials, type Credentials, type Emulator } from "./emulator";
+import { initializedFreshDirectory } from "./remote-state";
 import { PROJECT_ROOT, terraform } from "./toolchain";
 
 /** The grantee's role name (a role with a path is found by its name). */
@@ -200,11 +201,20 @@ export async function deployStack(dir: string, env: NodeJS.ProcessEnv): Promise<
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, v.value])) as unknown as StackOutputs;
 }
 
-/** True when `terraform plan` finds nothing to change (exit code 0 with -detailed-exitcode). */
+/**
+ * True when `terraform plan` finds nothing to change (exit code 0 with -detailed-exitcode), planned as a pipeline's
+ * next run would: from a fresh working directory holding only the stack's synthesized output (see
+ * initializedFreshDirectory), so everything it knows of what is deployed comes from the remote state, locked as usual.
+ */
 export async function planIsEmpty(dir: string, env: NodeJS.ProcessEnv): Promise<{ empty: boolean; plan: string }> {
-  const result = await terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], dir, env);
-  if (result.code === 1) throw new Error(`terraform plan failed in ${dir}:\n${result.stderr}`);
-  return { empty: result.code === 0, plan: result.stdout };
+  const fresh = await initializedFreshDirectory(dir, env);
+  try {
+    const result = await terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], fresh, env);
+    if (result.code === 1) throw new Error(`terraform plan failed in a fresh working directory of ${dir}:\n${result.stderr}`);
+    return { empty: result.code === 0, plan: result.stdout };
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
 }
 
 export async function destroyStack(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
@@ -219,6 +229,8 @@ async function run(args: string[], dir: string, env: NodeJS.ProcessEnv): Promise
 
 /**
  * Environment for terraform against the emulator: its endpoint for every service, and its dummy credentials.
+ * AWS_ENDPOINT_URL serves the AWS provider and the S3 backend alike (its S3 requests and the STS call of its
+ * assume_role), so neither the provider blocks nor the backend block carry an endpoint.
  *
  * S3 Control (access points) is the exception: the provider sends it to `<account id>.<endpoint host>`, which does
  * not resolve for a loopback emulator, and no provider setting drops that prefix. So S3 Control goes to

@@ -3,10 +3,12 @@
  * run as the Lambda role with IAM enforced — refusing what the grant does not cover, while the same requests sent
  * straight to AWS with its credentials are allowed and denied by the policies —, every operation the grant allows
  * tried across the accounts, every upload encryption case sent as the grantee (only the bucket's own key may be
- * asked for), each side of the grant broken on purpose to show the check notices, an empty second plan, and nothing
- * left after destroy. Needs terraform and moto (scripts/emulator/moto_server.py).
+ * asked for), each side of the grant broken on purpose to show the check notices, an empty second plan from a fresh
+ * working directory, and nothing left after destroy. Every stack keeps its state in the S3 backend it synthesizes, in
+ * a state bucket of the emulator in an account of its own; a run holding a stack's lock refuses a concurrent run.
+ * Needs terraform and moto (scripts/emulator/moto_server.py).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -55,7 +57,8 @@ import {
   type MatrixRow,
   type StackOutputs,
 } from "../../scripts/lib/local-run";
-import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
+import { backendOf, createStateBuckets, holdStateLock, initializedFreshDirectory, stateObjects, stateResources } from "../../scripts/lib/remote-state";
+import { PROJECT_ROOT, synthesize, terraform, terraformEnv } from "../../scripts/lib/toolchain";
 import { environments } from "../../stacks/environments";
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { accessDeniedFilterPattern, requestMetricsIds } from "../../modules/alarm-settings";
@@ -93,6 +96,8 @@ describeE2E("local emulator, end to end", () => {
     emulator = await startEmulator();
     stackDirs = synthesize(join(workDir, "cdktf.out"), ["local", "local-assume-role", "local-split"]);
     env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
+    // As the team owning the state account would, once, before any pipeline's first init.
+    await createStateBuckets(emulator, Object.values(stackDirs));
   });
   afterAll(async () => {
     await emulator?.stop();
@@ -319,7 +324,7 @@ describeE2E("local emulator, end to end", () => {
       expect(deployed.requests).toBeGreaterThan(30);
     });
 
-    test("a second plan shows no changes", async () => {
+    test("a second plan, from a fresh working directory that has only the backend, shows no changes", async () => {
       const { empty, plan } = await planIsEmpty(stackDirs[name], env);
       expect(empty ? "" : plan).toBe("");
     });
@@ -455,10 +460,59 @@ describeE2E("local emulator, end to end", () => {
       expect(deployed.requests).toBe(before.requests);
     });
 
-    test("a second plan of each half shows no changes", async () => {
+    test("a second plan of each half, from a fresh working directory that has only the backend, shows no changes", async () => {
       for (const half of halves) {
         const { empty, plan } = await planIsEmpty(stackDirs[half], env);
         expect(empty ? `${half}: no changes` : plan).toBe(`${half}: no changes`);
+      }
+    });
+
+    test("each half keeps its state under its own key in the state bucket, none in its working directory nor in the repository", async () => {
+      const keys = halves.map((half) => backendOf(stackDirs[half]!).key);
+      expect(new Set(keys).size).toBe(2);
+      for (const half of halves) {
+        expect(await stateObjects(emulator, stackDirs[half]!)).toEqual([backendOf(stackDirs[half]!).key]);
+        expect(existsSync(join(stackDirs[half]!, "terraform.tfstate"))).toBe(false);
+      }
+      // Each state holds its own account's resources only.
+      expect(await stateResources(emulator, stackDirs["local-split-bucket"]!)).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket\./), expect.stringMatching(/^aws_kms_key\./)]));
+      expect((await stateResources(emulator, stackDirs["local-split-bucket"]!)).filter((r) => r.startsWith("aws_lambda_function."))).toEqual([]);
+      expect(await stateResources(emulator, stackDirs["local-split-lambda"]!)).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lambda_function\./)]));
+      expect(readdirSync(PROJECT_ROOT).filter((f) => /^terraform\..*\.tfstate/.test(f))).toEqual([]);
+    });
+
+    test("a run holding one half's state lock refuses a concurrent run of that half but not of the other; once it ends, the refused run goes through", async () => {
+      const [locked, other] = [stackDirs["local-split-bucket"]!, stackDirs["local-split-lambda"]!];
+      const backend = backendOf(locked);
+      // Without a refresh: what is tested here is the lock, which plan takes all the same (the drift check is the test above).
+      const plan = (dir: string) => terraform(["plan", "-refresh=false", "-lock-timeout=0s", "-detailed-exitcode", "-input=false", "-no-color"], dir, env);
+      const second = await initializedFreshDirectory(locked, env);
+      const otherHalf = await initializedFreshDirectory(other, env);
+      try {
+        const held = await holdStateLock(emulator, locked, env);
+        let whileHeld: string[];
+        let refused: Awaited<ReturnType<typeof plan>>;
+        let unaffected: Awaited<ReturnType<typeof plan>>;
+        try {
+          whileHeld = await stateObjects(emulator, locked);
+          refused = await plan(second);
+          unaffected = await plan(otherHalf);
+        } finally {
+          expect((await held.release()).code).toBe(0);
+        }
+        expect(whileHeld).toEqual([backend.key, held.lockKey]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain("Error acquiring the state lock");
+        // The lock file exists, so S3 refuses the conditional write (If-None-Match) that would create it.
+        expect(refused.stderr).toContain("PreconditionFailed");
+        expect(/Path:\s+(\S+)/.exec(refused.stderr)?.[1]).toBe(`${backend.bucket}/${backend.key}`);
+        expect(unaffected.code).toBe(0);
+        expect(await stateObjects(emulator, locked)).toEqual([backend.key]);
+        const again = await plan(second);
+        expect(again.code === 0 ? "no changes" : again.stderr || again.stdout).toBe("no changes");
+      } finally {
+        rmSync(second, { recursive: true, force: true });
+        rmSync(otherHalf, { recursive: true, force: true });
       }
     });
 

@@ -15,7 +15,7 @@
  *
  * Needs terraform and moto (scripts/emulator/moto_server.py).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
@@ -37,7 +37,8 @@ import {
   runAccessMatrix,
   type MatrixRow,
 } from "../../scripts/lib/local-run";
-import { synthesize, terraformEnv } from "../../scripts/lib/toolchain";
+import { backendOf, createStateBuckets, stateObjects, stateResources } from "../../scripts/lib/remote-state";
+import { PROJECT_ROOT, synthesize, terraformEnv } from "../../scripts/lib/toolchain";
 import type { PolicyDocument } from "../../modules/internal";
 import { sharedEnvironments } from "../../stacks/environments";
 import { granteeOutput } from "../../stacks/shared-bucket-stack";
@@ -85,6 +86,8 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
     emulator = await startEmulator();
     stackDirs = synthesize(join(workDir, "cdktf.out"), ["local-shared", "local-shared-ap"]);
     env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
+    // As the team owning the state account would, once, before any pipeline's first init.
+    await createStateBuckets(emulator, Object.values(stackDirs));
   });
   afterAll(async () => {
     await emulator?.stop();
@@ -150,9 +153,17 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       expect(denied("ingest")).toEqual(expect.arrayContaining(["get reference/seed.txt", "list reference/"]));
     });
 
-    test("a second plan shows no changes", async () => {
+    test("a second plan, from a fresh working directory that has only the backend, shows no changes", async () => {
       const { empty, plan } = await planIsEmpty(stackDirs[name], env);
       expect(empty ? "" : plan).toBe("");
+    });
+
+    test("the stack keeps its state, every account's resources in it, under its own key in the state bucket, none in the repository", async () => {
+      expect(await stateObjects(emulator, stackDirs[name]!)).toEqual([backendOf(stackDirs[name]!).key]);
+      const resources = await stateResources(emulator, stackDirs[name]!);
+      expect(resources.filter((r) => r.startsWith("aws_lambda_function.")).length).toBe(shared.grantees.length);
+      expect(resources.filter((r) => r.startsWith("aws_s3_bucket.")).length).toBe(1);
+      expect(readdirSync(PROJECT_ROOT).filter((f) => /^terraform\..*\.tfstate/.test(f))).toEqual([]);
     });
 
     test("destroy leaves nothing of any consumer, nor of the bucket, in any account", async () => {
@@ -209,7 +220,7 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       for (const c of shared.grantees) expect(Policy).not.toContain(c.lambda.accountId);
     });
 
-    test("a second plan shows no changes", async () => {
+    test("a second plan, from a fresh working directory that has only the backend, shows no changes", async () => {
       const { empty, plan } = await planIsEmpty(stackDirs[name], env);
       expect(empty ? "" : plan).toBe("");
     });
