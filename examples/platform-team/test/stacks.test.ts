@@ -41,9 +41,15 @@ describe("providers", () => {
 });
 
 describe("the workloads account's half, on the existing role", () => {
-  test("creates no IAM role, only the grants' policies, the log group and the function", () => {
+  test("creates no IAM role, only the grants' policies, the log group, the function and its alarms", () => {
     expect(lambdaSide.json.resource.aws_iam_role).toBeUndefined();
-    expect(Object.keys(lambdaSide.json.resource).sort()).toEqual(["aws_cloudwatch_log_group", "aws_iam_role_policy", "aws_lambda_function"]);
+    expect(Object.keys(lambdaSide.json.resource).sort()).toEqual([
+      "aws_cloudwatch_log_group",
+      "aws_cloudwatch_log_metric_filter",
+      "aws_cloudwatch_metric_alarm",
+      "aws_iam_role_policy",
+      "aws_lambda_function",
+    ]);
   });
 
   test("the grant's identity policy is attached to ingest-worker (the role's name, its path is not part of it)", () => {
