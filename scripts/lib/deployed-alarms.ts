@@ -11,9 +11,14 @@ import type { EnvironmentConfig } from "../../stacks/config";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
 import { deployRoleArn } from "./local-run";
 
-/** One alarm as `name namespace/metric dimension=value,...`. */
-const describeAlarm = (a: MetricAlarm) =>
-  `${a.AlarmName} ${a.Namespace}/${a.MetricName}${(a.Dimensions ?? []).map((d, i) => `${i === 0 ? " " : ","}${d.Name}=${d.Value}`).join("")}`;
+/**
+ * One alarm as `name namespace/metric dimension=value,...`, dimensions sorted by name: Terraform holds them as a map,
+ * and the provider sends them in no fixed order.
+ */
+const describeAlarm = (a: MetricAlarm) => {
+  const dimensions = [...(a.Dimensions ?? [])].sort((x, y) => (x.Name ?? "").localeCompare(y.Name ?? ""));
+  return `${a.AlarmName} ${a.Namespace}/${a.MetricName}${dimensions.map((d, i) => `${i === 0 ? " " : ","}${d.Name}=${d.Value}`).join("")}`;
+};
 
 export interface DeployedAlarms {
   /** The function's log group's metric filters, as `name pattern namespace/metric`. */
