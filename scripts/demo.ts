@@ -36,15 +36,21 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
 
-async function step<T>(label: string, work: () => Promise<T> | T): Promise<T> {
+/** Where an environment's progress goes: straight to stdout, or into a buffer printed once the environment ends. */
+interface Log {
+  write(text: string): void;
+}
+const stdout: Log = { write: (text) => void process.stdout.write(text) };
+
+async function step<T>(log: Log, label: string, work: () => Promise<T> | T): Promise<T> {
   const t0 = Date.now();
-  process.stdout.write(`[${elapsed()}] ${label} ...`);
+  const at = `[${elapsed()}] ${label} ...`;
   try {
     const result = await work();
-    process.stdout.write(` ok (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    log.write(`${at} ok (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     return result;
   } catch (error) {
-    process.stdout.write(` FAILED (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    log.write(`${at} FAILED (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     throw error;
   }
 }
@@ -69,6 +75,70 @@ function checkList(checks: readonly OperationCheck[]): string {
   return checks.map((c) => `  ${c.ok ? "ok      " : "FAILED  "}${c.name}${c.detail ? `: ${c.detail}` : ""}`).join("\n");
 }
 
+/**
+ * The handler runs in this process as the function would (its environment, credentials and stdout are the
+ * process's for the while), so one environment at a time: each call waits for the one before it.
+ */
+let handlerTurn: Promise<unknown> = Promise.resolve();
+function asTheOnlyHandler<T>(work: () => Promise<T>): Promise<T> {
+  const result = handlerTurn.then(work);
+  handlerTurn = result.catch(() => undefined);
+  return result;
+}
+
+/**
+ * One environment from deploy to destroy, in `emulator` (whose IAM enforcement it switches, so no other environment
+ * may share it at the same time); its state bucket exists. Returns the number of failed checks.
+ */
+async function runEnvironment(name: (typeof STACKS)[number], dir: string, emulator: Emulator, env: NodeJS.ProcessEnv, log: Log): Promise<number> {
+  const config = environments[name];
+  let failures = 0;
+  log.write(`\n== ${name}: ${config.grant.mode} mode, Lambda in ${config.lambda.accountId}, bucket in ${config.bucket.accountId} (emulator ${emulator.endpoint})\n`);
+  await emulator.setEnforcement(false);
+  const outputs: StackOutputs = await step(log, `${name}: terraform init against the S3 backend, apply (both accounts, via assume_role)`, () => deployStack(dir, env));
+  const expectedSha = builtCodeSha256();
+  const fn = await step(log, `${name}: the deployed function runs the bundle built here`, async () => {
+    const deployed = await deployedFunction(emulator, config, outputs.lambda_function_name);
+    if (deployed.codeSha256 !== expectedSha) {
+      throw new Error(`CodeSha256 ${deployed.codeSha256} is not the built archive's ${expectedSha}`);
+    }
+    return deployed;
+  });
+  const lambdaRole = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+  await asTheOnlyHandler(async () => {
+    const rows = await step(log, `${name}: each request through the handler and straight to AWS as ${outputs.lambda_role_arn} (IAM enforced)`, () =>
+      runAccessMatrix(emulator, config, outputs.bucket_name, fn.environment, lambdaRole, accessCases(config)),
+    );
+    log.write(`${table(name, rows)}\n`);
+    for (const r of rows.filter((x) => !x.ok)) {
+      failures++;
+      const wanted = r.expected === "allowed" ? "allowed by both" : "refused by the handler and denied by AWS";
+      log.write(`  MISMATCH ${r.event.operation} ${r.event.key ?? r.event.prefix}: expected ${wanted} (${r.because}), got handler ${r.handler}, AWS ${r.aws}; ${r.details.join("; ")}\n`);
+    }
+    const checks = await step(log, `${name}: every operation the grant allows, across the accounts`, () =>
+      runOperationChecks(emulator, config, outputs.bucket_name, fn.environment, lambdaRole),
+    );
+    log.write(`${checkList(checks)}\n\n`);
+    failures += checks.filter((c) => !c.ok).length;
+  });
+  await step(log, `${name}: a second plan, from a fresh working directory with only the backend, shows no changes`, async () => {
+    const { empty, plan } = await planIsEmpty(dir, env);
+    if (!empty) throw new Error(`the second plan has changes:\n${plan}`);
+  });
+  await step(log, `${name}: terraform destroy`, () => destroyStack(dir, env));
+  await step(log, `${name}: nothing of the stack is left in either account`, async () => {
+    const left = await leftovers(emulator, config, outputs);
+    if (left.length > 0) throw new Error(`left behind: ${left.join(", ")}`);
+  });
+  return failures;
+}
+
+/** A log that keeps what is written until flushed. */
+function bufferedLog(): Log & { flush(): void } {
+  let text = "";
+  return { write: (t) => void (text += t), flush: () => void process.stdout.write(text) };
+}
+
 async function main(): Promise<number> {
   const missing = [
     findOnPath("terraform") ? undefined : "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)",
@@ -80,63 +150,49 @@ async function main(): Promise<number> {
   }
 
   const workDir = mkdtempSync(join(tmpdir(), "cas-demo-"));
-  let emulator: Emulator | undefined;
+  const emulators: Emulator[] = [];
   const stop = async () => {
-    await emulator?.stop();
+    await Promise.all(emulators.map((e) => e.stop()));
     rmSync(workDir, { recursive: true, force: true });
   };
   process.once("SIGINT", () => void stop().then(() => process.exit(130)));
   let failures = 0;
   try {
-    emulator = await step("start the local AWS emulator", () => startEmulator());
-    console.log(`           endpoint ${emulator.endpoint}${emulator.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
-    const stackDirs = await step("synthesize the local stacks", () => synthesize(join(workDir, "cdktf.out"), [...STACKS]));
-    const env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
-    const stateBuckets = await step("create the state bucket, in an account of its own, before the first init", () =>
-      createStateBuckets(emulator!, Object.values(stackDirs)),
+    // Each environment gets an emulator of its own and runs beside the others: the access matrix switches IAM
+    // enforcement, which is one switch per emulator. An emulator named by AWS_ENDPOINT_URL is shared, so then they
+    // run one after the other.
+    const shared = process.env.AWS_ENDPOINT_URL !== undefined;
+    const running = await step(stdout, `start the local AWS emulator${shared ? "" : `, one for each of ${STACKS.join(" and ")}`}`, () =>
+      Promise.all((shared ? [STACKS[0]] : STACKS).map(() => startEmulator())),
+    );
+    emulators.push(...running);
+    const emulatorOf = (i: number) => emulators[shared ? 0 : i]!;
+    for (const e of emulators) console.log(`           endpoint ${e.endpoint}${e.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
+    const stackDirs = await step(stdout, "synthesize the local stacks", () => synthesize(join(workDir, "cdktf.out"), [...STACKS]));
+    // A terraform folder (CLI config, plugin cache) per environment: two inits at once must not share one cache.
+    const envOf = (i: number) => emulatorTerraformEnv(terraformEnv(join(workDir, "terraform", STACKS[i]!)), emulatorOf(i).endpoint);
+    const stateBuckets = await step(stdout, "create the state bucket, in an account of its own, before the first init", async () =>
+      [...new Set((await Promise.all(STACKS.map((name, i) => createStateBuckets(emulatorOf(i), [stackDirs[name]!])))).flat())],
     );
     console.log(`           state in ${stateBuckets.join(", ")}: one key a stack, locked by its S3 lock file`);
     const mirror = providerMirror();
     console.log(`           terraform providers from ${mirror ? `the mirror ${mirror}` : "the registry"}`);
-    const expectedSha = builtCodeSha256();
 
-    for (const name of STACKS) {
-      const config = environments[name];
-      const dir = stackDirs[name];
-      console.log(`\n== ${name}: ${config.grant.mode} mode, Lambda in ${config.lambda.accountId}, bucket in ${config.bucket.accountId}`);
-      await emulator.setEnforcement(false);
-      const outputs: StackOutputs = await step(`${name}: terraform init against the S3 backend, apply (both accounts, via assume_role)`, () => deployStack(dir, env));
-      const fn = await step(`${name}: the deployed function runs the bundle built here`, async () => {
-        const deployed = await deployedFunction(emulator!, config, outputs.lambda_function_name);
-        if (deployed.codeSha256 !== expectedSha) {
-          throw new Error(`CodeSha256 ${deployed.codeSha256} is not the built archive's ${expectedSha}`);
-        }
-        return deployed;
+    const runs = STACKS.map((name, i) => ({ name, i, log: shared ? { ...stdout, flush() {} } : bufferedLog() }));
+    const one = (r: (typeof runs)[number]) =>
+      runEnvironment(r.name, stackDirs[r.name]!, emulatorOf(r.i), envOf(r.i), r.log).catch((error: Error) => {
+        r.log.write(`\n${r.name}: ${error.message}\n`);
+        return 1;
       });
-      const lambdaRole = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
-      const rows = await step(`${name}: each request through the handler and straight to AWS as ${outputs.lambda_role_arn} (IAM enforced)`, () =>
-        runAccessMatrix(emulator!, config, outputs.bucket_name, fn.environment, lambdaRole, accessCases(config)),
-      );
-      console.log(table(name, rows));
-      for (const r of rows.filter((x) => !x.ok)) {
-        failures++;
-        const wanted = r.expected === "allowed" ? "allowed by both" : "refused by the handler and denied by AWS";
-        console.log(`  MISMATCH ${r.event.operation} ${r.event.key ?? r.event.prefix}: expected ${wanted} (${r.because}), got handler ${r.handler}, AWS ${r.aws}; ${r.details.join("; ")}`);
+    if (shared) {
+      for (const r of runs) failures += await one(r);
+    } else {
+      // Run together, print each environment's whole log in order once it is done.
+      const done = runs.map(one);
+      for (const [i, r] of runs.entries()) {
+        failures += await done[i]!;
+        r.log.flush();
       }
-      const checks = await step(`${name}: every operation the grant allows, across the accounts`, () =>
-        runOperationChecks(emulator!, config, outputs.bucket_name, fn.environment, lambdaRole),
-      );
-      console.log(`${checkList(checks)}\n`);
-      failures += checks.filter((c) => !c.ok).length;
-      await step(`${name}: a second plan, from a fresh working directory with only the backend, shows no changes`, async () => {
-        const { empty, plan } = await planIsEmpty(dir, env);
-        if (!empty) throw new Error(`the second plan has changes:\n${plan}`);
-      });
-      await step(`${name}: terraform destroy`, () => destroyStack(dir, env));
-      await step(`${name}: nothing of the stack is left in either account`, async () => {
-        const left = await leftovers(emulator!, config, outputs);
-        if (left.length > 0) throw new Error(`left behind: ${left.join(", ")}`);
-      });
     }
   } catch (error) {
     console.error(`\ndemo: ${(error as Error).message}`);
