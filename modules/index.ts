@@ -67,6 +67,14 @@ export { POLICY_LIMITS } from "./policy-budget";
 export { MIN_SUPPRESSION_REASON, SecurityRules, suppressRules, type SecurityRulesOptions } from "./rules/aspect";
 export { SECURITY_RULES, type RuleViolation, type SecurityRule } from "./rules/security-rules";
 
+// What the deploy roles need, from a synthesized stack.
+export {
+  DEPLOY_ACTIONS_BY_RESOURCE_TYPE,
+  deployActions,
+  STATE_BACKEND_ACTIONS,
+  type ProviderDeployActions,
+} from "./deploy-permissions";
+
 // What the function is told, and what the library is built with.
 export { ACCESS_DENIED_LOG_LINE, HANDLER_ENVIRONMENT, type GrantedPrefix } from "./contract";
 export { AWS_PROVIDER_VERSION } from "./compatibility";

@@ -34,3 +34,4 @@ export * from "./alarm-settings";
 export * from "./resolve-alarms";
 export * from "./lambda-alarms";
 export * from "./bucket-alarms";
+export * from "./deploy-permissions";

@@ -31,6 +31,12 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
   one is 404 NoSuchConfiguration, as in AWS. moto has no such API: it takes the PUT for a CreateBucket, answers the
   GET with the bucket's listing (an empty configuration once parsed), and would take the DELETE for a DeleteBucket.
   The metrics themselves (AWS/S3 4xxErrors by FilterId) are never published by the emulator.
+* With EMULATOR_ACTION_LOG naming a file, every request moto authorizes (IAM enforcement on or off) is appended to
+  it as one JSON line: the caller's ARN (a role session as its role's ARN), the session's own ARN, its account, and
+  the IAM action moto authorizes it as (the service of the request's signature, CloudWatch's "monitoring" written as
+  "cloudwatch"; HeadBucket as s3:ListBucket, as AWS authorizes it). The end-to-end suites read what each deploy role
+  called to check the deploy actions the package lists (modules/deploy-permissions.ts). moto names S3's
+  actions from its own table (ACTION_MAP) and authorizes no S3 Control request, so access point calls are not there.
 * A condition the emulator cannot evaluate (another operator, or a key it does not have, such as aws:SecureTransport
   or kms:ViaService) makes its statement not apply. Those conditions, and KMS key policies, which moto does not
   consult for S3 encryption, are proven by the access proof (an IAM policy simulator), not here. moto also checks
@@ -40,10 +46,14 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
 Usage: python3 moto_server.py [moto_server arguments, e.g. -H 127.0.0.1 -p 5000]
 """
 
+import json
+import os
 import re
 import sys
+import threading
 from urllib.parse import quote
 
+from moto.core.responses import ActionAuthenticatorMixin
 from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
 from moto.iam.models import iam_backends
@@ -196,6 +206,45 @@ def check_action_permitted(self, resource):
         self._raise_access_denied()
 
 
+# The service part of an IAM action where the request's signature names the service otherwise.
+SIGNING_NAME_TO_IAM_SERVICE = {"monitoring": "cloudwatch"}
+# moto's name for an action where AWS authorizes the call as another one.
+IAM_ACTION_OF = {"s3:HeadBucket": "s3:ListBucket"}
+_action_log_lock = threading.Lock()
+_original_authenticate = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _record_action(self, iam_request_cls):
+    """Appends the request's caller and IAM action to EMULATOR_ACTION_LOG; a request moto cannot read as signed
+    (a presigned URL, an unknown access key) is not recorded."""
+    path = os.environ.get("EMULATOR_ACTION_LOG")
+    if not path or "Authorization" not in self.headers:
+        return
+    try:
+        request = iam_request_cls(
+            account_id=self.current_account,
+            method=self.method,
+            path=self.uri,
+            data=self.data,
+            body=self.raw_body,
+            headers=self.headers,
+            action=self._get_action(),
+        )
+        service, _, action = request._action.partition(":")
+        caller = _caller_arn(request._access_key)
+    except Exception:
+        return
+    action = f"{SIGNING_NAME_TO_IAM_SERVICE.get(service, service)}:{action}"
+    line = {"caller": caller, "session": request._access_key.arn, "account": _account_of(caller), "action": IAM_ACTION_OF.get(action, action)}
+    with _action_log_lock, open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(line) + "\n")
+
+
+def _authenticate_and_record(self, iam_request_cls, resource="*"):
+    _record_action(self, iam_request_cls)
+    return _original_authenticate(self, iam_request_cls, resource)
+
+
 _original_create_aws_request = S3IAMRequest._create_aws_request
 
 
@@ -283,6 +332,7 @@ if not hasattr(FakeDeleteMarker, "dispose"):
 IAMPolicyStatement.is_action_permitted = _statement_check
 S3IAMRequest._create_aws_request = _s3_create_aws_request
 IAMRequestBase.check_action_permitted = check_action_permitted
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate_and_record
 assert access_control.IAMPolicyStatement.is_action_permitted is _statement_check
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ function exportedNames(): string[] {
 
 const PUBLIC_NAMES = [
   "ACCESS_DENIED_LOG_LINE", "AlarmSettings", "BucketAlarms", "LambdaAlarms",
+  "DEPLOY_ACTIONS_BY_RESOURCE_TYPE", "ProviderDeployActions", "STATE_BACKEND_ACTIONS", "deployActions",
   "ACCESS_MODES", "ACCESS_POINT_CHOICES", "ACCESS_PRESETS", "AWS_PROVIDER_VERSION", "AccessMode", "AccessPointChoice",
   "AccessPreset", "BucketAccountGrant", "BucketAccountGrantProps", "BucketAccountHalf", "BucketKey", "BucketKeyProps",
   "BucketSettings", "ConfigurationError", "CrossAccountS3Access", "CrossAccountS3AccessProps", "ExistingResources",

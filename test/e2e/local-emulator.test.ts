@@ -36,6 +36,7 @@ import { grantRequests, outsiderFor } from "../../modules/proof/requests";
 import { actionsInModel } from "../../modules/proof/model";
 import { prove, unknownActions } from "../../modules/proof/simulate";
 import { modelFromEmulator } from "../../scripts/lib/deployed-model";
+import { listedActions, terraformActions, unlistedActions } from "../../scripts/lib/action-log";
 import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
   accessCases,
@@ -88,12 +89,14 @@ jest.setTimeout(180_000);
 
 describeE2E("local emulator, end to end", () => {
   const workDir = mkdtempSync(join(tmpdir(), "cas-e2e-"));
+  // Every action the emulator is asked for, by whom (see scripts/lib/action-log.ts).
+  const actionLog = join(workDir, "actions.jsonl");
   let emulator: Emulator;
   let stackDirs: Record<string, string>;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    emulator = await startEmulator();
+    emulator = await startEmulator({ ...process.env, EMULATOR_ACTION_LOG: actionLog });
     stackDirs = synthesize(join(workDir, "cdktf.out"), ["local", "local-assume-role", "local-split"]);
     env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
     // As the team owning the state account would, once, before any pipeline's first init.
@@ -521,5 +524,14 @@ describeE2E("local emulator, end to end", () => {
       await destroyStack(stackDirs["local-split-bucket"], env);
       expect(await leftovers(emulator, config, outputs)).toEqual([]);
     });
+  });
+
+  test("every action Terraform asked a deploy role or the state role for is one the package lists for what the stacks create in that account", () => {
+    const asked = terraformActions(actionLog);
+    // The log holds the whole run: each account's deploy role created, read and destroyed its half.
+    expect([...asked.keys()].sort()).toEqual(
+      [...new Set(Object.values(stackDirs).flatMap((dir) => [...listedActions([dir]).keys()]))].sort(),
+    );
+    expect(unlistedActions(actionLog, Object.values(stackDirs))).toEqual([]);
   });
 });

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { accessPointNames, accessPointsFromEmulator } from "../../scripts/lib/deployed-model";
+import { listedActions, terraformActions, unlistedActions } from "../../scripts/lib/action-log";
 import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
   accessCases,
@@ -78,12 +79,14 @@ function synthesized(stackDir: string, type: string, kmsKeyArn: string): Array<R
 
 describeE2E("shared bucket in the local emulator, end to end", () => {
   const workDir = mkdtempSync(join(tmpdir(), "cas-e2e-shared-"));
+  // Every action the emulator is asked for, by whom (see scripts/lib/action-log.ts).
+  const actionLog = join(workDir, "actions.jsonl");
   let emulator: Emulator;
   let stackDirs: Record<string, string>;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    emulator = await startEmulator();
+    emulator = await startEmulator({ ...process.env, EMULATOR_ACTION_LOG: actionLog });
     stackDirs = synthesize(join(workDir, "cdktf.out"), ["local-shared", "local-shared-ap"]);
     env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
     // As the team owning the state account would, once, before any pipeline's first init.
@@ -234,5 +237,14 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       left.push(...(await accessPointNames(emulator, B, deployRoleArn)).map((n) => `access point ${n} in ${B}`));
       expect([...new Set(left)]).toEqual([]);
     });
+  });
+
+  test("every action Terraform asked a deploy role or the state role for is one the package lists for what the stacks create in that account", () => {
+    const asked = terraformActions(actionLog);
+    // The log holds the whole run: each account's deploy role created, read and destroyed its half.
+    expect([...asked.keys()].sort()).toEqual(
+      [...new Set(Object.values(stackDirs).flatMap((dir) => [...listedActions([dir]).keys()]))].sort(),
+    );
+    expect(unlistedActions(actionLog, Object.values(stackDirs))).toEqual([]);
   });
 });
