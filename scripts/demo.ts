@@ -28,7 +28,7 @@ import {
   type StackOutputs,
 } from "./lib/local-run";
 import { createStateBuckets } from "./lib/remote-state";
-import { findOnPath, providerMirror, synthesize, terraformEnv } from "./lib/toolchain";
+import { findOnPath, providerMirror, synthesizeInBackground, terraformEnv } from "./lib/toolchain";
 
 const STACKS = ["local", "local-assume-role"] as const;
 // The deployed runtime is nodejs22.x; the AWS SDK would warn that this machine's Node is older.
@@ -152,7 +152,7 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), "cas-demo-"));
   const emulators: Emulator[] = [];
   const stop = async () => {
-    await Promise.all(emulators.map((e) => e.stop()));
+    await Promise.all(emulators.filter((e) => e !== undefined).map((e) => e.stop()));
     rmSync(workDir, { recursive: true, force: true });
   };
   process.once("SIGINT", () => void stop().then(() => process.exit(130)));
@@ -161,14 +161,17 @@ async function main(): Promise<number> {
     // Each environment gets an emulator of its own and runs beside the others: the access matrix switches IAM
     // enforcement, which is one switch per emulator. An emulator named by AWS_ENDPOINT_URL is shared, so then they
     // run one after the other.
+    // The app synthesizes while the emulators start.
     const shared = process.env.AWS_ENDPOINT_URL !== undefined;
-    const running = await step(stdout, `start the local AWS emulator${shared ? "" : `, one for each of ${STACKS.join(" and ")}`}`, () =>
-      Promise.all((shared ? [STACKS[0]] : STACKS).map(() => startEmulator())),
-    );
-    emulators.push(...running);
-    const emulatorOf = (i: number) => emulators[shared ? 0 : i]!;
-    for (const e of emulators) console.log(`           endpoint ${e.endpoint}${e.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
-    const stackDirs = await step(stdout, "synthesize the local stacks", () => synthesize(join(workDir, "cdktf.out"), [...STACKS]));
+    const [running, stackDirs] = await Promise.all([
+      step(stdout, `start the local AWS emulator${shared ? "" : `, one for each of ${STACKS.join(" and ")}`}`, () =>
+        // Each kept as soon as it is up, so that one failing to start does not leave the other running.
+        Promise.all((shared ? [STACKS[0]] : STACKS).map((_, i) => startEmulator().then((e) => (emulators[i] = e)))),
+      ),
+      step(stdout, "synthesize the local stacks", () => synthesizeInBackground(join(workDir, "cdktf.out"), [...STACKS])),
+    ]);
+    const emulatorOf = (i: number) => running[shared ? 0 : i]!;
+    for (const e of running) console.log(`           endpoint ${e.endpoint}${e.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
     // A terraform folder (CLI config, plugin cache) per environment: two inits at once must not share one cache.
     const envOf = (i: number) => emulatorTerraformEnv(terraformEnv(join(workDir, "terraform", STACKS[i]!)), emulatorOf(i).endpoint);
     const stateBuckets = await step(stdout, "create the state bucket, in an account of its own, before the first init", async () =>

@@ -32,6 +32,9 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
+/** Whether each Python (by its command) imports moto's server: asked once, it takes a second. */
+const importsMoto = new Map<string, boolean>();
+
 /** What is missing to run the emulator, or undefined when it can run (or an endpoint is given). */
 export function emulatorProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.AWS_ENDPOINT_URL) return undefined;
@@ -39,8 +42,8 @@ export function emulatorProblem(env: NodeJS.ProcessEnv = process.env): string | 
     return "moto_server is not on PATH: install the AWS emulator with `pip install 'moto[server]'` (or set AWS_ENDPOINT_URL to a running one)";
   }
   const python = pythonFor(env);
-  const probe = spawnSync(python, ["-c", "import moto.server"], { encoding: "utf8" });
-  if (probe.status !== 0) {
+  if (!importsMoto.has(python)) importsMoto.set(python, spawnSync(python, ["-c", "import moto.server"], { encoding: "utf8" }).status === 0);
+  if (!importsMoto.get(python)) {
     return `${python} cannot import moto.server: install it with \`${python} -m pip install 'moto[server]'\` or set MOTO_PYTHON to the Python that has moto`;
   }
   return undefined;

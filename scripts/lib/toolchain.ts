@@ -110,26 +110,53 @@ export async function terraform(args: readonly string[], cwd: string, env: NodeJ
   }
 }
 
+/** How the app (main.ts) is run to synthesize into `outdir`, optionally only some environments. */
+function synthCommand(outdir: string, environments?: readonly string[]) {
+  return {
+    args: ["--import", "tsx", join(PROJECT_ROOT, "main.ts")],
+    options: {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        CDKTF_OUTDIR: outdir,
+        CHECKPOINT_DISABLE: "1",
+        ...(environments ? { ENVIRONMENTS: environments.join(",") } : {}),
+      },
+      encoding: "utf8" as const,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  };
+}
+
+/** The folder of each stack synthesized into `outdir`. */
+function stackFolders(outdir: string): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { workingDirectory: string }> };
+  return Object.fromEntries(
+    Object.entries(manifest.stacks).map(([name, stack]) => [name, join(outdir, stack.workingDirectory)]),
+  );
+}
+
 /**
  * Synthesizes the app (main.ts) into `outdir`, optionally only some environments; returns the folder of each stack.
  * Throws with the app's output when synthesis fails.
  */
 export function synthesize(outdir: string, environments?: readonly string[]): Record<string, string> {
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "main.ts")], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      CDKTF_OUTDIR: outdir,
-      CHECKPOINT_DISABLE: "1",
-      ...(environments ? { ENVIRONMENTS: environments.join(",") } : {}),
-    },
-    encoding: "utf8",
-  });
+  const { args, options } = synthCommand(outdir, environments);
+  const result = spawnSync(process.execPath, args, options);
   if (result.status !== 0) {
     throw new Error(`synthesis failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
   }
-  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { workingDirectory: string }> };
-  return Object.fromEntries(
-    Object.entries(manifest.stacks).map(([name, stack]) => [name, join(outdir, stack.workingDirectory)]),
-  );
+  return stackFolders(outdir);
+}
+
+/** synthesize, without blocking this process meanwhile (so an emulator can start beside it). */
+export async function synthesizeInBackground(outdir: string, environments?: readonly string[]): Promise<Record<string, string>> {
+  const { args, options } = synthCommand(outdir, environments);
+  try {
+    await execFileAsync(process.execPath, args, options);
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    throw new Error(`synthesis failed (exit ${e.code}):\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+  }
+  return stackFolders(outdir);
 }
