@@ -16,11 +16,13 @@ interface LoggedAction {
 }
 
 /**
- * Asked for by the provider although no deploy role needs it: with skip_credentials_validation (as the local stacks
- * have) it learns its account from iam:GetUser first, which AWS refuses for a role session, and then asks
- * sts:GetCallerIdentity, which needs no permission.
+ * Asked for by Terraform although no role needs them allowed: sts:GetCallerIdentity, which AWS answers whatever the
+ * caller's policies say (the S3 backend asks it to check its credentials), and iam:GetUser, which the provider asks
+ * first for its account ID when credential validation is skipped (as in the local stacks), and which AWS refuses a
+ * role session, before it asks sts:GetCallerIdentity.
  */
 export const UNNEEDED_ACTIONS: Readonly<Record<string, string>> = {
+  "sts:GetCallerIdentity": "needs no permission",
   "iam:GetUser": "the provider's first try at its account ID; for a role session it falls back to sts:GetCallerIdentity",
 };
 
