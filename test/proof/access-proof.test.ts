@@ -3,7 +3,7 @@
  * JSON with its grant records), and proof that the proof notices when one side of a grant is broken in that JSON.
  */
 import type { PolicyDocument } from "../../modules/internal";
-import { KEY_ID_STAND_IN, ModelError, proveSynthesized, SimulationError, type ProofReport, type SynthesizedStack } from "../../modules/proof";
+import { KEY_ID_STAND_IN, ModelError, proveSynthesized, SimulationError, type SynthesizedStack } from "../../modules/proof";
 import { simulate, unknownActions, type ProofRequest } from "../../modules/proof/simulate";
 import { stackNamesOf } from "../../stacks/config";
 import { environments } from "../../stacks/environments";
@@ -12,6 +12,7 @@ import {
   mappingStatements,
   mismatchesOf,
   modelOf,
+  provenOnce,
   recorded,
   replacing,
   withoutStatement,
@@ -22,16 +23,8 @@ import {
 const names = Object.keys(environments);
 const synthesized: Record<string, SynthesizedStack[]> = Object.fromEntries(names.map((name) => [name, environmentSynth(name)]));
 
-const proofs = new Map<string, Promise<ProofReport>>();
 /** The proof of a shipped environment, proven once for every test that reads it. */
-function proofOf(name: string): Promise<ProofReport> {
-  let proof = proofs.get(name);
-  if (!proof) {
-    proof = proveSynthesized(synthesized[name]);
-    proofs.set(name, proof);
-  }
-  return proof;
-}
+const proofOf = provenOnce(synthesized);
 
 describe.each(names)("access proof of %s", (name) => {
   const config = environments[name];

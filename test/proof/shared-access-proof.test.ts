@@ -3,7 +3,7 @@
  * or through one access point each), read as the command reads them, and proof that it notices a broken grant, a
  * widened prefix or a lost delegation in the synthesized JSON.
  */
-import { ModelError, proveSynthesized, recordsOf, type ProofReport, type SynthesizedStack } from "../../modules/proof";
+import { ModelError, proveSynthesized, recordsOf, type SynthesizedStack } from "../../modules/proof";
 import type { ModelAccessPoint } from "../../modules/proof/model";
 import { grantRequests, outsiderFor } from "../../modules/proof/requests";
 import { simulate, type ProofRequest } from "../../modules/proof/simulate";
@@ -12,6 +12,7 @@ import {
   mappingStatements,
   mismatchesOf,
   modelOf,
+  provenOnce,
   recorded,
   replacing,
   sharedEnvironmentSynth,
@@ -22,16 +23,8 @@ import {
 const names = Object.keys(sharedEnvironments);
 const synthesized: Record<string, SynthesizedStack[]> = Object.fromEntries(names.map((name) => [name, sharedEnvironmentSynth(name)]));
 
-const proofs = new Map<string, Promise<ProofReport>>();
 /** The proof of a shipped environment, proven once for every test that reads it. */
-function proofOf(name: string): Promise<ProofReport> {
-  let proof = proofs.get(name);
-  if (!proof) {
-    proof = proveSynthesized(synthesized[name]);
-    proofs.set(name, proof);
-  }
-  return proof;
-}
+const proofOf = provenOnce(synthesized);
 
 /** A grantee as the proof names it: its function. */
 const granteeName = (c: { readonly lambda: { readonly functionName?: string | undefined } }) => c.lambda.functionName!;

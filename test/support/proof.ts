@@ -4,7 +4,7 @@
  */
 import { Testing } from "cdktf";
 import type { PolicyDocument, PolicyStatement } from "../../modules/internal";
-import { recordsOf, synthesizedFromConstructs, type ProofReport, type SynthesizedStack } from "../../modules/proof";
+import { proveSynthesized, recordsOf, synthesizedFromConstructs, type ProofReport, type SynthesizedStack } from "../../modules/proof";
 import { buildModel, type AccessModel } from "../../modules/proof/model";
 import type { ProofResult } from "../../modules/proof/simulate";
 import { environmentStacks } from "../../stacks/cross-account-stack";
@@ -20,6 +20,19 @@ export function environmentSynth(name: string, config: EnvironmentConfig = envir
 /** The stacks of a shared-bucket environment (one, or the bucket's and one per grantee), records included. */
 export function sharedEnvironmentSynth(name: string): SynthesizedStack[] {
   return synthesizedFromConstructs(sharedEnvironmentStacks(Testing.app(), name, sharedEnvironments[name], {}));
+}
+
+/** The proof of each synthesized environment, proven once for every test that reads it. */
+export function provenOnce(synthesized: Readonly<Record<string, SynthesizedStack[]>>): (name: string) => Promise<ProofReport> {
+  const proofs = new Map<string, Promise<ProofReport>>();
+  return (name) => {
+    let proof = proofs.get(name);
+    if (!proof) {
+      proof = proveSynthesized(synthesized[name]!);
+      proofs.set(name, proof);
+    }
+    return proof;
+  };
 }
 
 /** The access model of the one bucket the stacks' grants are on, as proveSynthesized builds it. */
