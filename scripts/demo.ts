@@ -141,7 +141,7 @@ function bufferedLog(): Log & { flush(): void } {
 
 async function main(): Promise<number> {
   const missing = [
-    findOnPath("terraform") ? undefined : "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)",
+    findOnPath("terraform") ? undefined : "terraform is not on PATH: install Terraform >= 1.10, whose S3 backend has the lock file (https://developer.hashicorp.com/terraform/install)",
     emulatorProblem(),
   ].filter((m): m is string => m !== undefined);
   if (missing.length > 0) {
@@ -150,7 +150,7 @@ async function main(): Promise<number> {
   }
 
   const workDir = mkdtempSync(join(tmpdir(), "cas-demo-"));
-  const emulators: Emulator[] = [];
+  const emulators: (Emulator | undefined)[] = [];
   const stop = async () => {
     await Promise.all(emulators.filter((e) => e !== undefined).map((e) => e.stop()));
     rmSync(workDir, { recursive: true, force: true });
@@ -160,8 +160,7 @@ async function main(): Promise<number> {
   try {
     // Each environment gets an emulator of its own and runs beside the others: the access matrix switches IAM
     // enforcement, which is one switch per emulator. An emulator named by AWS_ENDPOINT_URL is shared, so then they
-    // run one after the other.
-    // The app synthesizes while the emulators start.
+    // run one after the other. The app synthesizes while the emulators start.
     const shared = process.env.AWS_ENDPOINT_URL !== undefined;
     const [running, stackDirs] = await Promise.all([
       step(stdout, `start the local AWS emulator${shared ? "" : `, one for each of ${STACKS.join(" and ")}`}`, () =>
