@@ -8,6 +8,7 @@ import { S3BucketMetric } from "@cdktf/provider-aws/lib/s3-bucket-metric";
 import { ALARM_EVALUATION, requestMetricsIds } from "./alarm-settings";
 import { Construct, type TerraformProvider } from "./cdktf";
 import { notifying } from "./lambda-alarms";
+import { literalConfig } from "./terraform-text";
 
 export interface BucketAlarmsProps {
   /** The aliased provider of the bucket account. */
@@ -34,11 +35,11 @@ export class BucketAlarms extends Construct {
     const metrics = new Map<string, S3BucketMetric>();
     const alarms = new Map<string, CloudwatchMetricAlarm>();
     for (const [prefix, filterId] of requestMetricsIds(props.prefixes)) {
-      const metric = new S3BucketMetric(this, `request-metrics-${filterId}`, { provider, bucket: props.bucket, name: filterId, filter: { prefix } });
+      const metric = new S3BucketMetric(this, `request-metrics-${filterId}`, literalConfig({ provider, bucket: props.bucket, name: filterId, filter: { prefix } }));
       metrics.set(prefix, metric);
       alarms.set(
         prefix,
-        new CloudwatchMetricAlarm(this, `client-errors-${filterId}`, {
+        new CloudwatchMetricAlarm(this, `client-errors-${filterId}`, literalConfig({
           provider,
           alarmName: `${bucketName}-${filterId}-4xx-errors`,
           alarmDescription:
@@ -51,7 +52,7 @@ export class BucketAlarms extends Construct {
           ...ALARM_EVALUATION,
           ...notifying(props.topicArn),
           dependsOn: [metric],
-        }),
+        })),
       );
     }
     this.requestMetrics = metrics;

@@ -6,6 +6,7 @@ import { accountAdministersKey } from "./grant";
 import { policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
 import { partitionOf } from "./regions";
 import { parseOrThrow, schemas } from "./validate";
+import { literalConfig } from "./terraform-text";
 
 export interface BucketKeyProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
@@ -51,19 +52,19 @@ export class BucketKey extends Construct {
       id,
     );
     const { partition } = partitionOf(settings.region);
-    this.key = new KmsKey(this, "key", {
+    this.key = new KmsKey(this, "key", literalConfig({
       provider: props.provider,
       description: props.description ?? "Encrypts objects of an S3 bucket",
       enableKeyRotation: true,
       deletionWindowInDays: settings.deletionWindowInDays ?? 30,
       policy: renderPolicy(bucketKeyPolicy(partition, settings.accountId, props.policyStatements ?? [])),
       ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
-    });
-    this.alias = new KmsAlias(this, "alias", {
+    }));
+    this.alias = new KmsAlias(this, "alias", literalConfig({
       provider: props.provider,
       name: settings.alias,
       targetKeyId: this.key.keyId,
-    });
+    }));
     this.keyArn = this.key.arn;
   }
 }

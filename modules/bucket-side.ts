@@ -16,6 +16,7 @@ import { S3AccessRole } from "./s3-access-role";
 import { partitionOf } from "./regions";
 import { SecureBucket, secureBucketPolicy } from "./secure-bucket";
 import { denyOtherUploadEncryption } from "./upload-encryption";
+import { literalConfig } from "./terraform-text";
 
 /** What account B writes for its grants, planned beforehand. */
 export interface BucketSide {
@@ -170,7 +171,7 @@ export function addBucketSide(
   for (const ap of side.accessPoints) {
     accessPoints.set(
       ap.name,
-      new S3AccessPoint(scope, ap.id, {
+      new S3AccessPoint(scope, ap.id, literalConfig({
         provider,
         bucket: bucketId,
         accountId: bucket.accountId,
@@ -183,7 +184,7 @@ export function addBucketSide(
           restrictPublicBuckets: true,
         },
         ...(waitFor.length > 0 ? { dependsOn: waitFor } : {}),
-      }),
+      })),
     );
   }
   // A grant's request metrics and alarms watch the bucket: CAS-MON-1 reports on it (or on the policy of an existing one).

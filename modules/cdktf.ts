@@ -15,6 +15,7 @@ export {
   TerraformResource,
   TerraformStack,
   Token,
+  Tokenization,
   type IAspect,
   type ITerraformDependable,
   type TerraformProvider,

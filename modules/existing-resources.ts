@@ -12,6 +12,7 @@ import { denyInsecureTransport, denyOtherEncryption } from "./grant";
 export type { ExistingResources } from "./bucket-settings";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, showValue } from "./errors";
+import { literalConfig } from "./terraform-text";
 
 /**
  * The existing statements followed by the ones the grant writes. A statement the grant writes whose Sid an existing
@@ -69,15 +70,15 @@ export function addExistingPolicies(
   args: Parameters<typeof existingPolicies>[0],
 ): { bucketPolicy: S3BucketPolicy; keyPolicy: KmsKeyPolicy } {
   const docs = existingPolicies(args);
-  const bucketPolicy = new S3BucketPolicy(scope, "bucket-policy", {
+  const bucketPolicy = new S3BucketPolicy(scope, "bucket-policy", literalConfig({
     provider,
     bucket: args.bucketName,
     policy: renderPolicy(docs.bucketPolicy),
-  });
-  const keyPolicy = new KmsKeyPolicy(scope, "key-policy", {
+  }));
+  const keyPolicy = new KmsKeyPolicy(scope, "key-policy", literalConfig({
     provider,
     keyId: args.existing.keyArn,
     policy: renderPolicy(docs.keyPolicy),
-  });
+  }));
   return { bucketPolicy, keyPolicy };
 }

@@ -8,6 +8,7 @@ import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-lo
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { accessDeniedFilterPattern, accessDeniedMetricName, ACCESS_DENIED_METRIC_NAMESPACE, ALARM_EVALUATION } from "./alarm-settings";
 import { Construct, type TerraformProvider } from "./cdktf";
+import { literalConfig } from "./terraform-text";
 
 export interface LambdaAlarmsProps {
   /** The aliased provider of the Lambda account. */
@@ -37,14 +38,14 @@ export class LambdaAlarms extends Construct {
     super(scope, id);
     const { provider, functionName } = props;
     const metricName = accessDeniedMetricName(functionName);
-    this.accessDeniedFilter = new CloudwatchLogMetricFilter(this, "access-denied-filter", {
+    this.accessDeniedFilter = new CloudwatchLogMetricFilter(this, "access-denied-filter", literalConfig({
       provider,
       name: "access-denied",
       logGroupName: props.logGroupName,
       pattern: accessDeniedFilterPattern(),
       metricTransformation: { name: metricName, namespace: ACCESS_DENIED_METRIC_NAMESPACE, value: "1", unit: "Count" },
-    });
-    this.accessDeniedAlarm = new CloudwatchMetricAlarm(this, "access-denied-alarm", {
+    }));
+    this.accessDeniedAlarm = new CloudwatchMetricAlarm(this, "access-denied-alarm", literalConfig({
       provider,
       alarmName: `${functionName}-access-denied`,
       alarmDescription:
@@ -55,8 +56,8 @@ export class LambdaAlarms extends Construct {
       ...ALARM_EVALUATION,
       ...notifying(props.topicArn),
       dependsOn: [this.accessDeniedFilter],
-    });
-    this.errorsAlarm = new CloudwatchMetricAlarm(this, "errors-alarm", {
+    }));
+    this.errorsAlarm = new CloudwatchMetricAlarm(this, "errors-alarm", literalConfig({
       provider,
       alarmName: `${functionName}-errors`,
       alarmDescription: `Invocations of the Lambda function ${functionName} failed (AWS/Lambda Errors): see the function's log lines, each names its errorType.`,
@@ -65,6 +66,6 @@ export class LambdaAlarms extends Construct {
       dimensions: { FunctionName: functionName },
       ...ALARM_EVALUATION,
       ...notifying(props.topicArn),
-    });
+    }));
   }
 }

@@ -17,6 +17,7 @@ import { ConfigurationError, showValue } from "./errors";
 import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { partitionOf } from "./regions";
 import { parseOrThrow, schemas } from "./validate";
+import { literalConfig } from "./terraform-text";
 
 export { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 
@@ -126,7 +127,7 @@ export class LambdaGrantee extends Construct {
     this.roleArn = lambdaRoleArnOf(settings);
 
     if (settings.roleName !== undefined) {
-      this.role = new IamRole(this, "role", {
+      this.role = new IamRole(this, "role", literalConfig({
         provider,
         name: settings.roleName,
         ...(settings.rolePath !== undefined ? { path: settings.rolePath } : {}),
@@ -142,23 +143,23 @@ export class LambdaGrantee extends Construct {
             },
           ]),
         ),
-      });
+      }));
     }
     this.roleName = this.role?.name ?? props.existingRole?.name ?? roleArnParts(this.roleArn).name;
     if (!code) return;
 
     const functionName = settings.functionName!;
-    this.logGroup = new CloudwatchLogGroup(this, "log-group", {
+    this.logGroup = new CloudwatchLogGroup(this, "log-group", literalConfig({
       provider,
       name: `/aws/lambda/${functionName}`,
       retentionInDays: settings.logRetentionDays ?? 30,
-    });
+    }));
     // A role the team owns keeps its own permissions; a role created here gets exactly what its function needs.
     const rolePolicies = this.role
       ? [
-          new IamRolePolicy(this, "logging", { provider, name: "write-own-logs", role: this.role.name, policy: renderPolicy(loggingPolicy(settings.region, settings.accountId, functionName)) }),
+          new IamRolePolicy(this, "logging", literalConfig({ provider, name: "write-own-logs", role: this.role.name, policy: renderPolicy(loggingPolicy(settings.region, settings.accountId, functionName)) })),
           ...(settings.vpc
-            ? [new IamRolePolicy(this, "vpc-access", { provider, name: "vpc-network-interfaces", role: this.role.name, policy: renderPolicy(vpcAccessPolicy()) })]
+            ? [new IamRolePolicy(this, "vpc-access", literalConfig({ provider, name: "vpc-network-interfaces", role: this.role.name, policy: renderPolicy(vpcAccessPolicy()) }))]
             : []),
         ]
       : [];
@@ -166,7 +167,7 @@ export class LambdaGrantee extends Construct {
     const asset = code.archive
       ? new TerraformAsset(this, "bundle", { path: resolve(code.archive), type: AssetType.FILE })
       : new TerraformAsset(this, "bundle", { path: resolve(code.directory!), type: AssetType.ARCHIVE });
-    this.function = new LambdaFunction(this, "function", {
+    this.function = new LambdaFunction(this, "function", literalConfig({
       provider,
       functionName,
       role: this.role?.arn ?? this.roleArn,
@@ -183,6 +184,6 @@ export class LambdaGrantee extends Construct {
       ...(settings.vpc ? { vpcConfig: { subnetIds: [...settings.vpc.subnetIds], securityGroupIds: [...settings.vpc.securityGroupIds] } } : {}),
       environment: { variables: { ...(settings.environment ?? {}), ...(props.grantVariables ?? {}) } },
       dependsOn: [this.logGroup, ...rolePolicies],
-    });
+    }));
   }
 }

@@ -9,6 +9,7 @@ import { LambdaGrantee, type LambdaSide } from "./lambda-grantee";
 import type { LambdaSettings } from "./lambda-settings";
 import { renderPolicy } from "./policy-document";
 import { recordConfigSource } from "./rules/config-source";
+import { literalConfig } from "./terraform-text";
 
 /** The validated settings one grantee's half is built from. */
 export interface GranteeSettings {
@@ -64,12 +65,12 @@ export function addLambdaHalf(
     grantVariables: grantEnvironment(settings, plan),
     configPath: `${id}.lambda`,
   });
-  const grantPolicy = new IamRolePolicy(scope, "lambda-grant-policy", {
+  const grantPolicy = new IamRolePolicy(scope, "lambda-grant-policy", literalConfig({
     provider,
     name: plan.accessRoleArn ? "assume-s3-access-role" : "cross-account-s3-access",
     role: grantee.roleName,
     policy: renderPolicy(plan.lambdaRolePolicy),
-  });
+  }));
   const { function: fn, logGroup } = grantee;
   if (fn) recordConfigSource(fn, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
   if (!alarms.enabled || !fn || !logGroup) return { grantee, grantPolicy };

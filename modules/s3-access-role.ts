@@ -4,6 +4,7 @@ import { Construct, type ITerraformDependable, type TerraformProvider } from "./
 import { libraryConstruct } from "./compatibility";
 import { renderPolicy, type PolicyDocument } from "./policy-document";
 import { parseOrThrow, schemas } from "./validate";
+import { literalConfig } from "./terraform-text";
 
 export interface S3AccessRoleProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
@@ -32,7 +33,7 @@ export class S3AccessRole extends Construct {
     libraryConstruct(this, id, { provider: props.provider });
     const roleName = parseOrThrow(schemas().roleNameSchema, props.roleName, `${id}.roleName`);
     const path = props.path === undefined ? undefined : parseOrThrow(schemas().rolePathSchema, props.path, `${id}.path`);
-    this.role = new IamRole(this, "role", {
+    this.role = new IamRole(this, "role", literalConfig({
       provider: props.provider,
       name: roleName,
       ...(path !== undefined ? { path } : {}),
@@ -40,12 +41,12 @@ export class S3AccessRole extends Construct {
       assumeRolePolicy: renderPolicy(props.trustPolicy),
       maxSessionDuration: props.maxSessionDuration ?? 3600,
       ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
-    });
-    this.rolePolicy = new IamRolePolicy(this, "policy", {
+    }));
+    this.rolePolicy = new IamRolePolicy(this, "policy", literalConfig({
       provider: props.provider,
       name: "cross-account-s3-access",
       role: this.role.name,
       policy: renderPolicy(props.policy),
-    });
+    }));
   }
 }

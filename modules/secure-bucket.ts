@@ -10,6 +10,7 @@ import { denyInsecureTransport, denyOtherEncryption } from "./grant";
 import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
 import { partitionOf } from "./regions";
 import { parseOrThrow, schemas } from "./validate";
+import { literalConfig } from "./terraform-text";
 
 export interface SecureBucketProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */
@@ -63,30 +64,30 @@ export class SecureBucket extends Construct {
     this.bucketName = bucketName;
     this.bucketArn = bucketArn(partition, bucketName);
 
-    this.bucket = new S3Bucket(this, "bucket", {
+    this.bucket = new S3Bucket(this, "bucket", literalConfig({
       provider,
       bucket: bucketName,
       forceDestroy: props.forceDestroy ?? false,
-    });
-    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", {
+    }));
+    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", literalConfig({
       provider,
       bucket: this.bucket.id,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
-    });
-    const ownership = new S3BucketOwnershipControls(this, "ownership", {
+    }));
+    const ownership = new S3BucketOwnershipControls(this, "ownership", literalConfig({
       provider,
       bucket: this.bucket.id,
       rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
-    new S3BucketVersioningA(this, "versioning", {
+    }));
+    new S3BucketVersioningA(this, "versioning", literalConfig({
       provider,
       bucket: this.bucket.id,
       versioningConfiguration: { status: props.versioning === false ? "Suspended" : "Enabled" },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+    }));
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", literalConfig({
       provider,
       bucket: this.bucket.id,
       rule: [
@@ -95,12 +96,12 @@ export class SecureBucket extends Construct {
           bucketKeyEnabled: true,
         },
       ],
-    });
-    this.policy = new S3BucketPolicy(this, "policy", {
+    }));
+    this.policy = new S3BucketPolicy(this, "policy", literalConfig({
       provider,
       bucket: this.bucket.id,
       policy: renderPolicy(secureBucketPolicy(partition, bucketName, props.kmsKeyArn, props.policyStatements ?? [])),
       dependsOn: [publicAccess, ownership, ...(props.policyDependsOn ?? [])],
-    });
+    }));
   }
 }
