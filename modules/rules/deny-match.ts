@@ -4,7 +4,8 @@
  * NotResource, a set operator (ForAnyValue:, ForAllValues:) or another operator — makes the answer `undefined`:
  * the rules then neither count the statement as denying nor as refusing what it should let through.
  */
-import { matchesWildcard, type PolicyStatement } from "../policy-document";
+import { matchesWildcard } from "../policy-document";
+import { awsPrincipalsOf, type ReadStatement } from "../stack-view";
 
 export interface RuleRequest {
   readonly action: string;
@@ -44,14 +45,12 @@ function blockMatches(operator: string, block: Readonly<Record<string, unknown>>
 }
 
 /** True when the Deny statement applies to the request for every caller; undefined when it cannot be judged here. */
-export function denyApplies(statement: PolicyStatement, request: RuleRequest): boolean | undefined {
-  const s = statement as PolicyStatement & { NotPrincipal?: unknown; NotAction?: unknown; NotResource?: unknown };
+export function denyApplies(s: ReadStatement, request: RuleRequest): boolean | undefined {
   if (s.Effect !== "Deny") return false;
   if (s.NotPrincipal !== undefined || s.NotAction !== undefined || s.NotResource !== undefined) return undefined;
-  const principals = s.Principal === "*" ? ["*"] : list(s.Principal?.AWS);
-  if (!principals.includes("*")) return false;
-  if (!list(s.Action).some((a) => matchesWildcard(a, request.action, true))) return false;
-  if (!list(s.Resource).some((r) => matchesWildcard(r, request.resource))) return false;
+  if (!awsPrincipalsOf(s).includes("*")) return false;
+  if (!(s.Action ?? []).some((a) => matchesWildcard(a, request.action, true))) return false;
+  if (!(s.Resource ?? []).some((r) => matchesWildcard(r, request.resource))) return false;
   const context = new Map(Object.entries(request.context).map(([k, v]) => [k.toLowerCase(), v]));
   let applies: boolean | undefined = true;
   for (const [operator, block] of Object.entries(s.Condition ?? {})) {

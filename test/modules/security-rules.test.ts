@@ -60,10 +60,10 @@ const policyWithout = (resource: TerraformResource, sid: string): string => {
   return JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => s.Sid !== sid) });
 };
 
-test("14 rules, each with an ID, a title and a rationale", () => {
+test("16 rules, each with an ID, a title and a rationale", () => {
   expect(SECURITY_RULES.map((r) => r.id)).toEqual([
     "CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-7",
-    "CAS-KMS-1", "CAS-KMS-2", "CAS-IAM-1", "CAS-IAM-2", "CAS-IAM-3", "CAS-MON-1", "CAS-LOG-1",
+    "CAS-KMS-1", "CAS-KMS-2", "CAS-IAM-1", "CAS-IAM-2", "CAS-IAM-3", "CAS-MON-1", "CAS-LOG-1", "CAS-TF-1", "CAS-TF-2",
   ]);
   for (const rule of SECURITY_RULES) {
     expect(rule.title.length).toBeGreaterThan(10);
@@ -130,7 +130,8 @@ describe("each rule catches its violation, on the offending resource", () => {
           role: a.lambdaAccount.grantee.role!.name,
           policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "All", Effect: "Allow", Action: ["s3:*", "kms:*"], Resource: "*" }] }),
         }),
-      ["error CAS-IAM-1 test/admin"],
+      // s3:* takes in s3:ListBucket, with no s3:prefix condition.
+      ["error CAS-S3-7 test/admin", "error CAS-IAM-1 test/admin"],
       GRANT,
     ],
     [

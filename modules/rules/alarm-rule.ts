@@ -1,0 +1,98 @@
+/**
+ * CAS-MON-1: a grant whose alarms are on has them in the final Terraform JSON. The grant records say what was declared
+ * (alarms on, the topic they notify); the alarms, filters and metrics are looked up by what they watch, as Terraform
+ * will apply them.
+ */
+import { accessDeniedFilterPattern } from "../alarm-settings";
+import { GRANT_RECORD_KEY, type GrantRecord, type GrantRecords } from "../grant-record";
+import type { StackJson, StackView, SynthResource } from "../stack-view";
+import { viewOf } from "./stack-policies";
+
+type Found = [string, SynthResource];
+
+const list = (value: unknown): unknown[] => (value === undefined || value === null ? [] : ([] as unknown[]).concat(value));
+const first = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
+  (Array.isArray(value) ? value[0] : value) as Readonly<Record<string, unknown>> | undefined;
+
+/** The grant records of the stack (see grant-record.ts). */
+export const recordsIn = (stack: StackJson): readonly GrantRecord[] =>
+  ((stack["//"]?.[GRANT_RECORD_KEY] as GrantRecords | undefined)?.grants ?? []);
+
+/** The alarms a grant's half deploys through `provider`, watching `namespace`/`metric` with exactly `dimensions`. */
+function alarmsOn(view: StackView, provider: string, namespace: string, metric: string, dimensions: Readonly<Record<string, string>>): Found[] {
+  return view.resources("aws_cloudwatch_metric_alarm").filter(([, a]) => {
+    const dims = (a.dimensions ?? {}) as Record<string, unknown>;
+    return (
+      a.provider === provider &&
+      view.valueOf(a.namespace) === namespace &&
+      view.valueOf(a.metric_name) === metric &&
+      Object.keys(dims).length === Object.keys(dimensions).length &&
+      Object.entries(dimensions).every(([k, v]) => view.valueOf(dims[k]) === v)
+    );
+  });
+}
+
+/** What is wrong with `alarm` for a half whose alarms notify `topicArn`: not notifying it when it fires. */
+function notificationProblem(view: StackView, alarm: Found | undefined, topicArn: string | undefined): string[] {
+  if (!alarm || topicArn === undefined) return [];
+  const [id, a] = alarm;
+  const actions = list(a.alarm_actions).map((v) => view.valueOf(v));
+  return actions.includes(topicArn) && a.actions_enabled !== false ? [] : [`aws_cloudwatch_metric_alarm.${id} does not notify ${topicArn}`];
+}
+
+/** What the Lambda account's half of a grant with alarms on lacks: the access-denied filter and alarm, the Errors alarm. */
+function lambdaAlarmProblems(view: StackView, record: GrantRecord, functionName: string): string[] {
+  const logGroup = `/aws/lambda/${functionName}`;
+  const pattern = accessDeniedFilterPattern();
+  const topic = record.alarms?.topicArn;
+  const filters = view
+    .resources("aws_cloudwatch_log_metric_filter")
+    .filter(([, f]) => f.provider === record.provider && view.valueOf(f.log_group_name) === logGroup && view.valueOf(f.pattern) === pattern);
+  const problems: string[] = [];
+  if (filters.length === 0) problems.push(`no CloudWatch Logs metric filter on ${logGroup} with the pattern ${pattern}`);
+  const metrics = filters.flatMap(([, f]) => list(f.metric_transformation) as Array<Readonly<Record<string, unknown>>>);
+  const named = metrics.map((m) => ({ namespace: view.valueOf(m.namespace) ?? "", name: view.valueOf(m.name) ?? "" }));
+  const denied = named.flatMap((m) => alarmsOn(view, record.provider, m.namespace, m.name, {}))[0];
+  if (filters.length > 0 && !denied) problems.push(`no alarm on the metric of its access-denied filter (${named.map((m) => `${m.namespace}/${m.name}`).join(", ")})`);
+  const errors = alarmsOn(view, record.provider, "AWS/Lambda", "Errors", { FunctionName: functionName })[0];
+  if (!errors) problems.push(`no alarm on AWS/Lambda Errors of ${functionName}`);
+  return [...problems, ...notificationProblem(view, denied, topic), ...notificationProblem(view, errors, topic)];
+}
+
+/** What the bucket account's half of a grant with alarms on lacks: request metrics and a 4xxErrors alarm per prefix. */
+function bucketAlarmProblems(view: StackView, record: GrantRecord): string[] {
+  const { bucketName } = record.bucket;
+  return record.grant.prefixes.flatMap(({ prefix }) => {
+    const metric = view.resources("aws_s3_bucket_metric").find(([, m]) => {
+      const filter = first(m.filter);
+      return (
+        m.provider === record.provider &&
+        view.valueOf(m.bucket) === bucketName &&
+        view.valueOf(filter?.prefix) === prefix &&
+        filter?.tags === undefined &&
+        filter?.access_point === undefined
+      );
+    });
+    if (!metric) return [`no S3 request metrics of ${bucketName} filtered to the prefix ${prefix}`];
+    const filterId = view.valueOf(metric[1].name) ?? "";
+    const alarm = alarmsOn(view, record.provider, "AWS/S3", "4xxErrors", { BucketName: bucketName, FilterId: filterId })[0];
+    if (!alarm) return [`no alarm on AWS/S3 4xxErrors of ${bucketName} for the request metrics ${filterId} (${prefix})`];
+    return notificationProblem(view, alarm, record.alarms?.topicArn);
+  });
+}
+
+/** The violations of CAS-MON-1 in the stack. */
+export function alarmViolations(stack: StackJson): Array<{ resource: string; message: string }> {
+  const view = viewOf(stack);
+  return recordsIn(stack).flatMap((record) => {
+    // A record written before alarms existed says nothing about them; one with the alarms off asks for none.
+    if (record.alarms?.enabled !== true) return [];
+    const lambda = record.half === "lambda";
+    if (lambda && record.lambda.functionName === undefined) return [];
+    const problems = lambda ? lambdaAlarmProblems(view, record, record.lambda.functionName!) : bucketAlarmProblems(view, record);
+    const resource = lambda ? record.resources.function : (record.resources.bucket ?? record.resources.bucketPolicy);
+    if (problems.length === 0 || resource === undefined) return [];
+    const half = lambda ? "Lambda account's" : "bucket account's";
+    return [{ resource, message: `the ${half} half of the grant ${record.configPath ?? record.construct} has its alarms on, but ${problems.join("; ")}` }];
+  });
+}
