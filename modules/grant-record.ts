@@ -49,6 +49,12 @@ export interface GrantRecord {
   readonly grant: GrantDeclaration;
   /** The S3 access role (assume-role mode), path included. */
   readonly accessRoleArn?: string | undefined;
+  /**
+   * How the bucket account's key policy names the grantee (bucket half only): by its role, or — on a shared bucket
+   * whose key policy would not fit naming every role — by its account, whose IAM then picks the roles that may use the
+   * key through S3. Absent in records written before it was recorded: roles.
+   */
+  readonly keyPolicyPrincipals?: "roles" | "accounts" | undefined;
   /** The access point that carries the grant, when it goes through one. */
   readonly accessPoint?: { readonly name: string; readonly arn: string } | undefined;
   /** Terraform addresses (`type.logicalId`) of the resources of this half that carry the grant. */

@@ -18,6 +18,8 @@ export interface RecordedDeclaration {
   readonly bucket: BucketSettings;
   readonly grant: GrantDeclaration;
   readonly configPath?: string | undefined;
+  /** How the bucket account's key policy names the grantee (see GrantRecord.keyPolicyPrincipals). @default "roles" */
+  readonly keyPolicyPrincipals?: "roles" | "accounts" | undefined;
 }
 
 function common(scope: IConstruct, declaration: RecordedDeclaration, plan: GrantPlan, provider: TerraformProvider) {
@@ -98,6 +100,7 @@ export function recordBucketHalf(
   recordGrant(scope, {
     ...common(scope, declaration, plan, provider),
     half: "bucket",
+    keyPolicyPrincipals: declaration.keyPolicyPrincipals ?? "roles",
     alarms: {
       enabled: alarms.settings.enabled,
       ...(topicArn ? { topicArn } : {}),

@@ -16,7 +16,7 @@ import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { MAX_BUCKET_METRICS, topicOf, type AlarmSettings, type ResolvedAlarms } from "./alarm-settings";
 import { resolveAlarms, type AlarmAccount } from "./resolve-alarms";
 import { BucketAlarms } from "./bucket-alarms";
-import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
+import { Annotations, Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import { unique } from "./actions";
 import { accessPointPolicy, addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketHalf, type BucketSettings, type BucketSide } from "./bucket-side";
@@ -373,6 +373,13 @@ export class SharedBucketGrants extends Construct {
     this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
     this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.granteeRoles);
     const { alarms, bucket } = this.plan;
+    if (this.plan.keyPrincipals === "accounts") {
+      Annotations.of(this).addWarning(
+        `${props.configPath ?? id}: the key policy of ${bucket.keyAlias} would not fit naming each of the ${this.plan.grantees.length} grantees' roles, so it names their accounts: ` +
+          "each grantee account's IAM then decides which of its roles may use the key through S3 of the bucket's region (the bucket or access point policies still name every role). " +
+          "Spread the grantees over fewer accounts, or give some of them another bucket and key, to keep naming roles.",
+      );
+    }
     if (alarms.enabled) {
       this.alarms = new BucketAlarms(this, "bucket-alarms", {
         provider: props.bucket.provider,
@@ -383,7 +390,8 @@ export class SharedBucketGrants extends Construct {
       });
     }
     for (const g of this.plan.grantees) {
-      recordBucketHalf(this, { lambda: g.lambda, bucket, grant: g.grant, configPath: props.configPath }, g.plan, this.half, g.name, props.bucket.provider, {
+      const declaration = { lambda: g.lambda, bucket, grant: g.grant, configPath: props.configPath, keyPolicyPrincipals: this.plan.keyPrincipals };
+      recordBucketHalf(this, declaration, g.plan, this.half, g.name, props.bucket.provider, {
         settings: alarms,
         created: this.alarms,
       });

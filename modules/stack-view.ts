@@ -179,6 +179,27 @@ export class StackView {
     return { address, region, accountId, accountSource, problems };
   }
 
+  /**
+   * Takes a provider whose block does not say its account or region to be in `place` (what a grant declares of it);
+   * returns what was filled in, in words, or undefined when the block said everything. A block that says something
+   * else keeps what it says: comparing it with the declaration is the caller's.
+   */
+  assume(address: string, place: { readonly accountId: string; readonly region: string }): string | undefined {
+    const known = this.places.get(address) ?? { address, problems: [] };
+    const filled = [
+      ...(known.accountId === undefined ? [`account ${place.accountId}`] : []),
+      ...(known.region === undefined ? [`region ${place.region}`] : []),
+    ];
+    if (filled.length === 0) return undefined;
+    this.places.set(address, {
+      ...known,
+      accountId: known.accountId ?? place.accountId,
+      region: known.region ?? place.region,
+      accountSource: known.accountSource ?? "the grant's declaration",
+    });
+    return `provider ${address} of ${this.source} does not say its ${filled.map((f) => f.split(" ")[0]).join(" or ")} (no assume_role or allowed_account_ids): taken to be ${filled.join(" and ")}, as declared`;
+  }
+
   /** The provider blocks of the stack by address (`aws`, `aws.<alias>`). */
   get providers(): ReadonlyMap<string, ProviderPlace> {
     return this.places;

@@ -1,17 +1,30 @@
 /**
  * The access model of one bucket: every policy document the synthesized stacks would deploy that decides a request
  * on it — the grantees' identity policies (inline, customer-managed and AWS-managed), the S3 access roles' trust and
- * policies, the bucket policy, the key policy and the access points' policies — with the concrete ARNs they name.
- * Each resource's account and region come from the grant records of its stack (which provider is which account), so
- * any provider alias works; the one value known only after apply, the KMS key's ID, gets a single stand-in.
+ * policies, the bucket policy, the key policy (and the KMS grants on the key) and the access points' policies — with
+ * the concrete ARNs they name. The grant records are the declaration only: the model finds the resources that govern
+ * the declared bucket, key and roles itself, in every stack given, however they name their target, and reads each
+ * resource's account and region from its provider's block. The one value known only after apply, the KMS key's ID,
+ * gets a single stand-in.
  */
 import type { GrantRecord } from "../grant-record";
-import type { PolicyDocument } from "../policy-document";
+import type { PolicyDocument, PolicyStatement } from "../policy-document";
+import {
+  accessPointsOn,
+  bucketSettingSources,
+  keySettingSources,
+  keyTargetOf,
+  roleSources,
+  sameKey,
+  type KeyTarget,
+  type SettingSource,
+} from "../stack-settings";
+import { KEY_ID_STAND_IN, PolicyShapeError, StackView, type ProviderPlace, type SynthResource } from "../stack-view";
+import { TemplateError } from "../terraform-text";
 import { KNOWN_MANAGED_POLICIES } from "./managed-policies";
-import type { StackJson, SynthesizedStack, SynthResource } from "./load";
+import type { SynthesizedStack } from "./load";
 
-/** Stand-in for a KMS key ID that only apply knows. */
-export const KEY_ID_STAND_IN = "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d";
+export { KEY_ID_STAND_IN } from "../stack-view";
 
 export interface ModelRole {
   /** The role's ARN, path included. */
@@ -49,6 +62,11 @@ export interface AccessModel {
   readonly accessPoints: Readonly<Record<string, ModelAccessPoint>>;
   /** What the model could not see, in words, for the report. */
   readonly unseen: readonly string[];
+  /**
+   * What the stacks do that the proof refuses to judge as a verdict: two resources setting one policy, a key or a
+   * bucket deployed where the declaration does not say. Each is a mismatch of every grant on the bucket.
+   */
+  readonly problems?: readonly string[] | undefined;
 }
 
 /** The model cannot be built as the stacks stand: a reference it cannot resolve, a policy it cannot see. */
@@ -59,171 +77,9 @@ export class ModelError extends Error {
   }
 }
 
-/** Where a resource is deployed: its account and region. */
-interface Place {
-  readonly accountId: string;
-  readonly region: string;
-}
-
-/** One stack, read: its resources, where each provider deploys, and references resolved to concrete values. */
-class StackView {
-  private readonly providers = new Map<string, Place>();
-
-  constructor(
-    readonly stack: SynthesizedStack,
-    records: readonly GrantRecord[],
-    private readonly partition: string,
-  ) {
-    // The records say which account each of their providers reaches; other providers, their assume_role or
-    // allowed_account_ids.
-    for (const r of records) {
-      const side = r.half === "lambda" ? r.lambda : r.bucket;
-      this.providers.set(r.provider, { accountId: side.accountId, region: side.region });
-    }
-    for (const p of stack.json.provider?.aws ?? []) {
-      const alias = p.alias === undefined ? "aws" : `aws.${String(p.alias)}`;
-      if (this.providers.has(alias)) continue;
-      const roleArn = (p.assume_role as Array<{ role_arn?: string }> | undefined)?.[0]?.role_arn;
-      const account = roleArn?.split(":")[4] ?? (p.allowed_account_ids as string[] | undefined)?.[0];
-      if (account && typeof p.region === "string") this.providers.set(alias, { accountId: account, region: p.region });
-    }
-  }
-
-  get json(): StackJson {
-    return this.stack.json;
-  }
-
-  resources(type: string): Array<[string, SynthResource]> {
-    return Object.entries(this.stack.json.resource?.[type] ?? {});
-  }
-
-  resource(address: string): SynthResource | undefined {
-    const [type = "", id = ""] = address.split(".");
-    return this.stack.json.resource?.[type]?.[id];
-  }
-
-  placeOf(type: string, id: string): Place {
-    const r = this.stack.json.resource?.[type]?.[id];
-    if (!r) throw new ModelError(`${this.stack.source}: no resource ${type}.${id}`);
-    const place = this.providers.get(r.provider ?? "aws");
-    if (!place) {
-      throw new ModelError(`${this.stack.source}: ${type}.${id} uses provider ${r.provider ?? "aws"}, whose account no grant record or assume_role says`);
-    }
-    return place;
-  }
-
-  roleArn(id: string): string {
-    const role = this.stack.json.resource?.aws_iam_role?.[id];
-    if (!role) throw new ModelError(`${this.stack.source}: no role ${id}`);
-    return `arn:${this.partition}:iam::${this.placeOf("aws_iam_role", id).accountId}:role${String(role.path ?? "/")}${String(role.name)}`;
-  }
-
-  /** Replaces every ${type.id.attribute} reference with its concrete value; one the model cannot know is an error. */
-  resolve(text: string): string {
-    return text.replace(/\$\{([a-z0-9_.]+)\.([\w-]+)\.([a-z_]+)\}/g, (whole, type: string, id: string, attribute: string) => {
-      const r = this.stack.json.resource?.[type]?.[id];
-      if (r) {
-        const place = () => this.placeOf(type, id);
-        switch (`${type}.${attribute}`) {
-          case "aws_iam_role.arn":
-            return this.roleArn(id);
-          case "aws_iam_role.name":
-          case "aws_iam_role.id":
-            return String(r.name);
-          case "aws_iam_policy.arn":
-            return `arn:${this.partition}:iam::${place().accountId}:policy${String(r.path ?? "/")}${String(r.name)}`;
-          case "aws_kms_key.arn":
-            return `arn:${this.partition}:kms:${place().region}:${place().accountId}:key/${KEY_ID_STAND_IN}`;
-          case "aws_kms_key.key_id":
-          case "aws_kms_key.id":
-            return KEY_ID_STAND_IN;
-          case "aws_s3_bucket.arn":
-            return `arn:${this.partition}:s3:::${String(r.bucket)}`;
-          case "aws_s3_bucket.id":
-          case "aws_s3_bucket.bucket":
-            return String(r.bucket);
-          case "aws_s3_access_point.arn":
-            return `arn:${this.partition}:s3:${place().region}:${String(r.account_id ?? place().accountId)}:accesspoint/${String(r.name)}`;
-        }
-      }
-      throw new ModelError(`${this.stack.source}: cannot resolve the reference ${whole}`);
-    });
-  }
-
-  /** A resource's policy argument, parsed with its references resolved. */
-  policy(r: SynthResource, argument: string, what: string): PolicyDocument {
-    const text = r[argument];
-    if (typeof text !== "string") throw new ModelError(`${this.stack.source}: ${what} has no ${argument}`);
-    return JSON.parse(this.resolve(text)) as PolicyDocument;
-  }
-}
-
 export interface ModelOptions {
   /** Documents of managed policies the stacks attach but do not define, by ARN (AWS-managed ones included). */
   readonly managedPolicies?: Readonly<Record<string, PolicyDocument>> | undefined;
-}
-
-/** The identity policies attached in `views` to the role `name` of `accountId`: inline, customer- and AWS-managed. */
-function attachedPolicies(views: readonly StackView[], accountId: string, name: string, options: ModelOptions): Record<string, PolicyDocument> {
-  const policies: Record<string, PolicyDocument> = {};
-  const inAccount = (view: StackView, type: string, id: string) => view.placeOf(type, id).accountId === accountId;
-  const managed = new Map<string, PolicyDocument>();
-  for (const view of views) {
-    for (const [id, p] of view.resources("aws_iam_policy")) {
-      const arn = view.resolve(`\${aws_iam_policy.${id}.arn}`);
-      managed.set(arn, view.policy(p, "policy", `policy ${id}`));
-    }
-  }
-  const managedDocument = (arn: string, where: string): PolicyDocument => {
-    const doc = managed.get(arn) ?? options.managedPolicies?.[arn] ?? KNOWN_MANAGED_POLICIES[arn.replace(/^arn:aws[\w-]*:/, "arn:aws:")];
-    if (!doc) {
-      throw new ModelError(
-        `${where} attaches ${arn} to role ${name}, a managed policy the stacks do not define: give its document (--managed-policy ${arn}=FILE, or managedPolicies)`,
-      );
-    }
-    return doc;
-  };
-  for (const view of views) {
-    for (const [id, role] of view.resources("aws_iam_role")) {
-      if (String(role.name) !== name || !inAccount(view, "aws_iam_role", id)) continue;
-      for (const [i, inline] of ((role.inline_policy as Array<Record<string, unknown>> | undefined) ?? []).entries()) {
-        if (typeof inline.policy === "string") policies[`inline ${String(inline.name ?? i)}`] = JSON.parse(view.resolve(inline.policy)) as PolicyDocument;
-      }
-      for (const arn of (role.managed_policy_arns as string[] | undefined) ?? []) {
-        const resolved = view.resolve(arn);
-        policies[`managed ${resolved}`] = managedDocument(resolved, `${view.stack.source}: aws_iam_role.${id}`);
-      }
-    }
-    for (const [id, p] of view.resources("aws_iam_role_policy")) {
-      if (view.resolve(String(p.role ?? "")) !== name || !inAccount(view, "aws_iam_role_policy", id)) continue;
-      policies[String(p.name ?? id)] = view.policy(p, "policy", `role policy ${id}`);
-    }
-    for (const [id, a] of view.resources("aws_iam_role_policy_attachment")) {
-      if (view.resolve(String(a.role ?? "")) !== name || !inAccount(view, "aws_iam_role_policy_attachment", id)) continue;
-      const arn = view.resolve(String(a.policy_arn));
-      policies[`managed ${arn}`] = managedDocument(arn, `${view.stack.source}: aws_iam_role_policy_attachment.${id}`);
-    }
-    for (const [id, a] of view.resources("aws_iam_policy_attachment")) {
-      const roles = ((a.roles as string[] | undefined) ?? []).map((r) => view.resolve(r));
-      if (!roles.includes(name) || !inAccount(view, "aws_iam_policy_attachment", id)) continue;
-      const arn = view.resolve(String(a.policy_arn));
-      policies[`managed ${arn}`] = managedDocument(arn, `${view.stack.source}: aws_iam_policy_attachment.${id}`);
-    }
-  }
-  return policies;
-}
-
-/** A role, as the stacks hold it (created), or as far as they show it (an existing role: the policies they attach). */
-function modelRole(views: readonly StackView[], arn: string, options: ModelOptions): ModelRole {
-  const accountId = arn.split(":")[4] ?? "";
-  const name = arn.slice(arn.lastIndexOf("/") + 1);
-  let trustPolicy: PolicyDocument | undefined;
-  for (const view of views) {
-    for (const [id, role] of view.resources("aws_iam_role")) {
-      if (view.roleArn(id) === arn) trustPolicy = view.policy(role, "assume_role_policy", `role ${String(role.name)}`);
-    }
-  }
-  return { arn, name, accountId, trustPolicy, policies: attachedPolicies(views, accountId, name, options), created: trustPolicy !== undefined };
 }
 
 /** One half of a grant, with the stack that recorded it. */
@@ -232,65 +88,283 @@ export interface RecordedHalf {
   readonly stack: SynthesizedStack;
 }
 
+/** A stack read as Terraform applies it, for the proof: every value must be known. */
+export interface ProofView {
+  readonly stack: SynthesizedStack;
+  readonly view: StackView;
+  /** Its grant records: the declarations of the halves it holds. */
+  readonly records: readonly GrantRecord[];
+  /** What the view had to take from a declaration because a provider block does not say it. */
+  readonly notes: readonly string[];
+}
+
 /**
- * Builds the access model of the bucket that `bucketHalf` records, from every stack given: the grantees' roles and
+ * The views of the stacks given, one each, in the strict reading (see StackView). A provider that a grant's half
+ * deploys through and whose block does not say its account or region is taken to be where the half declares (noted
+ * for the report); one that says is compared with the declaration by the proof.
+ */
+export function proofViews(stacks: readonly SynthesizedStack[], recordsOf: (stack: SynthesizedStack) => readonly GrantRecord[]): ProofView[] {
+  return stacks.map((stack) => {
+    const view = new StackView(stack.json, stack.source, "strict");
+    const records = recordsOf(stack);
+    const notes = records.flatMap((r) => view.assume(r.provider, declaredPlace(r)) ?? []);
+    return { stack, view, records, notes: [...new Set(notes)] };
+  });
+}
+
+/** Where a half's record declares its resources are: the Lambda account's or the bucket account's account and region. */
+export const declaredPlace = (r: GrantRecord): { accountId: string; region: string } =>
+  r.half === "lambda" ? { accountId: r.lambda.accountId, region: r.lambda.region } : { accountId: r.bucket.accountId, region: r.bucket.region };
+
+/** A policy argument, read as Terraform applies it; what cannot be read is a ModelError naming where. */
+export function readPolicy(pv: ProofView, value: unknown, where: string): PolicyDocument {
+  try {
+    return pv.view.policy(value, `${pv.stack.source}: ${where}`).raw;
+  } catch (error) {
+    if (error instanceof TemplateError) {
+      throw new ModelError(`${pv.stack.source}: ${where} holds ${error.expression}, which Terraform evaluates and the proof cannot resolve`);
+    }
+    if (error instanceof PolicyShapeError) throw new ModelError(error.message);
+    throw error;
+  }
+}
+
+/** The value of a setting source's policy argument (an inline_policy block's `policy`, or the argument itself). */
+function sourcePolicy(pv: ProofView, s: SettingSource): PolicyDocument {
+  return readPolicy(pv, s.resource[s.argument], `${s.address}.${s.argument}`);
+}
+
+/** Where a half's provider deploys, compared with what its record declares: each difference in words. */
+export function placeProblems(place: ProviderPlace, declared: { accountId: string; region: string }, what: string): string[] {
+  const problems = [...place.problems];
+  if (place.region !== undefined && place.region !== declared.region) {
+    problems.push(`${what} declares region ${declared.region}, but its provider ${place.address} deploys into ${place.region}`);
+  }
+  if (place.accountId !== undefined && place.accountId !== declared.accountId) {
+    problems.push(`${what} declares account ${declared.accountId}, but its provider ${place.address} reaches account ${place.accountId} (${place.accountSource})`);
+  }
+  return problems;
+}
+
+/** Sources found in several views, with the view each is in. */
+type Found<T> = Array<{ pv: ProofView; item: T }>;
+
+/** Two or more resources setting one thing, in words; none when there is at most one. */
+function duplicates<T extends { address: string }>(found: Found<T>, what: string): string[] {
+  if (found.length < 2) return [];
+  return [`${found.map(({ pv, item }) => `${pv.stack.name}: ${item.address}`).join(" and ")} all set ${what}: Terraform applies each over the other`];
+}
+
+/** The managed policy documents the stacks define, by ARN. */
+function definedManagedPolicies(views: readonly ProofView[]): Map<string, PolicyDocument> {
+  const managed = new Map<string, PolicyDocument>();
+  for (const pv of views) {
+    for (const [id, p] of pv.view.resources("aws_iam_policy")) {
+      const arn = pv.view.attribute("aws_iam_policy", id, "arn");
+      if (arn) managed.set(arn, readPolicy(pv, p.policy, `aws_iam_policy.${id}.policy`));
+    }
+  }
+  return managed;
+}
+
+/** A role, as the stacks hold it (created), or as far as they show it (an existing role: the policies they attach). */
+function modelRole(views: readonly ProofView[], arn: string, options: ModelOptions, managed: ReadonlyMap<string, PolicyDocument>): ModelRole & { problems: string[] } {
+  const accountId = arn.split(":")[4] ?? "";
+  const name = arn.slice(arn.lastIndexOf("/") + 1);
+  const policies: Record<string, PolicyDocument> = {};
+  const problems: string[] = [];
+  const created: Found<SettingSource> = [];
+  for (const pv of views) {
+    const sources = roleSources(pv.view, accountId, name);
+    for (const role of sources.created) {
+      if (pv.view.attribute("aws_iam_role", role.id, "arn") === arn) created.push({ pv, item: role });
+      else problems.push(`${pv.stack.name}: ${role.address} creates a role ${name} in account ${accountId} with another path than the declared ${arn}`);
+    }
+    for (const s of sources.inline) policies[inlinePolicyName(pv, s)] = inlinePolicy(pv, s);
+    for (const s of sources.attachments) {
+      if (s.policyArn === undefined) throw new ModelError(`${pv.stack.source}: ${s.address} attaches a policy whose ARN the stacks do not say`);
+      const doc = managed.get(s.policyArn) ?? options.managedPolicies?.[s.policyArn] ?? KNOWN_MANAGED_POLICIES[s.policyArn.replace(/^arn:aws[\w-]*:/, "arn:aws:")];
+      if (!doc) {
+        throw new ModelError(
+          `${pv.stack.source}: ${s.address} attaches ${s.policyArn} to role ${name}, a managed policy the stacks do not define: give its document (--managed-policy ${s.policyArn}=FILE, or managedPolicies)`,
+        );
+      }
+      policies[`managed ${s.policyArn}`] = doc;
+    }
+  }
+  problems.push(...duplicates(created.map(({ pv, item }) => ({ pv, item })), `the role ${arn}`));
+  const [role] = created;
+  const trustPolicy = role ? sourcePolicy(role.pv, role.item) : undefined;
+  return { arn, name, accountId, trustPolicy, policies, created: role !== undefined, problems };
+}
+
+/** An inline policy's name as IAM shows it (the resource's id when it has none); `inline <name>` for a role's block. */
+function inlinePolicyName(pv: ProofView, s: SettingSource): string {
+  const block = /^inline_policy\[(\d+)\]$/.exec(s.argument);
+  if (!block) return pv.view.valueOf(s.resource.name) ?? s.id;
+  const inline = ([] as unknown[]).concat(s.resource.inline_policy ?? [])[Number(block[1])] as { name?: unknown } | undefined;
+  return `inline ${pv.view.valueOf(inline?.name) ?? block[1]}`;
+}
+
+/** An inline policy: an aws_iam_role_policy's `policy`, or the `policy` of a role's inline_policy block. */
+function inlinePolicy(pv: ProofView, s: SettingSource): PolicyDocument {
+  const block = /^inline_policy\[(\d+)\]$/.exec(s.argument);
+  if (!block) return sourcePolicy(pv, s);
+  const inline = ([] as unknown[]).concat(s.resource.inline_policy ?? [])[Number(block[1])] as { policy?: unknown } | undefined;
+  return readPolicy(pv, inline?.policy, `${s.address}.${s.argument}.policy`);
+}
+
+/** The key a grant's bucket account half declares: the existing key's ARN, or the key its alias targets. */
+function declaredKey(views: readonly ProofView[], record: GrantRecord): { pv: ProofView; target: NonNullable<KeyTarget> } | undefined {
+  const { bucket } = record;
+  for (const pv of views) {
+    if (bucket.existingKeyArn) return { pv, target: { literal: bucket.existingKeyArn } };
+    for (const [, alias] of pv.view.resources("aws_kms_alias")) {
+      if (pv.view.valueOf(alias.name) !== bucket.keyAlias || pv.view.placeOf(alias).accountId !== bucket.accountId) continue;
+      const target = keyTargetOf(pv.view, alias.target_key_id);
+      if (target) return { pv, target };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A KMS grant as the key policy statement it amounts to: its grantee principal may call its operations on the key,
+ * under the grant's encryption context constraints (a grant has no kms:ViaService or kms:CallerAccount).
+ */
+function grantStatement(pv: ProofView, s: SettingSource, index: number): PolicyStatement {
+  const g = s.resource;
+  const text = (v: unknown, what: string) => {
+    const value = pv.view.valueOf(v);
+    if (value === undefined) throw new ModelError(`${pv.stack.source}: ${s.address}.${what} is not known before apply`);
+    return value;
+  };
+  const constraints = ([] as unknown[]).concat(g.constraints ?? [])[0] as Record<string, unknown> | undefined;
+  const equals = constraints?.encryption_context_equals as Record<string, unknown> | undefined;
+  const subset = constraints?.encryption_context_subset as Record<string, unknown> | undefined;
+  const context = (block: Record<string, unknown> | undefined) =>
+    Object.fromEntries(Object.entries(block ?? {}).map(([k, v]) => [`kms:EncryptionContext:${k}`, text(v, `constraints.${k}`)]));
+  const condition = { ...context(equals), ...context(subset) };
+  return {
+    Sid: `KmsGrant${index}`,
+    Effect: "Allow",
+    Principal: { AWS: text(g.grantee_principal, "grantee_principal") },
+    Action: ([] as unknown[]).concat(g.operations ?? []).map((o, i) => `kms:${text(o, `operations[${i}]`)}`),
+    Resource: "*",
+    ...(Object.keys(condition).length > 0 ? { Condition: { StringEquals: condition } } : {}),
+  };
+}
+
+/** Where a resource deploys, as its provider block says; a block that says nothing is taken to be `fallback`. */
+function placeOrDeclared(pv: ProofView, r: SynthResource, fallback: { accountId: string; region: string }): { accountId: string; region: string } {
+  const place = pv.view.placeOf(r);
+  return { accountId: place.accountId ?? fallback.accountId, region: place.region ?? fallback.region };
+}
+
+/** The bucket policy of the declared bucket: every source of it in every stack; more than one is a problem. */
+function bucketPolicyOf(views: readonly ProofView[], bucketName: string, problems: string[]): PolicyDocument {
+  const found: Found<SettingSource> = views.flatMap((pv) => bucketSettingSources(pv.view, bucketName).policy.map((item) => ({ pv, item })));
+  problems.push(...duplicates(found, `the policy of bucket ${bucketName}`));
+  const [only] = found;
+  if (!only) throw new ModelError(`no stack given writes a policy for bucket ${bucketName}: the grant's bucket account half is not among the outputs`);
+  return sourcePolicy(only.pv, only.item);
+}
+
+/** The key policy of the declared key, with its KMS grants as statements; more than one policy is a problem. */
+function keyPolicyOf(views: readonly ProofView[], key: { pv: ProofView; target: NonNullable<KeyTarget> }, what: string, problems: string[]): PolicyDocument {
+  const sources = views
+    .filter((pv) => pv === key.pv || "literal" in key.target)
+    .map((pv) => ({ pv, sources: keySettingSources(pv.view, key.target) }));
+  const found: Found<SettingSource> = sources.flatMap(({ pv, sources: s }) => s.policy.map((item) => ({ pv, item })));
+  problems.push(...duplicates(found, `the key policy of ${what}`));
+  const [only] = found;
+  if (!only) throw new ModelError(`no stack given writes the key policy of ${what}`);
+  const policy = sourcePolicy(only.pv, only.item);
+  const grants = sources.flatMap(({ pv, sources: s }) => s.grants.map((g, i) => grantStatement(pv, g, i)));
+  return { ...policy, Statement: [...policy.Statement, ...grants] };
+}
+
+/** The access points on the declared bucket in every stack, each with its one policy. */
+function accessPointsOf(views: readonly ProofView[], bucketName: string, declared: { accountId: string; region: string }, problems: string[]): Record<string, ModelAccessPoint> {
+  const accessPoints: Record<string, ModelAccessPoint> = {};
+  for (const pv of views) {
+    for (const ap of accessPointsOn(pv.view, bucketName)) {
+      if (!ap.arn) throw new ModelError(`${pv.stack.source}: ${ap.address} is on bucket ${bucketName}, but its provider does not say its account and region`);
+      problems.push(...duplicates(ap.policy.map((item) => ({ pv, item })), `the policy of access point ${ap.arn}`));
+      const place = placeOrDeclared(pv, ap.resource, declared);
+      const policy = ap.policy[0] ? sourcePolicy(pv, ap.policy[0]) : { Version: "2012-10-17" as const, Statement: [] };
+      accessPoints[ap.arn] = { arn: ap.arn, name: String(pv.view.valueOf(ap.resource.name)), accountId: ap.arn.split(":")[4] ?? place.accountId, region: place.region, policy };
+    }
+  }
+  return accessPoints;
+}
+
+/** Where the bucket and its key are created, compared with the declaration. */
+function bucketPlaceProblems(views: readonly ProofView[], record: GrantRecord, key: { pv: ProofView; target: NonNullable<KeyTarget> } | undefined): string[] {
+  const declared = { accountId: record.bucket.accountId, region: record.bucket.region };
+  const problems: string[] = [];
+  for (const pv of views) {
+    for (const [id, b] of pv.view.resources("aws_s3_bucket")) {
+      if (pv.view.valueOf(b.bucket) === record.bucket.bucketName) problems.push(...placeProblems(pv.view.placeOf(b), declared, `bucket ${record.bucket.bucketName} (aws_s3_bucket.${id})`));
+    }
+    const encryption = bucketSettingSources(pv.view, record.bucket.bucketName).encryption;
+    for (const s of encryption) {
+      const rules = ([] as unknown[]).concat((s.inline ? (([] as unknown[]).concat(s.resource[s.argument] ?? [])[0] as Record<string, unknown> | undefined)?.rule : s.resource.rule) ?? []);
+      for (const rule of rules as Array<Record<string, unknown>>) {
+        const byDefault = ([] as unknown[]).concat(rule.apply_server_side_encryption_by_default ?? [])[0] as Record<string, unknown> | undefined;
+        const named = keyTargetOf(pv.view, byDefault?.kms_master_key_id);
+        if (key && named && !sameKey(named, key.target)) {
+          problems.push(`${pv.stack.name}: ${s.address} encrypts bucket ${record.bucket.bucketName} with another key than the one behind ${record.bucket.keyAlias}`);
+        }
+      }
+    }
+  }
+  if (key && "stackKey" in key.target) {
+    const r = key.pv.view.resource("aws_kms_key", key.target.stackKey)!;
+    problems.push(...placeProblems(key.pv.view.placeOf(r), declared, `key ${record.bucket.keyAlias} (aws_kms_key.${key.target.stackKey})`));
+  }
+  return problems;
+}
+
+/**
+ * Builds the access model of the bucket that `bucketHalves` declare, from every stack given: the grantees' roles and
  * policies may be in other stacks (the split layout, or another app's output).
  */
-export function buildModel(
-  stacks: readonly SynthesizedStack[],
-  recordsByStack: ReadonlyMap<SynthesizedStack, readonly GrantRecord[]>,
-  bucketHalves: readonly RecordedHalf[],
-  options: ModelOptions = {},
-): AccessModel {
+export function buildModel(views: readonly ProofView[], bucketHalves: readonly RecordedHalf[], options: ModelOptions = {}): AccessModel {
   const first = bucketHalves[0];
   if (!first) throw new ModelError("no bucket account's half to model");
   const { partition, bucket: declared } = first.record;
-  const views = stacks.map((s) => new StackView(s, recordsByStack.get(s) ?? [], partition));
-  const viewOf = (h: RecordedHalf) => views.find((v) => v.stack === h.stack)!;
-  const bucketView = viewOf(first);
-  const at = (address: string | undefined, what: string) => {
-    const r = address ? bucketView.resource(address) : undefined;
-    if (!r || !address) throw new ModelError(`${bucketView.stack.source}: the grant's ${what} (${address ?? "not recorded"}) is not in the stack`);
-    return { r, address };
-  };
-  const bucketPolicy = at(first.record.resources.bucketPolicy, "bucket policy");
-  const keyPolicy = at(first.record.resources.keyPolicy, "key policy");
-  const [keyType = "", keyId = ""] = keyPolicy.address.split(".");
-  const keyArn = declared.existingKeyArn ?? `arn:${partition}:kms:${declared.region}:${declared.accountId}:key/${KEY_ID_STAND_IN}`;
-  const aliases = bucketView
+  const problems: string[] = [];
+  const place = { accountId: declared.accountId, region: declared.region };
+  const key = declaredKey(views, first.record);
+  if (!key) throw new ModelError(`no stack given creates the key ${declared.keyAlias} of bucket ${declared.bucketName} in account ${declared.accountId}, and the grant names no existing key`);
+  const keyArn = "literal" in key.target ? key.target.literal : (key.pv.view.attribute("aws_kms_key", key.target.stackKey, "arn") ?? `arn:${partition}:kms:${declared.region}:${declared.accountId}:key/${KEY_ID_STAND_IN}`);
+  const aliases = key.pv.view
     .resources("aws_kms_alias")
-    .filter(([, a]) => keyType === "aws_kms_key" && (a.target_key_id === `\${aws_kms_key.${keyId}.key_id}` || a.target_key_id === `\${aws_kms_key.${keyId}.arn}`))
-    .map(([, a]) => String(a.name));
-
-  const accessPoints: Record<string, ModelAccessPoint> = {};
-  for (const [id, ap] of bucketView.resources("aws_s3_access_point")) {
-    if (bucketView.resolve(String(ap.bucket ?? "")) !== declared.bucketName) continue;
-    const arn = bucketView.resolve(`\${aws_s3_access_point.${id}.arn}`);
-    const place = bucketView.placeOf("aws_s3_access_point", id);
-    accessPoints[arn] = { arn, name: String(ap.name), accountId: arn.split(":")[4] ?? "", region: place.region, policy: bucketView.policy(ap, "policy", `access point ${String(ap.name)}`) };
-  }
-  // A grant recorded as going through an access point is proven through it or not at all: without it in the model its
-  // requests would go straight to the bucket, and the other grantees' requests on it would be left out.
+    .filter(([, a]) => sameKey(keyTargetOf(key.pv.view, a.target_key_id), key.target))
+    .map(([, a]) => String(key.pv.view.valueOf(a.name)));
+  const bucketPolicy = bucketPolicyOf(views, declared.bucketName, problems);
+  const keyPolicy = keyPolicyOf(views, key, declared.keyAlias, problems);
+  const accessPoints = accessPointsOf(views, declared.bucketName, place, problems);
+  problems.push(...bucketPlaceProblems(views, first.record, key));
+  // A grant recorded as going through an access point is proven through it or not at all.
   for (const h of bucketHalves) {
     const recordedPoint = h.record.accessPoint;
     if (recordedPoint && !accessPoints[recordedPoint.arn]) {
-      throw new ModelError(
-        `${viewOf(h).stack.source}: the grant's access point ${recordedPoint.name} (${h.record.resources.accessPoint ?? "not recorded"}) is not in the stack (no access point ${recordedPoint.arn} on bucket ${declared.bucketName})`,
-      );
+      throw new ModelError(`${h.stack.source}: the grant's access point ${recordedPoint.name} is not in the stacks (no access point ${recordedPoint.arn} on bucket ${declared.bucketName})`);
     }
   }
-
+  const managed = definedManagedPolicies(views);
   const roles: Record<string, ModelRole> = {};
-  const unseen: string[] = [];
+  const unseen: string[] = [...new Set(views.flatMap((v) => v.notes))];
   for (const h of bucketHalves) {
     for (const arn of [h.record.lambda.roleArn, ...(h.record.accessRoleArn ? [h.record.accessRoleArn] : [])]) {
       if (roles[arn]) continue;
-      const role = modelRole(views, arn, options);
+      const { problems: roleProblems, ...role } = modelRole(views, arn, options, managed);
       roles[arn] = role;
+      problems.push(...roleProblems);
       if (!role.created) {
-        unseen.push(
-          `role ${arn} is not created by these stacks: its policies in them were seen (${Object.keys(role.policies).join(", ") || "none"}); any it has elsewhere were not`,
-        );
+        unseen.push(`role ${arn} is not created by these stacks: its policies in them were seen (${Object.keys(role.policies).join(", ") || "none"}); any it has elsewhere were not`);
       }
     }
   }
@@ -300,19 +374,21 @@ export function buildModel(
     bucketAccountId: declared.accountId,
     bucketRegion: declared.region,
     roles,
-    bucket: { name: declared.bucketName, arn: `arn:${partition}:s3:::${declared.bucketName}`, accountId: declared.accountId, policy: bucketView.policy(bucketPolicy.r, "policy", "the bucket policy") },
-    key: { arn: keyArn, accountId: declared.accountId, aliases: aliases.length > 0 ? aliases : [declared.keyAlias], policy: bucketView.policy(keyPolicy.r, "policy", "the key policy") },
+    bucket: { name: declared.bucketName, arn: `arn:${partition}:s3:::${declared.bucketName}`, accountId: declared.accountId, policy: bucketPolicy },
+    key: { arn: keyArn, accountId: declared.accountId, aliases: aliases.length > 0 ? aliases : [declared.keyAlias], policy: keyPolicy },
     accessPoints,
     unseen,
+    problems,
   };
 }
 
-/** Every action named in every policy of the model, with where it appears. */
+/** Every action named in every policy of the model, with where it appears (NotAction ones too). */
 export function actionsInModel(model: AccessModel): Array<{ action: string; where: string }> {
   const found: Array<{ action: string; where: string }> = [];
   const collect = (doc: PolicyDocument | undefined, where: string) => {
-    for (const s of doc?.Statement ?? []) {
-      for (const action of ([] as string[]).concat(s.Action)) found.push({ action, where: `${where} ${s.Sid ?? ""}`.trim() });
+    for (const s of ([] as PolicyStatement[]).concat(doc?.Statement ?? [])) {
+      const named = [...([] as string[]).concat(s.Action ?? []), ...([] as string[]).concat((s as { NotAction?: string | string[] }).NotAction ?? [])];
+      for (const action of named) found.push({ action, where: `${where} ${s.Sid ?? ""}`.trim() });
     }
   };
   for (const role of Object.values(model.roles)) {
@@ -321,6 +397,6 @@ export function actionsInModel(model: AccessModel): Array<{ action: string; wher
   }
   collect(model.bucket.policy, "bucket policy");
   collect(model.key.policy, "key policy");
-  for (const ap of Object.values(model.accessPoints)) collect(ap.policy, `policy of access point ${ap.name}`);
+  for (const ap of Object.values(model.accessPoints)) collect(ap.policy, `policy of access point ${ap.arn.slice(ap.arn.lastIndexOf("/") + 1)}`);
   return found;
 }

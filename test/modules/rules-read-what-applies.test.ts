@@ -85,7 +85,7 @@ describe("a second resource on the grant's bucket or key is judged, and two reso
 
   test("a second public access block that turns the blocks off", () => {
     const found = errors(
-      fixture((a, s, provider) =>
+      fixture((_a, s, provider) =>
         new S3BucketPublicAccessBlock(s, "open", { provider, bucket: "shared-data", blockPublicAcls: false, blockPublicPolicy: false, ignorePublicAcls: false, restrictPublicBuckets: false }),
       ),
     );
@@ -100,7 +100,7 @@ describe("a second resource on the grant's bucket or key is judged, and two reso
 
   test("AES256 default encryption by a second resource", () => {
     const found = errors(
-      fixture((a, s, provider) =>
+      fixture((_a, s, provider) =>
         new S3BucketServerSideEncryptionConfigurationA(s, "sse-s3", { provider, bucket: "shared-data", rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
       ),
     );
@@ -108,7 +108,7 @@ describe("a second resource on the grant's bucket or key is judged, and two reso
   });
 
   test("a public-read ACL", () => {
-    const found = errors(fixture((a, s, provider) => new S3BucketAcl(s, "acl", { provider, bucket: "shared-data", acl: "public-read" })));
+    const found = errors(fixture((_a, s, provider) => new S3BucketAcl(s, "acl", { provider, bucket: "shared-data", acl: "public-read" })));
     expect(found.find((e) => e.startsWith("CAS-S3-2"))).toMatch(/has the ACL public-read \(aws_s3_bucket_acl\.acl\)/);
   });
 
@@ -156,7 +156,7 @@ describe("text is judged as Terraform reads it", () => {
   });
 
   test("a setting's target given as an expression is refused: the rules cannot tell which bucket it configures", () => {
-    const found = errors(fixture((a, s, provider) => new S3BucketPolicy(s, "hidden", { provider, bucket: '${lower("SHARED-DATA")}', policy: PUBLIC_READ })));
+    const found = errors(fixture((_a, s, provider) => new S3BucketPolicy(s, "hidden", { provider, bucket: '${lower("SHARED-DATA")}', policy: PUBLIC_READ })));
     expect(found.find((e) => e.startsWith("CAS-TF-1 test/hidden"))).toMatch(/bucket is evaluated by Terraform \(\$\{lower\("SHARED-DATA"\)\}\)/);
   });
 

@@ -5,7 +5,7 @@
 import { Testing } from "cdktf";
 import type { PolicyDocument, PolicyStatement } from "../../modules/internal";
 import { proveSynthesized, recordsOf, synthesizedFromConstructs, type ProofReport, type SynthesizedStack } from "../../modules/proof";
-import { buildModel, type AccessModel } from "../../modules/proof/model";
+import { buildModel, proofViews, type AccessModel } from "../../modules/proof/model";
 import type { ProofResult } from "../../modules/proof/simulate";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import type { EnvironmentConfig } from "../../stacks/config";
@@ -37,9 +37,8 @@ export function provenOnce(synthesized: Readonly<Record<string, SynthesizedStack
 
 /** The access model of the one bucket the stacks' grants are on, as proveSynthesized builds it. */
 export function modelOf(stacks: readonly SynthesizedStack[]): AccessModel {
-  const recordsByStack = new Map(stacks.map((stack) => [stack, recordsOf(stack)] as const));
   const bucketHalves = stacks.flatMap((stack) => recordsOf(stack).filter((r) => r.half === "bucket").map((record) => ({ record, stack })));
-  return buildModel(stacks, recordsByStack, bucketHalves);
+  return buildModel(proofViews(stacks, recordsOf), bucketHalves);
 }
 
 /** A resource in one stack of several (logical IDs repeat across the stacks of a split layout). */
@@ -138,14 +137,32 @@ export function describeMismatch(r: ProofResult): string {
   return `${request} -> ${r.final}, ${why}`;
 }
 
-/** Everything a report gets wrong: each grant's problems, unknown actions and wrong verdicts, prefixed by grantee. */
-export function mismatchesOf(report: ProofReport, options: { readonly byGrantee?: boolean } = {}): string[] {
+/**
+ * Everything a report gets wrong: each grant's problems, unknown actions and wrong verdicts, prefixed by grantee.
+ * `requests` picks the wrong verdicts of the hand-written matrices (`matrix`), of the catalogue's (`catalogue`), or of
+ * both (the default); problems and unknown actions are in every pick but `catalogue`.
+ */
+export function mismatchesOf(report: ProofReport, options: { readonly byGrantee?: boolean; readonly requests?: "matrix" | "catalogue" | "all" } = {}): string[] {
+  const pick = options.requests ?? "all";
   return report.grants.flatMap((g) => {
     const prefix = (r?: ProofResult) => (options.byGrantee ? `${r?.grantee ?? g.grantee}: ` : "");
+    const wrong = g.results.filter((r) => !r.ok && (pick === "all" || (pick === "catalogue") === (r.trimContext === true)));
     return [
-      ...g.problems.map((p) => `${prefix()}problem: ${p}`),
-      ...g.unknownActions.map((u) => `${prefix()}unknown action: ${u}`),
-      ...g.results.filter((r) => !r.ok).map((r) => `${prefix(r)}${describeMismatch(r)}`),
+      ...(pick === "catalogue" ? [] : g.problems.map((p) => `${prefix()}problem: ${p}`)),
+      ...(pick === "catalogue" ? [] : g.unknownActions.map((u) => `${prefix()}unknown action: ${u}`)),
+      ...wrong.map((r) => `${prefix(r)}${describeMismatch(r)}`),
     ];
   });
+}
+
+/**
+ * What the proof of broken stacks gets wrong: the hand-written matrices' mismatches (with problems) and the
+ * catalogue's, apart; the report's count must be their sum.
+ */
+export async function failuresOf(stacks: readonly SynthesizedStack[], byGrantee = false): Promise<{ matrix: string[]; catalogue: string[] }> {
+  const report = await proveSynthesized(stacks);
+  const matrix = mismatchesOf(report, { byGrantee, requests: "matrix" });
+  const catalogue = mismatchesOf(report, { byGrantee, requests: "catalogue" });
+  expect(report.mismatches).toBe(matrix.length + catalogue.length);
+  return { matrix, catalogue };
 }
