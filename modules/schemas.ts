@@ -69,15 +69,25 @@ export const lambdaSettingsSchema = z
       )
       .optional(),
     layers: z
-      .array(z.string({ error: "must be a string" }).regex(/^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:\d+$/, { message: "is not a Lambda layer version ARN" }), {
-        error: "must be a list of layer version ARNs",
-      })
+      .array(
+        z
+          .string({ error: "must be a string" })
+          .regex(/^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:\d+$/, { message: "is not a Lambda layer version ARN" })
+          .max(140, { message: "is longer than 140 characters (Lambda's limit for a layer version ARN)" }),
+        { error: "must be a list of layer version ARNs" },
+      )
       .max(5, { message: "has more than 5 layers (Lambda's limit)" })
       .optional(),
     vpc: z
       .strictObject({
-        subnetIds: z.array(z.string({ error: "must be a string" }).regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet ID" })).min(1, { message: "is empty" }),
-        securityGroupIds: z.array(z.string({ error: "must be a string" }).regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group ID" })).min(1, { message: "is empty" }),
+        subnetIds: z
+          .array(z.string({ error: "must be a string" }).regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet ID" }))
+          .min(1, { message: "is empty" })
+          .max(16, { message: "has more than 16 subnets (Lambda's limit)" }),
+        securityGroupIds: z
+          .array(z.string({ error: "must be a string" }).regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group ID" }))
+          .min(1, { message: "is empty" })
+          .max(5, { message: "has more than 5 security groups (Lambda's limit)" }),
       })
       .optional(),
     reservedConcurrentExecutions: wholeNumber(0, 100000, "must be a whole number from 0 to 100000").optional(),
@@ -106,6 +116,16 @@ export const lambdaSettingsSchema = z
     } else if (s.functionName === undefined) {
       issue("functionName", undefined, "is required: name the function to create, or set createFunction to false");
     }
+    // Lambda attaches only layers of the function's own region (and so of its partition).
+    const { partition } = partitionOf(s.region);
+    s.layers?.forEach((layer, i) => {
+      const [, layerPartition, , layerRegion] = layer.split(":");
+      if (layerPartition !== partition) {
+        ctx.addIssue({ code: "custom", path: ["layers", i], input: layer, message: `is in partition ${layerPartition}, not the function's partition ${partition}` });
+      } else if (layerRegion !== s.region) {
+        ctx.addIssue({ code: "custom", path: ["layers", i], input: layer, message: `is in region ${layerRegion}, not the function's region ${s.region}: Lambda only attaches layers of the function's own region` });
+      }
+    });
     for (const name of Object.keys(s.environment ?? {})) {
       if (GRANT_VARIABLES.includes(name)) issue("environment", s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
     }

@@ -223,6 +223,18 @@ describe("the team's own function", () => {
     ]);
   });
 
+  test("Lambda's own limits are accepted up to the limit: a layer ARN of 140 characters, 16 subnets, 5 security groups", () => {
+    const layer = `arn:aws:lambda:us-east-1:222222222222:layer:${"l".repeat(94)}:1`;
+    expect(layer).toHaveLength(140);
+    const subnetIds = Array.from({ length: 16 }, (_, i) => `subnet-${String(i).padStart(8, "0")}`);
+    const securityGroupIds = Array.from({ length: 5 }, (_, i) => `sg-${String(i).padStart(8, "0")}`);
+    const { json } = synthGrantee({ layers: [layer], vpc: { subnetIds, securityGroupIds } });
+    expect(resourceAt(json, "aws_lambda_function", "consumer/function")).toMatchObject({
+      layers: [layer],
+      vpc_config: { subnet_ids: subnetIds, security_group_ids: securityGroupIds },
+    });
+  });
+
   test("the grant's variables sit beside the team's", () => {
     const stack = twoAccountStack();
     new LambdaGrantee(stack.stack, "consumer", { ...granteeProps(stack, { environment: { LOG_LEVEL: "debug" } }), grantVariables: { BUCKET_NAME: "shared-data" } });
@@ -262,6 +274,11 @@ describe("LambdaGrantee refuses bad input before creating anything", () => {
     ["no function name for a function to create", { functionName: undefined }, "consumer.functionName is required: name the function to create, or set createFunction to false"],
     ["a variable the grant writes", { environment: { BUCKET_NAME: "other" } }, 'consumer.environment {"BUCKET_NAME":"other"} sets BUCKET_NAME, which the grant writes (see HANDLER_ENVIRONMENT)'],
     ["six layers", { layers: Array.from({ length: 6 }, (_, i) => `arn:aws:lambda:us-east-1:111111111111:layer:l${i}:1`) }, /^consumer\.layers .* has more than 5 layers/],
+    ["a layer of another region", { layers: ["arn:aws:lambda:eu-west-1:111111111111:layer:tools:3"] }, 'consumer.layers[0] "arn:aws:lambda:eu-west-1:111111111111:layer:tools:3" is in region eu-west-1, not the function\'s region us-east-1: Lambda only attaches layers of the function\'s own region'],
+    ["a layer of another partition", { layers: ["arn:aws-cn:lambda:us-east-1:111111111111:layer:tools:3"] }, 'consumer.layers[0] "arn:aws-cn:lambda:us-east-1:111111111111:layer:tools:3" is in partition aws-cn, not the function\'s partition aws'],
+    ["a layer ARN of 141 characters", { layers: [`arn:aws:lambda:us-east-1:111111111111:layer:${"l".repeat(95)}:1`] }, /^consumer\.layers\[0\] "arn:aws:lambda:us-east-1:111111111111:layer:l+\.\.\. is longer than 140 characters \(Lambda's limit for a layer version ARN\)$/],
+    ["17 subnets", { vpc: { subnetIds: Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(8, "0")}`), securityGroupIds: ["sg-00000001"] } }, /^consumer\.vpc\.subnetIds \["subnet-00000000",.* has more than 16 subnets \(Lambda's limit\)$/],
+    ["6 security groups", { vpc: { subnetIds: ["subnet-00000001"], securityGroupIds: Array.from({ length: 6 }, (_, i) => `sg-${String(i).padStart(8, "0")}`) } }, /^consumer\.vpc\.securityGroupIds \["sg-00000000",.* has more than 5 security groups \(Lambda's limit\)$/],
     ["a missing code archive", { code: { archive: "/nonexistent/fn.zip", runtime: "python3.12", handler: "app.handler" } }, 'consumer.code.archive "/nonexistent/fn.zip" is not a zip file'],
     ["a code folder that does not exist", { code: { directory: "/nonexistent/fn", runtime: "python3.12", handler: "app.handler" } }, 'consumer.code.directory "/nonexistent/fn" is not a folder'],
     ["own code without a runtime", { code: { archive: PYTHON_ZIP, handler: "app.handler" } as never }, "consumer.code.runtime undefined is not a Lambda runtime (e.g. python3.12)"],
