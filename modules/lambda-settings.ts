@@ -41,6 +41,32 @@ export interface LambdaSettings {
   readonly description?: string | undefined;
 }
 
+/**
+ * The environment variables Lambda reserves: the runtime sets them, and Lambda refuses a function configuration that
+ * sets one ("Defined runtime environment variables" in the Lambda Developer Guide). The two the handler reads from the
+ * runtime (the contract's LAMBDA_RUNTIME_VARIABLES) are among them.
+ */
+export const LAMBDA_RESERVED_VARIABLES: readonly string[] = [
+  "_HANDLER",
+  "_X_AMZN_TRACE_ID",
+  "AWS_DEFAULT_REGION",
+  "AWS_REGION",
+  "AWS_EXECUTION_ENV",
+  "AWS_LAMBDA_FUNCTION_NAME",
+  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+  "AWS_LAMBDA_FUNCTION_VERSION",
+  "AWS_LAMBDA_INITIALIZATION_TYPE",
+  "AWS_LAMBDA_LOG_GROUP_NAME",
+  "AWS_LAMBDA_LOG_STREAM_NAME",
+  "AWS_ACCESS_KEY",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_LAMBDA_RUNTIME_API",
+  "LAMBDA_TASK_ROOT",
+  "LAMBDA_RUNTIME_DIR",
+];
+
 /** The grantee's role ARN, path included, from validated settings. */
 export function lambdaRoleArnOf(lambda: Pick<LambdaSettings, "accountId" | "region" | "roleName" | "rolePath" | "existingRoleArn">): string {
   return lambda.existingRoleArn ?? roleArn(partitionOf(lambda.region).partition, lambda.accountId, lambda.roleName!, lambda.rolePath);

@@ -10,7 +10,7 @@ import type { AlarmSettings } from "./alarm-settings";
 import type { BucketSettings, ExistingResources } from "./bucket-settings";
 import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "./contract";
 import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
-import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
+import { LAMBDA_RESERVED_VARIABLES, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { accountRootArn, matchesWildcard, policyCharacterProblem, POLICY_CHARACTERS, roleArnParts, type PolicyStatement } from "./policy-document";
 import { partitionOf } from "./regions";
 import {
@@ -62,11 +62,7 @@ export const lambdaSettingsSchema = z
     memorySize: wholeNumber(128, 10240, "must be 128-10240 MB").optional(),
     timeoutSeconds: wholeNumber(1, 900, "must be 1-900 seconds").optional(),
     environment: z
-      .record(
-        z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, { message: "is not an environment variable name (a letter, then letters, digits and _)" }),
-        z.string({ error: "must be a string" }),
-        { error: "must be a map of variable names to strings" },
-      )
+      .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of variable names to strings" })
       .optional(),
     layers: z
       .array(
@@ -126,8 +122,20 @@ export const lambdaSettingsSchema = z
         ctx.addIssue({ code: "custom", path: ["layers", i], input: layer, message: `is in region ${layerRegion}, not the function's region ${s.region}: Lambda only attaches layers of the function's own region` });
       }
     });
-    for (const name of Object.keys(s.environment ?? {})) {
+    for (const [name, value] of Object.entries(s.environment ?? {})) {
+      // Lambda's pattern for a variable's name: [a-zA-Z]([a-zA-Z0-9_])+
+      if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name)) {
+        ctx.addIssue({ code: "custom", path: ["environment", name], input: value, message: "is not an environment variable name (a letter, then at least one more letter, digit or _)" });
+      }
       if (GRANT_VARIABLES.includes(name)) issue("environment", s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
+      if (LAMBDA_RESERVED_VARIABLES.includes(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environment", name],
+          input: value,
+          message: "is a variable Lambda reserves: the runtime sets it, and Lambda refuses a function configuration that sets it",
+        });
+      }
     }
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { LambdaGrantee, type LambdaGranteeProps } from "../../modules/internal";
+import { LAMBDA_RESERVED_VARIABLES, LAMBDA_RUNTIME_VARIABLES, LambdaGrantee, type LambdaGranteeProps } from "../../modules/internal";
 import {
   allResources,
   configurationError,
@@ -273,6 +273,9 @@ describe("LambdaGrantee refuses bad input before creating anything", () => {
     ["a function setting without a function", { functionName: undefined, createFunction: false, memorySize: 512 }, "consumer.memorySize 512 applies only to a function this library creates, and createFunction is false"],
     ["no function name for a function to create", { functionName: undefined }, "consumer.functionName is required: name the function to create, or set createFunction to false"],
     ["a variable the grant writes", { environment: { BUCKET_NAME: "other" } }, 'consumer.environment {"BUCKET_NAME":"other"} sets BUCKET_NAME, which the grant writes (see HANDLER_ENVIRONMENT)'],
+    ["a variable Lambda reserves", { environment: { LOG_LEVEL: "debug", AWS_REGION: "eu-west-1" } }, 'consumer.environment.AWS_REGION "eu-west-1" is a variable Lambda reserves: the runtime sets it, and Lambda refuses a function configuration that sets it'],
+    ["the execution role's credentials", { environment: { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE" } }, 'consumer.environment.AWS_ACCESS_KEY_ID "AKIAIOSFODNN7EXAMPLE" is a variable Lambda reserves'],
+    ["a variable name of one letter", { environment: { X: "1" } }, 'consumer.environment.X "1" is not an environment variable name (a letter, then at least one more letter, digit or _)'],
     ["six layers", { layers: Array.from({ length: 6 }, (_, i) => `arn:aws:lambda:us-east-1:111111111111:layer:l${i}:1`) }, /^consumer\.layers .* has more than 5 layers/],
     ["a layer of another region", { layers: ["arn:aws:lambda:eu-west-1:111111111111:layer:tools:3"] }, 'consumer.layers[0] "arn:aws:lambda:eu-west-1:111111111111:layer:tools:3" is in region eu-west-1, not the function\'s region us-east-1: Lambda only attaches layers of the function\'s own region'],
     ["a layer of another partition", { layers: ["arn:aws-cn:lambda:us-east-1:111111111111:layer:tools:3"] }, 'consumer.layers[0] "arn:aws-cn:lambda:us-east-1:111111111111:layer:tools:3" is in partition aws-cn, not the function\'s partition aws'],
@@ -290,6 +293,16 @@ describe("LambdaGrantee refuses bad input before creating anything", () => {
     const error = configurationError(() => new LambdaGrantee(stack.stack, "consumer", granteeProps(stack, overrides)));
     expect(error.problems).toEqual([typeof problem === "string" ? expect.stringContaining(problem) : expect.stringMatching(problem)]);
     expect(synthJson(stack.stack).resource).toBeUndefined();
+  });
+
+  test.each(LAMBDA_RESERVED_VARIABLES.filter((name) => /^[a-zA-Z]/.test(name)))("the reserved variable %s", (name) => {
+    const stack = twoAccountStack();
+    const error = configurationError(() => new LambdaGrantee(stack.stack, "consumer", granteeProps(stack, { environment: { [name]: "x" } })));
+    expect(error.problems).toEqual([expect.stringContaining(`consumer.environment.${name} "x" is a variable Lambda reserves`)]);
+  });
+
+  test("the variables the handler takes from the Lambda runtime are reserved ones", () => {
+    expect(LAMBDA_RESERVED_VARIABLES).toEqual(expect.arrayContaining([...LAMBDA_RUNTIME_VARIABLES]));
   });
 
   test("several bad settings are reported together", () => {
