@@ -5,7 +5,6 @@ import {
   BucketAccountGrant,
   CrossAccountS3Access,
   LambdaAccountGrant,
-  HANDLER_ENVIRONMENT,
   parseOrThrow,
   SecurityRules,
   type BucketAccountHalf,
@@ -13,7 +12,7 @@ import {
   type LambdaCode,
   type LambdaSide,
 } from "../modules/internal";
-import { environmentSchema, stackNamesOf, type EnvironmentConfig } from "./config";
+import { environmentSchema, stackNamesOf, targetVariables, type EnvironmentConfig } from "./config";
 import { remoteState } from "./state";
 
 /** Provider aliases of every stack: the Lambda account (A) and the bucket account (B). */
@@ -62,9 +61,7 @@ export function lambdaSide(
   viaAccessPoint = false,
 ): LambdaSide {
   const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
-  // An emulator serves S3 path-style only.
-  const local: Record<string, string> =
-    env.target === "local-emulator" && !viaAccessPoint ? { [HANDLER_ENVIRONMENT.forcePathStyle]: "true" } : {};
+  const local = targetVariables(env.target, viaAccessPoint);
   return {
     ...lambda,
     ...(lambda.createFunction !== false ? { environment: { ...local, ...(lambda.environment ?? {}) } } : {}),
