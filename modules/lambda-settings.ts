@@ -69,6 +69,25 @@ export const LAMBDA_RESERVED_VARIABLES: readonly string[] = [
   "LAMBDA_RUNTIME_DIR",
 ];
 
+/** Every setting of LambdaSettings, with the value a function or role is given when it is left out (undefined: none). */
+export const LAMBDA_SETTING_DEFAULTS: { readonly [K in keyof Required<LambdaSettings>]: LambdaSettings[K] | undefined } = {
+  accountId: undefined,
+  region: undefined,
+  roleName: undefined,
+  rolePath: "/",
+  existingRoleArn: undefined,
+  createFunction: true,
+  functionName: undefined,
+  logRetentionDays: 30,
+  memorySize: 256,
+  timeoutSeconds: 30,
+  environment: {},
+  layers: undefined,
+  vpc: undefined,
+  reservedConcurrentExecutions: undefined,
+  description: undefined,
+};
+
 /** The grantee's role ARN, path included, from validated settings. */
 export function lambdaRoleArnOf(lambda: Pick<LambdaSettings, "accountId" | "region" | "roleName" | "rolePath" | "existingRoleArn">): string {
   return lambda.existingRoleArn ?? roleArn(partitionOf(lambda.region).partition, lambda.accountId, lambda.roleName!, lambda.rolePath);

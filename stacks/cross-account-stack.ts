@@ -60,14 +60,14 @@ export function lambdaSide(
   options: CrossAccountStackOptions,
   viaAccessPoint = false,
 ): LambdaSide {
+  return { ...lambdaSettingsFor(env, viaAccessPoint), provider, ...(options.code ? { code: options.code } : {}) };
+}
+
+/** The Lambda settings of an environment as its stacks declare them: the target's variables under the team's own. */
+export function lambdaSettingsFor(env: Pick<ValidEnvironment, "target" | "lambda">, viaAccessPoint = false): Omit<ValidEnvironment["lambda"], "deployRoleArn"> {
   const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
   const local = targetVariables(env.target, viaAccessPoint);
-  return {
-    ...lambda,
-    ...(lambda.createFunction !== false ? { environment: { ...local, ...(lambda.environment ?? {}) } } : {}),
-    provider,
-    ...(options.code ? { code: options.code } : {}),
-  };
+  return { ...lambda, ...(lambda.createFunction !== false ? { environment: { ...local, ...(lambda.environment ?? {}) } } : {}) };
 }
 
 export function bucketSettings(env: Pick<ValidEnvironment, "bucket">) {
