@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { ACCESS_DENIED_LOG_LINE } from "./contract";
+import { ConfigurationError } from "./errors";
 
 /** Whether a grant's constructs create its alarms, and whom each account's alarms notify. */
 export interface AlarmSettings {
@@ -82,16 +83,35 @@ export const MAX_BUCKET_METRICS = 1000;
  * The IDs of the S3 request metrics configurations of a bucket's granted prefixes, by prefix: `grant-` and the prefix
  * with every other character than letters, digits, `.`, `-` and `_` as `-` (`incoming/` is `grant-incoming`), or,
  * when that is too long or another prefix of the bucket gives the same, cut and followed by 8 hex digits of the
- * prefix's SHA-256. The ID is also the FilterId dimension of the prefix's S3 request metrics.
+ * prefix's SHA-256. The ID is also the FilterId dimension of the prefix's S3 request metrics, and it names the
+ * prefix's resources, so no two prefixes may share one: a plain ID is kept as it reads, and a cut one that another
+ * prefix already has takes more of its digest (16, 24, ... hex digits) until it is the prefix's own.
  */
 export function requestMetricsIds(prefixes: readonly string[]): Map<string, string> {
   const plain = (prefix: string) => `grant-${prefix.replace(/[^A-Za-z0-9._-]/g, "-").replace(/-+$/, "")}`;
   const counts = new Map<string, number>();
-  for (const p of prefixes) counts.set(plain(p), (counts.get(plain(p)) ?? 0) + 1);
-  return new Map(
-    prefixes.map((p) => {
-      const id = plain(p);
-      return [p, id.length <= 64 && counts.get(id) === 1 ? id : `${id.slice(0, 55)}-${createHash("sha256").update(p).digest("hex").slice(0, 8)}`];
-    }),
-  );
+  for (const p of new Set(prefixes)) counts.set(plain(p), (counts.get(plain(p)) ?? 0) + 1);
+  const ids = new Map<string, string>();
+  const owners = new Map<string, string>();
+  const cut: string[] = [];
+  for (const p of new Set(prefixes)) {
+    const id = plain(p);
+    if (id.length <= 64 && counts.get(id) === 1) owners.set(id, p);
+    else cut.push(p);
+  }
+  for (const p of cut) {
+    const digest = createHash("sha256").update(p).digest("hex");
+    // 8 digits keep the IDs of the first releases; 56 leave "grant-" and one character of the prefix.
+    const candidates = [8, 16, 24, 32, 40, 48, 56].map((n) => `${plain(p).slice(0, 63 - n)}-${digest.slice(0, n)}`);
+    const id = candidates.find((c) => !owners.has(c));
+    if (id === undefined) {
+      throw new ConfigurationError([
+        `the granted prefixes ${JSON.stringify(owners.get(candidates[candidates.length - 1]!))} and ${JSON.stringify(p)} of one bucket give the same ` +
+          "S3 request metrics ID: grant one of them under another name",
+      ]);
+    }
+    owners.set(id, p);
+  }
+  for (const [id, p] of owners) ids.set(p, id);
+  return new Map(prefixes.map((p) => [p, ids.get(p)!]));
 }

@@ -81,6 +81,80 @@ export const LAMBDA_RUNTIME_VARIABLES: readonly HandlerVariable[] = [
   HANDLER_ENVIRONMENT.functionRegion,
 ];
 
+/** Lambda's limit on a synchronous invocation's response is 6 MB; a `get` response must stay below it. */
+export const MAX_RESPONSE_BYTES_LIMIT = 6_000_000;
+/** The smallest cap on a `get` response the handler accepts: below it even a small object's response would not fit. */
+export const MIN_MAX_RESPONSE_BYTES = 1024;
+/** SigV4 limit on a presigned URL's lifetime: 7 days. */
+export const PRESIGN_EXPIRES_LIMIT_SECONDS = 604_800;
+
+/** The handler's own settings: variables of HANDLER_ENVIRONMENT a team may set beside the grant's. */
+export const HANDLER_SETTINGS = [
+  HANDLER_ENVIRONMENT.forcePathStyle,
+  HANDLER_ENVIRONMENT.maxResponseBytes,
+  HANDLER_ENVIRONMENT.presignMaxExpiresSeconds,
+] as const;
+
+/** The name of one of the handler's own settings. */
+export type HandlerSetting = (typeof HANDLER_SETTINGS)[number];
+
+const wholeNumberProblem = (value: string, min: number, max: number, unit: string, why: string): string | undefined =>
+  /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max ? undefined : `must be a whole number of ${unit} from ${min} to ${max} (${why})`;
+
+/**
+ * What is wrong with the value of one of the handler's settings, as the handler judges it when its container starts
+ * (a bad value fails every cold start); undefined when it is fine. An empty value counts as unset, and is fine.
+ */
+export function handlerSettingProblem(variable: HandlerSetting, value: string): string | undefined {
+  if (value === "") return undefined;
+  switch (variable) {
+    case HANDLER_ENVIRONMENT.forcePathStyle:
+      return value === "true" || value === "false" ? undefined : 'must be "true" or "false"';
+    case HANDLER_ENVIRONMENT.maxResponseBytes:
+      return wholeNumberProblem(value, MIN_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT, "bytes", "below Lambda's 6 MB response limit");
+    case HANDLER_ENVIRONMENT.presignMaxExpiresSeconds:
+      return wholeNumberProblem(value, 1, PRESIGN_EXPIRES_LIMIT_SECONDS, "seconds", "7 days, the SigV4 limit");
+  }
+}
+
+/**
+ * What is wrong with an access point (ACCESS_POINT_ARN) together with path-style addressing (S3_FORCE_PATH_STYLE), as
+ * the handler judges it; undefined when they go together.
+ */
+export function accessPointAddressingProblem(accessPointArn: string | undefined, forcePathStyle: string | undefined): string | undefined {
+  if (accessPointArn === undefined || accessPointArn === "" || forcePathStyle !== "true") return undefined;
+  return (
+    `cannot be used with ${HANDLER_ENVIRONMENT.forcePathStyle}=true: the SDK sends requests through an access point to the ` +
+    "access point's own host name, which path-style addressing cannot express; unset one of the two"
+  );
+}
+
+/** One problem the handler finds in its settings: the variable, its value, and what is wrong. */
+export interface HandlerSettingIssue {
+  readonly variable: HandlerVariable;
+  readonly value: string;
+  readonly message: string;
+}
+
+/**
+ * Every problem the handler would find in the settings of a function's environment (the team's variables with the
+ * grant's) when its container starts: each setting's value, and an access point with path-style addressing. The
+ * handler runs these checks at every cold start; the constructs run them at synth, so a function the handler would
+ * refuse to start is never deployed.
+ */
+export function handlerSettingsIssues(environment: Readonly<Record<string, string | undefined>>): HandlerSettingIssue[] {
+  const issues: HandlerSettingIssue[] = [];
+  for (const variable of HANDLER_SETTINGS) {
+    const value = environment[variable];
+    const message = value === undefined ? undefined : handlerSettingProblem(variable, value);
+    if (value !== undefined && message !== undefined) issues.push({ variable, value, message });
+  }
+  const accessPointArn = environment[HANDLER_ENVIRONMENT.accessPointArn];
+  const addressing = accessPointAddressingProblem(accessPointArn, environment[HANDLER_ENVIRONMENT.forcePathStyle]);
+  if (accessPointArn !== undefined && addressing !== undefined) issues.push({ variable: HANDLER_ENVIRONMENT.accessPointArn, value: accessPointArn, message: addressing });
+  return issues;
+}
+
 /**
  * The one encoding of a grant's prefixes in GRANTED_PREFIXES: a JSON list with one object per prefix, in declaration
  * order, its fields in the order prefix, access, delete, and `delete` always stated (false when the declaration leaves

@@ -14,7 +14,7 @@ import { libraryConstruct } from "./compatibility";
 import { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaCode } from "./default-handler";
 import { policyDocument, renderPolicy, roleArn, roleArnParts, type PolicyDocument } from "./policy-document";
 import { ConfigurationError, showValue } from "./errors";
-import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
+import { functionEnvironmentProblems, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { partitionOf } from "./regions";
 import { parseOrThrow, schemas } from "./validate";
 import { literalConfig } from "./terraform-text";
@@ -123,6 +123,13 @@ export class LambdaGrantee extends Construct {
     const settings = parseOrThrow(schemas().lambdaSettingsSchema, lambdaSettingsOf(label, side), label);
     // Checked before anything is created: bad code leaves nothing half-built.
     const code = settings.createFunction === false ? undefined : checkCode(props.code ?? defaultHandlerCode(), `${label}.code`, props.code === undefined);
+    // The environment as written: the team's variables with the grant's, checked as Lambda and the prebuilt handler will.
+    const variables = { ...(settings.environment ?? {}), ...(props.grantVariables ?? {}) };
+    if (code) {
+      const prebuilt = props.code === undefined || (props.code.archive !== undefined && resolve(props.code.archive) === resolve(defaultHandlerCode().archive!));
+      const problems = functionEnvironmentProblems(`${label}.environment`, variables, prebuilt);
+      if (problems.length > 0) throw new ConfigurationError(problems);
+    }
     const provider = props.provider;
     this.roleArn = lambdaRoleArnOf(settings);
 
@@ -182,7 +189,7 @@ export class LambdaGrantee extends Construct {
       ...(settings.layers ? { layers: [...settings.layers] } : {}),
       ...(settings.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrentExecutions } : {}),
       ...(settings.vpc ? { vpcConfig: { subnetIds: [...settings.vpc.subnetIds], securityGroupIds: [...settings.vpc.securityGroupIds] } } : {}),
-      environment: { variables: { ...(settings.environment ?? {}), ...(props.grantVariables ?? {}) } },
+      environment: { variables },
       dependsOn: [this.logGroup, ...rolePolicies],
     }));
   }

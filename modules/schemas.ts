@@ -10,7 +10,7 @@ import type { AlarmSettings } from "./alarm-settings";
 import type { BucketSettings, ExistingResources } from "./bucket-settings";
 import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "./contract";
 import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
-import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
+import { LAMBDA_RESERVED_VARIABLES, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { accountRootArn, matchesWildcard, policyCharacterProblem, POLICY_CHARACTERS, roleArnParts, type PolicyStatement } from "./policy-document";
 import { partitionOf } from "./regions";
 import {
@@ -62,22 +62,28 @@ export const lambdaSettingsSchema = z
     memorySize: wholeNumber(128, 10240, "must be 128-10240 MB").optional(),
     timeoutSeconds: wholeNumber(1, 900, "must be 1-900 seconds").optional(),
     environment: z
-      .record(
-        z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, { message: "is not an environment variable name (a letter, then letters, digits and _)" }),
-        z.string({ error: "must be a string" }),
-        { error: "must be a map of variable names to strings" },
-      )
+      .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of variable names to strings" })
       .optional(),
     layers: z
-      .array(z.string({ error: "must be a string" }).regex(/^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:\d+$/, { message: "is not a Lambda layer version ARN" }), {
-        error: "must be a list of layer version ARNs",
-      })
+      .array(
+        z
+          .string({ error: "must be a string" })
+          .regex(/^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:\d+$/, { message: "is not a Lambda layer version ARN" })
+          .max(140, { message: "is longer than 140 characters (Lambda's limit for a layer version ARN)" }),
+        { error: "must be a list of layer version ARNs" },
+      )
       .max(5, { message: "has more than 5 layers (Lambda's limit)" })
       .optional(),
     vpc: z
       .strictObject({
-        subnetIds: z.array(z.string({ error: "must be a string" }).regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet ID" })).min(1, { message: "is empty" }),
-        securityGroupIds: z.array(z.string({ error: "must be a string" }).regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group ID" })).min(1, { message: "is empty" }),
+        subnetIds: z
+          .array(z.string({ error: "must be a string" }).regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet ID" }))
+          .min(1, { message: "is empty" })
+          .max(16, { message: "has more than 16 subnets (Lambda's limit)" }),
+        securityGroupIds: z
+          .array(z.string({ error: "must be a string" }).regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group ID" }))
+          .min(1, { message: "is empty" })
+          .max(5, { message: "has more than 5 security groups (Lambda's limit)" }),
       })
       .optional(),
     reservedConcurrentExecutions: wholeNumber(0, 100000, "must be a whole number from 0 to 100000").optional(),
@@ -106,8 +112,30 @@ export const lambdaSettingsSchema = z
     } else if (s.functionName === undefined) {
       issue("functionName", undefined, "is required: name the function to create, or set createFunction to false");
     }
-    for (const name of Object.keys(s.environment ?? {})) {
+    // Lambda attaches only layers of the function's own region (and so of its partition).
+    const { partition } = partitionOf(s.region);
+    s.layers?.forEach((layer, i) => {
+      const [, layerPartition, , layerRegion] = layer.split(":");
+      if (layerPartition !== partition) {
+        ctx.addIssue({ code: "custom", path: ["layers", i], input: layer, message: `is in partition ${layerPartition}, not the function's partition ${partition}` });
+      } else if (layerRegion !== s.region) {
+        ctx.addIssue({ code: "custom", path: ["layers", i], input: layer, message: `is in region ${layerRegion}, not the function's region ${s.region}: Lambda only attaches layers of the function's own region` });
+      }
+    });
+    for (const [name, value] of Object.entries(s.environment ?? {})) {
+      // Lambda's pattern for a variable's name: [a-zA-Z]([a-zA-Z0-9_])+
+      if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name)) {
+        ctx.addIssue({ code: "custom", path: ["environment", name], input: value, message: "is not an environment variable name (a letter, then at least one more letter, digit or _)" });
+      }
       if (GRANT_VARIABLES.includes(name)) issue("environment", s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
+      if (LAMBDA_RESERVED_VARIABLES.includes(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environment", name],
+          input: value,
+          message: "is a variable Lambda reserves: the runtime sets it, and Lambda refuses a function configuration that sets it",
+        });
+      }
     }
   });
 

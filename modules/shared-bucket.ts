@@ -23,13 +23,13 @@ import { accessPointPolicy, addBucketSide, bucketPolicyDocument, keyPolicyDocume
 import type { AccessPointChoice } from "./access-point-choice";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
 import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
-import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
+import { LAMBDA_SETTING_DEFAULTS, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import type { LambdaAlarms } from "./lambda-alarms";
 import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
 import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
-import { ConfigurationError } from "./errors";
+import { ConfigurationError, showValue } from "./errors";
 import { partitionOf } from "./regions";
 import { parseOrThrow, schemas } from "./validate";
 
@@ -401,6 +401,29 @@ export class SharedBucketGrants extends Construct {
   }
 }
 
+/** A value in one canonical text: objects with their keys in order, so that equal settings read alike. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  ) ?? "undefined";
+
+/**
+ * The Lambda settings a grantee's half is given (`given`) that disagree with the shared declaration's for it
+ * (`declared`, grantees[`index`]), each naming both values; a setting left out of either counts as its default.
+ */
+function undeclaredSettings(label: string, index: number, given: LambdaSettings, declared: LambdaSettings): string[] {
+  return (Object.keys(LAMBDA_SETTING_DEFAULTS) as Array<keyof LambdaSettings>).flatMap((field) => {
+    const value = given[field];
+    const fallback = LAMBDA_SETTING_DEFAULTS[field];
+    if (value === undefined || canonical(value) === canonical(declared[field] ?? fallback)) return [];
+    const stated = declared[field] !== undefined ? showValue(declared[field]) : fallback !== undefined ? `(unset: ${showValue(fallback)})` : "(unset)";
+    return [
+      `${label}.lambda.${field} ${showValue(value)} is not the declared ${label}.grantees[${index}].lambda.${field} ${stated}: ` +
+        "a grantee's half is built from the shared declaration, so give it the declared settings (or change the declaration, for every half)",
+    ];
+  });
+}
+
 /** Account A's half for one grantee of a shared bucket, planned from the whole declaration (see SharedBucketGrants). */
 export interface SharedBucketGranteeProps {
   readonly shared: SharedBucketDeclaration;
@@ -422,6 +445,10 @@ export class SharedBucketGrantee extends Construct implements LambdaAccountHalf 
     libraryConstruct(this, label, { "lambda.provider": props.lambda.provider });
     const shared = props.planned ?? planSharedBucket(label, props.shared);
     const planned = granteeOf(label, shared, props.grantee);
+    // The half is built from the declaration: a setting given here that says otherwise would be silently replaced.
+    const index = shared.grantees.indexOf(planned);
+    const disagreements = undeclaredSettings(label, index, lambdaSettingsOf(label, props.lambda), planned.lambda);
+    if (disagreements.length > 0) throw new ConfigurationError(disagreements);
     this.plan = planned.plan;
     const half = addLambdaHalf(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan, shared.alarms);
     this.grantee = half.grantee;

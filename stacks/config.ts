@@ -8,11 +8,17 @@ import {
   checkGrantees,
   granteeNameSchema,
   ConfigurationError,
+  functionEnvironmentProblems,
+  grantEnvironment,
   grantSchema,
+  HANDLER_ENVIRONMENT,
+  lambdaRoleArnOf,
   lambdaSettingsSchema,
   parseOrThrow,
   partitionOf,
   partitionProblem,
+  planGrant,
+  planSharedBucket,
   roleArnSchema,
   sameAccountProblem,
   showValue,
@@ -260,6 +266,50 @@ function stateAndBuckets(
   ];
 }
 
+/**
+ * The variables a stack adds to a function's environment for its target: path-style S3 addressing on an emulator,
+ * which serves S3 path-style only, except for a grantee that goes through an access point, whose requests the SDK
+ * sends to the access point's own host name, which path-style addressing cannot express (the handler refuses the two
+ * together). The team's own `environment` is written over them.
+ */
+export function targetVariables(target: (typeof TARGETS)[number], viaAccessPoint: boolean): Record<string, string> {
+  return target === "local-emulator" && !viaAccessPoint ? { [HANDLER_ENVIRONMENT.forcePathStyle]: "true" } : {};
+}
+
+/**
+ * What Lambda or the prebuilt handler would refuse in the environment of each function the environments' stacks
+ * create, written as the stacks write it (the target's variables, the team's, then the grant's), before any stack
+ * exists: the same check each function's construct runs (see functionEnvironmentProblems).
+ */
+function functionEnvironmentsProblems(single: Readonly<Record<string, ValidEnvironment>>, shared: Readonly<Record<string, ValidSharedEnvironment>>): string[] {
+  const problems: string[] = [];
+  for (const [name, env] of Object.entries(single)) {
+    if (env.lambda.createFunction === false) continue;
+    const plan = planGrant({
+      grant: env.grant,
+      lambdaAccountId: env.lambda.accountId,
+      lambdaRoleArn: lambdaRoleArnOf(env.lambda),
+      bucketAccountId: env.bucket.accountId,
+      bucketRegion: env.bucket.region,
+      bucketName: env.bucket.bucketName,
+      keyAlias: env.bucket.keyAlias,
+    });
+    const variables = { ...targetVariables(env.target, false), ...(env.lambda.environment ?? {}), ...grantEnvironment(env, plan) };
+    problems.push(...functionEnvironmentProblems(`environments.${name}.lambda.environment`, variables, true));
+  }
+  for (const [name, env] of Object.entries(shared)) {
+    const { deployRoleArn: _bucketDeployRole, ...bucket } = env.bucket;
+    const grantees = env.grantees.map(({ name: grantee, grant, lambda: { deployRoleArn: _deployRole, ...lambda } }) => ({ name: grantee, grant, lambda }));
+    const plan = collecting(problems, () => planSharedBucket(`sharedEnvironments.${name}`, { bucket, accessPoints: env.accessPoints, alarms: env.alarms, grantees }));
+    plan?.grantees.forEach((g, i) => {
+      if (g.lambda.createFunction === false) return;
+      const variables = { ...targetVariables(env.target, g.accessPointName !== undefined), ...(g.lambda.environment ?? {}), ...grantEnvironment({ ...g, bucket }, g.plan) };
+      problems.push(...functionEnvironmentProblems(`sharedEnvironments.${name}.grantees[${i}].lambda.environment`, variables, true));
+    });
+  }
+  return problems;
+}
+
 /** Runs `check`, adding the problems of a ConfigurationError it throws to `problems`. */
 function collecting<T>(problems: string[], check: () => T): T | undefined {
   try {
@@ -301,6 +351,7 @@ export function validateApp(
   if (problems.length === 0) {
     problems.push(...stackNameProblems(environments, sharedEnvironments));
     problems.push(...stateBucketProblems(...stateAndBuckets(environments, sharedEnvironments)));
+    problems.push(...functionEnvironmentsProblems(single, shared));
     problems.push(
       ...claimProblems([
         ...Object.entries(environments).flatMap(([name, env]) => environmentClaims(name, env)),

@@ -5,7 +5,6 @@ import {
   BucketAccountGrant,
   CrossAccountS3Access,
   LambdaAccountGrant,
-  HANDLER_ENVIRONMENT,
   parseOrThrow,
   SecurityRules,
   type BucketAccountHalf,
@@ -13,7 +12,7 @@ import {
   type LambdaCode,
   type LambdaSide,
 } from "../modules/internal";
-import { environmentSchema, stackNamesOf, type EnvironmentConfig } from "./config";
+import { environmentSchema, stackNamesOf, targetVariables, type EnvironmentConfig } from "./config";
 import { remoteState } from "./state";
 
 /** Provider aliases of every stack: the Lambda account (A) and the bucket account (B). */
@@ -61,16 +60,14 @@ export function lambdaSide(
   options: CrossAccountStackOptions,
   viaAccessPoint = false,
 ): LambdaSide {
+  return { ...lambdaSettingsFor(env, viaAccessPoint), provider, ...(options.code ? { code: options.code } : {}) };
+}
+
+/** The Lambda settings of an environment as its stacks declare them: the target's variables under the team's own. */
+export function lambdaSettingsFor(env: Pick<ValidEnvironment, "target" | "lambda">, viaAccessPoint = false): Omit<ValidEnvironment["lambda"], "deployRoleArn"> {
   const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
-  // An emulator serves S3 path-style only.
-  const local: Record<string, string> =
-    env.target === "local-emulator" && !viaAccessPoint ? { [HANDLER_ENVIRONMENT.forcePathStyle]: "true" } : {};
-  return {
-    ...lambda,
-    ...(lambda.createFunction !== false ? { environment: { ...local, ...(lambda.environment ?? {}) } } : {}),
-    provider,
-    ...(options.code ? { code: options.code } : {}),
-  };
+  const local = targetVariables(env.target, viaAccessPoint);
+  return { ...lambda, ...(lambda.createFunction !== false ? { environment: { ...local, ...(lambda.environment ?? {}) } } : {}) };
 }
 
 export function bucketSettings(env: Pick<ValidEnvironment, "bucket">) {

@@ -19,6 +19,7 @@ import {
   bucketSettings,
   checkedStack,
   deployProvider,
+  lambdaSettingsFor,
   lambdaSide,
   type CrossAccountStackOptions,
 } from "./cross-account-stack";
@@ -37,14 +38,33 @@ export function granteeOutput(grantee: string, what: string): string {
   return `${grantee.replace(/-/g, "_")}_${what}`;
 }
 
-function declarationOf(name: string, env: ValidShared): SharedBucketDeclaration {
+/**
+ * The declaration of a shared-bucket environment. Given the plan, each grantee's Lambda settings are as its stack
+ * gives them (see lambdaSide: the target's variables depend on whether the grantee goes through an access point).
+ */
+function declarationOf(name: string, env: ValidShared, plan?: SharedBucketPlan): SharedBucketDeclaration {
   return {
     configPath: `sharedEnvironments.${name}`,
     bucket: bucketSettings(env),
     accessPoints: env.accessPoints,
     alarms: env.alarms,
-    grantees: env.grantees.map(({ name, grant, lambda: { deployRoleArn: _d, ...lambda } }) => ({ name, grant, lambda })),
+    grantees: env.grantees.map(({ name: grantee, grant, lambda }) => ({
+      name: grantee,
+      grant,
+      lambda: lambdaSettingsFor({ target: env.target, lambda }, plan !== undefined && viaAccessPoint(plan, grantee)),
+    })),
   };
+}
+
+/**
+ * The declaration every stack of a split environment is built from, and its plan: planned once to know who goes
+ * through an access point, then again with each grantee's settings as its stack gives them (a grantee's half must be
+ * given the declared settings). Whether a grantee goes through an access point does not depend on those variables.
+ */
+function splitDeclaration(name: string, env: ValidShared): { declaration: SharedBucketDeclaration; plan: SharedBucketPlan } {
+  const first = planSharedBucket(`sharedEnvironments.${name}`, declarationOf(name, env));
+  const declaration = declarationOf(name, env, first);
+  return { declaration, plan: planSharedBucket(`sharedEnvironments.${name}`, declaration) };
 }
 
 function bucketOutputs(stack: TerraformStack, grants: SharedBucketGrants): void {
@@ -139,8 +159,7 @@ export class SharedGranteeStack extends TerraformStack {
       ]);
     }
     const provider = deployProvider(this, name, env.target, granteeProviderAlias(c.lambda), c.lambda, "lambda");
-    const shared = declarationOf(environment, env);
-    const plan = planned ?? planSharedBucket(`sharedEnvironments.${environment}`, shared);
+    const { declaration: shared, plan } = planned ? { declaration: declarationOf(environment, env, planned), plan: planned } : splitDeclaration(environment, env);
     this.access = new SharedBucketGrantee(this, "shared", {
       shared,
       grantee,
@@ -162,7 +181,7 @@ export function sharedEnvironmentStacks(
   if (config.layout !== "split") return [new SharedBucketStack(scope, name, config, options)];
   const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${name}`);
   // Planned once for every stack of the environment: each grantee's half needs the whole declaration's plan.
-  const planned = planSharedBucket(`sharedEnvironments.${name}`, declarationOf(name, env));
+  const { plan: planned } = splitDeclaration(name, env);
   const [bucketName, ...granteeNames] = sharedStackNamesOf(name, config);
   return [
     new SharedBucketAccountStack(scope, bucketName, config, planned, name),

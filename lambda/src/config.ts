@@ -3,7 +3,14 @@
  * first invocation: a bad variable fails the init phase with a ConfigurationError naming it and its value.
  */
 import * as z from "zod";
-import { ACCESS_MODES, HANDLER_ENVIRONMENT as ENV, type HandlerVariable } from "../../modules/contract";
+import {
+  accessPointAddressingProblem,
+  ACCESS_MODES,
+  HANDLER_ENVIRONMENT as ENV,
+  handlerSettingProblem,
+  type HandlerSetting,
+  type HandlerVariable,
+} from "../../modules/contract";
 import { ConfigurationError, type ConfigurationProblem } from "./errors";
 import { parseGrantedPrefixes, type PrefixGrant } from "./grant";
 import { showValue } from "./show-value";
@@ -11,14 +18,10 @@ import { showValue } from "./show-value";
 /** RoleSessionName used when the function name is unavailable or sanitises to fewer than 2 characters. */
 export const DEFAULT_ROLE_SESSION_NAME = "s3-access";
 
-/** Lambda's limit on a synchronous invocation's response is 6 MB; a `get` response must stay below it. */
-export const MAX_RESPONSE_BYTES_LIMIT = 6_000_000;
+// The limits of the handler's settings are the contract's: the constructs check the settings at synth as the handler does.
+export { MAX_RESPONSE_BYTES_LIMIT, MIN_MAX_RESPONSE_BYTES, PRESIGN_EXPIRES_LIMIT_SECONDS } from "../../modules/contract";
 /** Default cap on a `get` response: 5 MiB, leaving room under Lambda's limit for the JSON around the body. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
-/** The smallest cap accepted: below it even a small object's response would not fit. */
-export const MIN_MAX_RESPONSE_BYTES = 1024;
-/** SigV4 limit on a presigned URL's lifetime: 7 days. */
-export const PRESIGN_EXPIRES_LIMIT_SECONDS = 604_800;
 /** Default upper bound on a presigned URL's lifetime: 1 hour. */
 export const DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS = 3600;
 
@@ -96,25 +99,18 @@ const envSchema = z.object({
         "the name 3-50 of a-z, 0-9, '-')",
     })
     .optional(),
-  S3_FORCE_PATH_STYLE: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional(),
-  MAX_RESPONSE_BYTES: wholeNumber(
-    MIN_MAX_RESPONSE_BYTES,
-    MAX_RESPONSE_BYTES_LIMIT,
-    "bytes",
-    "below Lambda's 6 MB response limit",
-  ).optional(),
-  PRESIGN_MAX_EXPIRES_SECONDS: wholeNumber(1, PRESIGN_EXPIRES_LIMIT_SECONDS, "seconds", "7 days, the SigV4 limit").optional(),
+  S3_FORCE_PATH_STYLE: setting(ENV.forcePathStyle).optional(),
+  MAX_RESPONSE_BYTES: setting(ENV.maxResponseBytes).transform(Number).optional(),
+  PRESIGN_MAX_EXPIRES_SECONDS: setting(ENV.presignMaxExpiresSeconds).transform(Number).optional(),
   // Keyed by the variables' names, which messages show: each key must be a name the contract gives.
 } satisfies Partial<Record<HandlerVariable, z.ZodType>>);
 
-/** A decimal whole number between min and max, given as a string. */
-function wholeNumber(min: number, max: number, unit: string, why: string) {
-  const message = `must be a whole number of ${unit} from ${min} to ${max} (${why})`;
-  return z
-    .string()
-    .regex(/^\d+$/, { message })
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, { message });
+/** One of the handler's own settings, judged by the contract's check (the one the constructs run at synth). */
+function setting(variable: HandlerSetting) {
+  return z.string().superRefine((value, ctx) => {
+    const message = handlerSettingProblem(variable, value);
+    if (message !== undefined) ctx.addIssue({ code: "custom", message });
+  });
 }
 
 /** A set variable, or undefined when unset or empty (Terraform writes "" for an absent optional value). */
@@ -200,13 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
           "the region of its bucket",
       );
     }
-    if (input.S3_FORCE_PATH_STYLE === "true") {
-      add(
-        ENV.accessPointArn,
-        `cannot be used with ${ENV.forcePathStyle}=true: the SDK sends requests through an access point to the ` +
-          "access point's own host name, which path-style addressing cannot express; unset one of the two",
-      );
-    }
+    const addressing = accessPointAddressingProblem(accessPointArn, input.S3_FORCE_PATH_STYLE);
+    if (addressing !== undefined) add(ENV.accessPointArn, addressing);
   }
   const rawGrants = read(env, ENV.grantedPrefixes);
   const grants = parseGrantedPrefixes(rawGrants);

@@ -4,6 +4,7 @@
  * function's Errors; in the bucket account request metrics for each granted prefix and an alarm on its 4xxErrors.
  * Each through the provider of the account that owns what it watches; the switch; the topics; the refusals.
  */
+import { createHash } from "node:crypto";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
 import {
@@ -16,6 +17,7 @@ import {
   type AlarmSettings,
   type GrantDeclaration,
 } from "../../modules/internal";
+import { requestMetricsIds } from "../../modules/alarm-settings";
 import { ACCESS_DENIED_LOG_LINE } from "../../modules/contract";
 import { accessProps, allResources, resourcesOf, synthJson, twoAccountStack, type SynthJson, type SynthResource } from "../support/synth";
 
@@ -316,5 +318,62 @@ describe("bad alarm settings are refused before anything is created, naming the 
       `sharedEnvironments.lake.alarms.topicArns["111111111111"] "${LAMBDA_TOPIC}": the alarms of the account of grantees[0] (east), grantees[1] (west) are in regions eu-west-1, us-east-1, and an alarm notifies a topic of its own region only`,
     );
     expect(synthJson(stack).resource).toBeUndefined();
+  });
+});
+
+describe("request metrics IDs: one per granted prefix, whatever the prefixes", () => {
+  const digest = (prefix: string) => createHash("sha256").update(prefix).digest("hex");
+  /** The ID the derivation gives a prefix on its own: `grant-` and the prefix, its other characters as `-`. */
+  const plainId = (prefix: string) => `grant-${prefix.replace(/[^A-Za-z0-9._-]/g, "-").replace(/-+$/, "")}`;
+
+  /** Two long prefixes (IDs cut to 55 characters, then 8 hex digits of their SHA-256) whose 8 hex digits agree. */
+  function sameShortDigest(): [string, string] {
+    const seen = new Map<string, string>();
+    for (let i = 0; ; i++) {
+      const prefix = `${"p".repeat(60)}/${i}/`;
+      const short = digest(prefix).slice(0, 8);
+      const other = seen.get(short);
+      if (other !== undefined) return [other, prefix];
+      seen.set(short, prefix);
+    }
+  }
+
+  const hashedOfAB = `${plainId("a/b/").slice(0, 55)}-${digest("a/b/").slice(0, 8)}`;
+  const cases: Array<[string, string[]]> = [
+    // "a/b/" and "a-b/" read alike and are told apart by their digests; a third prefix reads as the first one's ID.
+    ["a prefix that reads as another's digested ID", ["a/b/", "a-b/", `${hashedOfAB.slice("grant-".length)}/`]],
+    ["two long prefixes whose digests begin alike", sameShortDigest()],
+  ];
+
+  test.each(cases)("%s: distinct IDs, and the grant synthesizes with a metric and an alarm for each", (_name, prefixes) => {
+    const ids = requestMetricsIds(prefixes);
+    expect([...ids.keys()]).toEqual(prefixes);
+    expect(new Set(ids.values()).size).toBe(prefixes.length);
+    for (const id of ids.values()) expect(id).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+
+    const pair = twoAccountStack();
+    const grant: GrantDeclaration = { mode: "bucket-policy", prefixes: prefixes.map((prefix) => ({ prefix, access: "read" })) };
+    new CrossAccountS3Access(pair.stack, "access", accessProps(pair, grant));
+    const json = synthJson(pair.stack);
+    const metrics = Object.values(resourcesOf(json, "aws_s3_bucket_metric"));
+    expect(metrics.map((m) => (m.filter as { prefix: string }).prefix).sort()).toEqual([...prefixes].sort());
+    expect(new Set(metrics.map((m) => m.name)).size).toBe(prefixes.length);
+    expect(new Set(alarmsOf(json).map((a) => (a.dimensions as { FilterId?: string } | undefined)?.FilterId).filter(Boolean)).size).toBe(prefixes.length);
+  });
+
+  test("IDs that do not collide stay as they were: plain, or cut and followed by 8 hex digits", () => {
+    const long = `${"q".repeat(70)}/`;
+    expect([...requestMetricsIds(["incoming/", "a/b/", "a-b/", long]).values()]).toEqual([
+      "grant-incoming",
+      hashedOfAB,
+      `${plainId("a-b/").slice(0, 55)}-${digest("a-b/").slice(0, 8)}`,
+      `${plainId(long).slice(0, 55)}-${digest(long).slice(0, 8)}`,
+    ]);
+  });
+
+  test("the prefix that reads as another's digested ID keeps its plain ID; the other takes more of its digest", () => {
+    const ids = requestMetricsIds(cases[0]![1]);
+    expect(ids.get(cases[0]![1][2]!)).toBe(hashedOfAB);
+    expect(ids.get("a/b/")).toBe(`${plainId("a/b/").slice(0, 47)}-${digest("a/b/").slice(0, 16)}`);
   });
 });

@@ -1,12 +1,12 @@
 import { ConfigurationError, CrossAccountS3Access, overBudget, policySize, POLICY_LIMITS, type GrantDeclaration } from "../../modules/internal";
-import { accessProps, synthJson, twoAccountStack } from "../support/synth";
+import { accessProps, synthJson, twoAccountStack, type AccessOverrides } from "../support/synth";
 
 const prefixes = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ prefix: `team-${String(i).padStart(4, "0")}/daily-exports/`, access: "readWrite" as const }));
 
-function build(grant: GrantDeclaration) {
+function build(grant: GrantDeclaration, lambda: AccessOverrides["lambda"] = {}) {
   const s = twoAccountStack();
-  const make = () => new CrossAccountS3Access(s.stack, "access", accessProps(s, grant));
+  const make = () => new CrossAccountS3Access(s.stack, "access", accessProps(s, grant, { lambda }));
   return { stack: s.stack, make };
 }
 
@@ -47,12 +47,20 @@ test("in assume-role mode the access role's policy is the one checked", () => {
   expect(make).toThrow(/^access\.grant \(200 prefixes\): the inline policy of role s3-access would be [\d,]+ characters/);
 });
 
-test("the limit is exact: 115 readWrite prefixes of 24 characters fit, the 116th is refused", () => {
+// For a function created elsewhere: the environment of a function this library creates holds every prefix in
+// GRANTED_PREFIXES, and Lambda's 4 KB limit on it comes first (see test/modules/lambda-grantee.test.ts).
+const elsewhere = { createFunction: false, functionName: undefined };
+
+test("the limit is exact: 118 readWrite prefixes of 24 characters fit, the 119th is refused", () => {
   expect(prefixes(1)[0].prefix).toHaveLength(24);
-  const fits = build({ mode: "bucket-policy", prefixes: prefixes(115) });
+  const fits = build({ mode: "bucket-policy", prefixes: prefixes(118) }, elsewhere);
   fits.make();
   expect(Object.keys(synthJson(fits.stack).resource)).toContain("aws_s3_bucket_policy");
-  expect(build({ mode: "bucket-policy", prefixes: prefixes(116) }).make).toThrow(
-    /the inline policies of role consumer-role would be 10,282 characters, 42 over AWS's limit of 10,240/,
+  expect(build({ mode: "bucket-policy", prefixes: prefixes(119) }, elsewhere).make).toThrow(
+    /the inline policies of role consumer-role would be 10,311 characters, 71 over AWS's limit of 10,240/,
   );
+});
+
+test("with a function this library creates, the prefixes' variable reaches Lambda's 4 KB first", () => {
+  expect(build({ mode: "bucket-policy", prefixes: prefixes(115) }).make).toThrow(/access\.lambda\.environment with the grant's variables is [\d]+ bytes as Lambda measures it/);
 });

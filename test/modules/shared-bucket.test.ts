@@ -7,6 +7,7 @@ import {
   POLICY_LIMITS,
   policySize,
   SharedBucketAccess,
+  SharedBucketGrantee,
   type GranteeDeclaration,
   type GrantDeclaration,
   type PolicyStatement,
@@ -337,5 +338,60 @@ describe("shipped shared-bucket environments", () => {
       "aws:PrincipalArn": "arn:aws:iam::777788889999:role/orders-etl",
       "aws:PrincipalOrgID": "o-exampleorg1",
     });
+  });
+});
+
+describe("SharedBucketGrantee: the grantee's Lambda settings must be the declared ones", () => {
+  const declared = consumer(0, read("reference/"));
+  const declaration: SharedBucketDeclaration = { bucket: BUCKET, grantees: [declared, consumer(1, read("reports/"))], configPath: "sharedEnvironments.lake" };
+
+  function granteeHalf(lambda: Record<string, unknown>) {
+    const pair = twoAccountStack();
+    const make = () =>
+      new SharedBucketGrantee(pair.stack, "grantee", {
+        shared: declaration,
+        grantee: declared.name,
+        lambda: { ...declared.lambda, ...lambda, provider: pair.lambdaProvider } as never,
+      });
+    return { pair, make };
+  }
+
+  test.each<[string, Record<string, unknown>, string]>([
+    ["another function name", { functionName: "etl-v2" }, 'sharedEnvironments.lake.lambda.functionName "etl-v2" is not the declared sharedEnvironments.lake.grantees[0].lambda.functionName "consumer-0000"'],
+    ["more memory", { memorySize: 1024 }, "sharedEnvironments.lake.lambda.memorySize 1024 is not the declared sharedEnvironments.lake.grantees[0].lambda.memorySize (unset: 256)"],
+    ["another account", { accountId: "999999999999" }, 'sharedEnvironments.lake.lambda.accountId "999999999999" is not the declared sharedEnvironments.lake.grantees[0].lambda.accountId "100000000000"'],
+    ["another region", { region: "eu-west-1" }, 'sharedEnvironments.lake.lambda.region "eu-west-1" is not the declared sharedEnvironments.lake.grantees[0].lambda.region "us-east-1"'],
+    ["another role", { roleName: "other-role" }, 'sharedEnvironments.lake.lambda.roleName "other-role" is not the declared sharedEnvironments.lake.grantees[0].lambda.roleName "consumer-0000"'],
+    ["variables the declaration does not have", { environment: { LOG_LEVEL: "debug" } }, 'sharedEnvironments.lake.lambda.environment {"LOG_LEVEL":"debug"} is not the declared sharedEnvironments.lake.grantees[0].lambda.environment (unset: {})'],
+    ["a VPC the declaration does not have", { vpc: { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] } }, "sharedEnvironments.lake.lambda.vpc"],
+    ["no function where the declaration has one", { createFunction: false }, "sharedEnvironments.lake.lambda.createFunction false is not the declared sharedEnvironments.lake.grantees[0].lambda.createFunction (unset: true)"],
+  ])("%s is refused naming both values, before anything is created", (_name, lambda, problem) => {
+    const { pair, make } = granteeHalf(lambda);
+    const error = configurationError(make);
+    expect(error.problems).toEqual([expect.stringContaining(problem)]);
+    expect(synthJson(pair.stack).resource).toBeUndefined();
+  });
+
+  test("every disagreement at once", () => {
+    const { make } = granteeHalf({ functionName: "etl-v2", memorySize: 1024, timeoutSeconds: 60 });
+    expect(configurationError(make).problems.map((p) => p.split(" ")[0])).toEqual([
+      "sharedEnvironments.lake.lambda.functionName",
+      "sharedEnvironments.lake.lambda.memorySize",
+      "sharedEnvironments.lake.lambda.timeoutSeconds",
+    ]);
+  });
+
+  test("the declared settings, stated again or left to their defaults, are accepted", () => {
+    expect(() => granteeHalf({ memorySize: 256, rolePath: "/", environment: {}, createFunction: true, logRetentionDays: 30, timeoutSeconds: 30 }).make()).not.toThrow();
+    const { pair, make } = granteeHalf({});
+    make();
+    expect(resourceAt(synthJson(pair.stack), "aws_lambda_function", "grantee/lambda/function").function_name).toBe("consumer-0000");
+  });
+
+  test("a local-emulator shared environment split by owner: each grantee's function keeps path-style addressing", () => {
+    const stacks = sharedEnvironmentStacks(Testing.app(), "local-shared", { ...sharedEnvironments["local-shared"], layout: "split" }, {});
+    const functions = stacks.flatMap((s) => Object.values(resourcesOf(synthJson(s), "aws_lambda_function")));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) expect((fn.environment as { variables: Record<string, string> }).variables.S3_FORCE_PATH_STYLE).toBe("true");
   });
 });

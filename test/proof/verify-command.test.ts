@@ -4,7 +4,8 @@
  * managed policies), and copies of their output broken on purpose. Runs in-process through the command's main();
  * the installed bin is run by test/package.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
@@ -330,3 +331,102 @@ test("a half recorded twice (two stacks declaring the same grant's bucket side) 
   expect(code).toBe(1);
   expect(out).toMatch(/PROBLEM the bucket account's half is recorded 2 times \(datalake: datalake\/ingest; datalake: datalake\/ingest\): one grant, one half each/);
 });
+
+describe("malformed input, written as an attacker would: one line naming the file and the problem, exit 2, nothing read outside the folder", () => {
+  const SECRET = "SECRET-b7f3c1";
+  const root = mkdtempSync(join(tmpdir(), "cas-malformed-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  // Beside every folder under test: files the command must never read, holding the secret.
+  const outsideJson = join(root, "outside.json");
+  const outsideText = join(root, "outside.txt");
+  writeFileSync(outsideJson, JSON.stringify({ "//": { [SECRET]: SECRET }, resource: {} }));
+  writeFileSync(outsideText, `${SECRET} is not JSON`);
+
+  /** A real grant's output, to break one part of it. */
+  const real = synthOut(oneApp({ accountId: "111111111111", region: "us-east-1" }, { accountId: "222222222222", region: "us-east-1" }, INGEST_GRANT).app);
+  type Record = { [key: string]: unknown };
+  const breakRecord = (edit: (record: Record) => void) => (dir: string) => {
+    cpSync(real, dir, { recursive: true });
+    editStack(dir, "grant", (json) => edit(((json["//"] as Record)["cross-account-s3-lambda"] as { grants: Record[] }).grants[0]!));
+  };
+  const manifest = (content: string) => (dir: string) => writeFileSync(join(dir, "manifest.json"), content);
+  const stackFile = (content: string) => (dir: string) => writeFileSync(join(dir, "cdk.tf.json"), content);
+  const stackAt = (path: string, content: string) => (dir: string) => {
+    mkdirSync(join(dir, "stacks", "a"), { recursive: true });
+    writeFileSync(join(dir, path), content);
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ stacks: { a: { synthesizedStackPath: path } } }));
+  };
+
+  const CASES: Array<[string, (dir: string) => void, RegExp]> = [
+    ["a manifest that is null", manifest("null"), /manifest\.json is not a cdktf manifest: it holds null, not an object$/],
+    ["a manifest that is a list", manifest("[]"), /manifest\.json is not a cdktf manifest: it holds a list, not an object$/],
+    ["stacks that are a string", manifest('{"stacks":"dev"}'), /manifest\.json is not a cdktf manifest: "stacks" is a string, not an object$/],
+    ["a stack that is null", manifest('{"stacks":{"dev":null}}'), /manifest\.json: stacks\["dev"\] is null, not an object$/],
+    ["a stack path that is a number", manifest('{"stacks":{"dev":{"synthesizedStackPath":5}}}'), /manifest\.json: stacks\["dev"\]\.synthesizedStackPath is a number, not a path$/],
+    ["a stack path with ..", manifest('{"stacks":{"dev":{"synthesizedStackPath":"../outside.json"}}}'), /synthesizedStackPath "\.\.\/outside\.json" has a "\.\." segment: a cdktf manifest names its stacks' files inside its folder$/],
+    ["an absolute stack path", manifest(JSON.stringify({ stacks: { dev: { synthesizedStackPath: outsideJson } } })), /synthesizedStackPath ".*outside\.json" is an absolute path/],
+    ["a stack name that climbs out", manifest('{"stacks":{"..":{}}}'), /manifest\.json: stacks\["\.\."\]: the stack name "\.\." is not a folder name$/],
+    ["a stack path that does not exist", manifest('{"stacks":{"dev":{"synthesizedStackPath":"stacks/dev/cdk.tf.json"}}}'), /synthesizedStackPath "stacks\/dev\/cdk\.tf\.json": there is no such file \(.*stacks\/dev\/cdk\.tf\.json\)$/],
+    [
+      "a stack file that is a symbolic link out of the folder",
+      (dir) => {
+        mkdirSync(join(dir, "stacks", "dev"), { recursive: true });
+        symlinkSync(outsideJson, join(dir, "stacks", "dev", "cdk.tf.json"));
+        writeFileSync(join(dir, "manifest.json"), '{"stacks":{"dev":{"synthesizedStackPath":"stacks/dev/cdk.tf.json"}}}');
+      },
+      /synthesizedStackPath "stacks\/dev\/cdk\.tf\.json" leads outside the output folder .* \(a symbolic link\): nothing outside it is read$/,
+    ],
+    ["a manifest that is a symbolic link out of the folder", (dir) => symlinkSync(outsideText, join(dir, "manifest.json")), /manifest\.json leads outside the output folder .* \(a symbolic link\)/],
+    ["a stack's cdk.tf.json that is a symbolic link out of its folder", (dir) => symlinkSync(outsideText, join(dir, "cdk.tf.json")), /cdk\.tf\.json leads outside the output folder .* \(a symbolic link\)/],
+    ["a stack's JSON that is null", stackAt("stacks/a/cdk.tf.json", "null"), /stacks\/a\/cdk\.tf\.json is not a cdktf stack's Terraform JSON: it holds null, not an object$/],
+    ["a stack's JSON that is a list", stackFile("[]"), /cdk\.tf\.json is not a cdktf stack's Terraform JSON: it holds a list, not an object$/],
+    ["a stack's JSON that is a number", stackFile("5"), /cdk\.tf\.json is not a cdktf stack's Terraform JSON: it holds a number, not an object$/],
+    ["resources that are a string", stackFile('{"resource":"x"}'), /"resource" is a string, not an object$/],
+    ["resources of a type that are a list", stackFile('{"resource":{"aws_iam_role":[]}}'), /"resource\.aws_iam_role" is a list, not an object$/],
+    ["a resource that is a number", stackFile('{"resource":{"aws_iam_role":{"r":5}}}'), /"resource\.aws_iam_role\.r" is a number, not an object$/],
+    ["providers that are not a list", stackFile('{"provider":{"aws":{"alias":"a"}}}'), /"provider\.aws" is an object, not a list of objects$/],
+    ["a // that is a string", stackFile('{"//":"x"}'), /"\/\/" is a string, not an object$/],
+    ["records that are null", stackFile('{"//":{"cross-account-s3-lambda":null}}'), /cdk\.tf\.json: "\/\/"\.cross-account-s3-lambda is null, not the grant records$/],
+    ["records whose grants are a string", stackFile('{"//":{"cross-account-s3-lambda":{"version":1,"grants":"x"}}}'), /"\/\/"\.cross-account-s3-lambda\.grants is a string, not a list \(a record this package does not write\)$/],
+    ["a record that is null", stackFile('{"//":{"cross-account-s3-lambda":{"version":1,"grants":[null]}}}'), /"\/\/"\.cross-account-s3-lambda\.grants\[0\] is null, not an object/],
+    ["a record that is empty", stackFile('{"//":{"cross-account-s3-lambda":{"version":1,"grants":[{}]}}}'), /"\/\/"\.cross-account-s3-lambda\.grants\[0\]\.key is missing \(a string\)/],
+    ["a record whose role ARN is a number", breakRecord((r) => ((r.lambda as Record).roleArn = 5)), /stacks\/grant\/cdk\.tf\.json: "\/\/"\.cross-account-s3-lambda\.grants\[0\]\.lambda\.roleArn is a number, not a string/],
+    ["a record whose prefixes are an object", breakRecord((r) => ((r.grant as Record).prefixes = { a: 1 })), /grants\[0\]\.grant\.prefixes is an object, not a list/],
+    ["a record of an unknown half", breakRecord((r) => (r.half = "both")), /grants\[0\]\.half is not one of lambda, bucket/],
+    ["a record whose resources are a list", breakRecord((r) => (r.resources = [])), /grants\[0\]\.resources is a list, not an object/],
+    ["a folder named cdk.tf.json", (dir) => mkdirSync(join(dir, "cdk.tf.json")), /cdk\.tf\.json is a folder, not a JSON file$/],
+    ["a cdk.tf.json that is a broken symbolic link", (dir) => symlinkSync(join(dir, "gone.json"), join(dir, "cdk.tf.json")), /cdk\.tf\.json: there is no such file \(.*cdk\.tf\.json, a symbolic link to nothing\)$/],
+    ["a cdk.tf.json that is a named pipe", (dir) => execFileSync("mkfifo", [join(dir, "cdk.tf.json")]), /cdk\.tf\.json is not a regular file, not a JSON file$/],
+    ["a cdk.tf.json that is not JSON", stackFile(`{"resource": ${SECRET}}`), /cdk\.tf\.json is not valid JSON$/],
+    ["a cdk.tf.json whose JSON breaks where the parser says", stackFile(`{"a": 1 "${SECRET}": 2}`), /cdk\.tf\.json is not valid JSON \(line 1, column 9\)$/],
+  ];
+
+  test(`${CASES.length} distinct malformed inputs`, () => {
+    expect(new Set(CASES.map(([name]) => name)).size).toBe(CASES.length);
+  });
+
+  test.each(CASES)("%s", async (name, make, message) => {
+    const dir = join(root, name.replace(/\W+/g, "-"));
+    mkdirSync(dir);
+    make(dir);
+    const inside = realpathSync(dir);
+    // The module object itself (what load.ts calls through), not an import's read-only view of it.
+    const read = jest.spyOn(require("node:fs") as typeof import("node:fs"), "readFileSync");
+    try {
+      const { code, out, err } = await verify("verify", dir);
+      expect(code).toBe(2);
+      expect(out).toBe("");
+      expect(err.split("\n")).toEqual([expect.stringMatching(new RegExp(`^cross-account-s3: ${escapeRegExp(dir)}.*`))]);
+      expect(err).toMatch(message);
+      expect(err).not.toContain(SECRET);
+      const files = read.mock.calls.map(([file]) => String(file));
+      expect(files.filter((file) => !realpathSync(file).startsWith(`${inside}/`))).toEqual([]);
+    } finally {
+      read.mockRestore();
+    }
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

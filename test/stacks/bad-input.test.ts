@@ -131,6 +131,16 @@ const ADVERSARIAL: Array<[string, Tweak, string]> = [
   ["a region the provider does not know yet", lambda({ region: "ap-southeast-6" }), 'environments.e.lambda.region "ap-southeast-6" is not an AWS region name the AWS provider 5.100.0 knows'],
   ["memorySize NaN", lambda({ memorySize: Number.NaN }), "environments.e.lambda.memorySize NaN must be 128-10240 MB"],
   ["timeoutSeconds Infinity", lambda({ timeoutSeconds: Number.POSITIVE_INFINITY }), "environments.e.lambda.timeoutSeconds Infinity must be 1-900 seconds"],
+  ["a layer of another region than the function's", lambda({ layers: ["arn:aws:lambda:eu-west-1:111111111111:layer:tools:3"] }), 'environments.e.lambda.layers[0] "arn:aws:lambda:eu-west-1:111111111111:layer:tools:3" is in region eu-west-1, not the function\'s region us-east-1'],
+  ["a layer of another partition than the function's", lambda({ layers: ["arn:aws-us-gov:lambda:us-gov-west-1:111111111111:layer:tools:3"] }), 'environments.e.lambda.layers[0] "arn:aws-us-gov:lambda:us-gov-west-1:111111111111:layer:tools:3" is in partition aws-us-gov, not the function\'s partition aws'],
+  ["a layer ARN over 140 characters", lambda({ layers: [`arn:aws:lambda:us-east-1:111111111111:layer:${"x".repeat(100)}:1`] }), "is longer than 140 characters (Lambda's limit for a layer version ARN)"],
+  ["17 subnets", lambda({ vpc: { subnetIds: Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(8, "0")}`), securityGroupIds: ["sg-00000001"] } }), "has more than 16 subnets (Lambda's limit)"],
+  ["6 security groups", lambda({ vpc: { subnetIds: ["subnet-00000001"], securityGroupIds: Array.from({ length: 6 }, (_, i) => `sg-${String(i).padStart(8, "0")}`) } }), "has more than 5 security groups (Lambda's limit)"],
+  ["a variable Lambda reserves", lambda({ environment: { AWS_DEFAULT_REGION: "eu-west-1" } }), 'environments.e.lambda.environment.AWS_DEFAULT_REGION "eu-west-1" is a variable Lambda reserves'],
+  ["a variable name Lambda refuses", lambda({ environment: { "log-level": "debug" } }), 'environments.e.lambda.environment.log-level "debug" is not an environment variable name'],
+  ["a response cap the prebuilt handler refuses", lambda({ environment: { MAX_RESPONSE_BYTES: "5MB" } }), 'environments.e.lambda.environment.MAX_RESPONSE_BYTES "5MB" must be a whole number of bytes from 1024 to 6000000 (below Lambda\'s 6 MB response limit): the prebuilt handler would refuse it at every cold start'],
+  ["path-style addressing the prebuilt handler refuses", lambda({ environment: { S3_FORCE_PATH_STYLE: "yes" } }), 'environments.e.lambda.environment.S3_FORCE_PATH_STYLE "yes" must be "true" or "false"'],
+  ["an environment over Lambda's 4 KB", lambda({ environment: { NOTES: "n".repeat(4000) } }), "environments.e.lambda.environment with the grant's variables is 4"],
   ["the Lambda role named as the account's deploy role", lambda({ roleName: "deploy" }), 'environments.e.lambda.roleName "deploy" is the deploy role arn:aws:iam::111111111111:role/deploy (environments.e.lambda.deployRoleArn) in account 111111111111: the grant\'s policies would be attached to the role the pipeline deploys with'],
   ["the Lambda role named as the deploy role in other letter case", lambda({ roleName: "Deploy" }), 'environments.e.lambda.roleName "Deploy" is the deploy role arn:aws:iam::111111111111:role/deploy (environments.e.lambda.deployRoleArn) in account 111111111111 (IAM role names are case-insensitive)'],
   ["the S3 access role named as the bucket account's deploy role", () => ({ ...assumeRole, grant: { ...assumeRole.grant, accessRoleName: "deploy" } }), 'environments.e.grant.accessRoleName "deploy" is the deploy role arn:aws:iam::222222222222:role/deploy (environments.e.bucket.deployRoleArn) in account 222222222222'],
@@ -291,6 +301,64 @@ test.each(ACROSS)("%s is refused at synth, naming both places", (_name, single, 
   const error = refusal(single, shared);
   expect(error).toBeInstanceOf(ConfigurationError);
   expect(error!.problems).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
+});
+
+/**
+ * What the stacks would write into a function that Lambda or the prebuilt handler refuses: the config validation says
+ * so before any stack exists, and the stacks' constructs say so too (they name a shared grantee's Lambda side without
+ * its place in the list).
+ */
+const apShared = sharedEnvironments["local-shared-ap"];
+const apConsumer = apShared.grantees[0];
+const ENVIRONMENT_REFUSALS: Array<[string, Record<string, EnvironmentConfig>, Record<string, SharedEnvironmentConfig>, string, string]> = [
+  [
+    "a response cap of 0 bytes",
+    { e: lambda({ environment: { MAX_RESPONSE_BYTES: "0" } })(local) as EnvironmentConfig },
+    {},
+    'environments.e.lambda.environment.MAX_RESPONSE_BYTES "0" must be a whole number of bytes',
+    'environments.e.lambda.environment.MAX_RESPONSE_BYTES "0" must be a whole number of bytes',
+  ],
+  [
+    "the grant's 60 prefixes of 24 characters",
+    { e: grant({ prefixes: Array.from({ length: 60 }, (_, i) => ({ prefix: `${String(i).padStart(23, "0")}/`, access: "read" })) })(local) as EnvironmentConfig },
+    {},
+    "environments.e.lambda.environment with the grant's variables is 4",
+    "environments.e.lambda.environment with the grant's variables is 4",
+  ],
+  [
+    "path-style addressing for a grantee that goes through an access point",
+    {},
+    { lake: { ...apShared, grantees: [{ ...apConsumer, lambda: { ...apConsumer.lambda, environment: { S3_FORCE_PATH_STYLE: "true" } } }] } },
+    'sharedEnvironments.lake.grantees[0].lambda.environment.S3_FORCE_PATH_STYLE "true" would fail every cold start of the prebuilt handler: the grant goes through the access point arn:aws:s3:us-east-1:222222222222:accesspoint/ap-reporting',
+    'sharedEnvironments.lake.lambda.environment.S3_FORCE_PATH_STYLE "true" would fail every cold start of the prebuilt handler',
+  ],
+  [
+    "a shared grantee's environment over Lambda's 4 KB",
+    {},
+    { lake: { ...sharedLocal, grantees: [{ ...consumer0, lambda: { ...consumer0.lambda, environment: { NOTES: "n".repeat(4000) } } }] } },
+    "sharedEnvironments.lake.grantees[0].lambda.environment with the grant's variables is 4",
+    "sharedEnvironments.lake.lambda.environment with the grant's variables is 4",
+  ],
+];
+
+test.each(ENVIRONMENT_REFUSALS)("%s: refused by the config validation alone, before any stack exists", (_name, single, shared, message) => {
+  let error: unknown;
+  try {
+    validateApp(single, shared);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigurationError);
+  expect((error as ConfigurationError).problems).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
+});
+
+test.each(ENVIRONMENT_REFUSALS)("%s: refused by the stacks too, without the config validation", (_name, single, shared, _message, constructMessage) => {
+  const app = Testing.app();
+  const build = () => {
+    for (const [name, config] of Object.entries(single)) environmentStacks(app, name, config, {});
+    for (const [name, config] of Object.entries(shared)) sharedEnvironmentStacks(app, name, config, {});
+  };
+  expect(build).toThrow(constructMessage);
 });
 
 test("every shipped environment together passes the checks across environments", () => {
