@@ -5,7 +5,7 @@
  * other provider bindings, the stack would pin a provider the library was never validated against.
  */
 import { dirname } from "node:path";
-import { App, TerraformStack, type IConstruct, type TerraformProvider } from "./cdktf";
+import { App, Aspects, TerraformStack, type IAspect, type IConstruct, type TerraformProvider } from "./cdktf";
 import { ConfigurationError, showValue } from "./errors";
 
 /** The AWS provider version the bindings this library is built with (@cdktf/provider-aws 20.1.0) were generated for. */
@@ -70,12 +70,43 @@ export function isLibraryConstruct(construct: IConstruct): boolean {
   return construct.node.scopes.some((s) => library.has(s));
 }
 
+/** An aspect that checks a whole stack when added above it (SecurityRules): cdktf itself never visits those. */
+interface StackCheck extends IAspect {
+  checkStack(stack: TerraformStack): void;
+}
+
+const isStackCheck = (aspect: IAspect): aspect is StackCheck => typeof (aspect as Partial<StackCheck>).checkStack === "function";
+
 /**
- * What every construct of the library does first: refuse a second copy of cdktf, check the providers it is given, and
- * mark itself as the library's.
+ * cdktf runs aspects from each stack down, so one added to the App, as teams coming from AWS CDK do, is never
+ * visited. This aspect, on every stack holding a library construct, runs the stack checks added above the stack
+ * (on the App, or any scope between) on the stack, as if they were added to it.
+ */
+class ChecksFromAbove implements IAspect {
+  constructor(private readonly stack: TerraformStack) {}
+
+  visit(node: IConstruct): void {
+    if (node !== this.stack) return;
+    const above = this.stack.node.scopes.slice(0, -1).flatMap((scope) => Aspects.of(scope).all);
+    for (const aspect of new Set(above)) {
+      if (isStackCheck(aspect) && !Aspects.of(this.stack).all.includes(aspect)) aspect.checkStack(this.stack);
+    }
+  }
+}
+
+const forwarded = new WeakSet<TerraformStack>();
+
+/**
+ * What every construct of the library does first: refuse a second copy of cdktf, check the providers it is given,
+ * mark itself as the library's, and make stack checks added to the App run on its stack.
  */
 export function libraryConstruct(construct: IConstruct, id: string, providers: Readonly<Record<string, TerraformProvider>>): void {
   assertOneCdktf(construct, id);
   for (const [field, provider] of Object.entries(providers)) checkProvider(provider, `${id}.${field}`);
   markLibraryConstruct(construct);
+  const stack = TerraformStack.of(construct);
+  if (!forwarded.has(stack)) {
+    forwarded.add(stack);
+    Aspects.of(stack).add(new ChecksFromAbove(stack));
+  }
 }

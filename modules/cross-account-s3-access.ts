@@ -15,6 +15,7 @@ import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, POLICY_LIMITS } from "./policy-budget";
 import type { S3AccessRole } from "./s3-access-role";
 import { ConfigurationError } from "./errors";
+import { holdToDeclaration, type DeclaredTarget } from "./deploy-target";
 import { parseOrThrow, schemas } from "./validate";
 import type { SecureBucket } from "./secure-bucket";
 
@@ -119,6 +120,22 @@ function checkBudget(id: string, settings: ValidSettings, plan: GrantPlan): void
   if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
+/** Where the Lambda account's half deploys, as declared (see holdToDeclaration). */
+const lambdaTarget = (label: string, provider: TerraformProvider, settings: ValidSettings): DeclaredTarget => ({
+  provider,
+  field: `${label}.lambda`,
+  accountId: settings.lambda.accountId,
+  region: settings.lambda.region,
+});
+
+/** Where the bucket account's half deploys, as declared (see holdToDeclaration). */
+const bucketTarget = (label: string, provider: TerraformProvider, settings: ValidSettings): DeclaredTarget => ({
+  provider,
+  field: `${label}.bucket`,
+  accountId: settings.bucket.accountId,
+  region: settings.bucket.region,
+});
+
 /** What account B holds for one grant: the bucket and key (unless they exist already), and the S3 access role. */
 export interface BucketAccountHalf {
   /** The bucket this construct creates; undefined when the grant attaches to an existing one. */
@@ -210,6 +227,7 @@ export class CrossAccountS3Access extends Construct {
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { "lambda.provider": props.lambda.provider, "bucket.provider": props.bucket.provider });
     const { settings, plan, alarms } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant, props.alarms);
+    holdToDeclaration([lambdaTarget(label, props.lambda.provider, settings), bucketTarget(label, props.bucket.provider, settings)]);
     this.plan = plan;
     this.lambdaAccount = addLambdaHalf(this, label, props.lambda, settings, plan, alarms);
     const granteeRole = this.lambdaAccount.grantee.role ?? props.lambda.existingRole;
@@ -254,6 +272,7 @@ export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { "lambda.provider": props.lambda.provider });
     const { settings, plan, alarms } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant, props.alarms);
+    holdToDeclaration([lambdaTarget(label, props.lambda.provider, settings)]);
     this.plan = plan;
     const half = addLambdaHalf(this, label, props.lambda, settings, plan, alarms);
     this.grantee = half.grantee;
@@ -302,6 +321,7 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { "bucket.provider": props.bucket.provider });
     const { settings, plan, alarms } = resolveDeclaration(label, props.lambda, props.bucket, props.grant, props.alarms);
+    holdToDeclaration([bucketTarget(label, props.bucket.provider, settings)]);
     this.plan = plan;
     const { half, side } = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined, alarms);
     recordBucketHalf(this, { ...settings, configPath: props.configPath }, plan, side, "", props.bucket.provider, { settings: alarms, created: half.alarms });

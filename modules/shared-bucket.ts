@@ -30,6 +30,7 @@ import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
 import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, showValue } from "./errors";
+import { holdToDeclaration } from "./deploy-target";
 import { partitionOf } from "./regions";
 import { parseOrThrow, schemas } from "./validate";
 
@@ -371,6 +372,8 @@ export class SharedBucketGrants extends Construct {
     super(scope, id);
     libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
     this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
+    const { accountId, region } = this.plan.bucket;
+    holdToDeclaration([{ provider: props.bucket.provider, field: `${props.configPath ?? id}.bucket`, accountId, region }]);
     this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.granteeRoles);
     const { alarms, bucket } = this.plan;
     if (this.plan.keyPrincipals === "accounts") {
@@ -449,6 +452,8 @@ export class SharedBucketGrantee extends Construct implements LambdaAccountHalf 
     const index = shared.grantees.indexOf(planned);
     const disagreements = undeclaredSettings(label, index, lambdaSettingsOf(label, props.lambda), planned.lambda);
     if (disagreements.length > 0) throw new ConfigurationError(disagreements);
+    const lambdaField = `${label}.grantees[${index}].lambda`;
+    holdToDeclaration([{ provider: props.lambda.provider, field: lambdaField, accountId: planned.lambda.accountId, region: planned.lambda.region }]);
     this.plan = planned.plan;
     const half = addLambdaHalf(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan, shared.alarms);
     this.grantee = half.grantee;

@@ -159,6 +159,19 @@ class Models {
   }
 }
 
+/**
+ * Every request that proves one grant against its bucket's model: the hand-written matrices and the catalogue matrix.
+ * `bucketHalf` is the bucket account's record of the grant (it says how the key policy names the grantee); `others`
+ * the other grants on the bucket. The deployed proof asks the same of the policies fetched back after apply.
+ */
+export async function grantProofRequests(
+  subject: GrantRecord,
+  model: AccessModel,
+  { bucketHalf = subject, others = [] }: { readonly bucketHalf?: GrantRecord; readonly others?: readonly RecordedHalf[] } = {},
+): Promise<ProofRequest[]> {
+  return requestsOf(subject, bucketHalf, model, others, await loadCatalogue(iamData()));
+}
+
 /** The requests of one grant: its matrices and the catalogue matrix. */
 async function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: AccessModel, others: readonly RecordedHalf[], catalogue: readonly CatalogueAction[]): Promise<ProofRequest[]> {
   const outsiderAccount = outsiderFor([model.bucketAccountId, subject.lambda.accountId, ...others.map((o) => o.record.lambda.accountId)]);

@@ -69,7 +69,19 @@ export class SecurityRules implements IAspect {
     assertOneCdktf(node, "SecurityRules");
     // cdktf visits every construct under the scope the aspect was added to: the checks run once, at that scope.
     if (!Aspects.of(node).all.includes(this)) return;
-    for (const finding of this.findings(node)) {
+    this.annotate(node);
+  }
+
+  /**
+   * Checks a whole stack, as if the rules were added to it. cdktf never visits an aspect added to the App; the
+   * library's constructs run the rules found there on their stack through this (see libraryConstruct).
+   */
+  public checkStack(stack: TerraformStack): void {
+    this.annotate(stack);
+  }
+
+  private annotate(scope: IConstruct): void {
+    for (const finding of this.findings(scope)) {
       if (finding.suppressed) Annotations.of(finding.construct).addWarning(finding.message);
       else Annotations.of(finding.construct).addError(finding.message);
     }

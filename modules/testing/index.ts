@@ -25,11 +25,15 @@ export interface SecurityRuleError {
 
 /**
  * Every security rule error of `stack`, as `cdktf synth` would fail on it: the findings of each SecurityRules aspect
- * added to the stack or a construct in it (their options and suppressions apply). A stack with no SecurityRules aspect
+ * added to the App, the stack or a construct in it (their options and suppressions apply). A stack with no SecurityRules aspect
  * is checked with all rules over all its resources, so that forgetting the aspect does not make a test pass.
  */
 export function securityRuleErrors(stack: TerraformStack): SecurityRuleError[] {
   const checks: Array<{ rules: SecurityRules; scope: IConstruct }> = [];
+  // Rules added above the stack (to the App) check the whole stack, as its library constructs make synth run them.
+  for (const scope of stack.node.scopes.slice(0, -1)) {
+    for (const aspect of Aspects.of(scope).all) if (aspect instanceof SecurityRules) checks.push({ rules: aspect, scope: stack });
+  }
   for (const construct of stack.node.findAll()) {
     for (const aspect of Aspects.of(construct).all) {
       if (aspect instanceof SecurityRules) checks.push({ rules: aspect, scope: construct });

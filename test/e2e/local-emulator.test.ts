@@ -32,7 +32,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/upload-encryption";
 import { driftBetween, loadSynthesized, proveSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
-import { grantRequests, outsiderFor } from "../../modules/proof/requests";
+import { grantProofRequests } from "../../modules/proof/prove";
 import { actionsInModel } from "../../modules/proof/model";
 import { prove, unknownActions } from "../../modules/proof/simulate";
 import { modelFromEmulator } from "../../scripts/lib/deployed-model";
@@ -134,11 +134,11 @@ describeE2E("local emulator, end to end", () => {
 
   /**
    * The access proof of the policies fetched back from both accounts, with the requests the synthesized stacks are
-   * proven with before deployment (grantRequests on the grant's record): what it gets wrong, and how many it proved.
+   * proven with before deployment (grantProofRequests on the grant's record): what it gets wrong, and how many it proved.
    */
   async function proveDeployed(record: GrantRecord, outputs: StackOutputs) {
     const model = await modelFromEmulator(emulator, record, { bucketName: outputs.bucket_name, kmsKeyArn: outputs.kms_key_arn }, deployRoleArn);
-    const requests = grantRequests(record, model, { outsiderAccount: outsiderFor([record.lambda.accountId, record.bucket.accountId]) });
+    const requests = await grantProofRequests(record, model);
     const results = await prove(requests);
     return {
       mismatches: results.filter((r) => !r.ok).map(describeMismatch),

@@ -169,3 +169,31 @@ describe("text is judged as Terraform reads it", () => {
     expect(found).toEqual([]);
   });
 });
+
+describe("rules added to the App, as teams coming from AWS CDK add aspects, check every stack that holds a grant", () => {
+  /** A grant whose key rotation an override turns off, in a stack of an App that carries the rules. */
+  function appWithBrokenGrant() {
+    const pair = twoAccountStack();
+    const app = pair.stack.node.scope as import("cdktf").App;
+    const access = new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT));
+    (access.bucketAccount.key!.key as TerraformResource).addOverride("enable_key_rotation", false);
+    Aspects.of(app).add(new SecurityRules());
+    return { app, stack: pair.stack };
+  }
+
+  test("Testing.synth of the stack reports the violation", () => {
+    expect(ids(errors(appWithBrokenGrant().stack))).toEqual(["CAS-KMS-1 test/access/key/key"]);
+  });
+
+  test("synth of the App fails on it", () => {
+    const { app } = appWithBrokenGrant();
+    expect(() => app.synth()).toThrow(/CAS-KMS-1/);
+  });
+
+  test("rules added both to the App and to the stack report once", () => {
+    const { stack } = appWithBrokenGrant();
+    const rules = Aspects.of(stack.node.scope!).all[0]!;
+    Aspects.of(stack).add(rules);
+    expect(errors(stack).filter((e) => e.startsWith("CAS-KMS-1"))).toHaveLength(1);
+  });
+});

@@ -1,3 +1,4 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 /** Many consumers on one bucket: merging, access points, the key policy by account, and the limits at synth. */
 import { Testing } from "cdktf";
 import {
@@ -40,12 +41,18 @@ function consumer(i: number, grant: GrantDeclaration, accounts = 50): GranteeDec
 /** `n` consumers, each reading its own prefix (nothing to merge). */
 const ownPrefixes = (n: number, accounts = 50) => Array.from({ length: n }, (_, i) => consumer(i, read(`teams/t${i}/`), accounts));
 
+/** Synthesizes a shared bucket with one provider per grantee account (one provider reaches one account). */
 function synthShared(declaration: SharedBucketDeclaration): { json: SynthJson; access: SharedBucketAccess } {
   const stack = twoAccountStack();
+  const providers = new Map<string, AwsProvider>();
+  const providerOf = (accountId: string) => {
+    if (!providers.has(accountId)) providers.set(accountId, new AwsProvider(stack.stack, `lambda-${accountId}`, { alias: `lambda_${accountId}`, region: "us-east-1" }));
+    return providers.get(accountId)!;
+  };
   const access = new SharedBucketAccess(stack.stack, "shared", {
     bucket: { ...declaration.bucket, provider: stack.bucketProvider },
     accessPoints: declaration.accessPoints,
-    grantees: declaration.grantees.map((c) => ({ ...c, lambda: { ...c.lambda, provider: stack.lambdaProvider } })),
+    grantees: declaration.grantees.map((c) => ({ ...c, lambda: { ...c.lambda, provider: providerOf(c.lambda.accountId) } })),
   });
   return { json: synthJson(stack.stack), access };
 }
