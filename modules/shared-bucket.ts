@@ -30,7 +30,7 @@ import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
 import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
 import { ConfigurationError, showValue } from "./errors";
-import { holdToDeclaration } from "./deploy-target";
+import { deployTargetProblems, holdToDeclaration } from "./deploy-target";
 import { partitionOf } from "./regions";
 import { parseOrThrow, schemas } from "./validate";
 
@@ -493,6 +493,12 @@ export class SharedBucketAccess extends Construct {
       ...(props.configPath !== undefined ? { configPath: props.configPath } : {}),
     };
     this.plan = planSharedBucket(label, declaration);
+    // Every half's provider is checked before any grantee is built: a refusal leaves nothing half-created.
+    const problems = deployTargetProblems([
+      { provider: props.bucket.provider, field: `${label}.bucket`, accountId: this.plan.bucket.accountId, region: this.plan.bucket.region },
+      ...this.plan.grantees.map((g, i) => ({ provider: props.grantees[i]!.lambda.provider, field: `${label}.grantees[${i}].lambda`, accountId: g.lambda.accountId, region: g.lambda.region })),
+    ]);
+    if (problems.length > 0) throw new ConfigurationError(problems);
     const grantees = new Map<string, SharedBucketGrantee>();
     for (const g of props.grantees) {
       // The construct ID keeps the word of the first release: it is part of every resource's Terraform address.

@@ -4,7 +4,7 @@
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Testing, TerraformStack } from "cdktf";
-import { CrossAccountS3Access, type GrantDeclaration } from "../../modules/internal";
+import { CrossAccountS3Access, SharedBucketAccess, type GrantDeclaration } from "../../modules/internal";
 import { accessProps, configurationError, synthJson, twoAccountStack } from "../support/synth";
 
 const GRANT: GrantDeclaration = { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] };
@@ -88,4 +88,23 @@ test("a second grant declaring another account on an already pinned provider is 
   expect(error.problems).toEqual([
     "second.lambda.provider (aws.lambda_account) also builds first.lambda, declared in account 111111111111 and region us-east-1, while second.lambda declares 444444444444 and us-east-1: one provider reaches one account and region",
   ]);
+});
+
+test("a shared bucket's grantee whose provider reaches another account is refused before any grantee is built", () => {
+  const { stack, lambdaProvider, bucketProvider } = stackWith({}, {});
+  const wrong = new AwsProvider(stack, "wrong", { alias: "wrong", region: "us-east-1", assumeRole: [{ roleArn: "arn:aws:iam::555555555555:role/deploy" }] });
+  const grantee = (name: string, accountId: string, provider: AwsProvider) => ({
+    name,
+    lambda: { provider, accountId, region: "us-east-1", roleName: name, functionName: name },
+    grant: GRANT,
+  });
+  const error = configurationError(
+    () =>
+      new SharedBucketAccess(stack, "shared", {
+        bucket: { provider: bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-lake", keyAlias: "alias/shared-lake" },
+        grantees: [grantee("first", "111111111111", lambdaProvider), grantee("second", "444444444444", wrong)],
+      }),
+  );
+  expect(error.problems).toEqual(['shared.grantees[1].lambda.provider (aws.wrong) assumes arn:aws:iam::555555555555:role/deploy in account 555555555555, but shared.grantees[1].lambda.accountId is "444444444444"']);
+  expect(resourcesIn(stack)).toEqual([]);
 });
