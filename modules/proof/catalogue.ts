@@ -12,6 +12,7 @@
  */
 import { matchesWildcard } from "../policy-document";
 import { readStatements, type ReadStatement } from "../stack-view";
+import type { GrantDeclaration } from "../grant";
 import type { AccessModel, ModelAccessPoint } from "./model";
 import { administrator, type Caller } from "./request-builder";
 import { grantAllows, UNGRANTED, type GrantCallers, type OtherGrantee } from "./requests";
@@ -155,16 +156,27 @@ function s3Verdict(c: GrantCallers, caller: Caller, action: string, keyOrPrefix:
   return grantAllows(c.b.subject.grant, action, keyOrPrefix) ? "Allowed" : "Denied";
 }
 
-/** What the declaration says of a KMS action for `caller`, through S3 of the bucket's region or straight to KMS. */
-function kmsVerdict(c: GrantCallers, caller: Caller, action: string, throughS3: boolean): Expected {
-  const prefixes = c.b.subject.grant.prefixes;
-  const reads = prefixes.some((p) => p.access !== "write");
-  const writes = prefixes.some((p) => p.access !== "read");
-  const needed = (action === "kms:Decrypt" && (reads || writes)) || (action === "kms:GenerateDataKey" && writes);
-  if (!throughS3 || !needed) return "Denied";
-  if (caller === c.grantee) return "Allowed";
-  // Past the key policy's size the key names the grantee's account: its IAM decides which of its roles use the key.
-  return c.keyNamesAccounts && caller === c.otherRoleInA ? "Allowed" : "Denied";
+/** The key actions S3 needs for a grant's prefixes: kms:Decrypt to read or upload, kms:GenerateDataKey to upload. */
+function keyActionsOf(grant: GrantDeclaration): string[] {
+  const reads = grant.prefixes.some((p) => p.access !== "write");
+  const writes = grant.prefixes.some((p) => p.access !== "read");
+  return [...(reads || writes ? ["kms:Decrypt"] : []), ...(writes ? ["kms:GenerateDataKey"] : [])];
+}
+
+/**
+ * What the declaration says of a KMS action for `caller`, through S3 of the bucket's region or straight to KMS. Past
+ * the key policy's size the key names the grantees' accounts: each account's IAM then decides which of its roles use
+ * the key, through S3, for the actions its grantees need (bucket-policy mode; an access role is in the bucket account).
+ */
+function kmsVerdict(c: GrantCallers, caller: Caller, action: string, throughS3: boolean, others: readonly OtherGrantee[]): Expected {
+  if (!throughS3) return "Denied";
+  if (caller === c.grantee) return keyActionsOf(c.b.subject.grant).includes(action) ? "Allowed" : "Denied";
+  // Only a role whose own IAM allows it (an administrator stand-in) takes up that delegation; the grant's own roles
+  // may do what their declarations say, nothing more.
+  if (!c.keyNamesAccounts || !caller.standIn || caller.accountId === c.b.outsiderAccount) return "Denied";
+  const grants = [{ accountId: c.b.subject.lambda.accountId, grant: c.b.subject.grant }, ...others];
+  const byAccount = grants.filter((g) => g.grant.mode !== "assume-role" && g.accountId === caller.accountId);
+  return byAccount.some((g) => keyActionsOf(g.grant).includes(action)) ? "Allowed" : "Denied";
 }
 
 /** Where a caller's requests go: straight to the bucket, or through an access point. */
@@ -235,7 +247,7 @@ export async function catalogueRequests(c: GrantCallers, others: readonly OtherG
       if (!statements.some((s) => allows(s, entry.action))) continue;
       if (entry.targets.includes("key")) {
         for (const throughS3 of [true, false]) {
-          const expected = kmsVerdict(c, caller, entry.action, throughS3);
+          const expected = kmsVerdict(c, caller, entry.action, throughS3, others);
           b.kms(caller, entry.action, expected, expected === "Allowed" ? "S3 uses the key for the grant" : `${entry.action}${throughS3 ? "" : " straight to KMS"} is not what the grant declares for ${caller.who}`, throughS3 ? {} : { "kms:ViaService": undefined });
         }
       } else {

@@ -182,6 +182,7 @@ async function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: 
     keyPolicyPrincipals: bucketHalf.keyPolicyPrincipals,
     otherGrantees: others.map((o) => ({
       name: granteeName(o.record),
+      accountId: o.record.lambda.accountId,
       grant: o.record.grant,
       accessRoleArn: o.record.accessRoleArn,
       accessPoint: o.record.accessPoint ? model.accessPoints[o.record.accessPoint.arn] : undefined,

@@ -31,6 +31,8 @@ export interface ProofOptions {
 
 export interface OtherGrantee {
   readonly name: string;
+  /** The grantee's Lambda account. */
+  readonly accountId?: string | undefined;
   readonly grant: GrantDeclaration;
   readonly accessRoleArn?: string | undefined;
   readonly accessPoint?: ModelAccessPoint | undefined;

@@ -9,6 +9,7 @@ import {
   policySize,
   SharedBucketAccess,
   SharedBucketGrantee,
+  SharedBucketGrants,
   type GranteeDeclaration,
   type GrantDeclaration,
   type PolicyStatement,
@@ -252,6 +253,18 @@ describe("the key policy at scale", () => {
     expect(key.Condition?.StringEquals?.["kms:ViaService"]).toBe("s3.us-east-1.amazonaws.com");
     for (const m of plan.measures) expect(m.size).toBeLessThanOrEqual(m.limit);
     expect(plan.measures.find((m) => m.what.includes("bucket policy"))!.size).toBeLessThan(2000);
+  });
+
+  test("synth says when the key names accounts, in a warning on the bucket account's construct, and records it", () => {
+    const stack = twoAccountStack();
+    const bucket = new SharedBucketGrants(stack.stack, "bucket-side", { bucket: { ...BUCKET, provider: stack.bucketProvider }, grantees: ownPrefixes(800, 40) });
+    expect(bucket.plan.keyPrincipals).toBe("accounts");
+    const warnings = bucket.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringMatching(/^bucket-side: the key policy of alias\/shared-lake would not fit naming each of the 800 grantees' roles, so it names their accounts/)]);
+    const json = stack.stack.toTerraform() as { "//"?: Record<string, { grants: Array<{ half: string; keyPolicyPrincipals?: string }> }> };
+    const records = json["//"]?.["cross-account-s3-lambda"]?.grants ?? [];
+    expect(records.length).toBe(800);
+    expect(new Set(records.map((r) => r.keyPolicyPrincipals))).toEqual(new Set(["accounts"]));
   });
 
   test("while the roles fit, the key names each role", () => {

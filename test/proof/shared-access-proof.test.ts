@@ -303,3 +303,36 @@ describe("the shared proof refuses what it cannot judge", () => {
     ]);
   });
 });
+
+describe("a key policy that names the grantees' accounts (a shared bucket past its size) is held to what that promises", () => {
+  const shared = synthesized["local-shared"];
+  /** The shipped shared bucket, its key policy naming accounts (no aws:PrincipalArn), recorded as such or not. */
+  function byAccount(asAccounts: boolean): SynthesizedStack[] {
+    let stacks = withPolicy(
+      shared,
+      recorded(shared, "keyPolicy"),
+      "policy",
+      mappingStatements((s) => {
+        if (s.Sid !== "GranteeUsesKeyThroughS3") return s;
+        const { "aws:PrincipalArn": _roles, ...equals } = s.Condition?.StringEquals ?? {};
+        return { ...s, Condition: { ...s.Condition, StringEquals: equals } };
+      }),
+    );
+    if (!asAccounts) return stacks;
+    stacks = structuredClone(stacks);
+    for (const stack of stacks) {
+      const records = (stack.json["//"] as Record<string, { grants: Array<Record<string, unknown>> }> | undefined)?.["cross-account-s3-lambda"];
+      for (const record of records?.grants ?? []) if (record.half === "bucket") record.keyPolicyPrincipals = "accounts";
+    }
+    return stacks;
+  }
+
+  test("recorded as naming accounts: another role of a grantee's account may use the key through S3, never straight, and reads nothing", async () => {
+    expect(await failuresOf(byAccount(true), true)).toEqual({ matrix: [], catalogue: [] });
+  });
+
+  test("recorded as naming roles, the same key policy lets other roles of the accounts use the key: a mismatch", async () => {
+    const { matrix } = await failuresOf(byAccount(false), true);
+    expect(matrix).toContain("local-billing: other-team-role@333333333333 (admin) kms:Decrypt key -> Allowed, but only the grantee may use the key");
+  });
+});
