@@ -53,6 +53,9 @@ export function allResources(json: StackJson): Array<[string, string, SynthResou
   return Object.entries(json.resource ?? {}).flatMap(([type, byId]) => Object.entries(byId ?? {}).map(([id, r]) => [type, id, r] as [string, string, SynthResource]));
 }
 
+/** Whether a resource's `count` is a literal 0: Terraform creates no instance of it. */
+const absent = (r: SynthResource): boolean => r.count === 0 || r.count === "0";
+
 /** A statement in the one shape the checks read: every list a list, whatever shape the policy gave. */
 export interface ReadStatement {
   readonly Sid?: string | undefined;
@@ -216,12 +219,14 @@ export class StackView {
     return partitionOf(this.placeOf(resource).region ?? "us-east-1").partition;
   }
 
+  /** The resources of `type` Terraform will create: a resource whose `count` is 0 is not there. */
   resources(type: string): Array<[string, SynthResource]> {
-    return Object.entries(this.json.resource?.[type] ?? {});
+    return Object.entries(this.json.resource?.[type] ?? {}).filter(([, r]) => !absent(r));
   }
 
   resource(type: string, id: string): SynthResource | undefined {
-    return this.json.resource?.[type]?.[id];
+    const r = this.json.resource?.[type]?.[id];
+    return r && !absent(r) ? r : undefined;
   }
 
   /**

@@ -38,11 +38,25 @@ function stringsOf(value: unknown, path: string): Array<{ path: string; text: st
   return [];
 }
 
+/**
+ * A resource of several instances (`count` above 1, `for_each`) is refused: each instance sets its target again,
+ * and the rules read one configuration per resource.
+ */
+function instanceProblems(type: string, id: string, r: Readonly<Record<string, unknown>>): Array<{ resource: string; message: string }> {
+  const count = r.count;
+  const single = count === undefined || count === 1 || count === "1";
+  const problems: string[] = [];
+  if (!single) problems.push(`count ${JSON.stringify(count)} makes several instances (or ones Terraform decides at plan): give each its own resource`);
+  if (r.for_each !== undefined) problems.push("for_each makes instances Terraform decides at plan: give each its own resource");
+  return problems.map((message) => ({ resource: `${type}.${id}`, message }));
+}
+
 /** The arguments of the resources the rules read that Terraform would evaluate to something the rules cannot know. */
 export function literalArgumentProblems(view: StackView): Array<{ resource: string; message: string }> {
   return READ_TYPES.flatMap((type) =>
-    view.resources(type).flatMap(([id, r]) =>
-      Object.entries(r)
+    view.resources(type).flatMap(([id, r]) => [
+      ...instanceProblems(type, id, r),
+      ...Object.entries(r)
         .filter(([argument]) => !META.has(argument) && !isPolicyArgument(type, argument))
         .flatMap(([argument, value]) => stringsOf(value, argument))
         .flatMap(({ path, text }) => {
@@ -54,6 +68,6 @@ export function literalArgumentProblems(view: StackView): Array<{ resource: stri
             return [{ resource: `${type}.${id}`, message: `${path} is evaluated by Terraform (${error.expression}): only literal text and references to resources of the stack are judged` }];
           }
         }),
-    ),
+    ]),
   );
 }

@@ -118,6 +118,31 @@ describe("a second resource on the grant's bucket or key is judged, and two reso
   });
 });
 
+describe("what Terraform creates: count and for_each", () => {
+  const publicAccessBlock = (a: CrossAccountS3Access) =>
+    a.bucketAccount.bucket!.node.findAll().find((c) => (c as TerraformResource).terraformResourceType === "aws_s3_bucket_public_access_block") as TerraformResource;
+
+  test("count 0 on the bucket's public access block: there is none", () => {
+    const found = errors(fixture((a) => publicAccessBlock(a).addOverride("count", 0)));
+    expect(found.find((e) => e.startsWith("CAS-S3-1"))).toMatch(/has no public access block/);
+  });
+
+  test("several instances, or ones Terraform decides at plan, are refused", () => {
+    const found = errors(
+      fixture((a) => {
+        publicAccessBlock(a).addOverride("count", 2);
+        (a.bucketAccount.bucket!.policy as TerraformResource).addOverride("for_each", "${toset([\"a\"])}");
+      }),
+    );
+    expect(found.filter((e) => e.startsWith("CAS-TF-1")).map((e) => e.slice(e.indexOf("]") + 2))).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/count 2 makes several instances/),
+        expect.stringMatching(/for_each makes instances Terraform decides at plan/),
+      ]),
+    );
+  });
+});
+
 describe("IAM's own wildcard semantics and every policy shape", () => {
   test("s3:PutBucketAc? is a wildcard action", () => {
     const found = errors(fixture(rolePolicy([{ Sid: "Acl", Effect: "Allow", Action: "s3:PutBucketAc?", Resource: "*" }])));
