@@ -9,6 +9,7 @@ import { GRANT_RECORD_KEY, type GrantRecord, type GrantRecords } from "../grant-
 import type { PolicyDocument, PolicyStatement } from "../policy-document";
 import { partitionOf } from "../regions";
 import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../upload-encryption";
+import { BUCKET_HYGIENE_RULES, isAccessLogBucket } from "./bucket-hygiene-rules";
 import { denyApplies } from "./deny-match";
 
 export interface StackJson {
@@ -316,6 +317,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     },
   ),
   bucketRule("CAS-S3-3", "Versioning enabled", "an overwrite or delete by a grantee can be undone", (stack, id, bucket) => {
+    if (isAccessLogBucket(stack, bucket.bucket)) return undefined; // judged by CAS-S3-10
     const status = forBucket(stack, "aws_s3_bucket_versioning", id, bucket).map((r) => first(r.versioning_configuration)?.status);
     return status[0] === "Enabled" ? undefined : `versioning is ${String(status[0] ?? "not configured")}`;
   }),
@@ -324,6 +326,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     "Default encryption: SSE-KMS with a customer-managed key and a bucket key",
     "the bucket account controls who can decrypt, and a bucket key keeps KMS calls and cost down",
     (stack, id, bucket) => {
+      if (isAccessLogBucket(stack, bucket.bucket)) return undefined; // SSE-S3 by necessity: judged by CAS-S3-10
       const rule = forBucket(stack, "aws_s3_bucket_server_side_encryption_configuration", id, bucket).map((r) => first(r.rule))[0];
       const byDefault = first(rule?.apply_server_side_encryption_by_default);
       if (!byDefault) return "has no default encryption";
@@ -359,6 +362,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
       "an upload may take the bucket's default encryption or name the bucket's key; SSE-S3, DSSE, SSE-C, aws:kms without a key ID (aws/s3) or another key would store objects the bucket account's key does not protect",
     check: (stack) => [
       ...bucketPolicies(stack).flatMap(({ resource, bucketArn, doc, keyArn }) => {
+        if (isAccessLogBucket(stack, bucketArn)) return []; // no grant, no KMS key: judged by CAS-S3-10
         const problem = uploadEncryptionProblem(doc, bucketArn, keyArn);
         return problem ? [{ resource, message: `bucket policy ${problem}` }] : [];
       }),
@@ -491,4 +495,5 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
         .filter(([, r]) => typeof r.retention_in_days !== "number" || r.retention_in_days <= 0)
         .map(([id]) => ({ resource: `aws_cloudwatch_log_group.${id}`, message: "log group keeps logs forever (no retention_in_days)" })),
   },
+  ...BUCKET_HYGIENE_RULES,
 ];
