@@ -239,7 +239,8 @@ function accessLoggingProblems(
 ): void {
   const logging = b.accessLogging;
   if (logging === undefined) return;
-  if (b.existing !== undefined && !(logging.enabled === false && Object.keys(logging).length === 1)) {
+  const onlyOff = logging.enabled === false && Object.entries(logging).every(([field, value]) => field === "enabled" || value === undefined);
+  if (b.existing !== undefined && !onlyOff) {
     ctx.addIssue({
       code: "custom",
       path: ["accessLogging"],

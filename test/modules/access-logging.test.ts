@@ -214,6 +214,7 @@ describe("an existing bucket is its owner's to log and to expire", () => {
     expect(recordsOf(stack).find((r) => r.half === "bucket")!.accessLogging).toEqual({ enabled: false });
     // Saying so is accepted.
     expect(() => grantJson({ existing: EXISTING, accessLogging: { enabled: false } })).not.toThrow();
+    expect(() => grantJson({ existing: EXISTING, accessLogging: { enabled: false, bucketName: undefined } })).not.toThrow();
   });
 
   test.each<[string, Partial<BucketSettings>, string]>([
