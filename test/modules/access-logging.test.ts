@@ -14,6 +14,7 @@ import { environments } from "../../stacks/environments";
 import {
   accessProps,
   configurationError,
+  environmentJson,
   idAt,
   policyOf,
   resourceAt,
@@ -297,6 +298,15 @@ describe("AccessLogBucket on its own", () => {
 describe("environments", () => {
   const local = environments.local;
   const withBucket = (bucket: Partial<EnvironmentConfig["bucket"]>): EnvironmentConfig => ({ ...local, bucket: { ...local.bucket, ...bucket } });
+
+  test("the shipped prod environment keeps its logs two years and noncurrent versions one", () => {
+    const json = environmentJson("prod").prod!;
+    expect(resourceAt(json, "aws_s3_bucket_lifecycle_configuration", "access/access-logs/lifecycle").rule).toContainEqual(expect.objectContaining({ expiration: [{ days: 731 }] }));
+    expect(resourceAt(json, "aws_s3_bucket_lifecycle_configuration", "access/bucket/lifecycle").rule).toContainEqual(
+      expect.objectContaining({ noncurrent_version_expiration: [{ noncurrent_days: 365 }] }),
+    );
+    expect(resourceAt(json, "aws_s3_bucket_logging", "access/bucket/access-logging").target_bucket).toBe("prod-shared-ingest-999988887777-access-logs");
+  });
 
   test("a bad access logging setting names the environment's field and value", () => {
     const error = configurationError(() => validateApp({ local: withBucket({ accessLogging: { retentionDays: 1.5 } }) }, {}));
