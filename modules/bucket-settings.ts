@@ -2,6 +2,8 @@
  * The bucket account's side of a grant as data: the bucket, its key, and (when they exist already) the statements
  * their policies hold. Validated by bucketSettingsSchema (schemas.ts).
  */
+import type { AccessLoggingSettings } from "./access-logging";
+import type { BucketLifecycleSettings } from "./bucket-lifecycle";
 import type { PolicyStatement } from "./policy-document";
 
 /** The bucket account's side of a grant as data; validated by bucketSettingsSchema (schemas.ts). */
@@ -15,6 +17,17 @@ export interface BucketSettings {
   readonly keyAlias: string;
   /** Let `terraform destroy` delete a bucket that still holds objects (a bucket this library creates). @default false */
   readonly forceDestroy?: boolean | undefined;
+  /**
+   * S3 server access logs of the bucket, into a log bucket of the bucket account (see AccessLoggingSettings). Not for
+   * an existing bucket: its logging is its owner's.
+   * @default on: a log bucket `<bucketName>-access-logs` (SSE-S3, private, logs expired after 365 days)
+   */
+  readonly accessLogging?: AccessLoggingSettings | undefined;
+  /**
+   * What S3 does with the bucket's objects over time (see BucketLifecycleSettings). Not for an existing bucket.
+   * @default incomplete multipart uploads aborted after 7 days, noncurrent versions expired after 90
+   */
+  readonly lifecycle?: BucketLifecycleSettings | undefined;
   /**
    * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
    * they hold today kept (see existing-resources.ts).

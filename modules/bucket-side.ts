@@ -3,6 +3,8 @@
  * existing bucket and key), and the grantees' access points, all from planned policy statements.
  */
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
+import { AccessLogBucket } from "./access-log-bucket";
+import { ACCESS_LOGGING_ADVICE, resolveAccessLogging } from "./access-logging";
 import { type Construct, type ITerraformDependable, type TerraformProvider, type TerraformResource, dependable } from "./cdktf";
 import { BucketKey, bucketKeyPolicy } from "./bucket-key";
 import type { BucketSettings } from "./bucket-settings";
@@ -80,6 +82,8 @@ export interface BucketHalf {
   /** The bucket and key this stack creates; undefined when attaching to existing ones. */
   readonly bucket?: SecureBucket | undefined;
   readonly key?: BucketKey | undefined;
+  /** The log bucket of the bucket's server access logs, when this stack creates it. */
+  readonly accessLogBucket?: AccessLogBucket | undefined;
   readonly bucketName: string;
   /** ARN of the bucket's key (a reference when this stack creates it). */
   readonly kmsKeyArn: string;
@@ -89,6 +93,66 @@ export interface BucketHalf {
   readonly accessPoints: ReadonlyMap<string, S3AccessPoint>;
   /** The resources holding the bucket policy and the key policy (the bucket's and key's own, or an existing one's). */
   readonly policies: { readonly bucketPolicy: TerraformResource; readonly keyPolicy: TerraformResource };
+}
+
+/**
+ * The bucket and key this library creates for a bucket side, and the log bucket its server access logs go to (unless
+ * they are off or go to an existing log bucket); `waitFor` are the grantees' roles their policies name.
+ */
+function addCreatedBucket(
+  scope: Construct,
+  id: string,
+  provider: TerraformProvider,
+  bucket: BucketSettings,
+  side: BucketSide,
+  waitFor: readonly ITerraformDependable[],
+): Omit<BucketHalf, "accessPoints" | "accessRoles"> {
+  const key = new BucketKey(scope, "key", {
+    provider,
+    accountId: bucket.accountId,
+    region: bucket.region,
+    alias: bucket.keyAlias,
+    description: `Encrypts objects of s3://${bucket.bucketName}`,
+    policyStatements: side.keyPolicyStatements,
+    dependsOn: waitFor,
+  });
+  const logging = resolveAccessLogging(bucket);
+  const logBucket =
+    logging.enabled && logging.created
+      ? new AccessLogBucket(scope, "access-logs", {
+          provider,
+          bucketName: logging.created.bucketName,
+          region: bucket.region,
+          accountId: bucket.accountId,
+          sources: [{ bucketName: bucket.bucketName, prefix: logging.prefix }],
+          retentionDays: logging.created.retentionDays,
+          versioning: logging.created.versioning,
+          forceDestroy: bucket.forceDestroy,
+        })
+      : undefined;
+  const secure = new SecureBucket(scope, "bucket", {
+    provider,
+    bucketName: bucket.bucketName,
+    region: bucket.region,
+    kmsKeyArn: key.keyArn,
+    forceDestroy: bucket.forceDestroy,
+    policyStatements: side.bucketPolicyStatements,
+    policyDependsOn: waitFor,
+    lifecycle: bucket.lifecycle,
+    accessLogs: logging.enabled ? { targetBucket: logging.targetBucket, targetPrefix: logging.prefix, dependsOn: logBucket?.ready ?? [] } : undefined,
+  });
+  // The rules on server access logs and lifecycles name the settings behind them.
+  recordConfigSource(secure.bucket, { field: `${id}.bucket.accessLogging`, rules: ["CAS-S3-8"], advice: ACCESS_LOGGING_ADVICE });
+  recordConfigSource(secure.bucket, { field: `${id}.bucket.lifecycle`, rules: ["CAS-S3-9"] });
+  if (logBucket) recordConfigSource(logBucket, { field: `${id}.bucket.accessLogging`, rules: ["CAS-S3-9", "CAS-S3-10"] });
+  return {
+    bucket: secure,
+    key,
+    ...(logBucket ? { accessLogBucket: logBucket } : {}),
+    bucketName: bucket.bucketName,
+    kmsKeyArn: key.keyArn,
+    policies: { bucketPolicy: secure.policy, keyPolicy: key.key },
+  };
 }
 
 /**
@@ -146,26 +210,8 @@ export function addBucketSide(
     half = { bucketName: bucket.bucketName, kmsKeyArn: bucket.existing.keyArn, policies: { bucketPolicy, keyPolicy } };
     bucketId = bucket.bucketName;
   } else {
-    const key = new BucketKey(scope, "key", {
-      provider,
-      accountId: bucket.accountId,
-      region: bucket.region,
-      alias: bucket.keyAlias,
-      description: `Encrypts objects of s3://${bucket.bucketName}`,
-      policyStatements: side.keyPolicyStatements,
-      dependsOn: waitFor,
-    });
-    const secure = new SecureBucket(scope, "bucket", {
-      provider,
-      bucketName: bucket.bucketName,
-      region: bucket.region,
-      kmsKeyArn: key.keyArn,
-      forceDestroy: bucket.forceDestroy,
-      policyStatements: side.bucketPolicyStatements,
-      policyDependsOn: waitFor,
-    });
-    half = { bucket: secure, key, bucketName: bucket.bucketName, kmsKeyArn: key.keyArn, policies: { bucketPolicy: secure.policy, keyPolicy: key.key } };
-    bucketId = secure.bucket.id;
+    half = addCreatedBucket(scope, id, provider, bucket, side, waitFor);
+    bucketId = half.bucket!.bucket.id;
   }
   const accessPoints = new Map<string, S3AccessPoint>();
   for (const ap of side.accessPoints) {

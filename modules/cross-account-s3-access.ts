@@ -1,4 +1,5 @@
 import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { AccessLogBucket } from "./access-log-bucket";
 import { topicOf, type AlarmSettings, type ResolvedAlarms } from "./alarm-settings";
 import { resolveAlarms } from "./resolve-alarms";
 import { BucketAlarms } from "./bucket-alarms";
@@ -54,6 +55,8 @@ function bucketSettingsOf(bucket: BucketSettings): BucketSettings {
     bucketName: bucket.bucketName,
     keyAlias: bucket.keyAlias,
     forceDestroy: bucket.forceDestroy,
+    accessLogging: bucket.accessLogging,
+    lifecycle: bucket.lifecycle,
     existing: bucket.existing,
   };
 }
@@ -142,6 +145,8 @@ export interface BucketAccountHalf {
   readonly bucket?: SecureBucket | undefined;
   /** The key this construct creates; undefined when the grant attaches to an existing one. */
   readonly key?: BucketKey | undefined;
+  /** The log bucket of the bucket's server access logs; undefined when they are off or go to an existing one. */
+  readonly accessLogBucket?: AccessLogBucket | undefined;
   readonly bucketName: string;
   /** ARN of the bucket's key (a reference when this construct creates it). */
   readonly kmsKeyArn: string;
@@ -191,7 +196,7 @@ function addBucketHalf(
     },
     granteeRole ? new Map([["", granteeRole]]) : new Map(),
   );
-  const { bucket, key, bucketName, kmsKeyArn } = half;
+  const { bucket, key, accessLogBucket, bucketName, kmsKeyArn } = half;
   const accessRole = half.accessRoles.get("");
   const alarms = alarmSettings.enabled
     ? new BucketAlarms(scope, "bucket-alarms", {
@@ -203,7 +208,7 @@ function addBucketHalf(
       })
     : undefined;
   return {
-    half: { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), bucketName, kmsKeyArn, ...(accessRole ? { accessRole } : {}), ...(alarms ? { alarms } : {}) },
+    half: { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), ...(accessLogBucket ? { accessLogBucket } : {}), bucketName, kmsKeyArn, ...(accessRole ? { accessRole } : {}), ...(alarms ? { alarms } : {}) },
     side: half,
   };
 }
@@ -310,6 +315,7 @@ export interface BucketAccountGrantProps {
 export class BucketAccountGrant extends Construct implements BucketAccountHalf {
   public readonly bucket?: SecureBucket | undefined;
   public readonly key?: BucketKey | undefined;
+  public readonly accessLogBucket?: AccessLogBucket | undefined;
   public readonly bucketName: string;
   public readonly kmsKeyArn: string;
   public readonly accessRole?: S3AccessRole | undefined;
@@ -328,6 +334,7 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
     this.alarms = half.alarms;
     this.bucket = half.bucket;
     this.key = half.key;
+    this.accessLogBucket = half.accessLogBucket;
     this.bucketName = half.bucketName;
     this.kmsKeyArn = half.kmsKeyArn;
     this.accessRole = half.accessRole;

@@ -91,6 +91,10 @@ export const DEPLOY_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly s
   aws_s3_bucket_public_access_block: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
   aws_s3_bucket_ownership_controls: ["s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls"],
   aws_s3_bucket_policy: ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
+  // DeleteBucketLifecycle is authorized as s3:PutLifecycleConfiguration.
+  aws_s3_bucket_lifecycle_configuration: ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"],
+  // Destroy is a PutBucketLogging with logging off.
+  aws_s3_bucket_logging: ["s3:PutBucketLogging", "s3:GetBucketLogging"],
   // DeleteBucketMetricsConfiguration is authorized as s3:PutMetricsConfiguration.
   aws_s3_bucket_metric: ["s3:PutMetricsConfiguration", "s3:GetMetricsConfiguration"],
   aws_s3_access_point: [

@@ -65,6 +65,12 @@ export interface GrantRecord {
    * `requestMetrics <prefix>` and `clientErrorsAlarm <prefix>`). Absent in records written before alarms existed.
    */
   readonly alarms?: (AlarmRecord & { readonly resources: Readonly<Record<string, string>> }) | undefined;
+  /**
+   * The bucket account's half: whether S3 server access logs of the bucket are on (off for an existing bucket, whose
+   * logging is its owner's). The rule CAS-S3-8 accepts a bucket without logging only when this says off. Absent in the
+   * Lambda account's half, and in records written before access logging existed.
+   */
+  readonly accessLogging?: { readonly enabled: boolean } | undefined;
 }
 
 /** The records of a stack's Terraform JSON: what `//.cross-account-s3-lambda` holds. */

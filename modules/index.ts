@@ -48,6 +48,9 @@ export { SecureBucket, type SecureBucketProps } from "./secure-bucket";
 export { BucketKey, type BucketKeyProps } from "./bucket-key";
 export { S3AccessRole, type S3AccessRoleProps } from "./s3-access-role";
 export type { BucketSettings, ExistingResources } from "./bucket-settings";
+export { AccessLogBucket, type AccessLogBucketProps } from "./access-log-bucket";
+export type { AccessLoggingSettings } from "./access-logging";
+export type { BucketLifecycleSettings } from "./bucket-lifecycle";
 
 // The grant planner: every policy of both halves, from the declaration alone.
 export { ACCESS_MODES, ACCESS_PRESETS, type AccessMode, type AccessPreset } from "./contract";

@@ -35,3 +35,7 @@ export * from "./resolve-alarms";
 export * from "./lambda-alarms";
 export * from "./bucket-alarms";
 export * from "./deploy-permissions";
+export * from "./access-logging";
+export * from "./access-log-bucket";
+export * from "./bucket-lifecycle";
+export * from "./rules/bucket-hygiene-rules";

@@ -2,6 +2,7 @@
  * What each half of a grant records about itself (see grant-record.ts), from the settings it was built from, its plan
  * and the resources it created.
  */
+import { resolveAccessLogging } from "./access-logging";
 import { topicOf, type ResolvedAlarms } from "./alarm-settings";
 import type { BucketAlarms } from "./bucket-alarms";
 import type { BucketHalf } from "./bucket-side";
@@ -101,6 +102,7 @@ export function recordBucketHalf(
     ...common(scope, declaration, plan, provider),
     half: "bucket",
     keyPolicyPrincipals: declaration.keyPolicyPrincipals ?? "roles",
+    accessLogging: { enabled: resolveAccessLogging(declaration.bucket).enabled },
     alarms: {
       enabled: alarms.settings.enabled,
       ...(topicArn ? { topicArn } : {}),
@@ -116,6 +118,8 @@ export function recordBucketHalf(
       bucketPolicy: half.policies.bucketPolicy,
       key: half.key?.key,
       keyPolicy: half.policies.keyPolicy,
+      accessLogBucket: half.accessLogBucket?.bucket,
+      accessLogging: half.bucket?.accessLogging,
       accessRole: accessRole?.role,
       accessRolePolicy: accessRole?.rolePolicy,
       accessPoint: accessPointName ? half.accessPoints.get(accessPointName) : undefined,

@@ -6,7 +6,9 @@
  */
 import { z } from "zod";
 import { ACCESS_POINT_CHOICES } from "./access-point-choice";
+import type { AccessLoggingSettings } from "./access-logging";
 import type { AlarmSettings } from "./alarm-settings";
+import type { BucketLifecycleSettings } from "./bucket-lifecycle";
 import type { BucketSettings, ExistingResources } from "./bucket-settings";
 import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "./contract";
 import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
@@ -186,6 +188,34 @@ export const existingResourcesSchema = z.strictObject({
 
 
 
+/** Server access logging of a bucket this library creates (AccessLoggingSettings). */
+export const accessLoggingSettingsSchema = z
+  .strictObject({
+    enabled: z.boolean({ error: "must be true or false" }).optional(),
+    bucketName: bucketNameSchema.optional(),
+    retentionDays: wholeNumber(1, 36500, "must be a whole number of days from 1 to 36500").optional(),
+    versioning: z.boolean({ error: "must be true or false" }).optional(),
+    existingTargetBucket: bucketNameSchema.optional(),
+    prefix: prefixSchema.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [path], input, message });
+    for (const field of ["bucketName", "retentionDays", "versioning", "existingTargetBucket", "prefix"] as const) {
+      if (s.enabled === false && s[field] !== undefined) issue(field, s[field], "applies only while access logging is on, and enabled is false");
+    }
+    if (s.existingTargetBucket !== undefined) {
+      for (const field of ["bucketName", "retentionDays", "versioning"] as const) {
+        if (s[field] !== undefined) issue(field, s[field], "applies only to a log bucket this library creates, and existingTargetBucket names one managed elsewhere");
+      }
+    }
+  });
+
+/** The lifecycle of a bucket this library creates (BucketLifecycleSettings). */
+export const bucketLifecycleSchema = z.strictObject({
+  abortIncompleteMultipartUploadDays: wholeNumber(1, 365, "must be a whole number of days from 1 to 365").optional(),
+  noncurrentVersionExpirationDays: wholeNumber(1, 36500, "must be a whole number of days from 1 to 36500").optional(),
+});
+
 /** The data settings of the bucket side (account B); shared with the environment config. */
 export const bucketSettingsSchema = z
   .strictObject({
@@ -194,6 +224,8 @@ export const bucketSettingsSchema = z
     bucketName: bucketNameSchema,
     keyAlias: keyAliasSchema,
     forceDestroy: z.boolean({ error: "must be true or false" }).optional(),
+    accessLogging: accessLoggingSettingsSchema.optional(),
+    lifecycle: bucketLifecycleSchema.optional(),
     /**
      * The bucket and its key exist and are managed elsewhere: only their policies are written, with the statements
      * they hold today kept (see existing-resources.ts). `keyAlias` must name an alias of the existing key.
@@ -201,9 +233,13 @@ export const bucketSettingsSchema = z
     existing: existingResourcesSchema.optional(),
   })
   .superRefine((b, ctx) => {
+    accessLoggingProblems(b, ctx);
     if (!b.existing) return;
     if (b.forceDestroy !== undefined) {
       ctx.addIssue({ code: "custom", path: ["forceDestroy"], input: b.forceDestroy, message: "applies only to a bucket this stack creates, not to an existing one" });
+    }
+    if (b.lifecycle !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["lifecycle"], input: b.lifecycle, message: "applies only to a bucket this stack creates: an existing bucket's lifecycle is its owner's" });
     }
     const [, partition, , region, account] = b.existing.keyArn.split(":");
     const wellFormed = existingResourcesSchema.shape.keyArn.safeParse(b.existing.keyArn).success;
@@ -219,6 +255,34 @@ export const bucketSettingsSchema = z
     const lockout = b.existing.keyPolicyStatements.length === 0 ? undefined : keyLockoutProblem(b.existing.keyPolicyStatements, partitionOf(b.region).partition, b.accountId);
     if (lockout) ctx.addIssue({ code: "custom", path: ["existing", "keyPolicyStatements"], input: b.existing.keyPolicyStatements, message: lockout });
   });
+
+/**
+ * Access logging across the bucket side's fields: never for an existing bucket (the library would take over the
+ * owner's logging setting, and destroy would turn it off), and never into the bucket itself (each delivery would be
+ * logged in turn).
+ */
+function accessLoggingProblems(
+  b: { readonly bucketName: string; readonly existing?: unknown; readonly accessLogging?: { readonly enabled?: boolean | undefined; readonly bucketName?: string | undefined; readonly existingTargetBucket?: string | undefined } | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const logging = b.accessLogging;
+  if (logging === undefined) return;
+  const onlyOff = logging.enabled === false && Object.entries(logging).every(([field, value]) => field === "enabled" || value === undefined);
+  if (b.existing !== undefined && !onlyOff) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["accessLogging"],
+      input: logging,
+      message: "applies only to a bucket this stack creates: an existing bucket's logging is its owner's (leave accessLogging out; it is off there)",
+    });
+    return;
+  }
+  for (const field of ["bucketName", "existingTargetBucket"] as const) {
+    if (logging[field] === b.bucketName) {
+      ctx.addIssue({ code: "custom", path: ["accessLogging", field], input: logging[field], message: "is the bucket itself: S3 would log each delivery of its own logs; name another bucket" });
+    }
+  }
+}
 
 /**
  * KMS refuses a key policy that would lock its account out (PutKeyPolicy's lockout safety check), and a key whose
@@ -465,6 +529,8 @@ export type SchemaOutputsFitTheirInterfaces = [
   OutputFits<typeof bucketSettingsSchema, BucketSettings>,
   OutputFits<typeof grantSchema, GrantDeclaration>,
   OutputFits<typeof alarmSettingsSchema, AlarmSettings>,
+  OutputFits<typeof accessLoggingSettingsSchema, AccessLoggingSettings>,
+  OutputFits<typeof bucketLifecycleSchema, BucketLifecycleSettings>,
 ];
 
 /**
@@ -486,7 +552,27 @@ export const alarmSettingsSchema = z.strictObject({
 });
 
 /** SecureBucket's settings. */
-export const secureBucketSettingsSchema = z.object({ bucketName: bucketNameSchema, region: regionSchema });
+export const secureBucketSettingsSchema = z.object({
+  bucketName: bucketNameSchema,
+  region: regionSchema,
+  lifecycle: bucketLifecycleSchema.optional(),
+  accessLogs: z.object({ targetBucket: bucketNameSchema, targetPrefix: prefixSchema }).optional(),
+}).superRefine((b, ctx) => {
+  if (b.accessLogs?.targetBucket === b.bucketName) {
+    ctx.addIssue({ code: "custom", path: ["accessLogs", "targetBucket"], input: b.accessLogs.targetBucket, message: "is the bucket itself: S3 would log each delivery of its own logs; name another bucket" });
+  }
+});
+
+/** AccessLogBucket's settings. */
+export const accessLogBucketSettingsSchema = z.object({
+  bucketName: bucketNameSchema,
+  region: regionSchema,
+  accountId: accountIdSchema,
+  retentionDays: wholeNumber(1, 36500, "must be a whole number of days from 1 to 36500"),
+  sources: z
+    .array(z.object({ bucketName: bucketNameSchema, prefix: prefixSchema }), { error: "must be a list of { bucketName, prefix }" })
+    .min(1, { message: "is empty: a log bucket needs the bucket whose logs it receives" }),
+});
 
 /** BucketKey's settings. */
 export const bucketKeySettingsSchema = z.object({

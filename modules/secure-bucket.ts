@@ -1,9 +1,12 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { resolveLifecycle, wholeBucketRule, type BucketLifecycleSettings } from "./bucket-lifecycle";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
 import { libraryConstruct } from "./compatibility";
 import { denyInsecureTransport, denyOtherEncryption } from "./grant";
@@ -29,6 +32,20 @@ export interface SecureBucketProps {
   readonly forceDestroy?: boolean | undefined;
   /** Keep every version of every object. @default true */
   readonly versioning?: boolean | undefined;
+  /**
+   * What S3 does with the bucket's objects over time (see BucketLifecycleSettings).
+   * @default incomplete multipart uploads aborted after 7 days, noncurrent versions expired after 90
+   */
+  readonly lifecycle?: BucketLifecycleSettings | undefined;
+  /**
+   * Where S3 delivers the bucket's server access logs: a log bucket of the same account and region, by name, whose
+   * policy lets `logging.s3.amazonaws.com` put objects under `targetPrefix` (an AccessLogBucket does), and the
+   * resources the logging configuration waits for (that policy).
+   * @default no server access logs (the security rule CAS-S3-8 reports the bucket)
+   */
+  readonly accessLogs?:
+    | { readonly targetBucket: string; readonly targetPrefix: string; readonly dependsOn?: readonly ITerraformDependable[] | undefined }
+    | undefined;
 }
 
 /** The bucket policy SecureBucket writes: TLS only, uploads pinned to the bucket's key, then `statements`. */
@@ -43,20 +60,29 @@ export function secureBucketPolicy(partition: string, bucketName: string, kmsKey
 /**
  * Account B: a bucket that is private (all four public-access blocks, BucketOwnerEnforced), versioned, encrypted by
  * default with SSE-KMS and a bucket key, and whose policy refuses any request without TLS and any upload that asks for
- * another encryption or another KMS key.
+ * another encryption or another KMS key; whose lifecycle aborts incomplete multipart uploads and expires noncurrent
+ * versions; and, given a log bucket, whose server access logs S3 delivers there.
  */
 export class SecureBucket extends Construct {
   public readonly bucket: S3Bucket;
   public readonly policy: S3BucketPolicy;
+  public readonly lifecycle: S3BucketLifecycleConfiguration;
+  /** The bucket's server access logging; undefined without `accessLogs`. */
+  public readonly accessLogging?: S3BucketLoggingA | undefined;
   public readonly bucketName: string;
   public readonly bucketArn: string;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     libraryConstruct(this, id, { provider: props.provider });
-    const { bucketName, region } = parseOrThrow(
+    const { bucketName, region, lifecycle, accessLogs } = parseOrThrow(
       schemas().secureBucketSettingsSchema,
-      { bucketName: props.bucketName, region: props.region },
+      {
+        bucketName: props.bucketName,
+        region: props.region,
+        lifecycle: props.lifecycle,
+        accessLogs: props.accessLogs && { targetBucket: props.accessLogs.targetBucket, targetPrefix: props.accessLogs.targetPrefix },
+      },
       id,
     );
     const { partition } = partitionOf(region);
@@ -82,7 +108,7 @@ export class SecureBucket extends Construct {
       bucket: this.bucket.id,
       rule: { objectOwnership: "BucketOwnerEnforced" },
     }));
-    new S3BucketVersioningA(this, "versioning", literalConfig({
+    const versioning = new S3BucketVersioningA(this, "versioning", literalConfig({
       provider,
       bucket: this.bucket.id,
       versioningConfiguration: { status: props.versioning === false ? "Suspended" : "Enabled" },
@@ -103,5 +129,29 @@ export class SecureBucket extends Construct {
       policy: renderPolicy(secureBucketPolicy(partition, bucketName, props.kmsKeyArn, props.policyStatements ?? [])),
       dependsOn: [publicAccess, ownership, ...(props.policyDependsOn ?? [])],
     }));
+    const days = resolveLifecycle(lifecycle);
+    // Noncurrent versions exist only once versioning is on: the lifecycle waits for it, as the provider advises.
+    this.lifecycle = new S3BucketLifecycleConfiguration(this, "lifecycle", literalConfig({
+      provider,
+      bucket: this.bucket.id,
+      rule: [
+        wholeBucketRule("abort-incomplete-multipart-uploads", {
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: days.abortIncompleteMultipartUploadDays }],
+        }),
+        wholeBucketRule("expire-noncurrent-versions", {
+          noncurrentVersionExpiration: [{ noncurrentDays: days.noncurrentVersionExpirationDays }],
+        }),
+      ],
+      dependsOn: [versioning],
+    }));
+    if (accessLogs) {
+      this.accessLogging = new S3BucketLoggingA(this, "access-logging", literalConfig({
+        provider,
+        bucket: this.bucket.id,
+        targetBucket: accessLogs.targetBucket,
+        targetPrefix: accessLogs.targetPrefix,
+        ...(props.accessLogs?.dependsOn?.length ? { dependsOn: [...props.accessLogs.dependsOn] } : {}),
+      }));
+    }
   }
 }

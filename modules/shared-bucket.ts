@@ -233,7 +233,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
   const shared = parseOrThrow(schemas().sharedBucketSchema,
     {
       // Only the data fields: a provider or build settings passed along with them are not part of the declaration.
-      bucket: { accountId: b.accountId, region: b.region, bucketName: b.bucketName, keyAlias: b.keyAlias, forceDestroy: b.forceDestroy, existing: b.existing },
+      bucket: { accountId: b.accountId, region: b.region, bucketName: b.bucketName, keyAlias: b.keyAlias, forceDestroy: b.forceDestroy, accessLogging: b.accessLogging, lifecycle: b.lifecycle, existing: b.existing },
       accessPoints: declaration.accessPoints,
       grantees: declaration.grantees,
     },

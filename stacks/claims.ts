@@ -1,11 +1,11 @@
 /**
- * What every environment creates or writes under a name AWS keeps unique — IAM roles, buckets, Lambda functions, KMS
+ * What every environment creates or writes under a name AWS keeps unique — IAM roles, buckets (log buckets too), Lambda functions, KMS
  * aliases, access points — and the deploy roles it reaches its accounts with (the state role among them), checked across all environments. Two
  * environments naming one role would both write its policies, and a grant whose role is the deploy role hands the
  * data grant to the pipeline (in the split layout, the bucket account's half names the role before the Lambda account's
  * half is applied, so nothing fails to warn anyone). Every such collision is refused at synth, naming both places.
  */
-import { partitionOf, showValue } from "../modules/internal";
+import { partitionOf, resolveAccessLogging, showValue } from "../modules/internal";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "./config";
 
 type Kind = "IAM role" | "S3 bucket" | "Lambda function" | "KMS alias" | "S3 access point";
@@ -73,7 +73,27 @@ function lambdaClaims(environment: string, at: string, lambda: LambdaFields): Cl
   ];
 }
 
-/** The claims of the bucket side: the bucket (created or attached to), its key's alias when created, the deploy role. */
+/** The log bucket a bucket side creates for its server access logs, as a claim (named, or derived from the bucket's). */
+function logBucketClaims(environment: string, at: string, bucket: SharedEnvironmentConfig["bucket"]): Claim[] {
+  const logging = resolveAccessLogging(bucket);
+  if (!logging.enabled || !logging.created) return [];
+  const named = bucket.accessLogging?.bucketName !== undefined;
+  return [
+    {
+      kind: "S3 bucket",
+      scope: `partition ${partitionOf(bucket.region).partition}`,
+      key: logging.created.bucketName,
+      field: `${at}.accessLogging.bucketName${named ? "" : " (the default, from bucketName)"}`,
+      value: logging.created.bucketName,
+      environment,
+    },
+  ];
+}
+
+/**
+ * The claims of the bucket side: the bucket (created or attached to), the log bucket it creates, its key's alias when
+ * created, the deploy role.
+ */
 function bucketClaims(environment: string, at: string, bucket: SharedEnvironmentConfig["bucket"]): Claim[] {
   return [
     {
@@ -84,6 +104,7 @@ function bucketClaims(environment: string, at: string, bucket: SharedEnvironment
       value: bucket.bucketName,
       environment,
     },
+    ...logBucketClaims(environment, at, bucket),
     ...(bucket.existing
       ? []
       : [

@@ -250,6 +250,9 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
       deployRoleArn: "arn:aws:iam::999988887777:role/terraform-deploy",
       bucketName: "prod-shared-ingest-999988887777",
       keyAlias: "alias/prod-shared-ingest",
+      // Server access logs (on by default) kept two years; overwritten or deleted objects recoverable for a year.
+      accessLogging: { retentionDays: 731 },
+      lifecycle: { noncurrentVersionExpirationDays: 365 },
     },
     grant: {
       mode: "assume-role",

@@ -21,6 +21,7 @@ import {
 import { accountInArn, awsPrincipalsOf, conditionKeysOf, type ReadStatement, type StackJson, type StackView, type SynthResource } from "../stack-view";
 import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../upload-encryption";
 import { alarmViolations } from "./alarm-rule";
+import { BUCKET_HYGIENE_RULES, isAccessLogBucket } from "./bucket-hygiene-rules";
 import { denyApplies } from "./deny-match";
 import { stackPolicies, viewOf, type StackPolicy } from "./stack-policies";
 import { literalArgumentProblems } from "./literal-arguments";
@@ -329,12 +330,16 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     "ACLs disabled: the bucket account owns every object, whoever uploads it, and no ACL opens the bucket",
     ownershipProblems,
   ),
-  bucketRule("CAS-S3-3", "Versioning enabled", "an overwrite or delete by a grantee can be undone", versioningProblems),
+  bucketRule("CAS-S3-3", "Versioning enabled", "an overwrite or delete by a grantee can be undone", (view, b) =>
+    // A log bucket (the target of a logging configuration) is judged by CAS-S3-10.
+    isAccessLogBucket(view.json, b.name) ? [] : versioningProblems(view, b),
+  ),
   bucketRule(
     "CAS-S3-4",
     "Default encryption: SSE-KMS with a customer-managed key and a bucket key",
     "the bucket account controls who can decrypt, and a bucket key keeps KMS calls and cost down",
-    encryptionProblems,
+    // A log bucket is SSE-S3 by necessity: judged by CAS-S3-10.
+    (view, b) => (isAccessLogBucket(view.json, b.name) ? [] : encryptionProblems(view, b)),
   ),
   {
     id: "CAS-S3-5",
@@ -354,6 +359,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
       "an upload may take the bucket's default encryption or name the bucket's key; SSE-S3, DSSE, SSE-C, aws:kms without a key ID (aws/s3) or another key would store objects the bucket account's key does not protect",
     check: (stack) => [
       ...bucketPolicies(stack).flatMap(({ resource, bucketArn, statements, keyArn }) => {
+        if (isAccessLogBucket(stack, bucketArn)) return []; // no grant, no KMS key: judged by CAS-S3-10
         const problem = uploadEncryptionProblem(statements, bucketArn, keyArn);
         return problem ? [{ resource, message: `bucket policy ${problem}` }] : [];
       }),
@@ -376,6 +382,7 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
         ),
       ),
   },
+  ...BUCKET_HYGIENE_RULES,
   {
     id: "CAS-KMS-1",
     title: "Key rotation enabled",

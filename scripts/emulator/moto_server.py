@@ -31,6 +31,11 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
   one is 404 NoSuchConfiguration, as in AWS. moto has no such API: it takes the PUT for a CreateBucket, answers the
   GET with the bucket's listing (an empty configuration once parsed), and would take the DELETE for a DeleteBucket.
   The metrics themselves (AWS/S3 4xxErrors by FilterId) are never published by the emulator.
+* PutBucketLogging checks the target bucket's policy for a statement letting S3's log delivery
+  (logging.s3.amazonaws.com) put objects under the target prefix, as moto does, but reads the policy as IAM does:
+  moto fails with HTTP 500 on any statement whose Principal is "*" (the TLS-only Deny every bucket policy here starts
+  with), and wants Action, Resource and the service as exact strings. Its conditions are not evaluated there (nor
+  does the emulator deliver logs); the access proof and the security rules judge them.
 * With EMULATOR_ACTION_LOG naming a file, every request moto authorizes (IAM enforcement on or off) is appended to
   it as one JSON line: the caller's ARN (a role session as its role's ARN), the session's own ARN, its account, and
   the IAM action moto authorizes it as (the service of the request's signature, CloudWatch's "monitoring" written as
@@ -57,7 +62,7 @@ from moto.core.responses import ActionAuthenticatorMixin
 from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
 from moto.iam.models import iam_backends
-from moto.s3.models import FakeDeleteMarker, s3_backends
+from moto.s3.models import LOGGING_SERVICE_PRINCIPAL, FakeBucket, FakeDeleteMarker, s3_backends
 from moto.s3.responses import ACTION_MAP, S3Response
 
 
@@ -317,6 +322,30 @@ def _with_metrics(method, original):
     return handle
 
 
+def _as_list(value):
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _log_delivery_allowed(target_bucket, target_prefix):
+    """Whether the target bucket's policy lets S3's log delivery put a log object under `target_prefix`: an Allow
+    naming the service, an action matching s3:PutObject and a resource matching such an object, with IAM's wildcards."""
+    if not target_bucket.policy:
+        return False
+    document = json.loads(target_bucket.policy.decode())
+    log_object = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}/{target_prefix or ''}2026-01-01-00-00-00-0123456789ABCDEF"
+    for statement in _as_list(document.get("Statement")):
+        principal = statement.get("Principal")
+        services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
+        if (
+            statement.get("Effect") == "Allow"
+            and LOGGING_SERVICE_PRINCIPAL in services
+            and any(_like(str(a).lower(), "s3:putobject") for a in _as_list(statement.get("Action")))
+            and any(_like(str(r), log_object) for r in _as_list(statement.get("Resource")))
+        ):
+            return True
+    return False
+
+
 def _nothing_to_dispose(self, garbage=False):
     """A delete marker holds no data; moto calls dispose() on every version of a key it drops."""
 
@@ -327,6 +356,7 @@ for _method, _name in (("GET", "_bucket_response_get"), ("PUT", "_bucket_respons
 ACTION_MAP["BUCKET"]["GET"]["metrics"] = "GetMetricsConfiguration"
 ACTION_MAP["BUCKET"]["PUT"]["metrics"] = "PutMetricsConfiguration"
 ACTION_MAP["BUCKET"]["DELETE"]["metrics"] = "PutMetricsConfiguration"
+FakeBucket._log_permissions_enabled_policy = staticmethod(_log_delivery_allowed)
 if not hasattr(FakeDeleteMarker, "dispose"):
     FakeDeleteMarker.dispose = _nothing_to_dispose
 IAMPolicyStatement.is_action_permitted = _statement_check

@@ -6,7 +6,7 @@
  * to AWS with the handler's own credentials, where the policies must decide the same — exercise every operation the
  * grant allows across the accounts, check that a second plan is empty, destroy, and check nothing is left.
  */
-import { lambdaRoleArnOf, roleArnParts } from "../../modules/internal";
+import { lambdaRoleArnOf, resolveAccessLogging, roleArnParts } from "../../modules/internal";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -652,8 +652,8 @@ export async function runOperationChecks(
 }
 
 /**
- * What of the stack is still in the emulator after destroy: roles, function, log group, alarms, bucket, alias, and a
- * key that is not pending deletion (KMS keys are never deleted at once). Empty when everything is gone.
+ * What of the stack is still in the emulator after destroy: roles, function, log group, alarms, bucket, its access log
+ * bucket, alias, and a key that is not pending deletion (KMS keys are never deleted at once). Empty when everything is gone.
  */
 export async function leftovers(emulator: Emulator, config: EnvironmentConfig, outputs: StackOutputs): Promise<string[]> {
   const found: string[] = [];
@@ -689,11 +689,15 @@ export async function leftovers(emulator: Emulator, config: EnvironmentConfig, o
     const { MetricAlarms } = await new CloudWatchClient(clientConfig).send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }));
     for (const a of MetricAlarms ?? []) found.push(`alarm ${a.AlarmName}`);
   }
-  try {
-    await new S3Client(inB).send(new HeadBucketCommand({ Bucket: outputs.bucket_name }));
-    found.push(`bucket ${outputs.bucket_name}`);
-  } catch (e) {
-    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw e;
+  // The bucket, and the log bucket of its server access logs when the stack creates one.
+  const logging = resolveAccessLogging(config.bucket);
+  for (const bucket of [outputs.bucket_name, ...(logging.enabled && logging.created ? [logging.created.bucketName] : [])]) {
+    try {
+      await new S3Client(inB).send(new HeadBucketCommand({ Bucket: bucket }));
+      found.push(`bucket ${bucket}`);
+    } catch (e) {
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw e;
+    }
   }
   const kms = new KMSClient(inB);
   const aliases = await kms.send(new ListAliasesCommand({}));

@@ -40,6 +40,7 @@ const PUBLIC_NAMES = [
   "SharedBucketAccess", "SharedBucketAccessProps", "SharedBucketDeclaration", "SharedBucketGrantee",
   "SharedBucketGranteeProps", "SharedBucketGrants", "SharedBucketGrantsProps", "SharedBucketPlan", "defaultHandlerCode",
   "planGrant", "planSharedBucket", "suppressRules",
+  "AccessLogBucket", "AccessLogBucketProps", "AccessLoggingSettings", "BucketLifecycleSettings",
 ];
 
 test("the public surface is exactly the names chosen for it", () => {

@@ -3,9 +3,10 @@
  * run as the Lambda role with IAM enforced — refusing what the grant does not cover, while the same requests sent
  * straight to AWS with its credentials are allowed and denied by the policies —, every operation the grant allows
  * tried across the accounts, every upload encryption case sent as the grantee (only the bucket's own key may be
- * asked for), each side of the grant broken on purpose to show the check notices, an empty second plan from a fresh
- * working directory, and nothing left after destroy. Every stack keeps its state in the S3 backend it synthesizes, in
- * a state bucket of the emulator in an account of its own; a run holding a stack's lock refuses a concurrent run.
+ * asked for), each side of the grant broken on purpose to show the check notices, the bucket's server access logging
+ * and both buckets' lifecycles read back, an empty second plan from a fresh working directory, and nothing left after
+ * destroy. Every stack keeps its state in the S3 backend it synthesizes, in a state bucket of the emulator in an
+ * account of its own; a run holding a stack's lock refuses a concurrent run.
  * Needs terraform and moto (scripts/emulator/moto_server.py).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -22,6 +23,9 @@ import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketLoggingCommand,
   GetBucketPolicyCommand,
   ListMultipartUploadsCommand,
   type MultipartUpload,
@@ -31,6 +35,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/upload-encryption";
+import { accessLogBucketName } from "../../modules/access-logging";
 import { driftBetween, loadSynthesized, proveSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
 import { grantProofRequests } from "../../modules/proof/prove";
 import { actionsInModel } from "../../modules/proof/model";
@@ -262,6 +267,40 @@ describeE2E("local emulator, end to end", () => {
     test("the alarms exist in the account that owns what each watches: the function's in the Lambda account, the prefixes' in the bucket account", async () => {
       const deployed = await deployedAlarms(emulator, config, outputs.bucket_name);
       expect(deployed).toEqual(expectedAlarms(config, outputs.bucket_name));
+    });
+
+    test("S3 server access logs of the bucket go to its log bucket (SSE-S3, open to S3's log delivery only), and both buckets' lifecycles are in place", async () => {
+      const logBucket = accessLogBucketName(outputs.bucket_name);
+      const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "access-logs")));
+      try {
+        const { LoggingEnabled } = await s3.send(new GetBucketLoggingCommand({ Bucket: outputs.bucket_name }));
+        expect(LoggingEnabled).toMatchObject({ TargetBucket: logBucket, TargetPrefix: `${outputs.bucket_name}/` });
+        const encryption = await s3.send(new GetBucketEncryptionCommand({ Bucket: logBucket }));
+        expect(encryption.ServerSideEncryptionConfiguration?.Rules?.map((r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm)).toEqual(["AES256"]);
+        const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: logBucket }))).Policy!) as { Statement: Array<{ Sid: string; Principal: unknown; Condition?: unknown }> };
+        expect(policy.Statement.map((st) => [st.Sid, st.Principal])).toEqual([
+          ["DenyInsecureTransport", "*"],
+          ["S3ServerAccessLogDelivery", { Service: "logging.s3.amazonaws.com" }],
+        ]);
+        const rules = async (Bucket: string) =>
+          ((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? []).map((r) => ({
+            id: r.ID,
+            status: r.Status,
+            abortAfter: r.AbortIncompleteMultipartUpload?.DaysAfterInitiation,
+            noncurrentAfter: r.NoncurrentVersionExpiration?.NoncurrentDays,
+            expireAfter: r.Expiration?.Days,
+          }));
+        expect(await rules(outputs.bucket_name)).toEqual([
+          { id: "abort-incomplete-multipart-uploads", status: "Enabled", abortAfter: 7, noncurrentAfter: undefined, expireAfter: undefined },
+          { id: "expire-noncurrent-versions", status: "Enabled", abortAfter: undefined, noncurrentAfter: 90, expireAfter: undefined },
+        ]);
+        expect(await rules(logBucket)).toEqual([
+          { id: "expire-access-logs", status: "Enabled", abortAfter: undefined, noncurrentAfter: undefined, expireAfter: 365 },
+          { id: "abort-incomplete-multipart-uploads", status: "Enabled", abortAfter: 7, noncurrentAfter: undefined, expireAfter: undefined },
+        ]);
+      } finally {
+        s3.destroy();
+      }
     });
 
     test("with IAM enforced, the handler refuses what the grant does not cover, and AWS denies the same requests sent with its credentials", async () => {

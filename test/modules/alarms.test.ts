@@ -145,7 +145,7 @@ test("the switch off: no alarm, metric filter or request metrics in either accou
   expect(access.bucketAccount.alarms).toBeUndefined();
   // The rest of the grant is as it was.
   expect(Object.keys(resourcesOf(json, "aws_lambda_function"))).toHaveLength(1);
-  expect(Object.keys(resourcesOf(json, "aws_s3_bucket"))).toHaveLength(1);
+  expect(Object.keys(resourcesOf(json, "aws_s3_bucket"))).toHaveLength(2); // the bucket and its access log bucket
 });
 
 test("a function the library does not create gets no Lambda alarms; the bucket account's stay", () => {

@@ -64,10 +64,10 @@ describe("rules added to any scope check what is under it", () => {
     return stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => `${c.node.path} ${String(m.data).slice(1, String(m.data).indexOf("]"))}`));
   };
 
-  test("on the stack, every resource is checked: the app's bucket breaks six rules", () => {
+  test("on the stack, every resource is checked: the app's bucket breaks eight rules", () => {
     const { stack } = stackWithUnrelatedBucket();
     Aspects.of(stack).add(new SecurityRules());
-    expect(errorsOf(stack).sort()).toEqual(["CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6"].map((id) => `test/app-bucket ${id}`));
+    expect(errorsOf(stack).sort()).toEqual(["CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-8", "CAS-S3-9"].map((id) => `test/app-bucket ${id}`));
   });
 
   test("on the stack with resources: library, only what the library creates", () => {

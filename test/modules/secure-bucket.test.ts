@@ -93,9 +93,10 @@ describe("SecureBucket with its defaults", () => {
   const { json, bucket } = synthBucket();
   const bucketRef = () => `\${aws_s3_bucket.${idAt(json, "aws_s3_bucket", "store/bucket")}.id}`;
 
-  test("creates exactly the bucket and its five settings, all through the given provider", () => {
+  test("creates exactly the bucket and its six settings, all through the given provider (no access logs unless given a log bucket)", () => {
     expect(allResources(json).map(([type, , r]) => [type, r.provider])).toEqual([
       ["aws_s3_bucket", "aws.bucket_account"],
+      ["aws_s3_bucket_lifecycle_configuration", "aws.bucket_account"],
       ["aws_s3_bucket_ownership_controls", "aws.bucket_account"],
       ["aws_s3_bucket_policy", "aws.bucket_account"],
       ["aws_s3_bucket_public_access_block", "aws.bucket_account"],
@@ -233,7 +234,7 @@ describe("SecureBucket with settings", () => {
     const stack = twoAccountStack();
     new SecureBucket(stack.stack, "store", { ...bucketProps(stack), provider: stack.lambdaProvider });
     const providers = allResources(synthJson(stack.stack)).map(([, , r]) => r.provider);
-    expect(providers).toEqual(Array.from({ length: 6 }, () => "aws.lambda_account"));
+    expect(providers).toEqual(Array.from({ length: 7 }, () => "aws.lambda_account"));
   });
 
   test.each([
@@ -243,6 +244,71 @@ describe("SecureBucket with settings", () => {
     const { json, bucket } = synthBucket({ region });
     expect(bucket.bucketArn).toBe(`arn:${partition}:s3:::shared-data`);
     expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "store/policy")).Statement).toEqual(baseline(partition, "shared-data"));
+  });
+});
+
+describe("SecureBucket's lifecycle", () => {
+  const lifecycleOf = (json: SynthJson) => resourceAt(json, "aws_s3_bucket_lifecycle_configuration", "store/lifecycle");
+
+  test("by default it aborts incomplete multipart uploads after 7 days and expires noncurrent versions after 90, on every object, once versioning is on", () => {
+    const { json } = synthBucket();
+    expect(lifecycleOf(json)).toEqual({
+      bucket: `\${aws_s3_bucket.${idAt(json, "aws_s3_bucket", "store/bucket")}.id}`,
+      provider: "aws.bucket_account",
+      depends_on: [`aws_s3_bucket_versioning.${idAt(json, "aws_s3_bucket_versioning", "store/versioning")}`],
+      rule: [
+        { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: [{}], abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] },
+        { id: "expire-noncurrent-versions", status: "Enabled", filter: [{}], noncurrent_version_expiration: [{ noncurrent_days: 90 }] },
+      ],
+    });
+  });
+
+  test("both times are the team's to choose", () => {
+    const { json } = synthBucket({ lifecycle: { abortIncompleteMultipartUploadDays: 1, noncurrentVersionExpirationDays: 3650 } });
+    const rules = lifecycleOf(json).rule as Array<Record<string, unknown>>;
+    expect(rules.map((r) => [r.abort_incomplete_multipart_upload, r.noncurrent_version_expiration])).toEqual([
+      [[{ days_after_initiation: 1 }], undefined],
+      [undefined, [{ noncurrent_days: 3650 }]],
+    ]);
+  });
+
+  test.each([
+    [{ abortIncompleteMultipartUploadDays: 0 }, "store.lifecycle.abortIncompleteMultipartUploadDays 0 must be a whole number of days from 1 to 365"],
+    [{ abortIncompleteMultipartUploadDays: 2.5 }, "store.lifecycle.abortIncompleteMultipartUploadDays 2.5 must be a whole number of days from 1 to 365"],
+    [{ noncurrentVersionExpirationDays: Number.NaN }, "store.lifecycle.noncurrentVersionExpirationDays NaN must be a whole number of days from 1 to 36500"],
+    [{ noncurrentVersionExpirationDays: "90" }, 'store.lifecycle.noncurrentVersionExpirationDays "90" must be a whole number of days from 1 to 36500'],
+  ])("refuses %j, naming the field and the value, and creates nothing", (lifecycle, problem) => {
+    const stack = twoAccountStack();
+    const error = configurationError(() => new SecureBucket(stack.stack, "store", bucketProps(stack, { lifecycle: lifecycle as never })));
+    expect(error.problems).toEqual([problem]);
+    expect(synthJson(stack.stack).resource).toBeUndefined();
+  });
+});
+
+describe("SecureBucket's server access logs", () => {
+  test("given a log bucket, S3 delivers the bucket's logs there under the prefix, once what it waits for exists", () => {
+    const stack = twoAccountStack();
+    const ready = new SecureBucket(stack.stack, "other", bucketProps(stack, { bucketName: "other-bucket" }));
+    new SecureBucket(stack.stack, "store", bucketProps(stack, { accessLogs: { targetBucket: "shared-data-logs", targetPrefix: "shared-data/", dependsOn: [ready.policy] } }));
+    const json = synthJson(stack.stack);
+    expect(resourceAt(json, "aws_s3_bucket_logging", "store/access-logging")).toEqual({
+      bucket: `\${aws_s3_bucket.${idAt(json, "aws_s3_bucket", "store/bucket")}.id}`,
+      target_bucket: "shared-data-logs",
+      target_prefix: "shared-data/",
+      provider: "aws.bucket_account",
+      depends_on: [`aws_s3_bucket_policy.${idAt(json, "aws_s3_bucket_policy", "other/policy")}`],
+    });
+  });
+
+  test.each([
+    [{ targetBucket: "shared-data", targetPrefix: "logs/" }, 'store.accessLogs.targetBucket "shared-data" is the bucket itself: S3 would log each delivery of its own logs; name another bucket'],
+    [{ targetBucket: "Logs", targetPrefix: "logs/" }, 'store.accessLogs.targetBucket "Logs" is not a valid S3 bucket name: use only lowercase letters, digits, dots and hyphens'],
+    [{ targetBucket: "logs-bucket", targetPrefix: "logs" }, 'store.accessLogs.targetPrefix "logs" is not a valid prefix: it must end with "/" (did you mean "logs/"?)'],
+  ])("refuses the log target %j and creates nothing", (accessLogs, problem) => {
+    const stack = twoAccountStack();
+    const error = configurationError(() => new SecureBucket(stack.stack, "store", bucketProps(stack, { accessLogs })));
+    expect(error.problems).toEqual([problem]);
+    expect(synthJson(stack.stack).resource).toBeUndefined();
   });
 });
 

@@ -60,9 +60,9 @@ const policyWithout = (resource: TerraformResource, sid: string): string => {
   return JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => s.Sid !== sid) });
 };
 
-test("16 rules, each with an ID, a title and a rationale", () => {
+test("19 rules, each with an ID, a title and a rationale", () => {
   expect(SECURITY_RULES.map((r) => r.id)).toEqual([
-    "CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-7",
+    "CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-7", "CAS-S3-8", "CAS-S3-9", "CAS-S3-10",
     "CAS-KMS-1", "CAS-KMS-2", "CAS-IAM-1", "CAS-IAM-2", "CAS-IAM-3", "CAS-MON-1", "CAS-LOG-1", "CAS-TF-1", "CAS-TF-2",
   ]);
   for (const rule of SECURITY_RULES) {

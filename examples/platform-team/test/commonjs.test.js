@@ -49,7 +49,8 @@ test("a bucket account's half builds from JavaScript and keeps to the rules", ()
   });
   require("cdktf").Aspects.of(stack).add(new lib.SecurityRules());
   const json = JSON.parse(Testing.synth(stack));
-  expect(Object.values(json.resource.aws_s3_bucket).map((b) => b.bucket)).toEqual(["reports-444455556666"]);
+  // The data bucket, and the log bucket of its server access logs.
+  expect(Object.values(json.resource.aws_s3_bucket).map((b) => b.bucket).sort()).toEqual(["reports-444455556666", "reports-444455556666-access-logs"]);
   const errors = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error"));
   expect(errors).toEqual([]);
 });

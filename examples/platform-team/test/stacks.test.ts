@@ -108,14 +108,14 @@ describe("the workloads account's half, on the existing role", () => {
 });
 
 describe("the data lake account's half, from the same declaration", () => {
-  const bucketPolicy = statementsOf(ofGrant(bucketSide.json, "aws_s3_bucket_policy", "ingest"));
+  const bucketPolicy = statementsOf(ofGrant(bucketSide.json, "aws_s3_bucket_policy", "ingest_bucket"));
   const keyPolicy = statementsOf(ofGrant(bucketSide.json, "aws_kms_key", "ingest"));
   /** The statements that let the Lambda account in: they name its account, and the role through aws:PrincipalArn. */
   const granting = (statements: Statement[]) => statements.filter((s) => s.Effect === "Allow" && JSON.stringify(s.Principal).includes(WORKLOADS.accountId));
 
   test("creates the bucket and the key, and no IAM role (bucket-policy mode)", () => {
     expect(Object.keys(bucketSide.json.resource.aws_iam_role ?? {}).filter((name) => name.startsWith("ingest_"))).toEqual([]);
-    expect(ofGrant(bucketSide.json, "aws_s3_bucket", "ingest").bucket).toBe(INGEST.bucket.bucketName);
+    expect(ofGrant(bucketSide.json, "aws_s3_bucket", "ingest_bucket").bucket).toBe(INGEST.bucket.bucketName);
     expect(ofGrant(bucketSide.json, "aws_kms_alias", "ingest").name).toBe(INGEST.bucket.keyAlias);
   });
 
@@ -174,7 +174,7 @@ describe("the exports grant, in assume-role mode", () => {
   });
 
   test("its own bucket and key", () => {
-    expect(ofGrant(bucketSide.json, "aws_s3_bucket", "exports").bucket).toBe(EXPORTS.bucket.bucketName);
+    expect(ofGrant(bucketSide.json, "aws_s3_bucket", "exports_bucket").bucket).toBe(EXPORTS.bucket.bucketName);
     expect(ofGrant(bucketSide.json, "aws_kms_alias", "exports").name).toBe(EXPORTS.bucket.keyAlias);
   });
 });

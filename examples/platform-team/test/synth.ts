@@ -70,7 +70,7 @@ export function statementsOf(block: ResourceJson): Statement[] {
   return (JSON.parse(block.policy) as { Statement: Statement[] }).Statement;
 }
 
-/** The only resource of `type` that the grant construct `grant` (its id in the stack) creates. */
+/** The only resource of `type` created under the construct path `grant` (a grant's id in the stack, then its children, "_" for "/"). */
 export function ofGrant(json: StackJson, type: string, grant: string): ResourceJson {
   const blocks = Object.entries(json.resource[type] ?? {}).filter(([name]) => name.startsWith(`${grant}_`));
   if (blocks.length !== 1) throw new Error(`expected one ${type} of grant ${grant}, found ${blocks.length}`);
