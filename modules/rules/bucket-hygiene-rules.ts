@@ -18,8 +18,10 @@
  */
 import { GRANT_RECORD_KEY, type GrantRecords } from "../grant-record";
 import { LOG_DELIVERY_SERVICE } from "../access-logging";
-import { matchesWildcard, type PolicyDocument, type PolicyStatement } from "../policy-document";
-import { partitionOf } from "../regions";
+import { matchesWildcard, type PolicyStatement } from "../policy-document";
+import { PolicyShapeError, type StackJson } from "../stack-view";
+import { TemplateError } from "../terraform-text";
+import { viewOf } from "./stack-policies";
 
 /** The parts of a stack's Terraform JSON these rules read (a StackJson of security-rules.ts fits it). */
 export interface HygieneStackJson {
@@ -37,26 +39,31 @@ interface Violation {
 
 type Resource = Readonly<Record<string, unknown>>;
 
-const resources = (stack: HygieneStackJson, type: string): Array<[string, Resource]> => Object.entries(stack.resource?.[type] ?? {});
+const resources = (stack: HygieneStackJson, type: string): Array<[string, Resource]> => viewOf(stack as StackJson).resources(type);
 const list = <T>(value: T | readonly T[] | undefined): T[] => (value === undefined || value === null ? [] : ([] as T[]).concat(value));
 const first = (value: unknown): Resource | undefined => (Array.isArray(value) ? value[0] : (value as Resource | undefined));
 const positive = (value: unknown): boolean => typeof value === "number" && value > 0;
 
-/** The bucket name a resource argument holds: a literal, or a reference to a bucket of the stack (`.id`, `.bucket`). */
+/** The bucket name a resource argument holds, as Terraform will apply it (a literal, or a reference to a bucket of the stack). */
 function bucketNameOf(stack: HygieneStackJson, value: unknown): string | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
-  const ref = /^\$\{aws_s3_bucket\.([\w-]+)\.(id|bucket)\}$/.exec(value);
-  if (ref) {
-    const name = stack.resource?.aws_s3_bucket?.[ref[1]!]?.bucket;
-    return typeof name === "string" ? name : undefined;
-  }
-  return value.includes("${") ? undefined : value;
+  const name = viewOf(stack as StackJson).valueOf(value);
+  return name === "" ? undefined : name;
 }
 
-/** The resources of `type` that configure the bucket `bucketId` of the stack, by reference or by its name. */
-function forBucket(stack: HygieneStackJson, type: string, bucketId: string, bucket: Resource): Array<[string, Resource]> {
-  const refs = [`\${aws_s3_bucket.${bucketId}.id}`, `\${aws_s3_bucket.${bucketId}.bucket}`, bucket.bucket];
-  return resources(stack, type).filter(([, r]) => refs.includes(r.bucket));
+/** The resources of `type` that configure the bucket `bucket` of the stack, by reference or by its name. */
+function forBucket(stack: HygieneStackJson, type: string, _bucketId: string, bucket: Resource): Array<[string, Resource]> {
+  const name = bucketNameOf(stack, bucket.bucket);
+  return name === undefined ? [] : resources(stack, type).filter(([, r]) => bucketNameOf(stack, r.bucket) === name);
+}
+
+/** The statements of a policy, read as Terraform applies it; undefined when it cannot be (CAS-TF-1 reports that). */
+function parsePolicy(stack: HygieneStackJson, text: unknown): { Statement: PolicyStatement[] } | undefined {
+  try {
+    return { Statement: viewOf(stack as StackJson).policy(text, "policy").statements as unknown as PolicyStatement[] };
+  } catch (error) {
+    if (error instanceof TemplateError || error instanceof PolicyShapeError) return undefined;
+    throw error;
+  }
 }
 
 /** The names of every bucket some logging configuration of the stack delivers to. */
@@ -70,24 +77,12 @@ function logTargets(stack: HygieneStackJson): Set<string> {
  */
 export function isAccessLogBucket(stack: HygieneStackJson, bucketNameOrArn: unknown): boolean {
   if (typeof bucketNameOrArn !== "string") return false;
-  return logTargets(stack).has(bucketNameOrArn.replace(/^arn:[\w-]+:s3:::/, ""));
+  const name = bucketNameOf(stack, bucketNameOrArn) ?? bucketNameOrArn;
+  return logTargets(stack).has(name.replace(/^arn:[\w-]+:s3:::/, ""));
 }
 
 /** The partition a resource is deployed into, from its provider's region (aws when the stack does not say). */
-function partitionOfResource(stack: HygieneStackJson, resource: Resource): string {
-  const alias = String(resource.provider ?? "").replace(/^aws\./, "");
-  const region = stack.provider?.aws?.find((p) => (p.alias ?? "") === alias)?.region;
-  return partitionOf(region ?? "us-east-1").partition;
-}
-
-function parsePolicy(text: unknown): PolicyDocument | undefined {
-  if (typeof text !== "string") return undefined;
-  try {
-    return JSON.parse(text) as PolicyDocument;
-  } catch {
-    return undefined;
-  }
-}
+const partitionOfResource = (stack: HygieneStackJson, resource: Resource): string => viewOf(stack as StackJson).partitionOf(resource);
 
 /** The values a statement's conditions give `key` (any operator), or undefined when no condition names it. */
 function conditionValues(s: PolicyStatement, key: string): string[] | undefined {
@@ -108,7 +103,7 @@ const isLogDelivery = (s: PolicyStatement): boolean =>
  * service, an action matching s3:PutObject, a resource matching a log object under the prefix, and, where it names
  * them, the source bucket's ARN and nothing that excludes it.
  */
-function deliveryAllowed(doc: PolicyDocument | undefined, partition: string, target: string, prefix: string, source: string): boolean {
+function deliveryAllowed(doc: { Statement: PolicyStatement[] } | undefined, partition: string, target: string, prefix: string, source: string): boolean {
   const logObject = `arn:${partition}:s3:::${target}/${prefix}2026-01-01-00-00-00-0123456789ABCDEF`;
   const sourceArn = `arn:${partition}:s3:::${source}`;
   return (doc?.Statement ?? []).some(
@@ -141,16 +136,16 @@ function loggingProblems(stack: HygieneStackJson, bucketId: string, bucket: Reso
       : [];
   for (const [id, config] of configs) {
     const target = bucketNameOf(stack, config.target_bucket);
-    const prefix = typeof config.target_prefix === "string" ? config.target_prefix : "";
+    const prefix = bucketNameOf(stack, config.target_prefix) ?? "";
     if (typeof config.target_bucket !== "string" || config.target_bucket === "") {
       problems.push(`aws_s3_bucket_logging.${id} names no target bucket`);
-    } else if (target === bucket.bucket) {
+    } else if (target === bucketNameOf(stack, bucket.bucket)) {
       problems.push(`aws_s3_bucket_logging.${id} delivers its logs into the bucket itself: each delivery would be logged in turn`);
     } else if (target !== undefined) {
-      const targetBucket = resources(stack, "aws_s3_bucket").find(([, b]) => b.bucket === target);
+      const targetBucket = resources(stack, "aws_s3_bucket").find(([, b]) => bucketNameOf(stack, b.bucket) === target);
       if (!targetBucket) continue; // a log bucket managed elsewhere: its policy is its owner's
       const partition = partitionOfResource(stack, bucket);
-      const policies = forBucket(stack, "aws_s3_bucket_policy", targetBucket[0], targetBucket[1]).map(([, p]) => parsePolicy(p.policy));
+      const policies = forBucket(stack, "aws_s3_bucket_policy", targetBucket[0], targetBucket[1]).map(([, p]) => parsePolicy(stack, p.policy));
       if (!policies.some((doc) => deliveryAllowed(doc, partition, target, prefix, String(bucket.bucket)))) {
         problems.push(
           `aws_s3_bucket_logging.${id} delivers to ${target}, whose policy does not let ${LOG_DELIVERY_SERVICE} put objects under ${prefix || "its root"} for this bucket: S3 would drop the logs`,
@@ -225,7 +220,7 @@ function logBucketProblems(stack: HygieneStackJson, bucketId: string, bucket: Re
 /** The statements of a log bucket's policies that let in anyone but S3's log delivery for named buckets of the account. */
 function logPolicyViolations(stack: HygieneStackJson, bucketId: string, bucket: Resource): Violation[] {
   return forBucket(stack, "aws_s3_bucket_policy", bucketId, bucket).flatMap(([id, p]) =>
-    (parsePolicy(p.policy)?.Statement ?? []).flatMap((s, statement): Violation[] => {
+    (parsePolicy(stack, p.policy)?.Statement ?? []).flatMap((s, statement): Violation[] => {
       if (s.Effect !== "Allow") return [];
       const resource = `aws_s3_bucket_policy.${id}`;
       const sid = s.Sid ?? "(no Sid)";
