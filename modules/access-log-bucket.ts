@@ -1,8 +1,6 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { ACCESS_LOGGING_DEFAULTS, logDeliveryStatement } from "./access-logging";
@@ -14,6 +12,7 @@ import { bucketArn, policyDocument, renderPolicy, type PolicyDocument } from "./
 import { partitionOf } from "./regions";
 import { parseOrThrow, schemas } from "./validate";
 import { literalConfig } from "./terraform-text";
+import { privateBucketBaseline } from "./secure-bucket";
 
 export interface AccessLogBucketProps {
   /** The aliased AWS provider of the bucket account; every resource is created through it. */
@@ -85,19 +84,7 @@ export class AccessLogBucket extends Construct {
     this.bucketArn = bucketArn(partition, valid.bucketName);
 
     this.bucket = new S3Bucket(this, "bucket", literalConfig({ provider, bucket: valid.bucketName, forceDestroy: props.forceDestroy ?? false }));
-    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }));
-    const ownership = new S3BucketOwnershipControls(this, "ownership", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    }));
+    const { publicAccess, ownership } = privateBucketBaseline(this, provider, this.bucket.id);
     const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", literalConfig({
       provider,
       bucket: this.bucket.id,

@@ -58,6 +58,27 @@ export function secureBucketPolicy(partition: string, bucketName: string, kmsKey
 }
 
 /**
+ * What every bucket the library creates gets first: all four public access blocks and BucketOwnerEnforced (no ACLs),
+ * as `public-access-block` and `ownership` under `scope`.
+ */
+export function privateBucketBaseline(
+  scope: Construct,
+  provider: TerraformProvider,
+  bucket: string,
+): { publicAccess: S3BucketPublicAccessBlock; ownership: S3BucketOwnershipControls } {
+  const publicAccess = new S3BucketPublicAccessBlock(scope, "public-access-block", literalConfig({
+    provider,
+    bucket,
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  }));
+  const ownership = new S3BucketOwnershipControls(scope, "ownership", literalConfig({ provider, bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }));
+  return { publicAccess, ownership };
+}
+
+/**
  * Account B: a bucket that is private (all four public-access blocks, BucketOwnerEnforced), versioned, encrypted by
  * default with SSE-KMS and a bucket key, and whose policy refuses any request without TLS and any upload that asks for
  * another encryption or another KMS key; whose lifecycle aborts incomplete multipart uploads and expires noncurrent
@@ -95,19 +116,7 @@ export class SecureBucket extends Construct {
       bucket: bucketName,
       forceDestroy: props.forceDestroy ?? false,
     }));
-    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }));
-    const ownership = new S3BucketOwnershipControls(this, "ownership", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    }));
+    const { publicAccess, ownership } = privateBucketBaseline(this, provider, this.bucket.id);
     const versioning = new S3BucketVersioningA(this, "versioning", literalConfig({
       provider,
       bucket: this.bucket.id,

@@ -7,18 +7,9 @@ import { isAbsolute, join, resolve, sep } from "node:path";
 import type { TerraformStack } from "../cdktf";
 import { GRANT_RECORD_KEY, GRANT_RECORD_VERSION, type GrantRecord, type GrantRecords } from "../grant-record";
 
-/** A synthesized resource: its arguments as the Terraform JSON holds them. */
-export interface SynthResource {
-  readonly provider?: string;
-  readonly [argument: string]: unknown;
-}
+import type { StackJson } from "../stack-view";
 
-/** The parts of a stack's Terraform JSON the proof reads. */
-export interface StackJson {
-  readonly "//"?: Readonly<Record<string, unknown>>;
-  readonly provider?: { readonly aws?: ReadonlyArray<Readonly<Record<string, unknown>>> };
-  readonly resource?: Readonly<Record<string, Readonly<Record<string, SynthResource>>>>;
-}
+export type { StackJson, SynthResource } from "../stack-view";
 
 export interface SynthesizedStack {
   /** The stack's name (its cdktf id), or the file it came from. */
