@@ -165,7 +165,8 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       expect(await stateObjects(emulator, stackDirs[name]!)).toEqual([backendOf(stackDirs[name]!).key]);
       const resources = await stateResources(emulator, stackDirs[name]!);
       expect(resources.filter((r) => r.startsWith("aws_lambda_function.")).length).toBe(shared.grantees.length);
-      expect(resources.filter((r) => r.startsWith("aws_s3_bucket.")).length).toBe(1);
+      // The shared bucket and its server access log bucket.
+      expect(resources.filter((r) => r.startsWith("aws_s3_bucket.")).length).toBe(2);
       expect(readdirSync(PROJECT_ROOT).filter((f) => /^terraform\..*\.tfstate/.test(f))).toEqual([]);
     });
 
@@ -213,7 +214,8 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       const inB = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(B), "verify"));
       const { Policy } = await new S3Client(inB).send(new GetBucketPolicyCommand({ Bucket: outputs.bucket_name }));
       const policy = JSON.parse(Policy!) as PolicyDocument;
-      const [bucketPolicy] = synthesized(stackDirs[name], "aws_s3_bucket_policy", outputs.kms_key_arn);
+      // The stack writes two bucket policies: the shared bucket's, and its log bucket's.
+      const bucketPolicy = synthesized(stackDirs[name], "aws_s3_bucket_policy", outputs.kms_key_arn).find((p) => !String(p.policy).includes("logging.s3.amazonaws.com"));
       expect(policy).toEqual(JSON.parse(bucketPolicy!.policy as string));
       // Delegation only: every Allow is conditioned on the request coming through an access point of the bucket
       // account, and no consumer account or role is named anywhere in it.
