@@ -15,8 +15,8 @@ export {
   type BucketAccountHalf,
   type CrossAccountS3AccessProps,
   type LambdaAccountGrantProps,
-} from "./cross-account-s3-access";
-export type { LambdaAccountHalf } from "./lambda-half";
+} from "./patterns/cross-account-s3-access";
+export type { LambdaAccountHalf } from "./constructs/private/lambda-half";
 
 // Many grantees on one bucket.
 export {
@@ -34,23 +34,23 @@ export {
   type SharedBucketGranteeProps,
   type SharedBucketGrantsProps,
   type SharedBucketPlan,
-} from "./shared-bucket";
+} from "./patterns/shared-bucket";
 
 // Alarms when a grant stops working, in the account that owns what each one watches.
-export type { AlarmSettings } from "./alarm-settings";
-export type { LambdaAlarms } from "./lambda-alarms";
-export type { BucketAlarms } from "./bucket-alarms";
+export type { AlarmSettings } from "./declaration/alarm-settings";
+export type { LambdaAlarms } from "./constructs/lambda-alarms";
+export type { BucketAlarms } from "./constructs/bucket-alarms";
 
 // The building blocks each half is made of.
-export { LambdaGrantee, type LambdaGranteeProps, type LambdaSettings, type LambdaSide } from "./lambda-grantee";
-export { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaArchitecture, type LambdaCode } from "./default-handler";
-export { SecureBucket, type SecureBucketProps } from "./secure-bucket";
-export { BucketKey, type BucketKeyProps } from "./bucket-key";
-export { S3AccessRole, type S3AccessRoleProps } from "./s3-access-role";
-export type { BucketSettings, ExistingResources } from "./bucket-settings";
-export { AccessLogBucket, type AccessLogBucketProps } from "./access-log-bucket";
-export type { AccessLoggingSettings } from "./access-logging";
-export type { BucketLifecycleSettings } from "./bucket-lifecycle";
+export { LambdaGrantee, type LambdaGranteeProps, type LambdaSettings, type LambdaSide } from "./constructs/lambda-grantee";
+export { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaArchitecture, type LambdaCode } from "./constructs/default-handler";
+export { SecureBucket, type SecureBucketProps } from "./constructs/secure-bucket";
+export { BucketKey, type BucketKeyProps } from "./constructs/bucket-key";
+export { S3AccessRole, type S3AccessRoleProps } from "./constructs/s3-access-role";
+export type { BucketSettings, ExistingResources } from "./declaration/bucket-settings";
+export { AccessLogBucket, type AccessLogBucketProps } from "./constructs/access-log-bucket";
+export type { AccessLoggingSettings } from "./declaration/access-logging";
+export type { BucketLifecycleSettings } from "./declaration/bucket-lifecycle";
 
 // The grant planner: every policy of both halves, from the declaration alone.
 export { ACCESS_MODES, ACCESS_PRESETS, type AccessMode, type AccessPreset } from "./contract";
@@ -62,9 +62,9 @@ export {
   type GrantPlan,
   type PrefixGrant,
   type PrincipalStyle,
-} from "./grant";
-export type { PolicyDocument, PolicyStatement } from "./policy-document";
-export { POLICY_LIMITS } from "./policy-budget";
+} from "./policy/plan-grant";
+export type { PolicyDocument, PolicyStatement } from "./core/policy-document";
+export { POLICY_LIMITS } from "./policy/budget";
 
 // The security rules.
 export { MIN_SUPPRESSION_REASON, SecurityRules, suppressRules, type SecurityRulesOptions } from "./rules/aspect";
@@ -76,10 +76,10 @@ export {
   deployActions,
   STATE_BACKEND_ACTIONS,
   type ProviderDeployActions,
-} from "./deploy-permissions";
+} from "./deploy/deploy-permissions";
 
 // What the function is told, and what the library is built with.
 export { ACCESS_DENIED_LOG_LINE, HANDLER_ENVIRONMENT, type GrantedPrefix } from "./contract";
-export { AWS_PROVIDER_VERSION } from "./compatibility";
-export { REGIONS, type Partition } from "./regions";
-export { ConfigurationError } from "./errors";
+export { AWS_PROVIDER_VERSION } from "./core/compatibility";
+export { REGIONS, type Partition } from "./core/regions";
+export { ConfigurationError } from "./core/errors";

@@ -143,7 +143,7 @@ export function sharedEnvironmentClaims(name: string, env: SharedEnvironmentConf
     ...env.grantees.flatMap((c, i) => [
       ...lambdaClaims(name, `${at}.grantees[${i}].lambda`, c.lambda),
       ...accessRoleClaims(name, `${at}.grantees[${i}].grant`, env.bucket.accountId, c.grant),
-      // Unless access points are ruled out, each grantee may get one named after it (see modules/shared-bucket.ts).
+      // Unless access points are ruled out, each grantee may get one named after it (see modules/patterns/shared-bucket.ts).
       ...(env.accessPoints === "never"
         ? []
         : [

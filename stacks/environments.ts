@@ -283,7 +283,7 @@ const localConsumer = (accountId: string, name: string) => ({
 });
 
 /**
- * Many grantees on one bucket (see modules/shared-bucket.ts). Each has its own account, role, prefixes and preset;
+ * Many grantees on one bucket (see modules/patterns/shared-bucket.ts). Each has its own account, role, prefixes and preset;
  * the bucket account's policies carry them all, merged, or through one access point each.
  */
 export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig>> = {

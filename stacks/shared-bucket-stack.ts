@@ -1,4 +1,4 @@
-/** Stacks of a shared-bucket environment: many grantees' grants on one bucket (see modules/shared-bucket.ts). */
+/** Stacks of a shared-bucket environment: many grantees' grants on one bucket (see modules/patterns/shared-bucket.ts). */
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";

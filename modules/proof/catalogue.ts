@@ -10,9 +10,9 @@
  * Only actions some statement can match are simulated: a request no Allow statement applies to is denied by IAM's
  * default, whatever the rest of the policies say.
  */
-import { matchesWildcard } from "../policy-document";
-import { readStatements, type ReadStatement } from "../stack-view";
-import type { GrantDeclaration } from "../grant";
+import { matchesWildcard } from "../core/policy-document";
+import { readStatements, type ReadStatement } from "../core/stack-view";
+import type { GrantDeclaration } from "../policy/plan-grant";
 import type { AccessModel, ModelAccessPoint } from "./model";
 import { administrator, type Caller } from "./request-builder";
 import { grantAllows, UNGRANTED, type GrantCallers, type OtherGrantee } from "./requests";

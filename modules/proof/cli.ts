@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { PolicyDocument } from "../policy-document";
+import type { PolicyDocument } from "../core/policy-document";
 import { loadSynthesized, ProofInputError } from "./load";
 import { proveSynthesized } from "./prove";
 import { proofTable, reportJson } from "./report";

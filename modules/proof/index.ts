@@ -13,5 +13,5 @@ export { SimulatorMissingError, SimulationError, SIMULATOR_PACKAGES } from "./si
 export type { ProofRequest, ProofResult, Verdict, Expected } from "./simulate";
 export { proofTable, grantTable, reportJson, REPORT_VERSION } from "./report";
 export type { ReportJson, ReportedRequest } from "./report";
-export { GRANT_RECORD_KEY, GRANT_RECORD_VERSION } from "../grant-record";
-export type { GrantRecord, GrantRecords } from "../grant-record";
+export { GRANT_RECORD_KEY, GRANT_RECORD_VERSION } from "../record/grant-record";
+export type { GrantRecord, GrantRecords } from "../record/grant-record";

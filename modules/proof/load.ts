@@ -4,12 +4,12 @@
  */
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
-import type { TerraformStack } from "../cdktf";
-import { GRANT_RECORD_KEY, GRANT_RECORD_VERSION, type GrantRecord, type GrantRecords } from "../grant-record";
+import type { TerraformStack } from "../core/cdktf";
+import { GRANT_RECORD_KEY, GRANT_RECORD_VERSION, type GrantRecord, type GrantRecords } from "../record/grant-record";
 
-import type { StackJson } from "../stack-view";
+import type { StackJson } from "../core/stack-view";
 
-export type { StackJson, SynthResource } from "../stack-view";
+export type { StackJson, SynthResource } from "../core/stack-view";
 
 export interface SynthesizedStack {
   /** The stack's name (its cdktf id), or the file it came from. */

@@ -3,7 +3,7 @@
  * documents them (AWS Managed Policy Reference). The simulator's data holds no managed policy documents; any other
  * managed policy a stack attaches without defining it must be given to the proof (--managed-policy ARN=FILE).
  */
-import type { PolicyDocument } from "../policy-document";
+import type { PolicyDocument } from "../core/policy-document";
 
 export const KNOWN_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
   "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": {

@@ -7,8 +7,8 @@
  * resource's account and region from its provider's block. The one value known only after apply, the KMS key's ID,
  * gets a single stand-in.
  */
-import type { GrantRecord } from "../grant-record";
-import type { PolicyDocument, PolicyStatement } from "../policy-document";
+import type { GrantRecord } from "../record/grant-record";
+import type { PolicyDocument, PolicyStatement } from "../core/policy-document";
 import {
   accessPointsOn,
   bucketSettingSources,
@@ -18,13 +18,13 @@ import {
   sameKey,
   type KeyTarget,
   type SettingSource,
-} from "../stack-settings";
-import { KEY_ID_STAND_IN, PolicyShapeError, StackView, type ProviderPlace, type SynthResource } from "../stack-view";
-import { TemplateError } from "../terraform-text";
+} from "../core/stack-settings";
+import { KEY_ID_STAND_IN, PolicyShapeError, StackView, type ProviderPlace, type SynthResource } from "../core/stack-view";
+import { TemplateError } from "../core/terraform-text";
 import { KNOWN_MANAGED_POLICIES } from "./managed-policies";
 import type { SynthesizedStack } from "./load";
 
-export { KEY_ID_STAND_IN } from "../stack-view";
+export { KEY_ID_STAND_IN } from "../core/stack-view";
 
 export interface ModelRole {
   /** The role's ARN, path included. */

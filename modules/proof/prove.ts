@@ -3,9 +3,9 @@
  * drift between their declarations reported before any request is simulated, one access model per bucket, and every
  * request of every grant on it judged by the simulator.
  */
-import { ConfigurationError } from "../errors";
-import type { GrantDeclaration } from "../grant";
-import type { GrantRecord } from "../grant-record";
+import { ConfigurationError } from "../core/errors";
+import type { GrantDeclaration } from "../policy/plan-grant";
+import type { GrantRecord } from "../record/grant-record";
 import { catalogueRequests, loadCatalogue, type CatalogueAction } from "./catalogue";
 import { recordsOf, type SynthesizedStack } from "./load";
 import { actionsInModel, buildModel, declaredPlace, placeProblems, proofViews, type AccessModel, type ModelOptions, type ProofView, type RecordedHalf } from "./model";

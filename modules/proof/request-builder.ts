@@ -3,9 +3,9 @@
  * identity policies), the resource and the policy that governs it, and the request context AWS fills in (the
  * principal's ARN, account and organization, TLS, the VPC endpoint, the access point, the key's service and aliases).
  */
-import type { GrantRecord } from "../grant-record";
-import type { PolicyDocument } from "../policy-document";
-import { partitionOf } from "../regions";
+import type { GrantRecord } from "../record/grant-record";
+import type { PolicyDocument } from "../core/policy-document";
+import { partitionOf } from "../core/regions";
 import type { AccessModel, ModelAccessPoint } from "./model";
 import { ModelError } from "./model";
 import type { Expected, ProofRequest, ResourcePolicyKind } from "./simulate";

@@ -4,9 +4,9 @@
  * request should do comes from the grant's record: its declaration, never the policies under test. The catalogue
  * matrix (catalogue.ts) adds every other S3 and KMS action the policies could allow.
  */
-import type { GrantDeclaration } from "../grant";
-import type { GrantRecord } from "../grant-record";
-import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../upload-encryption";
+import type { GrantDeclaration } from "../policy/plan-grant";
+import type { GrantRecord } from "../record/grant-record";
+import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../policy/upload-encryption";
 import { ModelError, type AccessModel, type ModelAccessPoint } from "./model";
 import { administrator, otherRegionOf, RequestBuilder, type Caller } from "./request-builder";
 import type { ProofRequest } from "./simulate";

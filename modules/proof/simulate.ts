@@ -4,7 +4,7 @@
  * error, never a silent pass. The simulator is AGPL-licensed: an optional peer dependency of the proof, loaded on first
  * use and never by the constructs; without it the proof says how to install it.
  */
-import type { PolicyDocument } from "../policy-document";
+import type { PolicyDocument } from "../core/policy-document";
 
 type Simulator = typeof import("@cloud-copilot/iam-simulate");
 type RequestAnalysis = Parameters<Simulator["getDenialReasons"]>[0];

@@ -3,9 +3,9 @@
  * (alarms on, the topic they notify); the alarms, filters and metrics are looked up by what they watch, as Terraform
  * will apply them.
  */
-import { accessDeniedFilterPattern } from "../alarm-settings";
-import { GRANT_RECORD_KEY, type GrantRecord, type GrantRecords } from "../grant-record";
-import type { StackJson, StackView, SynthResource } from "../stack-view";
+import { accessDeniedFilterPattern } from "../declaration/alarm-settings";
+import { GRANT_RECORD_KEY, type GrantRecord, type GrantRecords } from "../record/grant-record";
+import type { StackJson, StackView, SynthResource } from "../core/stack-view";
 import { viewOf } from "./stack-policies";
 
 type Found = [string, SynthResource];

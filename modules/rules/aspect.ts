@@ -5,9 +5,9 @@
  * resource, which fails synth; a suppression, which needs a written reason, turns it into a warning that shows in the
  * synth output.
  */
-import { Annotations, Aspects, TerraformResource, TerraformStack, type IAspect, type IConstruct } from "../cdktf";
-import { assertOneCdktf, isLibraryConstruct } from "../compatibility";
-import { ConfigurationError, showValue } from "../errors";
+import { Annotations, Aspects, TerraformResource, TerraformStack, type IAspect, type IConstruct } from "../core/cdktf";
+import { assertOneCdktf, isLibraryConstruct } from "../core/compatibility";
+import { ConfigurationError, showValue } from "../core/errors";
 import { configSourceOf } from "./config-source";
 import { SECURITY_RULES, type SecurityRule, type StackJson } from "./security-rules";
 

@@ -16,11 +16,11 @@
  * Each check reads every resource of the kind that configures a bucket: S3 keeps one logging and one lifecycle
  * configuration per bucket, so two in the stack are reported (whichever Terraform applies last wins).
  */
-import { GRANT_RECORD_KEY, type GrantRecords } from "../grant-record";
-import { LOG_DELIVERY_SERVICE } from "../access-logging";
-import { matchesWildcard, type PolicyStatement } from "../policy-document";
-import { PolicyShapeError, type StackJson } from "../stack-view";
-import { TemplateError } from "../terraform-text";
+import { GRANT_RECORD_KEY, type GrantRecords } from "../record/grant-record";
+import { LOG_DELIVERY_SERVICE } from "../declaration/access-logging";
+import { matchesWildcard, type PolicyStatement } from "../core/policy-document";
+import { PolicyShapeError, type StackJson } from "../core/stack-view";
+import { TemplateError } from "../core/terraform-text";
 import { viewOf } from "./stack-policies";
 
 /** The parts of a stack's Terraform JSON these rules read (a StackJson of security-rules.ts fits it). */

@@ -2,7 +2,7 @@
  * Where a resource's settings come from in the user's configuration, so that a security rule refusing them can name
  * the field to change, not only the construct path. The constructs record it as they create each resource.
  */
-import type { IConstruct } from "../cdktf";
+import type { IConstruct } from "../core/cdktf";
 
 export interface ConfigSource {
   /** The configuration field, e.g. `environments.prod.grant.externalId`. */

@@ -4,8 +4,8 @@
  * NotResource, a set operator (ForAnyValue:, ForAllValues:) or another operator — makes the answer `undefined`:
  * the rules then neither count the statement as denying nor as refusing what it should let through.
  */
-import { matchesWildcard } from "../policy-document";
-import { awsPrincipalsOf, type ReadStatement } from "../stack-view";
+import { matchesWildcard } from "../core/policy-document";
+import { awsPrincipalsOf, type ReadStatement } from "../core/stack-view";
 
 export interface RuleRequest {
   readonly action: string;

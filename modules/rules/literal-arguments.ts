@@ -3,9 +3,9 @@
  * expression (`${3 * 111111111111}`, a function, a variable, a data source) or a directive is evaluated by Terraform
  * at plan, so a rule that read it as text would judge something else than what is applied.
  */
-import { BUCKET_SETTING_TYPES } from "../stack-settings";
-import type { StackView } from "../stack-view";
-import { TemplateError } from "../terraform-text";
+import { BUCKET_SETTING_TYPES } from "../core/stack-settings";
+import type { StackView } from "../core/stack-view";
+import { TemplateError } from "../core/terraform-text";
 import { POLICY_ARGUMENTS } from "./stack-policies";
 
 /** The resource types whose arguments the rules and the proof read. */

@@ -5,7 +5,7 @@
  * the general-purpose scanners understands a cross-account grant; these rules do (key use through S3 only, trust
  * guarded across accounts, listing limited by prefix, uploads pinned to the bucket's key).
  */
-import { matchesWildcard } from "../policy-document";
+import { matchesWildcard } from "../core/policy-document";
 import {
   accessPointsOn,
   BUCKET_SETTING_TYPES,
@@ -17,16 +17,16 @@ import {
   outsideAccessPointPolicies,
   type BucketSettingSources,
   type SettingSource,
-} from "../stack-settings";
-import { accountInArn, awsPrincipalsOf, conditionKeysOf, type ReadStatement, type StackJson, type StackView, type SynthResource } from "../stack-view";
-import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../upload-encryption";
+} from "../core/stack-settings";
+import { accountInArn, awsPrincipalsOf, conditionKeysOf, type ReadStatement, type StackJson, type StackView, type SynthResource } from "../core/stack-view";
+import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../policy/upload-encryption";
 import { alarmViolations } from "./alarm-rule";
 import { BUCKET_HYGIENE_RULES, isAccessLogBucket } from "./bucket-hygiene-rules";
 import { denyApplies } from "./deny-match";
 import { stackPolicies, viewOf, type StackPolicy } from "./stack-policies";
 import { literalArgumentProblems } from "./literal-arguments";
 
-export type { StackJson } from "../stack-view";
+export type { StackJson } from "../core/stack-view";
 
 /** A resource that breaks a rule, as `type.logicalId`, and what is wrong with it. */
 export interface RuleViolation {

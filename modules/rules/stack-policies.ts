@@ -5,8 +5,8 @@
  * rules cannot read as written (an expression Terraform evaluates, a shape IAM refuses) is kept with its problem:
  * CAS-TF-1 reports it, and the other rules leave it out.
  */
-import { PolicyShapeError, StackView, type ReadStatement, type StackJson, type SynthResource } from "../stack-view";
-import { TemplateError } from "../terraform-text";
+import { PolicyShapeError, StackView, type ReadStatement, type StackJson, type SynthResource } from "../core/stack-view";
+import { TemplateError } from "../core/terraform-text";
 
 export type PolicyKind = "identity" | "bucket" | "access point" | "key" | "trust";
 

@@ -8,8 +8,8 @@
  * - `matchers` (or `setupJest()`) adds both as Jest matchers: `expect(stack).toPassSecurityRules()` and
  *   `await expect(stacks).toProveGrants()`.
  */
-import type { IConstruct, TerraformStack } from "../cdktf";
-import { Aspects } from "../cdktf";
+import type { IConstruct, TerraformStack } from "../core/cdktf";
+import { Aspects } from "../core/cdktf";
 import { proveSynthesized, type ProofReport, type ProveOptions } from "../proof/prove";
 import { synthesizedFromConstructs } from "../proof/load";
 import { SecurityRules, type RuleFinding } from "../rules/aspect";

@@ -40,7 +40,7 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
   it as one JSON line: the caller's ARN (a role session as its role's ARN), the session's own ARN, its account, and
   the IAM action moto authorizes it as (the service of the request's signature, CloudWatch's "monitoring" written as
   "cloudwatch"; HeadBucket as s3:ListBucket, as AWS authorizes it). The end-to-end suites read what each deploy role
-  called to check the deploy actions the package lists (modules/deploy-permissions.ts). moto names S3's
+  called to check the deploy actions the package lists (modules/deploy/deploy-permissions.ts). moto names S3's
   actions from its own table (ACTION_MAP) and authorizes no S3 Control request, so access point calls are not there.
 * A condition the emulator cannot evaluate (another operator, or a key it does not have, such as aws:SecureTransport
   or kms:ViaService) makes its statement not apply. Those conditions, and KMS key policies, which moto does not

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { deployActions, STATE_BACKEND_ACTIONS } from "../../modules/deploy-permissions";
+import { deployActions, STATE_BACKEND_ACTIONS } from "../../modules/deploy/deploy-permissions";
 import { backendOf } from "./remote-state";
 
 interface LoggedAction {

@@ -6,7 +6,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetBucketMetricsConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
-import { requestMetricsIds } from "../../modules/alarm-settings";
+import { requestMetricsIds } from "../../modules/declaration/alarm-settings";
 import type { EnvironmentConfig } from "../../stacks/config";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
 import { deployRoleArn } from "./local-run";

@@ -34,8 +34,8 @@ import {
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/upload-encryption";
-import { accessLogBucketName } from "../../modules/access-logging";
+import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/policy/upload-encryption";
+import { accessLogBucketName } from "../../modules/declaration/access-logging";
 import { driftBetween, loadSynthesized, proveSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
 import { grantProofRequests } from "../../modules/proof/prove";
 import { actionsInModel } from "../../modules/proof/model";
@@ -67,7 +67,7 @@ import { backendOf, createStateBuckets, holdStateLock, initializedFreshDirectory
 import { PROJECT_ROOT, synthesize, terraform, terraformEnv } from "../../scripts/lib/toolchain";
 import { environments } from "../../stacks/environments";
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { accessDeniedFilterPattern, requestMetricsIds } from "../../modules/alarm-settings";
+import { accessDeniedFilterPattern, requestMetricsIds } from "../../modules/declaration/alarm-settings";
 import { deployedAlarms, type DeployedAlarms } from "../../scripts/lib/deployed-alarms";
 import type { EnvironmentConfig } from "../../stacks/config";
 import { matchesFilterPattern } from "../support/filter-pattern";

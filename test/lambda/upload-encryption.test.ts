@@ -2,7 +2,7 @@
  * The handler never asks for an encryption: every upload it makes — put, copy (one PutObject, or a multipart upload),
  * and the presigned PUT URLs it signs — carries no encryption parameter, so S3 applies the bucket's default (SSE-KMS
  * with the bucket's key). That is the one form every bucket and access point policy of the stacks lets through without
- * naming the key (see modules/upload-encryption.ts); SSE-S3, DSSE, SSE-C and aws:kms without the bucket's key are
+ * naming the key (see modules/policy/upload-encryption.ts); SSE-S3, DSSE, SSE-C and aws:kms without the bucket's key are
  * denied by them.
  */
 import {

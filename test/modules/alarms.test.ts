@@ -17,7 +17,7 @@ import {
   type AlarmSettings,
   type GrantDeclaration,
 } from "../../modules/internal";
-import { requestMetricsIds } from "../../modules/alarm-settings";
+import { requestMetricsIds } from "../../modules/declaration/alarm-settings";
 import { ACCESS_DENIED_LOG_LINE } from "../../modules/contract";
 import { accessProps, allResources, resourcesOf, synthJson, twoAccountStack, type SynthJson, type SynthResource } from "../support/synth";
 

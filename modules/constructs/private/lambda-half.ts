@@ -1,15 +1,15 @@
 /** Account A's side of a grant: the grantee's role and function, and the grant's identity policy on the role. */
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { ALARMS_ADVICE, topicOf, type ResolvedAlarms } from "./alarm-settings";
-import type { Construct } from "./cdktf";
-import { encodeGrantedPrefixes, HANDLER_ENVIRONMENT } from "./contract";
-import type { GrantDeclaration, GrantPlan } from "./grant";
-import { LambdaAlarms } from "./lambda-alarms";
-import { LambdaGrantee, type LambdaSide } from "./lambda-grantee";
-import type { LambdaSettings } from "./lambda-settings";
-import { renderPolicy } from "./policy-document";
-import { recordConfigSource } from "./rules/config-source";
-import { literalConfig } from "./terraform-text";
+import { ALARMS_ADVICE, topicOf, type ResolvedAlarms } from "../../declaration/alarm-settings";
+import type { Construct } from "../../core/cdktf";
+import { encodeGrantedPrefixes, HANDLER_ENVIRONMENT } from "../../contract";
+import type { GrantDeclaration, GrantPlan } from "../../policy/plan-grant";
+import { LambdaAlarms } from "../lambda-alarms";
+import { LambdaGrantee, type LambdaSide } from "../lambda-grantee";
+import type { LambdaSettings } from "../../declaration/lambda-settings";
+import { renderPolicy } from "../../core/policy-document";
+import { recordConfigSource } from "../../rules/config-source";
+import { literalConfig } from "../../core/terraform-text";
 
 /** The validated settings one grantee's half is built from. */
 export interface GranteeSettings {

@@ -13,28 +13,28 @@
  * - whatever still cannot fit is a synth error naming the policy and by how much.
  */
 import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { MAX_BUCKET_METRICS, topicOf, type AlarmSettings, type ResolvedAlarms } from "./alarm-settings";
-import { resolveAlarms, type AlarmAccount } from "./resolve-alarms";
-import { BucketAlarms } from "./bucket-alarms";
-import { Annotations, Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
-import { libraryConstruct } from "./compatibility";
-import { unique } from "./actions";
-import { accessPointPolicy, addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketHalf, type BucketSettings, type BucketSide } from "./bucket-side";
-import type { AccessPointChoice } from "./access-point-choice";
-import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
-import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
-import { LAMBDA_SETTING_DEFAULTS, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
-import type { LambdaAlarms } from "./lambda-alarms";
-import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
-import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
-import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./policy-budget";
-import { accountRootArn, bucketArn, type PolicyStatement } from "./policy-document";
-import { ConfigurationError, showValue } from "./errors";
-import { deployTargetProblems, holdToDeclaration } from "./deploy-target";
-import { partitionOf } from "./regions";
-import { parseOrThrow, schemas } from "./validate";
+import { MAX_BUCKET_METRICS, topicOf, type AlarmSettings, type ResolvedAlarms } from "../declaration/alarm-settings";
+import { resolveAlarms, type AlarmAccount } from "../declaration/resolve-alarms";
+import { BucketAlarms } from "../constructs/bucket-alarms";
+import { Annotations, Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
+import { libraryConstruct } from "../core/compatibility";
+import { unique } from "../policy/actions";
+import { accessPointPolicy, addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketHalf, type BucketSettings, type BucketSide } from "../constructs/private/bucket-side";
+import type { AccessPointChoice } from "../declaration/access-point-choice";
+import { planGrant, type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
+import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "../constructs/lambda-grantee";
+import { LAMBDA_SETTING_DEFAULTS, lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
+import type { LambdaAlarms } from "../constructs/lambda-alarms";
+import { addLambdaHalf, type LambdaAccountHalf } from "../constructs/private/lambda-half";
+import { recordBucketHalf, recordLambdaHalf } from "../constructs/private/record-halves";
+import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "../policy/budget";
+import { accountRootArn, bucketArn, type PolicyStatement } from "../core/policy-document";
+import { ConfigurationError, showValue } from "../core/errors";
+import { deployTargetProblems, holdToDeclaration } from "../deploy/deploy-target";
+import { partitionOf } from "../core/regions";
+import { parseOrThrow, schemas } from "../declaration/validate";
 
-export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "./access-point-choice";
+export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "../declaration/access-point-choice";
 
 /** One grantee of a shared bucket: a Lambda function in its account, and its grant. */
 export interface GranteeDeclaration<L = LambdaSettings> {

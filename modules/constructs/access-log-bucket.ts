@@ -3,15 +3,15 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { ACCESS_LOGGING_DEFAULTS, logDeliveryStatement } from "./access-logging";
-import { BUCKET_LIFECYCLE_DEFAULTS, wholeBucketRule } from "./bucket-lifecycle";
-import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
-import { libraryConstruct } from "./compatibility";
-import { denyInsecureTransport } from "./grant";
-import { bucketArn, policyDocument, renderPolicy, type PolicyDocument } from "./policy-document";
-import { partitionOf } from "./regions";
-import { parseOrThrow, schemas } from "./validate";
-import { literalConfig } from "./terraform-text";
+import { ACCESS_LOGGING_DEFAULTS, logDeliveryStatement } from "../declaration/access-logging";
+import { BUCKET_LIFECYCLE_DEFAULTS, wholeBucketRule } from "../declaration/bucket-lifecycle";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
+import { libraryConstruct } from "../core/compatibility";
+import { denyInsecureTransport } from "../policy/plan-grant";
+import { bucketArn, policyDocument, renderPolicy, type PolicyDocument } from "../core/policy-document";
+import { partitionOf } from "../core/regions";
+import { parseOrThrow, schemas } from "../declaration/validate";
+import { literalConfig } from "../core/terraform-text";
 import { privateBucketBaseline } from "./secure-bucket";
 
 export interface AccessLogBucketProps {

@@ -4,7 +4,7 @@
  */
 import type { AccessLoggingSettings } from "./access-logging";
 import type { BucketLifecycleSettings } from "./bucket-lifecycle";
-import type { PolicyStatement } from "./policy-document";
+import type { PolicyStatement } from "../core/policy-document";
 
 /** The bucket account's side of a grant as data; validated by bucketSettingsSchema (schemas.ts). */
 export interface BucketSettings {

@@ -9,7 +9,7 @@
  * and the bucket account never sees). So only two forms keep every object under the bucket's own key: no encryption
  * header at all (the bucket default applies), or aws:kms naming the bucket's key by its ARN.
  */
-import type { PolicyStatement } from "./policy-document";
+import type { PolicyStatement } from "../core/policy-document";
 
 /** The upload headers that choose an object's encryption. */
 export const SSE_HEADERS = {

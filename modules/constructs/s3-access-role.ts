@@ -1,10 +1,10 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
-import { libraryConstruct } from "./compatibility";
-import { renderPolicy, type PolicyDocument } from "./policy-document";
-import { parseOrThrow, schemas } from "./validate";
-import { literalConfig } from "./terraform-text";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
+import { libraryConstruct } from "../core/compatibility";
+import { renderPolicy, type PolicyDocument } from "../core/policy-document";
+import { parseOrThrow, schemas } from "../declaration/validate";
+import { literalConfig } from "../core/terraform-text";
 
 export interface S3AccessRoleProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */

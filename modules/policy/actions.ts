@@ -2,10 +2,10 @@
  * Every IAM action this project grants, in one place. Presets map to these lists; nothing else in the code base
  * spells an S3, KMS or STS action for a grantee.
  */
-import type { AccessPreset } from "./contract";
+import type { AccessPreset } from "../contract";
 
 /** The access a grant gives on one prefix, as the handler knows it too (see ./contract). */
-export { ACCESS_PRESETS, type AccessPreset } from "./contract";
+export { ACCESS_PRESETS, type AccessPreset } from "../contract";
 
 /** Reading objects under a granted prefix. */
 export const S3_READ_OBJECT_ACTIONS = ["s3:GetObject"] as const;

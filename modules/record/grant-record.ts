@@ -5,9 +5,9 @@
  * and policies that carry it. The access proof (`cross-account-s3-lambda/proof`) then needs nothing but a synthesized
  * app, and its expected verdicts come from these records, never from the policies under test.
  */
-import type { AlarmRecord } from "./alarm-settings";
-import { Lazy, TerraformStack, type IConstruct, type TerraformResource } from "./cdktf";
-import type { GrantDeclaration } from "./grant";
+import type { AlarmRecord } from "../declaration/alarm-settings";
+import { Lazy, TerraformStack, type IConstruct, type TerraformResource } from "../core/cdktf";
+import type { GrantDeclaration } from "../policy/plan-grant";
 
 /** The key under `//` in a stack's JSON. */
 export const GRANT_RECORD_KEY = "cross-account-s3-lambda";

@@ -5,8 +5,8 @@
  * logs), how the metrics are named and how every alarm judges its metric.
  */
 import { createHash } from "node:crypto";
-import { ACCESS_DENIED_LOG_LINE } from "./contract";
-import { ConfigurationError } from "./errors";
+import { ACCESS_DENIED_LOG_LINE } from "../contract";
+import { ConfigurationError } from "../core/errors";
 
 /** Whether a grant's constructs create its alarms, and whom each account's alarms notify. */
 export interface AlarmSettings {

@@ -8,18 +8,18 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { LOGS_WRITE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from "./actions";
-import { AssetType, Construct, Fn, TerraformAsset, Token, type TerraformProvider } from "./cdktf";
-import { libraryConstruct } from "./compatibility";
+import { LOGS_WRITE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from "../policy/actions";
+import { AssetType, Construct, Fn, TerraformAsset, Token, type TerraformProvider } from "../core/cdktf";
+import { libraryConstruct } from "../core/compatibility";
 import { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaCode } from "./default-handler";
-import { policyDocument, renderPolicy, roleArn, roleArnParts, type PolicyDocument } from "./policy-document";
-import { ConfigurationError, showValue } from "./errors";
-import { functionEnvironmentProblems, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
-import { partitionOf } from "./regions";
-import { parseOrThrow, schemas } from "./validate";
-import { literalConfig } from "./terraform-text";
+import { policyDocument, renderPolicy, roleArn, roleArnParts, type PolicyDocument } from "../core/policy-document";
+import { ConfigurationError, showValue } from "../core/errors";
+import { functionEnvironmentProblems, lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
+import { partitionOf } from "../core/regions";
+import { parseOrThrow, schemas } from "../declaration/validate";
+import { literalConfig } from "../core/terraform-text";
 
-export { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
+export { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
 
 /** The Lambda account's side of a grant as the constructs build it: its settings, and what builds its resources. */
 export type LambdaSide = LambdaSettings & {

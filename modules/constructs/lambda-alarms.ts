@@ -6,9 +6,9 @@
  */
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { accessDeniedFilterPattern, accessDeniedMetricName, ACCESS_DENIED_METRIC_NAMESPACE, ALARM_EVALUATION } from "./alarm-settings";
-import { Construct, type TerraformProvider } from "./cdktf";
-import { literalConfig } from "./terraform-text";
+import { accessDeniedFilterPattern, accessDeniedMetricName, ACCESS_DENIED_METRIC_NAMESPACE, ALARM_EVALUATION } from "../declaration/alarm-settings";
+import { Construct, type TerraformProvider } from "../core/cdktf";
+import { literalConfig } from "../core/terraform-text";
 
 export interface LambdaAlarmsProps {
   /** The aliased provider of the Lambda account. */

@@ -4,7 +4,7 @@
  * role's trust and identity policies (B). All of them come from the same statements, so they cannot disagree.
  */
 import { actionsFor, STS_ASSUME_ROLE_ACTIONS, S3_LIST_BUCKET_ACTIONS, unique, type AccessPreset } from "./actions";
-import type { AccessMode } from "./contract";
+import type { AccessMode } from "../contract";
 import {
   accountRootArn,
   bucketArn as toBucketArn,
@@ -13,12 +13,12 @@ import {
   type PolicyDocument,
   type PolicyPrincipal,
   type PolicyStatement,
-} from "./policy-document";
-import { partitionOf } from "./regions";
+} from "../core/policy-document";
+import { partitionOf } from "../core/regions";
 import { denyOtherUploadEncryption } from "./upload-encryption";
 
 /** How a grant is wired, as the handler knows it too (see ./contract). */
-export { ACCESS_MODES, type AccessMode } from "./contract";
+export { ACCESS_MODES, type AccessMode } from "../contract";
 
 /** Access to one prefix of the bucket. */
 export interface PrefixGrant {

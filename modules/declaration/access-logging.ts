@@ -10,7 +10,7 @@
  * (AES256; S3 delivers no server access logs to an SSE-KMS bucket), no Object Lock default retention, no requester pays.
  */
 import { createHash } from "node:crypto";
-import type { PolicyStatement } from "./policy-document";
+import type { PolicyStatement } from "../core/policy-document";
 
 /** Whether S3 writes server access logs of the bucket, and where. */
 export interface AccessLoggingSettings {

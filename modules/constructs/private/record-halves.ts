@@ -2,17 +2,17 @@
  * What each half of a grant records about itself (see grant-record.ts), from the settings it was built from, its plan
  * and the resources it created.
  */
-import { resolveAccessLogging } from "./access-logging";
-import { topicOf, type ResolvedAlarms } from "./alarm-settings";
-import type { BucketAlarms } from "./bucket-alarms";
+import { resolveAccessLogging } from "../../declaration/access-logging";
+import { topicOf, type ResolvedAlarms } from "../../declaration/alarm-settings";
+import type { BucketAlarms } from "../bucket-alarms";
 import type { BucketHalf } from "./bucket-side";
-import type { IConstruct, TerraformProvider } from "./cdktf";
-import type { GrantDeclaration, GrantPlan } from "./grant";
-import { grantKey, recordGrant } from "./grant-record";
+import type { IConstruct, TerraformProvider } from "../../core/cdktf";
+import type { GrantDeclaration, GrantPlan } from "../../policy/plan-grant";
+import { grantKey, recordGrant } from "../../record/grant-record";
 import type { LambdaAccountHalf } from "./lambda-half";
-import type { LambdaSettings } from "./lambda-settings";
-import type { BucketSettings } from "./bucket-settings";
-import { partitionOf } from "./regions";
+import type { LambdaSettings } from "../../declaration/lambda-settings";
+import type { BucketSettings } from "../../declaration/bucket-settings";
+import { partitionOf } from "../../core/regions";
 
 export interface RecordedDeclaration {
   readonly lambda: LambdaSettings;

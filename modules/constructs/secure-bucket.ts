@@ -6,14 +6,14 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { resolveLifecycle, wholeBucketRule, type BucketLifecycleSettings } from "./bucket-lifecycle";
-import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
-import { libraryConstruct } from "./compatibility";
-import { denyInsecureTransport, denyOtherEncryption } from "./grant";
-import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
-import { partitionOf } from "./regions";
-import { parseOrThrow, schemas } from "./validate";
-import { literalConfig } from "./terraform-text";
+import { resolveLifecycle, wholeBucketRule, type BucketLifecycleSettings } from "../declaration/bucket-lifecycle";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
+import { libraryConstruct } from "../core/compatibility";
+import { denyInsecureTransport, denyOtherEncryption } from "../policy/plan-grant";
+import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "../core/policy-document";
+import { partitionOf } from "../core/regions";
+import { parseOrThrow, schemas } from "../declaration/validate";
+import { literalConfig } from "../core/terraform-text";
 
 export interface SecureBucketProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */

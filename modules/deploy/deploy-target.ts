@@ -7,8 +7,8 @@
  * says: allowed_account_ids (Terraform then refuses to plan with credentials of any other account; not on a provider
  * set to skip_requesting_account_id, which could not check it) and region.
  */
-import { Token, type TerraformProvider } from "./cdktf";
-import { ConfigurationError, showValue } from "./errors";
+import { Token, type TerraformProvider } from "../core/cdktf";
+import { ConfigurationError, showValue } from "../core/errors";
 
 /** The AWS provider's arguments this check reads and writes (AwsProvider has them; other providers are refused). */
 interface AwsProviderArguments {

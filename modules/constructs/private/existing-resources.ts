@@ -5,14 +5,14 @@
  */
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import type { Construct, TerraformProvider } from "./cdktf";
-import type { ExistingResources } from "./bucket-settings";
-import { denyInsecureTransport, denyOtherEncryption } from "./grant";
+import type { Construct, TerraformProvider } from "../../core/cdktf";
+import type { ExistingResources } from "../../declaration/bucket-settings";
+import { denyInsecureTransport, denyOtherEncryption } from "../../policy/plan-grant";
 
-export type { ExistingResources } from "./bucket-settings";
-import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "./policy-document";
-import { ConfigurationError, showValue } from "./errors";
-import { literalConfig } from "./terraform-text";
+export type { ExistingResources } from "../../declaration/bucket-settings";
+import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "../../core/policy-document";
+import { ConfigurationError, showValue } from "../../core/errors";
+import { literalConfig } from "../../core/terraform-text";
 
 /**
  * The existing statements followed by the ones the grant writes. A statement the grant writes whose Sid an existing

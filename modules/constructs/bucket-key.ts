@@ -1,12 +1,12 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
-import { libraryConstruct } from "./compatibility";
-import { accountAdministersKey } from "./grant";
-import { policyDocument, renderPolicy, type PolicyStatement } from "./policy-document";
-import { partitionOf } from "./regions";
-import { parseOrThrow, schemas } from "./validate";
-import { literalConfig } from "./terraform-text";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
+import { libraryConstruct } from "../core/compatibility";
+import { accountAdministersKey } from "../policy/plan-grant";
+import { policyDocument, renderPolicy, type PolicyStatement } from "../core/policy-document";
+import { partitionOf } from "../core/regions";
+import { parseOrThrow, schemas } from "../declaration/validate";
+import { literalConfig } from "../core/terraform-text";
 
 export interface BucketKeyProps {
   /** The aliased AWS provider of the bucket account (B); every resource is created through it. */

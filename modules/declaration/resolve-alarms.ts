@@ -3,8 +3,8 @@
  * account must be a topic of that account, in the region and partition of the alarms that notify it.
  */
 import type { AlarmSettings, ResolvedAlarms } from "./alarm-settings";
-import { ConfigurationError, showValue } from "./errors";
-import { partitionOf } from "./regions";
+import { ConfigurationError, showValue } from "../core/errors";
+import { partitionOf } from "../core/regions";
 import { parseOrThrow, schemas } from "./validate";
 
 /** One account of a grant, as the alarm settings are checked against it. */

@@ -5,10 +5,10 @@
  */
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { S3BucketMetric } from "@cdktf/provider-aws/lib/s3-bucket-metric";
-import { ALARM_EVALUATION, requestMetricsIds } from "./alarm-settings";
-import { Construct, type TerraformProvider } from "./cdktf";
+import { ALARM_EVALUATION, requestMetricsIds } from "../declaration/alarm-settings";
+import { Construct, type TerraformProvider } from "../core/cdktf";
 import { notifying } from "./lambda-alarms";
-import { literalConfig } from "./terraform-text";
+import { literalConfig } from "../core/terraform-text";
 
 export interface BucketAlarmsProps {
   /** The aliased provider of the bucket account. */

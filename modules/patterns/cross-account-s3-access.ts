@@ -1,24 +1,24 @@
 import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import type { AccessLogBucket } from "./access-log-bucket";
-import { topicOf, type AlarmSettings, type ResolvedAlarms } from "./alarm-settings";
-import { resolveAlarms } from "./resolve-alarms";
-import { BucketAlarms } from "./bucket-alarms";
-import { Construct, type ITerraformDependable, type TerraformProvider } from "./cdktf";
-import { libraryConstruct } from "./compatibility";
-import type { BucketKey } from "./bucket-key";
-import { addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketHalf, type BucketSettings } from "./bucket-side";
-import { recordBucketHalf, recordLambdaHalf } from "./record-halves";
-import { planGrant, type GrantDeclaration, type GrantPlan } from "./grant";
-import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "./lambda-grantee";
-import { lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
-import type { LambdaAlarms } from "./lambda-alarms";
-import { addLambdaHalf, type LambdaAccountHalf } from "./lambda-half";
-import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, POLICY_LIMITS } from "./policy-budget";
-import type { S3AccessRole } from "./s3-access-role";
-import { ConfigurationError } from "./errors";
-import { holdToDeclaration, type DeclaredTarget } from "./deploy-target";
-import { parseOrThrow, schemas } from "./validate";
-import type { SecureBucket } from "./secure-bucket";
+import type { AccessLogBucket } from "../constructs/access-log-bucket";
+import { topicOf, type AlarmSettings, type ResolvedAlarms } from "../declaration/alarm-settings";
+import { resolveAlarms } from "../declaration/resolve-alarms";
+import { BucketAlarms } from "../constructs/bucket-alarms";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
+import { libraryConstruct } from "../core/compatibility";
+import type { BucketKey } from "../constructs/bucket-key";
+import { addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketHalf, type BucketSettings } from "../constructs/private/bucket-side";
+import { recordBucketHalf, recordLambdaHalf } from "../constructs/private/record-halves";
+import { planGrant, type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
+import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "../constructs/lambda-grantee";
+import { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
+import type { LambdaAlarms } from "../constructs/lambda-alarms";
+import { addLambdaHalf, type LambdaAccountHalf } from "../constructs/private/lambda-half";
+import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, POLICY_LIMITS } from "../policy/budget";
+import type { S3AccessRole } from "../constructs/s3-access-role";
+import { ConfigurationError } from "../core/errors";
+import { holdToDeclaration, type DeclaredTarget } from "../deploy/deploy-target";
+import { parseOrThrow, schemas } from "../declaration/validate";
+import type { SecureBucket } from "../constructs/secure-bucket";
 
 export interface CrossAccountS3AccessProps {
   /** Account A: where the Lambda function and its execution role live. */
