@@ -21,7 +21,7 @@ export * from "./policy/upload-encryption";
 export * from "./core/compatibility";
 export * from "./contract";
 export * from "./constructs/default-handler";
-export * from "./rules/config-source";
+export * from "./record/config-source";
 export * from "./rules/deny-match";
 export * from "./declaration/schemas";
 export * from "./core/errors";

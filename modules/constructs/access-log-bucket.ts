@@ -7,7 +7,7 @@ import { ACCESS_LOGGING_DEFAULTS, logDeliveryStatement } from "../declaration/ac
 import { BUCKET_LIFECYCLE_DEFAULTS, wholeBucketRule } from "../declaration/bucket-lifecycle";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
-import { denyInsecureTransport } from "../policy/plan-grant";
+import { denyInsecureTransport } from "../policy/baseline";
 import { bucketArn, policyDocument, renderPolicy, type PolicyDocument } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { parseOrThrow, schemas } from "../declaration/validate";

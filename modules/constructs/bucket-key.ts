@@ -2,7 +2,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
-import { accountAdministersKey } from "../policy/plan-grant";
+import { accountAdministersKey } from "../policy/baseline";
 import { policyDocument, renderPolicy, type PolicyStatement } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { parseOrThrow, schemas } from "../declaration/validate";

@@ -8,11 +8,11 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { LOGS_WRITE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from "../policy/actions";
 import { AssetType, Construct, Fn, TerraformAsset, Token, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
 import { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaCode } from "./default-handler";
-import { policyDocument, renderPolicy, roleArn, roleArnParts, type PolicyDocument } from "../core/policy-document";
+import { renderPolicy, roleArn, roleArnParts } from "../core/policy-document";
+import { lambdaServiceTrust, loggingPolicy, vpcAccessPolicy } from "../policy/lambda-role";
 import { ConfigurationError, showValue } from "../core/errors";
 import { functionEnvironmentProblems, lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
 import { partitionOf } from "../core/regions";
@@ -20,6 +20,7 @@ import { parseOrThrow, schemas } from "../declaration/validate";
 import { literalConfig } from "../core/terraform-text";
 
 export { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
+export { loggingPolicy, vpcAccessPolicy } from "../policy/lambda-role";
 
 /** The Lambda account's side of a grant as the constructs build it: its settings, and what builds its resources. */
 export type LambdaSide = LambdaSettings & {
@@ -75,20 +76,6 @@ function checkCode(code: LambdaCode, field: string, prebuilt: boolean): LambdaCo
   return code;
 }
 
-/** The execution role's logging permission: writing to its own function's log group only. */
-export function loggingPolicy(region: string, accountId: string, functionName: string): PolicyDocument {
-  const { partition } = partitionOf(region);
-  const logGroupArn = `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda/${functionName}`;
-  return policyDocument([
-    { Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOGS_WRITE_ACTIONS], Resource: `${logGroupArn}:*` },
-  ]);
-}
-
-/** What a function in a VPC needs of its role: its network interfaces (Lambda's AWSLambdaVPCAccessExecutionRole). */
-export function vpcAccessPolicy(): PolicyDocument {
-  return policyDocument([{ Sid: "ManageOwnNetworkInterfaces", Effect: "Allow", Action: [...VPC_NETWORK_INTERFACE_ACTIONS], Resource: "*" }]);
-}
-
 export type LambdaGranteeProps = LambdaSide & {
   /**
    * The variables a grant writes into the function's environment (see HANDLER_ENVIRONMENT), beside the team's own
@@ -140,15 +127,7 @@ export class LambdaGrantee extends Construct {
         ...(settings.rolePath !== undefined ? { path: settings.rolePath } : {}),
         description: settings.functionName ? `Execution role of the Lambda function ${settings.functionName}` : "Execution role of a Lambda function",
         assumeRolePolicy: renderPolicy(
-          policyDocument([
-            {
-              Sid: "LambdaServiceAssumesRole",
-              Effect: "Allow",
-              Principal: { Service: "lambda.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": settings.accountId } },
-            },
-          ]),
+          lambdaServiceTrust(settings.accountId),
         ),
       }));
     }

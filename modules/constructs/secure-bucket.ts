@@ -9,7 +9,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { resolveLifecycle, wholeBucketRule, type BucketLifecycleSettings } from "../declaration/bucket-lifecycle";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
-import { denyInsecureTransport, denyOtherEncryption } from "../policy/plan-grant";
+import { denyInsecureTransport, denyOtherEncryption } from "../policy/baseline";
 import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { parseOrThrow, schemas } from "../declaration/validate";

@@ -11,7 +11,7 @@ import type { AlarmSettings } from "./alarm-settings";
 import type { BucketLifecycleSettings } from "./bucket-lifecycle";
 import type { BucketSettings, ExistingResources } from "./bucket-settings";
 import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "../contract";
-import { PRINCIPAL_STYLES, type GrantDeclaration } from "../policy/plan-grant";
+import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
 import { LAMBDA_RESERVED_VARIABLES, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import { accountRootArn, matchesWildcard, policyCharacterProblem, POLICY_CHARACTERS, roleArnParts, type PolicyStatement } from "../core/policy-document";
 import { partitionOf } from "../core/regions";

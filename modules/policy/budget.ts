@@ -3,7 +3,7 @@
  * created: a grant that would fail at apply fails here, saying which policy and by how much.
  */
 import type { GrantPlan } from "./plan-grant";
-import { loggingPolicy, vpcAccessPolicy } from "../constructs/lambda-grantee";
+import { loggingPolicy, vpcAccessPolicy } from "./lambda-role";
 import { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
 import { roleArnParts, type PolicyDocument } from "../core/policy-document";
 

@@ -3,8 +3,7 @@
  * identity policy of the Lambda role (A), the bucket policy and key policy (B), and in assume-role mode the S3 access
  * role's trust and identity policies (B). All of them come from the same statements, so they cannot disagree.
  */
-import { actionsFor, STS_ASSUME_ROLE_ACTIONS, S3_LIST_BUCKET_ACTIONS, unique, type AccessPreset } from "./actions";
-import type { AccessMode } from "../contract";
+import { actionsFor, STS_ASSUME_ROLE_ACTIONS, S3_LIST_BUCKET_ACTIONS, unique } from "./actions";
 import {
   accountRootArn,
   bucketArn as toBucketArn,
@@ -15,68 +14,11 @@ import {
   type PolicyStatement,
 } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
-import { denyOtherUploadEncryption } from "./upload-encryption";
 
-/** How a grant is wired, as the handler knows it too (see ./contract). */
 export { ACCESS_MODES, type AccessMode } from "../contract";
+export { PRINCIPAL_STYLES, type GrantDeclaration, type PrefixGrant, type PrincipalStyle } from "../declaration/grant";
+import type { GrantDeclaration, PrincipalStyle } from "../declaration/grant";
 
-/** Access to one prefix of the bucket. */
-export interface PrefixGrant {
-  /** Key prefix relative to the bucket root, ending with "/" (e.g. "incoming/"). */
-  readonly prefix: string;
-  /** What the grantee may do under the prefix. `write` is upload-only. */
-  readonly access: AccessPreset;
-  /**
-   * Also allow deleting objects under the prefix.
-   * @default false
-   */
-  readonly delete?: boolean | undefined;
-}
-
-/** What the Lambda function may do in the bucket, and how the access is wired. */
-export interface GrantDeclaration {
-  /** How the cross-account access is wired (see AccessMode). */
-  readonly mode: AccessMode;
-  /** The prefixes and what may be done under each; at least one. */
-  readonly prefixes: readonly PrefixGrant[];
-  /** Name of the S3 access role created in the bucket account. Required in assume-role mode, refused otherwise. */
-  readonly accessRoleName?: string | undefined;
-  /**
-   * IAM path of the S3 access role (`/service-role/`); its ARN, in every policy that names it, carries the path.
-   * @default "/"
-   */
-  readonly accessRolePath?: string | undefined;
-  /**
-   * sts:ExternalId the trust policy requires and the handler sends (assume-role mode only).
-   * @default no ExternalId condition
-   */
-  readonly externalId?: string | undefined;
-  /**
-   * How the bucket account's policies (bucket policy, key policy, trust) name the grantee. `account-and-arn` names
-   * the grantee's account as principal and matches the role with an `aws:PrincipalArn` condition: the grant survives
-   * the role being deleted and recreated (AWS rewrites a role-ARN principal into the old role's unique ID, which
-   * then matches nothing), and the bucket account's policies can be applied before the role exists. `role-arn` names
-   * the role ARN itself as principal.
-   * @default "account-and-arn"
-   */
-  readonly principalStyle?: PrincipalStyle | undefined;
-  /**
-   * Also require the caller to belong to this AWS Organization (aws:PrincipalOrgID), on the bucket account's side:
-   * bucket policy, key policy and trust.
-   * @default no organization condition
-   */
-  readonly principalOrgId?: string | undefined;
-  /**
-   * Only through these VPC endpoints (aws:SourceVpce) may the grantee use the bucket; applied to every S3 statement
-   * of the grant (identity and bucket policy). KMS and STS calls are not made through the S3 endpoint and are not
-   * limited.
-   * @default any network path
-   */
-  readonly sourceVpce?: readonly string[] | undefined;
-}
-
-export const PRINCIPAL_STYLES = ["account-and-arn", "role-arn"] as const;
-export type PrincipalStyle = (typeof PRINCIPAL_STYLES)[number];
 
 /** Everything about both accounts that the policies need; all of it known at synth time except the key ARN. */
 export interface GrantContext {
@@ -294,38 +236,5 @@ export function planGrant(ctx: GrantContext): GrantPlan {
     keyPolicyStatements,
     accessRoleTrustPolicy: policyDocument([trustStatement]),
     accessRolePolicy: policyDocument(identityStatements),
-  };
-}
-
-/** The statement every bucket policy starts with: no request without TLS. */
-export function denyInsecureTransport(partition: string, bucketName: string): PolicyStatement {
-  const bucket = toBucketArn(partition, bucketName);
-  return {
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [bucket, `${bucket}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-  };
-}
-
-/**
- * The bucket policy's statements that refuse every upload not kept under the bucket's key: SSE-S3, DSSE-KMS, SSE-C,
- * aws:kms without a key ID or with another key (see upload-encryption.ts). An upload that names no encryption takes
- * the bucket's default (SSE-KMS with its key) and is not affected; one naming the bucket's key must name it by ARN.
- */
-export function denyOtherEncryption(partition: string, bucketName: string, keyArn: string): PolicyStatement[] {
-  return denyOtherUploadEncryption(`${toBucketArn(partition, bucketName)}/*`, keyArn);
-}
-
-/** The statement every key policy starts with: the owning account administers its key through IAM. */
-export function accountAdministersKey(partition: string, accountId: string): PolicyStatement {
-  return {
-    Sid: "AccountAdministersKey",
-    Effect: "Allow",
-    Principal: { AWS: accountRootArn(partition, accountId) },
-    Action: "kms:*",
-    Resource: "*",
   };
 }

@@ -12,7 +12,7 @@
  */
 import { matchesWildcard } from "../core/policy-document";
 import { readStatements, type ReadStatement } from "../core/stack-view";
-import type { GrantDeclaration } from "../policy/plan-grant";
+import type { GrantDeclaration } from "../declaration/grant";
 import type { AccessModel, ModelAccessPoint } from "./model";
 import { administrator, type Caller } from "./request-builder";
 import { grantAllows, UNGRANTED, type GrantCallers, type OtherGrantee } from "./requests";

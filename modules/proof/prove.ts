@@ -4,7 +4,7 @@
  * request of every grant on it judged by the simulator.
  */
 import { ConfigurationError } from "../core/errors";
-import type { GrantDeclaration } from "../policy/plan-grant";
+import type { GrantDeclaration } from "../declaration/grant";
 import type { GrantRecord } from "../record/grant-record";
 import { catalogueRequests, loadCatalogue, type CatalogueAction } from "./catalogue";
 import { recordsOf, type SynthesizedStack } from "./load";

@@ -4,7 +4,7 @@
  * request should do comes from the grant's record: its declaration, never the policies under test. The catalogue
  * matrix (catalogue.ts) adds every other S3 and KMS action the policies could allow.
  */
-import type { GrantDeclaration } from "../policy/plan-grant";
+import type { GrantDeclaration } from "../declaration/grant";
 import type { GrantRecord } from "../record/grant-record";
 import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../policy/upload-encryption";
 import { ModelError, type AccessModel, type ModelAccessPoint } from "./model";

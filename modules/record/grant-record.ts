@@ -7,7 +7,7 @@
  */
 import type { AlarmRecord } from "../declaration/alarm-settings";
 import { Lazy, TerraformStack, type IConstruct, type TerraformResource } from "../core/cdktf";
-import type { GrantDeclaration } from "../policy/plan-grant";
+import type { GrantDeclaration } from "../declaration/grant";
 
 /** The key under `//` in a stack's JSON. */
 export const GRANT_RECORD_KEY = "cross-account-s3-lambda";

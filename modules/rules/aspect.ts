@@ -8,7 +8,7 @@
 import { Annotations, Aspects, TerraformResource, TerraformStack, type IAspect, type IConstruct } from "../core/cdktf";
 import { assertOneCdktf, isLibraryConstruct } from "../core/compatibility";
 import { ConfigurationError, showValue } from "../core/errors";
-import { configSourceOf } from "./config-source";
+import { configSourceOf } from "../record/config-source";
 import { SECURITY_RULES, type SecurityRule, type StackJson } from "./security-rules";
 
 const suppressions = new WeakMap<IConstruct, Map<string, string>>();

@@ -13,7 +13,7 @@ import { ALARMS_ADVICE } from "../../declaration/alarm-settings";
 
 export type { BucketSettings } from "../../declaration/bucket-settings";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "../../core/policy-document";
-import { recordConfigSource } from "../../rules/config-source";
+import { recordConfigSource } from "../../record/config-source";
 import { S3AccessRole } from "../s3-access-role";
 import { partitionOf } from "../../core/regions";
 import { SecureBucket, secureBucketPolicy } from "../secure-bucket";

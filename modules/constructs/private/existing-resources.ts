@@ -7,7 +7,7 @@ import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import type { Construct, TerraformProvider } from "../../core/cdktf";
 import type { ExistingResources } from "../../declaration/bucket-settings";
-import { denyInsecureTransport, denyOtherEncryption } from "../../policy/plan-grant";
+import { denyInsecureTransport, denyOtherEncryption } from "../../policy/baseline";
 
 export type { ExistingResources } from "../../declaration/bucket-settings";
 import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "../../core/policy-document";

@@ -8,7 +8,7 @@ import { LambdaAlarms } from "../lambda-alarms";
 import { LambdaGrantee, type LambdaSide } from "../lambda-grantee";
 import type { LambdaSettings } from "../../declaration/lambda-settings";
 import { renderPolicy } from "../../core/policy-document";
-import { recordConfigSource } from "../../rules/config-source";
+import { recordConfigSource } from "../../record/config-source";
 import { literalConfig } from "../../core/terraform-text";
 
 /** The validated settings one grantee's half is built from. */

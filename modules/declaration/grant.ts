@@ -1,0 +1,66 @@
+/**
+ * What a team declares for one grant: which prefixes of the bucket, with which preset, and how the access is wired
+ * (mode, the S3 access role, ExternalId, how the bucket account names the grantee, organization and VPC endpoints).
+ * Validated by grantSchema (schemas.ts); planned into both accounts' policies by planGrant (policy/plan-grant.ts).
+ */
+import type { AccessMode, AccessPreset } from "../contract";
+
+export { ACCESS_MODES, type AccessMode } from "../contract";
+
+/** Access to one prefix of the bucket. */
+export interface PrefixGrant {
+  /** Key prefix relative to the bucket root, ending with "/" (e.g. "incoming/"). */
+  readonly prefix: string;
+  /** What the grantee may do under the prefix. `write` is upload-only. */
+  readonly access: AccessPreset;
+  /**
+   * Also allow deleting objects under the prefix.
+   * @default false
+   */
+  readonly delete?: boolean | undefined;
+}
+
+/** What the Lambda function may do in the bucket, and how the access is wired. */
+export interface GrantDeclaration {
+  /** How the cross-account access is wired (see AccessMode). */
+  readonly mode: AccessMode;
+  /** The prefixes and what may be done under each; at least one. */
+  readonly prefixes: readonly PrefixGrant[];
+  /** Name of the S3 access role created in the bucket account. Required in assume-role mode, refused otherwise. */
+  readonly accessRoleName?: string | undefined;
+  /**
+   * IAM path of the S3 access role (`/service-role/`); its ARN, in every policy that names it, carries the path.
+   * @default "/"
+   */
+  readonly accessRolePath?: string | undefined;
+  /**
+   * sts:ExternalId the trust policy requires and the handler sends (assume-role mode only).
+   * @default no ExternalId condition
+   */
+  readonly externalId?: string | undefined;
+  /**
+   * How the bucket account's policies (bucket policy, key policy, trust) name the grantee. `account-and-arn` names
+   * the grantee's account as principal and matches the role with an `aws:PrincipalArn` condition: the grant survives
+   * the role being deleted and recreated (AWS rewrites a role-ARN principal into the old role's unique ID, which
+   * then matches nothing), and the bucket account's policies can be applied before the role exists. `role-arn` names
+   * the role ARN itself as principal.
+   * @default "account-and-arn"
+   */
+  readonly principalStyle?: PrincipalStyle | undefined;
+  /**
+   * Also require the caller to belong to this AWS Organization (aws:PrincipalOrgID), on the bucket account's side:
+   * bucket policy, key policy and trust.
+   * @default no organization condition
+   */
+  readonly principalOrgId?: string | undefined;
+  /**
+   * Only through these VPC endpoints (aws:SourceVpce) may the grantee use the bucket; applied to every S3 statement
+   * of the grant (identity and bucket policy). KMS and STS calls are not made through the S3 endpoint and are not
+   * limited.
+   * @default any network path
+   */
+  readonly sourceVpce?: readonly string[] | undefined;
+}
+
+export const PRINCIPAL_STYLES = ["account-and-arn", "role-arn"] as const;
+export type PrincipalStyle = (typeof PRINCIPAL_STYLES)[number];
