@@ -1,6 +1,7 @@
 /**
  * The import graph of the library (modules/) and the handler (lambda/src/) has no cycles, type-only imports included:
- * each file can be read, tested and moved with what it imports and nothing that imports it. The contract
+ * each file can be read, tested and moved with what it imports and nothing that imports it; and modules/ keeps to its
+ * layers. The contract
  * (modules/contract.ts) sits at the bottom of that graph: it imports nothing, and it is all the handler takes from the
  * library.
  */
@@ -162,6 +163,62 @@ test("the handler takes nothing from the library but the contract", () => {
 
   expect(fromLibrary.filter((edge) => !edge.endsWith(` -> ${CONTRACT}`))).toEqual([]);
   expect(fromLibrary).toContain(`lambda/src/config.ts -> ${CONTRACT}`);
+});
+
+/**
+ * The layers of modules/, from the ground up (docs/architecture.md draws them): a file imports only from its own
+ * folder and the layers below it. Folders of one layer do not import each other.
+ */
+const LAYERS: ReadonlyArray<readonly string[]> = [
+  ["modules/contract.ts", "modules/core"],
+  ["modules/declaration"],
+  ["modules/policy", "modules/deploy"],
+  ["modules/record"],
+  ["modules/constructs", "modules/rules", "modules/proof"],
+  ["modules/patterns"],
+  ["modules/testing"],
+  ["modules/index.ts", "modules/internal.ts"],
+];
+
+/** The layer part of modules/ a file is in (its top folder, or the file itself), with its level. */
+function layerOf(file: string): { part: string; level: number } | undefined {
+  for (const [level, parts] of LAYERS.entries()) {
+    const part = parts.find((p) => file === p || file.startsWith(`${p}/`));
+    if (part) return { part, level };
+  }
+  return undefined;
+}
+
+/** The imports of the library that break the layers: up a layer, or across folders of one layer. */
+function layerViolations(edges: ReadonlyMap<string, readonly string[]>): string[] {
+  return [...edges].flatMap(([from, targets]) => {
+    const a = layerOf(from);
+    if (!a) return [];
+    return targets.flatMap((to) => {
+      const b = layerOf(to);
+      if (!b || a.part === b.part || b.level < a.level) return [];
+      return [`${from} (${a.part}) -> ${to} (${b.part})`];
+    });
+  });
+}
+
+test("every file of modules/ is in a layer", () => {
+  expect(files.filter((f) => f.startsWith("modules/") && !layerOf(f))).toEqual([]);
+});
+
+test("modules/ imports only from its own folder and the layers below it", () => {
+  expect(layerViolations(graph.edges)).toEqual([]);
+});
+
+test("the layer guard names an import up a layer and one across a layer", () => {
+  const edges = new Map<string, string[]>([
+    ["modules/policy/plan-grant.ts", ["modules/constructs/secure-bucket.ts", "modules/core/errors.ts"]],
+    ["modules/rules/aspect.ts", ["modules/proof/load.ts", "modules/rules/stack-policies.ts"]],
+  ]);
+  expect(layerViolations(edges)).toEqual([
+    "modules/policy/plan-grant.ts (modules/policy) -> modules/constructs/secure-bucket.ts (modules/constructs)",
+    "modules/rules/aspect.ts (modules/rules) -> modules/proof/load.ts (modules/proof)",
+  ]);
 });
 
 describe("the guard sees what it guards", () => {
