@@ -7,34 +7,18 @@
  */
 
 // One grant, both accounts' halves, or each half on its own.
-export {
-  BucketAccountGrant,
-  CrossAccountS3Access,
-  LambdaAccountGrant,
-  type BucketAccountGrantProps,
-  type BucketAccountHalf,
-  type CrossAccountS3AccessProps,
-  type LambdaAccountGrantProps,
-} from "./patterns/cross-account-s3-access";
-export type { LambdaAccountHalf } from "./constructs/private/lambda-half";
+export { CrossAccountS3Access, type CrossAccountS3AccessProps } from "./patterns/cross-account-s3-access";
+export { LambdaAccountGrant, type LambdaAccountGrantProps } from "./patterns/lambda-account-grant";
+export { BucketAccountGrant, type BucketAccountGrantProps } from "./patterns/bucket-account-grant";
+export type { BucketAccountHalf, LambdaAccountHalf } from "./constructs/halves";
 
 // Many grantees on one bucket.
-export {
-  ACCESS_POINT_CHOICES,
-  planSharedBucket,
-  SharedBucketAccess,
-  SharedBucketGrantee,
-  SharedBucketGrants,
-  type AccessPointChoice,
-  type GranteeDeclaration,
-  type PlannedGrantee,
-  type PolicyMeasure,
-  type SharedBucketAccessProps,
-  type SharedBucketDeclaration,
-  type SharedBucketGranteeProps,
-  type SharedBucketGrantsProps,
-  type SharedBucketPlan,
-} from "./patterns/shared-bucket";
+export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "./declaration/access-point-choice";
+export type { GranteeDeclaration, SharedBucketDeclaration } from "./declaration/shared-bucket";
+export { planSharedBucket, type PlannedGrantee, type PolicyMeasure, type SharedBucketPlan } from "./policy/plan-shared-bucket";
+export { SharedBucketAccess, type SharedBucketAccessProps } from "./patterns/shared-bucket-access";
+export { SharedBucketGrantee, type SharedBucketGranteeProps } from "./patterns/shared-lambda-account-grant";
+export { SharedBucketGrants, type SharedBucketGrantsProps } from "./patterns/shared-bucket-account-grants";
 
 // Alarms when a grant stops working, in the account that owns what each one watches.
 export type { AlarmSettings } from "./declaration/alarm-settings";

@@ -2,8 +2,8 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
-import { accountAdministersKey } from "../policy/baseline";
-import { policyDocument, renderPolicy, type PolicyStatement } from "../core/policy-document";
+import { bucketKeyPolicy } from "../policy/baseline";
+import { renderPolicy, type PolicyStatement } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { parseOrThrow, schemas } from "../declaration/validate";
 import { literalConfig } from "../core/terraform-text";
@@ -25,11 +25,6 @@ export interface BucketKeyProps {
   readonly dependsOn?: readonly ITerraformDependable[] | undefined;
   /** Days KMS waits before deleting the key after destroy (7-30). @default 30 */
   readonly deletionWindowInDays?: number | undefined;
-}
-
-/** The key policy BucketKey writes: the account administers its key through IAM, then `statements`. */
-export function bucketKeyPolicy(partition: string, accountId: string, statements: readonly PolicyStatement[]) {
-  return policyDocument([accountAdministersKey(partition, accountId), ...statements]);
 }
 
 /** Account B: a customer-managed KMS key with yearly rotation, an alias, and a key policy that B controls. */

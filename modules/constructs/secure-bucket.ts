@@ -9,8 +9,8 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { resolveLifecycle, wholeBucketRule, type BucketLifecycleSettings } from "../declaration/bucket-lifecycle";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
-import { denyInsecureTransport, denyOtherEncryption } from "../policy/baseline";
-import { bucketArn, policyDocument, renderPolicy, type PolicyStatement } from "../core/policy-document";
+import { secureBucketPolicy } from "../policy/baseline";
+import { bucketArn, renderPolicy, type PolicyStatement } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { parseOrThrow, schemas } from "../declaration/validate";
 import { literalConfig } from "../core/terraform-text";
@@ -46,15 +46,6 @@ export interface SecureBucketProps {
   readonly accessLogs?:
     | { readonly targetBucket: string; readonly targetPrefix: string; readonly dependsOn?: readonly ITerraformDependable[] | undefined }
     | undefined;
-}
-
-/** The bucket policy SecureBucket writes: TLS only, uploads pinned to the bucket's key, then `statements`. */
-export function secureBucketPolicy(partition: string, bucketName: string, kmsKeyArn: string, statements: readonly PolicyStatement[]) {
-  return policyDocument([
-    denyInsecureTransport(partition, bucketName),
-    ...denyOtherEncryption(partition, bucketName, kmsKeyArn),
-    ...statements,
-  ]);
 }
 
 /**

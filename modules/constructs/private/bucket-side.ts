@@ -6,77 +6,19 @@ import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
 import { AccessLogBucket } from "../access-log-bucket";
 import { ACCESS_LOGGING_ADVICE, resolveAccessLogging } from "../../declaration/access-logging";
 import { type Construct, type ITerraformDependable, type TerraformProvider, type TerraformResource, dependable } from "../../core/cdktf";
-import { BucketKey, bucketKeyPolicy } from "../bucket-key";
+import { BucketKey } from "../bucket-key";
 import type { BucketSettings } from "../../declaration/bucket-settings";
-import { addExistingPolicies, existingPolicies } from "./existing-resources";
+import { addExistingPolicies } from "./existing-resources";
 import { ALARMS_ADVICE } from "../../declaration/alarm-settings";
 
 export type { BucketSettings } from "../../declaration/bucket-settings";
-import { policyDocument, renderPolicy, type PolicyDocument, type PolicyStatement } from "../../core/policy-document";
+import { renderPolicy } from "../../core/policy-document";
+import { accessPointPolicy, type BucketSide } from "../../policy/bucket-account";
 import { recordConfigSource } from "../../record/config-source";
 import { S3AccessRole } from "../s3-access-role";
 import { partitionOf } from "../../core/regions";
-import { SecureBucket, secureBucketPolicy } from "../secure-bucket";
-import { denyOtherUploadEncryption } from "../../policy/upload-encryption";
+import { SecureBucket } from "../secure-bucket";
 import { literalConfig } from "../../core/terraform-text";
-
-/** What account B writes for its grants, planned beforehand. */
-export interface BucketSide {
-  /** The grants' statements of the bucket policy (after its TLS and encryption denies). */
-  readonly bucketPolicyStatements: readonly PolicyStatement[];
-  /** The grants' statements of the key policy (after the account's administration statement). */
-  readonly keyPolicyStatements: readonly PolicyStatement[];
-  /**
-   * S3 access roles (assume-role mode), each for the grantee it names; `grantField` is where the grantee's grant is
-   * in the declaration (`grant`, `grantees[2].grant`), for rule findings.
-   */
-  readonly accessRoles: ReadonlyArray<{
-    id: string;
-    roleName: string;
-    /** @default "/" */
-    path?: string | undefined;
-    trustPolicy: PolicyDocument;
-    policy: PolicyDocument;
-    grantee: string;
-    grantField: string;
-  }>;
-  /** Access points carrying grantees' grants: each one's ARN and the grant statements of its policy. */
-  readonly accessPoints: ReadonlyArray<{ id: string; name: string; arn: string; statements: readonly PolicyStatement[] }>;
-  /**
-   * Grantees whose grantee the bucket account's policies name by role ARN: IAM, S3 and KMS refuse a policy naming a
-   * role that does not exist yet, so those policies wait for it when it is in the same stack.
-   */
-  readonly roleArnGrantees: readonly string[];
-}
-
-/** The bucket policy as written: the secure bucket's, or an existing bucket's statements plus the grants'. */
-export function bucketPolicyDocument(
-  field: string,
-  bucket: BucketSettings,
-  kmsKeyArn: string,
-  statements: readonly PolicyStatement[],
-): PolicyDocument {
-  const { partition } = partitionOf(bucket.region);
-  return bucket.existing
-    ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: statements, keyPolicyStatements: [] }).bucketPolicy
-    : secureBucketPolicy(partition, bucket.bucketName, kmsKeyArn, statements);
-}
-
-/**
- * An access point's policy as written: the same upload-encryption denials as the bucket policy (on the access point's
- * objects, so the policy holds them on its own), then the grant's statements.
- */
-export function accessPointPolicy(arn: string, kmsKeyArn: string, statements: readonly PolicyStatement[]): PolicyDocument {
-  return policyDocument([...denyOtherUploadEncryption(`${arn}/object/*`, kmsKeyArn), ...statements]);
-}
-
-/** The key policy as written: the bucket key's, or an existing key's statements plus the grants'. */
-export function keyPolicyDocument(field: string, bucket: BucketSettings, statements: readonly PolicyStatement[]): PolicyDocument {
-  const { partition } = partitionOf(bucket.region);
-  return bucket.existing
-    ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: [], keyPolicyStatements: statements }).keyPolicy
-    : bucketKeyPolicy(partition, bucket.accountId, statements);
-}
 
 export interface BucketHalf {
   /** The bucket and key this stack creates; undefined when attaching to existing ones. */

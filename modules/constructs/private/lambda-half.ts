@@ -1,4 +1,5 @@
 /** Account A's side of a grant: the grantee's role and function, and the grant's identity policy on the role. */
+import type { LambdaAccountHalf } from "../halves";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ALARMS_ADVICE, topicOf, type ResolvedAlarms } from "../../declaration/alarm-settings";
 import type { Construct } from "../../core/cdktf";
@@ -16,15 +17,6 @@ export interface GranteeSettings {
   readonly lambda: LambdaSettings;
   readonly bucket: { readonly bucketName: string; readonly region: string };
   readonly grant: GrantDeclaration;
-}
-
-/** What account A holds for one grant: the grantee (role, function) and the grant's policy on its role. */
-export interface LambdaAccountHalf {
-  readonly grantee: LambdaGrantee;
-  /** The grant's identity policy, attached to the grantee's role. */
-  readonly grantPolicy: IamRolePolicy;
-  /** The function's alarms; undefined when the alarms are off or the function is created elsewhere. */
-  readonly alarms?: LambdaAlarms | undefined;
 }
 
 /** The function's environment the grant writes (see HANDLER_ENVIRONMENT): what the handler needs to act on it. */

@@ -9,7 +9,7 @@ import type { BucketHalf } from "./bucket-side";
 import type { IConstruct, TerraformProvider } from "../../core/cdktf";
 import type { GrantDeclaration, GrantPlan } from "../../policy/plan-grant";
 import { grantKey, recordGrant } from "../../record/grant-record";
-import type { LambdaAccountHalf } from "./lambda-half";
+import type { LambdaAccountHalf } from "../halves";
 import type { LambdaSettings } from "../../declaration/lambda-settings";
 import type { BucketSettings } from "../../declaration/bucket-settings";
 import { partitionOf } from "../../core/regions";

@@ -12,69 +12,36 @@
  *   the bucket or access point policies still name every role);
  * - whatever still cannot fit is a synth error naming the policy and by how much.
  */
-import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { MAX_BUCKET_METRICS, topicOf, type AlarmSettings, type ResolvedAlarms } from "../declaration/alarm-settings";
+import type { SharedBucketDeclaration } from "../declaration/shared-bucket";
+import { MAX_BUCKET_METRICS, type AlarmSettings, type ResolvedAlarms } from "../declaration/alarm-settings";
 import { resolveAlarms, type AlarmAccount } from "../declaration/resolve-alarms";
-import { BucketAlarms } from "../constructs/bucket-alarms";
-import { Annotations, Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
-import { libraryConstruct } from "../core/compatibility";
 import { unique } from "../policy/actions";
-import { accessPointPolicy, addBucketSide, bucketPolicyDocument, keyPolicyDocument, type BucketHalf, type BucketSettings, type BucketSide } from "../constructs/private/bucket-side";
+import type { BucketSettings } from "../declaration/bucket-settings";
+import { accessPointPolicy, bucketPolicyDocument, keyPolicyDocument, type BucketSide } from "./bucket-account";
 import type { AccessPointChoice } from "../declaration/access-point-choice";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
-import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "../constructs/lambda-grantee";
-import { LAMBDA_SETTING_DEFAULTS, lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
-import type { LambdaAlarms } from "../constructs/lambda-alarms";
-import { addLambdaHalf, type LambdaAccountHalf } from "../constructs/private/lambda-half";
-import { recordBucketHalf, recordLambdaHalf } from "../constructs/private/record-halves";
+import { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
 import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "../policy/budget";
 import { accountRootArn, bucketArn, type PolicyStatement } from "../core/policy-document";
-import { ConfigurationError, showValue } from "../core/errors";
-import { deployTargetProblems, holdToDeclaration } from "../deploy/deploy-target";
+import { ConfigurationError } from "../core/errors";
 import { partitionOf } from "../core/regions";
 import { parseOrThrow, schemas } from "../declaration/validate";
-
 export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "../declaration/access-point-choice";
 
-/** One grantee of a shared bucket: a Lambda function in its account, and its grant. */
-export interface GranteeDeclaration<L = LambdaSettings> {
-  /** Unique among the bucket's grantees; names the grantee's access point and its Terraform resources. */
-  readonly name: string;
-  readonly lambda: L;
-  readonly grant: GrantDeclaration;
-}
-
-/** Many grantees' grants on one bucket (account B). */
-export interface SharedBucketDeclaration<L = LambdaSettings> {
-  readonly bucket: BucketSettings;
-  readonly grantees: ReadonlyArray<GranteeDeclaration<L>>;
-  /** @default "auto" */
-  readonly accessPoints?: AccessPointChoice | undefined;
-  /**
-   * The alarms of every grantee's grant: in each grantee's account for its function, in the bucket account for every
-   * granted prefix; topics by account ID (see AlarmSettings). @default on, notifying no one
-   */
-  readonly alarms?: AlarmSettings | undefined;
-  /**
-   * Where the declaration comes from in your configuration (e.g. `sharedEnvironments.lake`): error messages name its
-   * fields from there.
-   * @default the construct's id
-   */
-  readonly configPath?: string | undefined;
-}
-
 /** A validated shared-bucket declaration. */
-interface ValidShared {
+export interface ValidShared {
   readonly bucket: BucketSettings;
   readonly accessPoints?: AccessPointChoice | undefined;
   readonly grantees: ReadonlyArray<{ readonly name: string; readonly lambda: LambdaSettings; readonly grant: GrantDeclaration }>;
 }
-type ValidGrantee = ValidShared["grantees"][number];
+
+export type ValidGrantee = ValidShared["grantees"][number];
 
 /** The condition keys that only say who the principal is: statements differing only in them merge into lists. */
 const PRINCIPAL_KEYS = ["aws:PrincipalArn", "kms:CallerAccount"];
 
 const asList = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : ([] as string[]).concat(v));
+
 const oneOrList = (values: readonly string[]): string | string[] => (values.length === 1 ? values[0]! : [...values]);
 
 /**
@@ -195,7 +162,7 @@ function accessPointArn(partition: string, region: string, accountId: string, na
 }
 
 /** Every prefix granted on the shared bucket, each once, in the order the grantees declare them. */
-const grantedPrefixes = (grantees: ReadonlyArray<{ readonly grant: GrantDeclaration }>): string[] =>
+export const grantedPrefixes = (grantees: ReadonlyArray<{ readonly grant: GrantDeclaration }>): string[] =>
   unique(grantees.flatMap((g) => g.grant.prefixes.map((p) => p.prefix)));
 
 /**
@@ -334,7 +301,7 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
 }
 
 /** The plan of one grantee, or an error naming the grantees there are. */
-function granteeOf(id: string, plan: SharedBucketPlan, name: string): PlannedGrantee {
+export function granteeOf(id: string, plan: SharedBucketPlan, name: string): PlannedGrantee {
   const found = plan.grantees.find((c) => c.name === name);
   if (!found) {
     throw new ConfigurationError([
@@ -342,175 +309,4 @@ function granteeOf(id: string, plan: SharedBucketPlan, name: string): PlannedGra
     ]);
   }
   return found;
-}
-
-/** Account B's half of a shared bucket: the bucket, key, access roles, access points and their merged policies. */
-export interface SharedBucketGrantsProps extends SharedBucketDeclaration {
-  readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
-}
-
-export class SharedBucketGrants extends Construct {
-  public readonly plan: SharedBucketPlan;
-  public readonly bucketName: string;
-  public readonly kmsKeyArn: string;
-
-  /** The bucket half: bucket and key (when created), access roles by grantee, access points. */
-  public readonly half: BucketHalf;
-  /** The request metrics and alarms of every granted prefix; undefined when the alarms are off. */
-  public readonly alarms?: BucketAlarms | undefined;
-
-  /**
-   * `internal` is for SharedBucketAccess: the plan it already made, and the grantees' roles in the same stack (with
-   * the role-arn principal style, B's policies naming them wait for them).
-   */
-  constructor(
-    scope: Construct,
-    id: string,
-    props: SharedBucketGrantsProps,
-    internal: { readonly planned?: SharedBucketPlan; readonly granteeRoles?: ReadonlyMap<string, ITerraformDependable> } = {},
-  ) {
-    super(scope, id);
-    libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
-    this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
-    const { accountId, region } = this.plan.bucket;
-    holdToDeclaration([{ provider: props.bucket.provider, field: `${props.configPath ?? id}.bucket`, accountId, region }]);
-    this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.granteeRoles);
-    const { alarms, bucket } = this.plan;
-    if (this.plan.keyPrincipals === "accounts") {
-      Annotations.of(this).addWarning(
-        `${props.configPath ?? id}: the key policy of ${bucket.keyAlias} would not fit naming each of the ${this.plan.grantees.length} grantees' roles, so it names their accounts: ` +
-          "each grantee account's IAM then decides which of its roles may use the key through S3 of the bucket's region (the bucket or access point policies still name every role). " +
-          "Spread the grantees over fewer accounts, or give some of them another bucket and key, to keep naming roles.",
-      );
-    }
-    if (alarms.enabled) {
-      this.alarms = new BucketAlarms(this, "bucket-alarms", {
-        provider: props.bucket.provider,
-        bucketName: this.half.bucketName,
-        bucket: this.half.bucket?.bucket.id ?? this.half.bucketName,
-        prefixes: grantedPrefixes(this.plan.grantees),
-        topicArn: topicOf(alarms, bucket.accountId),
-      });
-    }
-    for (const g of this.plan.grantees) {
-      const declaration = { lambda: g.lambda, bucket, grant: g.grant, configPath: props.configPath, keyPolicyPrincipals: this.plan.keyPrincipals };
-      recordBucketHalf(this, declaration, g.plan, this.half, g.name, props.bucket.provider, {
-        settings: alarms,
-        created: this.alarms,
-      });
-    }
-    this.bucketName = this.half.bucketName;
-    this.kmsKeyArn = this.half.kmsKeyArn;
-  }
-}
-
-/** A value in one canonical text: objects with their keys in order, so that equal settings read alike. */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  ) ?? "undefined";
-
-/**
- * The Lambda settings a grantee's half is given (`given`) that disagree with the shared declaration's for it
- * (`declared`, grantees[`index`]), each naming both values; a setting left out of either counts as its default.
- */
-function undeclaredSettings(label: string, index: number, given: LambdaSettings, declared: LambdaSettings): string[] {
-  return (Object.keys(LAMBDA_SETTING_DEFAULTS) as Array<keyof LambdaSettings>).flatMap((field) => {
-    const value = given[field];
-    const fallback = LAMBDA_SETTING_DEFAULTS[field];
-    if (value === undefined || canonical(value) === canonical(declared[field] ?? fallback)) return [];
-    const stated = declared[field] !== undefined ? showValue(declared[field]) : fallback !== undefined ? `(unset: ${showValue(fallback)})` : "(unset)";
-    return [
-      `${label}.lambda.${field} ${showValue(value)} is not the declared ${label}.grantees[${index}].lambda.${field} ${stated}: ` +
-        "a grantee's half is built from the shared declaration, so give it the declared settings (or change the declaration, for every half)",
-    ];
-  });
-}
-
-/** Account A's half for one grantee of a shared bucket, planned from the whole declaration (see SharedBucketGrants). */
-export interface SharedBucketGranteeProps {
-  readonly shared: SharedBucketDeclaration;
-  /** The grantee's name in `shared.grantees`. */
-  readonly grantee: string;
-  /** The grantee's Lambda side, with the provider of its account; its settings must be the declared ones. */
-  readonly lambda: LambdaSide;
-}
-
-export class SharedBucketGrantee extends Construct implements LambdaAccountHalf {
-  public readonly grantee: LambdaGrantee;
-  public readonly grantPolicy: IamRolePolicy;
-  public readonly alarms?: LambdaAlarms | undefined;
-  public readonly plan: GrantPlan;
-
-  constructor(scope: Construct, id: string, props: SharedBucketGranteeProps & { readonly planned?: SharedBucketPlan }) {
-    super(scope, id);
-    const label = props.shared.configPath ?? id;
-    libraryConstruct(this, label, { "lambda.provider": props.lambda.provider });
-    const shared = props.planned ?? planSharedBucket(label, props.shared);
-    const planned = granteeOf(label, shared, props.grantee);
-    // The half is built from the declaration: a setting given here that says otherwise would be silently replaced.
-    const index = shared.grantees.indexOf(planned);
-    const disagreements = undeclaredSettings(label, index, lambdaSettingsOf(label, props.lambda), planned.lambda);
-    if (disagreements.length > 0) throw new ConfigurationError(disagreements);
-    const lambdaField = `${label}.grantees[${index}].lambda`;
-    holdToDeclaration([{ provider: props.lambda.provider, field: lambdaField, accountId: planned.lambda.accountId, region: planned.lambda.region }]);
-    this.plan = planned.plan;
-    const half = addLambdaHalf(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan, shared.alarms);
-    this.grantee = half.grantee;
-    this.grantPolicy = half.grantPolicy;
-    this.alarms = half.alarms;
-    const declaration = { lambda: planned.lambda, bucket: shared.bucket, grant: planned.grant, configPath: props.shared.configPath };
-    recordLambdaHalf(this, declaration, planned.plan, half, props.lambda.provider, shared.alarms);
-  }
-}
-
-/** Both halves of a shared bucket in one scope: each grantee's Lambda side (with its own provider) and account B's. */
-export interface SharedBucketAccessProps {
-  readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
-  readonly grantees: ReadonlyArray<GranteeDeclaration<LambdaSide>>;
-  /** @default "auto" */
-  readonly accessPoints?: AccessPointChoice | undefined;
-  /** @see SharedBucketDeclaration.alarms @default on, notifying no one */
-  readonly alarms?: AlarmSettings | undefined;
-  /** @see SharedBucketDeclaration.configPath @default the construct's id */
-  readonly configPath?: string | undefined;
-}
-
-export class SharedBucketAccess extends Construct {
-  public readonly plan: SharedBucketPlan;
-  public readonly bucket: SharedBucketGrants;
-  public readonly grantees: ReadonlyMap<string, SharedBucketGrantee>;
-
-  constructor(scope: Construct, id: string, props: SharedBucketAccessProps) {
-    super(scope, id);
-    const label = props.configPath ?? id;
-    libraryConstruct(this, label, { "bucket.provider": props.bucket.provider });
-    const declaration: SharedBucketDeclaration = {
-      bucket: props.bucket,
-      accessPoints: props.accessPoints,
-      alarms: props.alarms,
-      grantees: props.grantees.map(({ name, grant, lambda }, i) => ({ name, grant, lambda: lambdaSettingsOf(`${label}.grantees[${i}]`, lambda) })),
-      ...(props.configPath !== undefined ? { configPath: props.configPath } : {}),
-    };
-    this.plan = planSharedBucket(label, declaration);
-    // Every half's provider is checked before any grantee is built: a refusal leaves nothing half-created.
-    const problems = deployTargetProblems([
-      { provider: props.bucket.provider, field: `${label}.bucket`, accountId: this.plan.bucket.accountId, region: this.plan.bucket.region },
-      ...this.plan.grantees.map((g, i) => ({ provider: props.grantees[i]!.lambda.provider, field: `${label}.grantees[${i}].lambda`, accountId: g.lambda.accountId, region: g.lambda.region })),
-    ]);
-    if (problems.length > 0) throw new ConfigurationError(problems);
-    const grantees = new Map<string, SharedBucketGrantee>();
-    for (const g of props.grantees) {
-      // The construct ID keeps the word of the first release: it is part of every resource's Terraform address.
-      grantees.set(g.name, new SharedBucketGrantee(this, `consumer-${g.name}`, { shared: declaration, grantee: g.name, lambda: g.lambda, planned: this.plan }));
-    }
-    this.grantees = grantees;
-    const roles = new Map(
-      props.grantees.flatMap((g) => {
-        const role = grantees.get(g.name)!.grantee.role ?? g.lambda.existingRole;
-        return role ? [[g.name, role as ITerraformDependable] as const] : [];
-      }),
-    );
-    this.bucket = new SharedBucketGrants(this, "bucket-side", { ...declaration, bucket: props.bucket }, { planned: this.plan, granteeRoles: roles });
-  }
 }

@@ -1,0 +1,68 @@
+/**
+ * What the bucket account writes for its grants, planned beforehand, and its policies as written: the bucket policy,
+ * the key policy and each access point's policy, whether the bucket and key are created or exist already.
+ */
+import type { BucketSettings } from "../declaration/bucket-settings";
+import { policyDocument, type PolicyDocument, type PolicyStatement } from "../core/policy-document";
+import { partitionOf } from "../core/regions";
+import { bucketKeyPolicy, secureBucketPolicy } from "./baseline";
+import { existingPolicies } from "./existing";
+import { denyOtherUploadEncryption } from "./upload-encryption";
+
+/** What account B writes for its grants, planned beforehand. */
+export interface BucketSide {
+  /** The grants' statements of the bucket policy (after its TLS and encryption denies). */
+  readonly bucketPolicyStatements: readonly PolicyStatement[];
+  /** The grants' statements of the key policy (after the account's administration statement). */
+  readonly keyPolicyStatements: readonly PolicyStatement[];
+  /**
+   * S3 access roles (assume-role mode), each for the grantee it names; `grantField` is where the grantee's grant is
+   * in the declaration (`grant`, `grantees[2].grant`), for rule findings.
+   */
+  readonly accessRoles: ReadonlyArray<{
+    id: string;
+    roleName: string;
+    /** @default "/" */
+    path?: string | undefined;
+    trustPolicy: PolicyDocument;
+    policy: PolicyDocument;
+    grantee: string;
+    grantField: string;
+  }>;
+  /** Access points carrying grantees' grants: each one's ARN and the grant statements of its policy. */
+  readonly accessPoints: ReadonlyArray<{ id: string; name: string; arn: string; statements: readonly PolicyStatement[] }>;
+  /**
+   * Grantees whose grantee the bucket account's policies name by role ARN: IAM, S3 and KMS refuse a policy naming a
+   * role that does not exist yet, so those policies wait for it when it is in the same stack.
+   */
+  readonly roleArnGrantees: readonly string[];
+}
+
+/** The bucket policy as written: the secure bucket's, or an existing bucket's statements plus the grants'. */
+export function bucketPolicyDocument(
+  field: string,
+  bucket: BucketSettings,
+  kmsKeyArn: string,
+  statements: readonly PolicyStatement[],
+): PolicyDocument {
+  const { partition } = partitionOf(bucket.region);
+  return bucket.existing
+    ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: statements, keyPolicyStatements: [] }).bucketPolicy
+    : secureBucketPolicy(partition, bucket.bucketName, kmsKeyArn, statements);
+}
+
+/**
+ * An access point's policy as written: the same upload-encryption denials as the bucket policy (on the access point's
+ * objects, so the policy holds them on its own), then the grant's statements.
+ */
+export function accessPointPolicy(arn: string, kmsKeyArn: string, statements: readonly PolicyStatement[]): PolicyDocument {
+  return policyDocument([...denyOtherUploadEncryption(`${arn}/object/*`, kmsKeyArn), ...statements]);
+}
+
+/** The key policy as written: the bucket key's, or an existing key's statements plus the grants'. */
+export function keyPolicyDocument(field: string, bucket: BucketSettings, statements: readonly PolicyStatement[]): PolicyDocument {
+  const { partition } = partitionOf(bucket.region);
+  return bucket.existing
+    ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: [], keyPolicyStatements: statements }).keyPolicy
+    : bucketKeyPolicy(partition, bucket.accountId, statements);
+}
