@@ -10,7 +10,7 @@ import {
   type BucketAccountHalf,
   type LambdaAccountHalf,
   type LambdaCode,
-  type LambdaSide,
+  type LambdaAccountOptions,
 } from "../modules/internal";
 import { environmentSchema, stackNamesOf, targetVariables, type EnvironmentConfig } from "./config";
 import { remoteState } from "./state";
@@ -59,7 +59,7 @@ export function lambdaSide(
   provider: AwsProvider,
   options: CrossAccountStackOptions,
   viaAccessPoint = false,
-): LambdaSide {
+): LambdaAccountOptions {
   return { ...lambdaSettingsFor(env, viaAccessPoint), provider, ...(options.code ? { code: options.code } : {}) };
 }
 
@@ -88,7 +88,7 @@ function bucketOutputs(stack: TerraformStack, half: BucketAccountHalf): void {
   if (half.accessRole) new TerraformOutput(stack, "s3_access_role_arn", { value: half.accessRole.role.arn });
 }
 
-export function checkedStack(stack: TerraformStack): void {
+export function withSecurityRules(stack: TerraformStack): void {
   // Every stack is checked against the project's security rules at synth; a violation fails synth.
   Aspects.of(stack).add(new SecurityRules());
 }
@@ -116,7 +116,7 @@ export class CrossAccountStack extends TerraformStack {
 
     lambdaOutputs(this, this.access.lambdaAccount);
     bucketOutputs(this, this.access.bucketAccount);
-    checkedStack(this);
+    withSecurityRules(this);
   }
 }
 
@@ -137,7 +137,7 @@ export class LambdaAccountStack extends TerraformStack {
       configPath: `environments.${environment}`,
     });
     lambdaOutputs(this, this.access);
-    checkedStack(this);
+    withSecurityRules(this);
   }
 }
 
@@ -159,7 +159,7 @@ export class BucketAccountStack extends TerraformStack {
       configPath: `environments.${environment}`,
     });
     bucketOutputs(this, this.access);
-    checkedStack(this);
+    withSecurityRules(this);
   }
 }
 

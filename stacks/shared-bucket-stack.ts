@@ -8,8 +8,8 @@ import {
   showValue,
   planSharedBucket,
   SharedBucketAccess,
-  SharedBucketGrantee,
-  SharedBucketGrants,
+  SharedLambdaAccountGrant,
+  SharedBucketAccountGrants,
   type SharedBucketDeclaration,
   type SharedBucketPlan,
 } from "../modules/internal";
@@ -17,7 +17,7 @@ import { sharedEnvironmentSchema, sharedStackNamesOf, type SharedEnvironmentConf
 import {
   BUCKET_PROVIDER_ALIAS,
   bucketSettings,
-  checkedStack,
+  withSecurityRules,
   deployProvider,
   lambdaSettingsFor,
   lambdaSide,
@@ -67,7 +67,7 @@ function splitDeclaration(name: string, env: ValidShared): { declaration: Shared
   return { declaration, plan: planSharedBucket(`sharedEnvironments.${name}`, declaration) };
 }
 
-function bucketOutputs(stack: TerraformStack, grants: SharedBucketGrants): void {
+function bucketOutputs(stack: TerraformStack, grants: SharedBucketAccountGrants): void {
   new TerraformOutput(stack, "bucket_name", { value: grants.bucketName });
   new TerraformOutput(stack, "kms_key_arn", { value: grants.kmsKeyArn });
   for (const [grantee, role] of grants.half.accessRoles) {
@@ -78,7 +78,7 @@ function bucketOutputs(stack: TerraformStack, grants: SharedBucketGrants): void 
   }
 }
 
-function granteeOutputs(stack: TerraformStack, name: string, grantee: SharedBucketGrantee): void {
+function granteeOutputs(stack: TerraformStack, name: string, grantee: SharedLambdaAccountGrant): void {
   new TerraformOutput(stack, granteeOutput(name, "lambda_role_arn"), { value: grantee.grantee.role?.arn ?? grantee.grantee.roleArn });
   if (grantee.grantee.function) new TerraformOutput(stack, granteeOutput(name, "lambda_function_name"), { value: grantee.grantee.function.functionName });
 }
@@ -113,15 +113,15 @@ export class SharedBucketStack extends TerraformStack {
         lambda: lambdaSide({ target: env.target, lambda: c.lambda }, providerOf(c), options, viaAccessPoint(planned, c.name)),
       })),
     });
-    bucketOutputs(this, this.access.bucket);
-    for (const [granteeName, grantee] of this.access.grantees) granteeOutputs(this, granteeName, grantee);
-    checkedStack(this);
+    bucketOutputs(this, this.access.bucketAccount);
+    for (const [granteeName, grantee] of this.access.lambdaAccounts) granteeOutputs(this, granteeName, grantee);
+    withSecurityRules(this);
   }
 }
 
 /** Split layout, the bucket account: every grantee's grant on its side, with only that account's provider. */
 export class SharedBucketAccountStack extends TerraformStack {
-  public readonly grants: SharedBucketGrants;
+  public readonly grants: SharedBucketAccountGrants;
 
   /** `environment` names the declaration in messages (`sharedEnvironments.<environment>`); the stack's name by default. */
   constructor(scope: Construct, name: string, config: SharedEnvironmentConfig, planned?: SharedBucketPlan, environment = name) {
@@ -129,15 +129,15 @@ export class SharedBucketAccountStack extends TerraformStack {
     const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${environment}`);
     remoteState(this, name, env.target, env.state);
     const provider = deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket");
-    this.grants = new SharedBucketGrants(this, "shared", { ...declarationOf(environment, env), bucket: { ...bucketSettings(env), provider } }, { planned });
+    this.grants = new SharedBucketAccountGrants(this, "shared", { ...declarationOf(environment, env), bucket: { ...bucketSettings(env), provider }, plan: planned });
     bucketOutputs(this, this.grants);
-    checkedStack(this);
+    withSecurityRules(this);
   }
 }
 
 /** Split layout, one grantee: its Lambda side alone, with only its account's provider. */
 export class SharedGranteeStack extends TerraformStack {
-  public readonly access: SharedBucketGrantee;
+  public readonly access: SharedLambdaAccountGrant;
 
   constructor(
     scope: Construct,
@@ -160,14 +160,14 @@ export class SharedGranteeStack extends TerraformStack {
     }
     const provider = deployProvider(this, name, env.target, granteeProviderAlias(c.lambda), c.lambda, "lambda");
     const { declaration: shared, plan } = planned ? { declaration: declarationOf(environment, env, planned), plan: planned } : splitDeclaration(environment, env);
-    this.access = new SharedBucketGrantee(this, "shared", {
+    this.access = new SharedLambdaAccountGrant(this, "shared", {
       shared,
-      grantee,
+      granteeName: grantee,
       lambda: lambdaSide({ target: env.target, lambda: c.lambda }, provider, options, viaAccessPoint(plan, grantee)),
-      planned: plan,
+      plan,
     });
     granteeOutputs(this, grantee, this.access);
-    checkedStack(this);
+    withSecurityRules(this);
   }
 }
 

@@ -23,7 +23,7 @@ export { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-sett
 export { loggingPolicy, vpcAccessPolicy } from "../policy/lambda-role";
 
 /** The Lambda account's side of a grant as the constructs build it: its settings, and what builds its resources. */
-export type LambdaSide = LambdaSettings & {
+export type LambdaAccountOptions = LambdaSettings & {
   /** The aliased provider of the Lambda account; every resource there is created through it. */
   readonly provider: TerraformProvider;
   /**
@@ -39,7 +39,7 @@ export type LambdaSide = LambdaSettings & {
  * The settings of a Lambda side, with an existing role given as a construct turned into its ARN (the bucket account's
  * half, and the proof, need it literally).
  */
-export function lambdaSettingsOf(id: string, side: LambdaSide): LambdaSettings {
+export function lambdaSettingsOf(id: string, side: LambdaAccountOptions): LambdaSettings {
   const { provider: _provider, existingRole, code: _code, ...settings } = side;
   if (!existingRole) return settings;
   const name = existingRole.nameInput;
@@ -76,7 +76,7 @@ function checkCode(code: LambdaCode, field: string, prebuilt: boolean): LambdaCo
   return code;
 }
 
-export type LambdaGranteeProps = LambdaSide & {
+export type LambdaGranteeProps = LambdaAccountOptions & {
   /**
    * The variables a grant writes into the function's environment (see HANDLER_ENVIRONMENT), beside the team's own
    * `environment`, which may not set them. The halves of a grant set this.

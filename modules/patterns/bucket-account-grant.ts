@@ -57,7 +57,7 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
     holdToDeclaration([bucketTarget(label, props.bucket.provider, settings)]);
     this.plan = plan;
     const { half, side } = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined, alarms);
-    recordBucketHalf(this, { ...settings, configPath: props.configPath }, plan, side, "", props.bucket.provider, { settings: alarms, created: half.alarms });
+    recordBucketHalf(this, { ...settings, configPath: props.configPath }, plan, side, plan.lambdaRoleArn, props.bucket.provider, { settings: alarms, created: half.alarms });
     this.alarms = half.alarms;
     this.bucket = half.bucket;
     this.key = half.key;

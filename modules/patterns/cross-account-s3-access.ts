@@ -6,13 +6,13 @@ import { libraryConstruct } from "../core/compatibility";
 import { type BucketSettings } from "../constructs/private/bucket-side";
 import { recordBucketHalf, recordLambdaHalf } from "../constructs/private/record-halves";
 import { type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
-import { lambdaSettingsOf, type LambdaSide } from "../constructs/lambda-grantee";
-import { addLambdaHalf } from "../constructs/private/lambda-half";
+import { lambdaSettingsOf, type LambdaAccountOptions } from "../constructs/lambda-grantee";
+import { buildLambdaAccount } from "../constructs/private/lambda-half";
 import { holdToDeclaration } from "../deploy/deploy-target";
 
 export interface CrossAccountS3AccessProps {
   /** Account A: where the Lambda function and its execution role live. */
-  readonly lambda: LambdaSide;
+  readonly lambda: LambdaAccountOptions;
   /** Account B: where the bucket and its KMS key live. */
   readonly bucket: BucketSettings & {
     /** The aliased provider of account B. */
@@ -51,13 +51,13 @@ export class CrossAccountS3Access extends Construct {
     const { settings, plan, alarms } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant, props.alarms);
     holdToDeclaration([lambdaTarget(label, props.lambda.provider, settings), bucketTarget(label, props.bucket.provider, settings)]);
     this.plan = plan;
-    this.lambdaAccount = addLambdaHalf(this, label, props.lambda, settings, plan, alarms);
+    this.lambdaAccount = buildLambdaAccount(this, label, props.lambda, settings, plan, alarms);
     const granteeRole = this.lambdaAccount.grantee.role ?? props.lambda.existingRole;
     const bucketSide = addBucketHalf(this, label, props.bucket.provider, settings, plan, granteeRole, alarms);
     this.bucketAccount = bucketSide.half;
     const declaration = { ...settings, configPath: props.configPath };
     recordLambdaHalf(this, declaration, plan, this.lambdaAccount, props.lambda.provider, alarms);
-    recordBucketHalf(this, declaration, plan, bucketSide.side, "", props.bucket.provider, { settings: alarms, created: bucketSide.half.alarms });
+    recordBucketHalf(this, declaration, plan, bucketSide.side, plan.lambdaRoleArn, props.bucket.provider, { settings: alarms, created: bucketSide.half.alarms });
   }
 }
 

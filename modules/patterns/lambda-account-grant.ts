@@ -7,15 +7,15 @@ import { libraryConstruct } from "../core/compatibility";
 import { type BucketSettings } from "../constructs/private/bucket-side";
 import { recordLambdaHalf } from "../constructs/private/record-halves";
 import { type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
-import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "../constructs/lambda-grantee";
+import { lambdaSettingsOf, type LambdaGrantee, type LambdaAccountOptions } from "../constructs/lambda-grantee";
 import type { LambdaAlarms } from "../constructs/lambda-alarms";
-import { addLambdaHalf } from "../constructs/private/lambda-half";
+import { buildLambdaAccount } from "../constructs/private/lambda-half";
 import { holdToDeclaration } from "../deploy/deploy-target";
 
 /** Account A's half of a grant, for a team that owns only the Lambda account. */
 export interface LambdaAccountGrantProps {
   /** The Lambda side, with the provider of account A. */
-  readonly lambda: LambdaSide;
+  readonly lambda: LambdaAccountOptions;
   /** The bucket side's settings, exactly as the bucket account declares them (no provider: nothing is created there). */
   readonly bucket: BucketSettings;
   /** The same grant declaration the bucket account deploys. */
@@ -47,7 +47,7 @@ export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
     const { settings, plan, alarms } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant, props.alarms);
     holdToDeclaration([lambdaTarget(label, props.lambda.provider, settings)]);
     this.plan = plan;
-    const half = addLambdaHalf(this, label, props.lambda, settings, plan, alarms);
+    const half = buildLambdaAccount(this, label, props.lambda, settings, plan, alarms);
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
     this.alarms = half.alarms;

@@ -1,5 +1,5 @@
-import { SharedBucketGrants } from "./shared-bucket-account-grants";
-import { SharedBucketGrantee } from "./shared-lambda-account-grant";
+import { SharedBucketAccountGrants } from "./shared-bucket-account-grants";
+import { SharedLambdaAccountGrant } from "./shared-lambda-account-grant";
 import type { GranteeDeclaration, SharedBucketDeclaration } from "../declaration/shared-bucket";
 import { planSharedBucket, type SharedBucketPlan } from "../policy/plan-shared-bucket";
 import { type AlarmSettings } from "../declaration/alarm-settings";
@@ -7,7 +7,7 @@ import { Construct, type ITerraformDependable, type TerraformProvider } from "..
 import { libraryConstruct } from "../core/compatibility";
 import type { BucketSettings } from "../declaration/bucket-settings";
 import type { AccessPointChoice } from "../declaration/access-point-choice";
-import { lambdaSettingsOf, type LambdaSide } from "../constructs/lambda-grantee";
+import { lambdaSettingsOf, type LambdaAccountOptions } from "../constructs/lambda-grantee";
 import { ConfigurationError } from "../core/errors";
 import { deployTargetProblems } from "../deploy/deploy-target";
 export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "../declaration/access-point-choice";
@@ -15,7 +15,7 @@ export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "../declaration/acc
 /** Both halves of a shared bucket in one scope: each grantee's Lambda side (with its own provider) and account B's. */
 export interface SharedBucketAccessProps {
   readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
-  readonly grantees: ReadonlyArray<GranteeDeclaration<LambdaSide>>;
+  readonly grantees: ReadonlyArray<GranteeDeclaration<LambdaAccountOptions>>;
   /** @default "auto" */
   readonly accessPoints?: AccessPointChoice | undefined;
   /** @see SharedBucketDeclaration.alarms @default on, notifying no one */
@@ -26,8 +26,10 @@ export interface SharedBucketAccessProps {
 
 export class SharedBucketAccess extends Construct {
   public readonly plan: SharedBucketPlan;
-  public readonly bucket: SharedBucketGrants;
-  public readonly grantees: ReadonlyMap<string, SharedBucketGrantee>;
+  /** The bucket account's half: the bucket, key, access roles and access points, with the grants' merged policies. */
+  public readonly bucketAccount: SharedBucketAccountGrants;
+  /** Each grantee's Lambda account half, by grantee name. */
+  public readonly lambdaAccounts: ReadonlyMap<string, SharedLambdaAccountGrant>;
 
   constructor(scope: Construct, id: string, props: SharedBucketAccessProps) {
     super(scope, id);
@@ -47,18 +49,18 @@ export class SharedBucketAccess extends Construct {
       ...this.plan.grantees.map((g, i) => ({ provider: props.grantees[i]!.lambda.provider, field: `${label}.grantees[${i}].lambda`, accountId: g.lambda.accountId, region: g.lambda.region })),
     ]);
     if (problems.length > 0) throw new ConfigurationError(problems);
-    const grantees = new Map<string, SharedBucketGrantee>();
+    const grantees = new Map<string, SharedLambdaAccountGrant>();
     for (const g of props.grantees) {
       // The construct ID keeps the word of the first release: it is part of every resource's Terraform address.
-      grantees.set(g.name, new SharedBucketGrantee(this, `consumer-${g.name}`, { shared: declaration, grantee: g.name, lambda: g.lambda, planned: this.plan }));
+      grantees.set(g.name, new SharedLambdaAccountGrant(this, `consumer-${g.name}`, { shared: declaration, granteeName: g.name, lambda: g.lambda, plan: this.plan }));
     }
-    this.grantees = grantees;
+    this.lambdaAccounts = grantees;
     const roles = new Map(
       props.grantees.flatMap((g) => {
         const role = grantees.get(g.name)!.grantee.role ?? g.lambda.existingRole;
         return role ? [[g.name, role as ITerraformDependable] as const] : [];
       }),
     );
-    this.bucket = new SharedBucketGrants(this, "bucket-side", { ...declaration, bucket: props.bucket }, { planned: this.plan, granteeRoles: roles });
+    this.bucketAccount = new SharedBucketAccountGrants(this, "bucket-side", { ...declaration, bucket: props.bucket, plan: this.plan, granteeRoles: roles });
   }
 }

@@ -4,42 +4,45 @@ import { topicOf } from "../declaration/alarm-settings";
 import { BucketAlarms } from "../constructs/bucket-alarms";
 import { Annotations, Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
-import { addBucketSide, type BucketHalf, type BucketSettings } from "../constructs/private/bucket-side";
+import { buildBucketAccount, type BucketAccountResources, type BucketSettings } from "../constructs/private/bucket-side";
 import { recordBucketHalf } from "../constructs/private/record-halves";
 import { holdToDeclaration } from "../deploy/deploy-target";
 export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "../declaration/access-point-choice";
 
 /** Account B's half of a shared bucket: the bucket, key, access roles, access points and their merged policies. */
-export interface SharedBucketGrantsProps extends SharedBucketDeclaration {
+export interface SharedBucketAccountGrantsProps extends SharedBucketDeclaration {
   readonly bucket: BucketSettings & { readonly provider: TerraformProvider };
+  /**
+   * The plan of this same declaration, made once by planSharedBucket: give it when several halves (this one and the
+   * grantees' SharedLambdaAccountGrants, in other stacks) are built from one plan.
+   * @default planned here from the declaration
+   */
+  readonly plan?: SharedBucketPlan | undefined;
+  /**
+   * The grantees' Lambda roles, by grantee name, when they are in the same stack: with the role-arn principal style,
+   * the bucket account's policies naming them wait for them (AWS refuses a policy naming a role that does not exist).
+   * @default none
+   */
+  readonly granteeRoles?: ReadonlyMap<string, ITerraformDependable> | undefined;
 }
 
-export class SharedBucketGrants extends Construct {
+export class SharedBucketAccountGrants extends Construct {
   public readonly plan: SharedBucketPlan;
   public readonly bucketName: string;
   public readonly kmsKeyArn: string;
 
   /** The bucket half: bucket and key (when created), access roles by grantee, access points. */
-  public readonly half: BucketHalf;
+  public readonly half: BucketAccountResources;
   /** The request metrics and alarms of every granted prefix; undefined when the alarms are off. */
   public readonly alarms?: BucketAlarms | undefined;
 
-  /**
-   * `internal` is for SharedBucketAccess: the plan it already made, and the grantees' roles in the same stack (with
-   * the role-arn principal style, B's policies naming them wait for them).
-   */
-  constructor(
-    scope: Construct,
-    id: string,
-    props: SharedBucketGrantsProps,
-    internal: { readonly planned?: SharedBucketPlan; readonly granteeRoles?: ReadonlyMap<string, ITerraformDependable> } = {},
-  ) {
+  constructor(scope: Construct, id: string, props: SharedBucketAccountGrantsProps) {
     super(scope, id);
     libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
-    this.plan = internal.planned ?? planSharedBucket(props.configPath ?? id, props);
+    this.plan = props.plan ?? planSharedBucket(props.configPath ?? id, props);
     const { accountId, region } = this.plan.bucket;
     holdToDeclaration([{ provider: props.bucket.provider, field: `${props.configPath ?? id}.bucket`, accountId, region }]);
-    this.half = addBucketSide(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, internal.granteeRoles);
+    this.half = buildBucketAccount(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, props.granteeRoles);
     const { alarms, bucket } = this.plan;
     if (this.plan.keyPrincipals === "accounts") {
       Annotations.of(this).addWarning(

@@ -4,10 +4,10 @@ import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
 import { type GrantPlan } from "../policy/plan-grant";
-import { lambdaSettingsOf, type LambdaGrantee, type LambdaSide } from "../constructs/lambda-grantee";
+import { lambdaSettingsOf, type LambdaGrantee, type LambdaAccountOptions } from "../constructs/lambda-grantee";
 import { LAMBDA_SETTING_DEFAULTS, type LambdaSettings } from "../declaration/lambda-settings";
 import type { LambdaAlarms } from "../constructs/lambda-alarms";
-import { addLambdaHalf } from "../constructs/private/lambda-half";
+import { buildLambdaAccount } from "../constructs/private/lambda-half";
 import type { LambdaAccountHalf } from "../constructs/halves";
 import { recordLambdaHalf } from "../constructs/private/record-halves";
 import { ConfigurationError, showValue } from "../core/errors";
@@ -37,27 +37,32 @@ function undeclaredSettings(label: string, index: number, given: LambdaSettings,
   });
 }
 
-/** Account A's half for one grantee of a shared bucket, planned from the whole declaration (see SharedBucketGrants). */
-export interface SharedBucketGranteeProps {
+/** Account A's half for one grantee of a shared bucket, planned from the whole declaration (see SharedBucketAccountGrants). */
+export interface SharedLambdaAccountGrantProps {
   readonly shared: SharedBucketDeclaration;
   /** The grantee's name in `shared.grantees`. */
-  readonly grantee: string;
+  readonly granteeName: string;
   /** The grantee's Lambda side, with the provider of its account; its settings must be the declared ones. */
-  readonly lambda: LambdaSide;
+  readonly lambda: LambdaAccountOptions;
+  /**
+   * The plan of `shared`, made once by planSharedBucket: give it when several halves are built from one plan.
+   * @default planned here from `shared`
+   */
+  readonly plan?: SharedBucketPlan | undefined;
 }
 
-export class SharedBucketGrantee extends Construct implements LambdaAccountHalf {
+export class SharedLambdaAccountGrant extends Construct implements LambdaAccountHalf {
   public readonly grantee: LambdaGrantee;
   public readonly grantPolicy: IamRolePolicy;
   public readonly alarms?: LambdaAlarms | undefined;
   public readonly plan: GrantPlan;
 
-  constructor(scope: Construct, id: string, props: SharedBucketGranteeProps & { readonly planned?: SharedBucketPlan }) {
+  constructor(scope: Construct, id: string, props: SharedLambdaAccountGrantProps) {
     super(scope, id);
     const label = props.shared.configPath ?? id;
     libraryConstruct(this, label, { "lambda.provider": props.lambda.provider });
-    const shared = props.planned ?? planSharedBucket(label, props.shared);
-    const planned = granteeOf(label, shared, props.grantee);
+    const shared = props.plan ?? planSharedBucket(label, props.shared);
+    const planned = granteeOf(label, shared, props.granteeName);
     // The half is built from the declaration: a setting given here that says otherwise would be silently replaced.
     const index = shared.grantees.indexOf(planned);
     const disagreements = undeclaredSettings(label, index, lambdaSettingsOf(label, props.lambda), planned.lambda);
@@ -65,7 +70,7 @@ export class SharedBucketGrantee extends Construct implements LambdaAccountHalf 
     const lambdaField = `${label}.grantees[${index}].lambda`;
     holdToDeclaration([{ provider: props.lambda.provider, field: lambdaField, accountId: planned.lambda.accountId, region: planned.lambda.region }]);
     this.plan = planned.plan;
-    const half = addLambdaHalf(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan, shared.alarms);
+    const half = buildLambdaAccount(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan, shared.alarms);
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
     this.alarms = half.alarms;

@@ -3,14 +3,16 @@
  * the key policy and each access point's policy, whether the bucket and key are created or exist already.
  */
 import type { BucketSettings } from "../declaration/bucket-settings";
+import type { GrantDeclaration } from "../declaration/grant";
+import type { GrantPlan } from "./plan-grant";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { bucketKeyPolicy, secureBucketPolicy } from "./baseline";
 import { existingPolicies } from "./existing";
 import { denyOtherUploadEncryption } from "./upload-encryption";
 
-/** What account B writes for its grants, planned beforehand. */
-export interface BucketSide {
+/** What account B writes for its grants, planned beforehand (by bucketAccountPlan, for one grant or many). */
+export interface BucketAccountPlan {
   /** The grants' statements of the bucket policy (after its TLS and encryption denies). */
   readonly bucketPolicyStatements: readonly PolicyStatement[];
   /** The grants' statements of the key policy (after the account's administration statement). */
@@ -26,6 +28,7 @@ export interface BucketSide {
     path?: string | undefined;
     trustPolicy: PolicyDocument;
     policy: PolicyDocument;
+    /** The key of the grant it serves (see PlannedBucketGrant.key). */
     grantee: string;
     grantField: string;
   }>;
@@ -36,6 +39,44 @@ export interface BucketSide {
    * role that does not exist yet, so those policies wait for it when it is in the same stack.
    */
   readonly roleArnGrantees: readonly string[];
+}
+
+/** One grant on the bucket, as the bucket account's plan takes it. */
+export interface PlannedBucketGrant {
+  /** What identifies the grant among the bucket's: the grantee's name on a shared bucket, its role ARN for one grant. */
+  readonly key: string;
+  /** Where the grant is in the declaration (`grant`, `grantees[2].grant`), for rule findings. */
+  readonly field: string;
+  readonly grant: GrantDeclaration;
+  readonly plan: GrantPlan;
+  /** The construct IDs of its S3 access role and access point: part of each resource's Terraform address. */
+  readonly ids: { readonly accessRole: string; readonly accessPoint?: string | undefined };
+  /** Its access point's name, when the grant goes through one. */
+  readonly accessPointName?: string | undefined;
+}
+
+/**
+ * The bucket account's plan for its grants, one or many: the bucket and key policies' grant statements (merged by the
+ * shared planner, or one grant's as they are), and each grant's S3 access role, access point and principal style.
+ */
+export function bucketAccountPlan(
+  grants: readonly PlannedBucketGrant[],
+  statements: { readonly bucketPolicyStatements: readonly PolicyStatement[]; readonly keyPolicyStatements: readonly PolicyStatement[] },
+): BucketAccountPlan {
+  return {
+    ...statements,
+    accessRoles: grants.flatMap(({ key, field, grant, plan, ids }) =>
+      plan.accessRoleTrustPolicy && plan.accessRolePolicy
+        ? [{ id: ids.accessRole, roleName: grant.accessRoleName!, path: grant.accessRolePath, trustPolicy: plan.accessRoleTrustPolicy, policy: plan.accessRolePolicy, grantee: key, grantField: field }]
+        : [],
+    ),
+    accessPoints: grants.flatMap(({ plan, ids, accessPointName }) =>
+      accessPointName && plan.accessPoint && ids.accessPoint
+        ? [{ id: ids.accessPoint, name: accessPointName, arn: plan.accessPoint.arn, statements: plan.accessPoint.policyStatements }]
+        : [],
+    ),
+    roleArnGrantees: grants.filter((g) => g.plan.principalStyle === "role-arn").map((g) => g.key),
+  };
 }
 
 /** The bucket policy as written: the secure bucket's, or an existing bucket's statements plus the grants'. */

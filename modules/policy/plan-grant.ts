@@ -50,7 +50,7 @@ export interface GrantPlan {
   /** How the bucket account's policies name the grantee. */
   readonly principalStyle: PrincipalStyle;
   /** The principal S3 and KMS see: the Lambda role, or the S3 access role in assume-role mode. */
-  readonly granteeArn: string;
+  readonly principalArn: string;
   /** The S3 access role (assume-role mode only). */
   readonly accessRoleArn?: string | undefined;
   /** Identity policy for the Lambda role in A. */
@@ -179,7 +179,7 @@ export function planGrant(ctx: GrantContext): GrantPlan {
   const lambdaRoleArn = ctx.lambdaRoleArn;
   const assumeRole = ctx.grant.mode === "assume-role";
   const accessRoleArn = assumeRole ? roleArn(partition, ctx.bucketAccountId, ctx.grant.accessRoleName!, ctx.grant.accessRolePath) : undefined;
-  const granteeArn = accessRoleArn ?? lambdaRoleArn;
+  const principalArn = accessRoleArn ?? lambdaRoleArn;
   const granteeAccountId = assumeRole ? ctx.bucketAccountId : ctx.lambdaAccountId;
   const orgCondition: Conditions | undefined = ctx.grant.principalOrgId
     ? { StringEquals: { "aws:PrincipalOrgID": ctx.grant.principalOrgId } }
@@ -200,12 +200,12 @@ export function planGrant(ctx: GrantContext): GrantPlan {
     { "ForAnyValue:StringEquals": { "kms:ResourceAliases": ctx.keyAlias } },
   );
   const identityStatements: PolicyStatement[] = [...s3Statements, kmsStatement];
-  const grantee = principalFor(style, partition, granteeArn);
+  const grantee = principalFor(style, partition, principalArn);
   const keyPolicyStatements: PolicyStatement[] = [forResourcePolicy(keyUse, "", grantee, orgCondition)];
   const resourceStatements = s3Statements.map((st) => forResourcePolicy(st, "Grant", grantee, orgCondition));
   // Through an access point its policy names the grantee in both modes (the bucket policy only delegates to it).
   const accessPoint = ctx.accessPointArn ? { arn: ctx.accessPointArn, policyStatements: resourceStatements } : undefined;
-  const base = { lambdaRoleArn, granteeArn, principalStyle: style, ...(accessPoint ? { accessPoint } : {}) };
+  const base = { lambdaRoleArn, principalArn, principalStyle: style, ...(accessPoint ? { accessPoint } : {}) };
 
   if (!assumeRole) {
     return {

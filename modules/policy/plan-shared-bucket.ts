@@ -17,7 +17,7 @@ import { MAX_BUCKET_METRICS, type AlarmSettings, type ResolvedAlarms } from "../
 import { resolveAlarms, type AlarmAccount } from "../declaration/resolve-alarms";
 import { unique } from "../policy/actions";
 import type { BucketSettings } from "../declaration/bucket-settings";
-import { accessPointPolicy, bucketPolicyDocument, keyPolicyDocument, type BucketSide } from "./bucket-account";
+import { accessPointPolicy, bucketAccountPlan, bucketPolicyDocument, keyPolicyDocument, type BucketAccountPlan } from "./bucket-account";
 import type { AccessPointChoice } from "../declaration/access-point-choice";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
 import { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
@@ -137,7 +137,7 @@ export interface SharedBucketPlan {
   /** How the key policy names the grantees: role by role, or (past its limit) by account. */
   readonly keyPrincipals: "roles" | "accounts";
   /** The bucket side's policies with the grants merged: what the bucket account writes. */
-  readonly side: BucketSide;
+  readonly side: BucketAccountPlan;
   /** Every policy the shared bucket writes, measured against its limit (largest first per kind). */
   readonly measures: readonly PolicyMeasure[];
   /** The alarm settings, checked against the bucket's and the grantees' accounts. */
@@ -194,94 +194,74 @@ function sharedAlarms(id: string, settings: AlarmSettings | undefined, shared: V
   return alarms;
 }
 
-/** Plans every grantee's grant and the bucket side's merged policies, within AWS's limits; `id` prefixes errors. */
-export function planSharedBucket(id: string, declaration: SharedBucketDeclaration): SharedBucketPlan {
+/** The declaration validated: only its data fields (a provider or build settings passed along are not part of it). */
+function validShared(id: string, declaration: SharedBucketDeclaration): ValidShared {
   const b = declaration.bucket;
-  const shared = parseOrThrow(schemas().sharedBucketSchema,
-    {
-      // Only the data fields: a provider or build settings passed along with them are not part of the declaration.
-      bucket: { accountId: b.accountId, region: b.region, bucketName: b.bucketName, keyAlias: b.keyAlias, forceDestroy: b.forceDestroy, accessLogging: b.accessLogging, lifecycle: b.lifecycle, existing: b.existing },
-      accessPoints: declaration.accessPoints,
-      grantees: declaration.grantees,
-    },
-    id,
-  );
+  const bucket = { accountId: b.accountId, region: b.region, bucketName: b.bucketName, keyAlias: b.keyAlias, forceDestroy: b.forceDestroy, accessLogging: b.accessLogging, lifecycle: b.lifecycle, existing: b.existing };
+  return parseOrThrow(schemas().sharedBucketSchema, { bucket, accessPoints: declaration.accessPoints, grantees: declaration.grantees }, id);
+}
+
+/** Every grantee's grant planned, each through its own access point or straight on the bucket. */
+function planGrantees(shared: ValidShared, viaAccessPoints: boolean): PlannedGrantee[] {
   const { bucket } = shared;
-  const alarms = sharedAlarms(id, declaration.alarms, shared);
   const { partition } = partitionOf(bucket.region);
-  const choice = shared.accessPoints ?? "auto";
-  const keyArn = bucket.existing?.keyArn ?? KEY_ARN_PLACEHOLDER;
-  const planAll = (viaAccessPoints: boolean): PlannedGrantee[] =>
-    shared.grantees.map((c) => {
-      const accessPointName = viaAccessPoints ? c.name : undefined;
-      const plan = planGrant({
-        grant: c.grant,
-        lambdaAccountId: c.lambda.accountId,
-        lambdaRoleArn: lambdaRoleArnOf(c.lambda),
-        bucketAccountId: bucket.accountId,
-        bucketRegion: bucket.region,
-        bucketName: bucket.bucketName,
-        keyAlias: bucket.keyAlias,
-        accessPointArn: accessPointName ? accessPointArn(partition, bucket.region, bucket.accountId, accessPointName) : undefined,
-      });
-      return { name: c.name, lambda: c.lambda, grant: c.grant, plan, ...(accessPointName ? { accessPointName } : {}) };
+  return shared.grantees.map((c) => {
+    const accessPointName = viaAccessPoints ? c.name : undefined;
+    const plan = planGrant({
+      grant: c.grant,
+      lambdaAccountId: c.lambda.accountId,
+      lambdaRoleArn: lambdaRoleArnOf(c.lambda),
+      bucketAccountId: bucket.accountId,
+      bucketRegion: bucket.region,
+      bucketName: bucket.bucketName,
+      keyAlias: bucket.keyAlias,
+      accessPointArn: accessPointName ? accessPointArn(partition, bucket.region, bucket.accountId, accessPointName) : undefined,
     });
-  const bucketPolicyOf = (statements: readonly PolicyStatement[]) => bucketPolicyDocument(id, bucket, keyArn, statements);
+    return { name: c.name, lambda: c.lambda, grant: c.grant, plan, ...(accessPointName ? { accessPointName } : {}) };
+  });
+}
 
-  let grantees = planAll(choice === "always");
-  let bucketStatements = mergeByPrincipal(grantees.flatMap((c) => c.plan.bucketPolicyStatements));
-  const fitsBucketPolicy = policySize(bucketPolicyOf(bucketStatements)) <= POLICY_LIMITS.bucketPolicy;
-  const usesAccessPoints = choice === "always" || (choice === "auto" && !fitsBucketPolicy);
-  if (usesAccessPoints) {
-    if (choice === "auto") grantees = planAll(true);
-    const actions = grantees.flatMap((c) => c.plan.accessPoint!.policyStatements.flatMap((s) => asList(s.Action)));
-    bucketStatements = [delegateToAccessPoints(partition, bucket.bucketName, bucket.accountId, actions)];
-  }
+/**
+ * The grantees and the bucket policy's grant statements: merged by principal while they fit (or with "never"); past
+ * the limit (or with "always") every grantee through its own access point, and the bucket policy only delegating.
+ */
+function placeGrants(id: string, shared: ValidShared, keyArn: string): { grantees: PlannedGrantee[]; bucketStatements: PolicyStatement[]; usesAccessPoints: boolean } {
+  const { bucket } = shared;
+  const choice = shared.accessPoints ?? "auto";
+  let grantees = planGrantees(shared, choice === "always");
+  const merged = mergeByPrincipal(grantees.flatMap((c) => c.plan.bucketPolicyStatements));
+  const fits = policySize(bucketPolicyDocument(id, bucket, keyArn, merged)) <= POLICY_LIMITS.bucketPolicy;
+  const usesAccessPoints = choice === "always" || (choice === "auto" && !fits);
+  if (!usesAccessPoints) return { grantees, bucketStatements: merged, usesAccessPoints };
+  if (choice === "auto") grantees = planGrantees(shared, true);
+  const actions = grantees.flatMap((c) => c.plan.accessPoint!.policyStatements.flatMap((s) => asList(s.Action)));
+  const { partition } = partitionOf(bucket.region);
+  return { grantees, bucketStatements: [delegateToAccessPoints(partition, bucket.bucketName, bucket.accountId, actions)], usesAccessPoints };
+}
 
-  const keyByRole = mergeByPrincipal(grantees.flatMap((c) => c.plan.keyPolicyStatements));
-  const keyPolicyOf = (statements: readonly PolicyStatement[]) => keyPolicyDocument(id, bucket, statements);
-  const byRoleFits = policySize(keyPolicyOf(keyByRole)) <= POLICY_LIMITS.keyPolicy;
-  const keyStatements = byRoleFits ? keyByRole : keyStatementsByAccount(keyByRole, partition);
+/** The key policy's grant statements: each role named while that fits, past the limit each account. */
+function keyGrants(id: string, bucket: BucketSettings, grantees: readonly PlannedGrantee[]): { statements: PolicyStatement[]; principals: "roles" | "accounts" } {
+  const byRole = mergeByPrincipal(grantees.flatMap((c) => c.plan.keyPolicyStatements));
+  if (policySize(keyPolicyDocument(id, bucket, byRole)) <= POLICY_LIMITS.keyPolicy) return { statements: byRole, principals: "roles" };
+  return { statements: keyStatementsByAccount(byRole, partitionOf(bucket.region).partition), principals: "accounts" };
+}
 
-  const side: BucketSide = {
-    bucketPolicyStatements: bucketStatements,
-    keyPolicyStatements: keyStatements,
-    accessRoles: grantees.flatMap((c, i) =>
-      c.plan.accessRoleTrustPolicy && c.plan.accessRolePolicy
-        ? [
-            {
-              id: `access-role-${c.name}`,
-              roleName: c.grant.accessRoleName!,
-              path: c.grant.accessRolePath,
-              trustPolicy: c.plan.accessRoleTrustPolicy,
-              policy: c.plan.accessRolePolicy,
-              grantee: c.name,
-              grantField: `grantees[${i}].grant`,
-            },
-          ]
-        : [],
-    ),
-    accessPoints: grantees.flatMap((c) =>
-      c.accessPointName && c.plan.accessPoint
-        ? [{ id: `access-point-${c.name}`, name: c.accessPointName, arn: c.plan.accessPoint.arn, statements: c.plan.accessPoint.policyStatements }]
-        : [],
-    ),
-    roleArnGrantees: grantees.filter((c) => c.plan.principalStyle === "role-arn").map((c) => c.name),
-  };
-
-  const budget: BudgetedPolicy[] = [
+/** Every policy the shared bucket writes, against its AWS limit, with what to do when it does not fit. */
+function sharedBudget(id: string, shared: ValidShared, grantees: readonly PlannedGrantee[], side: BucketAccountPlan, keyPrincipals: string, keyArn: string): BudgetedPolicy[] {
+  const { bucket } = shared;
+  return [
     {
       what: `${id}: the bucket policy of ${bucket.bucketName} (${grantees.length} grantees)`,
-      docs: [bucketPolicyOf(bucketStatements)],
+      docs: [bucketPolicyDocument(id, bucket, keyArn, side.bucketPolicyStatements)],
       limit: POLICY_LIMITS.bucketPolicy,
       advice:
-        choice === "never"
+        (shared.accessPoints ?? "auto") === "never"
           ? 'set accessPoints to "auto" or "always" to carry the grants in per-grantee access points'
           : "shorten the existing bucket policy statements",
     },
     {
-      what: `${id}: the key policy of ${bucket.keyAlias} (${grantees.length} grantees, named by ${byRoleFits ? "role" : "account"})`,
-      docs: [keyPolicyOf(keyStatements)],
+      what: `${id}: the key policy of ${bucket.keyAlias} (${grantees.length} grantees, named by ${keyPrincipals === "roles" ? "role" : "account"})`,
+      docs: [keyPolicyDocument(id, bucket, side.keyPolicyStatements)],
       limit: POLICY_LIMITS.keyPolicy,
       advice: "spread the grantees over fewer accounts, or give some of them another bucket and key",
     },
@@ -293,11 +273,32 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
     })),
     ...grantees.flatMap((c, i) => grantRoleBudget(`${id}.grantees[${i}] (${c.name})`, c.lambda, c.grant.accessRoleName, c.plan)),
   ];
+}
+
+/** Plans every grantee's grant and the bucket side's merged policies, within AWS's limits; `id` prefixes errors. */
+export function planSharedBucket(id: string, declaration: SharedBucketDeclaration): SharedBucketPlan {
+  const shared = validShared(id, declaration);
+  const { bucket } = shared;
+  const alarms = sharedAlarms(id, declaration.alarms, shared);
+  const keyArn = bucket.existing?.keyArn ?? KEY_ARN_PLACEHOLDER;
+  const { grantees, bucketStatements, usesAccessPoints } = placeGrants(id, shared, keyArn);
+  const key = keyGrants(id, bucket, grantees);
+  const side = bucketAccountPlan(
+    grantees.map((c, i) => ({
+      key: c.name,
+      field: `grantees[${i}].grant`,
+      grant: c.grant,
+      plan: c.plan,
+      ids: { accessRole: `access-role-${c.name}`, accessPoint: `access-point-${c.name}` },
+      accessPointName: c.accessPointName,
+    })),
+    { bucketPolicyStatements: bucketStatements, keyPolicyStatements: key.statements },
+  );
+  const budget = sharedBudget(id, shared, grantees, side, key.principals, keyArn);
   const problems = overBudget(budget);
   if (problems.length > 0) throw new ConfigurationError(problems);
-
   const measures = budget.map((b) => ({ what: b.what, size: b.docs.reduce((t, d) => t + policySize(d), 0), limit: b.limit }));
-  return { bucket, grantees, usesAccessPoints, keyPrincipals: byRoleFits ? "roles" : "accounts", side, measures, alarms };
+  return { bucket, grantees, usesAccessPoints, keyPrincipals: key.principals, side, measures, alarms };
 }
 
 /** The plan of one grantee, or an error naming the grantees there are. */

@@ -54,7 +54,7 @@ describe("planGrant, bucket-policy mode", () => {
         Condition: identityKmsConditions("111111111111"),
       },
     ]);
-    expect(plan.granteeArn).toBe(LAMBDA_ROLE);
+    expect(plan.principalArn).toBe(LAMBDA_ROLE);
     expect(plan.accessRoleArn).toBeUndefined();
     expect(plan.accessRoleTrustPolicy).toBeUndefined();
   });
@@ -247,7 +247,7 @@ describe("planGrant, assume-role mode", () => {
       StringEquals: { ...kmsConditions("222222222222").StringEquals, "aws:PrincipalArn": ACCESS_ROLE },
     });
     expect(plan.bucketPolicyStatements).toEqual([]);
-    expect(plan.granteeArn).toBe(ACCESS_ROLE);
+    expect(plan.principalArn).toBe(ACCESS_ROLE);
   });
 
   test("GovCloud and China regions use their partition and DNS suffix", () => {

@@ -10,7 +10,7 @@ import {
   LambdaAccountGrant,
   LambdaGrantee,
   SharedBucketAccess,
-  SharedBucketGrantee,
+  SharedLambdaAccountGrant,
   type GrantDeclaration,
   type LambdaGranteeProps,
 } from "../../modules/internal";
@@ -399,11 +399,11 @@ describe("every construct that creates a function refuses an environment Lambda 
         }),
     ],
     [
-      "SharedBucketGrantee",
+      "SharedLambdaAccountGrant",
       (pair, grant) =>
-        new SharedBucketGrantee(pair.stack, "access", {
+        new SharedLambdaAccountGrant(pair.stack, "access", {
           shared: { bucket: SHARED_BUCKET, grantees: [{ name: "consumer", grant, lambda: { accountId: "111111111111", region: "us-east-1", functionName: "consumer", roleName: "consumer-role" } }] },
-          grantee: "consumer",
+          granteeName: "consumer",
           lambda: accessProps(pair, grant).lambda,
         }),
     ],

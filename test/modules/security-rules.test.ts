@@ -208,7 +208,7 @@ describe("CAS-S3-6 judges every upload encryption, in bucket and access point po
     });
     Aspects.of(pair.stack).add(new SecurityRules());
     expect(findings(pair.stack)).toEqual([]);
-    const ap = shared.bucket.half.accessPoints.get("ingest")!;
+    const ap = shared.bucketAccount.half.accessPoints.get("ingest")!;
     const doc = policyDoc(ap);
     ap.addOverride("policy", JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => !s.Sid?.startsWith("Deny")) }));
     expect(messageOf(pair.stack)).toEqual([
@@ -279,7 +279,7 @@ describe("CAS-MON-1 fails a grant with no alarm while its alarms are on, on the 
   test("the shipped shared bucket: each grantee's half is judged on its own prefixes", () => {
     const [stack] = sharedEnvironmentStacks(Testing.app(), "local-shared", sharedEnvironments["local-shared"], {});
     const shared = (stack as unknown as { access: SharedBucketAccess }).access;
-    override(shared.bucket.alarms!.requestMetrics.get("incoming/")!, "filter.prefix", "elsewhere/");
+    override(shared.bucketAccount.alarms!.requestMetrics.get("incoming/")!, "filter.prefix", "elsewhere/");
     const found = findings(stack!).filter((f) => f.message.startsWith("[CAS-MON-1]"));
     // Only ingest grants incoming/: reporting and billing (reference/) keep their alarms.
     expect(found.map((f) => f.path)).toEqual(["local-shared/shared/bucket-side/bucket/bucket"]);

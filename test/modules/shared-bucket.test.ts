@@ -8,8 +8,8 @@ import {
   POLICY_LIMITS,
   policySize,
   SharedBucketAccess,
-  SharedBucketGrantee,
-  SharedBucketGrants,
+  SharedLambdaAccountGrant,
+  SharedBucketAccountGrants,
   type GranteeDeclaration,
   type GrantDeclaration,
   type PolicyStatement,
@@ -257,7 +257,7 @@ describe("the key policy at scale", () => {
 
   test("synth says when the key names accounts, in a warning on the bucket account's construct, and records it", () => {
     const stack = twoAccountStack();
-    const bucket = new SharedBucketGrants(stack.stack, "bucket-side", { bucket: { ...BUCKET, provider: stack.bucketProvider }, grantees: ownPrefixes(800, 40) });
+    const bucket = new SharedBucketAccountGrants(stack.stack, "bucket-side", { bucket: { ...BUCKET, provider: stack.bucketProvider }, grantees: ownPrefixes(800, 40) });
     expect(bucket.plan.keyPrincipals).toBe("accounts");
     const warnings = bucket.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
     expect(warnings).toEqual([expect.stringMatching(/^bucket-side: the key policy of alias\/shared-lake would not fit naming each of the 800 grantees' roles, so it names their accounts/)]);
@@ -361,16 +361,16 @@ describe("shipped shared-bucket environments", () => {
   });
 });
 
-describe("SharedBucketGrantee: the grantee's Lambda settings must be the declared ones", () => {
+describe("SharedLambdaAccountGrant: the grantee's Lambda settings must be the declared ones", () => {
   const declared = consumer(0, read("reference/"));
   const declaration: SharedBucketDeclaration = { bucket: BUCKET, grantees: [declared, consumer(1, read("reports/"))], configPath: "sharedEnvironments.lake" };
 
   function granteeHalf(lambda: Record<string, unknown>) {
     const pair = twoAccountStack();
     const make = () =>
-      new SharedBucketGrantee(pair.stack, "grantee", {
+      new SharedLambdaAccountGrant(pair.stack, "grantee", {
         shared: declaration,
-        grantee: declared.name,
+        granteeName: declared.name,
         lambda: { ...declared.lambda, ...lambda, provider: pair.lambdaProvider } as never,
       });
     return { pair, make };

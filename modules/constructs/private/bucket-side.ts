@@ -13,14 +13,14 @@ import { ALARMS_ADVICE } from "../../declaration/alarm-settings";
 
 export type { BucketSettings } from "../../declaration/bucket-settings";
 import { renderPolicy } from "../../core/policy-document";
-import { accessPointPolicy, type BucketSide } from "../../policy/bucket-account";
+import { accessPointPolicy, type BucketAccountPlan } from "../../policy/bucket-account";
 import { recordConfigSource } from "../../record/config-source";
 import { S3AccessRole } from "../s3-access-role";
 import { partitionOf } from "../../core/regions";
 import { SecureBucket } from "../secure-bucket";
 import { literalConfig } from "../../core/terraform-text";
 
-export interface BucketHalf {
+export interface BucketAccountResources {
   /** The bucket and key this stack creates; undefined when attaching to existing ones. */
   readonly bucket?: SecureBucket | undefined;
   readonly key?: BucketKey | undefined;
@@ -46,9 +46,9 @@ function addCreatedBucket(
   id: string,
   provider: TerraformProvider,
   bucket: BucketSettings,
-  side: BucketSide,
+  side: BucketAccountPlan,
   waitFor: readonly ITerraformDependable[],
-): Omit<BucketHalf, "accessPoints" | "accessRoles"> {
+): Omit<BucketAccountResources, "accessPoints" | "accessRoles"> {
   const key = new BucketKey(scope, "key", {
     provider,
     accountId: bucket.accountId,
@@ -102,14 +102,14 @@ function addCreatedBucket(
  * path, or the construct's id). `granteeRoles` are the grantees' Lambda roles when they are in the same stack: with
  * the role-arn principal style, B's resources naming them wait for them.
  */
-export function addBucketSide(
+export function buildBucketAccount(
   scope: Construct,
   id: string,
   provider: TerraformProvider,
   bucket: BucketSettings,
-  side: BucketSide,
+  side: BucketAccountPlan,
   granteeRoles: ReadonlyMap<string, ITerraformDependable> = new Map(),
-): BucketHalf {
+): BucketAccountResources {
   const byArn = new Set(side.roleArnGrantees);
   const accessRoles = new Map<string, S3AccessRole>();
   for (const r of side.accessRoles) {
@@ -132,7 +132,7 @@ export function addBucketSide(
   });
   const { partition } = partitionOf(bucket.region);
 
-  let half: Omit<BucketHalf, "accessPoints" | "accessRoles">;
+  let half: Omit<BucketAccountResources, "accessPoints" | "accessRoles">;
   let bucketId: string;
   if (bucket.existing) {
     const { bucketPolicy, keyPolicy } = addExistingPolicies(scope, provider, {

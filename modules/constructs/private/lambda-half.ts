@@ -6,7 +6,7 @@ import type { Construct } from "../../core/cdktf";
 import { encodeGrantedPrefixes, HANDLER_ENVIRONMENT } from "../../contract";
 import type { GrantDeclaration, GrantPlan } from "../../policy/plan-grant";
 import { LambdaAlarms } from "../lambda-alarms";
-import { LambdaGrantee, type LambdaSide } from "../lambda-grantee";
+import { LambdaGrantee, type LambdaAccountOptions } from "../lambda-grantee";
 import type { LambdaSettings } from "../../declaration/lambda-settings";
 import { renderPolicy } from "../../core/policy-document";
 import { recordConfigSource } from "../../record/config-source";
@@ -40,10 +40,10 @@ export function grantEnvironment(settings: GranteeSettings, plan: GrantPlan): Re
  * are on and the function is created here, the function's alarms. `id` names the declaration in messages (its
  * configuration path, or the construct's id).
  */
-export function addLambdaHalf(
+export function buildLambdaAccount(
   scope: Construct,
   id: string,
-  lambda: LambdaSide,
+  lambda: LambdaAccountOptions,
   settings: GranteeSettings,
   plan: GrantPlan,
   alarms: ResolvedAlarms,

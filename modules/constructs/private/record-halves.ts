@@ -5,7 +5,7 @@
 import { resolveAccessLogging } from "../../declaration/access-logging";
 import { topicOf, type ResolvedAlarms } from "../../declaration/alarm-settings";
 import type { BucketAlarms } from "../bucket-alarms";
-import type { BucketHalf } from "./bucket-side";
+import type { BucketAccountResources } from "./bucket-side";
 import type { IConstruct, TerraformProvider } from "../../core/cdktf";
 import type { GrantDeclaration, GrantPlan } from "../../policy/plan-grant";
 import { grantKey, recordGrant } from "../../record/grant-record";
@@ -90,7 +90,7 @@ export function recordBucketHalf(
   scope: IConstruct,
   declaration: RecordedDeclaration,
   plan: GrantPlan,
-  half: BucketHalf,
+  half: BucketAccountResources,
   grantee: string,
   provider: TerraformProvider,
   alarms: { readonly settings: ResolvedAlarms; readonly created?: BucketAlarms | undefined },

@@ -1,10 +1,11 @@
 /** One grant's declaration resolved and planned, and its bucket account's half built: what the single-grant constructs share. */
+import { bucketAccountPlan } from "../../policy/bucket-account";
 import type { BucketAccountHalf } from "../../constructs/halves";
 import { topicOf, type AlarmSettings, type ResolvedAlarms } from "../../declaration/alarm-settings";
 import { resolveAlarms } from "../../declaration/resolve-alarms";
 import { BucketAlarms } from "../../constructs/bucket-alarms";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../../core/cdktf";
-import { addBucketSide, type BucketHalf, type BucketSettings } from "../../constructs/private/bucket-side";
+import { buildBucketAccount, type BucketAccountResources, type BucketSettings } from "../../constructs/private/bucket-side";
 import { bucketPolicyDocument, keyPolicyDocument } from "../../policy/bucket-account";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "../../policy/plan-grant";
 import { lambdaRoleArnOf, type LambdaSettings } from "../../declaration/lambda-settings";
@@ -113,7 +114,7 @@ export const bucketTarget = (label: string, provider: TerraformProvider, setting
 });
 
 /**
- * Account B's half of one grant, built into `scope` (see addBucketSide). `granteeRole` is A's role when it is in the
+ * Account B's half of one grant, built into `scope` (see buildBucketAccount). `granteeRole` is A's role when it is in the
  * same stack: with the role-arn principal style, B's resources naming it wait for it.
  */
 export function addBucketHalf(
@@ -124,36 +125,13 @@ export function addBucketHalf(
   plan: GrantPlan,
   granteeRole: ITerraformDependable | undefined,
   alarmSettings: ResolvedAlarms,
-): { half: BucketAccountHalf; side: BucketHalf } {
-  const half = addBucketSide(
-    scope,
-    id,
-    provider,
-    settings.bucket,
-    {
-      bucketPolicyStatements: plan.bucketPolicyStatements,
-      keyPolicyStatements: plan.keyPolicyStatements,
-      accessRoles:
-        plan.accessRoleTrustPolicy && plan.accessRolePolicy
-          ? [
-              {
-                id: "access-role",
-                roleName: settings.grant.accessRoleName!,
-                path: settings.grant.accessRolePath,
-                trustPolicy: plan.accessRoleTrustPolicy,
-                policy: plan.accessRolePolicy,
-                grantee: "",
-                grantField: "grant",
-              },
-            ]
-          : [],
-      accessPoints: [],
-      roleArnGrantees: plan.principalStyle === "role-arn" ? [""] : [],
-    },
-    granteeRole ? new Map([["", granteeRole]]) : new Map(),
-  );
+): { half: BucketAccountHalf; side: BucketAccountResources } {
+  // One grant through the same bucket account plan as many: keyed by the grantee's role ARN.
+  const grantKey = plan.lambdaRoleArn;
+  const side = bucketAccountPlan([{ key: grantKey, field: "grant", grant: settings.grant, plan, ids: { accessRole: "access-role" } }], plan);
+  const half = buildBucketAccount(scope, id, provider, settings.bucket, side, granteeRole ? new Map([[grantKey, granteeRole]]) : new Map());
   const { bucket, key, accessLogBucket, bucketName, kmsKeyArn } = half;
-  const accessRole = half.accessRoles.get("");
+  const accessRole = half.accessRoles.get(grantKey);
   const alarms = alarmSettings.enabled
     ? new BucketAlarms(scope, "bucket-alarms", {
         provider,
