@@ -16,6 +16,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { providerMirror } from "../../scripts/lib/toolchain";
+import { codeBlocks } from "../docs/markdown";
 import { requireTool } from "../support/tools";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -138,8 +139,12 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
 
   test("the app's tree holds exactly one cdktf, one constructs and one @cdktf/provider-aws, and no AWS SDK", () => {
     const installed = installedPackages(join(app, "node_modules"));
-    const copies = (name: string) => installed.filter((p) => p.name === name).map((p) => p.dir);
     const top = (name: string) => join(app, "node_modules", ...name.split("/"));
+    // The cdktf CLI, a development dependency as README installs it, pins constructs 10.4.2 for itself: those copies
+    // are nested inside the CLI's own packages, where nothing of the app, the library, cdktf or the bindings looks.
+    const cliPackages = ["cdktf-cli", "@cdktf/cli-core"].map((name) => `${join(top(name), "node_modules")}${sep}`);
+    const insideCli = (dir: string) => cliPackages.some((cli) => dir.startsWith(cli));
+    const copies = (name: string) => installed.filter((p) => p.name === name && !insideCli(p.dir)).map((p) => p.dir);
     const names = ["cdktf", "constructs", "@cdktf/provider-aws", PACKAGE];
     expect(Object.fromEntries(names.map((name) => [name, copies(name)]))).toEqual({
       cdktf: [top("cdktf")],
@@ -150,6 +155,10 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
     // The versions the app pins, constructs newer than the library's own: the peer ranges accept them.
     const version = (name: string) => (JSON.parse(readFileSync(join(top(name), "package.json"), "utf8")) as { version: string }).version;
     expect([version("cdktf"), version("constructs"), version("@cdktf/provider-aws")]).toEqual(["0.21.0", "10.8.1", "20.1.0"]);
+    // What each of them loads is that one copy.
+    const script = `console.log(JSON.stringify(${JSON.stringify([app, ...names.map(top)])}.map((dir) => require.resolve("constructs", { paths: [dir] }))))`;
+    const resolved = JSON.parse(step("resolve constructs", process.execPath, ["-e", script], app, 1).stdout) as string[];
+    expect(new Set(resolved.map((file) => relative(app, file).split(sep).slice(0, 2).join("/")))).toEqual(new Set(["node_modules/constructs"]));
     // npm ls fails on a missing or invalid (peer) dependency anywhere in the tree.
     step("npm ls", "npm", ["ls", "--all", "--json"], app, 1);
     expect(installed.filter((p) => p.name.startsWith("@aws-sdk/")).map((p) => relative(app, p.dir))).toEqual([]);
@@ -171,6 +180,41 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
   test("the app's own tests pass: synth, CommonJS and terraform validate", () => {
     const result = step("npm test", "npm", ["test"], app, 4);
     expect(result.output).toMatch(/^Test Suites: (\d+ skipped, )?\d+ passed/m);
+  }, 5 * MINUTE);
+
+  test("the cdktf CLI synthesizes the app as README's install section sets it up: cdktf.json runs ts-node", () => {
+    step("npm run build", "npm", ["run", "build"], app, 1);
+    const out = join(work, "cli.out");
+    step("npx cdktf synth", "npx", ["--no", "--", "cdktf", "synth", "--output", out], app, 3);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["datalake", "workloads"]);
+    const workloads = JSON.parse(readFileSync(join(out, "stacks", "workloads", "cdk.tf.json"), "utf8")) as { resource: Record<string, unknown> };
+    expect(Object.keys(workloads.resource)).toEqual(expect.arrayContaining(["aws_iam_role_policy", "aws_lambda_function"]));
+  }, 4 * MINUTE);
+
+  test("README's first grant, set up from README alone, synthesizes with the CLI and its access is proven", () => {
+    // A new team's folder: README's cdktf.json, tsconfig.json and one-stack main.ts, and the packages README installs
+    // (test/docs/install.test.ts holds them to the app's, whose node_modules this folder uses).
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const sectionOf = (heading: string): string => {
+      const start = readme.indexOf(`\n${heading}\n`);
+      if (start < 0) throw new Error(`README.md has no heading "${heading}"`);
+      const rest = readme.slice(start + heading.length + 2);
+      const end = rest.search(/^#{2,3} /m);
+      return end < 0 ? rest : rest.slice(0, end);
+    };
+    const [cdktfJson, tsconfigJson] = codeBlocks(sectionOf("## Install")).filter((b) => b.lang === "json").map((b) => b.code);
+    const mainTs = codeBlocks(sectionOf("### In one stack")).find((b) => b.lang === "ts")?.code;
+    const dir = join(work, "first-grant");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "first-grant", version: "1.0.0", private: true }));
+    writeFileSync(join(dir, "cdktf.json"), cdktfJson!);
+    writeFileSync(join(dir, "tsconfig.json"), tsconfigJson!);
+    writeFileSync(join(dir, "main.ts"), mainTs!);
+    symlinkSync(join(app, "node_modules"), join(dir, "node_modules"), "dir");
+    step("README: npx cdktf synth", "npx", ["--no", "--", "cdktf", "synth"], dir, 3);
+    const proof = step("README: cross-account-s3 verify", "npx", ["--no", "--", "cross-account-s3", "verify", "cdktf.out", "--quiet"], dir, 2);
+    expect(proof.stdout).toMatch(/\d+ requests proven over 1 grant\(s\): every verdict matches the declared grants\./);
   }, 5 * MINUTE);
 
   test("an ES module imports the package's names, and those of its proof and testing subpaths", () => {
