@@ -13,7 +13,7 @@ export function documentationFiles(): string[] {
     .filter((name) => name.endsWith(".md"))
     .sort()
     .map((name) => `docs/${name}`);
-  return ["README.md", ...pages];
+  return ["README.md", "CHANGELOG.md", ...pages];
 }
 
 export function readDoc(file: string): string {
