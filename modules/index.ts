@@ -66,4 +66,4 @@ export {
 export { ACCESS_DENIED_LOG_LINE, HANDLER_ENVIRONMENT, type GrantedPrefix } from "./contract";
 export { AWS_PROVIDER_VERSION } from "./core/compatibility";
 export { REGIONS, type Partition } from "./core/regions";
-export { ConfigurationError } from "./core/errors";
+export { ConfigurationError, CrossAccountS3Error } from "./core/errors";

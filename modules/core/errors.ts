@@ -1,13 +1,37 @@
-/** The error every refusal of this library raises, and how values are shown in its messages. */
+/** The errors this library raises, one base for all, and how values are shown in their messages. */
+
+/** The brand every error of this library carries: a global symbol, so it is recognised across two copies of the package. */
+const BRAND = Symbol.for("cross-account-s3-lambda.error");
+
+/**
+ * The base of every error this library raises on purpose: a refusal of its input, a proof that cannot run. Each one
+ * says what is wrong in words (`problems`, one a line); `CrossAccountS3Error.isError` recognises one thrown by any copy
+ * of the package (an `instanceof` would not, across two copies).
+ */
+export class CrossAccountS3Error extends Error {
+  /** Every problem, one a line: the field (or file, or request), the value received, and what to do. */
+  public readonly problems: readonly string[];
+  /** The construct path the error is about, when a construct raised it. */
+  public readonly constructPath?: string | undefined;
+
+  constructor(message: string, problems: readonly string[] = [message], constructPath?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.problems = problems;
+    this.constructPath = constructPath;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** Whether `value` is an error of this library (of this copy of the package or another). */
+  static isError(value: unknown): value is CrossAccountS3Error {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
 
 /** Thrown for any invalid configuration; the message lists every problem as `<field> <value> <reason>`. */
-export class ConfigurationError extends Error {
-  public readonly problems: readonly string[];
-
+export class ConfigurationError extends CrossAccountS3Error {
   constructor(problems: readonly string[]) {
-    super(problems.length === 1 ? problems[0] : `invalid configuration:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigurationError";
-    this.problems = problems;
+    super(problems.length === 1 ? problems[0]! : `invalid configuration:\n  - ${problems.join("\n  - ")}`, problems);
   }
 }
 

@@ -5,6 +5,7 @@
  * each shape IAM accepts. Nothing here trusts a name a record or a construct gives: resources are found by what they
  * configure.
  */
+import { CrossAccountS3Error } from "./errors";
 import type { PolicyDocument, PolicyStatement } from "./policy-document";
 import { partitionOf } from "./regions";
 import { readTemplate, TemplateError } from "./terraform-text";
@@ -71,10 +72,9 @@ export interface ReadStatement {
 }
 
 /** A policy document whose shape IAM refuses, or that is not JSON. */
-export class PolicyShapeError extends Error {
+export class PolicyShapeError extends CrossAccountS3Error {
   constructor(message: string) {
     super(message);
-    this.name = "PolicyShapeError";
   }
 }
 

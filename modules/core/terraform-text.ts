@@ -9,7 +9,7 @@
  * - reading: `readTemplate` reads a string of the synthesized JSON the way Terraform will, so that the security rules
  *   and the access proof judge the text Terraform applies, never the text before evaluation.
  */
-import { ConfigurationError, showValue } from "./errors";
+import { ConfigurationError, CrossAccountS3Error, showValue } from "./errors";
 import { Token, Tokenization } from "./cdktf";
 
 /** A cdktf string token inside a string: `${TfToken[TOKEN.12]}`. */
@@ -125,13 +125,12 @@ export function referenceOf(expression: string): { type: string; id: string; att
 }
 
 /** Text Terraform would not keep as written: an expression that is not a plain reference, or a directive. */
-export class TemplateError extends Error {
+export class TemplateError extends CrossAccountS3Error {
   constructor(
     readonly text: string,
     readonly expression: string,
   ) {
     super(`${showValue(text)} is evaluated by Terraform (${expression}): only literal text and references are judged`);
-    this.name = "TemplateError";
   }
 }
 

@@ -9,7 +9,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PolicyDocument } from "../core/policy-document";
-import { loadSynthesized, ProofInputError } from "./load";
+import { CrossAccountS3Error } from "../core/errors";
+import { loadSynthesized } from "./load";
 import { proveSynthesized } from "./prove";
 import { proofTable, reportJson } from "./report";
 
@@ -107,10 +108,10 @@ export async function main(
       err(`cross-account-s3: ${e.message}\n\n${USAGE}`);
       return 2;
     }
-    // The simulator missing, an input that is not a cdktf output, a model or simulation that cannot be built:
-    // the proof cannot run. Anything else is a bug, shown with its stack.
-    const known = ["SimulatorMissingError", "ProofInputError", "AccessModelError", "SimulationError", "ConfigurationError"];
-    err(`cross-account-s3: ${known.includes(e.name) || e instanceof ProofInputError ? e.message : (e.stack ?? String(e))}`);
+    // The simulator missing, an input that is not a cdktf output, a model or simulation that cannot be built: the
+    // proof cannot run, and the library's error says why (any copy of the package). Anything else is a bug, shown
+    // with its stack.
+    err(`cross-account-s3: ${CrossAccountS3Error.isError(e) ? e.message : (e.stack ?? String(e))}`);
     return 2;
   }
 }

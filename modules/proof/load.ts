@@ -2,6 +2,7 @@
  * Synthesized stacks, as the proof reads them: from one or more cdktf output folders (a `cdktf.out` with its
  * manifest.json, a stack's folder, or a cdk.tf.json file), or from stacks still in memory (in a test).
  */
+import { CrossAccountS3Error } from "../core/errors";
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import type { TerraformStack } from "../core/cdktf";
@@ -20,10 +21,9 @@ export interface SynthesizedStack {
 }
 
 /** A problem with the input itself (no such folder, a stack that is not there): the proof cannot start. */
-export class ProofInputError extends Error {
+export class ProofInputError extends CrossAccountS3Error {
   constructor(message: string) {
     super(message);
-    this.name = "ProofInputError";
   }
 }
 

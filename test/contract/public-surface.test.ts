@@ -30,7 +30,7 @@ const PUBLIC_NAMES = [
   "DEPLOY_ACTIONS_BY_RESOURCE_TYPE", "ProviderDeployActions", "STATE_BACKEND_ACTIONS", "deployActions",
   "ACCESS_MODES", "ACCESS_POINT_CHOICES", "ACCESS_PRESETS", "AWS_PROVIDER_VERSION", "AccessMode", "AccessPointChoice",
   "AccessPreset", "BucketAccountGrant", "BucketAccountGrantProps", "BucketAccountHalf", "BucketKey", "BucketKeyProps",
-  "BucketSettings", "ConfigurationError", "CrossAccountS3Access", "CrossAccountS3AccessProps", "ExistingResources",
+  "BucketSettings", "ConfigurationError", "CrossAccountS3Access", "CrossAccountS3Error", "CrossAccountS3AccessProps", "ExistingResources",
   "GrantContext", "GrantDeclaration", "GrantPlan", "GrantedPrefix", "GranteeDeclaration", "HANDLER_ENVIRONMENT",
   "LAMBDA_ARCHITECTURES", "LambdaAccountGrant", "LambdaAccountGrantProps", "LambdaAccountHalf", "LambdaArchitecture",
   "LambdaCode", "LambdaGrantee", "LambdaGranteeProps", "LambdaSettings", "LambdaAccountOptions", "MIN_SUPPRESSION_REASON",
