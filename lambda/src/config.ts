@@ -133,12 +133,22 @@ export function requestBucket(config: HandlerConfig): string {
   return config.accessPointArn ?? config.bucketName;
 }
 
-/**
- * Reads and validates the handler's environment. Throws a ConfigurationError listing every missing or invalid
- * variable with the value it held.
- */
-export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
-  const bucketRegionSet = read(env, ENV.bucketRegion) !== undefined;
+/** The variables the schema checks, as read from the environment. */
+type EnvInput = Record<keyof z.input<typeof envSchema>, string | undefined>;
+
+/** The environment, and what loadConfig reads from it before checking anything. */
+interface EnvReading {
+  readonly env: NodeJS.ProcessEnv;
+  /** The variables the schema checks; BUCKET_REGION falls back to AWS_REGION. */
+  readonly input: EnvInput;
+  /** Whether BUCKET_REGION itself is set (when it is not, the bucket's region is AWS_REGION). */
+  readonly bucketRegionSet: boolean;
+  /** AWS_REGION: the function's own region, set by the Lambda runtime. */
+  readonly runtimeRegion: string | undefined;
+}
+
+/** Reads the variables the schema checks (unset and empty alike as undefined). */
+function readEnvironment(env: NodeJS.ProcessEnv): EnvReading {
   const input = {
     BUCKET_NAME: read(env, ENV.bucketName),
     BUCKET_REGION: read(env, ENV.bucketRegion) ?? read(env, ENV.functionRegion),
@@ -150,71 +160,84 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     MAX_RESPONSE_BYTES: read(env, ENV.maxResponseBytes),
     PRESIGN_MAX_EXPIRES_SECONDS: read(env, ENV.presignMaxExpiresSeconds),
   } satisfies Partial<Record<HandlerVariable, string | undefined>>;
-  const runtimeRegion = read(env, ENV.functionRegion);
-
-  const problems: ConfigurationProblem[] = [];
-  const add = (variable: keyof typeof input, message: string) => {
-    let name: string = variable;
-    let value = env[variable] ?? input[variable];
-    if (variable === ENV.bucketRegion && !bucketRegionSet) {
-      const fromAwsRegion = input.BUCKET_REGION !== undefined;
-      name = fromAwsRegion
-        ? `${ENV.bucketRegion} (unset, so ${ENV.functionRegion})`
-        : `${ENV.bucketRegion} (or ${ENV.functionRegion})`;
-      if (fromAwsRegion) value = input.BUCKET_REGION;
-    }
-    problems.push({ variable, value, message: `${name} ${message} (got ${showValue(value)})` });
+  return {
+    env,
+    input,
+    bucketRegionSet: read(env, ENV.bucketRegion) !== undefined,
+    runtimeRegion: read(env, ENV.functionRegion),
   };
+}
 
-  const result = envSchema.safeParse(input);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      add(issue.path[0] as keyof typeof input, issue.message);
-    }
+/**
+ * A problem with one variable, naming it and the value it held. A bucket region taken from AWS_REGION is reported
+ * under both names, with AWS_REGION's value.
+ */
+function problemWith(reading: EnvReading, variable: keyof EnvInput, message: string): ConfigurationProblem {
+  const { env, input } = reading;
+  let name: string = variable;
+  let value = env[variable] ?? input[variable];
+  if (variable === ENV.bucketRegion && !reading.bucketRegionSet) {
+    const fromAwsRegion = input.BUCKET_REGION !== undefined;
+    name = fromAwsRegion
+      ? `${ENV.bucketRegion} (unset, so ${ENV.functionRegion})`
+      : `${ENV.bucketRegion} (or ${ENV.functionRegion})`;
+    if (fromAwsRegion) value = input.BUCKET_REGION;
   }
+  return { variable, value, message: `${name} ${message} (got ${showValue(value)})` };
+}
+
+/** Assume-role mode needs the access role's ARN. */
+function accessRoleProblems(reading: EnvReading): ConfigurationProblem[] {
+  const { input } = reading;
   if (input.ACCESS_MODE === "assume-role" && input.S3_ACCESS_ROLE_ARN === undefined) {
-    add(ENV.accessRoleArn, `is required when ${ENV.accessMode} is "assume-role"`);
+    return [problemWith(reading, ENV.accessRoleArn, `is required when ${ENV.accessMode} is "assume-role"`)];
   }
-  // The STS region; when BUCKET_REGION is unset, AWS_REGION was checked as the bucket's region above.
-  if (input.ACCESS_MODE === "assume-role" && bucketRegionSet && runtimeRegion !== undefined && !REGION_RE.test(runtimeRegion)) {
-    problems.push({
+  return [];
+}
+
+/** The STS region; when BUCKET_REGION is unset, AWS_REGION is checked as the bucket's region by the schema. */
+function stsRegionProblems(reading: EnvReading): ConfigurationProblem[] {
+  const { input, runtimeRegion } = reading;
+  if (input.ACCESS_MODE !== "assume-role" || !reading.bucketRegionSet) return [];
+  if (runtimeRegion === undefined || REGION_RE.test(runtimeRegion)) return [];
+  return [
+    {
       variable: ENV.functionRegion,
       value: runtimeRegion,
       message: `${ENV.functionRegion} (the STS region) is not an AWS region name (e.g. eu-west-1) (got ${showValue(runtimeRegion)})`,
-    });
-  }
-  const accessPointArn = input.ACCESS_POINT_ARN;
-  if (accessPointArn !== undefined) {
-    // An access point lives in its bucket's region; the client, and every signature, use that region.
-    const arnRegion = ACCESS_POINT_ARN_RE.exec(accessPointArn)?.[1];
-    const bucketRegion = input.BUCKET_REGION;
-    if (arnRegion !== undefined && bucketRegion !== undefined && REGION_RE.test(bucketRegion) && arnRegion !== bucketRegion) {
-      const source = bucketRegionSet ? ENV.bucketRegion : `${ENV.functionRegion}, as ${ENV.bucketRegion} is unset`;
-      add(
-        ENV.accessPointArn,
-        `is in region "${arnRegion}", not the bucket's region "${bucketRegion}" (${source}); an access point is in ` +
-          "the region of its bucket",
-      );
-    }
-    const addressing = accessPointAddressingProblem(accessPointArn, input.S3_FORCE_PATH_STYLE);
-    if (addressing !== undefined) add(ENV.accessPointArn, addressing);
-  }
-  const rawGrants = read(env, ENV.grantedPrefixes);
-  const grants = parseGrantedPrefixes(rawGrants);
-  if (!grants.ok) {
-    for (const message of grants.problems) problems.push({ variable: ENV.grantedPrefixes, value: rawGrants, message });
-  }
-  if (!result.success || !grants.ok || problems.length > 0) {
-    throw new ConfigurationError(problems);
-  }
+    },
+  ];
+}
 
-  const parsed = result.data;
+/** An access point is in its bucket's region, and is never addressed path-style. */
+function accessPointProblems(reading: EnvReading): ConfigurationProblem[] {
+  const { input } = reading;
+  const accessPointArn = input.ACCESS_POINT_ARN;
+  if (accessPointArn === undefined) return [];
+  const problems: ConfigurationProblem[] = [];
+  // An access point lives in its bucket's region; the client, and every signature, use that region.
+  const arnRegion = ACCESS_POINT_ARN_RE.exec(accessPointArn)?.[1];
+  const bucketRegion = input.BUCKET_REGION;
+  if (arnRegion !== undefined && bucketRegion !== undefined && REGION_RE.test(bucketRegion) && arnRegion !== bucketRegion) {
+    const source = reading.bucketRegionSet ? ENV.bucketRegion : `${ENV.functionRegion}, as ${ENV.bucketRegion} is unset`;
+    const message =
+      `is in region "${arnRegion}", not the bucket's region "${bucketRegion}" (${source}); an access point is in ` +
+      "the region of its bucket";
+    problems.push(problemWith(reading, ENV.accessPointArn, message));
+  }
+  const addressing = accessPointAddressingProblem(accessPointArn, input.S3_FORCE_PATH_STYLE);
+  if (addressing !== undefined) problems.push(problemWith(reading, ENV.accessPointArn, addressing));
+  return problems;
+}
+
+/** The configuration of valid variables, with the defaults of the unset ones. */
+function configFrom(reading: EnvReading, parsed: z.output<typeof envSchema>, grants: readonly PrefixGrant[]): HandlerConfig {
   const common: CommonConfig = {
     bucketName: parsed.BUCKET_NAME,
     bucketRegion: parsed.BUCKET_REGION,
     ...(parsed.ACCESS_POINT_ARN !== undefined && { accessPointArn: parsed.ACCESS_POINT_ARN }),
     forcePathStyle: parsed.S3_FORCE_PATH_STYLE === "true",
-    grants: grants.grants,
+    grants,
     maxResponseBytes: parsed.MAX_RESPONSE_BYTES ?? DEFAULT_MAX_RESPONSE_BYTES,
     presignMaxExpiresSeconds: parsed.PRESIGN_MAX_EXPIRES_SECONDS ?? DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS,
   };
@@ -224,10 +247,34 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   return {
     ...common,
     accessMode: "assume-role",
-    // Checked above: assume-role without a role ARN is a configuration error.
+    // Checked by accessRoleProblems: assume-role without a role ARN is a configuration error.
     roleArn: parsed.S3_ACCESS_ROLE_ARN as string,
     ...(parsed.EXTERNAL_ID !== undefined && { externalId: parsed.EXTERNAL_ID }),
-    roleSessionName: roleSessionNameFrom(read(env, ENV.functionName)),
-    stsRegion: runtimeRegion ?? parsed.BUCKET_REGION,
+    roleSessionName: roleSessionNameFrom(read(reading.env, ENV.functionName)),
+    stsRegion: reading.runtimeRegion ?? parsed.BUCKET_REGION,
   };
+}
+
+/**
+ * Reads and validates the handler's environment. Throws a ConfigurationError listing every missing or invalid
+ * variable with the value it held.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+  const reading = readEnvironment(env);
+  const result = envSchema.safeParse(reading.input);
+  const rawGrants = read(env, ENV.grantedPrefixes);
+  const grants = parseGrantedPrefixes(rawGrants);
+  const problems: ConfigurationProblem[] = [
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => problemWith(reading, issue.path[0] as keyof EnvInput, issue.message))),
+    ...accessRoleProblems(reading),
+    ...stsRegionProblems(reading),
+    ...accessPointProblems(reading),
+    ...(grants.ok ? [] : grants.problems.map((message) => ({ variable: ENV.grantedPrefixes, value: rawGrants, message }))),
+  ];
+  if (!result.success || !grants.ok || problems.length > 0) {
+    throw new ConfigurationError(problems);
+  }
+  return configFrom(reading, result.data, grants.grants);
 }

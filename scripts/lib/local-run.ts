@@ -523,6 +523,181 @@ export const COPY_CHECK_BYTES = 12 * 1024 * 1024;
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("base64");
 
+/** What every operation check works with: the handler to invoke, and the bucket owner to read results back. */
+interface CheckContext {
+  readonly emulator: Emulator;
+  readonly config: EnvironmentConfig;
+  readonly bucket: string;
+  /** The Lambda role's credentials, which the handler runs with. */
+  readonly credentials: Credentials;
+  readonly invoke: Invoke;
+  /** The bucket owner's client: puts the copy's source and reads back what the function wrote. */
+  readonly owner: S3Client;
+  readonly assumeRole: boolean;
+}
+
+/** One named check: `run` gives undefined when the operation did what it should, else what went wrong. */
+interface CheckStep {
+  readonly name: string;
+  readonly run: () => Promise<string | undefined>;
+}
+
+/** Runs a check; an error it throws fails it with the error's type and message. */
+async function runCheck(step: CheckStep): Promise<OperationCheck> {
+  try {
+    const problem = await step.run();
+    return { name: step.name, ok: problem === undefined, ...(problem !== undefined && { detail: problem }) };
+  } catch (err) {
+    return { name: step.name, ok: false, detail: `${(err as Error).name}: ${(err as Error).message}` };
+  }
+}
+
+/** undefined when `actual` and `expected` are the same JSON, else what differs. */
+function differs(what: string, actual: unknown, expected: unknown): string | undefined {
+  return JSON.stringify(actual) === JSON.stringify(expected)
+    ? undefined
+    : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
+/** The object's bytes as the bucket owner reads them. */
+async function ownerRead(c: CheckContext, key: string): Promise<Buffer> {
+  const out = await c.owner.send(new GetObjectCommand({ Bucket: c.bucket, Key: key }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+/** put with its SHA-256, then get it back (or, where the function may not read, the bucket owner reads it). */
+function putCheck(c: CheckContext, writable: string, readWrite: string | undefined): CheckStep {
+  const key = `${writable}ops/put.txt`;
+  const body = `written across accounts by the ${c.config.grant.mode} handler: é€`;
+  return {
+    name: `put ${key} with its SHA-256${readWrite ? ", get it back" : ", the bucket owner reads it"}`,
+    run: async () => {
+      const put = await enforced(c.emulator, () => c.invoke({ operation: "put", key, body }));
+      const wrong = differs("put checksum", put.checksumSHA256, sha256(body));
+      if (wrong) return wrong;
+      if (readWrite) {
+        const got = await enforced(c.emulator, () => c.invoke({ operation: "get", key }));
+        return differs("get", [got.body, got.bytes], [body, Buffer.byteLength(body)]);
+      }
+      return differs("stored object", (await ownerRead(c, key)).toString("utf8"), body);
+    },
+  };
+}
+
+/**
+ * Who signed a presigned URL: in assume-role mode the access role's session (a session token, not the Lambda role's
+ * key), in bucket-policy mode the Lambda role.
+ */
+function presignedSignerProblem(c: CheckContext, url: URL): string | undefined {
+  const credential = url.searchParams.get("X-Amz-Credential") ?? "";
+  if (!c.assumeRole) return differs("URL credential", credential.split("/")[0], c.credentials.accessKeyId);
+  return credential.startsWith(`${c.credentials.accessKeyId}/`) || !url.searchParams.get("X-Amz-Security-Token")
+    ? `signed with ${credential.split("/")[0]}, not an access role session`
+    : undefined;
+}
+
+/**
+ * How long a URL asked for 7 days lives: in assume-role mode no longer than the access role's session (the emulator's
+ * sessions last an hour), in bucket-policy mode PRESIGN_MAX_EXPIRES_SECONDS' default maximum.
+ */
+function presignedLifetimeProblem(c: CheckContext, seconds: number): string | undefined {
+  if (!c.assumeRole) return differs("expiresIn", seconds, 3600);
+  return seconds <= 3600 && seconds > 3000
+    ? undefined
+    : `expiresIn ${seconds} is not the access role session's remaining life (at most 3600 s)`;
+}
+
+/** presign-put for 7 days, its signer and capped life checked, then an upload with plain fetch. */
+function presignPutCheck(c: CheckContext, writable: string): CheckStep {
+  const urlKey = `${writable}ops/via-url.bin`;
+  return {
+    name: `presign-put ${urlKey} for 7 days, capped at ${c.assumeRole ? "the session's life" : "PRESIGN_MAX_EXPIRES_SECONDS"}; upload with fetch`,
+    run: async () => {
+      const signed = await enforced(c.emulator, () => c.invoke({ operation: "presign-put", key: urlKey, expiresIn: 604800 }));
+      const url = new URL(String(signed.url));
+      const signer = presignedSignerProblem(c, url);
+      if (signer) return signer;
+      const lifetime = presignedLifetimeProblem(c, Number(signed.expiresIn));
+      if (lifetime) return lifetime;
+      const data = randomBytes(4096);
+      const response = await fetch(url, { method: "PUT", body: data });
+      if (!response.ok) return `PUT to the URL answered HTTP ${response.status}`;
+      return differs("uploaded object", sha256(await ownerRead(c, urlKey)), sha256(data));
+    },
+  };
+}
+
+/** list two keys a page: the first page is truncated, the continuation token gives the rest. */
+function listCheck(c: CheckContext, readWrite: string): CheckStep {
+  const prefix = `${readWrite}ops/`;
+  return {
+    name: `list ${prefix} two keys a page, with a continuation token`,
+    run: async () => {
+      await enforced(c.emulator, () => c.invoke({ operation: "put", key: `${prefix}third.txt`, body: "3" }));
+      const first = await enforced(c.emulator, () => c.invoke({ operation: "list", prefix, maxKeys: 2 }));
+      const token = first.nextContinuationToken;
+      if (first.truncated !== true || typeof token !== "string") return `first page not truncated: ${JSON.stringify(first)}`;
+      const second = await enforced(c.emulator, () => c.invoke({ operation: "list", prefix, maxKeys: 2, continuationToken: token }));
+      const keys = [...(first.objects as Array<{ key: string }>), ...(second.objects as Array<{ key: string }>)].map((o) => o.key);
+      return differs("listed keys", [keys, second.truncated], [[`${prefix}put.txt`, `${prefix}third.txt`, `${prefix}via-url.bin`], false]);
+    },
+  };
+}
+
+/** presign-get of the object put earlier, downloaded with plain fetch. */
+function presignGetCheck(c: CheckContext, readWrite: string): CheckStep {
+  const key = `${readWrite}ops/put.txt`;
+  return {
+    name: `presign-get ${key}, download with fetch`,
+    run: async () => {
+      const signed = await enforced(c.emulator, () => c.invoke({ operation: "presign-get", key }));
+      const response = await fetch(String(signed.url));
+      if (!response.ok) return `GET of the URL answered HTTP ${response.status}`;
+      return differs("downloaded object", sha256(Buffer.from(await response.arrayBuffer())), sha256(await ownerRead(c, key)));
+    },
+  };
+}
+
+/** copy of a 12 MiB object: a multipart upload that leaves no upload behind and gives the same bytes. */
+function copyCheck(c: CheckContext, readable: string, readWrite: string): CheckStep {
+  const sourceKey = `${readable}ops-source.bin`;
+  const key = `${readWrite}ops/copied.bin`;
+  return {
+    name: `copy ${sourceKey} (12 MiB) to ${key} through a multipart upload`,
+    run: async () => {
+      const data = randomBytes(COPY_CHECK_BYTES);
+      await c.owner.send(new PutObjectCommand({ Bucket: c.bucket, Key: sourceKey, Body: data }));
+      const copied = await enforced(c.emulator, () => c.invoke({ operation: "copy", sourceKey, key }));
+      const wrong = differs("copied bytes", copied.bytes, COPY_CHECK_BYTES);
+      if (wrong) return wrong;
+      const left = await c.owner.send(new ListMultipartUploadsCommand({ Bucket: c.bucket }));
+      if ((left.Uploads ?? []).length > 0) return `multipart uploads left: ${JSON.stringify(left.Uploads)}`;
+      // An ETag of "<md5>-<parts>" is what S3 gives an object assembled from parts.
+      const parts = Math.ceil(COPY_CHECK_BYTES / COPY_PART_SIZE);
+      const etag = String(copied.etag ?? "");
+      if (!etag.replace(/"/g, "").endsWith(`-${parts}`)) return `the copy's ETag ${etag} is not that of a ${parts}-part upload`;
+      return differs("copied object", sha256(await ownerRead(c, key)), sha256(data));
+    },
+  };
+}
+
+/**
+ * The checks a grant allows, in the order they run (later ones use what earlier ones wrote): put and presign-put
+ * where the function may write; list and presign-get where it may also read; copy from a readable prefix (a read-only
+ * one when there is one, to show it crossing prefixes) to a read-write one.
+ */
+function operationChecks(c: CheckContext): CheckStep[] {
+  const prefixes = c.config.grant.prefixes;
+  const readWrite = prefixes.find((p) => p.access === "readWrite")?.prefix;
+  const readable = (prefixes.find((p) => p.access === "read") ?? prefixes.find((p) => p.access !== "write"))?.prefix;
+  const writable = readWrite ?? prefixes.find((p) => p.access !== "read")?.prefix;
+  return [
+    ...(writable ? [putCheck(c, writable, readWrite), presignPutCheck(c, writable)] : []),
+    ...(readWrite ? [listCheck(c, readWrite), presignGetCheck(c, readWrite)] : []),
+    ...(readable && readWrite ? [copyCheck(c, readable, readWrite)] : []),
+  ];
+}
+
 /**
  * Every operation the grant allows, through the handler across the accounts with IAM enforcement on, each checked
  * for its effect: put then get returns the same bytes and checksum; list pages with a continuation token; copy of a
@@ -541,14 +716,6 @@ export async function runOperationChecks(
   const owner = new S3Client(
     emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "verify")),
   );
-  const ownerRead = async (key: string) => {
-    const out = await owner.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return Buffer.from(await out.Body!.transformToByteArray());
-  };
-  const readWrite = config.grant.prefixes.find((p) => p.access === "readWrite")?.prefix;
-  // A copy goes from a read-only prefix when there is one, to show it crossing prefixes.
-  const readable = (config.grant.prefixes.find((p) => p.access === "read") ?? config.grant.prefixes.find((p) => p.access !== "write"))?.prefix;
-  const writable = readWrite ?? config.grant.prefixes.find((p) => p.access !== "read")?.prefix;
   const assumeRole = config.grant.mode === "assume-role";
   const checks: OperationCheck[] = [];
 
@@ -556,96 +723,8 @@ export async function runOperationChecks(
   // (raised here to the SigV4 limit so that the session is what caps it); in bucket-policy mode by that setting.
   const env = assumeRole ? { ...functionEnv, PRESIGN_MAX_EXPIRES_SECONDS: "604800" } : functionEnv;
   await withHandler(emulator.endpoint, env, credentials, async (invoke) => {
-    const check = async (name: string, work: () => Promise<string | undefined>) => {
-      try {
-        const problem = await work();
-        checks.push({ name, ok: problem === undefined, ...(problem !== undefined && { detail: problem }) });
-      } catch (err) {
-        checks.push({ name, ok: false, detail: `${(err as Error).name}: ${(err as Error).message}` });
-      }
-    };
-    const differs = (what: string, actual: unknown, expected: unknown) =>
-      JSON.stringify(actual) === JSON.stringify(expected) ? undefined : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
-
-    if (writable) {
-      const key = `${writable}ops/put.txt`;
-      const body = `written across accounts by the ${config.grant.mode} handler: é€`;
-      await check(`put ${key} with its SHA-256${readWrite ? ", get it back" : ", the bucket owner reads it"}`, async () => {
-        const put = await enforced(emulator, () => invoke({ operation: "put", key, body }));
-        const wrong = differs("put checksum", put.checksumSHA256, sha256(body));
-        if (wrong) return wrong;
-        if (readWrite) {
-          const got = await enforced(emulator, () => invoke({ operation: "get", key }));
-          return differs("get", [got.body, got.bytes], [body, Buffer.byteLength(body)]);
-        }
-        return differs("stored object", (await ownerRead(key)).toString("utf8"), body);
-      });
-
-      const urlKey = `${writable}ops/via-url.bin`;
-      await check(`presign-put ${urlKey} for 7 days, capped at ${assumeRole ? "the session's life" : "PRESIGN_MAX_EXPIRES_SECONDS"}; upload with fetch`, async () => {
-        const signed = await enforced(emulator, () => invoke({ operation: "presign-put", key: urlKey, expiresIn: 604800 }));
-        const url = new URL(String(signed.url));
-        const credential = url.searchParams.get("X-Amz-Credential") ?? "";
-        // In assume-role mode the URL is signed by the access role's session and lives no longer than it (the
-        // emulator's sessions last an hour); in bucket-policy mode by the Lambda role, for the default maximum.
-        const signer = assumeRole
-          ? credential.startsWith(`${credentials.accessKeyId}/`) || !url.searchParams.get("X-Amz-Security-Token")
-            ? `signed with ${credential.split("/")[0]}, not an access role session`
-            : undefined
-          : differs("URL credential", credential.split("/")[0], credentials.accessKeyId);
-        if (signer) return signer;
-        const seconds = Number(signed.expiresIn);
-        const lifetime = assumeRole
-          ? seconds <= 3600 && seconds > 3000
-            ? undefined
-            : `expiresIn ${seconds} is not the access role session's remaining life (at most 3600 s)`
-          : differs("expiresIn", seconds, 3600);
-        if (lifetime) return lifetime;
-        const data = randomBytes(4096);
-        const response = await fetch(url, { method: "PUT", body: data });
-        if (!response.ok) return `PUT to the URL answered HTTP ${response.status}`;
-        return differs("uploaded object", sha256(await ownerRead(urlKey)), sha256(data));
-      });
-    }
-
-    if (readWrite) {
-      await check(`list ${readWrite}ops/ two keys a page, with a continuation token`, async () => {
-        const prefix = `${readWrite}ops/`;
-        await enforced(emulator, () => invoke({ operation: "put", key: `${prefix}third.txt`, body: "3" }));
-        const first = await enforced(emulator, () => invoke({ operation: "list", prefix, maxKeys: 2 }));
-        const token = first.nextContinuationToken;
-        if (first.truncated !== true || typeof token !== "string") return `first page not truncated: ${JSON.stringify(first)}`;
-        const second = await enforced(emulator, () => invoke({ operation: "list", prefix, maxKeys: 2, continuationToken: token }));
-        const keys = [...(first.objects as Array<{ key: string }>), ...(second.objects as Array<{ key: string }>)].map((o) => o.key);
-        return differs("listed keys", [keys, second.truncated], [[`${prefix}put.txt`, `${prefix}third.txt`, `${prefix}via-url.bin`], false]);
-      });
-
-      await check(`presign-get ${readWrite}ops/put.txt, download with fetch`, async () => {
-        const signed = await enforced(emulator, () => invoke({ operation: "presign-get", key: `${readWrite}ops/put.txt` }));
-        const response = await fetch(String(signed.url));
-        if (!response.ok) return `GET of the URL answered HTTP ${response.status}`;
-        return differs("downloaded object", sha256(Buffer.from(await response.arrayBuffer())), sha256(await ownerRead(`${readWrite}ops/put.txt`)));
-      });
-    }
-
-    if (readable && readWrite) {
-      const sourceKey = `${readable}ops-source.bin`;
-      const key = `${readWrite}ops/copied.bin`;
-      await check(`copy ${sourceKey} (12 MiB) to ${key} through a multipart upload`, async () => {
-        const data = randomBytes(COPY_CHECK_BYTES);
-        await owner.send(new PutObjectCommand({ Bucket: bucket, Key: sourceKey, Body: data }));
-        const copied = await enforced(emulator, () => invoke({ operation: "copy", sourceKey, key }));
-        const wrong = differs("copied bytes", copied.bytes, COPY_CHECK_BYTES);
-        if (wrong) return wrong;
-        const left = await owner.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-        if ((left.Uploads ?? []).length > 0) return `multipart uploads left: ${JSON.stringify(left.Uploads)}`;
-        // An ETag of "<md5>-<parts>" is what S3 gives an object assembled from parts.
-        const parts = Math.ceil(COPY_CHECK_BYTES / COPY_PART_SIZE);
-        const etag = String(copied.etag ?? "");
-        if (!etag.replace(/"/g, "").endsWith(`-${parts}`)) return `the copy's ETag ${etag} is not that of a ${parts}-part upload`;
-        return differs("copied object", sha256(await ownerRead(key)), sha256(data));
-      });
-    }
+    const c: CheckContext = { emulator, config, bucket, credentials, invoke, owner, assumeRole };
+    for (const step of operationChecks(c)) checks.push(await runCheck(step));
   });
   owner.destroy();
   return checks;

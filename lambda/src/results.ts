@@ -1,0 +1,110 @@
+/**
+ * What the handler returns: one plain JSON result per operation, and the helpers that shape it. Every result names the
+ * bucket (and the access point the request went through, when one is configured) and carries no undefined fields.
+ */
+import type { Encoding } from "./event";
+
+export interface GetResult {
+  readonly operation: "get";
+  readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
+  readonly key: string;
+  /** The object's bytes: UTF-8 text, or base64 when the event asked for it. */
+  readonly body: string;
+  readonly encoding: Encoding;
+  /** Size of the object in bytes. */
+  readonly bytes: number;
+  readonly contentType?: string;
+  readonly versionId?: string;
+}
+
+export interface PutResult {
+  readonly operation: "put";
+  readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
+  readonly key: string;
+  readonly bytes: number;
+  /** Base64 SHA-256 of the bytes sent, which S3 checked before storing them. */
+  readonly checksumSHA256: string;
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  /** ISO 8601. */
+  readonly lastModified?: string;
+}
+
+export interface ListResult {
+  readonly operation: "list";
+  readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
+  readonly prefix: string;
+  readonly objects: ListedObject[];
+  readonly truncated: boolean;
+  /** Pass it as `continuationToken` to get the next page; present when truncated. */
+  readonly nextContinuationToken?: string;
+}
+
+export interface DeleteResult {
+  readonly operation: "delete";
+  readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+export interface PresignResult {
+  readonly operation: "presign-get" | "presign-put";
+  readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
+  readonly key: string;
+  /** The HTTP method the URL is signed for. */
+  readonly method: "GET" | "PUT";
+  readonly url: string;
+  /** Seconds the URL is valid from `expiresAt` minus this; may be less than asked (see README). */
+  readonly expiresIn: number;
+  /** ISO 8601 time after which the URL is refused. */
+  readonly expiresAt: string;
+}
+
+export interface CopyResult {
+  readonly operation: "copy";
+  readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
+  readonly sourceKey: string;
+  readonly key: string;
+  readonly bytes: number;
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+export type HandlerResult = GetResult | PutResult | ListResult | DeleteResult | PresignResult | CopyResult;
+
+/** What an operation gives the handler: its result, and what the invocation's log line adds about it. */
+export interface Outcome {
+  readonly result: HandlerResult;
+  /** Extra fields of the log line (sizes, counts; never data, URLs or credentials). */
+  readonly log: Record<string, unknown>;
+}
+
+/** Adds `name: value` to an object only when value is defined, so results carry no undefined fields. */
+export function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
+}
+
+/** The fields that say where a request went: the bucket, then the access point when one is configured. */
+export function resultLocation(where: { readonly bucket: string; readonly accessPoint: string | undefined }): {
+  bucket: string;
+  accessPoint?: string;
+} {
+  return { bucket: where.bucket, ...optional("accessPoint", where.accessPoint) };
+}
