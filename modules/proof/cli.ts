@@ -24,7 +24,8 @@ what the grant declares and deny the requests around it (other principals, prefi
   --stack NAME              prove only this stack (repeatable)
   --json FILE               also write the report as JSON
   --managed-policy ARN=FILE the document of a managed policy the stacks attach but do not define (repeatable)
-  --quiet                   print only problems, mismatched requests and the summary
+  --verbose                 also print every request proven, with its verdicts and, for a denial, which side denies
+  --quiet                   the default: one line a grant, then only problems, mismatched requests and the summary
   --help                    this text
 
 Exit status: 0 every verdict matches, 1 a mismatch, drift or problem, 2 the proof cannot run.`;
@@ -67,6 +68,7 @@ export async function main(
             json: { type: "string" },
             "managed-policy": { type: "string", multiple: true },
             quiet: { type: "boolean" },
+            verbose: { type: "boolean" },
             help: { type: "boolean" },
           },
         });
@@ -83,7 +85,8 @@ export async function main(
     const managed = managedPolicies(values["managed-policy"] ?? []);
     const stacks = loadSynthesized(paths.length > 0 ? paths : ["cdktf.out"], values.stack ?? []);
     const report = await proveSynthesized(stacks, { managedPolicies: managed });
-    if (values.quiet) {
+    if (values.verbose && values.quiet) throw new UsageError("--verbose and --quiet ask for opposite outputs: give one");
+    if (!values.verbose) {
       for (const g of report.grants) {
         const bad = g.results.filter((r) => !r.ok);
         out(`${g.mismatches === 0 ? "proven" : "FAILED"}  ${g.grantee} -> s3://${g.bucket}  (${g.results.length} requests)`);

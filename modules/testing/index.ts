@@ -133,6 +133,16 @@ export function setupJest(): void {
   expect.extend(matchers);
 }
 
+// The matchers on `expect` from `@jest/globals` (Jest's own package `expect`) as well as on the global one.
+declare module "expect" {
+  interface Matchers<R extends void | Promise<void>, T = unknown> {
+    /** The stack breaks no security rule (suppressions with a reason excepted). */
+    toPassSecurityRules(): R;
+    /** Every grant the stack(s) record is proven by the IAM policy simulator. */
+    toProveGrants(options?: ProveOptions): Promise<R>;
+  }
+}
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {

@@ -47,6 +47,13 @@ test("the public surface is exactly the names chosen for it", () => {
   expect(exportedNames()).toEqual([...PUBLIC_NAMES].sort());
 });
 
+test("the package runs nothing at install: no install, prepare or lifecycle script a team's npm would flag", () => {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const atInstall = ["preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare"];
+  expect(Object.keys(scripts).filter((name) => atInstall.includes(name))).toEqual([]);
+  expect(scripts.prepack).toBe("npm run build");
+});
+
 test("the names that are values load, and nothing else does", () => {
   const loaded = Object.keys(require("../../modules") as Record<string, unknown>).sort();
   expect(loaded.every((name) => PUBLIC_NAMES.includes(name))).toBe(true);

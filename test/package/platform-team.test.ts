@@ -5,7 +5,7 @@
  * cdktf, one constructs, one @cdktf/provider-aws and no AWS SDK.
  *
  * The repository is packed from a snapshot of its files (tracked and untracked, not ignored) in a temporary folder,
- * with this checkout's node_modules linked in: `npm pack` runs `prepare`, which rebuilds lambda/dist and
+ * with this checkout's node_modules linked in: `npm pack` runs `prepack`, which rebuilds lambda/dist and
  * lambda/function.zip, and in place that would rewrite them under the other suites reading them.
  *
  * Needs npm and the registry (or npm's cache) for the example's dependencies, and python3 for the example's own
@@ -113,8 +113,8 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
     for (const file of repositoryFiles()) cpSync(join(ROOT, file), join(snapshot, file), { recursive: false });
     symlinkSync(join(ROOT, "node_modules"), join(snapshot, "node_modules"), "dir");
     mkdirSync(packDir);
-    const pack = step("npm pack (prepare)", "npm", ["pack", "--json", "--pack-destination", packDir], snapshot, 3);
-    // The prepare script's own output comes first; npm's JSON report is the rest.
+    const pack = step("npm pack (prepack)", "npm", ["pack", "--json", "--pack-destination", packDir], snapshot, 3);
+    // The prepack script's own output comes first; npm's JSON report is the rest.
     const report = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m))) as Array<typeof packed>;
     packed = report[0]!;
 

@@ -73,6 +73,17 @@ describe("this repo's shipped environments", () => {
     expect(unknown.err).toMatch(/no stack nope in .* \(stacks: analytics, dev, local, /);
   });
 
+  test("the default output is one line a grant and the mismatches; --verbose adds every request, and the two together are refused", async () => {
+    const summary = await verify("verify", shipped, "--stack", "prod");
+    expect(summary.code).toBe(0);
+    expect(summary.out.split("\n").filter((l) => l.trim()).length).toBeLessThanOrEqual(3);
+    const verbose = await verify("verify", shipped, "--stack", "prod", "--verbose");
+    expect(verbose.out.split("\n").length).toBeGreaterThan(100);
+    const both = await verify("verify", shipped, "--verbose", "--quiet");
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("--verbose and --quiet ask for opposite outputs");
+  });
+
   test("the split layout's two stacks pair up; either one alone misses a half (exit 1)", async () => {
     const both = await verify("verify", shipped, "--stack", "local-split-lambda", "--stack", "local-split-bucket", "--quiet");
     expect(both.code).toBe(0);
@@ -255,7 +266,7 @@ describe("managed policies attached to the grantee's role", () => {
     const file = join(work, "read-only.json");
     // As `aws iam get-policy-version` prints it.
     writeFileSync(file, JSON.stringify({ PolicyVersion: { Document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:Get*", "s3:List*"], Resource: "*" }] } } }));
-    const given = await verify("verify", out, "--managed-policy", `arn:aws:iam::aws:policy/ReadOnlyAccess=${file}`);
+    const given = await verify("verify", out, "--verbose", "--managed-policy", `arn:aws:iam::aws:policy/ReadOnlyAccess=${file}`);
     // Across accounts the bucket and key policies still limit the role to what the grant declares.
     expect(given.code).toBe(0);
     expect(given.out).toContain("policies judged for arn:aws:iam::111111111111:role/report-builder: cross-account-s3-access, managed arn:aws:iam::aws:policy/ReadOnlyAccess");
