@@ -1,3 +1,4 @@
+/// <reference types="expect" preserve="true" />
 /**
  * cross-account-s3-lambda/testing: helpers for an app's own tests (Jest or any runner that reports thrown errors).
  *
