@@ -159,7 +159,9 @@ function stringsOf(value: unknown, path: Array<string | number> = []): Array<{ p
  */
 const statementSchema = z
   .looseObject({
-    Sid: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9]*$/, { message: "is not a valid Sid (letters and digits)" }).optional(),
+    // Bucket and key policies take any text as a Sid (KMS's default key policy says "Enable IAM User Permissions");
+    // its characters are checked below with every other string of the statement.
+    Sid: z.string({ error: "must be a string" }).optional(),
     Effect: z.enum(["Allow", "Deny"], { error: "is not Allow or Deny" }),
   })
   .superRefine((statement, ctx) => {

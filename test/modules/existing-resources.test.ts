@@ -128,3 +128,20 @@ describe("bad existing-resource settings are refused before anything is created"
     expect(synthJson(stack).resource).toBeUndefined();
   });
 });
+
+test("a key policy copied from AWS as it is today is accepted: Sids with spaces, as KMS's default policy has them", () => {
+  const awsDefault = [
+    { Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "kms:*", Resource: "*" },
+    { Sid: "Allow access for Key Administrators", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:role/admins" }, Action: ["kms:Describe*", "kms:Put*"], Resource: "*" },
+  ];
+  const bucketStatement = { Sid: "Allow get requests from the reporting team", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::shared-data/reports/*" };
+  const { stack, make } = attach({ ...EXISTING, keyPolicyStatements: awsDefault, bucketPolicyStatements: [bucketStatement] });
+  make();
+  const json = synthJson(stack);
+  expect(policyOf(Object.values(json.resource.aws_kms_key_policy!)[0]!).Statement.map((s) => s.Sid)).toEqual([
+    "Enable IAM User Permissions",
+    "Allow access for Key Administrators",
+    "GranteeUsesKeyThroughS3",
+  ]);
+  expect(policyOf(Object.values(json.resource.aws_s3_bucket_policy!)[0]!).Statement[0]!.Sid).toBe("Allow get requests from the reporting team");
+});
