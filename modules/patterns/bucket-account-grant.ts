@@ -53,7 +53,10 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
     super(scope, id);
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { "bucket.provider": props.bucket.provider });
-    const { settings, plan, alarms } = resolveDeclaration(label, props.lambda, props.bucket, props.grant, props.alarms);
+    // The bucket account's half needs only the grantee's role: a function name, when the declaration names none, is
+    // the Lambda account's affair.
+    const lambda = props.lambda.functionName === undefined && props.lambda.createFunction === undefined ? { ...props.lambda, createFunction: false } : props.lambda;
+    const { settings, plan, alarms } = resolveDeclaration(label, lambda, props.bucket, props.grant, props.alarms);
     holdToDeclaration([bucketTarget(label, props.bucket.provider, settings)]);
     this.plan = plan;
     const { half, side } = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined, alarms);

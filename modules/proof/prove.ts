@@ -79,8 +79,11 @@ const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
 
 /** How the two halves of a grant were declared differently, field by field. */
 export function driftBetween(lambda: GrantRecord, bucket: GrantRecord): string[] {
-  const a = declared(lambda);
-  const b = declared(bucket);
+  // A function name is compared when both halves name one: the bucket account's half may leave it out.
+  const functionName = (r: GrantRecord, other: GrantRecord): Record<string, unknown> =>
+    r.lambda.functionName !== undefined && other.lambda.functionName !== undefined ? { "lambda.functionName": r.lambda.functionName } : {};
+  const a: Record<string, unknown> = { ...declared(lambda), ...functionName(lambda, bucket) };
+  const b: Record<string, unknown> = { ...declared(bucket), ...functionName(bucket, lambda) };
   return Object.keys({ ...a, ...b })
     .filter((field) => JSON.stringify(a[field]) !== JSON.stringify(b[field]))
     .map((field) => `${field}: the Lambda account's half declares ${show(a[field])}, the bucket account's half ${show(b[field])}`);
@@ -98,6 +101,27 @@ function pairHalves(views: readonly ProofView[]): Map<string, { lambda: Recorded
       entry[record.half].push({ record, stack });
       halves.set(record.key, entry);
     }
+  }
+  return pairAcrossBuckets(halves);
+}
+
+/**
+ * Halves of one grantee left without their other half because the two declare different buckets: paired (one Lambda
+ * account's half with one bucket account's half, the same grantee role and access point) so that the drift names
+ * bucket.bucketName, rather than two halves each missing the other.
+ */
+function pairAcrossBuckets(halves: Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }>): Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }> {
+  const grantee = (key: string) => key.slice(key.indexOf("|") + 1);
+  const lonely = (side: "lambda" | "bucket") => [...halves].filter(([, e]) => e[side].length > 0 && e[side === "lambda" ? "bucket" : "lambda"].length === 0);
+  const lambdaOnly = lonely("lambda");
+  const bucketOnly = lonely("bucket");
+  for (const [key, entry] of lambdaOnly) {
+    const matches = bucketOnly.filter(([other]) => grantee(other) === grantee(key));
+    const lambdaMatches = lambdaOnly.filter(([other]) => grantee(other) === grantee(key));
+    if (matches.length !== 1 || lambdaMatches.length !== 1) continue;
+    const [otherKey, other] = matches[0]!;
+    entry.bucket.push(...other.bucket);
+    halves.delete(otherKey);
   }
   return halves;
 }

@@ -207,13 +207,22 @@ describe("two halves declared differently: the drift is named before any request
     ],
     ["the mode changed on one half", { bucketGrant: ASSUME }, 'grant.mode: the Lambda account\'s half declares "bucket-policy", the bucket account\'s half "assume-role"'],
     [
+      "another bucket name on one half (two apps that disagree): drift, not two missing halves",
+      { bucketBucket: { bucketName: "datalake-ingest-other" } },
+      'bucket.bucketName: the Lambda account\'s half declares "datalake-ingest", the bucket account\'s half "datalake-ingest-other"',
+    ],
+    [
       "the role's path lost on the bucket account's half",
       { bucket: {}, lambdaGrant: INGEST_GRANT, bucketLambda: { existingRoleArn: INGEST_ROLE_ARN.replace("teams/ingest/", "") } },
       `lambda role: the Lambda account's half declares "${INGEST_ROLE_ARN}", the bucket account's half "${INGEST_ROLE_ARN.replace("teams/ingest/", "")}"`,
     ],
   ])("%s", async (_name, declared, drift) => {
-    const { bucketLambda, ...split } = declared as typeof declared & { bucketLambda?: { existingRoleArn: string } };
-    const { lambdaApp, bucketApp } = bucketLambda ? splitAppsWithBucketLambda(split, bucketLambda) : splitApps(split);
+    const { bucketLambda, bucketBucket, ...split } = declared as typeof declared & { bucketLambda?: { existingRoleArn: string }; bucketBucket?: { bucketName: string } };
+    const { lambdaApp, bucketApp } = bucketLambda
+      ? splitAppsWithBucketLambda(split, bucketLambda)
+      : bucketBucket
+        ? { lambdaApp: splitApps(split).lambdaApp, bucketApp: splitApps({ ...(split as Parameters<typeof splitApps>[0]), bucket: bucketBucket }).bucketApp }
+        : splitApps(split);
     const { code, out } = await verify("verify", synthOut(lambdaApp), synthOut(bucketApp), "--quiet");
     expect(code).toBe(1);
     expect(out).toContain(`PROBLEM ${drift}`);

@@ -3,8 +3,10 @@
  * synthesized JSON of a shipped environment the way a team (or an attacker) could in the same stack, and each was
  * "proven" before the proof read the whole stack and asked every action of the catalogues.
  */
-import { proveSynthesized, type SynthesizedStack } from "../../modules/proof";
-import type { PolicyStatement } from "../../modules/internal";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Testing, TerraformStack } from "cdktf";
+import { driftBetween, proveSynthesized, recordsOf, type SynthesizedStack } from "../../modules/proof";
+import { BucketAccountGrant, type PolicyStatement } from "../../modules/internal";
 import {
   environmentSynth,
   failuresOf,
@@ -205,5 +207,34 @@ describe("text is read as Terraform applies it", () => {
     expect(JSON.stringify(modelOf(stacks).bucket.policy)).toContain(`arn:aws:s3:::${BUCKET}/home/\${aws:userid}/*`);
     // A role session's aws:userid is its role ID and session name: the key the catalogue derives is not that.
     expect(await failuresOf(stacks)).toEqual({ matrix: [], catalogue: [] });
+  });
+});
+
+describe("what a new team trips on: the halves of a grant compared as declared", () => {
+  const split = environmentSynth("local-split");
+  const records = split.flatMap((s) => recordsOf(s));
+  const lambdaHalf = records.find((r) => r.half === "lambda")!;
+  const bucketHalf = records.find((r) => r.half === "bucket")!;
+
+  test("two halves naming different functions drift on lambda.functionName", () => {
+    expect(driftBetween(lambdaHalf, { ...bucketHalf, lambda: { ...bucketHalf.lambda, functionName: "another-function" } })).toEqual([
+      `lambda.functionName: the Lambda account's half declares "${lambdaHalf.lambda.functionName!}", the bucket account's half "another-function"`,
+    ]);
+  });
+
+  test("a bucket account's half that names no function is not drift", () => {
+    const { functionName: _name, ...withoutFunction } = bucketHalf.lambda;
+    expect(driftBetween(lambdaHalf, { ...bucketHalf, lambda: withoutFunction })).toEqual([]);
+  });
+
+  test("the bucket account's half takes the grantee's role alone: no function name asked for", () => {
+    const stack = new TerraformStack(Testing.app(), "datalake");
+    const provider = new AwsProvider(stack, "datalake", { alias: "datalake", region: "us-east-1" });
+    const grant = new BucketAccountGrant(stack, "ingest", {
+      lambda: { accountId: "111111111111", region: "us-east-1", roleName: "ingest-worker" },
+      bucket: { provider, accountId: "222222222222", region: "us-east-1", bucketName: "datalake-ingest", keyAlias: "alias/datalake" },
+      grant: { mode: "bucket-policy", prefixes: [{ prefix: "landing/", access: "write" }] },
+    });
+    expect(grant.bucketName).toBe("datalake-ingest");
   });
 });
