@@ -10,8 +10,8 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { PolicyDocument } from "../core/policy-document";
 import { CrossAccountS3Error } from "../core/errors";
-import { loadSynthesized } from "./load";
-import { proveSynthesized } from "./prove";
+import { loadSynthesized, recordsOf, type SynthesizedStack } from "./load";
+import { proveSynthesized, type ProofReport } from "./prove";
 import { proofTable, reportJson } from "./report";
 
 const USAGE = `usage: cross-account-s3 verify [OUTPUT ...] [options]
@@ -51,6 +51,22 @@ function managedPolicies(values: readonly string[]): Record<string, PolicyDocume
   return policies;
 }
 
+/**
+ * A half missing from the stacks proven, when --stack left out a stack of the outputs that records it: the report's
+ * problem says which stack, so the fix (name it too) is plain.
+ */
+function leftOutByStack(report: ProofReport, leftOut: readonly SynthesizedStack[]): ProofReport {
+  if (leftOut.length === 0) return report;
+  const recordedIn = (key: string) => leftOut.filter((s) => recordsOf(s).some((r) => r.key === key)).map((s) => s.name);
+  const grants = report.grants.map((g) => {
+    const stacks = recordedIn(g.key);
+    if (stacks.length === 0) return g;
+    const problems = g.problems.map((p) => (p.includes("is not in the outputs given") ? `${p} (--stack left out ${stacks.join(", ")}, which records it: name it too)` : p));
+    return { ...g, problems };
+  });
+  return { ...report, grants };
+}
+
 /** Runs the command; returns its exit status. Output goes to the given writers (the process's by default). */
 export async function main(
   argv: readonly string[],
@@ -83,8 +99,9 @@ export async function main(
     const [command, ...paths] = positionals;
     if (command !== "verify") throw new UsageError(command ? `unknown command ${command}` : "no command given");
     const managed = managedPolicies(values["managed-policy"] ?? []);
-    const stacks = loadSynthesized(paths.length > 0 ? paths : ["cdktf.out"], values.stack ?? []);
-    const report = await proveSynthesized(stacks, { managedPolicies: managed });
+    const outputs = paths.length > 0 ? paths : ["cdktf.out"];
+    const stacks = loadSynthesized(outputs, values.stack ?? []);
+    const report = leftOutByStack(await proveSynthesized(stacks, { managedPolicies: managed }), values.stack ? loadSynthesized(outputs).filter((s) => !values.stack!.includes(s.name)) : []);
     if (values.verbose && values.quiet) throw new UsageError("--verbose and --quiet ask for opposite outputs: give one");
     if (!values.verbose) {
       for (const g of report.grants) {

@@ -139,6 +139,7 @@ function manifestStacks(folder: string, manifestFile: string): SynthesizedStack[
     if (!isObject(stack)) throw new ProofInputError(`${at} is ${kindOf(stack)}, not an object`);
     const path = stack.synthesizedStackPath ?? join("stacks", name, "cdk.tf.json");
     if (typeof path !== "string") throw new ProofInputError(`${at}.synthesizedStackPath is ${kindOf(path)}, not a path`);
+    if (path.endsWith(".tf")) throw new ProofInputError(`${at}: the stack was synthesized as HCL (cdktf synth --hcl), ${HCL_ADVICE}`);
     const file = insideFolder(folder, path, `${at}.synthesizedStackPath ${JSON.stringify(path)}`);
     return { name, source: file, json: stackJson(file) };
   });
@@ -157,8 +158,12 @@ function stacksAt(path: string): SynthesizedStack[] {
     const file = insideFolder(folder, "cdk.tf.json", join(full, "cdk.tf.json"));
     return [{ name: full.split(/[\\/]/).pop() ?? full, source: file, json: stackJson(file) }];
   }
+  if (lexists(join(full, "cdk.tf"))) throw new ProofInputError(`${path} holds a cdk.tf: the stack was synthesized as HCL (cdktf synth --hcl), ${HCL_ADVICE}`);
   throw new ProofInputError(`${path} holds neither a manifest.json (a cdktf output folder) nor a cdk.tf.json`);
 }
+
+/** What to do with an output synthesized as HCL. */
+const HCL_ADVICE = "and the proof reads the grant records of the JSON output: synthesize without --hcl";
 
 /** Every stack of the given cdktf outputs, or only those named (an unknown name is an error listing the known ones). */
 export function loadSynthesized(paths: readonly string[], onlyStacks: readonly string[] = []): SynthesizedStack[] {

@@ -90,6 +90,8 @@ describe("this repo's shipped environments", () => {
     const alone = await verify("verify", shipped, "--stack", "local-split-lambda", "--quiet");
     expect(alone.code).toBe(1);
     expect(alone.out).toMatch(/PROBLEM the bucket account's half is not in the outputs given/);
+    // The stack --stack left out is named, with what to do.
+    expect(alone.out).toContain("(--stack left out local-split-bucket, which records it: name it too)");
   });
 
   test("a key policy that loses the grantee's statement: exit 1, the key uses are named, denied by the key policy", async () => {
@@ -418,6 +420,8 @@ describe("malformed input, written as an attacker would: one line naming the fil
     ["a cdk.tf.json that is a broken symbolic link", (dir) => symlinkSync(join(dir, "gone.json"), join(dir, "cdk.tf.json")), /cdk\.tf\.json: there is no such file \(.*cdk\.tf\.json, a symbolic link to nothing\)$/],
     ["a cdk.tf.json that is a named pipe", (dir) => execFileSync("mkfifo", [join(dir, "cdk.tf.json")]), /cdk\.tf\.json is not a regular file, not a JSON file$/],
     ["a cdk.tf.json that is not JSON", stackFile(`{"resource": ${SECRET}}`), /cdk\.tf\.json is not valid JSON$/],
+    ["an output synthesized as HCL (cdktf synth --hcl)", stackAt("stacks/a/cdk.tf", 'resource "aws_iam_role" "r" {}'), /the stack was synthesized as HCL \(cdktf synth --hcl\), and the proof reads the grant records of the JSON output: synthesize without --hcl$/],
+    ["a stack folder holding only HCL", (dir) => writeFileSync(join(dir, "cdk.tf"), 'resource "aws_iam_role" "r" {}'), /holds a cdk\.tf: the stack was synthesized as HCL \(cdktf synth --hcl\)/],
     ["a cdk.tf.json whose JSON breaks where the parser says", stackFile(`{"a": 1 "${SECRET}": 2}`), /cdk\.tf\.json is not valid JSON \(line 1, column 9\)$/],
   ];
 
