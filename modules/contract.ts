@@ -176,3 +176,55 @@ export function encodeGrantedPrefixes(
  * counts the lines that carry this pair.
  */
 export const ACCESS_DENIED_LOG_LINE = { field: "errorType", value: "AccessDeniedError" } as const;
+
+/**
+ * The first character IAM refuses in a policy document (it accepts tab, LF, CR and U+0020-U+00FF; KMS key policies
+ * and S3 bucket policies the same), with where it is; undefined when there is none. A lone surrogate counts as one.
+ */
+export function policyCharacterAt(text: string): { readonly char: string; readonly code: number; readonly index: number } | undefined {
+  let index = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    const allowed = code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code <= 0xff);
+    if (!allowed) return { char, code, index };
+    index += char.length;
+  }
+  return undefined;
+}
+
+/**
+ * The rules a granted prefix keeps, in the order they are checked: the constructs refuse a declaration that breaks
+ * one (each with its advice), and the handler refuses a GRANTED_PREFIXES that does, before any request. Each rule
+ * says what a prefix must be in the handler's words (`rule`), and the constructs add why or what to do (`advice`).
+ */
+export const PREFIX_RULES: ReadonlyArray<{
+  readonly breaks: (prefix: string) => boolean;
+  readonly rule: string;
+  /** How the constructs say the rule, when they say it otherwise than the handler. */
+  readonly says?: string | undefined;
+  readonly advice?: ((prefix: string) => string) | undefined;
+  /** What the handler adds to the rule when it refuses a GRANTED_PREFIXES. */
+  readonly handlerAdvice?: string | undefined;
+}> = [
+  { breaks: (p) => p.length === 0, rule: "must not be empty", says: "is empty", advice: () => 'name a folder such as "incoming/"' },
+  { breaks: (p) => p.length > 512, rule: "must not be longer than 512 characters", says: "is longer than 512 characters" },
+  { breaks: (p) => p.startsWith("/"), rule: 'must not start with "/"', advice: () => "keys are relative to the bucket root" },
+  { breaks: (p) => /[*?]/.test(p), rule: "must not contain the wildcards * or ?" },
+  { breaks: (p) => p.includes("${") || p.includes("%{"), rule: 'must not contain "${" or "%{"', advice: () => "a policy variable or Terraform template sequence" },
+  { breaks: (p) => p.includes("//"), rule: 'must not contain an empty folder ("//")' },
+  { breaks: (p) => /[\u0000-\u001f\u007f"\\]/.test(p), rule: "must not contain control characters, quotes or backslashes" },
+  { breaks: (p) => policyCharacterAt(p) !== undefined, rule: "must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document" },
+  {
+    breaks: (p) => p.split("/").some((segment) => segment === "." || segment === ".."),
+    rule: 'must not have "." or ".." path segments',
+    says: 'must not have "." or ".." segments',
+    advice: () => "URLs resolve them and S3 does not; the handler refuses every key under them",
+    handlerAdvice: "the event validation refuses every key under it",
+  },
+  { breaks: (p) => !p.endsWith("/"), rule: 'must end with "/"', advice: (p) => `did you mean "${p}/"?` },
+];
+
+/** The first rule of PREFIX_RULES a prefix breaks, or undefined when it keeps them all. */
+export function brokenPrefixRule(prefix: string): (typeof PREFIX_RULES)[number] | undefined {
+  return PREFIX_RULES.find((r) => r.breaks(prefix));
+}

@@ -6,7 +6,7 @@
  * decide every request that is sent.
  */
 import * as z from "zod";
-import { ACCESS_PRESETS, encodeGrantedPrefixes, HANDLER_ENVIRONMENT, type GrantedPrefix } from "../../modules/contract";
+import { ACCESS_PRESETS, brokenPrefixRule, encodeGrantedPrefixes, HANDLER_ENVIRONMENT, policyCharacterAt, type GrantedPrefix } from "../../modules/contract";
 import { showValue } from "./show-value";
 
 /** Access to one prefix, as GRANTED_PREFIXES states it (see the contract's GrantedPrefix). */
@@ -53,31 +53,19 @@ const entrySchema = z.strictObject({
   delete: z.boolean().optional(),
 });
 
-/** A character IAM refuses in a policy document, which accepts only tab, LF, CR and U+0020 to U+00FF. */
-const NOT_IN_POLICY_RE = /[^\t\n\r\u0020-\u00ff]/u;
-
 /**
- * What is wrong with a granted prefix, if anything. Besides its shape: a prefix the stack could never have granted
- * (IAM refuses the character in a policy document), and one under which every request would be refused anyway (a "."
- * or ".." path segment, which the event validation refuses in every key), so that such a grant fails the init rather
- * than every request.
+ * What is wrong with a granted prefix, if anything: the contract's PREFIX_RULES, the ones the constructs keep, so that
+ * a GRANTED_PREFIXES the stack could never have written (a character IAM refuses, a "." or ".." path segment under
+ * which the event validation refuses every key) fails the init rather than every request.
  */
 function prefixProblem(prefix: string): string | undefined {
-  if (prefix.length === 0) return "must not be empty";
-  if (prefix.startsWith("/")) return 'must not start with "/"';
-  if (/[*?]/.test(prefix)) return "must not contain the wildcards * or ?";
-  if (prefix.includes("//")) return 'must not contain an empty folder ("//")';
-  if (/[\u0000-\u001f\u007f"\\]/.test(prefix)) return "must not contain control characters, quotes or backslashes";
-  const outside = NOT_IN_POLICY_RE.exec(prefix);
-  if (outside) {
-    const code = outside[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-    return `must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+${code} at index ${outside.index})`;
+  const broken = brokenPrefixRule(prefix);
+  if (!broken) return undefined;
+  const outside = policyCharacterAt(prefix);
+  if (outside && broken.rule.includes("IAM refuses")) {
+    return `${broken.rule} (U+${outside.code.toString(16).toUpperCase().padStart(4, "0")} at index ${outside.index})`;
   }
-  if (prefix.split("/").some((segment) => segment === "." || segment === "..")) {
-    return 'must not have "." or ".." path segments (the event validation refuses every key under it)';
-  }
-  if (!prefix.endsWith("/")) return 'must end with "/"';
-  return undefined;
+  return broken.handlerAdvice ? `${broken.rule} (${broken.handlerAdvice})` : broken.rule;
 }
 
 function messageFor(issue: z.core.$ZodIssue, entries: readonly unknown[]): string {

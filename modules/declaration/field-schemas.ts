@@ -4,6 +4,7 @@
  * created, so bad input leaves nothing half-built.
  */
 import { z } from "zod";
+import { brokenPrefixRule, PREFIX_RULES } from "../contract";
 import { policyCharacterProblem, POLICY_CHARACTERS } from "../core/policy-document";
 import { ALL_REGIONS } from "../core/regions";
 
@@ -96,23 +97,16 @@ export const prefixSchema = z
     if (problem) ctx.addIssue({ code: "custom", message: `is not a valid prefix: ${problem}`, input: prefix });
   });
 
+/** What is wrong with a prefix, by the contract's PREFIX_RULES (the handler keeps the same), with the rule's advice. */
 function prefixProblem(prefix: string): string | undefined {
-  if (prefix.length === 0) return "it is empty (name a folder such as \"incoming/\")";
-  if (prefix.length > 512) return "it is longer than 512 characters";
-  if (prefix.startsWith("/")) return "it must not start with \"/\" (keys are relative to the bucket root)";
-  if (/[*?]/.test(prefix)) return "it must not contain the wildcards * or ?";
-  if (prefix.includes("${") || prefix.includes("%{")) {
-    return "it must not contain \"${\" or \"%{\" (a policy variable or Terraform template sequence)";
-  }
-  if (prefix.includes("//")) return "it must not contain an empty folder (\"//\")";
-  if (/[\u0000-\u001f\u007f"\\]/.test(prefix)) return "it must not contain control characters, quotes or backslashes";
+  const broken = brokenPrefixRule(prefix);
+  if (!broken) return undefined;
   const character = policyCharacterProblem(prefix);
-  if (character) return `it contains ${character}, which IAM refuses in a policy document (allowed: ${POLICY_CHARACTERS})`;
-  if (prefix.split("/").some((segment) => segment === "." || segment === "..")) {
-    return 'it must not have "." or ".." segments (URLs resolve them and S3 does not; the handler refuses every key under them)';
+  if (broken.breaks === PREFIX_RULES.find((r) => r.rule.includes("IAM refuses"))?.breaks && character) {
+    return `it contains ${character}, which IAM refuses in a policy document (allowed: ${POLICY_CHARACTERS})`;
   }
-  if (!prefix.endsWith("/")) return `it must end with "/" (did you mean "${prefix}/"?)`;
-  return undefined;
+  const advice = broken.advice?.(prefix);
+  return `it ${broken.says ?? broken.rule}${advice ? ` (${advice})` : ""}`;
 }
 
 /** CloudWatch Logs retention values the API accepts. */
