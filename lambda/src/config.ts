@@ -12,7 +12,8 @@ import {
   type HandlerVariable,
 } from "../../modules/contract";
 import { ConfigurationError, type ConfigurationProblem } from "./errors";
-import { parseGrantedPrefixes, type PrefixGrant } from "./grant";
+import type { GrantedPrefix } from "../../modules/contract";
+import { parseGrantedPrefixes } from "./granted-prefixes";
 import { showValue } from "./show-value";
 
 /** RoleSessionName used when the function name is unavailable or sanitises to fewer than 2 characters. */
@@ -38,7 +39,7 @@ interface CommonConfig {
   /** Path-style addressing, for local S3 emulators; never with an access point. */
   readonly forcePathStyle: boolean;
   /** What the grant allows under each prefix (GRANTED_PREFIXES); requests outside it are refused before AWS. */
-  readonly grants: readonly PrefixGrant[];
+  readonly grants: readonly GrantedPrefix[];
   /** Largest `get` response, in bytes of JSON (MAX_RESPONSE_BYTES); larger objects are for `presign-get`. */
   readonly maxResponseBytes: number;
   /** Longest lifetime of a presigned URL, in seconds (PRESIGN_MAX_EXPIRES_SECONDS). */
@@ -231,7 +232,7 @@ function accessPointProblems(reading: EnvReading): ConfigurationProblem[] {
 }
 
 /** The configuration of valid variables, with the defaults of the unset ones. */
-function configFrom(reading: EnvReading, parsed: z.output<typeof envSchema>, grants: readonly PrefixGrant[]): HandlerConfig {
+function configFrom(reading: EnvReading, parsed: z.output<typeof envSchema>, grants: readonly GrantedPrefix[]): HandlerConfig {
   const common: CommonConfig = {
     bucketName: parsed.BUCKET_NAME,
     bucketRegion: parsed.BUCKET_REGION,

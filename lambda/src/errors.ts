@@ -4,7 +4,7 @@
  * as the access-denied metric filter selects it.
  */
 import { ACCESS_DENIED_LOG_LINE, HANDLER_ENVIRONMENT, type AccessMode } from "../../modules/contract";
-import type { Permission } from "./grant";
+import type { Permission } from "./granted-prefixes";
 import { showValue } from "./show-value";
 
 /** Base class of every error the handler raises on purpose. */

@@ -9,7 +9,7 @@ import { ACCESS_DENIED_LOG_LINE } from "../../modules/contract";
 import type { HandlerConfig } from "./config";
 import { HandlerError, NotGrantedError, type S3Target } from "./errors";
 import { parseEvent, type S3Request } from "./event";
-import { isGranted, prefixesWith, type Permission } from "./grant";
+import { isGranted, prefixesWith, type Permission } from "./granted-prefixes";
 import { streamLogger, type Logger } from "./log";
 import { operationContext, type InvocationContext, type OperationContext } from "./operations/context";
 import { copyObject } from "./operations/copy";

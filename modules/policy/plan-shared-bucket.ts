@@ -15,13 +15,13 @@
 import type { SharedBucketDeclaration } from "../declaration/shared-bucket";
 import { MAX_BUCKET_METRICS, type AlarmSettings, type ResolvedAlarms } from "../declaration/alarm-settings";
 import { resolveAlarms, type AlarmAccount } from "../declaration/resolve-alarms";
-import { unique } from "../policy/actions";
+import { unique } from "./actions";
 import type { BucketSettings } from "../declaration/bucket-settings";
 import { accessPointPolicy, bucketAccountPlan, bucketPolicyDocument, keyPolicyDocument, type BucketAccountPlan } from "./bucket-account";
 import type { AccessPointChoice } from "../declaration/access-point-choice";
-import { planGrant, type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
+import { planGrant, type GrantDeclaration, type GrantPlan } from "./plan-grant";
 import { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
-import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "../policy/budget";
+import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./budget";
 import { accountRootArn, bucketArn, type PolicyStatement } from "../core/policy-document";
 import { ConfigurationError } from "../core/errors";
 import { partitionOf } from "../core/regions";

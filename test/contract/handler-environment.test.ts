@@ -21,7 +21,7 @@ import {
   loadConfig,
   type HandlerConfig,
 } from "../../lambda/src/config";
-import { parseGrantedPrefixes } from "../../lambda/src/grant";
+import { parseGrantedPrefixes } from "../../lambda/src/granted-prefixes";
 import type { EnvironmentConfig } from "../../stacks/config";
 import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments, sharedEnvironments } from "../../stacks/environments";

@@ -4,7 +4,7 @@
  */
 import { PREFIX_RULES } from "../../modules/contract";
 import { prefixSchema } from "../../modules/internal";
-import { parseGrantedPrefixes } from "../../lambda/src/grant";
+import { parseGrantedPrefixes } from "../../lambda/src/granted-prefixes";
 
 /** A prefix that breaks each rule (and none before it in the list), keyed by the rule. */
 const BREAKING: Readonly<Record<string, string>> = {

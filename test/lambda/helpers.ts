@@ -1,8 +1,8 @@
 /** Shared fixtures of the handler tests. */
+import type { GrantedPrefix } from "../../lambda/src/granted-prefixes";
 import { Readable } from "node:stream";
 import { S3ServiceException, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import type { HandlerConfig } from "../../lambda/src/config";
-import type { PrefixGrant } from "../../lambda/src/grant";
 import type { Logger } from "../../lambda/src/handler";
 
 export const BUCKET = "data-bucket-222222222222";
@@ -18,7 +18,7 @@ export const ACCESS_POINT_HOST = `orders-reader-222222222222.s3-accesspoint.${RE
 export const BUCKET_HOST = `${BUCKET}.s3.${REGION}.amazonaws.com`;
 
 /** read+write under incoming/, read under reference/, write-only under uploads/, delete under scratch/. */
-export const GRANTS: readonly PrefixGrant[] = [
+export const GRANTS: readonly GrantedPrefix[] = [
   { prefix: "incoming/", access: "readWrite", delete: false },
   { prefix: "reference/", access: "read", delete: false },
   { prefix: "uploads/", access: "write", delete: false },

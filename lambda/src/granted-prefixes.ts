@@ -9,14 +9,13 @@ import * as z from "zod";
 import { ACCESS_PRESETS, brokenPrefixRule, encodeGrantedPrefixes, HANDLER_ENVIRONMENT, policyCharacterAt, type GrantedPrefix } from "../../modules/contract";
 import { showValue } from "./show-value";
 
-/** Access to one prefix, as GRANTED_PREFIXES states it (see the contract's GrantedPrefix). */
-export type PrefixGrant = GrantedPrefix;
+export type { GrantedPrefix } from "../../modules/contract";
 
 /** What a request needs on a key or prefix. */
 export type Permission = "read" | "write" | "delete";
 
 /** True when the grant on one prefix gives `permission` (read: get, list; write: put, multipart upload). */
-export function permits(grant: PrefixGrant, permission: Permission): boolean {
+export function permits(grant: GrantedPrefix, permission: Permission): boolean {
   switch (permission) {
     case "read":
       return grant.access !== "write";
@@ -28,7 +27,7 @@ export function permits(grant: PrefixGrant, permission: Permission): boolean {
 }
 
 /** The granted prefixes that give `permission`, in declaration order. */
-export function prefixesWith(grants: readonly PrefixGrant[], permission: Permission): string[] {
+export function prefixesWith(grants: readonly GrantedPrefix[], permission: Permission): string[] {
   return grants.filter((g) => permits(g, permission)).map((g) => g.prefix);
 }
 
@@ -36,7 +35,7 @@ export function prefixesWith(grants: readonly PrefixGrant[], permission: Permiss
  * True when `path` (a key, or a list prefix) lies under a granted prefix that gives `permission`. Matching is by plain
  * string prefix, as the policies' `arn:aws:s3:::bucket/<prefix>*` resources and `s3:prefix` conditions match.
  */
-export function isGranted(grants: readonly PrefixGrant[], path: string, permission: Permission): boolean {
+export function isGranted(grants: readonly GrantedPrefix[], path: string, permission: Permission): boolean {
   return grants.some((g) => path.startsWith(g.prefix) && permits(g, permission));
 }
 
@@ -94,7 +93,7 @@ function messageFor(issue: z.core.$ZodIssue, entries: readonly unknown[]): strin
 }
 
 export type GrantParse =
-  | { readonly ok: true; readonly grants: readonly PrefixGrant[] }
+  | { readonly ok: true; readonly grants: readonly GrantedPrefix[] }
   | { readonly ok: false; readonly problems: readonly string[] };
 
 /** Parses GRANTED_PREFIXES; every problem names the entry, the field and the value. */
@@ -116,7 +115,7 @@ export function parseGrantedPrefixes(raw: string | undefined): GrantParse {
   if (!result.success) {
     return { ok: false, problems: result.error.issues.map((issue) => messageFor(issue, value as unknown[])) };
   }
-  const grants = result.data.map((e): PrefixGrant => ({ prefix: e.prefix, access: e.access, delete: e.delete ?? false }));
+  const grants = result.data.map((e): GrantedPrefix => ({ prefix: e.prefix, access: e.access, delete: e.delete ?? false }));
   const seen = new Set<string>();
   const problems: string[] = [];
   grants.forEach((grant, index) => {
@@ -131,12 +130,12 @@ export function parseGrantedPrefixes(raw: string | undefined): GrantParse {
 const PERMISSIONS: readonly Permission[] = ["read", "write", "delete"];
 
 /** A grant's access as its entry states it: the preset, and "with delete" when it allows deleting. */
-function describeAccess(grant: Pick<PrefixGrant, "access" | "delete">): string {
+function describeAccess(grant: Pick<GrantedPrefix, "access" | "delete">): string {
   return grant.delete ? `${grant.access} with delete` : grant.access;
 }
 
 /** What several grants on one prefix allow together, as one entry would state it (every grant reads or writes). */
-function unionOf(grants: readonly PrefixGrant[]): Pick<PrefixGrant, "access" | "delete"> {
+function unionOf(grants: readonly GrantedPrefix[]): Pick<GrantedPrefix, "access" | "delete"> {
   const has = (p: Permission) => grants.some((g) => permits(g, p));
   return { access: has("read") && has("write") ? "readWrite" : has("read") ? "read" : "write", delete: has("delete") };
 }
@@ -146,7 +145,7 @@ function unionOf(grants: readonly PrefixGrant[]): Pick<PrefixGrant, "access" | "
  * when any statement does, so under the inner prefix the function really has the union of both; an entry that states
  * less than that misleads whoever reads the grant. An inner entry that gives more than its outer one is exact.
  */
-function nestingProblems(grants: readonly PrefixGrant[]): string[] {
+function nestingProblems(grants: readonly GrantedPrefix[]): string[] {
   const problems: string[] = [];
   grants.forEach((inner, index) => {
     const outers = grants

@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { HandlerError, NotGrantedError } from "../../lambda/src/errors";
-import { isGranted, permits, prefixesWith, type PrefixGrant } from "../../lambda/src/grant";
+import { isGranted, permits, prefixesWith, type GrantedPrefix } from "../../lambda/src/granted-prefixes";
 import { createHandler } from "../../lambda/src/handler";
 import { assumeRoleConfig, BUCKET, bucketPolicyConfig, GRANTS, memoryLogger, objectBody, REGION } from "./helpers";
 
@@ -27,7 +27,7 @@ function setup() {
 }
 
 describe("permits", () => {
-  const grant = (access: PrefixGrant["access"], del = false): PrefixGrant => ({ prefix: "p/", access, delete: del });
+  const grant = (access: GrantedPrefix["access"], del = false): GrantedPrefix => ({ prefix: "p/", access, delete: del });
 
   test.each([
     ["read", false, { read: true, write: false, delete: false }],
@@ -55,7 +55,7 @@ describe("permits", () => {
   });
 
   test("overlapping prefixes add up, as policy statements do", () => {
-    const grants: PrefixGrant[] = [
+    const grants: GrantedPrefix[] = [
       { prefix: "data/", access: "read", delete: false },
       { prefix: "data/out/", access: "write", delete: false },
     ];
