@@ -11,6 +11,7 @@ export * from "./constructs/halves";
 export * from "./policy/plan-grant";
 export * from "./constructs/lambda-grantee";
 export * from "./core/policy-document";
+export * from "./core/arn";
 export * from "./constructs/s3-access-role";
 export * from "./declaration/field-schemas";
 export * from "./constructs/secure-bucket";

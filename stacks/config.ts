@@ -1,4 +1,5 @@
 /** The typed, validated shape of an environment: both accounts, how each is reached, and the grant. */
+import { parseArn } from "../modules/internal";
 import { z } from "zod";
 import { claimProblems, environmentClaims, sharedEnvironmentClaims } from "./claims";
 import {
@@ -41,7 +42,7 @@ const layoutSchema = z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join("
  * region is in (the provider could not assume it).
  */
 function deployRoleProblem(deployRoleArn: string, side: { readonly accountId: string; readonly region: string }, label: string): string | undefined {
-  const [, partition, , , account] = deployRoleArn.split(":");
+  const { partition, account } = parseArn(deployRoleArn) ?? { partition: "", account: "" };
   if (account !== side.accountId) return `is in account ${account}, not in ${label} ${side.accountId}`;
   const expected = partitionOf(side.region).partition;
   return partition === expected ? undefined : `is in partition ${partition}, but region ${side.region} is in partition ${expected} (arn:${expected}:iam::...)`;

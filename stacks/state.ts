@@ -4,6 +4,7 @@
  * DynamoDB table). Each stack gets a key of its own, `<keyPrefix><stack>.tfstate`, so the two halves of a split
  * layout and each grantee's stack of a shared bucket never share a state or a lock.
  */
+import { parseArn } from "../modules/internal";
 import { S3Backend, type TerraformStack } from "cdktf";
 import { z } from "zod";
 import { accountIdSchema, bucketNameSchema, partitionOf, regionSchema, roleArnSchema, showValue } from "../modules/internal";
@@ -52,7 +53,7 @@ export const stateSchema = z
   )
   .superRefine((state, ctx) => {
     const partition = partitionOf(state.region).partition;
-    const [, rolePartition, , , roleAccount] = state.roleArn.split(":");
+    const { partition: rolePartition, account: roleAccount } = parseArn(state.roleArn) ?? { partition: "", account: "" };
     if (roleAccount !== state.accountId) {
       ctx.addIssue({ code: "custom", path: ["roleArn"], input: state.roleArn, message: `is in account ${roleAccount}, not in state.accountId ${state.accountId}` });
     } else if (rolePartition !== partition) {
@@ -68,7 +69,7 @@ export const stateSchema = z
       ctx.addIssue({ code: "custom", path: ["kmsKeyArn"], input: state.kmsKeyArn, message: "is only used with encrypt true (the state would not be encrypted with it)" });
       return;
     }
-    const [, keyPartition, , keyRegion] = state.kmsKeyArn.split(":");
+    const { partition: keyPartition, region: keyRegion } = parseArn(state.kmsKeyArn) ?? { partition: "", region: "" };
     if (keyRegion !== state.region || keyPartition !== partition) {
       ctx.addIssue({
         code: "custom",

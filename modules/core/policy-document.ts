@@ -1,3 +1,4 @@
+import { parseArn } from "./arn";
 /** IAM policy document types and ARN helpers shared by the policy builders. */
 
 export type ConditionBlock = Record<string, Record<string, string | readonly string[]>>;
@@ -39,7 +40,7 @@ export function roleArn(partition: string, accountId: string, roleName: string, 
 
 /** A role ARN's parts: its account, path and name (`arn:aws:iam::111122223333:role/service-role/worker`). */
 export function roleArnParts(arn: string): { readonly accountId: string; readonly path: string; readonly name: string } {
-  const [, , , , accountId = "", resource = ""] = arn.split(":");
+  const { account: accountId, resource } = parseArn(arn) ?? { account: "", resource: "" };
   const rolePath = resource.slice("role".length);
   const cut = rolePath.lastIndexOf("/") + 1;
   return { accountId, path: rolePath.slice(0, cut), name: rolePath.slice(cut) };

@@ -1,3 +1,4 @@
+import { parseArn } from "./arn";
 /** The AWS regions and partitions this library supports, as the AWS provider 5.100.0 knows them. */
 
 /**
@@ -28,4 +29,4 @@ export function partitionOf(region: string): { partition: Partition; dnsSuffix: 
 }
 
 /** The partition an ARN names (`arn:<partition>:...`). */
-export const partitionOfArn = (arn: string): string => arn.split(":")[1] ?? "";
+export const partitionOfArn = (arn: string): string => parseArn(arn)?.partition ?? "";

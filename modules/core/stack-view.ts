@@ -5,6 +5,7 @@
  * each shape IAM accepts. Nothing here trusts a name a record or a construct gives: resources are found by what they
  * configure.
  */
+import { accountOf } from "./arn";
 import { CrossAccountS3Error } from "./errors";
 import type { PolicyDocument, PolicyStatement } from "./policy-document";
 import { partitionOf } from "./regions";
@@ -45,8 +46,7 @@ const first = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
 
 /** The account an ARN names (its fifth field), when it has one. */
 export function accountInArn(arn: string): string | undefined {
-  const account = arn.split(":")[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+  return accountOf(arn);
 }
 
 /** Every Terraform resource address of the stack, `type.id`, with its resource. */

@@ -2,6 +2,7 @@
  * The alarm settings of a grant checked against its accounts, before anything is created: the SNS topic of each
  * account must be a topic of that account, in the region and partition of the alarms that notify it.
  */
+import { parseArn } from "../core/arn";
 import type { AlarmSettings, ResolvedAlarms } from "./alarm-settings";
 import { ConfigurationError, showValue } from "../core/errors";
 import { partitionOf } from "../core/regions";
@@ -44,7 +45,7 @@ export function resolveAlarms(field: string, settings: AlarmSettings | undefined
       problems.push(`${at} is for ${account.what} ${accountId}, which gets no alarms here: ${account.noAlarms}`);
       continue;
     }
-    const [, partition, , region, owner] = arn.split(":");
+    const { partition, region, account: owner } = parseArn(arn) ?? { partition: "", region: "", account: "" };
     const expected = partitionOf(account.regions[0]!).partition;
     if (owner !== accountId) problems.push(`${at} is a topic of account ${owner}, not of ${account.what} ${accountId}`);
     else if (partition !== expected) problems.push(`${at} is in partition ${partition}, the alarms of ${account.what} in partition ${expected}`);

@@ -4,6 +4,7 @@
  * (zod stays out of the package's declarations); the assertions at the end keep each schema's output assignable to
  * its interface.
  */
+import { parseArn } from "../core/arn";
 import { z } from "zod";
 import { ACCESS_POINT_CHOICES } from "./access-point-choice";
 import type { AccessLoggingSettings } from "./access-logging";
@@ -101,7 +102,7 @@ export const lambdaSettingsSchema = z
     }
     if (s.existingRoleArn !== undefined) {
       if (s.rolePath !== undefined) issue("rolePath", s.rolePath, "applies only to a role this library creates (an existing role's path is in its ARN)");
-      const [, partition, , , account] = s.existingRoleArn.split(":");
+      const { partition, account } = parseArn(s.existingRoleArn) ?? { partition: "", account: "" };
       const expected = partitionOf(s.region).partition;
       if (account !== s.accountId || partition !== expected) {
         issue("existingRoleArn", s.existingRoleArn, `is not a role of the Lambda account ${s.accountId} (partition ${expected})`);
@@ -117,7 +118,7 @@ export const lambdaSettingsSchema = z
     // Lambda attaches only layers of the function's own region (and so of its partition).
     const { partition } = partitionOf(s.region);
     s.layers?.forEach((layer, i) => {
-      const [, layerPartition, , layerRegion] = layer.split(":");
+      const { partition: layerPartition, region: layerRegion } = parseArn(layer) ?? { partition: "", region: "" };
       if (layerPartition !== partition) {
         ctx.addIssue({ code: "custom", path: ["layers", i], input: layer, message: `is in partition ${layerPartition}, not the function's partition ${partition}` });
       } else if (layerRegion !== s.region) {
@@ -243,7 +244,7 @@ export const bucketSettingsSchema = z
     if (b.lifecycle !== undefined) {
       ctx.addIssue({ code: "custom", path: ["lifecycle"], input: b.lifecycle, message: "applies only to a bucket this stack creates: an existing bucket's lifecycle is its owner's" });
     }
-    const [, partition, , region, account] = b.existing.keyArn.split(":");
+    const { partition, region, account } = parseArn(b.existing.keyArn) ?? { partition: "", region: "", account: "" };
     const wellFormed = existingResourcesSchema.shape.keyArn.safeParse(b.existing.keyArn).success;
     if (wellFormed && (account !== b.accountId || region !== b.region || partition !== partitionOf(b.region).partition)) {
       ctx.addIssue({

@@ -7,6 +7,7 @@
  * says: allowed_account_ids (Terraform then refuses to plan with credentials of any other account; not on a provider
  * set to skip_requesting_account_id, which could not check it) and region.
  */
+import { accountOf } from "../core/arn";
 import { Token, type TerraformProvider } from "../core/cdktf";
 import { ConfigurationError, showValue } from "../core/errors";
 
@@ -35,8 +36,8 @@ function assumedAccount(p: AwsProviderArguments): { account: string; roleArn: st
   const assume = ([] as unknown[]).concat(p.assumeRole ?? [])[0] as { roleArn?: unknown } | undefined;
   const roleArn = assume?.roleArn;
   if (!literal(roleArn)) return undefined;
-  const account = roleArn.split(":")[4];
-  return account && /^\d{12}$/.test(account) ? { account, roleArn } : undefined;
+  const account = accountOf(roleArn);
+  return account ? { account, roleArn } : undefined;
 }
 
 /** What is wrong with one half's provider, given its declaration and the other halves built through the same provider. */

@@ -3,6 +3,7 @@
  * identity policy of the Lambda role (A), the bucket policy and key policy (B), and in assume-role mode the S3 access
  * role's trust and identity policies (B). All of them come from the same statements, so they cannot disagree.
  */
+import { accountOf } from "../core/arn";
 import { actionsFor, STS_ASSUME_ROLE_ACTIONS, S3_LIST_BUCKET_ACTIONS, unique } from "./actions";
 import {
   accountRootArn,
@@ -154,7 +155,7 @@ function withConditions(statement: PolicyStatement, ...blocks: ReadonlyArray<Con
 /** How the bucket account's policies name a role: the role itself, or its account plus an aws:PrincipalArn match. */
 function principalFor(style: PrincipalStyle, partition: string, arn: string): { principal: PolicyPrincipal; condition?: Conditions } {
   if (style === "role-arn") return { principal: { AWS: arn } };
-  const account = arn.split(":")[4] ?? "";
+  const account = accountOf(arn) ?? "";
   return {
     principal: { AWS: accountRootArn(partition, account) },
     condition: { StringEquals: { "aws:PrincipalArn": arn } },

@@ -12,6 +12,7 @@
  *   the bucket or access point policies still name every role);
  * - whatever still cannot fit is a synth error naming the policy and by how much.
  */
+import { accountOf } from "../core/arn";
 import type { SharedBucketDeclaration } from "../declaration/shared-bucket";
 import { MAX_BUCKET_METRICS, type AlarmSettings, type ResolvedAlarms } from "../declaration/alarm-settings";
 import { resolveAlarms, type AlarmAccount } from "../declaration/resolve-alarms";
@@ -102,7 +103,7 @@ function keyStatementsByAccount(statements: readonly PolicyStatement[], partitio
   return mergeByPrincipal(
     statements.map((s) => {
       if (typeof s.Principal !== "object" || s.Principal.AWS === undefined) return s;
-      const accounts = unique(asList(s.Principal.AWS).map((arn) => arn.split(":")[4] ?? ""));
+      const accounts = unique(asList(s.Principal.AWS).map((arn) => accountOf(arn) ?? ""));
       const { "aws:PrincipalArn": _arn, ...equals } = s.Condition?.StringEquals ?? {};
       return {
         ...s,

@@ -10,6 +10,7 @@
  * Only actions some statement can match are simulated: a request no Allow statement applies to is denied by IAM's
  * default, whatever the rest of the policies say.
  */
+import { parseArn } from "../core/arn";
 import { matchesWildcard } from "../core/policy-document";
 import { readStatements, type ReadStatement } from "../core/stack-view";
 import type { GrantDeclaration } from "../declaration/grant";
@@ -65,7 +66,7 @@ function namedPrincipals(s: ReadStatement): string[] {
 function mayApplyTo(s: ReadStatement, caller: Caller): boolean {
   if (s.NotPrincipal !== undefined || s.Principal === "*") return true;
   return (s.Principal?.AWS ?? []).some(
-    (p) => p === "*" || p === caller.accountId || p === `arn:${caller.roleArn.split(":")[1]}:iam::${caller.accountId}:root` || matchesWildcard(p, caller.roleArn) || matchesWildcard(p, caller.principal),
+    (p) => p === "*" || p === caller.accountId || p === `arn:${parseArn(caller.roleArn)?.partition ?? "aws"}:iam::${caller.accountId}:root` || matchesWildcard(p, caller.roleArn) || matchesWildcard(p, caller.principal),
   );
 }
 

@@ -7,6 +7,7 @@
  * resource's account and region from its provider's block. The one value known only after apply, the KMS key's ID,
  * gets a single stand-in.
  */
+import { accountOf } from "../core/arn";
 import { CrossAccountS3Error } from "../core/errors";
 import type { GrantRecord } from "../record/grant-record";
 import type { PolicyDocument, PolicyStatement } from "../core/policy-document";
@@ -169,7 +170,7 @@ function definedManagedPolicies(views: readonly ProofView[]): Map<string, Policy
 
 /** A role, as the stacks hold it (created), or as far as they show it (an existing role: the policies they attach). */
 function modelRole(views: readonly ProofView[], arn: string, options: ModelOptions, managed: ReadonlyMap<string, PolicyDocument>): ModelRole & { problems: string[] } {
-  const accountId = arn.split(":")[4] ?? "";
+  const accountId = accountOf(arn) ?? "";
   const name = arn.slice(arn.lastIndexOf("/") + 1);
   const policies: Record<string, PolicyDocument> = {};
   const problems: string[] = [];
@@ -293,7 +294,7 @@ function accessPointsOf(views: readonly ProofView[], bucketName: string, declare
       problems.push(...duplicates(ap.policy.map((item) => ({ pv, item })), `the policy of access point ${ap.arn}`));
       const place = placeOrDeclared(pv, ap.resource, declared);
       const policy = ap.policy[0] ? sourcePolicy(pv, ap.policy[0]) : { Version: "2012-10-17" as const, Statement: [] };
-      accessPoints[ap.arn] = { arn: ap.arn, name: String(pv.view.valueOf(ap.resource.name)), accountId: ap.arn.split(":")[4] ?? place.accountId, region: place.region, policy };
+      accessPoints[ap.arn] = { arn: ap.arn, name: String(pv.view.valueOf(ap.resource.name)), accountId: accountOf(ap.arn) ?? place.accountId, region: place.region, policy };
     }
   }
   return accessPoints;

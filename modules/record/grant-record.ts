@@ -5,6 +5,7 @@
  * and policies that carry it. The access proof (`cross-account-s3-lambda/proof`) then needs nothing but a synthesized
  * app, and its expected verdicts come from these records, never from the policies under test.
  */
+import { accountOf } from "../core/arn";
 import type { AlarmRecord } from "../declaration/alarm-settings";
 import { Lazy, TerraformStack, type IConstruct, type TerraformResource } from "../core/cdktf";
 import type { GrantDeclaration } from "../declaration/grant";
@@ -116,7 +117,7 @@ export function recordGrant(scope: IConstruct, record: PendingRecord): void {
  * any. The role's path is left out, so that two halves that disagree on it pair up and the drift is reported by name.
  */
 export function grantKey(partition: string, bucketName: string, lambdaRoleArn: string, accessPointName?: string): string {
-  const account = lambdaRoleArn.split(":")[4] ?? "";
+  const account = accountOf(lambdaRoleArn) ?? "";
   const roleName = lambdaRoleArn.slice(lambdaRoleArn.lastIndexOf("/") + 1);
   return [`arn:${partition}:s3:::${bucketName}`, `${account}:${roleName}`, ...(accessPointName ? [accessPointName] : [])].join("|");
 }
