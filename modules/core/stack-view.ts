@@ -36,6 +36,8 @@ export interface ProviderPlace {
   readonly accountId?: string | undefined;
   /** What the block says about its account, for messages. */
   readonly accountSource?: string | undefined;
+  /** The role its `assume_role` assumes, as written. */
+  readonly roleArn?: string | undefined;
   /** Where the block contradicts itself (assume_role into one account, allowed_account_ids another). */
   readonly problems: readonly string[];
 }
@@ -179,7 +181,7 @@ export class StackView {
     if (assumed && forbidden.includes(assumed)) problems.push(`provider ${address} assumes a role in account ${assumed}, which its forbidden_account_ids forbid`);
     const accountId = assumed ?? (allowed.length === 1 ? allowed[0] : undefined);
     const accountSource = assumed ? `assume_role ${roleArn}` : allowed.length === 1 ? "allowed_account_ids" : undefined;
-    return { address, region, accountId, accountSource, problems };
+    return { address, region, accountId, accountSource, ...(roleArn !== undefined ? { roleArn } : {}), problems };
   }
 
   /**

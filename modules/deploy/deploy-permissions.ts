@@ -9,6 +9,7 @@
  * there and are listed from AWS's rules: those AWS checks beside the call (iam:PassRole for a function's role,
  * tag-on-create permissions, the EC2 reads of a function in a VPC), and updates the suites do not make.
  */
+import { StackView, type StackJson } from "../core/stack-view";
 
 /** Actions by Terraform resource type: what the provider calls for that type over its whole life. */
 export const DEPLOY_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]>> = {
@@ -149,23 +150,18 @@ export interface ProviderDeployActions {
   readonly unknownResourceTypes: readonly string[];
 }
 
-interface StackJson {
-  readonly provider?: { readonly aws?: readonly { readonly alias?: string; readonly assume_role?: readonly { readonly role_arn?: string }[] }[] };
-  readonly resource?: Readonly<Record<string, Readonly<Record<string, { readonly provider?: string }>>>>;
-}
-
 /**
  * The deploy actions of a synthesized stack (its `cdk.tf.json`, parsed), one entry per AWS provider configuration
  * that creates something, in the order the stack declares them.
  */
 export function deployActions(stack: StackJson): ProviderDeployActions[] {
-  const roles = new Map<string, string | undefined>();
-  for (const p of stack.provider?.aws ?? []) roles.set(p.alias ? `aws.${p.alias}` : "aws", p.assume_role?.[0]?.role_arn);
+  // Each provider configuration as the stack view reads it (the one lookup of provider to account and role).
+  const roles = new Map([...new StackView(stack, "stack", "opaque").providers].map(([address, place]) => [address, place.roleArn]));
   const typesBy = new Map<string, Set<string>>();
   for (const [type, resources] of Object.entries(stack.resource ?? {})) {
     if (!type.startsWith("aws_")) continue;
     for (const resource of Object.values(resources)) {
-      const provider = resource.provider ?? "aws";
+      const provider = (resource as { provider?: string }).provider ?? "aws";
       if (!typesBy.has(provider)) typesBy.set(provider, new Set());
       typesBy.get(provider)!.add(type);
     }
