@@ -2,8 +2,20 @@
  * The package's public surface: import from "cross-account-s3-lambda". Every name here is a promise to keep;
  * everything else is internal.
  *
- * Vocabulary: the Lambda account holds the function and its role (the grantee); the bucket account holds the bucket
- * and its KMS key; a grant says what the grantee may do under which prefixes of the bucket.
+ * Vocabulary (docs/architecture.md#glossary), one meaning each in every public name:
+ * - Lambda account: the account of the function and its execution role. Bucket account: the account of the bucket and
+ *   its KMS key.
+ * - grant: a declaration of what a grantee may do (a preset, optionally delete) under which prefixes of the bucket,
+ *   and how the access is wired (mode: bucket-policy or assume-role).
+ * - grantee: the function's execution role the grant is for. The principal S3 and KMS see is the grantee, or in
+ *   assume-role mode the S3 access role it assumes (GrantPlan.principalArn).
+ * - half: one account's part of a grant: the Lambda account's half (LambdaAccountGrant), the bucket account's half
+ *   (BucketAccountGrant); CrossAccountS3Access builds both. A shared bucket has one bucket account's half
+ *   (SharedBucketAccountGrants) and a Lambda account's half per grantee (SharedLambdaAccountGrant).
+ * - plan: every policy document of a grant (planGrant) or of a shared bucket (planSharedBucket), computed from the
+ *   declaration alone; each half renders its part of it.
+ * - record: what each half writes into its stack's JSON for the access proof: the declaration, never a pointer the
+ *   proof trusts.
  */
 
 // One grant, both accounts' halves, or each half on its own.
