@@ -12,7 +12,7 @@ import type { PolicyDocument } from "../core/policy-document";
 import { CrossAccountS3Error } from "../core/errors";
 import { loadSynthesized, recordsOf, type SynthesizedStack } from "./load";
 import { proveSynthesized, type ProofReport } from "./prove";
-import { proofTable, reportJson } from "./report";
+import { proofSummary, proofTable, reportJson } from "./report";
 
 const USAGE = `usage: cross-account-s3 verify [OUTPUT ...] [options]
 
@@ -112,7 +112,7 @@ export async function main(
         for (const u of g.unknownActions) out(`  UNKNOWN ACTION ${u}`);
         for (const u of g.unseen) out(`  NOT SEEN ${u}`);
       }
-      out(`${report.requests} requests proven over ${report.grants.length} grant(s): ${report.mismatches === 0 ? "every verdict matches the declared grants" : `${report.mismatches} mismatch(es) or problem(s)`}.`);
+      out(proofSummary(report));
     } else {
       out(proofTable(report));
     }

@@ -73,12 +73,16 @@ export function grantTable(proof: GrantProof): string {
   return out.join("\n");
 }
 
+/** The last line of every report, in both outputs: how many grants and requests, and whether every verdict matches. */
+export function proofSummary(report: ProofReport): string {
+  return report.mismatches === 0
+    ? `${report.grants.length} grant(s), ${report.requests} requests proven: every verdict matches the declared grants.`
+    : `${report.grants.length} grant(s), ${report.requests} requests proven: ${report.mismatches} mismatch(es) or problem(s).`;
+}
+
 /** The whole report as text: every grant's table, then a summary line. */
 export function proofTable(report: ProofReport): string {
-  const summary =
-    report.mismatches === 0
-      ? `${report.grants.length} grant(s), ${report.requests} requests proven: every verdict matches the declared grants.`
-      : `${report.grants.length} grant(s), ${report.requests} requests proven: ${report.mismatches} mismatch(es) or problem(s).`;
+  const summary = proofSummary(report);
   return [...report.grants.map(grantTable), "", summary].join("\n\n").replace(/\n\n\n/g, "\n\n");
 }
 
