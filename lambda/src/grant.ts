@@ -67,6 +67,7 @@ function prefixProblem(prefix: string): string | undefined {
   if (prefix.startsWith("/")) return 'must not start with "/"';
   if (/[*?]/.test(prefix)) return "must not contain the wildcards * or ?";
   if (prefix.includes("//")) return 'must not contain an empty folder ("//")';
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f\u007f"\\]/.test(prefix)) return "must not contain control characters, quotes or backslashes";
   const outside = NOT_IN_POLICY_RE.exec(prefix);
   if (outside) {

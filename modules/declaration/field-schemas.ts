@@ -105,6 +105,7 @@ function prefixProblem(prefix: string): string | undefined {
     return "it must not contain \"${\" or \"%{\" (a policy variable or Terraform template sequence)";
   }
   if (prefix.includes("//")) return "it must not contain an empty folder (\"//\")";
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f\u007f"\\]/.test(prefix)) return "it must not contain control characters, quotes or backslashes";
   const character = policyCharacterProblem(prefix);
   if (character) return `it contains ${character}, which IAM refuses in a policy document (allowed: ${POLICY_CHARACTERS})`;
