@@ -13,12 +13,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
 import type { SharedEnvironmentConfig } from "../stacks/config";
+import type { CrossAccountStackOptions } from "../stacks/cross-account-stack";
 import { SharedBucketAccountStack, SharedBucketStack } from "../stacks/shared-bucket-stack";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1,10,100,1000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const ROOT = join(__dirname, "..");
-const OPTIONS = { bundleDir: join(ROOT, "lambda", "dist"), codeArchive: join(ROOT, "lambda", "function.zip") };
+/** The stacks' defaults: every function gets the prebuilt handler (lambda/function.zip). */
+const OPTIONS: CrossAccountStackOptions = {};
 
 function environment(n: number): SharedEnvironmentConfig {
   return {

@@ -169,12 +169,12 @@ async function main(): Promise<number> {
       ),
       step(stdout, "synthesize the local stacks", () => synthesizeInBackground(join(workDir, "cdktf.out"), [...STACKS])),
     ]);
-    const emulatorOf = (i: number) => running[shared ? 0 : i]!;
+    const emulatorOf = (i: number) => running[shared ? 0 : i];
     for (const e of running) console.log(`           endpoint ${e.endpoint}${e.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
     // A terraform folder (CLI config, plugin cache) per environment: two inits at once must not share one cache.
-    const envOf = (i: number) => emulatorTerraformEnv(terraformEnv(join(workDir, "terraform", STACKS[i]!)), emulatorOf(i).endpoint);
+    const envOf = (i: number) => emulatorTerraformEnv(terraformEnv(join(workDir, "terraform", STACKS[i])), emulatorOf(i).endpoint);
     const stateBuckets = await step(stdout, "create the state bucket, in an account of its own, before the first init", async () =>
-      [...new Set((await Promise.all(STACKS.map((name, i) => createStateBuckets(emulatorOf(i), [stackDirs[name]!])))).flat())],
+      [...new Set((await Promise.all(STACKS.map((name, i) => createStateBuckets(emulatorOf(i), [stackDirs[name]])))).flat())],
     );
     console.log(`           state in ${stateBuckets.join(", ")}: one key a stack, locked by its S3 lock file`);
     const mirror = providerMirror();
@@ -182,7 +182,7 @@ async function main(): Promise<number> {
 
     const runs = STACKS.map((name, i) => ({ name, i, log: shared ? { ...stdout, flush() {} } : bufferedLog() }));
     const one = (r: (typeof runs)[number]) =>
-      runEnvironment(r.name, stackDirs[r.name]!, emulatorOf(r.i), envOf(r.i), r.log).catch((error: Error) => {
+      runEnvironment(r.name, stackDirs[r.name], emulatorOf(r.i), envOf(r.i), r.log).catch((error: Error) => {
         r.log.write(`\n${r.name}: ${error.message}\n`);
         return 1;
       });
@@ -192,7 +192,7 @@ async function main(): Promise<number> {
       // Run together, print each environment's whole log in order once it is done.
       const done = runs.map(one);
       for (const [i, r] of runs.entries()) {
-        failures += await done[i]!;
+        failures += await done[i];
         r.log.flush();
       }
     }

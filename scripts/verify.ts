@@ -20,9 +20,9 @@ function splitArguments(args: readonly string[]): { names: string[]; options: st
   const names: string[] = [];
   const options: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     if (!arg.startsWith("-")) names.push(arg);
-    else if (WITH_VALUE.has(arg) && i + 1 < args.length) options.push(arg, args[++i]!);
+    else if (WITH_VALUE.has(arg) && i + 1 < args.length) options.push(arg, args[++i]);
     else options.push(arg);
   }
   return { names, options };

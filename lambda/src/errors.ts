@@ -236,7 +236,7 @@ export interface AwsErrorShape {
 }
 
 function asAwsError(error: unknown): AwsErrorShape {
-  return typeof error === "object" && error !== null ? (error as AwsErrorShape) : {};
+  return typeof error === "object" && error !== null ? error : {};
 }
 
 /** Error names that mean "refused" across S3, STS and KMS. */

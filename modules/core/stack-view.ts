@@ -42,6 +42,8 @@ export interface ProviderPlace {
   readonly problems: readonly string[];
 }
 
+/** A value of the Terraform JSON as text: a string as it is, anything else as its JSON (never `[object Object]`). */
+export const textOf = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 const list = (value: unknown): unknown[] => (value === undefined || value === null ? [] : ([] as unknown[]).concat(value));
 const first = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
   (Array.isArray(value) ? value[0] : value) as Readonly<Record<string, unknown>> | undefined;
@@ -102,7 +104,7 @@ export function readStatement(raw: unknown, where: string): ReadStatement {
           ]),
         );
   const statement: ReadStatement = {
-    Sid: s.Sid === undefined ? undefined : String(s.Sid),
+    Sid: s.Sid === undefined ? undefined : textOf(s.Sid),
     Effect: String(s.Effect),
     Principal: principals(s.Principal, `${where}.Principal`),
     NotPrincipal: principals(s.NotPrincipal, `${where}.NotPrincipal`),
@@ -128,7 +130,7 @@ export function readStatements(doc: unknown, where: string): ReadStatement[] {
 /** A policy document with `Statement` as a list (IAM also accepts one object), for the simulator and the reports. */
 export function asDocument(doc: unknown): PolicyDocument {
   const d = doc as { Version?: string; Statement?: unknown };
-  return { ...(d as object), Version: "2012-10-17", Statement: list(d.Statement) as PolicyStatement[] } as PolicyDocument;
+  return { ...(d as object), Version: "2012-10-17", Statement: list(d.Statement) as PolicyStatement[] };
 }
 
 /** The AWS principals of a statement: `*` for everyone, or the ARNs and account IDs it names. */
@@ -162,7 +164,7 @@ export class StackView {
     private readonly unknownReferences: "strict" | "opaque" = "strict",
   ) {
     for (const p of json.provider?.aws ?? []) {
-      const address = p.alias === undefined ? "aws" : `aws.${String(p.alias)}`;
+      const address = p.alias === undefined ? "aws" : `aws.${textOf(p.alias)}`;
       this.places.set(address, this.readProvider(address, p));
     }
   }
@@ -258,7 +260,7 @@ export class StackView {
   attribute(type: string, id: string, attribute: string, depth = 0): string | undefined {
     const r = this.resource(type, id);
     if (!r || depth > 8) return undefined;
-    const arg = (name: string) => (typeof r[name] === "string" ? this.text(r[name] as string, depth + 1) : undefined);
+    const arg = (name: string) => (typeof r[name] === "string" ? this.text(r[name], depth + 1) : undefined);
     const place = () => this.placeOf(r);
     const partition = () => this.partitionOf(r);
     switch (`${type}.${attribute}`) {

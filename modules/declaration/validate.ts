@@ -11,6 +11,7 @@ let loaded: Schemas | undefined;
 
 /** The library's schemas (schemas.ts), loaded with zod on first use. */
 export function schemas(): Schemas {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, which an import cannot be
   return (loaded ??= require("./schemas") as Schemas);
 }
 

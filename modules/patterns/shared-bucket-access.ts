@@ -3,7 +3,7 @@ import { SharedLambdaAccountGrant } from "./shared-lambda-account-grant";
 import type { GranteeDeclaration, SharedBucketDeclaration } from "../declaration/shared-bucket";
 import { planSharedBucket, type SharedBucketPlan } from "../policy/plan-shared-bucket";
 import { type AlarmSettings } from "../declaration/alarm-settings";
-import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
+import { Construct, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
 import type { BucketSettings } from "../declaration/bucket-settings";
 import type { AccessPointChoice } from "../declaration/access-point-choice";
@@ -58,7 +58,7 @@ export class SharedBucketAccess extends Construct {
     const roles = new Map(
       props.grantees.flatMap((g) => {
         const role = grantees.get(g.name)!.grantee.role ?? g.lambda.existingRole;
-        return role ? [[g.name, role as ITerraformDependable] as const] : [];
+        return role ? [[g.name, role] as const] : [];
       }),
     );
     this.bucketAccount = new SharedBucketAccountGrants(this, "bucket-side", { ...declaration, bucket: props.bucket, plan: this.plan, granteeRoles: roles });

@@ -231,7 +231,7 @@ function s3Requests(c: GrantCallers, caller: Caller, entry: CatalogueAction, pro
  * The catalogue matrix of one grant (see the module's comment): the requests, with each one's context trimmed to
  * the keys AWS sets for its action and resource.
  */
-export async function catalogueRequests(c: GrantCallers, others: readonly OtherGrantee[], catalogue: readonly CatalogueAction[], declared: ReadonlySet<string>): Promise<ProofRequest[]> {
+export function catalogueRequests(c: GrantCallers, others: readonly OtherGrantee[], catalogue: readonly CatalogueAction[], declared: ReadonlySet<string>): ProofRequest[] {
   const { b } = c;
   const resources = resourceStatements(b.model);
   const start = b.requests.length;

@@ -122,6 +122,7 @@ function stackJsonProblem(json: unknown): string | undefined {
 
 /** A name of a stack in a manifest: it names a folder of the output, so it is one path segment. */
 function stackNameProblem(name: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (name === "" || name === "." || name === ".." || /[\\/\u0000-\u001f\u007f]/.test(name)) return `the stack name ${JSON.stringify(name)} is not a folder name`;
   return undefined;
 }

@@ -197,7 +197,7 @@ export async function grantProofRequests(
 }
 
 /** The requests of one grant: its matrices and the catalogue matrix. */
-async function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: AccessModel, others: readonly RecordedHalf[], catalogue: readonly CatalogueAction[]): Promise<ProofRequest[]> {
+function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: AccessModel, others: readonly RecordedHalf[], catalogue: readonly CatalogueAction[]): ProofRequest[] {
   const outsiderAccount = outsiderFor([model.bucketAccountId, subject.lambda.accountId, ...others.map((o) => o.record.lambda.accountId)]);
   const options: ProofOptions = {
     outsiderAccount,
@@ -215,7 +215,7 @@ async function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: 
   // The roles every grant on the bucket declares: each is proven by its own grant's matrices.
   const declared = new Set([subject, ...others.map((o) => o.record)].flatMap((r) => [r.lambda.roleArn, ...(r.accessRoleArn ? [r.accessRoleArn] : [])]));
   const fixed = grantRequests(subject, model, options);
-  const catalogued = await catalogueRequests(grantCallers(subject, model, options), options.otherGrantees ?? [], catalogue, declared);
+  const catalogued = catalogueRequests(grantCallers(subject, model, options), options.otherGrantees ?? [], catalogue, declared);
   return [...fixed, ...catalogued];
 }
 
@@ -252,7 +252,7 @@ export async function proveSynthesized(stacks: readonly SynthesizedStack[], opti
     const model = models.of(bucket[0]);
     problems.push(...(model.problems ?? []));
     const others = (models.byBucket.get(Models.id(bucket[0])) ?? []).filter((h) => h.record.key !== key);
-    const results = await prove(await requestsOf(subject, bucket[0].record, model, others, catalogue));
+    const results = await prove(requestsOf(subject, bucket[0].record, model, others, catalogue));
     const unknown = await models.unknownActions(model);
     const roleArns = [subject.lambda.roleArn, ...(subject.accessRoleArn ? [subject.accessRoleArn] : [])];
     const identityPolicies = Object.fromEntries(roleArns.map((arn) => [arn, Object.keys(model.roles[arn]?.policies ?? {})]));

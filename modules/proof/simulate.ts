@@ -29,6 +29,7 @@ export class SimulatorMissingError extends CrossAccountS3Error {
 /** Requires an optional peer; its absence is a SimulatorMissingError. */
 function optionalPeer<T>(name: string): T {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded by name when the proof runs
     return require(name) as T;
   } catch (error) {
     if ((error as { code?: string }).code === "MODULE_NOT_FOUND") throw new SimulatorMissingError(name);

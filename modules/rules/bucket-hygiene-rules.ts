@@ -19,7 +19,7 @@
 import { GRANT_RECORD_KEY, type GrantRecords } from "../record/grant-record";
 import { LOG_DELIVERY_SERVICE } from "../declaration/access-logging";
 import { matchesWildcard, type PolicyStatement } from "../core/policy-document";
-import { PolicyShapeError, type StackJson } from "../core/stack-view";
+import { PolicyShapeError, textOf, type StackJson } from "../core/stack-view";
 import { TemplateError } from "../core/terraform-text";
 import { viewOf } from "./stack-policies";
 
@@ -41,7 +41,7 @@ type Resource = Readonly<Record<string, unknown>>;
 
 const resources = (stack: HygieneStackJson, type: string): Array<[string, Resource]> => viewOf(stack as StackJson).resources(type);
 const list = <T>(value: T | readonly T[] | undefined): T[] => (value === undefined || value === null ? [] : ([] as T[]).concat(value));
-const first = (value: unknown): Resource | undefined => (Array.isArray(value) ? value[0] : (value as Resource | undefined));
+const first = (value: unknown): Resource | undefined => (Array.isArray(value) ? (value[0] as Resource | undefined) : (value as Resource | undefined));
 const positive = (value: unknown): boolean => typeof value === "number" && value > 0;
 
 /** The bucket name a resource argument holds, as Terraform will apply it (a literal, or a reference to a bucket of the stack). */
@@ -88,11 +88,11 @@ const partitionOfResource = (stack: HygieneStackJson, resource: Resource): strin
 function conditionValues(s: PolicyStatement, key: string): string[] | undefined {
   const blocks = Object.values(s.Condition ?? {});
   const named = blocks.flatMap((block) => Object.entries(block).filter(([k]) => k.toLowerCase() === key.toLowerCase()));
-  return named.length === 0 ? undefined : named.flatMap(([, v]) => list(v as string | readonly string[]));
+  return named.length === 0 ? undefined : named.flatMap(([, v]) => list(v));
 }
 
 const servicePrincipals = (s: PolicyStatement): string[] =>
-  typeof s.Principal === "object" ? list(s.Principal.Service as string | readonly string[] | undefined) : [];
+  typeof s.Principal === "object" ? list(s.Principal.Service) : [];
 
 /** An Allow of S3's log delivery: the service principal, and nothing else. */
 const isLogDelivery = (s: PolicyStatement): boolean =>
@@ -206,7 +206,7 @@ function logBucketProblems(stack: HygieneStackJson, bucketId: string, bucket: Re
     const algorithm = first(first(config.rule)?.apply_server_side_encryption_by_default)?.sse_algorithm;
     if (algorithm !== "AES256") {
       problems.push(
-        `aws_s3_bucket_server_side_encryption_configuration.${id} sets ${String(algorithm ?? "no algorithm")}: S3 delivers server access logs only to a bucket whose default encryption is SSE-S3 (AES256)`,
+        `aws_s3_bucket_server_side_encryption_configuration.${id} sets ${textOf(algorithm ?? "no algorithm")}: S3 delivers server access logs only to a bucket whose default encryption is SSE-S3 (AES256)`,
       );
     }
   }

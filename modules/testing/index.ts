@@ -68,7 +68,7 @@ export function expectNoSecurityRuleErrors(stack: TerraformStack): void {
   if (errors.length > 0) throw new Error(describeRuleErrors(stack, errors));
 }
 
-const stacksOf = (stacks: TerraformStack | readonly TerraformStack[]): TerraformStack[] => (Array.isArray(stacks) ? [...stacks] : [stacks as TerraformStack]);
+const stacksOf = (stacks: TerraformStack | readonly TerraformStack[]): TerraformStack[] => (Array.isArray(stacks) ? [...(stacks as readonly TerraformStack[])] : [stacks as TerraformStack]);
 
 /**
  * Proves the grants the stacks record (give every stack that holds a half of them: the two halves of a grant may be
@@ -147,6 +147,8 @@ declare module "expect" {
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
+    // Repeats @types/jest's type parameters exactly, as merging with its Matchers requires.
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-empty-object-type
     interface Matchers<R, T = {}> {
       /** The stack breaks no security rule (suppressions with a reason excepted). */
       toPassSecurityRules(): R;

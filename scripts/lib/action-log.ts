@@ -51,7 +51,7 @@ export function listedActions(stackDirs: Iterable<string>): Map<string, Set<stri
     for (const a of actions) byRole.get(role)!.add(a);
   };
   for (const dir of stackDirs) {
-    for (const p of deployActions(JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")))) {
+    for (const p of deployActions(JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as Parameters<typeof deployActions>[0])) {
       if (p.roleArn) add(p.roleArn, p.actions);
     }
     const backend = backendOf(dir);

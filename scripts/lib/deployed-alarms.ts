@@ -60,7 +60,7 @@ export async function deployedAlarms(emulator: Emulator, config: EnvironmentConf
       requestMetrics,
       bucketAlarms: bucketAlarms.map(describeAlarm).sort(),
       misplaced,
-      actions: Object.fromEntries([...lambdaAlarms, ...bucketAlarms].map((a) => [a.AlarmName, a.AlarmActions ?? []])),
+      actions: Object.fromEntries([...lambdaAlarms, ...bucketAlarms].map((a) => [String(a.AlarmName), a.AlarmActions ?? []] as const)),
     };
   } finally {
     for (const client of [cwA, cwB, logs, s3]) client.destroy();

@@ -123,9 +123,9 @@ export async function startEmulator(env: NodeJS.ProcessEnv = process.env): Promi
     },
     async stop() {
       if (!child || child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child!.once("exit", () => resolve()));
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child!.kill("SIGKILL"), 3000);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
       await exited;
       clearTimeout(timer);
     },
@@ -159,8 +159,8 @@ class NodeSha256 {
   update(data: string | ArrayBuffer | ArrayBufferView): void {
     this.hash.update(typeof data === "string" ? data : Buffer.from(data instanceof ArrayBuffer ? data : data.buffer));
   }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash.digest());
   }
   reset(): void {
     throw new Error("NodeSha256 cannot be reset");

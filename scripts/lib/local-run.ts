@@ -7,6 +7,7 @@
  * grant allows across the accounts, check that a second plan is empty, destroy, and check nothing is left.
  */
 import { lambdaRoleArnOf, resolveAccessLogging, roleArnParts } from "../../modules/internal";
+import { textOf } from "../../modules/core/stack-view";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -153,8 +154,8 @@ export function consumerStackOutputs(outputs: Readonly<Record<string, string>>, 
   return {
     lambda_role_arn: lambdaRoleArn,
     lambda_function_name: functionName,
-    bucket_name: outputs.bucket_name!,
-    kms_key_arn: outputs.kms_key_arn!,
+    bucket_name: outputs.bucket_name,
+    kms_key_arn: outputs.kms_key_arn,
     ...(accessRoleArn ? { s3_access_role_arn: accessRoleArn } : {}),
   };
 }
@@ -339,13 +340,15 @@ async function asTheFunction<T>(
  */
 async function capturingLines<R>(lines: string[], call: () => Promise<R>): Promise<R> {
   const { stdout, stderr } = process;
+  // Kept to be put back on the same streams, never called apart from them.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const [out, err] = [stdout.write, stderr.write];
   const keep = (chunk: unknown) => {
     lines.push(...String(chunk).split("\n").filter((line) => line !== ""));
     return true;
   };
-  stdout.write = keep as typeof stdout.write;
-  stderr.write = keep as typeof stderr.write;
+  stdout.write = keep;
+  stderr.write = keep;
   try {
     return await call();
   } finally {
@@ -499,8 +502,8 @@ export async function runAccessMatrix(
   await seedObjects(emulator, config, bucket, seeds);
   const direct = await enforced(emulator, () => runAwsCases(emulator.endpoint, functionEnv, credentials, cases));
   return cases.map((c, i) => {
-    const h = viaHandler[i]!;
-    const a = direct[i]!;
+    const h = viaHandler[i];
+    const a = direct[i];
     return {
       ...c,
       handler: h.actual,
@@ -674,7 +677,7 @@ function copyCheck(c: CheckContext, readable: string, readWrite: string): CheckS
       if ((left.Uploads ?? []).length > 0) return `multipart uploads left: ${JSON.stringify(left.Uploads)}`;
       // An ETag of "<md5>-<parts>" is what S3 gives an object assembled from parts.
       const parts = Math.ceil(COPY_CHECK_BYTES / COPY_PART_SIZE);
-      const etag = String(copied.etag ?? "");
+      const etag = textOf(copied.etag ?? "");
       if (!etag.replace(/"/g, "").endsWith(`-${parts}`)) return `the copy's ETag ${etag} is not that of a ${parts}-part upload`;
       return differs("copied object", sha256(await ownerRead(c, key)), sha256(data));
     },

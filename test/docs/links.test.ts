@@ -109,7 +109,7 @@ describe("the link check sees what it checks", () => {
     ].join("\n");
     const pages: Record<string, string> = { "docs/other.md": "# Elsewhere\n" };
     const repo = new Set(["docs/page.md", "docs/other.md", "modules", "modules/index.ts"]);
-    expect(linkProblems("docs/page.md", page, repo, (p) => pages[p]!)).toEqual([
+    expect(linkProblems("docs/page.md", page, repo, (p) => pages[p])).toEqual([
       "docs/page.md:1: other.md#there: docs/other.md has no heading with the anchor #there",
       "docs/page.md:1: missing.md: docs/missing.md is not a file or folder of the repository",
       "docs/page.md:1: ../../outside.md: leads out of the repository",

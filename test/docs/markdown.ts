@@ -39,24 +39,24 @@ export function codeBlocks(markdown: string): CodeBlock[] {
   const lines = markdown.split("\n");
   const blocks: CodeBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const open = FENCE.exec(lines[i]!);
+    const open = FENCE.exec(lines[i]);
     if (!open) continue;
-    const fence = open[1]!;
+    const fence = open[1];
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length; j++) {
-      const close = FENCE.exec(lines[j]!);
-      if (close && close[1]![0] === fence[0] && close[1]!.length >= fence.length && lines[j]!.trim() === close[1]) break;
-      body.push(lines[j]!);
+      const close = FENCE.exec(lines[j]);
+      if (close && close[1][0] === fence[0] && close[1].length >= fence.length && lines[j].trim() === close[1]) break;
+      body.push(lines[j]);
     }
     let k = i - 1;
-    while (k >= 0 && lines[k]!.trim() === "") k--;
-    const marker = k >= 0 ? NOT_CHECKED.exec(lines[k]!.trim()) : null;
+    while (k >= 0 && lines[k].trim() === "") k--;
+    const marker = k >= 0 ? NOT_CHECKED.exec(lines[k].trim()) : null;
     blocks.push({
-      lang: open[2]!.toLowerCase(),
+      lang: open[2].toLowerCase(),
       code: body.join("\n"),
       fenceLine: i + 1,
-      ...(marker ? { notChecked: marker[1]!.trim() } : {}),
+      ...(marker ? { notChecked: marker[1].trim() } : {}),
     });
     i = j;
   }
@@ -97,7 +97,7 @@ export function anchors(markdown: string): Set<string> {
   for (const { text } of proseLines(markdown)) {
     const heading = /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
     if (!heading) continue;
-    const slug = githubSlug(heading[1]!);
+    const slug = githubSlug(heading[1]);
     const count = seen.get(slug) ?? 0;
     seen.set(slug, count + 1);
     result.add(count === 0 ? slug : `${slug}-${count}`);
@@ -115,6 +115,6 @@ export function links(markdown: string): Link[] {
   return proseLines(markdown).flatMap(({ line, text }) => {
     // A code span may show link syntax without being a link: blank it out, keeping the rest where it was.
     const prose = text.replace(/`+[^`]*`+/g, (span) => " ".repeat(span.length));
-    return [...prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => ({ line, target: m[1]! }));
+    return [...prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => ({ line, target: m[1] }));
   });
 }

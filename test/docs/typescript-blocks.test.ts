@@ -40,7 +40,7 @@ function writeBlocks(dir: string, blocks: ReadonlyArray<{ doc: string; fenceLine
  */
 function typeErrors(written: readonly Written[]): string[] {
   const configPath = join(HERE, "tsconfig.json");
-  const config = ts.readConfigFile(configPath, ts.sys.readFile);
+  const config = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
   if (config.error) return [ts.flattenDiagnosticMessageText(config.error.messageText, "\n")];
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, HERE, undefined, configPath);
   const program = ts.createProgram({ rootNames: written.map((w) => w.path), options: parsed.options });

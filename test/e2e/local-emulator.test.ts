@@ -129,7 +129,7 @@ describeE2E("local emulator, end to end", () => {
    * that the Lambda account's half declares the same grant.
    */
   function recordedGrant(...stackNames: string[]): GrantRecord {
-    const records = loadSynthesized(stackNames.map((n) => stackDirs[n]!)).flatMap(recordsOf);
+    const records = loadSynthesized(stackNames.map((n) => stackDirs[n])).flatMap(recordsOf);
     const lambda = records.find((r) => r.half === "lambda");
     const bucket = records.find((r) => r.half === "bucket");
     if (!lambda || !bucket) throw new Error(`${stackNames.join(", ")} record no complete grant: ${records.map((r) => `${r.key} (${r.half})`).join(", ")}`);
@@ -316,7 +316,7 @@ describeE2E("local emulator, end to end", () => {
       const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
       const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
       const checks = await runOperationChecks(emulator, config, outputs.bucket_name, fn.environment, credentials);
-      expect(checks.map((c) => `${c.name}: ${c.ok ? "ok" : c.detail}`)).toEqual(OPERATION_CHECKS[name]!.map((n) => `${n}: ok`));
+      expect(checks.map((c) => `${c.name}: ${c.ok ? "ok" : c.detail}`)).toEqual(OPERATION_CHECKS[name].map((n) => `${n}: ok`));
     });
 
     // The grantee is the principal the bucket policy grants: the Lambda role in bucket-policy mode, the S3 access role
@@ -358,7 +358,7 @@ describeE2E("local emulator, end to end", () => {
     });
 
     test("the policies fetched back from both accounts pass the same access proof as before deployment", async () => {
-      const before = await proveSynthesized(loadSynthesized([stackDirs[name]!]));
+      const before = await proveSynthesized(loadSynthesized([stackDirs[name]]));
       const deployed = await proveDeployed(recordedGrant(name), outputs);
       expect(deployed.mismatches).toEqual([]);
       expect(deployed.unknownActions).toEqual([]);
@@ -460,7 +460,7 @@ describeE2E("local emulator, end to end", () => {
       logs.destroy();
       iamA.destroy();
       expect(filter?.filterPattern).toBe(accessDeniedFilterPattern());
-      expect(lines.map((line) => matchesFilterPattern(filter!.filterPattern!, line))).toEqual([true, false]);
+      expect(lines.map((line) => matchesFilterPattern(filter.filterPattern!, line))).toEqual([true, false]);
     });
 
     test("destroy leaves nothing of the stack in either account", async () => {
@@ -495,7 +495,7 @@ describeE2E("local emulator, end to end", () => {
     });
 
     test("the policies fetched back from both accounts pass the access proof as a pair", async () => {
-      const before = await proveSynthesized(loadSynthesized(halves.map((half) => stackDirs[half]!)));
+      const before = await proveSynthesized(loadSynthesized(halves.map((half) => stackDirs[half])));
       const deployed = await proveDeployed(recordedGrant(...halves), outputs);
       expect(deployed.mismatches).toEqual([]);
       expect(deployed.unknownActions).toEqual([]);
@@ -510,21 +510,21 @@ describeE2E("local emulator, end to end", () => {
     });
 
     test("each half keeps its state under its own key in the state bucket, none in its working directory nor in the repository", async () => {
-      const keys = halves.map((half) => backendOf(stackDirs[half]!).key);
+      const keys = halves.map((half) => backendOf(stackDirs[half]).key);
       expect(new Set(keys).size).toBe(2);
       for (const half of halves) {
-        expect(await stateObjects(emulator, stackDirs[half]!)).toEqual([backendOf(stackDirs[half]!).key]);
-        expect(existsSync(join(stackDirs[half]!, "terraform.tfstate"))).toBe(false);
+        expect(await stateObjects(emulator, stackDirs[half])).toEqual([backendOf(stackDirs[half]).key]);
+        expect(existsSync(join(stackDirs[half], "terraform.tfstate"))).toBe(false);
       }
       // Each state holds its own account's resources only.
-      expect(await stateResources(emulator, stackDirs["local-split-bucket"]!)).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket\./), expect.stringMatching(/^aws_kms_key\./)]));
-      expect((await stateResources(emulator, stackDirs["local-split-bucket"]!)).filter((r) => r.startsWith("aws_lambda_function."))).toEqual([]);
-      expect(await stateResources(emulator, stackDirs["local-split-lambda"]!)).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lambda_function\./)]));
+      expect(await stateResources(emulator, stackDirs["local-split-bucket"])).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket\./), expect.stringMatching(/^aws_kms_key\./)]));
+      expect((await stateResources(emulator, stackDirs["local-split-bucket"])).filter((r) => r.startsWith("aws_lambda_function."))).toEqual([]);
+      expect(await stateResources(emulator, stackDirs["local-split-lambda"])).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lambda_function\./)]));
       expect(readdirSync(PROJECT_ROOT).filter((f) => /^terraform\..*\.tfstate/.test(f))).toEqual([]);
     });
 
     test("a run holding one half's state lock refuses a concurrent run of that half but not of the other; once it ends, the refused run goes through", async () => {
-      const [locked, other] = [stackDirs["local-split-bucket"]!, stackDirs["local-split-lambda"]!];
+      const [locked, other] = [stackDirs["local-split-bucket"], stackDirs["local-split-lambda"]];
       const backend = backendOf(locked);
       // Without a refresh: what is tested here is the lock, which plan takes all the same (the drift check is the test above).
       const plan = (dir: string) => terraform(["plan", "-refresh=false", "-lock-timeout=0s", "-detailed-exitcode", "-input=false", "-no-color"], dir, env);

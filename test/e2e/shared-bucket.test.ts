@@ -162,8 +162,8 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
     });
 
     test("the stack keeps its state, every account's resources in it, under its own key in the state bucket, none in the repository", async () => {
-      expect(await stateObjects(emulator, stackDirs[name]!)).toEqual([backendOf(stackDirs[name]!).key]);
-      const resources = await stateResources(emulator, stackDirs[name]!);
+      expect(await stateObjects(emulator, stackDirs[name])).toEqual([backendOf(stackDirs[name]).key]);
+      const resources = await stateResources(emulator, stackDirs[name]);
       expect(resources.filter((r) => r.startsWith("aws_lambda_function.")).length).toBe(shared.grantees.length);
       // The shared bucket and its server access log bucket.
       expect(resources.filter((r) => r.startsWith("aws_s3_bucket.")).length).toBe(2);

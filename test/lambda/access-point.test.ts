@@ -41,7 +41,7 @@ function setup(config: HandlerConfig) {
   const s3 = new S3Client({ region: REGION, credentials });
   const s3Mock = mockClient(s3);
   s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "upload-1" });
-  s3Mock.on(UploadPartCommand).callsFake(async (input: { PartNumber: number }) => ({ ETag: `"part-${input.PartNumber}"` }));
+  s3Mock.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => Promise.resolve({ ETag: `"part-${input.PartNumber}"` }));
   s3Mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"whole"' });
   s3Mock.on(AbortMultipartUploadCommand).resolves({});
   const logger = memoryLogger();
@@ -67,7 +67,7 @@ describe.each([
     const result = await handler({ operation: "get", key: "incoming/a.txt" });
 
     expect(bucketsSent(s3Mock)).toEqual([["GetObjectCommand", expectedBucket]]);
-    expect(s3Mock.commandCalls(GetObjectCommand)[0]!.args[0].input).toStrictEqual({ Bucket: expectedBucket, Key: "incoming/a.txt" });
+    expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toStrictEqual({ Bucket: expectedBucket, Key: "incoming/a.txt" });
     expect(result).toStrictEqual({
       operation: "get",
       bucket: BUCKET,
@@ -98,7 +98,7 @@ describe.each([
     const result = await handler({ operation: "put", key: "uploads/a.txt", body: "hi" });
 
     expect(bucketsSent(s3Mock)).toEqual([["PutObjectCommand", expectedBucket]]);
-    expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ Bucket: expectedBucket, Key: "uploads/a.txt" });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({ Bucket: expectedBucket, Key: "uploads/a.txt" });
     expect(result).toStrictEqual({
       operation: "put",
       bucket: BUCKET,
@@ -117,7 +117,7 @@ describe.each([
     const result = await handler({ operation: "list", prefix: "incoming/", maxKeys: 10 });
 
     expect(bucketsSent(s3Mock)).toEqual([["ListObjectsV2Command", expectedBucket]]);
-    expect(s3Mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toStrictEqual({
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[0].args[0].input).toStrictEqual({
       Bucket: expectedBucket,
       Prefix: "incoming/",
       MaxKeys: 10,
@@ -139,7 +139,7 @@ describe.each([
     const result = await handler({ operation: "delete", key: "scratch/a" });
 
     expect(bucketsSent(s3Mock)).toEqual([["DeleteObjectCommand", expectedBucket]]);
-    expect(s3Mock.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toStrictEqual({ Bucket: expectedBucket, Key: "scratch/a" });
+    expect(s3Mock.commandCalls(DeleteObjectCommand)[0].args[0].input).toStrictEqual({ Bucket: expectedBucket, Key: "scratch/a" });
     expect(result).toStrictEqual({ operation: "delete", bucket: BUCKET, ...accessPointField, key: "scratch/a" });
   });
 
@@ -287,7 +287,7 @@ describe("through the SDK, the access point's ARN becomes the access point's hos
       ["PUT", host, "/incoming/big"],
       ["POST", host, "/incoming/big"],
     ]);
-    expect(seen[1]!.query).toMatchObject({ "list-type": "2", prefix: "incoming/" });
+    expect(seen[1].query).toMatchObject({ "list-type": "2", prefix: "incoming/" });
   });
 });
 

@@ -46,7 +46,7 @@ function loadBundle(env: NodeJS.ProcessEnv): { handler: BundleHandler } {
 
 let logSpy: jest.SpyInstance;
 let errorSpy: jest.SpyInstance;
-let warnSpy: jest.SpyInstance;
+let warnSpy: jest.SpyInstance<void, unknown[]>;
 /** What the bundle writes to stdout and stderr: its log lines (see lambda/src/log.ts). */
 let stdoutSpy: jest.SpyInstance;
 let stderrSpy: jest.SpyInstance;
@@ -106,7 +106,7 @@ test("the build script works from any working directory, reports the size, and b
     const code = readFileSync(built, "utf8");
     // Self-contained: the only modules left to require at run time are Node's own (the optional CRT signer is
     // only named inside an error message).
-    const required = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!));
+    const required = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
     required.delete("@aws-sdk/signature-v4-crt");
     expect([...required].filter((name) => !builtinModules.includes(name.replace(/^node:/, "")))).toEqual([]);
     // No import() left for the host's ES module loader (the SDK's ES builds load Node built-ins that way).
@@ -384,9 +384,9 @@ describe("against a local STS and S3", () => {
     expect(objects.size).toBe(0);
     const stsCalls = requests.filter((r) => r.service === "sts");
     expect(stsCalls).toHaveLength(1);
-    expect(stsCalls[0]!.authorization).toContain("Credential=AKIALAMBDAROLE/");
-    expect(stsCalls[0]!.authorization).toContain(`/${FUNCTION_REGION}/sts/`);
-    expect(Object.fromEntries(assumeRoleParams[0]!)).toMatchObject({
+    expect(stsCalls[0].authorization).toContain("Credential=AKIALAMBDAROLE/");
+    expect(stsCalls[0].authorization).toContain(`/${FUNCTION_REGION}/sts/`);
+    expect(Object.fromEntries(assumeRoleParams[0])).toMatchObject({
       RoleArn: ROLE_ARN,
       RoleSessionName: "consumer-fn",
       ExternalId: "ext-1234",
@@ -551,7 +551,7 @@ describe("against a local STS and S3", () => {
 
     expect(objects.get("incoming/dst.bin")!.body.equals(source)).toBe(true);
     const parts = s3Requests().filter((r) => r.method === "PUT" && r.query.partNumber !== undefined);
-    expect(parts.map((p) => [Number(p.query.partNumber), p.bytes]).sort((a, b) => a[0]! - b[0]!)).toEqual([
+    expect(parts.map((p) => [Number(p.query.partNumber), p.bytes]).sort((a, b) => a[0] - b[0])).toEqual([
       [1, 5 * MiB],
       [2, 5 * MiB],
       [3, 5 * MiB],

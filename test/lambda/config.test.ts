@@ -484,8 +484,8 @@ describe("ACCESS_POINT_ARN", () => {
       ["ACCESS_POINT_ARN", arn],
       ["ACCESS_POINT_ARN", arn],
     ]);
-    expect(error.problems[1]!.message).toContain('is in region "us-east-1", not the bucket\'s region');
-    expect(error.problems[2]!.message).toContain("cannot be used with S3_FORCE_PATH_STYLE=true");
+    expect(error.problems[1].message).toContain('is in region "us-east-1", not the bucket\'s region');
+    expect(error.problems[2].message).toContain("cannot be used with S3_FORCE_PATH_STYLE=true");
   });
 
   test("a malformed ARN with path style reports both, and no region comparison", () => {

@@ -32,7 +32,7 @@ function setup() {
   const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
   const s3Mock = mockClient(s3);
   s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "upload-1" });
-  s3Mock.on(UploadPartCommand).callsFake(async (input: { PartNumber: number }) => ({ ETag: `"part-${input.PartNumber}"` }));
+  s3Mock.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => Promise.resolve({ ETag: `"part-${input.PartNumber}"` }));
   s3Mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"whole-4"', VersionId: "v9" });
   s3Mock.on(AbortMultipartUploadCommand).resolves({});
   const logger = memoryLogger();
@@ -84,7 +84,7 @@ test("a large object is streamed through a multipart upload with a SHA-256 per p
   expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toStrictEqual([
     { Bucket: BUCKET, Key: "reference/big.bin" },
   ]);
-  expect(s3Mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toMatchObject({
+  expect(s3Mock.commandCalls(CreateMultipartUploadCommand)[0].args[0].input).toMatchObject({
     Bucket: BUCKET,
     Key: "incoming/big-copy.bin",
     ContentType: "application/x-parquet",
@@ -103,7 +103,7 @@ test("a large object is streamed through a multipart upload with a SHA-256 per p
   }
   const sorted = [...parts].sort((a, b) => a.PartNumber - b.PartNumber);
   expect(sha256(Buffer.concat(sorted.map((p) => p.Body)))).toBe(sha256(source));
-  expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input).toMatchObject({
+  expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)[0].args[0].input).toMatchObject({
     UploadId: "upload-1",
     MultipartUpload: {
       Parts: [
@@ -138,7 +138,7 @@ test("a small object is copied with one PutObject", async () => {
   const result = await handler(copyEvent);
 
   expect(result).toMatchObject({ bytes: 4, etag: '"small"' });
-  const put = s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
+  const put = s3Mock.commandCalls(PutObjectCommand)[0].args[0].input;
   expect(put).toMatchObject({ Bucket: BUCKET, Key: "incoming/big-copy.bin", ContentType: "text/plain", ChecksumAlgorithm: "SHA256" });
   expect(Buffer.from(put.Body as Uint8Array).toString()).toBe("tiny");
   expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);

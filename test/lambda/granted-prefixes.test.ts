@@ -18,7 +18,7 @@ import { assumeRoleConfig, BUCKET, bucketPolicyConfig, GRANTS, memoryLogger, obj
 function setup() {
   const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
   const s3Mock = mockClient(s3);
-  s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("data"), ContentLength: 4 }));
+  s3Mock.on(GetObjectCommand).callsFake(() => Promise.resolve({ Body: objectBody("data"), ContentLength: 4 }));
   s3Mock.on(PutObjectCommand).resolves({});
   s3Mock.on(ListObjectsV2Command).resolves({});
   s3Mock.on(DeleteObjectCommand).resolves({});

@@ -73,7 +73,7 @@ describe("operations", () => {
     });
     const calls = s3Mock.commandCalls(GetObjectCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.args[0].input).toEqual({ Bucket: BUCKET, Key: "incoming/a.txt" });
+    expect(calls[0].args[0].input).toEqual({ Bucket: BUCKET, Key: "incoming/a.txt" });
     expect(logger.parsed()).toEqual([
       {
         requestId: "req-1",
@@ -154,7 +154,7 @@ describe("operations", () => {
       versionId: "v2",
     });
     expect(s3Mock.calls()).toHaveLength(1);
-    expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toStrictEqual({
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toStrictEqual({
       Bucket: BUCKET,
       Key: "incoming/b.json",
       Body: Buffer.from(body, "utf8"),
@@ -180,7 +180,7 @@ describe("operations", () => {
       bytes: 0,
       checksumSHA256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
     });
-    expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ Body: Buffer.alloc(0), ContentLength: 0 });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({ Body: Buffer.alloc(0), ContentLength: 0 });
     expect(logger.parsed()[0]).toMatchObject({ outcome: "success", bytes: 0 });
   });
 
@@ -190,7 +190,7 @@ describe("operations", () => {
 
     await handler({ operation: "put", key: "uploads/a", body: "héllo €" });
 
-    expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({
       Body: Buffer.from("héllo €", "utf8"),
       ContentLength: 10,
     });
@@ -236,7 +236,7 @@ describe("operations", () => {
       truncated: true,
       nextContinuationToken: "token-2",
     });
-    expect(s3Mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toStrictEqual({
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[0].args[0].input).toStrictEqual({
       Bucket: BUCKET,
       Prefix: "incoming/",
       MaxKeys: 2,
@@ -252,7 +252,7 @@ describe("operations", () => {
     const result = await handler({ operation: "list", prefix: "reference/2026/" });
 
     expect(result).toStrictEqual({ operation: "list", bucket: BUCKET, prefix: "reference/2026/", objects: [], truncated: false });
-    expect(s3Mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toStrictEqual({ Bucket: BUCKET, Prefix: "reference/2026/" });
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[0].args[0].input).toStrictEqual({ Bucket: BUCKET, Prefix: "reference/2026/" });
   });
 
   test("delete removes the object and returns the versionId", async () => {
@@ -262,7 +262,7 @@ describe("operations", () => {
     const result = await handler({ operation: "delete", key: "scratch/a.txt" });
 
     expect(result).toStrictEqual({ operation: "delete", bucket: BUCKET, key: "scratch/a.txt", versionId: "v3" });
-    expect(s3Mock.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toStrictEqual({ Bucket: BUCKET, Key: "scratch/a.txt" });
+    expect(s3Mock.commandCalls(DeleteObjectCommand)[0].args[0].input).toStrictEqual({ Bucket: BUCKET, Key: "scratch/a.txt" });
   });
 
   test("results are plain JSON objects", async () => {
@@ -441,14 +441,14 @@ describe("event validation", () => {
     expect(error.message).toMatch(message);
     expect(s3Mock.calls()).toHaveLength(0);
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]!.level).toBe("error");
+    expect(logger.lines[0].level).toBe("error");
     expect(logger.parsed()[0]).toMatchObject({ outcome: "error", errorType: "InvalidEventError" });
   });
 
   test("in assume-role mode a lone surrogate is refused before the credentials are asked for", async () => {
     // A real client, not a mock, so the SDK's own steps run: the credentials provider stands for the AssumeRole call,
     // which the SDK makes while sending a request, and the endpoint refuses connections should one be sent.
-    const credentials = jest.fn(async () => ({ accessKeyId: "ASIAASSUMED", secretAccessKey: "secret", sessionToken: "t" }));
+    const credentials = jest.fn(() => Promise.resolve({ accessKeyId: "ASIAASSUMED", secretAccessKey: "secret", sessionToken: "t" }));
     const s3 = new S3Client({ region: REGION, credentials, endpoint: "http://127.0.0.1:9", forcePathStyle: true, maxAttempts: 1 });
     const send = jest.spyOn(s3, "send");
     const handler = createHandler(assumeRoleConfig, { s3, logger: memoryLogger() });
@@ -474,7 +474,7 @@ describe("event validation", () => {
 
     await expect(handler({ operation: "get", key: "incoming/\uD83D\uDE00.txt" })).resolves.toMatchObject({ key: "incoming/😀.txt" });
 
-    expect(s3Mock.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: BUCKET, Key: "incoming/😀.txt" });
+    expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({ Bucket: BUCKET, Key: "incoming/😀.txt" });
   });
 
   test("the bucket is never taken from the event", async () => {
@@ -622,7 +622,7 @@ describe("error mapping", () => {
 
     expect(error).toBe(slowDown);
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]!.level).toBe("error");
+    expect(logger.lines[0].level).toBe("error");
     expect(logger.parsed()[0]).toMatchObject({ operation: "put", key: "incoming/a", outcome: "error", errorType: "SlowDown" });
     expect(logger.parsed()[0]).not.toHaveProperty("cause");
   });
@@ -655,11 +655,11 @@ describe("logging", () => {
       expect(consoleError).not.toHaveBeenCalled();
       expect(log).toHaveBeenCalledTimes(1);
       expect(err).toHaveBeenCalledTimes(1);
-      const written = [log.mock.calls[0]![0], err.mock.calls[0]![0]] as string[];
+      const written = [log.mock.calls[0][0], err.mock.calls[0][0]] as string[];
       for (const text of written) expect(text).toMatch(/^\{[^\n]*\}\n$/);
       const lines = written.map((text) => text.slice(0, -1));
-      expect(JSON.parse(lines[0]!)).toMatchObject({ operation: "get", outcome: "success", bytes: 4 });
-      expect(JSON.parse(lines[1]!)).toMatchObject({ operation: "nope", outcome: "error", errorType: "InvalidEventError" });
+      expect(JSON.parse(lines[0])).toMatchObject({ operation: "get", outcome: "success", bytes: 4 });
+      expect(JSON.parse(lines[1])).toMatchObject({ operation: "nope", outcome: "error", errorType: "InvalidEventError" });
       expect(lines.join()).not.toContain("secret");
     } finally {
       consoleLog.mockRestore();

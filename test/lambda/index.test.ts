@@ -10,14 +10,14 @@ import { ACCESS_POINT_ARN, BUCKET, FUNCTION_REGION, GRANTED_PREFIXES, objectBody
 const mockCredentials = { accessKeyId: "ASIAFAKE", secretAccessKey: "fake-secret", sessionToken: "fake-token" };
 
 jest.mock("@aws-sdk/credential-providers", () => ({
-  fromTemporaryCredentials: jest.fn(() => async () => mockCredentials),
+  fromTemporaryCredentials: jest.fn(() => () => Promise.resolve(mockCredentials)),
 }));
 
 interface Loaded {
   handler: Handler;
   s3Mock: AwsClientStub<S3ClientType>;
   GetObjectCommand: typeof GetObjectCommandType;
-  fromTemporaryCredentials: jest.Mock;
+  fromTemporaryCredentials: jest.Mock<unknown, [unknown]>;
 }
 
 const savedEnv = process.env;
@@ -28,7 +28,7 @@ function loadIndex(env: NodeJS.ProcessEnv): Loaded {
   let loaded: Loaded | undefined;
   jest.isolateModules(() => {
     const s3Module = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-    const providers = require("@aws-sdk/credential-providers") as { fromTemporaryCredentials: jest.Mock };
+    const providers = require("@aws-sdk/credential-providers") as { fromTemporaryCredentials: jest.Mock<unknown, [unknown]> };
     const s3Mock = mockClient(s3Module.S3Client);
     const { handler } = require("../../lambda/src/index") as { handler: Handler };
     loaded = {
@@ -73,7 +73,7 @@ test("assume-role mode creates one credentials provider and one client for many 
     S3_FORCE_PATH_STYLE: "true",
   });
   const { handler, s3Mock, GetObjectCommand, fromTemporaryCredentials } = current;
-  s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("x") }));
+  s3Mock.on(GetObjectCommand).callsFake(() => Promise.resolve({ Body: objectBody("x") }));
 
   for (let i = 0; i < 5; i++) {
     await expect(handler({ operation: "get", key: `incoming/k${i}` })).resolves.toMatchObject({ bucket: BUCKET, body: "x" });
@@ -90,14 +90,14 @@ test("assume-role mode creates one credentials provider and one client for many 
   const clients = new Set(s3Mock.calls().map((call) => call.thisValue as S3ClientType));
   expect(clients.size).toBe(1);
   const [client] = [...clients];
-  expect(await client!.config.region()).toBe(REGION);
-  expect(client!.config.forcePathStyle).toBe(true);
-  expect(await client!.config.credentials()).toMatchObject(mockCredentials);
+  expect(await client.config.region()).toBe(REGION);
+  expect(client.config.forcePathStyle).toBe(true);
+  expect(await client.config.credentials()).toMatchObject(mockCredentials);
   // Throttling (SlowDown, 503) is retried with backoff and a client-side rate limit.
-  expect(client!.config.retryMode).toBe("adaptive");
-  expect((await client!.config.retryStrategy()).constructor.name).toBe("AdaptiveRetryStrategy");
+  expect(client.config.retryMode).toBe("adaptive");
+  expect((await client.config.retryStrategy()).constructor.name).toBe("AdaptiveRetryStrategy");
   // Checksums only where the handler names them (uploads: SHA-256), so presigned PUT URLs carry none.
-  expect(await client!.config.requestChecksumCalculation()).toBe("WHEN_REQUIRED");
+  expect(await client.config.requestChecksumCalculation()).toBe("WHEN_REQUIRED");
 });
 
 test("assume-role mode without EXTERNAL_ID sends no ExternalId", () => {
@@ -119,7 +119,7 @@ test("bucket-policy mode uses the Lambda role's own credentials", async () => {
     AWS_SESSION_TOKEN: "lambda-token",
   });
   const { handler, s3Mock, GetObjectCommand, fromTemporaryCredentials } = current;
-  s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("x") }));
+  s3Mock.on(GetObjectCommand).callsFake(() => Promise.resolve({ Body: objectBody("x") }));
 
   await handler({ operation: "get", key: "incoming/a" });
   await handler({ operation: "get", key: "reference/b" });
@@ -135,14 +135,14 @@ test("bucket-policy mode uses the Lambda role's own credentials", async () => {
 test("ACCESS_POINT_ARN from the environment is the Bucket of the requests the function sends", async () => {
   current = loadIndex({ ...baseEnv, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: ROLE_ARN, ACCESS_POINT_ARN });
   const { handler, s3Mock, GetObjectCommand } = current;
-  s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody("x") }));
+  s3Mock.on(GetObjectCommand).callsFake(() => Promise.resolve({ Body: objectBody("x") }));
 
   await expect(handler({ operation: "get", key: "incoming/a" })).resolves.toMatchObject({
     bucket: BUCKET,
     accessPoint: ACCESS_POINT_ARN,
   });
 
-  expect(s3Mock.commandCalls(GetObjectCommand)[0]!.args[0].input).toStrictEqual({ Bucket: ACCESS_POINT_ARN, Key: "incoming/a" });
+  expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toStrictEqual({ Bucket: ACCESS_POINT_ARN, Key: "incoming/a" });
   const client = s3Mock.call(0).thisValue as S3ClientType;
   expect(await client.config.region()).toBe(REGION);
   expect(client.config.forcePathStyle).toBe(false);

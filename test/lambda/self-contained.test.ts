@@ -15,7 +15,7 @@ const files = readdirSync(__dirname)
 
 /** Every module a file imports or requires, as written. */
 function specifiers(code: string): string[] {
-  const found = [...code.matchAll(/(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)"([^"]+)"/g)].map((m) => m[1]!);
+  const found = [...code.matchAll(/(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)"([^"]+)"/g)].map((m) => m[1]);
   return [...new Set(found)];
 }
 

@@ -52,7 +52,7 @@ test.each([
   ["a large object (a multipart upload)", 12 * 1024 * 1024, 3],
 ])("copy of %s sends no encryption parameter, on any of its requests", async (_name, size, parts) => {
   const { s3Mock, handler } = setup();
-  s3Mock.on(GetObjectCommand).callsFake(async () => ({ Body: objectBody(Buffer.alloc(size, 7)), ContentLength: size }));
+  s3Mock.on(GetObjectCommand).callsFake(() => Promise.resolve({ Body: objectBody(Buffer.alloc(size, 7)), ContentLength: size }));
   await handler({ operation: "copy", sourceKey: "reference/src.bin", key: "incoming/dst.bin" });
   expect(s3Mock.commandCalls(UploadPartCommand)).toHaveLength(parts);
   expect(encryptionOf(s3Mock)).toEqual([]);

@@ -35,7 +35,7 @@ function grantJson(bucket: Partial<BucketSettings> = {}): { json: SynthJson; acc
 const recordsOf = (stack: TerraformStack) =>
   (stack.toTerraform() as { "//": Record<string, { grants: Array<{ half: string; accessLogging?: { enabled: boolean }; resources: Record<string, string> }> }> })["//"][
     "cross-account-s3-lambda"
-  ]!.grants;
+  ].grants;
 
 describe("by default a bucket the library creates logs every request into a log bucket of its own", () => {
   const { json, access, stack } = grantJson();
@@ -157,7 +157,7 @@ describe("the settings of the typed switch", () => {
     ]);
     expect(lifecycle.depends_on).toEqual([`aws_s3_bucket_versioning.${idAt(json, "aws_s3_bucket_versioning", "access/access-logs/versioning")}`]);
     expect(resourceAt(json, "aws_s3_bucket_logging", "access/bucket/access-logging").target_prefix).toBe("s3/shared-data/");
-    expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "access/access-logs/policy")).Statement[1]!.Resource).toBe("arn:aws:s3:::shared-data-access-logs/s3/shared-data/*");
+    expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "access/access-logs/policy")).Statement[1].Resource).toBe("arn:aws:s3:::shared-data-access-logs/s3/shared-data/*");
   });
 
   test("existingTargetBucket delivers to a log bucket managed elsewhere, by name, and creates none", () => {
@@ -300,7 +300,7 @@ describe("environments", () => {
   const withBucket = (bucket: Partial<EnvironmentConfig["bucket"]>): EnvironmentConfig => ({ ...local, bucket: { ...local.bucket, ...bucket } });
 
   test("the shipped prod environment keeps its logs two years and noncurrent versions one", () => {
-    const json = environmentJson("prod").prod!;
+    const json = environmentJson("prod").prod;
     expect(resourceAt(json, "aws_s3_bucket_lifecycle_configuration", "access/access-logs/lifecycle").rule).toContainEqual(expect.objectContaining({ expiration: [{ days: 731 }] }));
     expect(resourceAt(json, "aws_s3_bucket_lifecycle_configuration", "access/bucket/lifecycle").rule).toContainEqual(
       expect.objectContaining({ noncurrent_version_expiration: [{ noncurrent_days: 365 }] }),

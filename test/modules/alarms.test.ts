@@ -60,7 +60,7 @@ describe("on by default, each in the account that owns what it watches", () => {
       pattern: `{ $.${ACCESS_DENIED_LOG_LINE.field} = "${ACCESS_DENIED_LOG_LINE.value}" }`,
       metric_transformation: { name: "AccessDenied-consumer", namespace: "CrossAccountS3Lambda", value: "1", unit: "Count" },
     });
-    expect(filter!.pattern).toBe(accessDeniedFilterPattern());
+    expect(filter.pattern).toBe(accessDeniedFilterPattern());
     expect(access.lambdaAccount.grantee.logGroup!.name).toBeDefined();
   });
 
@@ -130,7 +130,7 @@ test("each account's alarms notify its own topic, when they fire and when they a
 
 test("a topic for one account only: the other account's alarms notify no one", () => {
   const { json } = grantJson({ topicArns: { "222222222222": BUCKET_TOPIC } });
-  expect(alarmsOf(json).map((a) => `${a.alarm_name} ${JSON.stringify(a.alarm_actions ?? [])}`).sort()).toEqual([
+  expect(alarmsOf(json).map((a) => `${String(a.alarm_name)} ${JSON.stringify(a.alarm_actions ?? [])}`).sort()).toEqual([
     "consumer-access-denied []",
     "consumer-errors []",
     `shared-data-grant-incoming-4xx-errors ["${BUCKET_TOPIC}"]`,
@@ -278,7 +278,7 @@ describe("bad alarm settings are refused before anything is created, naming the 
       const pair = twoAccountStack();
       let error: unknown;
       try {
-        new CrossAccountS3Access(pair.stack, "access", { ...accessProps(pair, GRANT, overrides), alarms: alarms as AlarmSettings });
+        new CrossAccountS3Access(pair.stack, "access", { ...accessProps(pair, GRANT, overrides), alarms: alarms });
       } catch (e) {
         error = e;
       }
@@ -372,8 +372,8 @@ describe("request metrics IDs: one per granted prefix, whatever the prefixes", (
   });
 
   test("the prefix that reads as another's digested ID keeps its plain ID; the other takes more of its digest", () => {
-    const ids = requestMetricsIds(cases[0]![1]);
-    expect(ids.get(cases[0]![1][2]!)).toBe(hashedOfAB);
+    const ids = requestMetricsIds(cases[0][1]);
+    expect(ids.get(cases[0][1][2])).toBe(hashedOfAB);
     expect(ids.get("a/b/")).toBe(`${plainId("a/b/").slice(0, 47)}-${digest("a/b/").slice(0, 16)}`);
   });
 });

@@ -65,7 +65,7 @@ const logBucket = (a: CrossAccountS3Access) => a.bucketAccount.accessLogBucket!;
 const lifecycleOf = (a: CrossAccountS3Access) => a.bucketAccount.bucket!.lifecycle;
 const policyDoc = (resource: TerraformResource) => {
   const json = TerraformStack.of(resource).toTerraform() as { resource: Record<string, Record<string, { policy: string }>> };
-  return JSON.parse(json.resource[resource.terraformResourceType]![resource.friendlyUniqueId]!.policy) as { Statement: Array<Record<string, unknown>> };
+  return JSON.parse(json.resource[resource.terraformResourceType][resource.friendlyUniqueId].policy) as { Statement: Array<Record<string, unknown>> };
 };
 const withStatements = (resource: TerraformResource, change: (statements: Array<Record<string, unknown>>) => unknown[]) =>
   resource.addOverride("policy", JSON.stringify({ Version: "2012-10-17", Statement: change(policyDoc(resource).Statement) }));

@@ -22,9 +22,9 @@ function secondCdktf(): typeof import("cdktf") {
 
 test("a construct tree of another copy of cdktf is refused, naming both copies", () => {
   const other = secondCdktf();
-  expect(other.App).not.toBe(require("cdktf").App);
+  expect(other.App).not.toBe((require("cdktf") as typeof import("cdktf")).App);
   const stack = new other.TerraformStack(other.Testing.app(), "app-stack");
-  const provider = new AwsProvider(stack as never, "bucket", { alias: "bucket_account", region: "us-east-1" });
+  const provider = new AwsProvider(stack, "bucket", { alias: "bucket_account", region: "us-east-1" });
   expect(() => new SecureBucket(stack as never, "store", { provider, bucketName: "shared-data", region: "us-east-1", kmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/k" })).toThrow(
     /store: the app's cdktf \(.*\) is not the copy cross-account-s3-lambda loads \(.*node_modules\/cdktf\)\. With two copies, aspects added through one are never run by the other/,
   );

@@ -28,7 +28,7 @@ test("every listed action is one IAM knows", async () => {
   const unknown: string[] = [];
   for (const action of all) {
     const [service, name] = action.split(":");
-    if (!(await iamActionExists(service!, name!))) unknown.push(action);
+    if (!(await iamActionExists(service, name))) unknown.push(action);
   }
   expect(unknown).toEqual([]);
   expect(all.length).toBeGreaterThan(80);
@@ -36,15 +36,15 @@ test("every listed action is one IAM knows", async () => {
 
 test("each account's deploy role gets the actions of what the stack creates in that account, and no other", () => {
   const [stack] = environmentSynth("local-assume-role");
-  const [lambda, bucket] = deployActions(stack!.json);
+  const [lambda, bucket] = deployActions(stack.json);
   expect(lambda).toMatchObject({ provider: "aws.lambda_account", roleArn: "arn:aws:iam::111111111111:role/deploy", unknownResourceTypes: [] });
   expect(bucket).toMatchObject({ provider: "aws.bucket_account", roleArn: "arn:aws:iam::222222222222:role/deploy", unknownResourceTypes: [] });
-  expect(lambda!.actions).toEqual(expect.arrayContaining(["lambda:CreateFunction", "iam:PassRole", "logs:PutMetricFilter", "cloudwatch:PutMetricAlarm"]));
-  expect(lambda!.actions.filter((a) => a.startsWith("s3:") || a.startsWith("kms:"))).toEqual([]);
+  expect(lambda.actions).toEqual(expect.arrayContaining(["lambda:CreateFunction", "iam:PassRole", "logs:PutMetricFilter", "cloudwatch:PutMetricAlarm"]));
+  expect(lambda.actions.filter((a) => a.startsWith("s3:") || a.startsWith("kms:"))).toEqual([]);
   // Assume-role mode: the bucket account creates the S3 access role too, but no function.
-  expect(bucket!.actions).toEqual(expect.arrayContaining(["s3:CreateBucket", "kms:CreateKey", "iam:CreateRole", "s3:PutMetricsConfiguration"]));
-  expect(bucket!.actions.filter((a) => a.startsWith("lambda:") || a.startsWith("logs:"))).toEqual([]);
-  expect(new Set(lambda!.actions).size).toBe(lambda!.actions.length);
+  expect(bucket.actions).toEqual(expect.arrayContaining(["s3:CreateBucket", "kms:CreateKey", "iam:CreateRole", "s3:PutMetricsConfiguration"]));
+  expect(bucket.actions.filter((a) => a.startsWith("lambda:") || a.startsWith("logs:"))).toEqual([]);
+  expect(new Set(lambda.actions).size).toBe(lambda.actions.length);
 });
 
 test("a resource type the library does not create is named, not given actions", () => {
@@ -65,7 +65,7 @@ test("a resource type the library does not create is named, not given actions", 
 test("the documented table of deploy actions is the package's list, row by row", () => {
   const readme = readFileSync(join(__dirname, "..", "..", "docs", "running-for-real.md"), "utf8");
   const rows = Object.fromEntries(
-    [...readme.matchAll(/^\| `(aws_[a-z0-9_]+)` \| [^|]+ \| (.+) \|$/gm)].map((m) => [m[1]!, [...m[2]!.matchAll(/`([a-z0-9-]+:[A-Za-z0-9]+)`/g)].map((a) => a[1]!)]),
+    [...readme.matchAll(/^\| `(aws_[a-z0-9_]+)` \| [^|]+ \| (.+) \|$/gm)].map((m) => [m[1], [...m[2].matchAll(/`([a-z0-9-]+:[A-Za-z0-9]+)`/g)].map((a) => a[1])]),
   );
   expect(rows).toEqual(DEPLOY_ACTIONS_BY_RESOURCE_TYPE);
   const state = /^The state role needs (.+?)\(`STATE_BACKEND_ACTIONS`\)/ms.exec(readme)?.[1] ?? "";

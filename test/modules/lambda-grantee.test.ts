@@ -38,7 +38,7 @@ function granteeProps(stack: ReturnType<typeof twoAccountStack>, overrides: Over
     functionName: "consumer-fn",
     roleName: "consumer-role",
     ...overrides,
-  } as LambdaGranteeProps;
+  };
 }
 
 function synthGrantee(overrides: Overrides = {}): { json: SynthJson; grantee: LambdaGrantee } {

@@ -217,7 +217,7 @@ describe("rules added to the App, as teams coming from AWS CDK add aspects, chec
 
   test("rules added both to the App and to the stack report once", () => {
     const { stack } = appWithBrokenGrant();
-    const rules = Aspects.of(stack.node.scope!).all[0]!;
+    const rules = Aspects.of(stack.node.scope!).all[0];
     Aspects.of(stack).add(rules);
     expect(errors(stack).filter((e) => e.startsWith("CAS-KMS-1"))).toHaveLength(1);
   });

@@ -186,7 +186,7 @@ describe("CAS-S3-6 judges every upload encryption, in bucket and access point po
 
   test("a denial limited to one prefix does not cover the bucket", () => {
     const { stack } = fixture((a) => {
-      const doc = policyDoc(a.bucketAccount.bucket!.policy) as { Statement: Array<{ Sid?: string; Resource?: unknown }> };
+      const doc = policyDoc(a.bucketAccount.bucket!.policy);
       const narrowed = doc.Statement.map((s) => (s.Sid === "DenyCustomerKeys" ? { ...s, Resource: "arn:aws:s3:::shared-data/data/*" } : s));
       a.bucketAccount.bucket!.policy.addOverride("policy", JSON.stringify({ ...doc, Statement: narrowed }));
     });
@@ -255,8 +255,8 @@ describe("CAS-MON-1 fails a grant with no alarm while its alarms are on, on the 
   test.each(cases)("%s", (_name, tamper, path, problem) => {
     const found = alarmed(tamper);
     expect(found.map((f) => `${f.level} ${f.path}`)).toEqual([`error ${path}`]);
-    expect(found[0]!.message).toContain(problem);
-    expect(found[0]!.message).toContain("configured by access.alarms (keep the alarms the grant's constructs create, or set enabled to false to go without)");
+    expect(found[0].message).toContain(problem);
+    expect(found[0].message).toContain("configured by access.alarms (keep the alarms the grant's constructs create, or set enabled to false to go without)");
   });
 
   test("a grant whose alarms are off asks for none, and records that they are off", () => {
@@ -264,7 +264,7 @@ describe("CAS-MON-1 fails a grant with no alarm while its alarms are on, on the 
     new CrossAccountS3Access(pair.stack, "access", { ...accessProps(pair, GRANT), alarms: { enabled: false } });
     Aspects.of(pair.stack).add(new SecurityRules());
     expect(findings(pair.stack)).toEqual([]);
-    const records = (pair.stack.toTerraform() as { "//": Record<string, { grants: Array<{ alarms: { enabled: boolean } }> }> })["//"]["cross-account-s3-lambda"]!.grants;
+    const records = (pair.stack.toTerraform() as { "//": Record<string, { grants: Array<{ alarms: { enabled: boolean } }> }> })["//"]["cross-account-s3-lambda"].grants;
     expect(records.map((r) => r.alarms.enabled)).toEqual([false, false]);
   });
 
@@ -280,10 +280,10 @@ describe("CAS-MON-1 fails a grant with no alarm while its alarms are on, on the 
     const [stack] = sharedEnvironmentStacks(Testing.app(), "local-shared", sharedEnvironments["local-shared"], {});
     const shared = (stack as unknown as { access: SharedBucketAccess }).access;
     override(shared.bucketAccount.alarms!.requestMetrics.get("incoming/")!, "filter.prefix", "elsewhere/");
-    const found = findings(stack!).filter((f) => f.message.startsWith("[CAS-MON-1]"));
+    const found = findings(stack).filter((f) => f.message.startsWith("[CAS-MON-1]"));
     // Only ingest grants incoming/: reporting and billing (reference/) keep their alarms.
     expect(found.map((f) => f.path)).toEqual(["local-shared/shared/bucket-side/bucket/bucket"]);
-    expect(found[0]!.message).toContain("the grant sharedEnvironments.local-shared has its alarms on, but no S3 request metrics of local-shared-lake-222222222222 filtered to the prefix incoming/");
+    expect(found[0].message).toContain("the grant sharedEnvironments.local-shared has its alarms on, but no S3 request metrics of local-shared-lake-222222222222 filtered to the prefix incoming/");
   });
 });
 

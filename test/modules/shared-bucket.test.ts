@@ -371,7 +371,7 @@ describe("SharedLambdaAccountGrant: the grantee's Lambda settings must be the de
       new SharedLambdaAccountGrant(pair.stack, "grantee", {
         shared: declaration,
         granteeName: declared.name,
-        lambda: { ...declared.lambda, ...lambda, provider: pair.lambdaProvider } as never,
+        lambda: { ...declared.lambda, ...lambda, provider: pair.lambdaProvider },
       });
     return { pair, make };
   }

@@ -35,7 +35,7 @@ describe("literal", () => {
     const mixed = literal(`\${x} ${role.arn} %{y}`);
     new IamRole(pair.stack, "other", { provider: pair.lambdaProvider, name: "o", assumeRolePolicy: "{}", description: mixed });
     const json = JSON.parse(Testing.synth(pair.stack)) as SynthJson;
-    const description = Object.values(json.resource.aws_iam_role!).find((r) => r.name === "o")!.description;
+    const description = Object.values(json.resource.aws_iam_role).find((r) => r.name === "o")!.description;
     expect(description).toBe("$${x} ${aws_iam_role.role.arn} %%{y}");
   });
 
@@ -168,7 +168,7 @@ test("an existing statement with an IAM policy variable keeps it, for IAM to eva
   });
   expect(access).toBeDefined();
   const json = JSON.parse(Testing.synth(pair.stack)) as SynthJson;
-  const policy = Object.values(json.resource.aws_s3_bucket_policy!)[0]!.policy as string;
+  const policy = Object.values(json.resource.aws_s3_bucket_policy)[0].policy as string;
   expect(policy).toContain("home/$${aws:username}/*");
   expect(readTemplate(policy, () => undefined)).toContain('"arn:aws:s3:::shared-data/home/${aws:username}/*"');
 });
@@ -177,7 +177,7 @@ test("a stack's own resources keep their references: the key ARN in the bucket p
   const pair = twoAccountStack();
   new CrossAccountS3Access(pair.stack, "access", accessProps(pair, { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] }));
   const json = JSON.parse(Testing.synth(pair.stack)) as SynthJson;
-  const policy = Object.values(json.resource.aws_s3_bucket_policy!).map((r) => r.policy as string).find((p) => p.includes("DenyOtherKmsKeys"))!;
+  const policy = Object.values(json.resource.aws_s3_bucket_policy).map((r) => r.policy as string).find((p) => p.includes("DenyOtherKmsKeys"))!;
   expect(policy).toMatch(/\$\{aws_kms_key\.access_key_\w+\.arn\}/);
   expect(TerraformStack.of(pair.stack)).toBe(pair.stack);
 });

@@ -118,7 +118,7 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
     const report = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m))) as Array<typeof packed>;
     packed = report[0]!;
 
-    cpSync(EXAMPLE, app, { recursive: true, filter: (source) => !EXAMPLE_OUTPUT.has(relative(EXAMPLE, source).split(sep)[0]!) });
+    cpSync(EXAMPLE, app, { recursive: true, filter: (source) => !EXAMPLE_OUTPUT.has(relative(EXAMPLE, source).split(sep)[0]) });
     mkdirSync(join(app, "vendor"));
     cpSync(join(packDir, packed.filename), join(app, "vendor", `${PACKAGE}.tgz`));
     step("npm install", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], app, 4);
@@ -168,7 +168,7 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
     const manifest = JSON.parse(readFileSync(join(app, "node_modules", PACKAGE, "package.json"), "utf8")) as Record<string, unknown>;
     const declared = ["dependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies"].flatMap((field) => {
       const value = manifest[field];
-      return Array.isArray(value) ? (value as string[]) : Object.keys((value ?? {}) as Record<string, string>);
+      return Array.isArray(value) ? (value as string[]) : Object.keys((value ?? {}));
     });
     expect(declared.filter((name) => name.startsWith("@aws-sdk/"))).toEqual([]);
   });
@@ -208,8 +208,8 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
     const dir = join(work, "first-grant");
     mkdirSync(dir);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "first-grant", version: "1.0.0", private: true }));
-    writeFileSync(join(dir, "cdktf.json"), cdktfJson!);
-    writeFileSync(join(dir, "tsconfig.json"), tsconfigJson!);
+    writeFileSync(join(dir, "cdktf.json"), cdktfJson);
+    writeFileSync(join(dir, "tsconfig.json"), tsconfigJson);
     writeFileSync(join(dir, "main.ts"), mainTs!);
     symlinkSync(join(app, "node_modules"), join(dir, "node_modules"), "dir");
     step("README: npx cdktf synth", "npx", ["--no", "--", "cdktf", "synth"], dir, 3);
@@ -270,7 +270,7 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
       for (const type of types) {
         for (const resource of Object.values(json.resource[type] ?? {})) {
           for (const argument of ["policy", "assume_role_policy"]) {
-            if (typeof resource[argument] === "string") resource[argument] = (resource[argument] as string).split(from).join(to);
+            if (typeof resource[argument] === "string") resource[argument] = (resource[argument]).split(from).join(to);
           }
         }
       }

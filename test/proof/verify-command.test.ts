@@ -97,7 +97,7 @@ describe("this repo's shipped environments", () => {
   test("a key policy that loses the grantee's statement: exit 1, the key uses are named, denied by the key policy", async () => {
     const broken = copyOut(shipped);
     editStack(broken, "local", (json) => {
-      const key = resourcesOfType(json, "aws_kms_key")[0]!;
+      const key = resourcesOfType(json, "aws_kms_key")[0];
       const doc = JSON.parse(String(key.policy)) as { Statement: Array<{ Sid?: string }> };
       doc.Statement = doc.Statement.filter((s) => s.Sid !== "GranteeUsesKeyThroughS3");
       key.policy = JSON.stringify(doc);
@@ -155,10 +155,10 @@ describe("two apps, one half each, as two teams deploy them", () => {
     expect(code).toBe(0);
     const json = JSON.parse(readFileSync(report, "utf8")) as ReportJson;
     expect(json.grants).toHaveLength(1);
-    expect(json.grants[0]!.grantee).toBe(INGEST_ROLE_ARN);
-    expect(json.grants[0]!.halves).toEqual({ lambda: "workloads: workloads/ingest", bucket: "datalake: datalake/ingest" });
+    expect(json.grants[0].grantee).toBe(INGEST_ROLE_ARN);
+    expect(json.grants[0].halves).toEqual({ lambda: "workloads: workloads/ingest", bucket: "datalake: datalake/ingest" });
     // The grantee's requests are made as the role with its path.
-    expect(json.grants[0]!.requests.find((r) => r.expected === "Allowed")?.context["aws:PrincipalArn"]).toBe(INGEST_ROLE_ARN);
+    expect(json.grants[0].requests.find((r) => r.expected === "Allowed")?.context["aws:PrincipalArn"]).toBe(INGEST_ROLE_ARN);
   });
 
   test("the report says which of the existing role's policies it saw, and that others were not", async () => {
@@ -199,12 +199,12 @@ describe("two halves declared differently: the drift is named before any request
     ],
     [
       "a prefix widened on one half",
-      { bucketGrant: { ...INGEST_GRANT, prefixes: [{ prefix: "landing/", access: "readWrite" as const }, INGEST_GRANT.prefixes[1]!] } },
+      { bucketGrant: { ...INGEST_GRANT, prefixes: [{ prefix: "landing/", access: "readWrite" as const }, INGEST_GRANT.prefixes[1]] } },
       'grant.prefixes: the Lambda account\'s half declares ["landing/ingest/ readWrite","reference/ read"], the bucket account\'s half ["landing/ readWrite","reference/ read"]',
     ],
     [
       "a preset changed on one half",
-      { bucketGrant: { ...INGEST_GRANT, prefixes: [{ prefix: "landing/ingest/", access: "read" as const }, INGEST_GRANT.prefixes[1]!] } },
+      { bucketGrant: { ...INGEST_GRANT, prefixes: [{ prefix: "landing/ingest/", access: "read" as const }, INGEST_GRANT.prefixes[1]] } },
       "grant.prefixes: the Lambda account's half declares [\"landing/ingest/ readWrite\"",
     ],
     ["the mode changed on one half", { bucketGrant: ASSUME }, 'grant.mode: the Lambda account\'s half declares "bucket-policy", the bucket account\'s half "assume-role"'],
@@ -261,10 +261,10 @@ describe("managed policies attached to the grantee's role", () => {
     const { code } = await verify("verify", out, "--json", report);
     expect(code).toBe(0);
     const json = JSON.parse(readFileSync(report, "utf8")) as ReportJson;
-    expect(json.grants[0]!.identityPolicies).toEqual({
+    expect(json.grants[0].identityPolicies).toEqual({
       "arn:aws:iam::111111111111:role/report-builder": ["cross-account-s3-access", "managed arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
     });
-    expect(json.grants[0]!.unseen).toEqual([]);
+    expect(json.grants[0].unseen).toEqual([]);
   });
 
   test("an AWS-managed policy it does not know is refused, naming it (exit 2); given with --managed-policy, proven", async () => {
@@ -308,7 +308,7 @@ describe("the three partitions", () => {
     const { code } = await verify("verify", synthOut(built.app), "--json", report);
     expect(code).toBe(0);
     const json = JSON.parse(readFileSync(report, "utf8")) as ReportJson;
-    const requests = json.grants[0]!.requests;
+    const requests = json.grants[0].requests;
     expect(requests.every((r) => r.resource.startsWith(`arn:${partition}:`))).toBe(true);
     expect(requests.every((r) => r.principal.startsWith(`arn:${partition}:sts::`))).toBe(true);
     expect(requests.find((r) => r.action === "kms:Decrypt" && r.expected === "Allowed")?.context["kms:ViaService"]).toBe(`s3.${b.region}.${dnsSuffix}`);
@@ -369,7 +369,7 @@ describe("malformed input, written as an attacker would: one line naming the fil
   type Record = { [key: string]: unknown };
   const breakRecord = (edit: (record: Record) => void) => (dir: string) => {
     cpSync(real, dir, { recursive: true });
-    editStack(dir, "grant", (json) => edit(((json["//"] as Record)["cross-account-s3-lambda"] as { grants: Record[] }).grants[0]!));
+    editStack(dir, "grant", (json) => edit(((json["//"] as Record)["cross-account-s3-lambda"] as { grants: Record[] }).grants[0]));
   };
   const manifest = (content: string) => (dir: string) => writeFileSync(join(dir, "manifest.json"), content);
   const stackFile = (content: string) => (dir: string) => writeFileSync(join(dir, "cdk.tf.json"), content);

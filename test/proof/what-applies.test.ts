@@ -126,7 +126,7 @@ describe("every resource that sets a policy on the grant's bucket or key is foun
 
   test("another access point on a bucket that delegates to its account's access points", async () => {
     const shared = sharedEnvironmentSynth("local-shared-ap");
-    const stackName = shared[0]!.name;
+    const stackName = shared[0].name;
     const bucket = "local-shared-points-222222222222";
     const stacks = withAdded(shared, stackName, "aws_s3_access_point", "side-door", {
       provider: "aws.bucket_account",
@@ -148,11 +148,11 @@ test("the record is the declaration only: pointing it at a decoy policy changes 
   let stacks = withAdded(local, "local", "aws_s3_bucket_policy", "decoy", {
     provider: "aws.bucket_account",
     bucket: "some-other-bucket",
-    policy: (local[0]!.json.resource!.aws_s3_bucket_policy![at.address.split(".")[1]!] as { policy: string }).policy,
+    policy: (local[0].json.resource!.aws_s3_bucket_policy[at.address.split(".")[1]] as { policy: string }).policy,
   });
   stacks = withStatement(stacks, at, { Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*` });
   stacks = structuredClone(stacks);
-  const records = (stacks[0]!.json["//"] as Record<string, { grants: Array<{ resources: Record<string, string> }> }>)["cross-account-s3-lambda"]!;
+  const records = (stacks[0].json["//"] as Record<string, { grants: Array<{ resources: Record<string, string> }> }>)["cross-account-s3-lambda"];
   for (const record of records.grants) if (record.resources.bucketPolicy) record.resources.bucketPolicy = "aws_s3_bucket_policy.decoy";
   const { catalogue } = await failuresOf(stacks);
   expect(catalogue).toContain("admin@999999999999 (named by a policy) s3:GetObject /incoming/catalogue.txt -> Allowed, but s3:GetObject is not what the grant declares for admin@999999999999 (named by a policy)");
@@ -161,14 +161,14 @@ test("the record is the declaration only: pointing it at a decoy policy changes 
 describe("where each half deploys is compared with its declaration", () => {
   const provider = (stacks: readonly SynthesizedStack[], alias: string, change: (p: Record<string, unknown>) => void) => {
     const copy = structuredClone(stacks) as SynthesizedStack[];
-    const block = (copy[0]!.json.provider!.aws as Array<Record<string, unknown>>).find((p) => p.alias === alias)!;
+    const block = (copy[0].json.provider!.aws as Array<Record<string, unknown>>).find((p) => p.alias === alias)!;
     change(block);
     return copy;
   };
 
   test("a provider that assumes a role in another account than lambda.accountId says", async () => {
     const stacks = provider(local, "lambda_account", (p) => {
-      (p.assume_role as Array<Record<string, string>>)[0]!.role_arn = "arn:aws:iam::111111111112:role/deploy";
+      (p.assume_role as Array<Record<string, string>>)[0].role_arn = "arn:aws:iam::111111111112:role/deploy";
       delete p.allowed_account_ids;
     });
     const { matrix } = await failuresOf(stacks);

@@ -31,7 +31,7 @@ const alarmOn = (json: SynthJson, provider: unknown, namespace: string, metric: 
   alarms(json).find((a) => a.provider === provider && a.namespace === namespace && a.metric_name === metric && JSON.stringify(a.dimensions ?? {}) === JSON.stringify(dimensions));
 
 describe.each(Object.keys(shipped))("%s", (stackName) => {
-  const json = shipped[stackName]!;
+  const json = shipped[stackName];
 
   test("every function it creates has its access-denied filter and alarm and its Errors alarm, through the function's provider", () => {
     const functions = Object.values(resourcesOf(json, "aws_lambda_function"));
@@ -72,17 +72,17 @@ describe.each(Object.keys(shipped))("%s", (stackName) => {
 });
 
 test("the split layouts keep each account's alarms in its own stack", () => {
-  expect(Object.keys(resourcesOf(shipped["staging-bucket"]!, "aws_cloudwatch_log_metric_filter"))).toEqual([]);
-  expect(Object.keys(resourcesOf(shipped["staging-lambda"]!, "aws_s3_bucket_metric"))).toEqual([]);
-  expect(alarms(shipped["staging-lambda"]!).map((a) => a.alarm_name).sort()).toEqual(["staging-report-builder-access-denied", "staging-report-builder-errors"]);
-  expect(alarms(shipped["staging-bucket"]!).map((a) => a.alarm_name).sort()).toEqual([
+  expect(Object.keys(resourcesOf(shipped["staging-bucket"], "aws_cloudwatch_log_metric_filter"))).toEqual([]);
+  expect(Object.keys(resourcesOf(shipped["staging-lambda"], "aws_s3_bucket_metric"))).toEqual([]);
+  expect(alarms(shipped["staging-lambda"]).map((a) => a.alarm_name).sort()).toEqual(["staging-report-builder-access-denied", "staging-report-builder-errors"]);
+  expect(alarms(shipped["staging-bucket"]).map((a) => a.alarm_name).sort()).toEqual([
     "staging-shared-reports-444455556666-grant-reference-4xx-errors",
     "staging-shared-reports-444455556666-grant-reports-4xx-errors",
   ]);
 });
 
 test("the environments' topics are wired: each account's alarms notify its own topic, and only those", () => {
-  const actions = (stack: string) => alarms(shipped[stack]!).map((a) => `${String(a.alarm_name)} ${JSON.stringify(a.alarm_actions ?? [])} ${JSON.stringify(a.ok_actions ?? [])}`).sort();
+  const actions = (stack: string) => alarms(shipped[stack]).map((a) => `${String(a.alarm_name)} ${JSON.stringify(a.alarm_actions ?? [])} ${JSON.stringify(a.ok_actions ?? [])}`).sort();
   const ingest = '["arn:aws:sns:eu-west-1:777788889999:prod-ingest-alarms"]';
   const data = '["arn:aws:sns:eu-west-1:999988887777:prod-data-alarms"]';
   expect(actions("prod")).toEqual([
@@ -104,9 +104,9 @@ test("the environments' topics are wired: each account's alarms notify its own t
 test("the switch off, in every environment, removes every alarm, metric filter and request metrics and nothing else", () => {
   const off = <T extends { alarms?: unknown }>(all: Readonly<Record<string, T>>) =>
     Object.fromEntries(Object.entries(all).map(([name, env]) => [name, { ...env, alarms: { enabled: false } }]));
-  const quiet = synthesized(off(environments) as Record<string, EnvironmentConfig>, off(sharedEnvironments) as Record<string, SharedEnvironmentConfig>);
+  const quiet = synthesized(off(environments), off(sharedEnvironments));
   for (const [stack, json] of Object.entries(quiet)) {
     const types = (j: SynthJson) => Object.keys(j.resource).sort();
-    expect({ stack, types: types(json) }).toEqual({ stack, types: types(shipped[stack]!).filter((t) => !ALARM_TYPES.includes(t)) });
+    expect({ stack, types: types(json) }).toEqual({ stack, types: types(shipped[stack]).filter((t) => !ALARM_TYPES.includes(t)) });
   }
 });

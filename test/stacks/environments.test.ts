@@ -58,7 +58,7 @@ describe.each(COMBINED)("stack %s", (name) => {
   test("deploys the reproducible archive built by npm run build:lambda, hashed by Terraform", () => {
     const fn = resourceAt(json, "aws_lambda_function", "access/lambda/function");
     expect(fn.filename).toMatch(/^assets\/[\w-]+\/[0-9A-F]+\/function\.zip$/);
-    expect(fn.source_code_hash).toBe(`\${filebase64sha256("${fn.filename}")}`);
+    expect(fn.source_code_hash).toBe(`\${filebase64sha256("${String(fn.filename)}")}`);
     expect(fn).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", architectures: ["arm64"] });
   });
 
@@ -141,7 +141,7 @@ describe("the split layout: staging-lambda and staging-bucket, one account each"
         .filter(([type]) => ["aws_iam_role_policy", "aws_s3_bucket_policy", "aws_kms_key", "aws_iam_role"].includes(type))
         .map(([type, , r]) => [type, r.policy ?? r.assume_role_policy, r.name ?? null])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-    const split = policies({ resource: { ...stacks["staging-lambda"].resource, ...stacks["staging-bucket"].resource } } as SynthJson);
+    const split = policies({ resource: { ...stacks["staging-lambda"].resource, ...stacks["staging-bucket"].resource } });
     expect(split).toEqual(policies(combined));
   });
 

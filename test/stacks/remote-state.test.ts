@@ -29,7 +29,7 @@ const STACKS: Array<{ stack: string; target: string; state: StateSettings }> = [
 
 const outdir = mkdtempSync(join(tmpdir(), "cas-state-synth-"));
 let dirs: Record<string, string>;
-const backendOf = (stack: string) => (JSON.parse(readFileSync(join(dirs[stack]!, "cdk.tf.json"), "utf8")) as Synthesized).terraform.backend ?? {};
+const backendOf = (stack: string) => (JSON.parse(readFileSync(join(dirs[stack], "cdk.tf.json"), "utf8")) as Synthesized).terraform.backend ?? {};
 
 beforeAll(() => {
   dirs = synthesize(join(outdir, "out"));
@@ -62,7 +62,7 @@ describe.each(STACKS)("$stack", ({ stack, target, state }) => {
 });
 
 test("no two stacks share a state key, so none shares a lock", () => {
-  const keys = Object.keys(dirs).map((stack) => `${String(backendOf(stack).s3!.bucket)}/${String(backendOf(stack).s3!.key)}`);
+  const keys = Object.keys(dirs).map((stack) => `${String(backendOf(stack).s3.bucket)}/${String(backendOf(stack).s3.key)}`);
   expect(new Set(keys).size).toBe(keys.length);
   // The halves of each split layout, in particular, have keys of their own.
   expect(keys).toEqual(expect.arrayContaining(["local-tfstate-888888888888/cross-account-s3/local-split-lambda.tfstate", "local-tfstate-888888888888/cross-account-s3/local-split-bucket.tfstate"]));
@@ -70,7 +70,7 @@ test("no two stacks share a state key, so none shares a lock", () => {
 
 test("nothing of an emulator is in any backend: no endpoint, no credentials, no DynamoDB lock table", () => {
   for (const stack of Object.keys(dirs)) {
-    const fields = Object.keys(backendOf(stack).s3!);
+    const fields = Object.keys(backendOf(stack).s3);
     expect({ stack, fields: fields.filter((f) => /endpoint|access_key|secret_key|token|dynamodb|profile|skip_/.test(f)) }).toEqual({ stack, fields: [] });
   }
 });
@@ -85,8 +85,8 @@ test("the local stacks keep their state in an account no provider of theirs depl
 
 test("the stacks built in tests (Testing.synth) carry the same backend", () => {
   const [lambdaHalf] = environmentStacks(Testing.app(), "local-split", environments["local-split"], {});
-  const json = JSON.parse(Testing.synth(lambdaHalf!)) as Synthesized;
+  const json = JSON.parse(Testing.synth(lambdaHalf)) as Synthesized;
   expect(json.terraform.backend).toEqual(backendOf("local-split-lambda"));
   const [bucketHalf] = sharedEnvironmentStacks(Testing.app(), "platform", sharedEnvironments.platform, {});
-  expect((JSON.parse(Testing.synth(bucketHalf!)) as Synthesized).terraform.backend).toEqual(backendOf("platform-bucket"));
+  expect((JSON.parse(Testing.synth(bucketHalf)) as Synthesized).terraform.backend).toEqual(backendOf("platform-bucket"));
 });

@@ -28,7 +28,7 @@ export function provenOnce(synthesized: Readonly<Record<string, SynthesizedStack
   return (name) => {
     let proof = proofs.get(name);
     if (!proof) {
-      proof = proveSynthesized(synthesized[name]!);
+      proof = proveSynthesized(synthesized[name]);
       proofs.set(name, proof);
     }
     return proof;
@@ -73,7 +73,7 @@ type MutableResource = Record<string, unknown>;
 export function withResource(stacks: readonly SynthesizedStack[], at: StackResource, change: (resource: MutableResource) => void): SynthesizedStack[] {
   const copy = structuredClone(stacks) as SynthesizedStack[];
   const [type = "", id = ""] = at.address.split(".");
-  const resource = copy.find((s) => s.name === at.stack)?.json.resource?.[type]?.[id] as MutableResource | undefined;
+  const resource = copy.find((s) => s.name === at.stack)?.json.resource?.[type]?.[id];
   if (!resource) throw new Error(`no ${at.address} in stack ${at.stack}`);
   change(resource);
   return copy;

@@ -94,13 +94,13 @@ describeWithTerraform("terraform plan shows every user-given string literally", 
   const only = (type: string) => {
     const found = planned.filter((r) => r.type === type);
     expect(found).toHaveLength(1);
-    return found[0]!.values;
+    return found[0].values;
   };
   const statement = (policy: unknown, sid: string) => (JSON.parse(String(policy)) as { Statement: Array<Record<string, unknown>> }).Statement.find((s) => s.Sid === sid);
 
   test("the function's environment values and description", () => {
     const fn = only("aws_lambda_function");
-    expect((fn.environment as Array<{ variables: Record<string, string> }>)[0]!.variables).toMatchObject({ GREETING: TEXT.greeting, HOST: TEXT.hostname });
+    expect((fn.environment as Array<{ variables: Record<string, string> }>)[0].variables).toMatchObject({ GREETING: TEXT.greeting, HOST: TEXT.hostname });
     expect(fn.description).toBe(TEXT.description);
   });
 

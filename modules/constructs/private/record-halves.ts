@@ -6,7 +6,7 @@ import { resolveAccessLogging } from "../../declaration/access-logging";
 import { topicOf, type ResolvedAlarms } from "../../declaration/alarm-settings";
 import type { BucketAlarms } from "../bucket-alarms";
 import type { BucketAccountResources } from "./bucket-side";
-import type { IConstruct, TerraformProvider } from "../../core/cdktf";
+import type { IConstruct, TerraformProvider, TerraformResource } from "../../core/cdktf";
 import type { GrantDeclaration, GrantPlan } from "../../policy/plan-grant";
 import { grantKey, recordGrant } from "../../record/grant-record";
 import type { LambdaAccountHalf } from "../halves";
@@ -107,7 +107,7 @@ export function recordBucketHalf(
       enabled: alarms.settings.enabled,
       ...(topicArn ? { topicArn } : {}),
       resources: Object.fromEntries(
-        declaration.grant.prefixes.flatMap(({ prefix }) => [
+        declaration.grant.prefixes.flatMap(({ prefix }): Array<[string, TerraformResource | undefined]> => [
           [`requestMetrics ${prefix}`, alarms.created?.requestMetrics.get(prefix)],
           [`clientErrorsAlarm ${prefix}`, alarms.created?.clientErrorsAlarms.get(prefix)],
         ]),
