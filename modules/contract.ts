@@ -212,6 +212,7 @@ export const PREFIX_RULES: ReadonlyArray<{
   { breaks: (p) => /[*?]/.test(p), rule: "must not contain the wildcards * or ?" },
   { breaks: (p) => p.includes("${") || p.includes("%{"), rule: 'must not contain "${" or "%{"', advice: () => "a policy variable or Terraform template sequence" },
   { breaks: (p) => p.includes("//"), rule: 'must not contain an empty folder ("//")' },
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   { breaks: (p) => /[\u0000-\u001f\u007f"\\]/.test(p), rule: "must not contain control characters, quotes or backslashes" },
   { breaks: (p) => policyCharacterAt(p) !== undefined, rule: "must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document" },
   {

@@ -136,6 +136,7 @@ export function setupJest(): void {
 
 // The matchers on `expect` from `@jest/globals` (Jest's own package `expect`) as well as on the global one.
 declare module "expect" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- a merging declaration repeats Jest's type parameters exactly
   interface Matchers<R extends void | Promise<void>, T = unknown> {
     /** The stack breaks no security rule (suppressions with a reason excepted). */
     toPassSecurityRules(): R;

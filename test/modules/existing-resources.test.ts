@@ -138,10 +138,10 @@ test("a key policy copied from AWS as it is today is accepted: Sids with spaces,
   const { stack, make } = attach({ ...EXISTING, keyPolicyStatements: awsDefault, bucketPolicyStatements: [bucketStatement] });
   make();
   const json = synthJson(stack);
-  expect(policyOf(Object.values(json.resource.aws_kms_key_policy!)[0]!).Statement.map((s) => s.Sid)).toEqual([
+  expect(policyOf(Object.values(json.resource.aws_kms_key_policy)[0]).Statement.map((s) => s.Sid)).toEqual([
     "Enable IAM User Permissions",
     "Allow access for Key Administrators",
     "GranteeUsesKeyThroughS3",
   ]);
-  expect(policyOf(Object.values(json.resource.aws_s3_bucket_policy!)[0]!).Statement[0]!.Sid).toBe("Allow get requests from the reporting team");
+  expect(policyOf(Object.values(json.resource.aws_s3_bucket_policy)[0]).Statement[0].Sid).toBe("Allow get requests from the reporting team");
 });
