@@ -8,7 +8,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { AssetType, Construct, Fn, TerraformAsset, Token, type TerraformProvider } from "../core/cdktf";
+import { AssetType, Construct, Fn, TerraformAsset, Token, type TerraformProvider, type ITerraformDependable } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
 import { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaCode } from "./default-handler";
 import { renderPolicy, roleArn, roleArnParts } from "../core/policy-document";
@@ -106,70 +106,89 @@ export class LambdaGrantee extends Construct {
     super(scope, id);
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { provider: props.provider });
-    const { grantVariables: _variables, configPath: _path, ...side } = props;
-    const settings = parseOrThrow(schemas().lambdaSettingsSchema, lambdaSettingsOf(label, side), label);
-    // Checked before anything is created: bad code leaves nothing half-built.
-    const code = settings.createFunction === false ? undefined : checkCode(props.code ?? defaultHandlerCode(), `${label}.code`, props.code === undefined);
-    // The environment as written: the team's variables with the grant's, checked as Lambda and the prebuilt handler will.
-    const variables = { ...(settings.environment ?? {}), ...(props.grantVariables ?? {}) };
-    if (code) {
-      const prebuilt = props.code === undefined || (props.code.archive !== undefined && resolve(props.code.archive) === resolve(defaultHandlerCode().archive!));
-      const problems = functionEnvironmentProblems(`${label}.environment`, variables, prebuilt);
-      if (problems.length > 0) throw new ConfigurationError(problems);
-    }
-    const provider = props.provider;
+    const { settings, code, variables } = checkedInputs(label, props);
     this.roleArn = lambdaRoleArnOf(settings);
-
-    if (settings.roleName !== undefined) {
-      this.role = new IamRole(this, "role", literalConfig({
-        provider,
-        name: settings.roleName,
-        ...(settings.rolePath !== undefined ? { path: settings.rolePath } : {}),
-        description: settings.functionName ? `Execution role of the Lambda function ${settings.functionName}` : "Execution role of a Lambda function",
-        assumeRolePolicy: renderPolicy(
-          lambdaServiceTrust(settings.accountId),
-        ),
-      }));
-    }
+    this.role = settings.roleName !== undefined ? executionRole(this, props.provider, settings) : undefined;
     this.roleName = this.role?.name ?? props.existingRole?.name ?? roleArnParts(this.roleArn).name;
     if (!code) return;
-
-    const functionName = settings.functionName!;
     this.logGroup = new CloudwatchLogGroup(this, "log-group", literalConfig({
-      provider,
-      name: `/aws/lambda/${functionName}`,
+      provider: props.provider,
+      name: `/aws/lambda/${settings.functionName!}`,
       retentionInDays: settings.logRetentionDays ?? 30,
     }));
-    // A role the team owns keeps its own permissions; a role created here gets exactly what its function needs.
-    const rolePolicies = this.role
-      ? [
-          new IamRolePolicy(this, "logging", literalConfig({ provider, name: "write-own-logs", role: this.role.name, policy: renderPolicy(loggingPolicy(settings.region, settings.accountId, functionName)) })),
-          ...(settings.vpc
-            ? [new IamRolePolicy(this, "vpc-access", literalConfig({ provider, name: "vpc-network-interfaces", role: this.role.name, policy: renderPolicy(vpcAccessPolicy()) }))]
-            : []),
-        ]
-      : [];
-
-    const asset = code.archive
-      ? new TerraformAsset(this, "bundle", { path: resolve(code.archive), type: AssetType.FILE })
-      : new TerraformAsset(this, "bundle", { path: resolve(code.directory!), type: AssetType.ARCHIVE });
-    this.function = new LambdaFunction(this, "function", literalConfig({
-      provider,
-      functionName,
-      role: this.role?.arn ?? this.roleArn,
-      runtime: code.runtime,
-      handler: code.handler,
-      ...(code.architectures ? { architectures: [...code.architectures] } : {}),
-      filename: asset.path,
-      sourceCodeHash: Fn.filebase64sha256(asset.path),
-      memorySize: settings.memorySize ?? 256,
-      timeout: settings.timeoutSeconds ?? 30,
-      ...(settings.description !== undefined ? { description: settings.description } : {}),
-      ...(settings.layers ? { layers: [...settings.layers] } : {}),
-      ...(settings.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrentExecutions } : {}),
-      ...(settings.vpc ? { vpcConfig: { subnetIds: [...settings.vpc.subnetIds], securityGroupIds: [...settings.vpc.securityGroupIds] } } : {}),
-      environment: { variables },
-      dependsOn: [this.logGroup, ...rolePolicies],
-    }));
+    const rolePolicies = this.role ? ownRolePolicies(this, props.provider, this.role, settings) : [];
+    this.function = lambdaFunction(this, props.provider, { settings, code, variables, roleArn: this.role?.arn ?? this.roleArn, dependsOn: [this.logGroup, ...rolePolicies] });
   }
+}
+
+/**
+ * The grantee's settings validated, its code checked, and its environment as written (the team's variables with the
+ * grant's) checked as Lambda and the prebuilt handler will: all before anything is created.
+ */
+function checkedInputs(label: string, props: LambdaGranteeProps): { settings: LambdaSettings; code: LambdaCode | undefined; variables: Record<string, string> } {
+  const { grantVariables: _variables, configPath: _path, ...side } = props;
+  const settings = parseOrThrow(schemas().lambdaSettingsSchema, lambdaSettingsOf(label, side), label);
+  const code = settings.createFunction === false ? undefined : checkCode(props.code ?? defaultHandlerCode(), `${label}.code`, props.code === undefined);
+  const variables = { ...(settings.environment ?? {}), ...(props.grantVariables ?? {}) };
+  if (code) {
+    const prebuilt = props.code === undefined || (props.code.archive !== undefined && resolve(props.code.archive) === resolve(defaultHandlerCode().archive!));
+    const problems = functionEnvironmentProblems(`${label}.environment`, variables, prebuilt);
+    if (problems.length > 0) throw new ConfigurationError(problems);
+  }
+  return { settings, code, variables };
+}
+
+/** The execution role this construct creates: trusted by the Lambda service of its account only. */
+function executionRole(scope: Construct, provider: TerraformProvider, settings: LambdaSettings): IamRole {
+  return new IamRole(scope, "role", literalConfig({
+    provider,
+    name: settings.roleName!,
+    ...(settings.rolePath !== undefined ? { path: settings.rolePath } : {}),
+    description: settings.functionName ? `Execution role of the Lambda function ${settings.functionName}` : "Execution role of a Lambda function",
+    assumeRolePolicy: renderPolicy(lambdaServiceTrust(settings.accountId)),
+  }));
+}
+
+/**
+ * What a role created here gets for its function, exactly: its own log group, and in a VPC its network interfaces.
+ * (A role the team owns keeps its own permissions.)
+ */
+function ownRolePolicies(scope: Construct, provider: TerraformProvider, role: IamRole, settings: LambdaSettings): IamRolePolicy[] {
+  const logging = renderPolicy(loggingPolicy(settings.region, settings.accountId, settings.functionName!));
+  return [
+    new IamRolePolicy(scope, "logging", literalConfig({ provider, name: "write-own-logs", role: role.name, policy: logging })),
+    ...(settings.vpc
+      ? [new IamRolePolicy(scope, "vpc-access", literalConfig({ provider, name: "vpc-network-interfaces", role: role.name, policy: renderPolicy(vpcAccessPolicy()) }))]
+      : []),
+  ];
+}
+
+/** The function, from its code (an archive, or a folder zipped at synth), with the settings the grantee declares. */
+function lambdaFunction(
+  scope: Construct,
+  provider: TerraformProvider,
+  args: { settings: LambdaSettings; code: LambdaCode; variables: Record<string, string>; roleArn: string; dependsOn: ITerraformDependable[] },
+): LambdaFunction {
+  const { settings, code } = args;
+  const asset = code.archive
+    ? new TerraformAsset(scope, "bundle", { path: resolve(code.archive), type: AssetType.FILE })
+    : new TerraformAsset(scope, "bundle", { path: resolve(code.directory!), type: AssetType.ARCHIVE });
+  return new LambdaFunction(scope, "function", literalConfig({
+    provider,
+    functionName: settings.functionName!,
+    role: args.roleArn,
+    runtime: code.runtime,
+    handler: code.handler,
+    ...(code.architectures ? { architectures: [...code.architectures] } : {}),
+    filename: asset.path,
+    sourceCodeHash: Fn.filebase64sha256(asset.path),
+    memorySize: settings.memorySize ?? 256,
+    timeout: settings.timeoutSeconds ?? 30,
+    ...(settings.description !== undefined ? { description: settings.description } : {}),
+    ...(settings.layers ? { layers: [...settings.layers] } : {}),
+    ...(settings.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrentExecutions } : {}),
+    ...(settings.vpc ? { vpcConfig: { subnetIds: [...settings.vpc.subnetIds], securityGroupIds: [...settings.vpc.securityGroupIds] } } : {}),
+    environment: { variables: args.variables },
+    dependsOn: args.dependsOn,
+  }));
 }

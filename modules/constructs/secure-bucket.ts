@@ -87,71 +87,107 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     libraryConstruct(this, id, { provider: props.provider });
-    const { bucketName, region, lifecycle, accessLogs } = parseOrThrow(
-      schemas().secureBucketSettingsSchema,
-      {
-        bucketName: props.bucketName,
-        region: props.region,
-        lifecycle: props.lifecycle,
-        accessLogs: props.accessLogs && { targetBucket: props.accessLogs.targetBucket, targetPrefix: props.accessLogs.targetPrefix },
-      },
-      id,
-    );
-    const { partition } = partitionOf(region);
+    const settings = checkedSettings(props, id);
+    const { partition } = partitionOf(settings.region);
     const provider = props.provider;
-    this.bucketName = bucketName;
-    this.bucketArn = bucketArn(partition, bucketName);
+    this.bucketName = settings.bucketName;
+    this.bucketArn = bucketArn(partition, settings.bucketName);
 
     this.bucket = new S3Bucket(this, "bucket", literalConfig({
       provider,
-      bucket: bucketName,
+      bucket: settings.bucketName,
       forceDestroy: props.forceDestroy ?? false,
     }));
     const { publicAccess, ownership } = privateBucketBaseline(this, provider, this.bucket.id);
-    const versioning = new S3BucketVersioningA(this, "versioning", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      versioningConfiguration: { status: props.versioning === false ? "Suspended" : "Enabled" },
-    }));
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      rule: [
-        {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
-          bucketKeyEnabled: true,
-        },
-      ],
-    }));
+    const versioning = versionedAndEncrypted(this, props, this.bucket.id);
     this.policy = new S3BucketPolicy(this, "policy", literalConfig({
       provider,
       bucket: this.bucket.id,
-      policy: renderPolicy(secureBucketPolicy(partition, bucketName, props.kmsKeyArn, props.policyStatements ?? [])),
+      policy: renderPolicy(secureBucketPolicy(partition, settings.bucketName, props.kmsKeyArn, props.policyStatements ?? [])),
       dependsOn: [publicAccess, ownership, ...(props.policyDependsOn ?? [])],
     }));
-    const days = resolveLifecycle(lifecycle);
-    // Noncurrent versions exist only once versioning is on: the lifecycle waits for it, as the provider advises.
-    this.lifecycle = new S3BucketLifecycleConfiguration(this, "lifecycle", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      rule: [
-        wholeBucketRule("abort-incomplete-multipart-uploads", {
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: days.abortIncompleteMultipartUploadDays }],
-        }),
-        wholeBucketRule("expire-noncurrent-versions", {
-          noncurrentVersionExpiration: [{ noncurrentDays: days.noncurrentVersionExpirationDays }],
-        }),
-      ],
-      dependsOn: [versioning],
-    }));
-    if (accessLogs) {
-      this.accessLogging = new S3BucketLoggingA(this, "access-logging", literalConfig({
-        provider,
-        bucket: this.bucket.id,
-        targetBucket: accessLogs.targetBucket,
-        targetPrefix: accessLogs.targetPrefix,
-        ...(props.accessLogs?.dependsOn?.length ? { dependsOn: [...props.accessLogs.dependsOn] } : {}),
-      }));
+    this.lifecycle = lifecycleRules(this, provider, this.bucket.id, settings.lifecycle, versioning);
+    if (settings.accessLogs) {
+      this.accessLogging = accessLogging(this, props, this.bucket.id, settings.accessLogs);
     }
   }
 }
+
+type CheckedSettings = ReturnType<ReturnType<typeof schemas>["secureBucketSettingsSchema"]["parse"]>;
+
+/** The props a bucket's name, region, lifecycle and log target come from, checked against the schema. */
+function checkedSettings(props: SecureBucketProps, id: string): CheckedSettings {
+  return parseOrThrow(
+    schemas().secureBucketSettingsSchema,
+    {
+      bucketName: props.bucketName,
+      region: props.region,
+      lifecycle: props.lifecycle,
+      accessLogs: props.accessLogs && { targetBucket: props.accessLogs.targetBucket, targetPrefix: props.accessLogs.targetPrefix },
+    },
+    id,
+  );
+}
+
+/** Versioning (on unless turned off) and default SSE-KMS encryption with a bucket key; returns the versioning. */
+function versionedAndEncrypted(scope: Construct, props: SecureBucketProps, bucket: string): S3BucketVersioningA {
+  const provider = props.provider;
+  const versioning = new S3BucketVersioningA(scope, "versioning", literalConfig({
+    provider,
+    bucket,
+    versioningConfiguration: { status: props.versioning === false ? "Suspended" : "Enabled" },
+  }));
+  new S3BucketServerSideEncryptionConfigurationA(scope, "encryption", literalConfig({
+    provider,
+    bucket,
+    rule: [
+      {
+        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
+        bucketKeyEnabled: true,
+      },
+    ],
+  }));
+  return versioning;
+}
+
+/** The whole-bucket lifecycle: incomplete multipart uploads aborted, noncurrent versions expired. */
+function lifecycleRules(
+  scope: Construct,
+  provider: TerraformProvider,
+  bucket: string,
+  lifecycle: CheckedSettings["lifecycle"],
+  versioning: S3BucketVersioningA,
+): S3BucketLifecycleConfiguration {
+  const days = resolveLifecycle(lifecycle);
+  // Noncurrent versions exist only once versioning is on: the lifecycle waits for it, as the provider advises.
+  return new S3BucketLifecycleConfiguration(scope, "lifecycle", literalConfig({
+    provider,
+    bucket,
+    rule: [
+      wholeBucketRule("abort-incomplete-multipart-uploads", {
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: days.abortIncompleteMultipartUploadDays }],
+      }),
+      wholeBucketRule("expire-noncurrent-versions", {
+        noncurrentVersionExpiration: [{ noncurrentDays: days.noncurrentVersionExpirationDays }],
+      }),
+    ],
+    dependsOn: [versioning],
+  }));
+}
+
+/** Server access logging into the checked log target, waiting for what the props name (the log bucket's policy). */
+function accessLogging(
+  scope: Construct,
+  props: SecureBucketProps,
+  bucket: string,
+  target: NonNullable<CheckedSettings["accessLogs"]>,
+): S3BucketLoggingA {
+  return new S3BucketLoggingA(scope, "access-logging", literalConfig({
+    provider: props.provider,
+    bucket,
+    targetBucket: target.targetBucket,
+    targetPrefix: target.targetPrefix,
+    ...(props.accessLogs?.dependsOn?.length ? { dependsOn: [...props.accessLogs.dependsOn] } : {}),
+  }));
+}
+

@@ -48,11 +48,8 @@ const GRANT_VARIABLES: readonly string[] = [
 /** Settings that only a function this library creates uses. */
 const FUNCTION_FIELDS = ["functionName", "logRetentionDays", "memorySize", "timeoutSeconds", "environment", "layers", "vpc", "reservedConcurrentExecutions", "description"] as const;
 
-/**
- * The Lambda account's side of a grant as data (shared with the environment config, and all the bucket account's half
- * needs of it): where the grantee is, its role, and the function this library creates for it.
- */
-export const lambdaSettingsSchema = z
+/** The fields of the Lambda account's side of a grant, each checked alone (see lambdaSettingsSchema). */
+const lambdaSettingsFields = z
   .strictObject({
     accountId: accountIdSchema,
     region: regionSchema,
@@ -91,56 +88,83 @@ export const lambdaSettingsSchema = z
       .optional(),
     reservedConcurrentExecutions: wholeNumber(0, 100000, "must be a whole number from 0 to 100000").optional(),
     description: z.string({ error: "must be a string" }).max(256, { message: "is longer than 256 characters" }).optional(),
-  })
-  .superRefine((s, ctx) => {
-    const issue = (path: string, input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [path], input, message });
-    if (s.roleName === undefined && s.existingRoleArn === undefined) {
-      issue("roleName", undefined, "is required: name the role to create, or give the ARN of an existing one (existingRoleArn)");
+  });
+
+type LambdaFields = z.infer<typeof lambdaSettingsFields>;
+/** Reports one problem of a declaration: the field's path, the value found there, and what is wrong with it. */
+type Report = (path: Array<string | number>, input: unknown, message: string) => void;
+
+/** A role to create or an existing one of the Lambda account, not both, and a path only for a created one. */
+function checkRole(s: LambdaFields, report: Report): void {
+  if (s.roleName === undefined && s.existingRoleArn === undefined) {
+    report(["roleName"], undefined, "is required: name the role to create, or give the ARN of an existing one (existingRoleArn)");
+  }
+  if (s.roleName !== undefined && s.existingRoleArn !== undefined) {
+    report(["existingRoleArn"], s.existingRoleArn, "is given with roleName: name a role to create, or an existing one, not both");
+  }
+  if (s.existingRoleArn !== undefined) {
+    if (s.rolePath !== undefined) report(["rolePath"], s.rolePath, "applies only to a role this library creates (an existing role's path is in its ARN)");
+    const { partition, account } = parseArn(s.existingRoleArn) ?? { partition: "", account: "" };
+    const expected = partitionOf(s.region).partition;
+    if (account !== s.accountId || partition !== expected) {
+      report(["existingRoleArn"], s.existingRoleArn, `is not a role of the Lambda account ${s.accountId} (partition ${expected})`);
     }
-    if (s.roleName !== undefined && s.existingRoleArn !== undefined) {
-      issue("existingRoleArn", s.existingRoleArn, "is given with roleName: name a role to create, or an existing one, not both");
+  }
+}
+
+/** A function's settings only when this library creates the function, and then its name. */
+function checkFunctionFields(s: LambdaFields, report: Report): void {
+  if (s.createFunction === false) {
+    for (const field of FUNCTION_FIELDS) {
+      if (s[field] !== undefined) report([field], s[field], "applies only to a function this library creates, and createFunction is false");
     }
-    if (s.existingRoleArn !== undefined) {
-      if (s.rolePath !== undefined) issue("rolePath", s.rolePath, "applies only to a role this library creates (an existing role's path is in its ARN)");
-      const { partition, account } = parseArn(s.existingRoleArn) ?? { partition: "", account: "" };
-      const expected = partitionOf(s.region).partition;
-      if (account !== s.accountId || partition !== expected) {
-        issue("existingRoleArn", s.existingRoleArn, `is not a role of the Lambda account ${s.accountId} (partition ${expected})`);
-      }
-    }
-    if (s.createFunction === false) {
-      for (const field of FUNCTION_FIELDS) {
-        if (s[field] !== undefined) issue(field, s[field], "applies only to a function this library creates, and createFunction is false");
-      }
-    } else if (s.functionName === undefined) {
-      issue("functionName", undefined, "is required: name the function to create, or set createFunction to false");
-    }
-    // Lambda attaches only layers of the function's own region (and so of its partition).
-    const { partition } = partitionOf(s.region);
-    s.layers?.forEach((layer, i) => {
-      const { partition: layerPartition, region: layerRegion } = parseArn(layer) ?? { partition: "", region: "" };
-      if (layerPartition !== partition) {
-        ctx.addIssue({ code: "custom", path: ["layers", i], input: layer, message: `is in partition ${layerPartition}, not the function's partition ${partition}` });
-      } else if (layerRegion !== s.region) {
-        ctx.addIssue({ code: "custom", path: ["layers", i], input: layer, message: `is in region ${layerRegion}, not the function's region ${s.region}: Lambda only attaches layers of the function's own region` });
-      }
-    });
-    for (const [name, value] of Object.entries(s.environment ?? {})) {
-      // Lambda's pattern for a variable's name: [a-zA-Z]([a-zA-Z0-9_])+
-      if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name)) {
-        ctx.addIssue({ code: "custom", path: ["environment", name], input: value, message: "is not an environment variable name (a letter, then at least one more letter, digit or _)" });
-      }
-      if (GRANT_VARIABLES.includes(name)) issue("environment", s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
-      if (LAMBDA_RESERVED_VARIABLES.includes(name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["environment", name],
-          input: value,
-          message: "is a variable Lambda reserves: the runtime sets it, and Lambda refuses a function configuration that sets it",
-        });
-      }
+  } else if (s.functionName === undefined) {
+    report(["functionName"], undefined, "is required: name the function to create, or set createFunction to false");
+  }
+}
+
+/** Lambda attaches only layers of the function's own region (and so of its partition). */
+function checkLayers(s: LambdaFields, report: Report): void {
+  const { partition } = partitionOf(s.region);
+  s.layers?.forEach((layer, i) => {
+    const { partition: layerPartition, region: layerRegion } = parseArn(layer) ?? { partition: "", region: "" };
+    if (layerPartition !== partition) {
+      report(["layers", i], layer, `is in partition ${layerPartition}, not the function's partition ${partition}`);
+    } else if (layerRegion !== s.region) {
+      report(["layers", i], layer, `is in region ${layerRegion}, not the function's region ${s.region}: Lambda only attaches layers of the function's own region`);
     }
   });
+}
+
+/** Variable names Lambda takes, none the grant writes, none Lambda reserves. */
+function checkEnvironment(s: LambdaFields, report: Report): void {
+  for (const [name, value] of Object.entries(s.environment ?? {})) {
+    // Lambda's pattern for a variable's name: [a-zA-Z]([a-zA-Z0-9_])+
+    if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name)) {
+      report(["environment", name], value, "is not an environment variable name (a letter, then at least one more letter, digit or _)");
+    }
+    if (GRANT_VARIABLES.includes(name)) report(["environment"], s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
+    if (LAMBDA_RESERVED_VARIABLES.includes(name)) {
+      report(
+        ["environment", name],
+        value,
+        "is a variable Lambda reserves: the runtime sets it, and Lambda refuses a function configuration that sets it",
+      );
+    }
+  }
+}
+
+/**
+ * The Lambda account's side of a grant as data (shared with the environment config, and all the bucket account's half
+ * needs of it): where the grantee is, its role, and the function this library creates for it.
+ */
+export const lambdaSettingsSchema = lambdaSettingsFields.superRefine((s, ctx) => {
+  const report: Report = (path, input, message) => ctx.addIssue({ code: "custom", path, input, message });
+  checkRole(s, report);
+  checkFunctionFields(s, report);
+  checkLayers(s, report);
+  checkEnvironment(s, report);
+});
 
 
 

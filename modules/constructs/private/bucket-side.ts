@@ -48,7 +48,7 @@ function addCreatedBucket(
   bucket: BucketSettings,
   side: BucketAccountPlan,
   waitFor: readonly ITerraformDependable[],
-): Omit<BucketAccountResources, "accessPoints" | "accessRoles"> {
+): BucketHalf {
   const key = new BucketKey(scope, "key", {
     provider,
     accountId: bucket.accountId,
@@ -97,6 +97,8 @@ function addCreatedBucket(
   };
 }
 
+type BucketHalf = Omit<BucketAccountResources, "accessPoints" | "accessRoles">;
+
 /**
  * Builds account B's side into `scope`. `id` names the declaration in messages and rule findings (its configuration
  * path, or the construct's id). `granteeRoles` are the grantees' Lambda roles when they are in the same stack: with
@@ -110,6 +112,29 @@ export function buildBucketAccount(
   side: BucketAccountPlan,
   granteeRoles: ReadonlyMap<string, ITerraformDependable> = new Map(),
 ): BucketAccountResources {
+  const accessRoles = addAccessRoles(scope, id, provider, side, granteeRoles);
+  const waitFor: ITerraformDependable[] = side.roleArnGrantees.flatMap((c) => {
+    const grantee = accessRoles.get(c)?.role ?? granteeRoles.get(c);
+    return grantee ? [grantee] : [];
+  });
+  const half = bucket.existing
+    ? addExistingBucketPolicies(scope, id, provider, { ...bucket, existing: bucket.existing }, side, waitFor)
+    : addCreatedBucket(scope, id, provider, bucket, side, waitFor);
+  const bucketId = half.bucket ? half.bucket.bucket.id : bucket.bucketName;
+  const accessPoints = addAccessPoints(scope, provider, bucket, side, { bucketId, kmsKeyArn: half.kmsKeyArn, waitFor });
+  // A grant's request metrics and alarms watch the bucket: CAS-MON-1 reports on it (or on the policy of an existing one).
+  recordConfigSource(half.bucket?.bucket ?? half.policies.bucketPolicy, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
+  return { ...half, accessRoles, accessPoints };
+}
+
+/** The S3 access roles by grantee; one whose grantee's Lambda role is in this stack waits for that role. */
+function addAccessRoles(
+  scope: Construct,
+  id: string,
+  provider: TerraformProvider,
+  side: BucketAccountPlan,
+  granteeRoles: ReadonlyMap<string, ITerraformDependable>,
+): Map<string, S3AccessRole> {
   const byArn = new Set(side.roleArnGrantees);
   const accessRoles = new Map<string, S3AccessRole>();
   for (const r of side.accessRoles) {
@@ -126,56 +151,62 @@ export function buildBucketAccount(
     recordConfigSource(role.role, { field: `${id}.${r.grantField}.externalId`, rules: ["CAS-IAM-3"], advice: `set it, or ${r.grantField}.principalOrgId` });
     accessRoles.set(r.grantee, role);
   }
-  const waitFor: ITerraformDependable[] = side.roleArnGrantees.flatMap((c) => {
-    const grantee = accessRoles.get(c)?.role ?? granteeRoles.get(c);
-    return grantee ? [grantee] : [];
-  });
-  const { partition } = partitionOf(bucket.region);
+  return accessRoles;
+}
 
-  let half: Omit<BucketAccountResources, "accessPoints" | "accessRoles">;
-  let bucketId: string;
-  if (bucket.existing) {
-    const { bucketPolicy, keyPolicy } = addExistingPolicies(scope, provider, {
-      id,
-      partition,
-      bucketName: bucket.bucketName,
-      existing: bucket.existing,
-      bucketPolicyStatements: side.bucketPolicyStatements,
-      keyPolicyStatements: side.keyPolicyStatements,
-    });
-    for (const policy of [bucketPolicy, keyPolicy]) {
-      if (waitFor.length > 0) policy.dependsOn = waitFor.map((d) => dependable(d));
-    }
-    // The existing statements come first in each policy: a rule finding on one of them names its field.
-    recordConfigSource(bucketPolicy, { field: `${id}.bucket.existing.bucketPolicyStatements`, statements: { first: 0, count: bucket.existing.bucketPolicyStatements.length } });
-    recordConfigSource(keyPolicy, { field: `${id}.bucket.existing.keyPolicyStatements`, statements: { first: 0, count: bucket.existing.keyPolicyStatements.length } });
-    half = { bucketName: bucket.bucketName, kmsKeyArn: bucket.existing.keyArn, policies: { bucketPolicy, keyPolicy } };
-    bucketId = bucket.bucketName;
-  } else {
-    half = addCreatedBucket(scope, id, provider, bucket, side, waitFor);
-    bucketId = half.bucket!.bucket.id;
+/** The policies of an existing bucket and key: their existing statements first, then the planned ones. */
+function addExistingBucketPolicies(
+  scope: Construct,
+  id: string,
+  provider: TerraformProvider,
+  bucket: BucketSettings & { existing: NonNullable<BucketSettings["existing"]> },
+  side: BucketAccountPlan,
+  waitFor: readonly ITerraformDependable[],
+): BucketHalf {
+  const { bucketPolicy, keyPolicy } = addExistingPolicies(scope, provider, {
+    id,
+    partition: partitionOf(bucket.region).partition,
+    bucketName: bucket.bucketName,
+    existing: bucket.existing,
+    bucketPolicyStatements: side.bucketPolicyStatements,
+    keyPolicyStatements: side.keyPolicyStatements,
+  });
+  for (const policy of [bucketPolicy, keyPolicy]) {
+    if (waitFor.length > 0) policy.dependsOn = waitFor.map((d) => dependable(d));
   }
+  // The existing statements come first in each policy: a rule finding on one of them names its field.
+  recordConfigSource(bucketPolicy, { field: `${id}.bucket.existing.bucketPolicyStatements`, statements: { first: 0, count: bucket.existing.bucketPolicyStatements.length } });
+  recordConfigSource(keyPolicy, { field: `${id}.bucket.existing.keyPolicyStatements`, statements: { first: 0, count: bucket.existing.keyPolicyStatements.length } });
+  return { bucketName: bucket.bucketName, kmsKeyArn: bucket.existing.keyArn, policies: { bucketPolicy, keyPolicy } };
+}
+
+/** The grantees' access points on the bucket, each private, with its planned policy. */
+function addAccessPoints(
+  scope: Construct,
+  provider: TerraformProvider,
+  bucket: BucketSettings,
+  side: BucketAccountPlan,
+  on: { readonly bucketId: string; readonly kmsKeyArn: string; readonly waitFor: readonly ITerraformDependable[] },
+): Map<string, S3AccessPoint> {
   const accessPoints = new Map<string, S3AccessPoint>();
   for (const ap of side.accessPoints) {
     accessPoints.set(
       ap.name,
       new S3AccessPoint(scope, ap.id, literalConfig({
         provider,
-        bucket: bucketId,
+        bucket: on.bucketId,
         accountId: bucket.accountId,
         name: ap.name,
-        policy: renderPolicy(accessPointPolicy(ap.arn, half.kmsKeyArn, ap.statements)),
+        policy: renderPolicy(accessPointPolicy(ap.arn, on.kmsKeyArn, ap.statements)),
         publicAccessBlockConfiguration: {
           blockPublicAcls: true,
           blockPublicPolicy: true,
           ignorePublicAcls: true,
           restrictPublicBuckets: true,
         },
-        ...(waitFor.length > 0 ? { dependsOn: waitFor } : {}),
+        ...(on.waitFor.length > 0 ? { dependsOn: [...on.waitFor] } : {}),
       })),
     );
   }
-  // A grant's request metrics and alarms watch the bucket: CAS-MON-1 reports on it (or on the policy of an existing one).
-  recordConfigSource(half.bucket?.bucket ?? half.policies.bucketPolicy, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
-  return { ...half, accessRoles, accessPoints };
+  return accessPoints;
 }
