@@ -43,7 +43,9 @@ async function main() {
   // resourceUsage().maxRSS: Linux carries the parent's peak over into a child's.)
   const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(require("node:fs").readFileSync("/proc/self/status", "utf8"));
   const maxRss = hwm ? Number(hwm[1]) * 1024 : peakRss;
-  process.stdout.write(`RESULT ${JSON.stringify({ idleRss, peakRss, maxRss, peakArrayBuffers, bytes: result.bytes, seconds })}\n`);
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ idleRss, peakRss, maxRss, peakArrayBuffers, bytes: result.bytes, seconds })}\n`,
+  );
 }
 
 main().catch((error) => {

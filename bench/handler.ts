@@ -19,7 +19,14 @@ import { statSync } from "node:fs";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { emulatorClientConfig, emulatorProblem, roleCredentials, startEmulator, type Credentials, type Emulator } from "../scripts/lib/emulator";
+import {
+  emulatorClientConfig,
+  emulatorProblem,
+  roleCredentials,
+  startEmulator,
+  type Credentials,
+  type Emulator,
+} from "../scripts/lib/emulator";
 import { BUNDLE_PATH, CODE_ARCHIVE_PATH, withHandler } from "../scripts/lib/local-run";
 import { PROJECT_ROOT } from "../scripts/lib/toolchain";
 
@@ -52,7 +59,9 @@ function functionEnv(mode: "bucket-policy" | "assume-role"): Record<string, stri
 }
 
 /** A proxy in front of the emulator that counts the sts:AssumeRole requests going through it. */
-async function countingProxy(target: string): Promise<{ endpoint: string; assumeRoles: () => number; close: () => Promise<void> }> {
+async function countingProxy(
+  target: string,
+): Promise<{ endpoint: string; assumeRoles: () => number; close: () => Promise<void> }> {
   const upstream = new URL(target);
   let assumeRoles = 0;
   const server: Server = createServer((req, res) => {
@@ -94,7 +103,11 @@ function guidesHandler(endpoint: string, lambdaRole: Credentials) {
       new AssumeRoleCommand({ RoleArn: ACCESS_ROLE_ARN, RoleSessionName: FUNCTION_NAME, ExternalId: EXTERNAL_ID }),
     );
     const s3 = new S3Client(
-      emulatorClientConfig(endpoint, { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! }),
+      emulatorClientConfig(endpoint, {
+        accessKeyId: c!.AccessKeyId!,
+        secretAccessKey: c!.SecretAccessKey!,
+        sessionToken: c!.SessionToken!,
+      }),
     );
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: event.key, Body: event.body }));
     sts.destroy();
@@ -122,7 +135,9 @@ async function stsCalls(emulator: Emulator, lambdaRole: Credentials): Promise<vo
 
     console.log(`STS AssumeRole calls for ${INVOCATIONS} invocations of one container, assume-role mode (goal 1):`);
     console.log(`  this handler:                      ${String(ours).padStart(5)}   (${oursSeconds.toFixed(1)} s)`);
-    console.log(`  per-invocation AssumeRole (guides): ${String(theirs).padStart(4)}   (${theirsSeconds.toFixed(1)} s)`);
+    console.log(
+      `  per-invocation AssumeRole (guides): ${String(theirs).padStart(4)}   (${theirsSeconds.toFixed(1)} s)`,
+    );
   } finally {
     await proxy.close();
   }
@@ -131,7 +146,9 @@ async function stsCalls(emulator: Emulator, lambdaRole: Credentials): Promise<vo
 function bundleSize(): void {
   const bundle = statSync(BUNDLE_PATH).size;
   const archive = statSync(CODE_ARCHIVE_PATH).size;
-  console.log(`bundle: lambda/dist/index.js ${(bundle / 1024).toFixed(1)} KB (goal <= 500 KB), function.zip ${(archive / 1024).toFixed(1)} KB`);
+  console.log(
+    `bundle: lambda/dist/index.js ${(bundle / 1024).toFixed(1)} KB (goal <= 500 KB), function.zip ${(archive / 1024).toFixed(1)} KB`,
+  );
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -148,7 +165,8 @@ function coldInit(lambdaRole: Credentials): void {
     AWS_SESSION_TOKEN: lambdaRole.sessionToken ?? "",
   };
   const times: number[] = [];
-  for (let i = 0; i < INIT_RUNS; i++) times.push(Number(execFileSync(process.execPath, ["-e", script], { env, encoding: "utf8" })));
+  for (let i = 0; i < INIT_RUNS; i++)
+    times.push(Number(execFileSync(process.execPath, ["-e", script], { env, encoding: "utf8" })));
   console.log(
     `cold init of the bundle (require in a new process, ${INIT_RUNS} runs): median ${median(times).toFixed(1)} ms, ` +
       `min ${Math.min(...times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`,
@@ -164,24 +182,32 @@ async function copyMemory(emulator: Emulator, owner: S3Client, lambdaRole: Crede
       for (let sent = 0; sent < COPY_BYTES; sent += MB) yield chunk;
     })(),
   );
-  await new Upload({ client: owner, params: { Bucket: BUCKET, Key: sourceKey, Body: source }, partSize: 16 * MB }).done();
+  await new Upload({
+    client: owner,
+    params: { Bucket: BUCKET, Key: sourceKey, Body: source },
+    partSize: 16 * MB,
+  }).done();
 
-  const output = execFileSync(process.execPath, ["--expose-gc", join(PROJECT_ROOT, "bench", "copy-memory.cjs"), BUNDLE_PATH], {
-    env: {
-      ...process.env,
-      ...functionEnv("bucket-policy"),
-      AWS_ENDPOINT_URL: emulator.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: lambdaRole.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: lambdaRole.secretAccessKey,
-      AWS_SESSION_TOKEN: lambdaRole.sessionToken ?? "",
-      BENCH_PREFIX: "bench/",
-      BENCH_SOURCE_KEY: sourceKey,
-      BENCH_DESTINATION_KEY: "bench/copy/destination.bin",
+  const output = execFileSync(
+    process.execPath,
+    ["--expose-gc", join(PROJECT_ROOT, "bench", "copy-memory.cjs"), BUNDLE_PATH],
+    {
+      env: {
+        ...process.env,
+        ...functionEnv("bucket-policy"),
+        AWS_ENDPOINT_URL: emulator.endpoint,
+        AWS_REGION: REGION,
+        AWS_ACCESS_KEY_ID: lambdaRole.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: lambdaRole.secretAccessKey,
+        AWS_SESSION_TOKEN: lambdaRole.sessionToken ?? "",
+        BENCH_PREFIX: "bench/",
+        BENCH_SOURCE_KEY: sourceKey,
+        BENCH_DESTINATION_KEY: "bench/copy/destination.bin",
+      },
+      encoding: "utf8",
+      maxBuffer: 16 * MB,
     },
-    encoding: "utf8",
-    maxBuffer: 16 * MB,
-  });
+  );
   const line = output.split("\n").find((l) => l.startsWith("RESULT "));
   if (!line) throw new Error(`the copy process printed no result:\n${output}`);
   const r = JSON.parse(line.slice("RESULT ".length)) as {
@@ -194,8 +220,12 @@ async function copyMemory(emulator: Emulator, owner: S3Client, lambdaRole: Crede
   };
   const peak = Math.max(r.peakRss, r.maxRss);
   const mb = (n: number) => `${(n / MB).toFixed(1)} MiB`;
-  console.log(`copy of a ${mb(r.bytes)} object through the handler (${r.seconds.toFixed(1)} s, ${mb(r.bytes / r.seconds)}/s):`);
-  console.log(`  process at rest ${mb(r.idleRss)}, peak ${mb(peak)}: idle + ${mb(peak - r.idleRss)} (goal <= idle + 64 MB)`);
+  console.log(
+    `copy of a ${mb(r.bytes)} object through the handler (${r.seconds.toFixed(1)} s, ${mb(r.bytes / r.seconds)}/s):`,
+  );
+  console.log(
+    `  process at rest ${mb(r.idleRss)}, peak ${mb(peak)}: idle + ${mb(peak - r.idleRss)} (goal <= idle + 64 MB)`,
+  );
   console.log(`  (Node buffers, live parts and garbage not yet collected, peaked at ${mb(r.peakArrayBuffers)})`);
 }
 
@@ -206,9 +236,18 @@ async function main(): Promise<void> {
   try {
     // A performance run: the access rules are proven elsewhere (npm test, npm run demo).
     await emulator.setEnforcement(false);
-    const owner = new S3Client(emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, `arn:aws:iam::${BUCKET_ACCOUNT}:role/deploy`, "bench")));
+    const owner = new S3Client(
+      emulatorClientConfig(
+        emulator.endpoint,
+        await roleCredentials(emulator.endpoint, `arn:aws:iam::${BUCKET_ACCOUNT}:role/deploy`, "bench"),
+      ),
+    );
     await owner.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const lambdaRole = await roleCredentials(emulator.endpoint, `arn:aws:iam::${LAMBDA_ACCOUNT}:role/${FUNCTION_NAME}`, FUNCTION_NAME);
+    const lambdaRole = await roleCredentials(
+      emulator.endpoint,
+      `arn:aws:iam::${LAMBDA_ACCOUNT}:role/${FUNCTION_NAME}`,
+      FUNCTION_NAME,
+    );
 
     console.log(`handler benchmark (this machine: ${process.version}, shared and noisy; figures from one run)\n`);
     await stsCalls(emulator, lambdaRole);

@@ -22,7 +22,8 @@ function providerModules() {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
       else if (path.endsWith(".js")) {
-        for (const m of readFileSync(path, "utf8").matchAll(/require\("(@cdktf\/provider-aws\/lib\/[\w-]+)"\)/g)) found.add(m[1]);
+        for (const m of readFileSync(path, "utf8").matchAll(/require\("(@cdktf\/provider-aws\/lib\/[\w-]+)"\)/g))
+          found.add(m[1]);
       }
     }
   };
@@ -52,7 +53,9 @@ for (let i = 0; i < runs; i++) {
 }
 const f = median(times.floor);
 const e = median(times.entry);
-console.log(`provider submodules the package requires: ${modules.length} (${modules.map((m) => m.split("/").pop()).join(", ")})`);
+console.log(
+  `provider submodules the package requires: ${modules.length} (${modules.map((m) => m.split("/").pop()).join(", ")})`,
+);
 console.log(`floor (cdktf, constructs and those submodules): median ${f.toFixed(0)} ms over ${runs} runs`);
 console.log(`root entry (dist/index.js):                    median ${e.toFixed(0)} ms over ${runs} runs`);
 console.log(`ratio: ${(e / f).toFixed(2)}x (goal: at most 1.2x)`);

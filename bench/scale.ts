@@ -44,7 +44,14 @@ function environment(n: number): SharedEnvironmentConfig {
       const assumeRole = i % 3 === 2;
       return {
         name,
-        lambda: { accountId, region: "eu-west-1", deployRoleArn: `arn:aws:iam::${accountId}:role/terraform-deploy`, functionName: name, roleName: `${name}-fn`, logRetentionDays: 30 },
+        lambda: {
+          accountId,
+          region: "eu-west-1",
+          deployRoleArn: `arn:aws:iam::${accountId}:role/terraform-deploy`,
+          functionName: name,
+          roleName: `${name}-fn`,
+          logRetentionDays: 30,
+        },
         grant: {
           mode: assumeRole ? ("assume-role" as const) : ("bucket-policy" as const),
           ...(assumeRole ? { accessRoleName: `${name}-s3-access`, externalId: `${name}-ext-7f3a` } : {}),
@@ -92,12 +99,18 @@ const bucketTimes = new Map<number, number[]>(SIZES.map((s) => [s, []]));
 const combinedTimes = new Map<number, number[]>(SIZES.map((s) => [s, []]));
 for (let run = 0; run < RUNS; run++) {
   for (const size of SIZES) {
-    bucketTimes.get(size)!.push(timeSynth((app) => new SharedBucketAccountStack(app, "platform-bucket", environment(size))));
-    combinedTimes.get(size)!.push(timeSynth((app) => new SharedBucketStack(app, "platform", environment(size), OPTIONS)));
+    bucketTimes
+      .get(size)!
+      .push(timeSynth((app) => new SharedBucketAccountStack(app, "platform-bucket", environment(size))));
+    combinedTimes
+      .get(size)!
+      .push(timeSynth((app) => new SharedBucketStack(app, "platform", environment(size), OPTIONS)));
   }
 }
 
-console.log(`scale benchmark: ${RUNS} alternating runs per size, medians (this machine: ${process.version}, shared and noisy)`);
+console.log(
+  `scale benchmark: ${RUNS} alternating runs per size, medians (this machine: ${process.version}, shared and noisy)`,
+);
 const base = median(bucketTimes.get(SIZES[0])!);
 const baseCombined = median(combinedTimes.get(SIZES[0])!);
 for (const size of SIZES) {
@@ -106,9 +119,15 @@ for (const size of SIZES) {
   const plan = stack.grants.plan;
   const b = median(bucketTimes.get(size)!);
   const c = median(combinedTimes.get(size)!);
-  console.log(`\nN = ${n(size)} grantees: ${plan.usesAccessPoints ? "one access point each" : "merged into the bucket policy"}, key names grantees by ${plan.keyPrincipals === "roles" ? "role" : "account"}`);
-  console.log(`  synth, bucket account's stack: ${b.toFixed(0)} ms (${(b / base).toFixed(2)}x N = ${SIZES[0]}; goal <= 3x)`);
-  console.log(`  synth, combined stack with every Lambda side: ${c.toFixed(0)} ms (${(c / baseCombined).toFixed(2)}x N = ${SIZES[0]})`);
+  console.log(
+    `\nN = ${n(size)} grantees: ${plan.usesAccessPoints ? "one access point each" : "merged into the bucket policy"}, key names grantees by ${plan.keyPrincipals === "roles" ? "role" : "account"}`,
+  );
+  console.log(
+    `  synth, bucket account's stack: ${b.toFixed(0)} ms (${(b / base).toFixed(2)}x N = ${SIZES[0]}; goal <= 3x)`,
+  );
+  console.log(
+    `  synth, combined stack with every Lambda side: ${c.toFixed(0)} ms (${(c / baseCombined).toFixed(2)}x N = ${SIZES[0]})`,
+  );
   const largest = new Map<string, { what: string; size: number; limit: number }>();
   for (const m of plan.measures) {
     const prev = largest.get(kindOf(m.what));
@@ -117,7 +136,9 @@ for (const size of SIZES) {
   for (const [kind, m] of largest) {
     const count = plan.measures.filter((x) => kindOf(x.what) === kind).length;
     const label = count > 1 ? `${kind} (largest of ${n(count)})` : kind;
-    console.log(`  ${label.padEnd(44)} ${n(m.size).padStart(7)} / ${n(m.limit).padStart(6)} characters (${((100 * m.size) / m.limit).toFixed(1)}%)`);
+    console.log(
+      `  ${label.padEnd(44)} ${n(m.size).padStart(7)} / ${n(m.limit).padStart(6)} characters (${((100 * m.size) / m.limit).toFixed(1)}%)`,
+    );
   }
   rmSync(app.outdir, { recursive: true, force: true });
 }

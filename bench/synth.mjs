@@ -21,7 +21,8 @@ function providerModules() {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
       else if (path.endsWith(".ts")) {
-        for (const m of readFileSync(path, "utf8").matchAll(/["'](@cdktf\/provider-aws\/lib\/[\w-]+)["']/g)) found.add(m[1]);
+        for (const m of readFileSync(path, "utf8").matchAll(/["'](@cdktf\/provider-aws\/lib\/[\w-]+)["']/g))
+          found.add(m[1]);
       }
     }
   };

@@ -31,9 +31,13 @@ try {
   const report = join(work, "report.json");
   const timeRun = () => {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [cli, "verify", outdir, "--quiet", "--json", report], { cwd: work, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [cli, "verify", outdir, "--quiet", "--json", report], {
+      cwd: work,
+      encoding: "utf8",
+    });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (result.status !== 0) throw new Error(`the command exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`the command exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
     return ms;
   };
   timeRun();
@@ -56,8 +60,12 @@ try {
   const proving = performance.now() - t;
 
   console.log(`shipped environments: ${stacks.length} stacks, ${grants.length} grants, ${requests} requests`);
-  console.log(`cross-account-s3 verify (whole process): median ${(median / 1000).toFixed(2)} s over ${runs} runs (min ${(times[0] / 1000).toFixed(2)} s, max ${(times[times.length - 1] / 1000).toFixed(2)} s)`);
-  console.log(`  in one process: loading the package and the simulator ${loading.toFixed(0)} ms, reading the output ${reading.toFixed(0)} ms, proving ${proving.toFixed(0)} ms (${(proving / requests).toFixed(1)} ms a request)`);
+  console.log(
+    `cross-account-s3 verify (whole process): median ${(median / 1000).toFixed(2)} s over ${runs} runs (min ${(times[0] / 1000).toFixed(2)} s, max ${(times[times.length - 1] / 1000).toFixed(2)} s)`,
+  );
+  console.log(
+    `  in one process: loading the package and the simulator ${loading.toFixed(0)} ms, reading the output ${reading.toFixed(0)} ms, proving ${proving.toFixed(0)} ms (${(proving / requests).toFixed(1)} ms a request)`,
+  );
   console.log(`goal: at most 5 s — ${median <= 5000 ? "met" : "NOT met"}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

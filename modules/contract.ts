@@ -99,7 +99,9 @@ export const HANDLER_SETTINGS = [
 export type HandlerSetting = (typeof HANDLER_SETTINGS)[number];
 
 const wholeNumberProblem = (value: string, min: number, max: number, unit: string, why: string): string | undefined =>
-  /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max ? undefined : `must be a whole number of ${unit} from ${min} to ${max} (${why})`;
+  /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max
+    ? undefined
+    : `must be a whole number of ${unit} from ${min} to ${max} (${why})`;
 
 /**
  * What is wrong with the value of one of the handler's settings, as the handler judges it when its container starts
@@ -111,7 +113,13 @@ export function handlerSettingProblem(variable: HandlerSetting, value: string): 
     case HANDLER_ENVIRONMENT.forcePathStyle:
       return value === "true" || value === "false" ? undefined : 'must be "true" or "false"';
     case HANDLER_ENVIRONMENT.maxResponseBytes:
-      return wholeNumberProblem(value, MIN_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT, "bytes", "below Lambda's 6 MB response limit");
+      return wholeNumberProblem(
+        value,
+        MIN_MAX_RESPONSE_BYTES,
+        MAX_RESPONSE_BYTES_LIMIT,
+        "bytes",
+        "below Lambda's 6 MB response limit",
+      );
     case HANDLER_ENVIRONMENT.presignMaxExpiresSeconds:
       return wholeNumberProblem(value, 1, PRESIGN_EXPIRES_LIMIT_SECONDS, "seconds", "7 days, the SigV4 limit");
   }
@@ -121,7 +129,10 @@ export function handlerSettingProblem(variable: HandlerSetting, value: string): 
  * What is wrong with an access point (ACCESS_POINT_ARN) together with path-style addressing (S3_FORCE_PATH_STYLE), as
  * the handler judges it; undefined when they go together.
  */
-export function accessPointAddressingProblem(accessPointArn: string | undefined, forcePathStyle: string | undefined): string | undefined {
+export function accessPointAddressingProblem(
+  accessPointArn: string | undefined,
+  forcePathStyle: string | undefined,
+): string | undefined {
   if (accessPointArn === undefined || accessPointArn === "" || forcePathStyle !== "true") return undefined;
   return (
     `cannot be used with ${HANDLER_ENVIRONMENT.forcePathStyle}=true: the SDK sends requests through an access point to the ` +
@@ -142,7 +153,9 @@ export interface HandlerSettingIssue {
  * handler runs these checks at every cold start; the constructs run them at synth, so a function the handler would
  * refuse to start is never deployed.
  */
-export function handlerSettingsIssues(environment: Readonly<Record<string, string | undefined>>): HandlerSettingIssue[] {
+export function handlerSettingsIssues(
+  environment: Readonly<Record<string, string | undefined>>,
+): HandlerSettingIssue[] {
   const issues: HandlerSettingIssue[] = [];
   for (const variable of HANDLER_SETTINGS) {
     const value = environment[variable];
@@ -151,7 +164,8 @@ export function handlerSettingsIssues(environment: Readonly<Record<string, strin
   }
   const accessPointArn = environment[HANDLER_ENVIRONMENT.accessPointArn];
   const addressing = accessPointAddressingProblem(accessPointArn, environment[HANDLER_ENVIRONMENT.forcePathStyle]);
-  if (accessPointArn !== undefined && addressing !== undefined) issues.push({ variable: HANDLER_ENVIRONMENT.accessPointArn, value: accessPointArn, message: addressing });
+  if (accessPointArn !== undefined && addressing !== undefined)
+    issues.push({ variable: HANDLER_ENVIRONMENT.accessPointArn, value: accessPointArn, message: addressing });
   return issues;
 }
 
@@ -164,7 +178,11 @@ export function handlerSettingsIssues(environment: Readonly<Record<string, strin
 export function encodeGrantedPrefixes(
   prefixes: ReadonlyArray<Pick<GrantedPrefix, "prefix" | "access"> & { readonly delete?: boolean | undefined }>,
 ): string {
-  const entries: GrantedPrefix[] = prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false }));
+  const entries: GrantedPrefix[] = prefixes.map((p) => ({
+    prefix: p.prefix,
+    access: p.access,
+    delete: p.delete ?? false,
+  }));
   return JSON.stringify(entries);
 }
 
@@ -181,7 +199,9 @@ export const ACCESS_DENIED_LOG_LINE = { field: "errorType", value: "AccessDenied
  * The first character IAM refuses in a policy document (it accepts tab, LF, CR and U+0020-U+00FF; KMS key policies
  * and S3 bucket policies the same), with where it is; undefined when there is none. A lone surrogate counts as one.
  */
-export function policyCharacterAt(text: string): { readonly char: string; readonly code: number; readonly index: number } | undefined {
+export function policyCharacterAt(
+  text: string,
+): { readonly char: string; readonly code: number; readonly index: number } | undefined {
   let index = 0;
   for (const char of text) {
     const code = char.codePointAt(0)!;
@@ -206,15 +226,38 @@ export const PREFIX_RULES: ReadonlyArray<{
   /** What the handler adds to the rule when it refuses a GRANTED_PREFIXES. */
   readonly handlerAdvice?: string | undefined;
 }> = [
-  { breaks: (p) => p.length === 0, rule: "must not be empty", says: "is empty", advice: () => 'name a folder such as "incoming/"' },
-  { breaks: (p) => p.length > 512, rule: "must not be longer than 512 characters", says: "is longer than 512 characters" },
-  { breaks: (p) => p.startsWith("/"), rule: 'must not start with "/"', advice: () => "keys are relative to the bucket root" },
+  {
+    breaks: (p) => p.length === 0,
+    rule: "must not be empty",
+    says: "is empty",
+    advice: () => 'name a folder such as "incoming/"',
+  },
+  {
+    breaks: (p) => p.length > 512,
+    rule: "must not be longer than 512 characters",
+    says: "is longer than 512 characters",
+  },
+  {
+    breaks: (p) => p.startsWith("/"),
+    rule: 'must not start with "/"',
+    advice: () => "keys are relative to the bucket root",
+  },
   { breaks: (p) => /[*?]/.test(p), rule: "must not contain the wildcards * or ?" },
-  { breaks: (p) => p.includes("${") || p.includes("%{"), rule: 'must not contain "${" or "%{"', advice: () => "a policy variable or Terraform template sequence" },
+  {
+    breaks: (p) => p.includes("${") || p.includes("%{"),
+    rule: 'must not contain "${" or "%{"',
+    advice: () => "a policy variable or Terraform template sequence",
+  },
   { breaks: (p) => p.includes("//"), rule: 'must not contain an empty folder ("//")' },
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  { breaks: (p) => /[\u0000-\u001f\u007f"\\]/.test(p), rule: "must not contain control characters, quotes or backslashes" },
-  { breaks: (p) => policyCharacterAt(p) !== undefined, rule: "must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document" },
+  {
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    breaks: (p) => /[\u0000-\u001f\u007f"\\]/.test(p),
+    rule: "must not contain control characters, quotes or backslashes",
+  },
+  {
+    breaks: (p) => policyCharacterAt(p) !== undefined,
+    rule: "must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document",
+  },
   {
     breaks: (p) => p.split("/").some((segment) => segment === "." || segment === ".."),
     rule: 'must not have "." or ".." path segments',

@@ -27,10 +27,18 @@ export type { BucketAccountHalf, LambdaAccountHalf } from "./constructs/halves";
 // Many grantees on one bucket.
 export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "./declaration/access-point-choice";
 export type { GranteeDeclaration, SharedBucketDeclaration } from "./declaration/shared-bucket";
-export { planSharedBucket, type PlannedGrantee, type PolicyMeasure, type SharedBucketPlan } from "./policy/plan-shared-bucket";
+export {
+  planSharedBucket,
+  type PlannedGrantee,
+  type PolicyMeasure,
+  type SharedBucketPlan,
+} from "./policy/plan-shared-bucket";
 export { SharedBucketAccess, type SharedBucketAccessProps } from "./patterns/shared-bucket-access";
 export { SharedLambdaAccountGrant, type SharedLambdaAccountGrantProps } from "./patterns/shared-lambda-account-grant";
-export { SharedBucketAccountGrants, type SharedBucketAccountGrantsProps } from "./patterns/shared-bucket-account-grants";
+export {
+  SharedBucketAccountGrants,
+  type SharedBucketAccountGrantsProps,
+} from "./patterns/shared-bucket-account-grants";
 
 // Alarms when a grant stops working, in the account that owns what each one watches.
 export type { AlarmSettings } from "./declaration/alarm-settings";
@@ -38,8 +46,18 @@ export type { LambdaAlarms } from "./constructs/lambda-alarms";
 export type { BucketAlarms } from "./constructs/bucket-alarms";
 
 // The building blocks each half is made of.
-export { LambdaGrantee, type LambdaGranteeProps, type LambdaSettings, type LambdaAccountOptions } from "./constructs/lambda-grantee";
-export { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaArchitecture, type LambdaCode } from "./constructs/default-handler";
+export {
+  LambdaGrantee,
+  type LambdaGranteeProps,
+  type LambdaSettings,
+  type LambdaAccountOptions,
+} from "./constructs/lambda-grantee";
+export {
+  defaultHandlerCode,
+  LAMBDA_ARCHITECTURES,
+  type LambdaArchitecture,
+  type LambdaCode,
+} from "./constructs/default-handler";
 export { SecureBucket, type SecureBucketProps } from "./constructs/secure-bucket";
 export { BucketKey, type BucketKeyProps } from "./constructs/bucket-key";
 export { S3AccessRole, type S3AccessRoleProps } from "./constructs/s3-access-role";

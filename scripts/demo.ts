@@ -90,12 +90,24 @@ function asTheOnlyHandler<T>(work: () => Promise<T>): Promise<T> {
  * One environment from deploy to destroy, in `emulator` (whose IAM enforcement it switches, so no other environment
  * may share it at the same time); its state bucket exists. Returns the number of failed checks.
  */
-async function runEnvironment(name: (typeof STACKS)[number], dir: string, emulator: Emulator, env: NodeJS.ProcessEnv, log: Log): Promise<number> {
+async function runEnvironment(
+  name: (typeof STACKS)[number],
+  dir: string,
+  emulator: Emulator,
+  env: NodeJS.ProcessEnv,
+  log: Log,
+): Promise<number> {
   const config = environments[name];
   let failures = 0;
-  log.write(`\n== ${name}: ${config.grant.mode} mode, Lambda in ${config.lambda.accountId}, bucket in ${config.bucket.accountId} (emulator ${emulator.endpoint})\n`);
+  log.write(
+    `\n== ${name}: ${config.grant.mode} mode, Lambda in ${config.lambda.accountId}, bucket in ${config.bucket.accountId} (emulator ${emulator.endpoint})\n`,
+  );
   await emulator.setEnforcement(false);
-  const outputs: StackOutputs = await step(log, `${name}: terraform init against the S3 backend, apply (both accounts, via assume_role)`, () => deployStack(dir, env));
+  const outputs: StackOutputs = await step(
+    log,
+    `${name}: terraform init against the S3 backend, apply (both accounts, via assume_role)`,
+    () => deployStack(dir, env),
+  );
   const expectedSha = builtCodeSha256();
   const fn = await step(log, `${name}: the deployed function runs the bundle built here`, async () => {
     const deployed = await deployedFunction(emulator, config, outputs.lambda_function_name);
@@ -106,14 +118,18 @@ async function runEnvironment(name: (typeof STACKS)[number], dir: string, emulat
   });
   const lambdaRole = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
   await asTheOnlyHandler(async () => {
-    const rows = await step(log, `${name}: each request through the handler and straight to AWS as ${outputs.lambda_role_arn} (IAM enforced)`, () =>
-      runAccessMatrix(emulator, config, outputs.bucket_name, fn.environment, lambdaRole, accessCases(config)),
+    const rows = await step(
+      log,
+      `${name}: each request through the handler and straight to AWS as ${outputs.lambda_role_arn} (IAM enforced)`,
+      () => runAccessMatrix(emulator, config, outputs.bucket_name, fn.environment, lambdaRole, accessCases(config)),
     );
     log.write(`${table(name, rows)}\n`);
     for (const r of rows.filter((x) => !x.ok)) {
       failures++;
       const wanted = r.expected === "allowed" ? "allowed by both" : "refused by the handler and denied by AWS";
-      log.write(`  MISMATCH ${r.event.operation} ${r.event.key ?? r.event.prefix}: expected ${wanted} (${r.because}), got handler ${r.handler}, AWS ${r.aws}; ${r.details.join("; ")}\n`);
+      log.write(
+        `  MISMATCH ${r.event.operation} ${r.event.key ?? r.event.prefix}: expected ${wanted} (${r.because}), got handler ${r.handler}, AWS ${r.aws}; ${r.details.join("; ")}\n`,
+      );
     }
     const checks = await step(log, `${name}: every operation the grant allows, across the accounts`, () =>
       runOperationChecks(emulator, config, outputs.bucket_name, fn.environment, lambdaRole),
@@ -121,10 +137,14 @@ async function runEnvironment(name: (typeof STACKS)[number], dir: string, emulat
     log.write(`${checkList(checks)}\n\n`);
     failures += checks.filter((c) => !c.ok).length;
   });
-  await step(log, `${name}: a second plan, from a fresh working directory with only the backend, shows no changes`, async () => {
-    const { empty, plan } = await planIsEmpty(dir, env);
-    if (!empty) throw new Error(`the second plan has changes:\n${plan}`);
-  });
+  await step(
+    log,
+    `${name}: a second plan, from a fresh working directory with only the backend, shows no changes`,
+    async () => {
+      const { empty, plan } = await planIsEmpty(dir, env);
+      if (!empty) throw new Error(`the second plan has changes:\n${plan}`);
+    },
+  );
   await step(log, `${name}: terraform destroy`, () => destroyStack(dir, env));
   await step(log, `${name}: nothing of the stack is left in either account`, async () => {
     const left = await leftovers(emulator, config, outputs);
@@ -141,7 +161,9 @@ function bufferedLog(): Log & { flush(): void } {
 
 async function main(): Promise<number> {
   const missing = [
-    findOnPath("terraform") ? undefined : "terraform is not on PATH: install Terraform >= 1.10, whose S3 backend has the lock file (https://developer.hashicorp.com/terraform/install)",
+    findOnPath("terraform")
+      ? undefined
+      : "terraform is not on PATH: install Terraform >= 1.10, whose S3 backend has the lock file (https://developer.hashicorp.com/terraform/install)",
     emulatorProblem(),
   ].filter((m): m is string => m !== undefined);
   if (missing.length > 0) {
@@ -167,14 +189,24 @@ async function main(): Promise<number> {
         // Each kept as soon as it is up, so that one failing to start does not leave the other running.
         Promise.all((shared ? [STACKS[0]] : STACKS).map((_, i) => startEmulator().then((e) => (emulators[i] = e)))),
       ),
-      step(stdout, "synthesize the local stacks", () => synthesizeInBackground(join(workDir, "cdktf.out"), [...STACKS])),
+      step(stdout, "synthesize the local stacks", () =>
+        synthesizeInBackground(join(workDir, "cdktf.out"), [...STACKS]),
+      ),
     ]);
     const emulatorOf = (i: number) => running[shared ? 0 : i];
-    for (const e of running) console.log(`           endpoint ${e.endpoint}${e.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
+    for (const e of running)
+      console.log(`           endpoint ${e.endpoint}${e.owned ? "" : " (AWS_ENDPOINT_URL, not stopped by the demo)"}`);
     // A terraform folder (CLI config, plugin cache) per environment: two inits at once must not share one cache.
-    const envOf = (i: number) => emulatorTerraformEnv(terraformEnv(join(workDir, "terraform", STACKS[i])), emulatorOf(i).endpoint);
-    const stateBuckets = await step(stdout, "create the state bucket, in an account of its own, before the first init", async () =>
-      [...new Set((await Promise.all(STACKS.map((name, i) => createStateBuckets(emulatorOf(i), [stackDirs[name]])))).flat())],
+    const envOf = (i: number) =>
+      emulatorTerraformEnv(terraformEnv(join(workDir, "terraform", STACKS[i])), emulatorOf(i).endpoint);
+    const stateBuckets = await step(
+      stdout,
+      "create the state bucket, in an account of its own, before the first init",
+      async () => [
+        ...new Set(
+          (await Promise.all(STACKS.map((name, i) => createStateBuckets(emulatorOf(i), [stackDirs[name]])))).flat(),
+        ),
+      ],
     );
     console.log(`           state in ${stateBuckets.join(", ")}: one key a stack, locked by its S3 lock file`);
     const mirror = providerMirror();
@@ -202,7 +234,9 @@ async function main(): Promise<number> {
   } finally {
     await stop();
   }
-  console.log(`\n${failures === 0 ? "All checks passed" : `${failures} check(s) failed`} in ${((Date.now() - started) / 1000).toFixed(1)} s total.`);
+  console.log(
+    `\n${failures === 0 ? "All checks passed" : `${failures} check(s) failed`} in ${((Date.now() - started) / 1000).toFixed(1)} s total.`,
+  );
   return failures === 0 ? 0 : 1;
 }
 

@@ -30,7 +30,15 @@ interface Claim {
 const roleName = (arn: string): string => arn.slice(arn.lastIndexOf("/") + 1);
 
 function role(environment: string, field: string, accountId: string, name: string, deployRole?: string): Claim {
-  return { kind: "IAM role", scope: `account ${accountId}`, key: name.toLowerCase(), field, value: name, environment, ...(deployRole ? { deployRole } : {}) };
+  return {
+    kind: "IAM role",
+    scope: `account ${accountId}`,
+    key: name.toLowerCase(),
+    field,
+    value: name,
+    environment,
+    ...(deployRole ? { deployRole } : {}),
+  };
 }
 
 function deployRole(environment: string, field: string, accountId: string, arn: string): Claim {
@@ -55,7 +63,13 @@ function lambdaClaims(environment: string, at: string, lambda: LambdaFields): Cl
   return [
     ...(lambda.roleName !== undefined ? [role(environment, `${at}.roleName`, lambda.accountId, lambda.roleName)] : []),
     ...(lambda.existingRoleArn !== undefined
-      ? [{ ...role(environment, `${at}.existingRoleArn`, lambda.accountId, roleName(lambda.existingRoleArn)), existing: true, value: lambda.existingRoleArn }]
+      ? [
+          {
+            ...role(environment, `${at}.existingRoleArn`, lambda.accountId, roleName(lambda.existingRoleArn)),
+            existing: true,
+            value: lambda.existingRoleArn,
+          },
+        ]
       : []),
     deployRole(environment, `${at}.deployRoleArn`, lambda.accountId, lambda.deployRoleArn),
     ...(lambda.functionName !== undefined
@@ -121,8 +135,15 @@ function bucketClaims(environment: string, at: string, bucket: SharedEnvironment
   ];
 }
 
-function accessRoleClaims(environment: string, at: string, bucketAccountId: string, grant: EnvironmentConfig["grant"]): Claim[] {
-  return grant.accessRoleName === undefined ? [] : [role(environment, `${at}.accessRoleName`, bucketAccountId, grant.accessRoleName)];
+function accessRoleClaims(
+  environment: string,
+  at: string,
+  bucketAccountId: string,
+  grant: EnvironmentConfig["grant"],
+): Claim[] {
+  return grant.accessRoleName === undefined
+    ? []
+    : [role(environment, `${at}.accessRoleName`, bucketAccountId, grant.accessRoleName)];
 }
 
 export function environmentClaims(name: string, env: EnvironmentConfig): Claim[] {
@@ -190,7 +211,8 @@ export function claimProblems(claims: readonly Claim[]): string[] {
       continue;
     }
     if (earlier.environment === claim.environment || earlier.existing || claim.existing) continue;
-    const caseNote = claim.kind === "IAM role" && earlier.value !== claim.value ? " (IAM role names are case-insensitive)" : "";
+    const caseNote =
+      claim.kind === "IAM role" && earlier.value !== claim.value ? " (IAM role names are case-insensitive)" : "";
     problems.push(
       `${claim.field} ${showValue(claim.value)} is the same ${claim.kind} as ${earlier.field} ${showValue(earlier.value)} in ${claim.scope}${caseNote}: ` +
         `both environments would create or write it; give each its own ${claim.kind === "S3 access point" ? "grantee name" : "name"}`,

@@ -41,11 +41,17 @@ const layoutSchema = z.enum(LAYOUTS, { error: `is not a layout (${LAYOUTS.join("
  * What is wrong with a deploy role ARN for the side it deploys: another account, or another partition than the side's
  * region is in (the provider could not assume it).
  */
-function deployRoleProblem(deployRoleArn: string, side: { readonly accountId: string; readonly region: string }, label: string): string | undefined {
+function deployRoleProblem(
+  deployRoleArn: string,
+  side: { readonly accountId: string; readonly region: string },
+  label: string,
+): string | undefined {
   const { partition, account } = parseArn(deployRoleArn) ?? { partition: "", account: "" };
   if (account !== side.accountId) return `is in account ${account}, not in ${label} ${side.accountId}`;
   const expected = partitionOf(side.region).partition;
-  return partition === expected ? undefined : `is in partition ${partition}, but region ${side.region} is in partition ${expected} (arn:${expected}:iam::...)`;
+  return partition === expected
+    ? undefined
+    : `is in partition ${partition}, but region ${side.region} is in partition ${expected} (arn:${expected}:iam::...)`;
 }
 
 export const environmentSchema = z
@@ -63,9 +69,11 @@ export const environmentSchema = z
   })
   .superRefine((env, ctx) => {
     const same = sameAccountProblem(env.lambda.accountId, env.bucket.accountId);
-    if (same) ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: env.bucket.accountId, message: same });
+    if (same)
+      ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: env.bucket.accountId, message: same });
     const partition = partitionProblem(env.lambda.region, env.bucket.region);
-    if (partition) ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: env.bucket.region, message: partition });
+    if (partition)
+      ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: env.bucket.region, message: partition });
     for (const side of ["lambda", "bucket"] as const) {
       const arn = env[side].deployRoleArn;
       const problem = deployRoleProblem(arn, env[side], `${side}.accountId`);
@@ -148,7 +156,11 @@ export const sharedEnvironmentSchema = z
     const deployRoles = new Map<string, string>();
     const sides: Array<{ path: Array<string | number>; side: { accountId: string; region: string }; arn: string }> = [
       { path: ["bucket", "deployRoleArn"], side: env.bucket, arn: env.bucket.deployRoleArn },
-      ...env.grantees.map((c, i) => ({ path: ["grantees", i, "lambda", "deployRoleArn"], side: c.lambda, arn: c.lambda.deployRoleArn })),
+      ...env.grantees.map((c, i) => ({
+        path: ["grantees", i, "lambda", "deployRoleArn"],
+        side: c.lambda,
+        arn: c.lambda.deployRoleArn,
+      })),
     ];
     for (const { path, side, arn } of sides) {
       const problem = deployRoleProblem(arn, side, "account");
@@ -187,15 +199,23 @@ export function validateSharedEnvironments(
 }
 
 /** The stack names of a shared-bucket environment: itself, or the bucket's half and one per grantee when split. */
-export function sharedStackNamesOf(name: string, config: Pick<SharedEnvironmentConfig, "layout" | "grantees">): string[] {
+export function sharedStackNamesOf(
+  name: string,
+  config: Pick<SharedEnvironmentConfig, "layout" | "grantees">,
+): string[] {
   return config.layout === "split" ? [`${name}-bucket`, ...config.grantees.map((c) => `${name}-${c.name}`)] : [name];
 }
 
 /** Every environment name, single-grant and shared-bucket; a name used by both is an error. */
-export function allEnvironmentNames(single: Readonly<Record<string, unknown>>, shared: Readonly<Record<string, unknown>>): string[] {
+export function allEnvironmentNames(
+  single: Readonly<Record<string, unknown>>,
+  shared: Readonly<Record<string, unknown>>,
+): string[] {
   const both = Object.keys(shared).filter((name) => name in single);
   if (both.length > 0) {
-    throw new ConfigurationError(both.map((name) => `sharedEnvironments[${JSON.stringify(name)}] is also the name of an environment`));
+    throw new ConfigurationError(
+      both.map((name) => `sharedEnvironments[${JSON.stringify(name)}] is also the name of an environment`),
+    );
   }
   return [...Object.keys(single), ...Object.keys(shared)];
 }
@@ -210,7 +230,10 @@ interface StackOrigin {
   readonly what: string;
 }
 
-function stackOrigins(single: Readonly<Record<string, EnvironmentConfig>>, shared: Readonly<Record<string, SharedEnvironmentConfig>>): StackOrigin[] {
+function stackOrigins(
+  single: Readonly<Record<string, EnvironmentConfig>>,
+  shared: Readonly<Record<string, SharedEnvironmentConfig>>,
+): StackOrigin[] {
   const split = (root: string) => `${root}.layout "split"`;
   return [
     ...Object.entries(single).flatMap(([name, env]): StackOrigin[] =>
@@ -237,7 +260,10 @@ function stackOrigins(single: Readonly<Record<string, EnvironmentConfig>>, share
 }
 
 /** Stack names two environments (or an environment and a grantee) would both synthesize: cdktf cannot build both. */
-function stackNameProblems(single: Readonly<Record<string, EnvironmentConfig>>, shared: Readonly<Record<string, SharedEnvironmentConfig>>): string[] {
+function stackNameProblems(
+  single: Readonly<Record<string, EnvironmentConfig>>,
+  shared: Readonly<Record<string, SharedEnvironmentConfig>>,
+): string[] {
   const seen = new Map<string, StackOrigin>();
   const problems: string[] = [];
   for (const origin of stackOrigins(single, shared)) {
@@ -263,7 +289,11 @@ function stateAndBuckets(
   ];
   return [
     all.map(([field, env]) => ({ field: `${field}.state`, state: env.state })),
-    all.map(([field, env]) => ({ field: `${field}.bucket.bucketName`, bucketName: env.bucket.bucketName, region: env.bucket.region })),
+    all.map(([field, env]) => ({
+      field: `${field}.bucket.bucketName`,
+      bucketName: env.bucket.bucketName,
+      region: env.bucket.region,
+    })),
   ];
 }
 
@@ -282,7 +312,10 @@ export function targetVariables(target: (typeof TARGETS)[number], viaAccessPoint
  * create, written as the stacks write it (the target's variables, the team's, then the grant's), before any stack
  * exists: the same check each function's construct runs (see functionEnvironmentProblems).
  */
-function functionEnvironmentsProblems(single: Readonly<Record<string, ValidEnvironment>>, shared: Readonly<Record<string, ValidSharedEnvironment>>): string[] {
+function functionEnvironmentsProblems(
+  single: Readonly<Record<string, ValidEnvironment>>,
+  shared: Readonly<Record<string, ValidSharedEnvironment>>,
+): string[] {
   const problems: string[] = [];
   for (const [name, env] of Object.entries(single)) {
     if (env.lambda.createFunction === false) continue;
@@ -295,17 +328,40 @@ function functionEnvironmentsProblems(single: Readonly<Record<string, ValidEnvir
       bucketName: env.bucket.bucketName,
       keyAlias: env.bucket.keyAlias,
     });
-    const variables = { ...targetVariables(env.target, false), ...(env.lambda.environment ?? {}), ...grantEnvironment(env, plan) };
+    const variables = {
+      ...targetVariables(env.target, false),
+      ...(env.lambda.environment ?? {}),
+      ...grantEnvironment(env, plan),
+    };
     problems.push(...functionEnvironmentProblems(`environments.${name}.lambda.environment`, variables, true));
   }
   for (const [name, env] of Object.entries(shared)) {
     const { deployRoleArn: _bucketDeployRole, ...bucket } = env.bucket;
-    const grantees = env.grantees.map(({ name: grantee, grant, lambda: { deployRoleArn: _deployRole, ...lambda } }) => ({ name: grantee, grant, lambda }));
-    const plan = collecting(problems, () => planSharedBucket(`sharedEnvironments.${name}`, { bucket, accessPoints: env.accessPoints, alarms: env.alarms, grantees }));
+    const grantees = env.grantees.map(
+      ({ name: grantee, grant, lambda: { deployRoleArn: _deployRole, ...lambda } }) => ({
+        name: grantee,
+        grant,
+        lambda,
+      }),
+    );
+    const plan = collecting(problems, () =>
+      planSharedBucket(`sharedEnvironments.${name}`, {
+        bucket,
+        accessPoints: env.accessPoints,
+        alarms: env.alarms,
+        grantees,
+      }),
+    );
     plan?.grantees.forEach((g, i) => {
       if (g.lambda.createFunction === false) return;
-      const variables = { ...targetVariables(env.target, g.accessPointName !== undefined), ...(g.lambda.environment ?? {}), ...grantEnvironment({ ...g, bucket }, g.plan) };
-      problems.push(...functionEnvironmentProblems(`sharedEnvironments.${name}.grantees[${i}].lambda.environment`, variables, true));
+      const variables = {
+        ...targetVariables(env.target, g.accessPointName !== undefined),
+        ...(g.lambda.environment ?? {}),
+        ...grantEnvironment({ ...g, bucket }, g.plan),
+      };
+      problems.push(
+        ...functionEnvironmentProblems(`sharedEnvironments.${name}.grantees[${i}].lambda.environment`, variables, true),
+      );
     });
   }
   return problems;

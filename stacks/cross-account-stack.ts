@@ -45,8 +45,20 @@ export function deployProvider(
 }
 
 /** The aliased provider of one account, reaching it by assume_role into that account's deploy role. */
-function accountProvider(stack: TerraformStack, stackName: string, env: ValidEnvironment, side: "lambda" | "bucket"): AwsProvider {
-  return deployProvider(stack, stackName, env.target, side === "lambda" ? LAMBDA_PROVIDER_ALIAS : BUCKET_PROVIDER_ALIAS, env[side], side);
+function accountProvider(
+  stack: TerraformStack,
+  stackName: string,
+  env: ValidEnvironment,
+  side: "lambda" | "bucket",
+): AwsProvider {
+  return deployProvider(
+    stack,
+    stackName,
+    env.target,
+    side === "lambda" ? LAMBDA_PROVIDER_ALIAS : BUCKET_PROVIDER_ALIAS,
+    env[side],
+    side,
+  );
 }
 
 /**
@@ -64,10 +76,16 @@ export function lambdaSide(
 }
 
 /** The Lambda settings of an environment as its stacks declare them: the target's variables under the team's own. */
-export function lambdaSettingsFor(env: Pick<ValidEnvironment, "target" | "lambda">, viaAccessPoint = false): Omit<ValidEnvironment["lambda"], "deployRoleArn"> {
+export function lambdaSettingsFor(
+  env: Pick<ValidEnvironment, "target" | "lambda">,
+  viaAccessPoint = false,
+): Omit<ValidEnvironment["lambda"], "deployRoleArn"> {
   const { deployRoleArn: _deployRole, ...lambda } = env.lambda;
   const local = targetVariables(env.target, viaAccessPoint);
-  return { ...lambda, ...(lambda.createFunction !== false ? { environment: { ...local, ...(lambda.environment ?? {}) } } : {}) };
+  return {
+    ...lambda,
+    ...(lambda.createFunction !== false ? { environment: { ...local, ...(lambda.environment ?? {}) } } : {}),
+  };
 }
 
 export function bucketSettings(env: Pick<ValidEnvironment, "bucket">) {
@@ -78,7 +96,8 @@ export function bucketSettings(env: Pick<ValidEnvironment, "bucket">) {
 /** The Lambda account's outputs: the grantee's role ARN and, when created, its function's name. */
 function lambdaOutputs(stack: TerraformStack, half: LambdaAccountHalf): void {
   new TerraformOutput(stack, "lambda_role_arn", { value: half.grantee.role?.arn ?? half.grantee.roleArn });
-  if (half.grantee.function) new TerraformOutput(stack, "lambda_function_name", { value: half.grantee.function.functionName });
+  if (half.grantee.function)
+    new TerraformOutput(stack, "lambda_function_name", { value: half.grantee.function.functionName });
 }
 
 /** The bucket account's outputs: the bucket, its key and, in assume-role mode, the S3 access role. */
@@ -125,7 +144,13 @@ export class LambdaAccountStack extends TerraformStack {
   public readonly access: LambdaAccountGrant;
 
   /** `environment` names the declaration in messages (`environments.<environment>`); the stack's own name by default. */
-  constructor(scope: Construct, name: string, config: EnvironmentConfig, options: CrossAccountStackOptions, environment = name) {
+  constructor(
+    scope: Construct,
+    name: string,
+    config: EnvironmentConfig,
+    options: CrossAccountStackOptions,
+    environment = name,
+  ) {
     super(scope, name);
     const env = parseOrThrow(environmentSchema, config, `environments.${environment}`);
     remoteState(this, name, env.target, env.state);
@@ -172,7 +197,10 @@ export function environmentStacks(
 ): TerraformStack[] {
   if (config.layout !== "split") return [new CrossAccountStack(scope, name, config, options)];
   const [lambdaName, bucketName] = stackNamesOf(name, config);
-  return [new LambdaAccountStack(scope, lambdaName, config, options, name), new BucketAccountStack(scope, bucketName, config, name)];
+  return [
+    new LambdaAccountStack(scope, lambdaName, config, options, name),
+    new BucketAccountStack(scope, bucketName, config, name),
+  ];
 }
 
 /**

@@ -382,18 +382,56 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
     grantees: [
       {
         name: "orders-etl",
-        lambda: { accountId: "777788889999", region: "eu-west-1", deployRoleArn: "arn:aws:iam::777788889999:role/terraform-deploy", functionName: "orders-etl", roleName: "orders-etl", logRetentionDays: 90 },
-        grant: { mode: "bucket-policy", principalOrgId: "o-exampleorg1", prefixes: [{ prefix: "orders/", access: "readWrite" }, { prefix: "reference/", access: "read" }] },
+        lambda: {
+          accountId: "777788889999",
+          region: "eu-west-1",
+          deployRoleArn: "arn:aws:iam::777788889999:role/terraform-deploy",
+          functionName: "orders-etl",
+          roleName: "orders-etl",
+          logRetentionDays: 90,
+        },
+        grant: {
+          mode: "bucket-policy",
+          principalOrgId: "o-exampleorg1",
+          prefixes: [
+            { prefix: "orders/", access: "readWrite" },
+            { prefix: "reference/", access: "read" },
+          ],
+        },
       },
       {
         name: "finance-reports",
-        lambda: { accountId: "666677778888", region: "eu-west-1", deployRoleArn: "arn:aws:iam::666677778888:role/terraform-deploy", functionName: "finance-reports", roleName: "finance-reports", logRetentionDays: 365 },
-        grant: { mode: "bucket-policy", principalOrgId: "o-exampleorg1", prefixes: [{ prefix: "orders/", access: "read" }] },
+        lambda: {
+          accountId: "666677778888",
+          region: "eu-west-1",
+          deployRoleArn: "arn:aws:iam::666677778888:role/terraform-deploy",
+          functionName: "finance-reports",
+          roleName: "finance-reports",
+          logRetentionDays: 365,
+        },
+        grant: {
+          mode: "bucket-policy",
+          principalOrgId: "o-exampleorg1",
+          prefixes: [{ prefix: "orders/", access: "read" }],
+        },
       },
       {
         name: "partner-drop",
-        lambda: { accountId: "666677778888", region: "eu-west-1", deployRoleArn: "arn:aws:iam::666677778888:role/terraform-deploy", functionName: "partner-drop", roleName: "partner-drop", logRetentionDays: 90 },
-        grant: { mode: "assume-role", accessRoleName: "partner-drop-s3-access", externalId: "partner-drop-8f2c71", principalOrgId: "o-exampleorg1", prefixes: [{ prefix: "partners/drop/", access: "write" }] },
+        lambda: {
+          accountId: "666677778888",
+          region: "eu-west-1",
+          deployRoleArn: "arn:aws:iam::666677778888:role/terraform-deploy",
+          functionName: "partner-drop",
+          roleName: "partner-drop",
+          logRetentionDays: 90,
+        },
+        grant: {
+          mode: "assume-role",
+          accessRoleName: "partner-drop-s3-access",
+          externalId: "partner-drop-8f2c71",
+          principalOrgId: "o-exampleorg1",
+          prefixes: [{ prefix: "partners/drop/", access: "write" }],
+        },
       },
     ],
   },

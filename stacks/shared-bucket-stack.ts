@@ -61,7 +61,10 @@ function declarationOf(name: string, env: ValidShared, plan?: SharedBucketPlan):
  * through an access point, then again with each grantee's settings as its stack gives them (a grantee's half must be
  * given the declared settings). Whether a grantee goes through an access point does not depend on those variables.
  */
-function splitDeclaration(name: string, env: ValidShared): { declaration: SharedBucketDeclaration; plan: SharedBucketPlan } {
+function splitDeclaration(
+  name: string,
+  env: ValidShared,
+): { declaration: SharedBucketDeclaration; plan: SharedBucketPlan } {
   const first = planSharedBucket(`sharedEnvironments.${name}`, declarationOf(name, env));
   const declaration = declarationOf(name, env, first);
   return { declaration, plan: planSharedBucket(`sharedEnvironments.${name}`, declaration) };
@@ -79,12 +82,18 @@ function bucketOutputs(stack: TerraformStack, grants: SharedBucketAccountGrants)
 }
 
 function granteeOutputs(stack: TerraformStack, name: string, grantee: SharedLambdaAccountGrant): void {
-  new TerraformOutput(stack, granteeOutput(name, "lambda_role_arn"), { value: grantee.grantee.role?.arn ?? grantee.grantee.roleArn });
-  if (grantee.grantee.function) new TerraformOutput(stack, granteeOutput(name, "lambda_function_name"), { value: grantee.grantee.function.functionName });
+  new TerraformOutput(stack, granteeOutput(name, "lambda_role_arn"), {
+    value: grantee.grantee.role?.arn ?? grantee.grantee.roleArn,
+  });
+  if (grantee.grantee.function)
+    new TerraformOutput(stack, granteeOutput(name, "lambda_function_name"), {
+      value: grantee.grantee.function.functionName,
+    });
 }
 
 /** Whether a grantee goes through its access point in the plan. */
-const viaAccessPoint = (plan: SharedBucketPlan, grantee: string): boolean => plan.grantees.some((g) => g.name === grantee && g.accessPointName !== undefined);
+const viaAccessPoint = (plan: SharedBucketPlan, grantee: string): boolean =>
+  plan.grantees.some((g) => g.name === grantee && g.accessPointName !== undefined);
 
 /** Combined layout: the bucket account's provider, one provider per grantee account and region, every grant. */
 export class SharedBucketStack extends TerraformStack {
@@ -103,14 +112,22 @@ export class SharedBucketStack extends TerraformStack {
       return providers.get(alias)!;
     };
     this.access = new SharedBucketAccess(this, "shared", {
-      bucket: { ...bucketSettings(env), provider: deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket") },
+      bucket: {
+        ...bucketSettings(env),
+        provider: deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket"),
+      },
       accessPoints: env.accessPoints,
       alarms: env.alarms,
       configPath: `sharedEnvironments.${name}`,
       grantees: env.grantees.map((c) => ({
         name: c.name,
         grant: c.grant,
-        lambda: lambdaSide({ target: env.target, lambda: c.lambda }, providerOf(c), options, viaAccessPoint(planned, c.name)),
+        lambda: lambdaSide(
+          { target: env.target, lambda: c.lambda },
+          providerOf(c),
+          options,
+          viaAccessPoint(planned, c.name),
+        ),
       })),
     });
     bucketOutputs(this, this.access.bucketAccount);
@@ -124,12 +141,22 @@ export class SharedBucketAccountStack extends TerraformStack {
   public readonly grants: SharedBucketAccountGrants;
 
   /** `environment` names the declaration in messages (`sharedEnvironments.<environment>`); the stack's name by default. */
-  constructor(scope: Construct, name: string, config: SharedEnvironmentConfig, planned?: SharedBucketPlan, environment = name) {
+  constructor(
+    scope: Construct,
+    name: string,
+    config: SharedEnvironmentConfig,
+    planned?: SharedBucketPlan,
+    environment = name,
+  ) {
     super(scope, name);
     const env = parseOrThrow(sharedEnvironmentSchema, config, `sharedEnvironments.${environment}`);
     remoteState(this, name, env.target, env.state);
     const provider = deployProvider(this, name, env.target, BUCKET_PROVIDER_ALIAS, env.bucket, "bucket");
-    this.grants = new SharedBucketAccountGrants(this, "shared", { ...declarationOf(environment, env), bucket: { ...bucketSettings(env), provider }, plan: planned });
+    this.grants = new SharedBucketAccountGrants(this, "shared", {
+      ...declarationOf(environment, env),
+      bucket: { ...bucketSettings(env), provider },
+      plan: planned,
+    });
     bucketOutputs(this, this.grants);
     withSecurityRules(this);
   }
@@ -159,7 +186,9 @@ export class SharedGranteeStack extends TerraformStack {
       ]);
     }
     const provider = deployProvider(this, name, env.target, granteeProviderAlias(c.lambda), c.lambda, "lambda");
-    const { declaration: shared, plan } = planned ? { declaration: declarationOf(environment, env, planned), plan: planned } : splitDeclaration(environment, env);
+    const { declaration: shared, plan } = planned
+      ? { declaration: declarationOf(environment, env, planned), plan: planned }
+      : splitDeclaration(environment, env);
     this.access = new SharedLambdaAccountGrant(this, "shared", {
       shared,
       granteeName: grantee,
@@ -185,6 +214,8 @@ export function sharedEnvironmentStacks(
   const [bucketName, ...granteeNames] = sharedStackNamesOf(name, config);
   return [
     new SharedBucketAccountStack(scope, bucketName, config, planned, name),
-    ...env.grantees.map((c, i) => new SharedGranteeStack(scope, granteeNames[i], config, c.name, options, planned, name)),
+    ...env.grantees.map(
+      (c, i) => new SharedGranteeStack(scope, granteeNames[i], config, c.name, options, planned, name),
+    ),
   ];
 }

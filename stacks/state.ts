@@ -7,17 +7,28 @@
 import { parseArn } from "../modules/internal";
 import { S3Backend, type TerraformStack } from "cdktf";
 import { z } from "zod";
-import { accountIdSchema, bucketNameSchema, partitionOf, regionSchema, roleArnSchema, showValue } from "../modules/internal";
+import {
+  accountIdSchema,
+  bucketNameSchema,
+  partitionOf,
+  regionSchema,
+  roleArnSchema,
+  showValue,
+} from "../modules/internal";
 
 /** What is wrong with a state key prefix, or undefined. */
 function keyPrefixProblem(prefix: string): string | undefined {
   if (prefix.length === 0) return 'it is empty (name a folder such as "cross-account-s3/")';
-  if (prefix.length > 900) return "it is longer than 900 characters (a key, with the stack's name and .tfstate.tflock, must fit 1,024 bytes)";
+  if (prefix.length > 900)
+    return "it is longer than 900 characters (a key, with the stack's name and .tfstate.tflock, must fit 1,024 bytes)";
   if (prefix.startsWith("/")) return 'it must not start with "/" (keys are relative to the bucket root)';
-  if (!/^[A-Za-z0-9!_.*'()/-]+$/.test(prefix)) return "use only letters, digits, / and ! - _ . * ' ( ) (S3's safe key characters)";
+  if (!/^[A-Za-z0-9!_.*'()/-]+$/.test(prefix))
+    return "use only letters, digits, / and ! - _ . * ' ( ) (S3's safe key characters)";
   if (prefix.includes("//")) return 'it must not contain an empty folder ("//"), which the S3 backend refuses in a key';
-  if (prefix.split("/").some((segment) => segment === "." || segment === "..")) return 'it must not have "." or ".." segments';
-  if (!prefix.endsWith("/")) return `it must end with "/" (each stack's state is <keyPrefix><stack>.tfstate; did you mean "${prefix}/"?)`;
+  if (prefix.split("/").some((segment) => segment === "." || segment === ".."))
+    return 'it must not have "." or ".." segments';
+  if (!prefix.endsWith("/"))
+    return `it must end with "/" (each stack's state is <keyPrefix><stack>.tfstate; did you mean "${prefix}/"?)`;
   return undefined;
 }
 
@@ -26,7 +37,8 @@ const keyPrefixSchema = z.string({ error: "must be a string" }).superRefine((pre
   if (problem) ctx.addIssue({ code: "custom", input: prefix, message: `is not a valid state key prefix: ${problem}` });
 });
 
-const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(key\/(mrk-)?[0-9a-f-]{32,36}|alias\/[a-zA-Z0-9/_-]{1,250})$/;
+const KMS_KEY_ARN =
+  /^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(key\/(mrk-)?[0-9a-f-]{32,36}|alias\/[a-zA-Z0-9/_-]{1,250})$/;
 const kmsKeyArnSchema = z
   .string({ error: "must be a string" })
   .regex(KMS_KEY_ARN, { message: "is not a KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<key id>)" });
@@ -49,13 +61,24 @@ export const stateSchema = z
       /** KMS key (ARN, or alias ARN) the state is encrypted with, in the bucket's region. @default the bucket's default encryption */
       kmsKeyArn: kmsKeyArnSchema.optional(),
     },
-    { error: "must be { bucket, keyPrefix, region, accountId, roleArn } (the S3 backend of the environment's Terraform state)" },
+    {
+      error:
+        "must be { bucket, keyPrefix, region, accountId, roleArn } (the S3 backend of the environment's Terraform state)",
+    },
   )
   .superRefine((state, ctx) => {
     const partition = partitionOf(state.region).partition;
-    const { partition: rolePartition, account: roleAccount } = parseArn(state.roleArn) ?? { partition: "", account: "" };
+    const { partition: rolePartition, account: roleAccount } = parseArn(state.roleArn) ?? {
+      partition: "",
+      account: "",
+    };
     if (roleAccount !== state.accountId) {
-      ctx.addIssue({ code: "custom", path: ["roleArn"], input: state.roleArn, message: `is in account ${roleAccount}, not in state.accountId ${state.accountId}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["roleArn"],
+        input: state.roleArn,
+        message: `is in account ${roleAccount}, not in state.accountId ${state.accountId}`,
+      });
     } else if (rolePartition !== partition) {
       ctx.addIssue({
         code: "custom",
@@ -66,7 +89,12 @@ export const stateSchema = z
     }
     if (state.kmsKeyArn === undefined) return;
     if (state.encrypt === false) {
-      ctx.addIssue({ code: "custom", path: ["kmsKeyArn"], input: state.kmsKeyArn, message: "is only used with encrypt true (the state would not be encrypted with it)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["kmsKeyArn"],
+        input: state.kmsKeyArn,
+        message: "is only used with encrypt true (the state would not be encrypted with it)",
+      });
       return;
     }
     const { partition: keyPartition, region: keyRegion } = parseArn(state.kmsKeyArn) ?? { partition: "", region: "" };
@@ -134,7 +162,12 @@ const LOCAL_EMULATOR_BACKEND = { usePathStyle: true } as const;
  * assume_role, locked by the S3 lock file. cdktf 0.21's S3BackendConfig has no `use_lockfile` (Terraform 1.10+): it
  * is added as an override of the backend block.
  */
-export function remoteState(stack: TerraformStack, stackName: string, target: string, state: z.output<typeof stateSchema>): S3Backend {
+export function remoteState(
+  stack: TerraformStack,
+  stackName: string,
+  target: string,
+  state: z.output<typeof stateSchema>,
+): S3Backend {
   const backend = new S3Backend(stack, {
     bucket: state.bucket,
     key: stateKeyOf(state, stackName),

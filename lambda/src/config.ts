@@ -20,7 +20,11 @@ import { showValue } from "./show-value";
 export const DEFAULT_ROLE_SESSION_NAME = "s3-access";
 
 // The limits of the handler's settings are the contract's: the constructs check the settings at synth as the handler does.
-export { MAX_RESPONSE_BYTES_LIMIT, MIN_MAX_RESPONSE_BYTES, PRESIGN_EXPIRES_LIMIT_SECONDS } from "../../modules/contract";
+export {
+  MAX_RESPONSE_BYTES_LIMIT,
+  MIN_MAX_RESPONSE_BYTES,
+  PRESIGN_EXPIRES_LIMIT_SECONDS,
+} from "../../modules/contract";
 /** Default cap on a `get` response: 5 MiB, leaving room under Lambda's limit for the JSON around the body. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 /** Default upper bound on a presigned URL's lifetime: 1 hour. */
@@ -219,8 +223,15 @@ function accessPointProblems(reading: EnvReading): ConfigurationProblem[] {
   // An access point lives in its bucket's region; the client, and every signature, use that region.
   const arnRegion = ACCESS_POINT_ARN_RE.exec(accessPointArn)?.[1];
   const bucketRegion = input.BUCKET_REGION;
-  if (arnRegion !== undefined && bucketRegion !== undefined && REGION_RE.test(bucketRegion) && arnRegion !== bucketRegion) {
-    const source = reading.bucketRegionSet ? ENV.bucketRegion : `${ENV.functionRegion}, as ${ENV.bucketRegion} is unset`;
+  if (
+    arnRegion !== undefined &&
+    bucketRegion !== undefined &&
+    REGION_RE.test(bucketRegion) &&
+    arnRegion !== bucketRegion
+  ) {
+    const source = reading.bucketRegionSet
+      ? ENV.bucketRegion
+      : `${ENV.functionRegion}, as ${ENV.bucketRegion} is unset`;
     const message =
       `is in region "${arnRegion}", not the bucket's region "${bucketRegion}" (${source}); an access point is in ` +
       "the region of its bucket";
@@ -232,7 +243,11 @@ function accessPointProblems(reading: EnvReading): ConfigurationProblem[] {
 }
 
 /** The configuration of valid variables, with the defaults of the unset ones. */
-function configFrom(reading: EnvReading, parsed: z.output<typeof envSchema>, grants: readonly GrantedPrefix[]): HandlerConfig {
+function configFrom(
+  reading: EnvReading,
+  parsed: z.output<typeof envSchema>,
+  grants: readonly GrantedPrefix[],
+): HandlerConfig {
   const common: CommonConfig = {
     bucketName: parsed.BUCKET_NAME,
     bucketRegion: parsed.BUCKET_REGION,
@@ -272,7 +287,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     ...accessRoleProblems(reading),
     ...stsRegionProblems(reading),
     ...accessPointProblems(reading),
-    ...(grants.ok ? [] : grants.problems.map((message) => ({ variable: ENV.grantedPrefixes, value: rawGrants, message }))),
+    ...(grants.ok
+      ? []
+      : grants.problems.map((message) => ({ variable: ENV.grantedPrefixes, value: rawGrants, message }))),
   ];
   if (!result.success || !grants.ok || problems.length > 0) {
     throw new ConfigurationError(problems);

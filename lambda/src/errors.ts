@@ -74,7 +74,8 @@ export interface S3Target {
 }
 
 function describeTarget(target: S3Target): string {
-  if (target.key !== undefined) return `s3://${target.bucket}/${target.key}${target.side ? ` (the ${target.side})` : ""}`;
+  if (target.key !== undefined)
+    return `s3://${target.bucket}/${target.key}${target.side ? ` (the ${target.side})` : ""}`;
   return `s3://${target.bucket}/${target.prefix ?? ""} (list)`;
 }
 
@@ -126,7 +127,12 @@ export class ObjectTooLargeError extends HandlerError {
   public readonly bytes: number;
   public readonly maxResponseBytes: number;
 
-  constructor(target: S3Target & { key: string }, measured: "object" | "response", bytes: number, maxResponseBytes: number) {
+  constructor(
+    target: S3Target & { key: string },
+    measured: "object" | "response",
+    bytes: number,
+    maxResponseBytes: number,
+  ) {
     const size =
       measured === "object"
         ? `the object is ${bytes} bytes, more than fits`

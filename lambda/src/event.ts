@@ -31,7 +31,12 @@ export type S3Request =
       readonly encoding: Encoding;
       readonly contentType?: string;
     }
-  | { readonly operation: "list"; readonly prefix?: string; readonly maxKeys?: number; readonly continuationToken?: string }
+  | {
+      readonly operation: "list";
+      readonly prefix?: string;
+      readonly maxKeys?: number;
+      readonly continuationToken?: string;
+    }
   | { readonly operation: "delete"; readonly key: string }
   | { readonly operation: "presign-get" | "presign-put"; readonly key: string; readonly expiresIn: number }
   | { readonly operation: "copy"; readonly sourceKey: string; readonly key: string };
@@ -130,7 +135,8 @@ const prefixSchema = z
 const bodySchema = z.string({ error: (issue) => `body must be a string, got ${received("body", issue.input)}` });
 
 const encodingSchema = z.enum(ENCODINGS, {
-  error: (issue) => `encoding must be one of ${ENCODINGS.map((e) => `"${e}"`).join(", ")}, got ${received("encoding", issue.input)}`,
+  error: (issue) =>
+    `encoding must be one of ${ENCODINGS.map((e) => `"${e}"`).join(", ")}, got ${received("encoding", issue.input)}`,
 });
 
 const contentTypeSchema = z
@@ -142,7 +148,8 @@ const contentTypeSchema = z
 
 /** A whole number in [min, max], named in its messages. */
 function wholeNumber(field: Field, min: number, max: number) {
-  const message = (input: unknown) => `${field} must be a whole number from ${min} to ${max}, got ${received(field, input)}`;
+  const message = (input: unknown) =>
+    `${field} must be a whole number from ${min} to ${max}, got ${received(field, input)}`;
   return z
     .number({ error: (issue) => message(issue.input) })
     .int({ error: (issue) => message(issue.input) })
@@ -192,7 +199,11 @@ const eventSchema = z
     const { required, optional } = FIELDS_BY_OPERATION[event.operation];
     for (const field of required) {
       if (event[field] === undefined) {
-        ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for operation "${event.operation}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `${field} is required for operation "${event.operation}"`,
+        });
       }
     }
     for (const field of FIELDS) {
@@ -205,7 +216,12 @@ const eventSchema = z
         });
       }
     }
-    if (event.operation === "put" && event.encoding === "base64" && event.body !== undefined && !BASE64_RE.test(event.body)) {
+    if (
+      event.operation === "put" &&
+      event.encoding === "base64" &&
+      event.body !== undefined &&
+      !BASE64_RE.test(event.body)
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["body"],
@@ -219,7 +235,7 @@ export function parseEvent(event: unknown): S3Request {
   const result = eventSchema.safeParse(event);
   if (!result.success) {
     const problems: EventProblem[] = result.error.issues.map((issue) => ({
-      field: issue.code === "unrecognized_keys" ? issue.keys[0] ?? "event" : String(issue.path[0] ?? "event"),
+      field: issue.code === "unrecognized_keys" ? (issue.keys[0] ?? "event") : String(issue.path[0] ?? "event"),
       message: issue.message,
     }));
     throw new InvalidEventError(problems);

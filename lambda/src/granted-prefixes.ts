@@ -6,7 +6,14 @@
  * decide every request that is sent.
  */
 import * as z from "zod";
-import { ACCESS_PRESETS, brokenPrefixRule, encodeGrantedPrefixes, HANDLER_ENVIRONMENT, policyCharacterAt, type GrantedPrefix } from "../../modules/contract";
+import {
+  ACCESS_PRESETS,
+  brokenPrefixRule,
+  encodeGrantedPrefixes,
+  HANDLER_ENVIRONMENT,
+  policyCharacterAt,
+  type GrantedPrefix,
+} from "../../modules/contract";
 import { showValue } from "./show-value";
 
 export type { GrantedPrefix } from "../../modules/contract";
@@ -72,7 +79,9 @@ function messageFor(issue: z.core.$ZodIssue, entries: readonly unknown[]): strin
   const entry = entries[index] as Record<string, unknown> | undefined;
   const at = `${VARIABLE}[${index}]`;
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) => `${at} has an unknown field "${k}" (got ${showValue(entry?.[k])}); allowed: prefix, access, delete`).join("; ");
+    return issue.keys
+      .map((k) => `${at} has an unknown field "${k}" (got ${showValue(entry?.[k])}); allowed: prefix, access, delete`)
+      .join("; ");
   }
   if (field === undefined) return `${at} must be an object { prefix, access, delete? } (got ${showValue(entry)})`;
   const value = entry?.[field];
@@ -100,7 +109,9 @@ export type GrantParse =
 export function parseGrantedPrefixes(raw: string | undefined): GrantParse {
   const fail = (message: string): GrantParse => ({ ok: false, problems: [message] });
   if (raw === undefined) {
-    return fail(`${VARIABLE} is required: the JSON list of granted prefixes the stack sets, e.g. ${EXAMPLE} (got undefined)`);
+    return fail(
+      `${VARIABLE} is required: the JSON list of granted prefixes the stack sets, e.g. ${EXAMPLE} (got undefined)`,
+    );
   }
   let value: unknown;
   try {
@@ -109,17 +120,24 @@ export function parseGrantedPrefixes(raw: string | undefined): GrantParse {
     return fail(`${VARIABLE} is not valid JSON (${(error as Error).message}) (got ${showValue(raw)})`);
   }
   if (!Array.isArray(value) || value.length === 0) {
-    return fail(`${VARIABLE} must be a non-empty JSON list of { prefix, access, delete? }, e.g. ${EXAMPLE} (got ${showValue(raw)})`);
+    return fail(
+      `${VARIABLE} must be a non-empty JSON list of { prefix, access, delete? }, e.g. ${EXAMPLE} (got ${showValue(raw)})`,
+    );
   }
   const result = z.array(entrySchema).safeParse(value);
   if (!result.success) {
     return { ok: false, problems: result.error.issues.map((issue) => messageFor(issue, value as unknown[])) };
   }
-  const grants = result.data.map((e): GrantedPrefix => ({ prefix: e.prefix, access: e.access, delete: e.delete ?? false }));
+  const grants = result.data.map((e): GrantedPrefix => ({
+    prefix: e.prefix,
+    access: e.access,
+    delete: e.delete ?? false,
+  }));
   const seen = new Set<string>();
   const problems: string[] = [];
   grants.forEach((grant, index) => {
-    if (seen.has(grant.prefix)) problems.push(`${VARIABLE}[${index}].prefix ${showValue(grant.prefix)} is listed twice`);
+    if (seen.has(grant.prefix))
+      problems.push(`${VARIABLE}[${index}].prefix ${showValue(grant.prefix)} is listed twice`);
     seen.add(grant.prefix);
   });
   problems.push(...nestingProblems(grants));

@@ -42,7 +42,14 @@ export function accessLogBucketPolicy(
 ): PolicyDocument {
   return policyDocument([
     denyInsecureTransport(partition, bucketName),
-    ...sources.map((source, i) => logDeliveryStatement(partition, bucketName, { ...source, accountId }, `S3ServerAccessLogDelivery${i === 0 ? "" : i + 1}`)),
+    ...sources.map((source, i) =>
+      logDeliveryStatement(
+        partition,
+        bucketName,
+        { ...source, accountId },
+        `S3ServerAccessLogDelivery${i === 0 ? "" : i + 1}`,
+      ),
+    ),
   ]);
 }
 
@@ -83,36 +90,58 @@ export class AccessLogBucket extends Construct {
     this.bucketName = valid.bucketName;
     this.bucketArn = bucketArn(partition, valid.bucketName);
 
-    this.bucket = new S3Bucket(this, "bucket", literalConfig({ provider, bucket: valid.bucketName, forceDestroy: props.forceDestroy ?? false }));
+    this.bucket = new S3Bucket(
+      this,
+      "bucket",
+      literalConfig({ provider, bucket: valid.bucketName, forceDestroy: props.forceDestroy ?? false }),
+    );
     const { publicAccess, ownership } = privateBucketBaseline(this, provider, this.bucket.id);
-    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    }));
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(
+      this,
+      "encryption",
+      literalConfig({
+        provider,
+        bucket: this.bucket.id,
+        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      }),
+    );
     const versioning = props.versioning
-      ? new S3BucketVersioningA(this, "versioning", literalConfig({ provider, bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }))
+      ? new S3BucketVersioningA(
+          this,
+          "versioning",
+          literalConfig({ provider, bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }),
+        )
       : undefined;
-    new S3BucketLifecycleConfiguration(this, "lifecycle", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      rule: [
-        wholeBucketRule("expire-access-logs", {
-          expiration: [{ days: valid.retentionDays }],
-          ...(versioning ? { noncurrentVersionExpiration: [{ noncurrentDays: valid.retentionDays }] } : {}),
-        }),
-        wholeBucketRule("abort-incomplete-multipart-uploads", {
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: BUCKET_LIFECYCLE_DEFAULTS.abortIncompleteMultipartUploadDays }],
-        }),
-      ],
-      ...(versioning ? { dependsOn: [versioning] } : {}),
-    }));
-    this.policy = new S3BucketPolicy(this, "policy", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      policy: renderPolicy(accessLogBucketPolicy(partition, valid.bucketName, valid.accountId, valid.sources)),
-      dependsOn: [publicAccess, ownership],
-    }));
+    new S3BucketLifecycleConfiguration(
+      this,
+      "lifecycle",
+      literalConfig({
+        provider,
+        bucket: this.bucket.id,
+        rule: [
+          wholeBucketRule("expire-access-logs", {
+            expiration: [{ days: valid.retentionDays }],
+            ...(versioning ? { noncurrentVersionExpiration: [{ noncurrentDays: valid.retentionDays }] } : {}),
+          }),
+          wholeBucketRule("abort-incomplete-multipart-uploads", {
+            abortIncompleteMultipartUpload: [
+              { daysAfterInitiation: BUCKET_LIFECYCLE_DEFAULTS.abortIncompleteMultipartUploadDays },
+            ],
+          }),
+        ],
+        ...(versioning ? { dependsOn: [versioning] } : {}),
+      }),
+    );
+    this.policy = new S3BucketPolicy(
+      this,
+      "policy",
+      literalConfig({
+        provider,
+        bucket: this.bucket.id,
+        policy: renderPolicy(accessLogBucketPolicy(partition, valid.bucketName, valid.accountId, valid.sources)),
+        dependsOn: [publicAccess, ownership],
+      }),
+    );
     this.ready = [this.policy, encryption];
   }
 }

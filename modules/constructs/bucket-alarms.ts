@@ -35,24 +35,32 @@ export class BucketAlarms extends Construct {
     const metrics = new Map<string, S3BucketMetric>();
     const alarms = new Map<string, CloudwatchMetricAlarm>();
     for (const [prefix, filterId] of requestMetricsIds(props.prefixes)) {
-      const metric = new S3BucketMetric(this, `request-metrics-${filterId}`, literalConfig({ provider, bucket: props.bucket, name: filterId, filter: { prefix } }));
+      const metric = new S3BucketMetric(
+        this,
+        `request-metrics-${filterId}`,
+        literalConfig({ provider, bucket: props.bucket, name: filterId, filter: { prefix } }),
+      );
       metrics.set(prefix, metric);
       alarms.set(
         prefix,
-        new CloudwatchMetricAlarm(this, `client-errors-${filterId}`, literalConfig({
-          provider,
-          alarmName: `${bucketName}-${filterId}-4xx-errors`,
-          alarmDescription:
-            `Requests under s3://${bucketName}/${prefix} were answered with a 4xx error (AWS/S3 4xxErrors, filter ${filterId}): ` +
-            "403 when a policy of the grant (bucket policy, key policy, the grantee's role) no longer allows what it declares; " +
-            "a 404 for a missing key counts too.",
-          namespace: "AWS/S3",
-          metricName: "4xxErrors",
-          dimensions: { BucketName: bucketName, FilterId: filterId },
-          ...ALARM_EVALUATION,
-          ...notifying(props.topicArn),
-          dependsOn: [metric],
-        })),
+        new CloudwatchMetricAlarm(
+          this,
+          `client-errors-${filterId}`,
+          literalConfig({
+            provider,
+            alarmName: `${bucketName}-${filterId}-4xx-errors`,
+            alarmDescription:
+              `Requests under s3://${bucketName}/${prefix} were answered with a 4xx error (AWS/S3 4xxErrors, filter ${filterId}): ` +
+              "403 when a policy of the grant (bucket policy, key policy, the grantee's role) no longer allows what it declares; " +
+              "a 404 for a missing key counts too.",
+            namespace: "AWS/S3",
+            metricName: "4xxErrors",
+            dimensions: { BucketName: bucketName, FilterId: filterId },
+            ...ALARM_EVALUATION,
+            ...notifying(props.topicArn),
+            dependsOn: [metric],
+          }),
+        ),
       );
     }
     this.requestMetrics = metrics;

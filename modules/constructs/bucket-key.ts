@@ -47,19 +47,27 @@ export class BucketKey extends Construct {
       id,
     );
     const { partition } = partitionOf(settings.region);
-    this.key = new KmsKey(this, "key", literalConfig({
-      provider: props.provider,
-      description: props.description ?? "Encrypts objects of an S3 bucket",
-      enableKeyRotation: true,
-      deletionWindowInDays: settings.deletionWindowInDays ?? 30,
-      policy: renderPolicy(bucketKeyPolicy(partition, settings.accountId, props.policyStatements ?? [])),
-      ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
-    }));
-    this.alias = new KmsAlias(this, "alias", literalConfig({
-      provider: props.provider,
-      name: settings.alias,
-      targetKeyId: this.key.keyId,
-    }));
+    this.key = new KmsKey(
+      this,
+      "key",
+      literalConfig({
+        provider: props.provider,
+        description: props.description ?? "Encrypts objects of an S3 bucket",
+        enableKeyRotation: true,
+        deletionWindowInDays: settings.deletionWindowInDays ?? 30,
+        policy: renderPolicy(bucketKeyPolicy(partition, settings.accountId, props.policyStatements ?? [])),
+        ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
+      }),
+    );
+    this.alias = new KmsAlias(
+      this,
+      "alias",
+      literalConfig({
+        provider: props.provider,
+        name: settings.alias,
+        targetKeyId: this.key.keyId,
+      }),
+    );
     this.keyArn = this.key.arn;
   }
 }

@@ -36,12 +36,18 @@ export type LambdaCode = (
 function packageRoot(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const manifest = join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === PACKAGE_NAME) return dir;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === PACKAGE_NAME)
+      return dir;
     if (dirname(dir) === dir) throw new Error(`no ${PACKAGE_NAME} package.json above ${__dirname}`);
   }
 }
 
 /** The prebuilt handler: Node.js 22 on arm64, `index.handler`, from the package's lambda/function.zip. */
 export function defaultHandlerCode(): LambdaCode {
-  return { archive: join(packageRoot(), "lambda", "function.zip"), runtime: "nodejs22.x", handler: "index.handler", architectures: ["arm64"] };
+  return {
+    archive: join(packageRoot(), "lambda", "function.zip"),
+    runtime: "nodejs22.x",
+    handler: "index.handler",
+    architectures: ["arm64"],
+  };
 }

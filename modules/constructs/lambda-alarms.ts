@@ -6,7 +6,12 @@
  */
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { accessDeniedFilterPattern, accessDeniedMetricName, ACCESS_DENIED_METRIC_NAMESPACE, ALARM_EVALUATION } from "../declaration/alarm-settings";
+import {
+  accessDeniedFilterPattern,
+  accessDeniedMetricName,
+  ACCESS_DENIED_METRIC_NAMESPACE,
+  ALARM_EVALUATION,
+} from "../declaration/alarm-settings";
 import { Construct, type TerraformProvider } from "../core/cdktf";
 import { literalConfig } from "../core/terraform-text";
 
@@ -38,34 +43,51 @@ export class LambdaAlarms extends Construct {
     super(scope, id);
     const { provider, functionName } = props;
     const metricName = accessDeniedMetricName(functionName);
-    this.accessDeniedFilter = new CloudwatchLogMetricFilter(this, "access-denied-filter", literalConfig({
-      provider,
-      name: "access-denied",
-      logGroupName: props.logGroupName,
-      pattern: accessDeniedFilterPattern(),
-      metricTransformation: { name: metricName, namespace: ACCESS_DENIED_METRIC_NAMESPACE, value: "1", unit: "Count" },
-    }));
-    this.accessDeniedAlarm = new CloudwatchMetricAlarm(this, "access-denied-alarm", literalConfig({
-      provider,
-      alarmName: `${functionName}-access-denied`,
-      alarmDescription:
-        `AWS refused calls of the Lambda function ${functionName} to the granted bucket (AccessDenied from S3, STS or KMS): ` +
-        "a policy of the grant no longer allows what it declares. Each refused invocation's log line names what to check.",
-      namespace: ACCESS_DENIED_METRIC_NAMESPACE,
-      metricName,
-      ...ALARM_EVALUATION,
-      ...notifying(props.topicArn),
-      dependsOn: [this.accessDeniedFilter],
-    }));
-    this.errorsAlarm = new CloudwatchMetricAlarm(this, "errors-alarm", literalConfig({
-      provider,
-      alarmName: `${functionName}-errors`,
-      alarmDescription: `Invocations of the Lambda function ${functionName} failed (AWS/Lambda Errors): see the function's log lines, each names its errorType.`,
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: functionName },
-      ...ALARM_EVALUATION,
-      ...notifying(props.topicArn),
-    }));
+    this.accessDeniedFilter = new CloudwatchLogMetricFilter(
+      this,
+      "access-denied-filter",
+      literalConfig({
+        provider,
+        name: "access-denied",
+        logGroupName: props.logGroupName,
+        pattern: accessDeniedFilterPattern(),
+        metricTransformation: {
+          name: metricName,
+          namespace: ACCESS_DENIED_METRIC_NAMESPACE,
+          value: "1",
+          unit: "Count",
+        },
+      }),
+    );
+    this.accessDeniedAlarm = new CloudwatchMetricAlarm(
+      this,
+      "access-denied-alarm",
+      literalConfig({
+        provider,
+        alarmName: `${functionName}-access-denied`,
+        alarmDescription:
+          `AWS refused calls of the Lambda function ${functionName} to the granted bucket (AccessDenied from S3, STS or KMS): ` +
+          "a policy of the grant no longer allows what it declares. Each refused invocation's log line names what to check.",
+        namespace: ACCESS_DENIED_METRIC_NAMESPACE,
+        metricName,
+        ...ALARM_EVALUATION,
+        ...notifying(props.topicArn),
+        dependsOn: [this.accessDeniedFilter],
+      }),
+    );
+    this.errorsAlarm = new CloudwatchMetricAlarm(
+      this,
+      "errors-alarm",
+      literalConfig({
+        provider,
+        alarmName: `${functionName}-errors`,
+        alarmDescription: `Invocations of the Lambda function ${functionName} failed (AWS/Lambda Errors): see the function's log lines, each names its errorType.`,
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: functionName },
+        ...ALARM_EVALUATION,
+        ...notifying(props.topicArn),
+      }),
+    );
   }
 }

@@ -8,7 +8,15 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { AssetType, Construct, Fn, TerraformAsset, Token, type TerraformProvider, type ITerraformDependable } from "../core/cdktf";
+import {
+  AssetType,
+  Construct,
+  Fn,
+  TerraformAsset,
+  Token,
+  type TerraformProvider,
+  type ITerraformDependable,
+} from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
 import { defaultHandlerCode, LAMBDA_ARCHITECTURES, type LambdaCode } from "./default-handler";
 import { renderPolicy, roleArn, roleArnParts } from "../core/policy-document";
@@ -50,28 +58,46 @@ export function lambdaSettingsOf(id: string, side: LambdaAccountOptions): Lambda
     ]);
   }
   if (settings.roleName !== undefined || settings.existingRoleArn !== undefined) {
-    throw new ConfigurationError([`${id}.lambda.existingRole is given with ${settings.roleName !== undefined ? "roleName" : "existingRoleArn"}: name the grantee's role once`]);
+    throw new ConfigurationError([
+      `${id}.lambda.existingRole is given with ${settings.roleName !== undefined ? "roleName" : "existingRoleArn"}: name the grantee's role once`,
+    ]);
   }
-  return { ...settings, existingRoleArn: roleArn(partitionOf(settings.region).partition, settings.accountId, name, path) };
+  return {
+    ...settings,
+    existingRoleArn: roleArn(partitionOf(settings.region).partition, settings.accountId, name, path),
+  };
 }
 
 /** Checks a function's code, naming `field`; the code. `prebuilt` says it is the default handler (built or not). */
 function checkCode(code: LambdaCode, field: string, prebuilt: boolean): LambdaCode {
   const problems: string[] = [];
   const file = code.archive ?? code.directory;
-  if (code.archive !== undefined && code.directory !== undefined) problems.push(`${field} gives both archive and directory: give one`);
+  if (code.archive !== undefined && code.directory !== undefined)
+    problems.push(`${field} gives both archive and directory: give one`);
   else if (file === undefined) problems.push(`${field} gives neither archive (a .zip file) nor directory`);
-  else if (code.archive !== undefined && (!code.archive.endsWith(".zip") || !existsSync(resolve(code.archive)) || !statSync(resolve(code.archive)).isFile())) {
-    problems.push(`${field}.archive ${showValue(code.archive)} is not a zip file${prebuilt ? ": build the handler first (npm run build:lambda)" : ""}`);
-  } else if (code.directory !== undefined && (!existsSync(resolve(code.directory)) || !statSync(resolve(code.directory)).isDirectory())) {
+  else if (
+    code.archive !== undefined &&
+    (!code.archive.endsWith(".zip") || !existsSync(resolve(code.archive)) || !statSync(resolve(code.archive)).isFile())
+  ) {
+    problems.push(
+      `${field}.archive ${showValue(code.archive)} is not a zip file${prebuilt ? ": build the handler first (npm run build:lambda)" : ""}`,
+    );
+  } else if (
+    code.directory !== undefined &&
+    (!existsSync(resolve(code.directory)) || !statSync(resolve(code.directory)).isDirectory())
+  ) {
     problems.push(`${field}.directory ${showValue(code.directory)} is not a folder`);
   }
-  if (typeof code.runtime !== "string" || !/^[a-z][a-z0-9.]*$/.test(code.runtime)) problems.push(`${field}.runtime ${showValue(code.runtime)} is not a Lambda runtime (e.g. python3.12)`);
-  if (typeof code.handler !== "string" || code.handler.length === 0 || code.handler.length > 128) problems.push(`${field}.handler ${showValue(code.handler)} is not a handler (e.g. app.handler)`);
+  if (typeof code.runtime !== "string" || !/^[a-z][a-z0-9.]*$/.test(code.runtime))
+    problems.push(`${field}.runtime ${showValue(code.runtime)} is not a Lambda runtime (e.g. python3.12)`);
+  if (typeof code.handler !== "string" || code.handler.length === 0 || code.handler.length > 128)
+    problems.push(`${field}.handler ${showValue(code.handler)} is not a handler (e.g. app.handler)`);
   for (const arch of code.architectures ?? []) {
-    if (!(LAMBDA_ARCHITECTURES as readonly string[]).includes(arch)) problems.push(`${field}.architectures ${showValue(arch)} is not ${LAMBDA_ARCHITECTURES.join(" or ")}`);
+    if (!(LAMBDA_ARCHITECTURES as readonly string[]).includes(arch))
+      problems.push(`${field}.architectures ${showValue(arch)} is not ${LAMBDA_ARCHITECTURES.join(" or ")}`);
   }
-  if ((code.architectures?.length ?? 1) !== 1) problems.push(`${field}.architectures ${showValue(code.architectures)} must name one architecture`);
+  if ((code.architectures?.length ?? 1) !== 1)
+    problems.push(`${field}.architectures ${showValue(code.architectures)} must name one architecture`);
   if (problems.length > 0) throw new ConfigurationError(problems);
   return code;
 }
@@ -111,13 +137,23 @@ export class LambdaGrantee extends Construct {
     this.role = settings.roleName !== undefined ? executionRole(this, props.provider, settings) : undefined;
     this.roleName = this.role?.name ?? props.existingRole?.name ?? roleArnParts(this.roleArn).name;
     if (!code) return;
-    this.logGroup = new CloudwatchLogGroup(this, "log-group", literalConfig({
-      provider: props.provider,
-      name: `/aws/lambda/${settings.functionName!}`,
-      retentionInDays: settings.logRetentionDays ?? 30,
-    }));
+    this.logGroup = new CloudwatchLogGroup(
+      this,
+      "log-group",
+      literalConfig({
+        provider: props.provider,
+        name: `/aws/lambda/${settings.functionName!}`,
+        retentionInDays: settings.logRetentionDays ?? 30,
+      }),
+    );
     const rolePolicies = this.role ? ownRolePolicies(this, props.provider, this.role, settings) : [];
-    this.function = lambdaFunction(this, props.provider, { settings, code, variables, roleArn: this.role?.arn ?? this.roleArn, dependsOn: [this.logGroup, ...rolePolicies] });
+    this.function = lambdaFunction(this, props.provider, {
+      settings,
+      code,
+      variables,
+      roleArn: this.role?.arn ?? this.roleArn,
+      dependsOn: [this.logGroup, ...rolePolicies],
+    });
   }
 }
 
@@ -125,13 +161,21 @@ export class LambdaGrantee extends Construct {
  * The grantee's settings validated, its code checked, and its environment as written (the team's variables with the
  * grant's) checked as Lambda and the prebuilt handler will: all before anything is created.
  */
-function checkedInputs(label: string, props: LambdaGranteeProps): { settings: LambdaSettings; code: LambdaCode | undefined; variables: Record<string, string> } {
+function checkedInputs(
+  label: string,
+  props: LambdaGranteeProps,
+): { settings: LambdaSettings; code: LambdaCode | undefined; variables: Record<string, string> } {
   const { grantVariables: _variables, configPath: _path, ...side } = props;
   const settings = parseOrThrow(schemas().lambdaSettingsSchema, lambdaSettingsOf(label, side), label);
-  const code = settings.createFunction === false ? undefined : checkCode(props.code ?? defaultHandlerCode(), `${label}.code`, props.code === undefined);
+  const code =
+    settings.createFunction === false
+      ? undefined
+      : checkCode(props.code ?? defaultHandlerCode(), `${label}.code`, props.code === undefined);
   const variables = { ...(settings.environment ?? {}), ...(props.grantVariables ?? {}) };
   if (code) {
-    const prebuilt = props.code === undefined || (props.code.archive !== undefined && resolve(props.code.archive) === resolve(defaultHandlerCode().archive!));
+    const prebuilt =
+      props.code === undefined ||
+      (props.code.archive !== undefined && resolve(props.code.archive) === resolve(defaultHandlerCode().archive!));
     const problems = functionEnvironmentProblems(`${label}.environment`, variables, prebuilt);
     if (problems.length > 0) throw new ConfigurationError(problems);
   }
@@ -140,25 +184,51 @@ function checkedInputs(label: string, props: LambdaGranteeProps): { settings: La
 
 /** The execution role this construct creates: trusted by the Lambda service of its account only. */
 function executionRole(scope: Construct, provider: TerraformProvider, settings: LambdaSettings): IamRole {
-  return new IamRole(scope, "role", literalConfig({
-    provider,
-    name: settings.roleName!,
-    ...(settings.rolePath !== undefined ? { path: settings.rolePath } : {}),
-    description: settings.functionName ? `Execution role of the Lambda function ${settings.functionName}` : "Execution role of a Lambda function",
-    assumeRolePolicy: renderPolicy(lambdaServiceTrust(settings.accountId)),
-  }));
+  return new IamRole(
+    scope,
+    "role",
+    literalConfig({
+      provider,
+      name: settings.roleName!,
+      ...(settings.rolePath !== undefined ? { path: settings.rolePath } : {}),
+      description: settings.functionName
+        ? `Execution role of the Lambda function ${settings.functionName}`
+        : "Execution role of a Lambda function",
+      assumeRolePolicy: renderPolicy(lambdaServiceTrust(settings.accountId)),
+    }),
+  );
 }
 
 /**
  * What a role created here gets for its function, exactly: its own log group, and in a VPC its network interfaces.
  * (A role the team owns keeps its own permissions.)
  */
-function ownRolePolicies(scope: Construct, provider: TerraformProvider, role: IamRole, settings: LambdaSettings): IamRolePolicy[] {
+function ownRolePolicies(
+  scope: Construct,
+  provider: TerraformProvider,
+  role: IamRole,
+  settings: LambdaSettings,
+): IamRolePolicy[] {
   const logging = renderPolicy(loggingPolicy(settings.region, settings.accountId, settings.functionName!));
   return [
-    new IamRolePolicy(scope, "logging", literalConfig({ provider, name: "write-own-logs", role: role.name, policy: logging })),
+    new IamRolePolicy(
+      scope,
+      "logging",
+      literalConfig({ provider, name: "write-own-logs", role: role.name, policy: logging }),
+    ),
     ...(settings.vpc
-      ? [new IamRolePolicy(scope, "vpc-access", literalConfig({ provider, name: "vpc-network-interfaces", role: role.name, policy: renderPolicy(vpcAccessPolicy()) }))]
+      ? [
+          new IamRolePolicy(
+            scope,
+            "vpc-access",
+            literalConfig({
+              provider,
+              name: "vpc-network-interfaces",
+              role: role.name,
+              policy: renderPolicy(vpcAccessPolicy()),
+            }),
+          ),
+        ]
       : []),
   ];
 }
@@ -167,28 +237,44 @@ function ownRolePolicies(scope: Construct, provider: TerraformProvider, role: Ia
 function lambdaFunction(
   scope: Construct,
   provider: TerraformProvider,
-  args: { settings: LambdaSettings; code: LambdaCode; variables: Record<string, string>; roleArn: string; dependsOn: ITerraformDependable[] },
+  args: {
+    settings: LambdaSettings;
+    code: LambdaCode;
+    variables: Record<string, string>;
+    roleArn: string;
+    dependsOn: ITerraformDependable[];
+  },
 ): LambdaFunction {
   const { settings, code } = args;
   const asset = code.archive
     ? new TerraformAsset(scope, "bundle", { path: resolve(code.archive), type: AssetType.FILE })
     : new TerraformAsset(scope, "bundle", { path: resolve(code.directory!), type: AssetType.ARCHIVE });
-  return new LambdaFunction(scope, "function", literalConfig({
-    provider,
-    functionName: settings.functionName!,
-    role: args.roleArn,
-    runtime: code.runtime,
-    handler: code.handler,
-    ...(code.architectures ? { architectures: [...code.architectures] } : {}),
-    filename: asset.path,
-    sourceCodeHash: Fn.filebase64sha256(asset.path),
-    memorySize: settings.memorySize ?? 256,
-    timeout: settings.timeoutSeconds ?? 30,
-    ...(settings.description !== undefined ? { description: settings.description } : {}),
-    ...(settings.layers ? { layers: [...settings.layers] } : {}),
-    ...(settings.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrentExecutions } : {}),
-    ...(settings.vpc ? { vpcConfig: { subnetIds: [...settings.vpc.subnetIds], securityGroupIds: [...settings.vpc.securityGroupIds] } } : {}),
-    environment: { variables: args.variables },
-    dependsOn: args.dependsOn,
-  }));
+  return new LambdaFunction(
+    scope,
+    "function",
+    literalConfig({
+      provider,
+      functionName: settings.functionName!,
+      role: args.roleArn,
+      runtime: code.runtime,
+      handler: code.handler,
+      ...(code.architectures ? { architectures: [...code.architectures] } : {}),
+      filename: asset.path,
+      sourceCodeHash: Fn.filebase64sha256(asset.path),
+      memorySize: settings.memorySize ?? 256,
+      timeout: settings.timeoutSeconds ?? 30,
+      ...(settings.description !== undefined ? { description: settings.description } : {}),
+      ...(settings.layers ? { layers: [...settings.layers] } : {}),
+      ...(settings.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: settings.reservedConcurrentExecutions }
+        : {}),
+      ...(settings.vpc
+        ? {
+            vpcConfig: { subnetIds: [...settings.vpc.subnetIds], securityGroupIds: [...settings.vpc.securityGroupIds] },
+          }
+        : {}),
+      environment: { variables: args.variables },
+      dependsOn: args.dependsOn,
+    }),
+  );
 }

@@ -32,21 +32,30 @@ export class S3AccessRole extends Construct {
     super(scope, id);
     libraryConstruct(this, id, { provider: props.provider });
     const roleName = parseOrThrow(schemas().roleNameSchema, props.roleName, `${id}.roleName`);
-    const path = props.path === undefined ? undefined : parseOrThrow(schemas().rolePathSchema, props.path, `${id}.path`);
-    this.role = new IamRole(this, "role", literalConfig({
-      provider: props.provider,
-      name: roleName,
-      ...(path !== undefined ? { path } : {}),
-      description: "Cross-account S3 access role assumed by a Lambda function in another account",
-      assumeRolePolicy: renderPolicy(props.trustPolicy),
-      maxSessionDuration: props.maxSessionDuration ?? 3600,
-      ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
-    }));
-    this.rolePolicy = new IamRolePolicy(this, "policy", literalConfig({
-      provider: props.provider,
-      name: "cross-account-s3-access",
-      role: this.role.name,
-      policy: renderPolicy(props.policy),
-    }));
+    const path =
+      props.path === undefined ? undefined : parseOrThrow(schemas().rolePathSchema, props.path, `${id}.path`);
+    this.role = new IamRole(
+      this,
+      "role",
+      literalConfig({
+        provider: props.provider,
+        name: roleName,
+        ...(path !== undefined ? { path } : {}),
+        description: "Cross-account S3 access role assumed by a Lambda function in another account",
+        assumeRolePolicy: renderPolicy(props.trustPolicy),
+        maxSessionDuration: props.maxSessionDuration ?? 3600,
+        ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
+      }),
+    );
+    this.rolePolicy = new IamRolePolicy(
+      this,
+      "policy",
+      literalConfig({
+        provider: props.provider,
+        name: "cross-account-s3-access",
+        role: this.role.name,
+        policy: renderPolicy(props.policy),
+      }),
+    );
   }
 }

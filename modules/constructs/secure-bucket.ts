@@ -44,7 +44,11 @@ export interface SecureBucketProps {
    * @default no server access logs (the security rule CAS-S3-8 reports the bucket)
    */
   readonly accessLogs?:
-    | { readonly targetBucket: string; readonly targetPrefix: string; readonly dependsOn?: readonly ITerraformDependable[] | undefined }
+    | {
+        readonly targetBucket: string;
+        readonly targetPrefix: string;
+        readonly dependsOn?: readonly ITerraformDependable[] | undefined;
+      }
     | undefined;
 }
 
@@ -57,15 +61,23 @@ export function privateBucketBaseline(
   provider: TerraformProvider,
   bucket: string,
 ): { publicAccess: S3BucketPublicAccessBlock; ownership: S3BucketOwnershipControls } {
-  const publicAccess = new S3BucketPublicAccessBlock(scope, "public-access-block", literalConfig({
-    provider,
-    bucket,
-    blockPublicAcls: true,
-    blockPublicPolicy: true,
-    ignorePublicAcls: true,
-    restrictPublicBuckets: true,
-  }));
-  const ownership = new S3BucketOwnershipControls(scope, "ownership", literalConfig({ provider, bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }));
+  const publicAccess = new S3BucketPublicAccessBlock(
+    scope,
+    "public-access-block",
+    literalConfig({
+      provider,
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    }),
+  );
+  const ownership = new S3BucketOwnershipControls(
+    scope,
+    "ownership",
+    literalConfig({ provider, bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }),
+  );
   return { publicAccess, ownership };
 }
 
@@ -93,19 +105,29 @@ export class SecureBucket extends Construct {
     this.bucketName = settings.bucketName;
     this.bucketArn = bucketArn(partition, settings.bucketName);
 
-    this.bucket = new S3Bucket(this, "bucket", literalConfig({
-      provider,
-      bucket: settings.bucketName,
-      forceDestroy: props.forceDestroy ?? false,
-    }));
+    this.bucket = new S3Bucket(
+      this,
+      "bucket",
+      literalConfig({
+        provider,
+        bucket: settings.bucketName,
+        forceDestroy: props.forceDestroy ?? false,
+      }),
+    );
     const { publicAccess, ownership } = privateBucketBaseline(this, provider, this.bucket.id);
     const versioning = versionedAndEncrypted(this, props, this.bucket.id);
-    this.policy = new S3BucketPolicy(this, "policy", literalConfig({
-      provider,
-      bucket: this.bucket.id,
-      policy: renderPolicy(secureBucketPolicy(partition, settings.bucketName, props.kmsKeyArn, props.policyStatements ?? [])),
-      dependsOn: [publicAccess, ownership, ...(props.policyDependsOn ?? [])],
-    }));
+    this.policy = new S3BucketPolicy(
+      this,
+      "policy",
+      literalConfig({
+        provider,
+        bucket: this.bucket.id,
+        policy: renderPolicy(
+          secureBucketPolicy(partition, settings.bucketName, props.kmsKeyArn, props.policyStatements ?? []),
+        ),
+        dependsOn: [publicAccess, ownership, ...(props.policyDependsOn ?? [])],
+      }),
+    );
     this.lifecycle = lifecycleRules(this, provider, this.bucket.id, settings.lifecycle, versioning);
     if (settings.accessLogs) {
       this.accessLogging = accessLogging(this, props, this.bucket.id, settings.accessLogs);
@@ -123,7 +145,10 @@ function checkedSettings(props: SecureBucketProps, id: string): CheckedSettings 
       bucketName: props.bucketName,
       region: props.region,
       lifecycle: props.lifecycle,
-      accessLogs: props.accessLogs && { targetBucket: props.accessLogs.targetBucket, targetPrefix: props.accessLogs.targetPrefix },
+      accessLogs: props.accessLogs && {
+        targetBucket: props.accessLogs.targetBucket,
+        targetPrefix: props.accessLogs.targetPrefix,
+      },
     },
     id,
   );
@@ -132,21 +157,29 @@ function checkedSettings(props: SecureBucketProps, id: string): CheckedSettings 
 /** Versioning (on unless turned off) and default SSE-KMS encryption with a bucket key; returns the versioning. */
 function versionedAndEncrypted(scope: Construct, props: SecureBucketProps, bucket: string): S3BucketVersioningA {
   const provider = props.provider;
-  const versioning = new S3BucketVersioningA(scope, "versioning", literalConfig({
-    provider,
-    bucket,
-    versioningConfiguration: { status: props.versioning === false ? "Suspended" : "Enabled" },
-  }));
-  new S3BucketServerSideEncryptionConfigurationA(scope, "encryption", literalConfig({
-    provider,
-    bucket,
-    rule: [
-      {
-        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
-        bucketKeyEnabled: true,
-      },
-    ],
-  }));
+  const versioning = new S3BucketVersioningA(
+    scope,
+    "versioning",
+    literalConfig({
+      provider,
+      bucket,
+      versioningConfiguration: { status: props.versioning === false ? "Suspended" : "Enabled" },
+    }),
+  );
+  new S3BucketServerSideEncryptionConfigurationA(
+    scope,
+    "encryption",
+    literalConfig({
+      provider,
+      bucket,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
+    }),
+  );
   return versioning;
 }
 
@@ -160,19 +193,23 @@ function lifecycleRules(
 ): S3BucketLifecycleConfiguration {
   const days = resolveLifecycle(lifecycle);
   // Noncurrent versions exist only once versioning is on: the lifecycle waits for it, as the provider advises.
-  return new S3BucketLifecycleConfiguration(scope, "lifecycle", literalConfig({
-    provider,
-    bucket,
-    rule: [
-      wholeBucketRule("abort-incomplete-multipart-uploads", {
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: days.abortIncompleteMultipartUploadDays }],
-      }),
-      wholeBucketRule("expire-noncurrent-versions", {
-        noncurrentVersionExpiration: [{ noncurrentDays: days.noncurrentVersionExpirationDays }],
-      }),
-    ],
-    dependsOn: [versioning],
-  }));
+  return new S3BucketLifecycleConfiguration(
+    scope,
+    "lifecycle",
+    literalConfig({
+      provider,
+      bucket,
+      rule: [
+        wholeBucketRule("abort-incomplete-multipart-uploads", {
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: days.abortIncompleteMultipartUploadDays }],
+        }),
+        wholeBucketRule("expire-noncurrent-versions", {
+          noncurrentVersionExpiration: [{ noncurrentDays: days.noncurrentVersionExpirationDays }],
+        }),
+      ],
+      dependsOn: [versioning],
+    }),
+  );
 }
 
 /** Server access logging into the checked log target, waiting for what the props name (the log bucket's policy). */
@@ -182,12 +219,15 @@ function accessLogging(
   bucket: string,
   target: NonNullable<CheckedSettings["accessLogs"]>,
 ): S3BucketLoggingA {
-  return new S3BucketLoggingA(scope, "access-logging", literalConfig({
-    provider: props.provider,
-    bucket,
-    targetBucket: target.targetBucket,
-    targetPrefix: target.targetPrefix,
-    ...(props.accessLogs?.dependsOn?.length ? { dependsOn: [...props.accessLogs.dependsOn] } : {}),
-  }));
+  return new S3BucketLoggingA(
+    scope,
+    "access-logging",
+    literalConfig({
+      provider: props.provider,
+      bucket,
+      targetBucket: target.targetBucket,
+      targetPrefix: target.targetPrefix,
+      ...(props.accessLogs?.dependsOn?.length ? { dependsOn: [...props.accessLogs.dependsOn] } : {}),
+    }),
+  );
 }
-

@@ -47,7 +47,9 @@ export function assertOneCdktf(scope: IConstruct, what: string): void {
 export function checkProvider(provider: TerraformProvider, field: string): void {
   const type = (provider as { terraformResourceType?: unknown } | undefined)?.terraformResourceType;
   if (type !== "aws") {
-    throw new ConfigurationError([`${field} ${showValue(type === undefined ? provider : type)} is not an AWS provider (@cdktf/provider-aws/lib/provider)`]);
+    throw new ConfigurationError([
+      `${field} ${showValue(type === undefined ? provider : type)} is not an AWS provider (@cdktf/provider-aws/lib/provider)`,
+    ]);
   }
   const version = provider.terraformGeneratorMetadata?.providerVersion;
   if (version !== undefined && version !== AWS_PROVIDER_VERSION) {
@@ -75,7 +77,8 @@ interface StackCheck extends IAspect {
   checkStack(stack: TerraformStack): void;
 }
 
-const isStackCheck = (aspect: IAspect): aspect is StackCheck => typeof (aspect as Partial<StackCheck>).checkStack === "function";
+const isStackCheck = (aspect: IAspect): aspect is StackCheck =>
+  typeof (aspect as Partial<StackCheck>).checkStack === "function";
 
 /**
  * cdktf runs aspects from each stack down, so one added to the App, as teams coming from AWS CDK do, is never
@@ -100,7 +103,11 @@ const forwarded = new WeakSet<TerraformStack>();
  * What every construct of the library does first: refuse a second copy of cdktf, check the providers it is given,
  * mark itself as the library's, and make stack checks added to the App run on its stack.
  */
-export function libraryConstruct(construct: IConstruct, id: string, providers: Readonly<Record<string, TerraformProvider>>): void {
+export function libraryConstruct(
+  construct: IConstruct,
+  id: string,
+  providers: Readonly<Record<string, TerraformProvider>>,
+): void {
   assertOneCdktf(construct, id);
   for (const [field, provider] of Object.entries(providers)) checkProvider(provider, `${id}.${field}`);
   markLibraryConstruct(construct);

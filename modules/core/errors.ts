@@ -46,7 +46,8 @@ export function showValue(value: unknown): string {
     text = undefined; // circular, or a construct: describe it by its kind instead
   }
   if (text === undefined) {
-    text = typeof value === "object" && value !== null ? `<${value.constructor?.name ?? "object"}>` : `<${typeof value}>`;
+    text =
+      typeof value === "object" && value !== null ? `<${value.constructor?.name ?? "object"}>` : `<${typeof value}>`;
   }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

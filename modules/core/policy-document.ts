@@ -39,7 +39,11 @@ export function roleArn(partition: string, accountId: string, roleName: string, 
 }
 
 /** A role ARN's parts: its account, path and name (`arn:aws:iam::111122223333:role/service-role/worker`). */
-export function roleArnParts(arn: string): { readonly accountId: string; readonly path: string; readonly name: string } {
+export function roleArnParts(arn: string): {
+  readonly accountId: string;
+  readonly path: string;
+  readonly name: string;
+} {
   const { account: accountId, resource } = parseArn(arn) ?? { account: "", resource: "" };
   const rolePath = resource.slice("role".length);
   const cut = rolePath.lastIndexOf("/") + 1;
@@ -56,7 +60,10 @@ export function bucketArn(partition: string, bucketName: string): string {
 
 /** IAM's wildcard match, as in Action, Resource and StringLike: `*` any run of characters, `?` one character. */
 export function matchesWildcard(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
 }
 

@@ -33,20 +33,33 @@ export interface BucketSettingSources {
 }
 
 /** Each bucket setting: the standalone resource type that sets it, and the legacy inline arguments of aws_s3_bucket. */
-export const BUCKET_SETTING_TYPES: Readonly<Record<keyof BucketSettingSources, { type: string; argument: string; inline: readonly string[] }>> = {
+export const BUCKET_SETTING_TYPES: Readonly<
+  Record<keyof BucketSettingSources, { type: string; argument: string; inline: readonly string[] }>
+> = {
   policy: { type: "aws_s3_bucket_policy", argument: "policy", inline: ["policy"] },
   publicAccessBlock: { type: "aws_s3_bucket_public_access_block", argument: "block_public_acls", inline: [] },
   ownership: { type: "aws_s3_bucket_ownership_controls", argument: "rule", inline: [] },
   versioning: { type: "aws_s3_bucket_versioning", argument: "versioning_configuration", inline: ["versioning"] },
-  encryption: { type: "aws_s3_bucket_server_side_encryption_configuration", argument: "rule", inline: ["server_side_encryption_configuration"] },
+  encryption: {
+    type: "aws_s3_bucket_server_side_encryption_configuration",
+    argument: "rule",
+    inline: ["server_side_encryption_configuration"],
+  },
   acl: { type: "aws_s3_bucket_acl", argument: "acl", inline: ["acl", "grant"] },
   lifecycle: { type: "aws_s3_bucket_lifecycle_configuration", argument: "rule", inline: ["lifecycle_rule"] },
   logging: { type: "aws_s3_bucket_logging", argument: "target_bucket", inline: ["logging"] },
 };
 
-const present = (value: unknown): boolean => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+const present = (value: unknown): boolean =>
+  value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 
-const source = (type: string, id: string, resource: SynthResource, argument: string, inline: boolean): SettingSource => ({
+const source = (
+  type: string,
+  id: string,
+  resource: SynthResource,
+  argument: string,
+  inline: boolean,
+): SettingSource => ({
   address: `${type}.${id}`,
   type,
   id,
@@ -73,8 +86,12 @@ export function bucketsOf(view: StackView): Map<string, { created?: [string, Syn
 
 /** Every source of every setting of the bucket `bucketName` in the stack. */
 export function bucketSettingSources(view: StackView, bucketName: string): BucketSettingSources {
-  const out = Object.fromEntries(Object.keys(BUCKET_SETTING_TYPES).map((k) => [k, [] as SettingSource[]])) as unknown as Record<keyof BucketSettingSources, SettingSource[]>;
-  for (const [setting, { type, argument, inline }] of Object.entries(BUCKET_SETTING_TYPES) as Array<[keyof BucketSettingSources, (typeof BUCKET_SETTING_TYPES)[keyof BucketSettingSources]]>) {
+  const out = Object.fromEntries(
+    Object.keys(BUCKET_SETTING_TYPES).map((k) => [k, [] as SettingSource[]]),
+  ) as unknown as Record<keyof BucketSettingSources, SettingSource[]>;
+  for (const [setting, { type, argument, inline }] of Object.entries(BUCKET_SETTING_TYPES) as Array<
+    [keyof BucketSettingSources, (typeof BUCKET_SETTING_TYPES)[keyof BucketSettingSources]]
+  >) {
     for (const [id, r] of view.resources(type)) {
       if (view.valueOf(r.bucket) === bucketName) out[setting].push(source(type, id, r, argument, false));
     }
@@ -111,7 +128,10 @@ export function sameKey(a: KeyTarget, b: KeyTarget): boolean {
   if (!a || !b) return false;
   if ("stackKey" in a || "stackKey" in b) return "stackKey" in a && "stackKey" in b && a.stackKey === b.stackKey;
   const id = (t: string) => t.slice(t.lastIndexOf("/") + 1);
-  return a.literal === b.literal || (id(a.literal) === id(b.literal) && !a.literal.includes(":alias/") && !b.literal.includes(":alias/"));
+  return (
+    a.literal === b.literal ||
+    (id(a.literal) === id(b.literal) && !a.literal.includes(":alias/") && !b.literal.includes(":alias/"))
+  );
 }
 
 /** The key policy sources and KMS grants on one key. */
@@ -139,10 +159,13 @@ export function keySettingSources(view: StackView, target: KeyTarget): KeySettin
 
 /** Every key the stack creates or writes a policy for, as key targets with a name for messages. */
 export function keysOf(view: StackView): Array<{ target: NonNullable<KeyTarget>; name: string }> {
-  const keys: Array<{ target: NonNullable<KeyTarget>; name: string }> = view.resources("aws_kms_key").map(([id]) => ({ target: { stackKey: id }, name: `aws_kms_key.${id}` }));
+  const keys: Array<{ target: NonNullable<KeyTarget>; name: string }> = view
+    .resources("aws_kms_key")
+    .map(([id]) => ({ target: { stackKey: id }, name: `aws_kms_key.${id}` }));
   for (const [, r] of [...view.resources("aws_kms_key_policy"), ...view.resources("aws_kms_grant")]) {
     const target = keyTargetOf(view, r.key_id);
-    if (target && !keys.some((k) => sameKey(k.target, target))) keys.push({ target, name: "literal" in target ? target.literal : `aws_kms_key.${target.stackKey}` });
+    if (target && !keys.some((k) => sameKey(k.target, target)))
+      keys.push({ target, name: "literal" in target ? target.literal : `aws_kms_key.${target.stackKey}` });
   }
   return keys;
 }
@@ -177,7 +200,9 @@ export function accessPointsOn(view: StackView, bucketName: string): AccessPoint
 
 /** Access point policies whose access point the stack does not create (an existing access point's). */
 export function outsideAccessPointPolicies(view: StackView): SettingSource[] {
-  const created = new Set(view.resources("aws_s3_access_point").map(([id]) => view.attribute("aws_s3_access_point", id, "arn")));
+  const created = new Set(
+    view.resources("aws_s3_access_point").map(([id]) => view.attribute("aws_s3_access_point", id, "arn")),
+  );
   return view
     .resources("aws_s3control_access_point_policy")
     .filter(([, p]) => !created.has(view.valueOf(p.access_point_arn)))
@@ -206,30 +231,44 @@ export function roleSources(view: StackView, accountId: string, name: string): R
   const inline: SettingSource[] = [];
   const attachments: RoleSources["attachments"] = [];
   for (const [id, r] of roles) {
-    ([] as unknown[]).concat(r.inline_policy ?? []).forEach((_, i) => inline.push(source("aws_iam_role", id, r, `inline_policy[${i}]`, true)));
+    ([] as unknown[])
+      .concat(r.inline_policy ?? [])
+      .forEach((_, i) => inline.push(source("aws_iam_role", id, r, `inline_policy[${i}]`, true)));
     for (const arn of ([] as unknown[]).concat(r.managed_policy_arns ?? [])) {
       attachments.push({ ...source("aws_iam_role", id, r, "managed_policy_arns", true), policyArn: view.valueOf(arn) });
     }
   }
   for (const [id, r] of view.resources("aws_iam_role_policy")) {
-    if (inAccount(r) && view.valueOf(r.role) === name) inline.push(source("aws_iam_role_policy", id, r, "policy", false));
+    if (inAccount(r) && view.valueOf(r.role) === name)
+      inline.push(source("aws_iam_role_policy", id, r, "policy", false));
   }
   for (const [id, r] of view.resources("aws_iam_role_policy_attachment")) {
-    if (inAccount(r) && view.valueOf(r.role) === name) attachments.push({ ...source("aws_iam_role_policy_attachment", id, r, "policy_arn", false), policyArn: view.valueOf(r.policy_arn) });
+    if (inAccount(r) && view.valueOf(r.role) === name)
+      attachments.push({
+        ...source("aws_iam_role_policy_attachment", id, r, "policy_arn", false),
+        policyArn: view.valueOf(r.policy_arn),
+      });
   }
   for (const [id, r] of view.resources("aws_iam_policy_attachment")) {
     if (inAccount(r) && ([] as unknown[]).concat(r.roles ?? []).some((role) => view.valueOf(role) === name)) {
-      attachments.push({ ...source("aws_iam_policy_attachment", id, r, "policy_arn", false), policyArn: view.valueOf(r.policy_arn) });
+      attachments.push({
+        ...source("aws_iam_policy_attachment", id, r, "policy_arn", false),
+        policyArn: view.valueOf(r.policy_arn),
+      });
     }
   }
   for (const [id, r] of view.resources("aws_iam_role_policy_attachments_exclusive")) {
     if (!inAccount(r) || view.valueOf(r.role_name) !== name) continue;
     for (const arn of ([] as unknown[]).concat(r.policy_arns ?? [])) {
-      attachments.push({ ...source("aws_iam_role_policy_attachments_exclusive", id, r, "policy_arns", false), policyArn: view.valueOf(arn) });
+      attachments.push({
+        ...source("aws_iam_role_policy_attachments_exclusive", id, r, "policy_arns", false),
+        policyArn: view.valueOf(arn),
+      });
     }
   }
   return { created, inline, attachments };
 }
 
 /** The account an ARN-valued argument names. */
-export const accountOfArn = (arn: string | undefined): string | undefined => (arn === undefined ? undefined : accountInArn(arn));
+export const accountOfArn = (arn: string | undefined): string | undefined =>
+  arn === undefined ? undefined : accountInArn(arn);

@@ -44,7 +44,8 @@ export interface ProviderPlace {
 
 /** A value of the Terraform JSON as text: a string as it is, anything else as its JSON (never `[object Object]`). */
 export const textOf = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
-const list = (value: unknown): unknown[] => (value === undefined || value === null ? [] : ([] as unknown[]).concat(value));
+const list = (value: unknown): unknown[] =>
+  value === undefined || value === null ? [] : ([] as unknown[]).concat(value);
 const first = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
   (Array.isArray(value) ? value[0] : value) as Readonly<Record<string, unknown>> | undefined;
 
@@ -55,7 +56,9 @@ export function accountInArn(arn: string): string | undefined {
 
 /** Every Terraform resource address of the stack, `type.id`, with its resource. */
 export function allResources(json: StackJson): Array<[string, string, SynthResource]> {
-  return Object.entries(json.resource ?? {}).flatMap(([type, byId]) => Object.entries(byId ?? {}).map(([id, r]) => [type, id, r] as [string, string, SynthResource]));
+  return Object.entries(json.resource ?? {}).flatMap(([type, byId]) =>
+    Object.entries(byId ?? {}).map(([id, r]) => [type, id, r] as [string, string, SynthResource]),
+  );
 }
 
 /** Whether a resource's `count` is a literal 0: Terraform creates no instance of it. */
@@ -85,13 +88,15 @@ export class PolicyShapeError extends CrossAccountS3Error {
 function principals(value: unknown, where: string): ReadStatement["Principal"] {
   if (value === undefined) return undefined;
   if (value === "*") return "*";
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PolicyShapeError(`${where} is neither "*" nor an object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new PolicyShapeError(`${where} is neither "*" nor an object`);
   return Object.fromEntries(Object.entries(value).map(([kind, v]) => [kind, list(v).map(String)]));
 }
 
 /** One statement read into the one shape (see ReadStatement); a shape IAM refuses is a PolicyShapeError. */
 export function readStatement(raw: unknown, where: string): ReadStatement {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new PolicyShapeError(`${where} is not an object`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new PolicyShapeError(`${where} is not an object`);
   const s = raw as Record<string, unknown>;
   const strings = (field: string) => (s[field] === undefined ? undefined : list(s[field]).map(String));
   const condition =
@@ -100,7 +105,9 @@ export function readStatement(raw: unknown, where: string): ReadStatement {
       : Object.fromEntries(
           Object.entries(s.Condition as Record<string, unknown>).map(([operator, block]) => [
             operator,
-            Object.fromEntries(Object.entries((block ?? {}) as Record<string, unknown>).map(([key, v]) => [key, list(v).map(String)])),
+            Object.fromEntries(
+              Object.entries((block ?? {}) as Record<string, unknown>).map(([key, v]) => [key, list(v).map(String)]),
+            ),
           ]),
         );
   const statement: ReadStatement = {
@@ -114,14 +121,17 @@ export function readStatement(raw: unknown, where: string): ReadStatement {
     NotResource: strings("NotResource"),
     Condition: condition,
   };
-  if (statement.Action === undefined && statement.NotAction === undefined) throw new PolicyShapeError(`${where} has neither Action nor NotAction`);
-  if (statement.Action !== undefined && statement.NotAction !== undefined) throw new PolicyShapeError(`${where} has both Action and NotAction`);
+  if (statement.Action === undefined && statement.NotAction === undefined)
+    throw new PolicyShapeError(`${where} has neither Action nor NotAction`);
+  if (statement.Action !== undefined && statement.NotAction !== undefined)
+    throw new PolicyShapeError(`${where} has both Action and NotAction`);
   return statement;
 }
 
 /** A policy document's statements in the one shape, whether `Statement` is one object or a list. */
 export function readStatements(doc: unknown, where: string): ReadStatement[] {
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new PolicyShapeError(`${where} is not a policy document (an object)`);
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new PolicyShapeError(`${where} is not a policy document (an object)`);
   const statements = (doc as { Statement?: unknown }).Statement;
   if (statements === undefined) throw new PolicyShapeError(`${where} has no Statement`);
   return list(statements).map((s, i) => readStatement(s, `${where}.Statement[${i}]`));
@@ -174,13 +184,18 @@ export class StackView {
     const region = text(p.region);
     const roleArn = text(first(p.assume_role)?.role_arn);
     const assumed = roleArn === undefined ? undefined : accountInArn(roleArn);
-    const allowed = list(p.allowed_account_ids).map((a) => text(a)).filter((a): a is string => a !== undefined);
+    const allowed = list(p.allowed_account_ids)
+      .map((a) => text(a))
+      .filter((a): a is string => a !== undefined);
     const forbidden = list(p.forbidden_account_ids).map((a) => text(a));
     const problems: string[] = [];
     if (assumed && allowed.length > 0 && !allowed.includes(assumed)) {
-      problems.push(`provider ${address} assumes ${roleArn} in account ${assumed}, which its allowed_account_ids (${allowed.join(", ")}) do not allow`);
+      problems.push(
+        `provider ${address} assumes ${roleArn} in account ${assumed}, which its allowed_account_ids (${allowed.join(", ")}) do not allow`,
+      );
     }
-    if (assumed && forbidden.includes(assumed)) problems.push(`provider ${address} assumes a role in account ${assumed}, which its forbidden_account_ids forbid`);
+    if (assumed && forbidden.includes(assumed))
+      problems.push(`provider ${address} assumes a role in account ${assumed}, which its forbidden_account_ids forbid`);
     const accountId = assumed ?? (allowed.length === 1 ? allowed[0] : undefined);
     const accountSource = assumed ? `assume_role ${roleArn}` : allowed.length === 1 ? "allowed_account_ids" : undefined;
     return { address, region, accountId, accountSource, ...(roleArn !== undefined ? { roleArn } : {}), problems };
@@ -266,24 +281,32 @@ export class StackView {
     switch (`${type}.${attribute}`) {
       case "aws_iam_role.arn": {
         const account = place().accountId;
-        return account === undefined ? undefined : `arn:${partition()}:iam::${account}:role${arg("path") ?? "/"}${arg("name") ?? ""}`;
+        return account === undefined
+          ? undefined
+          : `arn:${partition()}:iam::${account}:role${arg("path") ?? "/"}${arg("name") ?? ""}`;
       }
       case "aws_iam_role.id":
         return arg("name");
       case "aws_iam_policy.arn": {
         const account = place().accountId;
-        return account === undefined ? undefined : `arn:${partition()}:iam::${account}:policy${arg("path") ?? "/"}${arg("name") ?? ""}`;
+        return account === undefined
+          ? undefined
+          : `arn:${partition()}:iam::${account}:policy${arg("path") ?? "/"}${arg("name") ?? ""}`;
       }
       case "aws_kms_key.arn": {
         const { accountId, region } = place();
-        return accountId === undefined || region === undefined ? undefined : `arn:${partition()}:kms:${region}:${accountId}:key/${KEY_ID_STAND_IN}`;
+        return accountId === undefined || region === undefined
+          ? undefined
+          : `arn:${partition()}:kms:${region}:${accountId}:key/${KEY_ID_STAND_IN}`;
       }
       case "aws_kms_key.key_id":
       case "aws_kms_key.id":
         return KEY_ID_STAND_IN;
       case "aws_kms_alias.arn": {
         const { accountId, region } = place();
-        return accountId === undefined || region === undefined ? undefined : `arn:${partition()}:kms:${region}:${accountId}:${arg("name") ?? ""}`;
+        return accountId === undefined || region === undefined
+          ? undefined
+          : `arn:${partition()}:kms:${region}:${accountId}:${arg("name") ?? ""}`;
       }
       case "aws_kms_alias.id":
         return arg("name");
@@ -294,7 +317,9 @@ export class StackView {
       case "aws_s3_access_point.arn": {
         const { accountId, region } = place();
         const account = arg("account_id") ?? accountId;
-        return account === undefined || region === undefined ? undefined : `arn:${partition()}:s3:${region}:${account}:accesspoint/${arg("name") ?? ""}`;
+        return account === undefined || region === undefined
+          ? undefined
+          : `arn:${partition()}:s3:${region}:${account}:accesspoint/${arg("name") ?? ""}`;
       }
       case "aws_s3_access_point.id":
         return undefined;

@@ -151,7 +151,8 @@ export function readTemplate(
     }
     const reference = part.kind === "interpolation" ? referenceOf(part.expression) : undefined;
     const value = reference ? resolve(reference, part.expression) : undefined;
-    if (value === undefined) throw new TemplateError(text, `${part.kind === "directive" ? "%" : "$"}{${part.expression}}`);
+    if (value === undefined)
+      throw new TemplateError(text, `${part.kind === "directive" ? "%" : "$"}{${part.expression}}`);
     out += value;
   }
   return out;

@@ -49,7 +49,8 @@ export interface AccessLoggingSettings {
 export const ACCESS_LOGGING_DEFAULTS = { retentionDays: 365, bucketNameSuffix: "-access-logs" } as const;
 
 /** What a CAS-S3-8 finding advises about the `accessLogging` field of the bucket side. */
-export const ACCESS_LOGGING_ADVICE = "keep the logging configuration this library writes, or set enabled to false to go without";
+export const ACCESS_LOGGING_ADVICE =
+  "keep the logging configuration this library writes, or set enabled to false to go without";
 
 /** The service principal S3 delivers server access logs as. */
 export const LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com";
@@ -102,7 +103,8 @@ export function resolveAccessLogging(bucket: LoggedBucket): ResolvedAccessLoggin
   const settings = bucket.accessLogging ?? {};
   if (bucket.existing !== undefined || settings.enabled === false) return { enabled: false };
   const prefix = settings.prefix ?? `${bucket.bucketName}/`;
-  if (settings.existingTargetBucket !== undefined) return { enabled: true, targetBucket: settings.existingTargetBucket, prefix, created: undefined };
+  if (settings.existingTargetBucket !== undefined)
+    return { enabled: true, targetBucket: settings.existingTargetBucket, prefix, created: undefined };
   const created: CreatedLogBucket = {
     bucketName: settings.bucketName ?? accessLogBucketName(bucket.bucketName),
     retentionDays: settings.retentionDays ?? ACCESS_LOGGING_DEFAULTS.retentionDays,

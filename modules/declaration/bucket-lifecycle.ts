@@ -21,13 +21,20 @@ export interface BucketLifecycleSettings {
 }
 
 /** The defaults of BucketLifecycleSettings. */
-export const BUCKET_LIFECYCLE_DEFAULTS = { abortIncompleteMultipartUploadDays: 7, noncurrentVersionExpirationDays: 90 } as const;
+export const BUCKET_LIFECYCLE_DEFAULTS = {
+  abortIncompleteMultipartUploadDays: 7,
+  noncurrentVersionExpirationDays: 90,
+} as const;
 
 /** BucketLifecycleSettings with the defaults applied. */
-export function resolveLifecycle(settings: BucketLifecycleSettings | undefined): Required<{ [K in keyof BucketLifecycleSettings]: number }> {
+export function resolveLifecycle(
+  settings: BucketLifecycleSettings | undefined,
+): Required<{ [K in keyof BucketLifecycleSettings]: number }> {
   return {
-    abortIncompleteMultipartUploadDays: settings?.abortIncompleteMultipartUploadDays ?? BUCKET_LIFECYCLE_DEFAULTS.abortIncompleteMultipartUploadDays,
-    noncurrentVersionExpirationDays: settings?.noncurrentVersionExpirationDays ?? BUCKET_LIFECYCLE_DEFAULTS.noncurrentVersionExpirationDays,
+    abortIncompleteMultipartUploadDays:
+      settings?.abortIncompleteMultipartUploadDays ?? BUCKET_LIFECYCLE_DEFAULTS.abortIncompleteMultipartUploadDays,
+    noncurrentVersionExpirationDays:
+      settings?.noncurrentVersionExpirationDays ?? BUCKET_LIFECYCLE_DEFAULTS.noncurrentVersionExpirationDays,
   };
 }
 

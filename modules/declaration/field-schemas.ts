@@ -17,14 +17,19 @@ const pattern = (re: RegExp, message: string) => z.string({ error: "must be a st
 export const accountIdSchema = pattern(/^\d{12}$/, "is not an AWS account ID (12 digits)");
 
 /** A region of the aws, aws-cn or aws-us-gov partition that the AWS provider 5.100.0 knows. */
-export const regionSchema = z
-  .string({ error: "must be a string" })
-  .superRefine((region, ctx) => {
-    if (ALL_REGIONS.includes(region)) return;
-    const near = region.trim().toLowerCase().replace(/[_\s]+/g, "-");
-    const hint = ALL_REGIONS.includes(near) && near !== region ? `; did you mean "${near}"?` : "";
-    ctx.addIssue({ code: "custom", input: region, message: `is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1${hint})` });
+export const regionSchema = z.string({ error: "must be a string" }).superRefine((region, ctx) => {
+  if (ALL_REGIONS.includes(region)) return;
+  const near = region
+    .trim()
+    .toLowerCase()
+    .replace(/[_\s]+/g, "-");
+  const hint = ALL_REGIONS.includes(near) && near !== region ? `; did you mean "${near}"?` : "";
+  ctx.addIssue({
+    code: "custom",
+    input: region,
+    message: `is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1${hint})`,
   });
+});
 
 /** An IAM role name. */
 export const roleNameSchema = pattern(
@@ -54,12 +59,10 @@ export const roleArnSchema = pattern(
 );
 
 /** An S3 bucket name under the general-purpose bucket naming rules. */
-export const bucketNameSchema = z
-  .string({ error: "must be a string" })
-  .superRefine((name, ctx) => {
-    const problem = bucketNameProblem(name);
-    if (problem) ctx.addIssue({ code: "custom", message: `is not a valid S3 bucket name: ${problem}`, input: name });
-  });
+export const bucketNameSchema = z.string({ error: "must be a string" }).superRefine((name, ctx) => {
+  const problem = bucketNameProblem(name);
+  if (problem) ctx.addIssue({ code: "custom", message: `is not a valid S3 bucket name: ${problem}`, input: name });
+});
 
 function bucketNameProblem(name: string): string | undefined {
   if (name.length < 3 || name.length > 63) return "it must be 3 to 63 characters long";
@@ -70,7 +73,8 @@ function bucketNameProblem(name: string): string | undefined {
   const prefix = /^(xn--|sthree-|amzn-s3-demo-)/.exec(name)?.[1];
   if (prefix) return `it must not start with the reserved prefix ${prefix} (reserved: xn--, sthree-, amzn-s3-demo-)`;
   const suffix = /(-s3alias|--ol-s3|--x-s3|--table-s3|\.mrap)$/.exec(name)?.[1];
-  if (suffix) return `it must not end with the reserved suffix ${suffix} (reserved: -s3alias, --ol-s3, --x-s3, --table-s3, .mrap)`;
+  if (suffix)
+    return `it must not end with the reserved suffix ${suffix} (reserved: -s3alias, --ol-s3, --x-s3, --table-s3, .mrap)`;
   return undefined;
 }
 
@@ -90,12 +94,10 @@ export const externalIdSchema = pattern(
  * An object key prefix a grant applies to: relative to the bucket root, ending with "/" so that `data/` can never
  * match `data-private/`, and free of the IAM wildcards `*` and `?` that would widen it.
  */
-export const prefixSchema = z
-  .string({ error: "must be a string" })
-  .superRefine((prefix, ctx) => {
-    const problem = prefixProblem(prefix);
-    if (problem) ctx.addIssue({ code: "custom", message: `is not a valid prefix: ${problem}`, input: prefix });
-  });
+export const prefixSchema = z.string({ error: "must be a string" }).superRefine((prefix, ctx) => {
+  const problem = prefixProblem(prefix);
+  if (problem) ctx.addIssue({ code: "custom", message: `is not a valid prefix: ${problem}`, input: prefix });
+});
 
 /** What is wrong with a prefix, by the contract's PREFIX_RULES (the handler keeps the same), with the rule's advice. */
 function prefixProblem(prefix: string): string | undefined {
@@ -119,5 +121,3 @@ export const logRetentionSchema = z
   .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
     message: `is not a CloudWatch Logs retention (one of ${LOG_RETENTION_DAYS.join(", ")})`,
   });
-
-

@@ -70,7 +70,9 @@ export const LAMBDA_RESERVED_VARIABLES: readonly string[] = [
 ];
 
 /** Every setting of LambdaSettings, with the value a function or role is given when it is left out (undefined: none). */
-export const LAMBDA_SETTING_DEFAULTS: { readonly [K in keyof Required<LambdaSettings>]: LambdaSettings[K] | undefined } = {
+export const LAMBDA_SETTING_DEFAULTS: {
+  readonly [K in keyof Required<LambdaSettings>]: LambdaSettings[K] | undefined;
+} = {
   accountId: undefined,
   region: undefined,
   roleName: undefined,
@@ -89,8 +91,13 @@ export const LAMBDA_SETTING_DEFAULTS: { readonly [K in keyof Required<LambdaSett
 };
 
 /** The grantee's role ARN, path included, from validated settings. */
-export function lambdaRoleArnOf(lambda: Pick<LambdaSettings, "accountId" | "region" | "roleName" | "rolePath" | "existingRoleArn">): string {
-  return lambda.existingRoleArn ?? roleArn(partitionOf(lambda.region).partition, lambda.accountId, lambda.roleName!, lambda.rolePath);
+export function lambdaRoleArnOf(
+  lambda: Pick<LambdaSettings, "accountId" | "region" | "roleName" | "rolePath" | "existingRoleArn">,
+): string {
+  return (
+    lambda.existingRoleArn ??
+    roleArn(partitionOf(lambda.region).partition, lambda.accountId, lambda.roleName!, lambda.rolePath)
+  );
 }
 
 /** Lambda's limit on a function's environment: 4 KB for all its variables together. */
@@ -112,7 +119,11 @@ export function environmentSize(variables: Readonly<Record<string, string>>): nu
  * would refuse at every cold start (the contract's handlerSettingsIssues, the check the handler runs). `field` names
  * the environment in the configuration (e.g. `environments.prod.lambda.environment`).
  */
-export function functionEnvironmentProblems(field: string, variables: Readonly<Record<string, string>>, prebuilt: boolean): string[] {
+export function functionEnvironmentProblems(
+  field: string,
+  variables: Readonly<Record<string, string>>,
+  prebuilt: boolean,
+): string[] {
   const problems: string[] = [];
   const size = environmentSize(variables);
   if (size > ENVIRONMENT_LIMIT_BYTES) {
@@ -138,7 +149,9 @@ export function functionEnvironmentProblems(field: string, variables: Readonly<R
           `the grant goes through the access point ${issue.value}, and ${HANDLER_ENVIRONMENT.accessPointArn} ${issue.message}`,
       );
     } else {
-      problems.push(`${field}.${issue.variable} ${showValue(issue.value)} ${issue.message}: the prebuilt handler would refuse it at every cold start`);
+      problems.push(
+        `${field}.${issue.variable} ${showValue(issue.value)} ${issue.message}: the prebuilt handler would refuse it at every cold start`,
+      );
     }
   }
   return problems;

@@ -25,7 +25,11 @@ export interface AlarmAccount {
  * the alarms that notify it, a topic for an account that is not the grant's or gets no alarms, topics while the
  * alarms are off.
  */
-export function resolveAlarms(field: string, settings: AlarmSettings | undefined, accounts: readonly AlarmAccount[]): ResolvedAlarms {
+export function resolveAlarms(
+  field: string,
+  settings: AlarmSettings | undefined,
+  accounts: readonly AlarmAccount[],
+): ResolvedAlarms {
   const valid = parseOrThrow(schemas().alarmSettingsSchema, settings ?? {}, field);
   const enabled = valid.enabled ?? true;
   const topics: Record<string, string> = { ...(valid.topicArns ?? {}) };
@@ -33,12 +37,16 @@ export function resolveAlarms(field: string, settings: AlarmSettings | undefined
   for (const [accountId, arn] of Object.entries(topics)) {
     const at = `${field}.topicArns[${JSON.stringify(accountId)}] ${showValue(arn)}`;
     if (!enabled) {
-      problems.push(`${at} is given while ${field}.enabled is false: there are no alarms to notify (remove the topic, or turn the alarms on)`);
+      problems.push(
+        `${at} is given while ${field}.enabled is false: there are no alarms to notify (remove the topic, or turn the alarms on)`,
+      );
       continue;
     }
     const account = accounts.find((a) => a.accountId === accountId);
     if (!account) {
-      problems.push(`${at} names an account that is not the grant's (${accounts.map((a) => `${a.what} ${a.accountId}`).join(", ")})`);
+      problems.push(
+        `${at} names an account that is not the grant's (${accounts.map((a) => `${a.what} ${a.accountId}`).join(", ")})`,
+      );
       continue;
     }
     if (account.noAlarms !== undefined) {
@@ -48,11 +56,16 @@ export function resolveAlarms(field: string, settings: AlarmSettings | undefined
     const { partition, region, account: owner } = parseArn(arn) ?? { partition: "", region: "", account: "" };
     const expected = partitionOf(account.regions[0]!).partition;
     if (owner !== accountId) problems.push(`${at} is a topic of account ${owner}, not of ${account.what} ${accountId}`);
-    else if (partition !== expected) problems.push(`${at} is in partition ${partition}, the alarms of ${account.what} in partition ${expected}`);
+    else if (partition !== expected)
+      problems.push(`${at} is in partition ${partition}, the alarms of ${account.what} in partition ${expected}`);
     else if (account.regions.length > 1) {
-      problems.push(`${at}: the alarms of ${account.what} are in regions ${account.regions.join(", ")}, and an alarm notifies a topic of its own region only`);
+      problems.push(
+        `${at}: the alarms of ${account.what} are in regions ${account.regions.join(", ")}, and an alarm notifies a topic of its own region only`,
+      );
     } else if (region !== account.regions[0]) {
-      problems.push(`${at} is in region ${region}, the alarms of ${account.what} in ${account.regions[0]}: an alarm notifies a topic of its own region only`);
+      problems.push(
+        `${at} is in region ${region}, the alarms of ${account.what} in ${account.regions[0]}: an alarm notifies a topic of its own region only`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigurationError(problems);

@@ -14,7 +14,14 @@ import type { BucketSettings, ExistingResources } from "./bucket-settings";
 import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "../contract";
 import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
 import { LAMBDA_RESERVED_VARIABLES, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
-import { accountRootArn, matchesWildcard, policyCharacterProblem, POLICY_CHARACTERS, roleArnParts, type PolicyStatement } from "../core/policy-document";
+import {
+  accountRootArn,
+  matchesWildcard,
+  policyCharacterProblem,
+  POLICY_CHARACTERS,
+  roleArnParts,
+  type PolicyStatement,
+} from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import {
   accountIdSchema,
@@ -46,49 +53,71 @@ const GRANT_VARIABLES: readonly string[] = [
 ];
 
 /** Settings that only a function this library creates uses. */
-const FUNCTION_FIELDS = ["functionName", "logRetentionDays", "memorySize", "timeoutSeconds", "environment", "layers", "vpc", "reservedConcurrentExecutions", "description"] as const;
+const FUNCTION_FIELDS = [
+  "functionName",
+  "logRetentionDays",
+  "memorySize",
+  "timeoutSeconds",
+  "environment",
+  "layers",
+  "vpc",
+  "reservedConcurrentExecutions",
+  "description",
+] as const;
 
 /** The fields of the Lambda account's side of a grant, each checked alone (see lambdaSettingsSchema). */
-const lambdaSettingsFields = z
-  .strictObject({
-    accountId: accountIdSchema,
-    region: regionSchema,
-    roleName: roleNameSchema.optional(),
-    rolePath: rolePathSchema.optional(),
-    existingRoleArn: roleArnSchema.optional(),
-    createFunction: z.boolean({ error: "must be true or false" }).optional(),
-    functionName: functionNameSchema.optional(),
-    logRetentionDays: logRetentionSchema.optional(),
-    memorySize: wholeNumber(128, 10240, "must be 128-10240 MB").optional(),
-    timeoutSeconds: wholeNumber(1, 900, "must be 1-900 seconds").optional(),
-    environment: z
-      .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of variable names to strings" })
-      .optional(),
-    layers: z
-      .array(
-        z
-          .string({ error: "must be a string" })
-          .regex(/^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:\d+$/, { message: "is not a Lambda layer version ARN" })
-          .max(140, { message: "is longer than 140 characters (Lambda's limit for a layer version ARN)" }),
-        { error: "must be a list of layer version ARNs" },
-      )
-      .max(5, { message: "has more than 5 layers (Lambda's limit)" })
-      .optional(),
-    vpc: z
-      .strictObject({
-        subnetIds: z
-          .array(z.string({ error: "must be a string" }).regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet ID" }))
-          .min(1, { message: "is empty" })
-          .max(16, { message: "has more than 16 subnets (Lambda's limit)" }),
-        securityGroupIds: z
-          .array(z.string({ error: "must be a string" }).regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group ID" }))
-          .min(1, { message: "is empty" })
-          .max(5, { message: "has more than 5 security groups (Lambda's limit)" }),
-      })
-      .optional(),
-    reservedConcurrentExecutions: wholeNumber(0, 100000, "must be a whole number from 0 to 100000").optional(),
-    description: z.string({ error: "must be a string" }).max(256, { message: "is longer than 256 characters" }).optional(),
-  });
+const lambdaSettingsFields = z.strictObject({
+  accountId: accountIdSchema,
+  region: regionSchema,
+  roleName: roleNameSchema.optional(),
+  rolePath: rolePathSchema.optional(),
+  existingRoleArn: roleArnSchema.optional(),
+  createFunction: z.boolean({ error: "must be true or false" }).optional(),
+  functionName: functionNameSchema.optional(),
+  logRetentionDays: logRetentionSchema.optional(),
+  memorySize: wholeNumber(128, 10240, "must be 128-10240 MB").optional(),
+  timeoutSeconds: wholeNumber(1, 900, "must be 1-900 seconds").optional(),
+  environment: z
+    .record(z.string(), z.string({ error: "must be a string" }), {
+      error: "must be a map of variable names to strings",
+    })
+    .optional(),
+  layers: z
+    .array(
+      z
+        .string({ error: "must be a string" })
+        .regex(/^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:\d+$/, {
+          message: "is not a Lambda layer version ARN",
+        })
+        .max(140, { message: "is longer than 140 characters (Lambda's limit for a layer version ARN)" }),
+      { error: "must be a list of layer version ARNs" },
+    )
+    .max(5, { message: "has more than 5 layers (Lambda's limit)" })
+    .optional(),
+  vpc: z
+    .strictObject({
+      subnetIds: z
+        .array(
+          z.string({ error: "must be a string" }).regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet ID" }),
+        )
+        .min(1, { message: "is empty" })
+        .max(16, { message: "has more than 16 subnets (Lambda's limit)" }),
+      securityGroupIds: z
+        .array(
+          z
+            .string({ error: "must be a string" })
+            .regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group ID" }),
+        )
+        .min(1, { message: "is empty" })
+        .max(5, { message: "has more than 5 security groups (Lambda's limit)" }),
+    })
+    .optional(),
+  reservedConcurrentExecutions: wholeNumber(0, 100000, "must be a whole number from 0 to 100000").optional(),
+  description: z
+    .string({ error: "must be a string" })
+    .max(256, { message: "is longer than 256 characters" })
+    .optional(),
+});
 
 type LambdaFields = z.infer<typeof lambdaSettingsFields>;
 /** Reports one problem of a declaration: the field's path, the value found there, and what is wrong with it. */
@@ -97,17 +126,34 @@ type Report = (path: Array<string | number>, input: unknown, message: string) =>
 /** A role to create or an existing one of the Lambda account, not both, and a path only for a created one. */
 function checkRole(s: LambdaFields, report: Report): void {
   if (s.roleName === undefined && s.existingRoleArn === undefined) {
-    report(["roleName"], undefined, "is required: name the role to create, or give the ARN of an existing one (existingRoleArn)");
+    report(
+      ["roleName"],
+      undefined,
+      "is required: name the role to create, or give the ARN of an existing one (existingRoleArn)",
+    );
   }
   if (s.roleName !== undefined && s.existingRoleArn !== undefined) {
-    report(["existingRoleArn"], s.existingRoleArn, "is given with roleName: name a role to create, or an existing one, not both");
+    report(
+      ["existingRoleArn"],
+      s.existingRoleArn,
+      "is given with roleName: name a role to create, or an existing one, not both",
+    );
   }
   if (s.existingRoleArn !== undefined) {
-    if (s.rolePath !== undefined) report(["rolePath"], s.rolePath, "applies only to a role this library creates (an existing role's path is in its ARN)");
+    if (s.rolePath !== undefined)
+      report(
+        ["rolePath"],
+        s.rolePath,
+        "applies only to a role this library creates (an existing role's path is in its ARN)",
+      );
     const { partition, account } = parseArn(s.existingRoleArn) ?? { partition: "", account: "" };
     const expected = partitionOf(s.region).partition;
     if (account !== s.accountId || partition !== expected) {
-      report(["existingRoleArn"], s.existingRoleArn, `is not a role of the Lambda account ${s.accountId} (partition ${expected})`);
+      report(
+        ["existingRoleArn"],
+        s.existingRoleArn,
+        `is not a role of the Lambda account ${s.accountId} (partition ${expected})`,
+      );
     }
   }
 }
@@ -116,7 +162,8 @@ function checkRole(s: LambdaFields, report: Report): void {
 function checkFunctionFields(s: LambdaFields, report: Report): void {
   if (s.createFunction === false) {
     for (const field of FUNCTION_FIELDS) {
-      if (s[field] !== undefined) report([field], s[field], "applies only to a function this library creates, and createFunction is false");
+      if (s[field] !== undefined)
+        report([field], s[field], "applies only to a function this library creates, and createFunction is false");
     }
   } else if (s.functionName === undefined) {
     report(["functionName"], undefined, "is required: name the function to create, or set createFunction to false");
@@ -131,7 +178,11 @@ function checkLayers(s: LambdaFields, report: Report): void {
     if (layerPartition !== partition) {
       report(["layers", i], layer, `is in partition ${layerPartition}, not the function's partition ${partition}`);
     } else if (layerRegion !== s.region) {
-      report(["layers", i], layer, `is in region ${layerRegion}, not the function's region ${s.region}: Lambda only attaches layers of the function's own region`);
+      report(
+        ["layers", i],
+        layer,
+        `is in region ${layerRegion}, not the function's region ${s.region}: Lambda only attaches layers of the function's own region`,
+      );
     }
   });
 }
@@ -141,9 +192,14 @@ function checkEnvironment(s: LambdaFields, report: Report): void {
   for (const [name, value] of Object.entries(s.environment ?? {})) {
     // Lambda's pattern for a variable's name: [a-zA-Z]([a-zA-Z0-9_])+
     if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(name)) {
-      report(["environment", name], value, "is not an environment variable name (a letter, then at least one more letter, digit or _)");
+      report(
+        ["environment", name],
+        value,
+        "is not an environment variable name (a letter, then at least one more letter, digit or _)",
+      );
     }
-    if (GRANT_VARIABLES.includes(name)) report(["environment"], s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
+    if (GRANT_VARIABLES.includes(name))
+      report(["environment"], s.environment, `sets ${name}, which the grant writes (see HANDLER_ENVIRONMENT)`);
     if (LAMBDA_RESERVED_VARIABLES.includes(name)) {
       report(
         ["environment", name],
@@ -166,10 +222,11 @@ export const lambdaSettingsSchema = lambdaSettingsFields.superRefine((s, ctx) =>
   checkEnvironment(s, report);
 });
 
-
-
 /** Every string in a JSON-like value (keys included), with where it is. */
-function stringsOf(value: unknown, path: Array<string | number> = []): Array<{ path: Array<string | number>; text: string }> {
+function stringsOf(
+  value: unknown,
+  path: Array<string | number> = [],
+): Array<{ path: Array<string | number>; text: string }> {
   if (typeof value === "string") return [{ path, text: value }];
   if (Array.isArray(value)) return value.flatMap((v, i) => stringsOf(v, [...path, i]));
   if (typeof value === "object" && value !== null) {
@@ -193,7 +250,12 @@ const statementSchema = z
     for (const { path, text } of stringsOf(statement)) {
       const problem = policyCharacterProblem(text);
       if (problem) {
-        ctx.addIssue({ code: "custom", path, input: text, message: `contains ${problem}, which a policy document may not hold (allowed: ${POLICY_CHARACTERS})` });
+        ctx.addIssue({
+          code: "custom",
+          path,
+          input: text,
+          message: `contains ${problem}, which a policy document may not hold (allowed: ${POLICY_CHARACTERS})`,
+        });
       }
     }
   })
@@ -204,16 +266,18 @@ export const existingResourcesSchema = z.strictObject({
   /** ARN of the key that encrypts the bucket; `keyAlias` must name an alias of it. */
   keyArn: z
     .string({ error: "must be a string" })
-    .regex(/^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/, { message: "is not a KMS key ARN" }),
+    .regex(/^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/, {
+      message: "is not a KMS key ARN",
+    }),
   /** Every statement of the bucket's current policy ([] when it has none). */
-  bucketPolicyStatements: z.array(statementSchema, { error: "must be the list of the bucket policy's current statements ([] for none)" }),
+  bucketPolicyStatements: z.array(statementSchema, {
+    error: "must be the list of the bucket policy's current statements ([] for none)",
+  }),
   /** Every statement of the key's current policy: a key policy is replaced whole, and one without them locks the key. */
   keyPolicyStatements: z
     .array(statementSchema, { error: "must be the list of the key policy's current statements" })
     .min(1, { message: "is empty: give the key policy's current statements (a key policy is replaced whole)" }),
 });
-
-
 
 /** Server access logging of a bucket this library creates (AccessLoggingSettings). */
 export const accessLoggingSettingsSchema = z
@@ -226,13 +290,20 @@ export const accessLoggingSettingsSchema = z
     prefix: prefixSchema.optional(),
   })
   .superRefine((s, ctx) => {
-    const issue = (path: string, input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [path], input, message });
+    const issue = (path: string, input: unknown, message: string) =>
+      ctx.addIssue({ code: "custom", path: [path], input, message });
     for (const field of ["bucketName", "retentionDays", "versioning", "existingTargetBucket", "prefix"] as const) {
-      if (s.enabled === false && s[field] !== undefined) issue(field, s[field], "applies only while access logging is on, and enabled is false");
+      if (s.enabled === false && s[field] !== undefined)
+        issue(field, s[field], "applies only while access logging is on, and enabled is false");
     }
     if (s.existingTargetBucket !== undefined) {
       for (const field of ["bucketName", "retentionDays", "versioning"] as const) {
-        if (s[field] !== undefined) issue(field, s[field], "applies only to a log bucket this library creates, and existingTargetBucket names one managed elsewhere");
+        if (s[field] !== undefined)
+          issue(
+            field,
+            s[field],
+            "applies only to a log bucket this library creates, and existingTargetBucket names one managed elsewhere",
+          );
       }
     }
   });
@@ -263,14 +334,27 @@ export const bucketSettingsSchema = z
     accessLoggingProblems(b, ctx);
     if (!b.existing) return;
     if (b.forceDestroy !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["forceDestroy"], input: b.forceDestroy, message: "applies only to a bucket this stack creates, not to an existing one" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["forceDestroy"],
+        input: b.forceDestroy,
+        message: "applies only to a bucket this stack creates, not to an existing one",
+      });
     }
     if (b.lifecycle !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["lifecycle"], input: b.lifecycle, message: "applies only to a bucket this stack creates: an existing bucket's lifecycle is its owner's" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["lifecycle"],
+        input: b.lifecycle,
+        message: "applies only to a bucket this stack creates: an existing bucket's lifecycle is its owner's",
+      });
     }
     const { partition, region, account } = parseArn(b.existing.keyArn) ?? { partition: "", region: "", account: "" };
     const wellFormed = existingResourcesSchema.shape.keyArn.safeParse(b.existing.keyArn).success;
-    if (wellFormed && (account !== b.accountId || region !== b.region || partition !== partitionOf(b.region).partition)) {
+    if (
+      wellFormed &&
+      (account !== b.accountId || region !== b.region || partition !== partitionOf(b.region).partition)
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["existing", "keyArn"],
@@ -279,8 +363,17 @@ export const bucketSettingsSchema = z
       });
     }
     // An empty list is already refused by the schema; the lockout is about the statements given.
-    const lockout = b.existing.keyPolicyStatements.length === 0 ? undefined : keyLockoutProblem(b.existing.keyPolicyStatements, partitionOf(b.region).partition, b.accountId);
-    if (lockout) ctx.addIssue({ code: "custom", path: ["existing", "keyPolicyStatements"], input: b.existing.keyPolicyStatements, message: lockout });
+    const lockout =
+      b.existing.keyPolicyStatements.length === 0
+        ? undefined
+        : keyLockoutProblem(b.existing.keyPolicyStatements, partitionOf(b.region).partition, b.accountId);
+    if (lockout)
+      ctx.addIssue({
+        code: "custom",
+        path: ["existing", "keyPolicyStatements"],
+        input: b.existing.keyPolicyStatements,
+        message: lockout,
+      });
   });
 
 /**
@@ -289,24 +382,42 @@ export const bucketSettingsSchema = z
  * logged in turn).
  */
 function accessLoggingProblems(
-  b: { readonly bucketName: string; readonly existing?: unknown; readonly accessLogging?: { readonly enabled?: boolean | undefined; readonly bucketName?: string | undefined; readonly existingTargetBucket?: string | undefined } | undefined },
+  b: {
+    readonly bucketName: string;
+    readonly existing?: unknown;
+    readonly accessLogging?:
+      | {
+          readonly enabled?: boolean | undefined;
+          readonly bucketName?: string | undefined;
+          readonly existingTargetBucket?: string | undefined;
+        }
+      | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
   const logging = b.accessLogging;
   if (logging === undefined) return;
-  const onlyOff = logging.enabled === false && Object.entries(logging).every(([field, value]) => field === "enabled" || value === undefined);
+  const onlyOff =
+    logging.enabled === false &&
+    Object.entries(logging).every(([field, value]) => field === "enabled" || value === undefined);
   if (b.existing !== undefined && !onlyOff) {
     ctx.addIssue({
       code: "custom",
       path: ["accessLogging"],
       input: logging,
-      message: "applies only to a bucket this stack creates: an existing bucket's logging is its owner's (leave accessLogging out; it is off there)",
+      message:
+        "applies only to a bucket this stack creates: an existing bucket's logging is its owner's (leave accessLogging out; it is off there)",
     });
     return;
   }
   for (const field of ["bucketName", "existingTargetBucket"] as const) {
     if (logging[field] === b.bucketName) {
-      ctx.addIssue({ code: "custom", path: ["accessLogging", field], input: logging[field], message: "is the bucket itself: S3 would log each delivery of its own logs; name another bucket" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["accessLogging", field],
+        input: logging[field],
+        message: "is the bucket itself: S3 would log each delivery of its own logs; name another bucket",
+      });
     }
   }
 }
@@ -318,15 +429,24 @@ function accessLoggingProblems(
  * account's root (which delegates key administration to the account's IAM, the deploy role included), and no Deny
  * may take it away.
  */
-function keyLockoutProblem(statements: readonly PolicyStatement[], partition: string, accountId: string): string | undefined {
+function keyLockoutProblem(
+  statements: readonly PolicyStatement[],
+  partition: string,
+  accountId: string,
+): string | undefined {
   const root = accountRootArn(partition, accountId);
   const namesRoot = (s: PolicyStatement, orAnyone: boolean) => {
     const principals = s.Principal === "*" ? ["*"] : ([] as string[]).concat(s.Principal?.AWS ?? []);
     return principals.some((p) => p === root || p === accountId || (orAnyone && p === "*"));
   };
-  const putKeyPolicy = (s: PolicyStatement) => ([] as string[]).concat(s.Action ?? []).some((a) => matchesWildcard(a, "kms:PutKeyPolicy", true));
-  const administers = statements.some((s) => s.Effect === "Allow" && s.Condition === undefined && namesRoot(s, false) && putKeyPolicy(s));
-  const denied = statements.find((s) => s.Effect === "Deny" && s.Condition === undefined && namesRoot(s, true) && putKeyPolicy(s));
+  const putKeyPolicy = (s: PolicyStatement) =>
+    ([] as string[]).concat(s.Action ?? []).some((a) => matchesWildcard(a, "kms:PutKeyPolicy", true));
+  const administers = statements.some(
+    (s) => s.Effect === "Allow" && s.Condition === undefined && namesRoot(s, false) && putKeyPolicy(s),
+  );
+  const denied = statements.find(
+    (s) => s.Effect === "Deny" && s.Condition === undefined && namesRoot(s, true) && putKeyPolicy(s),
+  );
   if (administers && !denied) return undefined;
   return (
     `${denied ? `denies kms:PutKeyPolicy to the bucket account (statement ${denied.Sid ?? "without Sid"})` : `has no statement letting the bucket account (${root}) administer the key`}: ` +
@@ -375,7 +495,9 @@ export const grantSchema = z
       .optional(),
     principalOrgId: z
       .string({ error: "must be a string" })
-      .regex(/^o-[a-z0-9]{10,32}$/, { message: "is not an AWS Organization ID (o- and 10-32 lowercase letters or digits)" })
+      .regex(/^o-[a-z0-9]{10,32}$/, {
+        message: "is not an AWS Organization ID (o- and 10-32 lowercase letters or digits)",
+      })
       .optional(),
     sourceVpce: z
       .array(
@@ -424,15 +546,29 @@ export const grantSchema = z
   });
 
 /** What one prefix entry lets the grantee do: read (get, list), write (upload) and delete. */
-function permissionsOf(p: { readonly access: AccessPreset; readonly delete?: boolean | undefined }): Set<"read" | "write" | "delete"> {
+function permissionsOf(p: {
+  readonly access: AccessPreset;
+  readonly delete?: boolean | undefined;
+}): Set<"read" | "write" | "delete"> {
   const reads = p.access === "read" || p.access === "readWrite";
   const writes = p.access === "write" || p.access === "readWrite";
-  return new Set([...(reads ? (["read"] as const) : []), ...(writes ? (["write"] as const) : []), ...(p.delete ? (["delete"] as const) : [])]);
+  return new Set([
+    ...(reads ? (["read"] as const) : []),
+    ...(writes ? (["write"] as const) : []),
+    ...(p.delete ? (["delete"] as const) : []),
+  ]);
 }
 
 /** A set of permissions as a grant would declare it: `readWrite + delete`, `read`, `delete only`. */
 function describePermissions(permissions: ReadonlySet<string>): string {
-  const access = permissions.has("read") && permissions.has("write") ? "readWrite" : permissions.has("read") ? "read" : permissions.has("write") ? "write" : "";
+  const access =
+    permissions.has("read") && permissions.has("write")
+      ? "readWrite"
+      : permissions.has("read")
+        ? "read"
+        : permissions.has("write")
+          ? "write"
+          : "";
   return permissions.has("delete") ? (access ? `${access} + delete` : "delete only") : access;
 }
 
@@ -443,7 +579,11 @@ function describePermissions(permissions: ReadonlySet<string>): string {
  * prefix's access plus the inner one's extra) and is accepted.
  */
 function overlapProblems(
-  prefixes: ReadonlyArray<{ readonly prefix: string; readonly access: AccessPreset; readonly delete?: boolean | undefined }>,
+  prefixes: ReadonlyArray<{
+    readonly prefix: string;
+    readonly access: AccessPreset;
+    readonly delete?: boolean | undefined;
+  }>,
 ): Array<{ path: Array<string | number>; input: string; message: string }> {
   return prefixes.flatMap((inner, j) => {
     const declared = permissionsOf(inner);
@@ -453,7 +593,12 @@ function overlapProblems(
     const union = new Set([...declared, ...outers.flatMap(({ outer }) => [...permissionsOf(outer)])]);
     if (union.size === declared.size) return [];
     const wider = outers.filter(({ outer }) => [...permissionsOf(outer)].some((p) => !declared.has(p)));
-    const under = wider.map(({ outer, i }) => `prefixes[${i}].prefix ${JSON.stringify(outer.prefix)} (${describePermissions(permissionsOf(outer))})`).join(" and ");
+    const under = wider
+      .map(
+        ({ outer, i }) =>
+          `prefixes[${i}].prefix ${JSON.stringify(outer.prefix)} (${describePermissions(permissionsOf(outer))})`,
+      )
+      .join(" and ");
     return [
       {
         path: ["prefixes", j, "prefix"],
@@ -466,7 +611,6 @@ function overlapProblems(
   });
 }
 
-
 /**
  * A grantee's name; it also names the grantee's access point, so S3's access point naming rules apply: 3-50
  * lowercase letters, digits and hyphens, beginning and ending with a letter or digit, and not ending with -s3alias or
@@ -475,15 +619,20 @@ function overlapProblems(
 export const granteeNameSchema = z
   .string({ error: "must be a string" })
   .regex(/^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/, {
-    message: "is not a grantee name (3-50 lowercase letters, digits and hyphens; it also names the grantee's access point)",
+    message:
+      "is not a grantee name (3-50 lowercase letters, digits and hyphens; it also names the grantee's access point)",
   })
   .refine((name) => !/-(ext-)?s3alias$/.test(name), {
-    message: "is not a grantee name: it names the grantee's access point, and access point names must not end with -s3alias or -ext-s3alias",
+    message:
+      "is not a grantee name: it names the grantee's access point, and access point names must not end with -s3alias or -ext-s3alias",
   });
 
 interface GranteeFields {
   readonly name: string;
-  readonly lambda: Parameters<typeof lambdaRoleArnOf>[0] & { readonly functionName?: string | undefined; readonly createFunction?: boolean | undefined };
+  readonly lambda: Parameters<typeof lambdaRoleArnOf>[0] & {
+    readonly functionName?: string | undefined;
+    readonly createFunction?: boolean | undefined;
+  };
   readonly grant: { readonly accessRoleName?: string | undefined };
 }
 
@@ -497,7 +646,13 @@ export function checkGrantees(
   ctx: z.RefinementCtx,
 ): void {
   const seen = new Map<string, number>();
-  const once = (what: string, value: string, path: Array<string | number>, i: number, message: (j: number) => string) => {
+  const once = (
+    what: string,
+    value: string,
+    path: Array<string | number>,
+    i: number,
+    message: (j: number) => string,
+  ) => {
     const key = `${what}\n${value}`;
     const j = seen.get(key);
     if (j === undefined) seen.set(key, i);
@@ -508,18 +663,49 @@ export function checkGrantees(
     once("name", c.name, at("name"), i, (j) => `is also the name of grantees[${j}]: grantee names must be unique`);
     // IAM role names are case-insensitive: Reader and reader are one role.
     const role = c.lambda.roleName !== undefined ? at("lambda", "roleName") : at("lambda", "existingRoleArn");
-    once("role", `${c.lambda.accountId}/${roleArnParts(lambdaRoleArnOf(c.lambda)).name.toLowerCase()}`, role, i, (j) => `is also the role of grantees[${j}] in account ${c.lambda.accountId} (IAM role names are case-insensitive): give each grantee its own role`);
+    once(
+      "role",
+      `${c.lambda.accountId}/${roleArnParts(lambdaRoleArnOf(c.lambda)).name.toLowerCase()}`,
+      role,
+      i,
+      (j) =>
+        `is also the role of grantees[${j}] in account ${c.lambda.accountId} (IAM role names are case-insensitive): give each grantee its own role`,
+    );
     if (c.lambda.functionName !== undefined) {
-      once("function", `${c.lambda.accountId}/${c.lambda.region}/${c.lambda.functionName}`, at("lambda", "functionName"), i, (j) => `is also the function of grantees[${j}] in the same account and region`);
+      once(
+        "function",
+        `${c.lambda.accountId}/${c.lambda.region}/${c.lambda.functionName}`,
+        at("lambda", "functionName"),
+        i,
+        (j) => `is also the function of grantees[${j}] in the same account and region`,
+      );
     }
     if (c.grant.accessRoleName !== undefined) {
-      once("access role", c.grant.accessRoleName.toLowerCase(), at("grant", "accessRoleName"), i, (j) => `is also the access role of grantees[${j}] (IAM role names are case-insensitive): each grantee needs its own access role`);
+      once(
+        "access role",
+        c.grant.accessRoleName.toLowerCase(),
+        at("grant", "accessRoleName"),
+        i,
+        (j) =>
+          `is also the access role of grantees[${j}] (IAM role names are case-insensitive): each grantee needs its own access role`,
+      );
     }
     const same = sameAccountProblem(c.lambda.accountId, bucket.accountId);
-    if (same) ctx.addIssue({ code: "custom", path: at("lambda", "accountId"), input: c.lambda.accountId, message: `is the bucket's account ${bucket.accountId}: this module wires cross-account access` });
+    if (same)
+      ctx.addIssue({
+        code: "custom",
+        path: at("lambda", "accountId"),
+        input: c.lambda.accountId,
+        message: `is the bucket's account ${bucket.accountId}: this module wires cross-account access`,
+      });
     const partition = partitionProblem(c.lambda.region, bucket.region);
     if (partition) {
-      ctx.addIssue({ code: "custom", path: at("lambda", "region"), input: c.lambda.region, message: `is in partition ${partitionOf(c.lambda.region).partition}, the bucket's region ${bucket.region} in ${partitionOf(bucket.region).partition}: a role of one partition cannot be granted access in another` });
+      ctx.addIssue({
+        code: "custom",
+        path: at("lambda", "region"),
+        input: c.lambda.region,
+        message: `is in partition ${partitionOf(c.lambda.region).partition}, the bucket's region ${bucket.region} in ${partitionOf(bucket.region).partition}: a role of one partition cannot be granted access in another`,
+      });
     }
   });
 }
@@ -528,13 +714,19 @@ export const accessPointChoiceSchema = z.enum(ACCESS_POINT_CHOICES, {
   error: `is not an access point choice (${ACCESS_POINT_CHOICES.join(", ")})`,
 });
 
-export const granteeSchema = z.strictObject({ name: granteeNameSchema, lambda: lambdaSettingsSchema, grant: grantSchema });
+export const granteeSchema = z.strictObject({
+  name: granteeNameSchema,
+  lambda: lambdaSettingsSchema,
+  grant: grantSchema,
+});
 
 export const sharedBucketSchema = z
   .strictObject({
     bucket: bucketSettingsSchema,
     accessPoints: accessPointChoiceSchema.optional(),
-    grantees: z.array(granteeSchema, { error: "must be a list of { name, lambda, grant }" }).min(1, { message: "is empty: a shared bucket needs at least one grantee" }),
+    grantees: z
+      .array(granteeSchema, { error: "must be a list of { name, lambda, grant }" })
+      .min(1, { message: "is empty: a shared bucket needs at least one grantee" }),
   })
   .superRefine((s, ctx) => checkGrantees(s.grantees, s.bucket, ctx));
 
@@ -542,11 +734,12 @@ export const crossAccountSettingsSchema = z
   .object({ lambda: lambdaSettingsSchema, bucket: bucketSettingsSchema, grant: grantSchema })
   .superRefine((s, ctx) => {
     const problem = sameAccountProblem(s.lambda.accountId, s.bucket.accountId);
-    if (problem) ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: s.bucket.accountId, message: problem });
+    if (problem)
+      ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: s.bucket.accountId, message: problem });
     const partition = partitionProblem(s.lambda.region, s.bucket.region);
-    if (partition) ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: s.bucket.region, message: partition });
+    if (partition)
+      ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: s.bucket.region, message: partition });
   });
-
 
 /** A schema's output is assignable to the interface the constructs take (a compile-time check; nothing runs). */
 type OutputFits<S extends z.ZodType, T> = z.output<S> extends T ? true : never;
@@ -567,7 +760,8 @@ export type SchemaOutputsFitTheirInterfaces = [
 export const alarmTopicArnSchema = z
   .string({ error: "must be a string" })
   .regex(/^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
-    message: "is not an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<topic name>, a standard topic: alarms cannot notify a FIFO topic)",
+    message:
+      "is not an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<topic name>, a standard topic: alarms cannot notify a FIFO topic)",
   });
 
 /** The alarms of a grant: the switch, and the topic each account's alarms notify, by account ID. */
@@ -579,16 +773,23 @@ export const alarmSettingsSchema = z.strictObject({
 });
 
 /** SecureBucket's settings. */
-export const secureBucketSettingsSchema = z.object({
-  bucketName: bucketNameSchema,
-  region: regionSchema,
-  lifecycle: bucketLifecycleSchema.optional(),
-  accessLogs: z.object({ targetBucket: bucketNameSchema, targetPrefix: prefixSchema }).optional(),
-}).superRefine((b, ctx) => {
-  if (b.accessLogs?.targetBucket === b.bucketName) {
-    ctx.addIssue({ code: "custom", path: ["accessLogs", "targetBucket"], input: b.accessLogs.targetBucket, message: "is the bucket itself: S3 would log each delivery of its own logs; name another bucket" });
-  }
-});
+export const secureBucketSettingsSchema = z
+  .object({
+    bucketName: bucketNameSchema,
+    region: regionSchema,
+    lifecycle: bucketLifecycleSchema.optional(),
+    accessLogs: z.object({ targetBucket: bucketNameSchema, targetPrefix: prefixSchema }).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.accessLogs?.targetBucket === b.bucketName) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["accessLogs", "targetBucket"],
+        input: b.accessLogs.targetBucket,
+        message: "is the bucket itself: S3 would log each delivery of its own logs; name another bucket",
+      });
+    }
+  });
 
 /** AccessLogBucket's settings. */
 export const accessLogBucketSettingsSchema = z.object({
@@ -597,7 +798,9 @@ export const accessLogBucketSettingsSchema = z.object({
   accountId: accountIdSchema,
   retentionDays: wholeNumber(1, 36500, "must be a whole number of days from 1 to 36500"),
   sources: z
-    .array(z.object({ bucketName: bucketNameSchema, prefix: prefixSchema }), { error: "must be a list of { bucketName, prefix }" })
+    .array(z.object({ bucketName: bucketNameSchema, prefix: prefixSchema }), {
+      error: "must be a list of { bucketName, prefix }",
+    })
     .min(1, { message: "is empty: a log bucket needs the bucket whose logs it receives" }),
 });
 
@@ -606,7 +809,12 @@ export const bucketKeySettingsSchema = z.object({
   accountId: accountIdSchema,
   region: regionSchema,
   alias: keyAliasSchema,
-  deletionWindowInDays: z.number().int().min(7, { message: "must be 7-30 days" }).max(30, { message: "must be 7-30 days" }).optional(),
+  deletionWindowInDays: z
+    .number()
+    .int()
+    .min(7, { message: "must be 7-30 days" })
+    .max(30, { message: "must be 7-30 days" })
+    .optional(),
 });
 
 export { roleNameSchema, rolePathSchema } from "./field-schemas";

@@ -88,7 +88,10 @@ export const DEPLOY_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly s
     "s3:DeleteObjectVersion",
   ],
   aws_s3_bucket_versioning: ["s3:PutBucketVersioning", "s3:GetBucketVersioning"],
-  aws_s3_bucket_server_side_encryption_configuration: ["s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"],
+  aws_s3_bucket_server_side_encryption_configuration: [
+    "s3:PutEncryptionConfiguration",
+    "s3:GetEncryptionConfiguration",
+  ],
   aws_s3_bucket_public_access_block: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
   aws_s3_bucket_ownership_controls: ["s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls"],
   aws_s3_bucket_policy: ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
@@ -156,7 +159,9 @@ export interface ProviderDeployActions {
  */
 export function deployActions(stack: StackJson): ProviderDeployActions[] {
   // Each provider configuration as the stack view reads it (the one lookup of provider to account and role).
-  const roles = new Map([...new StackView(stack, "stack", "opaque").providers].map(([address, place]) => [address, place.roleArn]));
+  const roles = new Map(
+    [...new StackView(stack, "stack", "opaque").providers].map(([address, place]) => [address, place.roleArn]),
+  );
   const typesBy = new Map<string, Set<string>>();
   for (const [type, resources] of Object.entries(stack.resource ?? {})) {
     if (!type.startsWith("aws_")) continue;

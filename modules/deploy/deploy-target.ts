@@ -47,24 +47,40 @@ function targetProblems(target: DeclaredTarget, others: readonly DeclaredTarget[
   if (p.terraformResourceType !== "aws") return [`${name} is not an AWS provider`];
   const problems: string[] = [];
   if (literal(p.region) && p.region !== target.region) {
-    problems.push(`${name} deploys into region ${showValue(p.region)}, but ${target.field}.region is ${showValue(target.region)}: give the half a provider of that region, or declare the region it deploys into`);
+    problems.push(
+      `${name} deploys into region ${showValue(p.region)}, but ${target.field}.region is ${showValue(target.region)}: give the half a provider of that region, or declare the region it deploys into`,
+    );
   }
   const assumed = assumedAccount(p);
   if (assumed && assumed.account !== target.accountId) {
-    problems.push(`${name} assumes ${assumed.roleArn} in account ${assumed.account}, but ${target.field}.accountId is ${showValue(target.accountId)}`);
+    problems.push(
+      `${name} assumes ${assumed.roleArn} in account ${assumed.account}, but ${target.field}.accountId is ${showValue(target.accountId)}`,
+    );
   }
   const allowed = p.allowedAccountIds;
   // allowed_account_ids the library pinned for another half is reported as that half, below.
-  if (!pinnedAllowed.has(target.provider) && Array.isArray(allowed) && allowed.every(literal) && !allowed.includes(target.accountId)) {
-    problems.push(`${name} allows only account(s) ${allowed.join(", ")} (allowed_account_ids), but ${target.field}.accountId is ${showValue(target.accountId)}`);
+  if (
+    !pinnedAllowed.has(target.provider) &&
+    Array.isArray(allowed) &&
+    allowed.every(literal) &&
+    !allowed.includes(target.accountId)
+  ) {
+    problems.push(
+      `${name} allows only account(s) ${allowed.join(", ")} (allowed_account_ids), but ${target.field}.accountId is ${showValue(target.accountId)}`,
+    );
   }
   const forbidden = p.forbiddenAccountIds;
   if (Array.isArray(forbidden) && forbidden.includes(target.accountId)) {
-    problems.push(`${name} forbids account ${target.accountId} (forbidden_account_ids), which ${target.field}.accountId declares`);
+    problems.push(
+      `${name} forbids account ${target.accountId} (forbidden_account_ids), which ${target.field}.accountId declares`,
+    );
   }
   for (const other of others) {
-    if (other.provider !== target.provider || (other.accountId === target.accountId && other.region === target.region)) continue;
-    problems.push(`${name} also builds ${other.field}, declared in account ${other.accountId} and region ${other.region}, while ${target.field} declares ${target.accountId} and ${target.region}: one provider reaches one account and region`);
+    if (other.provider !== target.provider || (other.accountId === target.accountId && other.region === target.region))
+      continue;
+    problems.push(
+      `${name} also builds ${other.field}, declared in account ${other.accountId} and region ${other.region}, while ${target.field} declares ${target.accountId} and ${target.region}: one provider reaches one account and region`,
+    );
   }
   return problems;
 }
@@ -79,7 +95,12 @@ const pinnedAllowed = new WeakSet<TerraformProvider>();
  * field, value and fix; pins nothing. Call `pinDeployTargets` once there are none.
  */
 export function deployTargetProblems(targets: readonly DeclaredTarget[]): string[] {
-  return targets.flatMap((t) => targetProblems(t, [...targets, ...(pinned.get(t.provider) ?? [])].filter((o) => o !== t)));
+  return targets.flatMap((t) =>
+    targetProblems(
+      t,
+      [...targets, ...(pinned.get(t.provider) ?? [])].filter((o) => o !== t),
+    ),
+  );
 }
 
 /** Writes what the declarations say where the providers do not: allowed_account_ids and the region. */

@@ -55,12 +55,23 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
     libraryConstruct(this, label, { "bucket.provider": props.bucket.provider });
     // The bucket account's half needs only the grantee's role: a function name, when the declaration names none, is
     // the Lambda account's affair.
-    const lambda = props.lambda.functionName === undefined && props.lambda.createFunction === undefined ? { ...props.lambda, createFunction: false } : props.lambda;
+    const lambda =
+      props.lambda.functionName === undefined && props.lambda.createFunction === undefined
+        ? { ...props.lambda, createFunction: false }
+        : props.lambda;
     const { settings, plan, alarms } = resolveDeclaration(label, lambda, props.bucket, props.grant, props.alarms);
     holdToDeclaration([bucketTarget(label, props.bucket.provider, settings)]);
     this.plan = plan;
     const { half, side } = addBucketHalf(this, label, props.bucket.provider, settings, plan, undefined, alarms);
-    recordBucketHalf(this, { ...settings, configPath: props.configPath }, plan, side, plan.lambdaRoleArn, props.bucket.provider, { settings: alarms, created: half.alarms });
+    recordBucketHalf(
+      this,
+      { ...settings, configPath: props.configPath },
+      plan,
+      side,
+      plan.lambdaRoleArn,
+      props.bucket.provider,
+      { settings: alarms, created: half.alarms },
+    );
     this.alarms = half.alarms;
     this.bucket = half.bucket;
     this.key = half.key;

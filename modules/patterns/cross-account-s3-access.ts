@@ -47,9 +47,21 @@ export class CrossAccountS3Access extends Construct {
   constructor(scope: Construct, id: string, props: CrossAccountS3AccessProps) {
     super(scope, id);
     const label = props.configPath ?? id;
-    libraryConstruct(this, label, { "lambda.provider": props.lambda.provider, "bucket.provider": props.bucket.provider });
-    const { settings, plan, alarms } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant, props.alarms);
-    holdToDeclaration([lambdaTarget(label, props.lambda.provider, settings), bucketTarget(label, props.bucket.provider, settings)]);
+    libraryConstruct(this, label, {
+      "lambda.provider": props.lambda.provider,
+      "bucket.provider": props.bucket.provider,
+    });
+    const { settings, plan, alarms } = resolveDeclaration(
+      label,
+      lambdaSettingsOf(label, props.lambda),
+      props.bucket,
+      props.grant,
+      props.alarms,
+    );
+    holdToDeclaration([
+      lambdaTarget(label, props.lambda.provider, settings),
+      bucketTarget(label, props.bucket.provider, settings),
+    ]);
     this.plan = plan;
     this.lambdaAccount = buildLambdaAccount(this, label, props.lambda, settings, plan, alarms);
     const granteeRole = this.lambdaAccount.grantee.role ?? props.lambda.existingRole;
@@ -57,7 +69,9 @@ export class CrossAccountS3Access extends Construct {
     this.bucketAccount = bucketSide.half;
     const declaration = { ...settings, configPath: props.configPath };
     recordLambdaHalf(this, declaration, plan, this.lambdaAccount, props.lambda.provider, alarms);
-    recordBucketHalf(this, declaration, plan, bucketSide.side, plan.lambdaRoleArn, props.bucket.provider, { settings: alarms, created: bucketSide.half.alarms });
+    recordBucketHalf(this, declaration, plan, bucketSide.side, plan.lambdaRoleArn, props.bucket.provider, {
+      settings: alarms,
+      created: bucketSide.half.alarms,
+    });
   }
 }
-

@@ -44,7 +44,13 @@ export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
     super(scope, id);
     const label = props.configPath ?? id;
     libraryConstruct(this, label, { "lambda.provider": props.lambda.provider });
-    const { settings, plan, alarms } = resolveDeclaration(label, lambdaSettingsOf(label, props.lambda), props.bucket, props.grant, props.alarms);
+    const { settings, plan, alarms } = resolveDeclaration(
+      label,
+      lambdaSettingsOf(label, props.lambda),
+      props.bucket,
+      props.grant,
+      props.alarms,
+    );
     holdToDeclaration([lambdaTarget(label, props.lambda.provider, settings)]);
     this.plan = plan;
     const half = buildLambdaAccount(this, label, props.lambda, settings, plan, alarms);

@@ -39,20 +39,42 @@ export class SharedBucketAccess extends Construct {
       bucket: props.bucket,
       accessPoints: props.accessPoints,
       alarms: props.alarms,
-      grantees: props.grantees.map(({ name, grant, lambda }, i) => ({ name, grant, lambda: lambdaSettingsOf(`${label}.grantees[${i}]`, lambda) })),
+      grantees: props.grantees.map(({ name, grant, lambda }, i) => ({
+        name,
+        grant,
+        lambda: lambdaSettingsOf(`${label}.grantees[${i}]`, lambda),
+      })),
       ...(props.configPath !== undefined ? { configPath: props.configPath } : {}),
     };
     this.plan = planSharedBucket(label, declaration);
     // Every half's provider is checked before any grantee is built: a refusal leaves nothing half-created.
     const problems = deployTargetProblems([
-      { provider: props.bucket.provider, field: `${label}.bucket`, accountId: this.plan.bucket.accountId, region: this.plan.bucket.region },
-      ...this.plan.grantees.map((g, i) => ({ provider: props.grantees[i]!.lambda.provider, field: `${label}.grantees[${i}].lambda`, accountId: g.lambda.accountId, region: g.lambda.region })),
+      {
+        provider: props.bucket.provider,
+        field: `${label}.bucket`,
+        accountId: this.plan.bucket.accountId,
+        region: this.plan.bucket.region,
+      },
+      ...this.plan.grantees.map((g, i) => ({
+        provider: props.grantees[i]!.lambda.provider,
+        field: `${label}.grantees[${i}].lambda`,
+        accountId: g.lambda.accountId,
+        region: g.lambda.region,
+      })),
     ]);
     if (problems.length > 0) throw new ConfigurationError(problems);
     const grantees = new Map<string, SharedLambdaAccountGrant>();
     for (const g of props.grantees) {
       // The construct ID keeps the word of the first release: it is part of every resource's Terraform address.
-      grantees.set(g.name, new SharedLambdaAccountGrant(this, `consumer-${g.name}`, { shared: declaration, granteeName: g.name, lambda: g.lambda, plan: this.plan }));
+      grantees.set(
+        g.name,
+        new SharedLambdaAccountGrant(this, `consumer-${g.name}`, {
+          shared: declaration,
+          granteeName: g.name,
+          lambda: g.lambda,
+          plan: this.plan,
+        }),
+      );
     }
     this.lambdaAccounts = grantees;
     const roles = new Map(
@@ -61,6 +83,11 @@ export class SharedBucketAccess extends Construct {
         return role ? [[g.name, role] as const] : [];
       }),
     );
-    this.bucketAccount = new SharedBucketAccountGrants(this, "bucket-side", { ...declaration, bucket: props.bucket, plan: this.plan, granteeRoles: roles });
+    this.bucketAccount = new SharedBucketAccountGrants(this, "bucket-side", {
+      ...declaration,
+      bucket: props.bucket,
+      plan: this.plan,
+      granteeRoles: roles,
+    });
   }
 }

@@ -4,7 +4,11 @@ import { topicOf } from "../declaration/alarm-settings";
 import { BucketAlarms } from "../constructs/bucket-alarms";
 import { Annotations, Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
-import { buildBucketAccount, type BucketAccountResources, type BucketSettings } from "../constructs/private/bucket-side";
+import {
+  buildBucketAccount,
+  type BucketAccountResources,
+  type BucketSettings,
+} from "../constructs/private/bucket-side";
 import { recordBucketHalf } from "../constructs/private/record-halves";
 import { holdToDeclaration } from "../deploy/deploy-target";
 export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "../declaration/access-point-choice";
@@ -41,8 +45,17 @@ export class SharedBucketAccountGrants extends Construct {
     libraryConstruct(this, props.configPath ?? id, { "bucket.provider": props.bucket.provider });
     this.plan = props.plan ?? planSharedBucket(props.configPath ?? id, props);
     const { accountId, region } = this.plan.bucket;
-    holdToDeclaration([{ provider: props.bucket.provider, field: `${props.configPath ?? id}.bucket`, accountId, region }]);
-    this.half = buildBucketAccount(this, props.configPath ?? id, props.bucket.provider, this.plan.bucket, this.plan.side, props.granteeRoles);
+    holdToDeclaration([
+      { provider: props.bucket.provider, field: `${props.configPath ?? id}.bucket`, accountId, region },
+    ]);
+    this.half = buildBucketAccount(
+      this,
+      props.configPath ?? id,
+      props.bucket.provider,
+      this.plan.bucket,
+      this.plan.side,
+      props.granteeRoles,
+    );
     const { alarms, bucket } = this.plan;
     if (this.plan.keyPrincipals === "accounts") {
       Annotations.of(this).addWarning(
@@ -61,7 +74,13 @@ export class SharedBucketAccountGrants extends Construct {
       });
     }
     for (const g of this.plan.grantees) {
-      const declaration = { lambda: g.lambda, bucket, grant: g.grant, configPath: props.configPath, keyPolicyPrincipals: this.plan.keyPrincipals };
+      const declaration = {
+        lambda: g.lambda,
+        bucket,
+        grant: g.grant,
+        configPath: props.configPath,
+        keyPolicyPrincipals: this.plan.keyPrincipals,
+      };
       recordBucketHalf(this, declaration, g.plan, this.half, g.name, props.bucket.provider, {
         settings: alarms,
         created: this.alarms,

@@ -17,7 +17,9 @@ export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "../declaration/acc
 /** A value in one canonical text: objects with their keys in order, so that equal settings read alike. */
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   ) ?? "undefined";
 
 /**
@@ -29,7 +31,12 @@ function undeclaredSettings(label: string, index: number, given: LambdaSettings,
     const value = given[field];
     const fallback = LAMBDA_SETTING_DEFAULTS[field];
     if (value === undefined || canonical(value) === canonical(declared[field] ?? fallback)) return [];
-    const stated = declared[field] !== undefined ? showValue(declared[field]) : fallback !== undefined ? `(unset: ${showValue(fallback)})` : "(unset)";
+    const stated =
+      declared[field] !== undefined
+        ? showValue(declared[field])
+        : fallback !== undefined
+          ? `(unset: ${showValue(fallback)})`
+          : "(unset)";
     return [
       `${label}.lambda.${field} ${showValue(value)} is not the declared ${label}.grantees[${index}].lambda.${field} ${stated}: ` +
         "a grantee's half is built from the shared declaration, so give it the declared settings (or change the declaration, for every half)",
@@ -68,13 +75,32 @@ export class SharedLambdaAccountGrant extends Construct implements LambdaAccount
     const disagreements = undeclaredSettings(label, index, lambdaSettingsOf(label, props.lambda), planned.lambda);
     if (disagreements.length > 0) throw new ConfigurationError(disagreements);
     const lambdaField = `${label}.grantees[${index}].lambda`;
-    holdToDeclaration([{ provider: props.lambda.provider, field: lambdaField, accountId: planned.lambda.accountId, region: planned.lambda.region }]);
+    holdToDeclaration([
+      {
+        provider: props.lambda.provider,
+        field: lambdaField,
+        accountId: planned.lambda.accountId,
+        region: planned.lambda.region,
+      },
+    ]);
     this.plan = planned.plan;
-    const half = buildLambdaAccount(this, label, props.lambda, { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket }, planned.plan, shared.alarms);
+    const half = buildLambdaAccount(
+      this,
+      label,
+      props.lambda,
+      { lambda: planned.lambda, grant: planned.grant, bucket: shared.bucket },
+      planned.plan,
+      shared.alarms,
+    );
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
     this.alarms = half.alarms;
-    const declaration = { lambda: planned.lambda, bucket: shared.bucket, grant: planned.grant, configPath: props.shared.configPath };
+    const declaration = {
+      lambda: planned.lambda,
+      bucket: shared.bucket,
+      grant: planned.grant,
+      configPath: props.shared.configPath,
+    };
     recordLambdaHalf(this, declaration, planned.plan, half, props.lambda.provider, shared.alarms);
   }
 }

@@ -2,7 +2,12 @@
  * The statements every policy the library writes starts with, whatever the grants: a bucket policy refuses requests
  * without TLS and uploads not kept under the bucket's key; a key policy lets its own account administer the key.
  */
-import { accountRootArn, bucketArn as toBucketArn, policyDocument, type PolicyStatement } from "../core/policy-document";
+import {
+  accountRootArn,
+  bucketArn as toBucketArn,
+  policyDocument,
+  type PolicyStatement,
+} from "../core/policy-document";
 import { denyOtherUploadEncryption } from "./upload-encryption";
 
 /** The statement every bucket policy starts with: no request without TLS. */
@@ -39,7 +44,12 @@ export function accountAdministersKey(partition: string, accountId: string): Pol
 }
 
 /** The bucket policy SecureBucket writes: TLS only, uploads pinned to the bucket's key, then `statements`. */
-export function secureBucketPolicy(partition: string, bucketName: string, kmsKeyArn: string, statements: readonly PolicyStatement[]) {
+export function secureBucketPolicy(
+  partition: string,
+  bucketName: string,
+  kmsKeyArn: string,
+  statements: readonly PolicyStatement[],
+) {
   return policyDocument([
     denyInsecureTransport(partition, bucketName),
     ...denyOtherEncryption(partition, bucketName, kmsKeyArn),

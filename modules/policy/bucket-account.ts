@@ -33,7 +33,12 @@ export interface BucketAccountPlan {
     grantField: string;
   }>;
   /** Access points carrying grantees' grants: each one's ARN and the grant statements of its policy. */
-  readonly accessPoints: ReadonlyArray<{ id: string; name: string; arn: string; statements: readonly PolicyStatement[] }>;
+  readonly accessPoints: ReadonlyArray<{
+    id: string;
+    name: string;
+    arn: string;
+    statements: readonly PolicyStatement[];
+  }>;
   /**
    * Grantees whose grantee the bucket account's policies name by role ARN: IAM, S3 and KMS refuse a policy naming a
    * role that does not exist yet, so those policies wait for it when it is in the same stack.
@@ -61,18 +66,38 @@ export interface PlannedBucketGrant {
  */
 export function bucketAccountPlan(
   grants: readonly PlannedBucketGrant[],
-  statements: { readonly bucketPolicyStatements: readonly PolicyStatement[]; readonly keyPolicyStatements: readonly PolicyStatement[] },
+  statements: {
+    readonly bucketPolicyStatements: readonly PolicyStatement[];
+    readonly keyPolicyStatements: readonly PolicyStatement[];
+  },
 ): BucketAccountPlan {
   return {
     ...statements,
     accessRoles: grants.flatMap(({ key, field, grant, plan, ids }) =>
       plan.accessRoleTrustPolicy && plan.accessRolePolicy
-        ? [{ id: ids.accessRole, roleName: grant.accessRoleName!, path: grant.accessRolePath, trustPolicy: plan.accessRoleTrustPolicy, policy: plan.accessRolePolicy, grantee: key, grantField: field }]
+        ? [
+            {
+              id: ids.accessRole,
+              roleName: grant.accessRoleName!,
+              path: grant.accessRolePath,
+              trustPolicy: plan.accessRoleTrustPolicy,
+              policy: plan.accessRolePolicy,
+              grantee: key,
+              grantField: field,
+            },
+          ]
         : [],
     ),
     accessPoints: grants.flatMap(({ plan, ids, accessPointName }) =>
       accessPointName && plan.accessPoint && ids.accessPoint
-        ? [{ id: ids.accessPoint, name: accessPointName, arn: plan.accessPoint.arn, statements: plan.accessPoint.policyStatements }]
+        ? [
+            {
+              id: ids.accessPoint,
+              name: accessPointName,
+              arn: plan.accessPoint.arn,
+              statements: plan.accessPoint.policyStatements,
+            },
+          ]
         : [],
     ),
     roleArnGrantees: grants.filter((g) => g.plan.principalStyle === "role-arn").map((g) => g.key),
@@ -88,7 +113,14 @@ export function bucketPolicyDocument(
 ): PolicyDocument {
   const { partition } = partitionOf(bucket.region);
   return bucket.existing
-    ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: statements, keyPolicyStatements: [] }).bucketPolicy
+    ? existingPolicies({
+        id: field,
+        partition,
+        bucketName: bucket.bucketName,
+        existing: bucket.existing,
+        bucketPolicyStatements: statements,
+        keyPolicyStatements: [],
+      }).bucketPolicy
     : secureBucketPolicy(partition, bucket.bucketName, kmsKeyArn, statements);
 }
 
@@ -96,14 +128,29 @@ export function bucketPolicyDocument(
  * An access point's policy as written: the same upload-encryption denials as the bucket policy (on the access point's
  * objects, so the policy holds them on its own), then the grant's statements.
  */
-export function accessPointPolicy(arn: string, kmsKeyArn: string, statements: readonly PolicyStatement[]): PolicyDocument {
+export function accessPointPolicy(
+  arn: string,
+  kmsKeyArn: string,
+  statements: readonly PolicyStatement[],
+): PolicyDocument {
   return policyDocument([...denyOtherUploadEncryption(`${arn}/object/*`, kmsKeyArn), ...statements]);
 }
 
 /** The key policy as written: the bucket key's, or an existing key's statements plus the grants'. */
-export function keyPolicyDocument(field: string, bucket: BucketSettings, statements: readonly PolicyStatement[]): PolicyDocument {
+export function keyPolicyDocument(
+  field: string,
+  bucket: BucketSettings,
+  statements: readonly PolicyStatement[],
+): PolicyDocument {
   const { partition } = partitionOf(bucket.region);
   return bucket.existing
-    ? existingPolicies({ id: field, partition, bucketName: bucket.bucketName, existing: bucket.existing, bucketPolicyStatements: [], keyPolicyStatements: statements }).keyPolicy
+    ? existingPolicies({
+        id: field,
+        partition,
+        bucketName: bucket.bucketName,
+        existing: bucket.existing,
+        bucketPolicyStatements: [],
+        keyPolicyStatements: statements,
+      }).keyPolicy
     : bucketKeyPolicy(partition, bucket.accountId, statements);
 }

@@ -60,7 +60,12 @@ export function overBudget(policies: readonly BudgetedPolicy[]): string[] {
  * and trust policies. An existing role's own inline policies are its owner's and not counted. `label` names the grant
  * in the messages.
  */
-export function grantRoleBudget(label: string, lambda: LambdaSettings, accessRoleName: string | undefined, plan: GrantPlan): BudgetedPolicy[] {
+export function grantRoleBudget(
+  label: string,
+  lambda: LambdaSettings,
+  accessRoleName: string | undefined,
+  plan: GrantPlan,
+): BudgetedPolicy[] {
   const advice = "grant fewer or shorter prefixes (a shared parent prefix covers its children)";
   const created = lambda.roleName !== undefined && lambda.createFunction !== false;
   return [
@@ -76,8 +81,18 @@ export function grantRoleBudget(label: string, lambda: LambdaSettings, accessRol
     },
     ...(plan.accessRolePolicy && plan.accessRoleTrustPolicy
       ? [
-          { what: `${label}: the inline policy of role ${accessRoleName}`, docs: [plan.accessRolePolicy], limit: POLICY_LIMITS.roleInlinePolicies, advice },
-          { what: `${label}: the trust policy of role ${accessRoleName}`, docs: [plan.accessRoleTrustPolicy], limit: POLICY_LIMITS.trustPolicy, advice: "shorten the ExternalId or the role names" },
+          {
+            what: `${label}: the inline policy of role ${accessRoleName}`,
+            docs: [plan.accessRolePolicy],
+            limit: POLICY_LIMITS.roleInlinePolicies,
+            advice,
+          },
+          {
+            what: `${label}: the trust policy of role ${accessRoleName}`,
+            docs: [plan.accessRoleTrustPolicy],
+            limit: POLICY_LIMITS.trustPolicy,
+            advice: "shorten the ExternalId or the role names",
+          },
         ]
       : []),
   ];

@@ -44,11 +44,15 @@ export function existingPolicies(args: {
   readonly keyPolicyStatements: readonly PolicyStatement[];
 }): { bucketPolicy: PolicyDocument; keyPolicy: PolicyDocument } {
   const { id, partition, bucketName, existing } = args;
-  const bucketStatements = mergeStatements(`${id}.bucket.existing.bucketPolicyStatements`, existing.bucketPolicyStatements, [
-    denyInsecureTransport(partition, bucketName),
-    ...denyOtherEncryption(partition, bucketName, existing.keyArn),
-    ...args.bucketPolicyStatements,
-  ]);
+  const bucketStatements = mergeStatements(
+    `${id}.bucket.existing.bucketPolicyStatements`,
+    existing.bucketPolicyStatements,
+    [
+      denyInsecureTransport(partition, bucketName),
+      ...denyOtherEncryption(partition, bucketName, existing.keyArn),
+      ...args.bucketPolicyStatements,
+    ],
+  );
   const keyStatements = mergeStatements(
     `${id}.bucket.existing.keyPolicyStatements`,
     existing.keyPolicyStatements,

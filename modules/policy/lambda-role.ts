@@ -30,6 +30,7 @@ export function loggingPolicy(region: string, accountId: string, functionName: s
 
 /** What a function in a VPC needs of its role: its network interfaces (Lambda's AWSLambdaVPCAccessExecutionRole). */
 export function vpcAccessPolicy(): PolicyDocument {
-  return policyDocument([{ Sid: "ManageOwnNetworkInterfaces", Effect: "Allow", Action: [...VPC_NETWORK_INTERFACE_ACTIONS], Resource: "*" }]);
+  return policyDocument([
+    { Sid: "ManageOwnNetworkInterfaces", Effect: "Allow", Action: [...VPC_NETWORK_INTERFACE_ACTIONS], Resource: "*" },
+  ]);
 }
-

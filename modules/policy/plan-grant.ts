@@ -20,7 +20,6 @@ export { ACCESS_MODES, type AccessMode } from "../contract";
 export { PRINCIPAL_STYLES, type GrantDeclaration, type PrefixGrant, type PrincipalStyle } from "../declaration/grant";
 import type { GrantDeclaration, PrincipalStyle } from "../declaration/grant";
 
-
 /** Everything about both accounts that the policies need; all of it known at synth time except the key ARN. */
 export interface GrantContext {
   readonly grant: GrantDeclaration;
@@ -141,7 +140,8 @@ type Conditions = NonNullable<PolicyStatement["Condition"]>;
 function mergeConditions(...blocks: ReadonlyArray<Conditions | undefined>): Conditions | undefined {
   const out: Record<string, Record<string, string | readonly string[]>> = {};
   for (const block of blocks) {
-    for (const [operator, values] of Object.entries(block ?? {})) out[operator] = { ...(out[operator] ?? {}), ...values };
+    for (const [operator, values] of Object.entries(block ?? {}))
+      out[operator] = { ...(out[operator] ?? {}), ...values };
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
@@ -153,7 +153,11 @@ function withConditions(statement: PolicyStatement, ...blocks: ReadonlyArray<Con
 }
 
 /** How the bucket account's policies name a role: the role itself, or its account plus an aws:PrincipalArn match. */
-function principalFor(style: PrincipalStyle, partition: string, arn: string): { principal: PolicyPrincipal; condition?: Conditions } {
+function principalFor(
+  style: PrincipalStyle,
+  partition: string,
+  arn: string,
+): { principal: PolicyPrincipal; condition?: Conditions } {
   if (style === "role-arn") return { principal: { AWS: arn } };
   const account = accountOf(arn) ?? "";
   return {
@@ -179,7 +183,9 @@ export function planGrant(ctx: GrantContext): GrantPlan {
   const style = ctx.grant.principalStyle ?? "account-and-arn";
   const lambdaRoleArn = ctx.lambdaRoleArn;
   const assumeRole = ctx.grant.mode === "assume-role";
-  const accessRoleArn = assumeRole ? roleArn(partition, ctx.bucketAccountId, ctx.grant.accessRoleName!, ctx.grant.accessRolePath) : undefined;
+  const accessRoleArn = assumeRole
+    ? roleArn(partition, ctx.bucketAccountId, ctx.grant.accessRoleName!, ctx.grant.accessRolePath)
+    : undefined;
   const principalArn = accessRoleArn ?? lambdaRoleArn;
   const granteeAccountId = assumeRole ? ctx.bucketAccountId : ctx.lambdaAccountId;
   const orgCondition: Conditions | undefined = ctx.grant.principalOrgId
@@ -191,7 +197,13 @@ export function planGrant(ctx: GrantContext): GrantPlan {
 
   const data = dataStatements(ctx, granteeAccountId);
   const s3Statements = data.s3.map((st) => withConditions(st, vpceCondition));
-  const keyUse: PolicyStatement = { Sid: "GranteeUsesKeyThroughS3", Effect: "Allow", Action: data.kmsActions, Resource: "*", Condition: data.kmsConditions };
+  const keyUse: PolicyStatement = {
+    Sid: "GranteeUsesKeyThroughS3",
+    Effect: "Allow",
+    Action: data.kmsActions,
+    Resource: "*",
+    Condition: data.kmsConditions,
+  };
   const kmsStatement = withConditions(
     {
       ...keyUse,
@@ -205,7 +217,9 @@ export function planGrant(ctx: GrantContext): GrantPlan {
   const keyPolicyStatements: PolicyStatement[] = [forResourcePolicy(keyUse, "", grantee, orgCondition)];
   const resourceStatements = s3Statements.map((st) => forResourcePolicy(st, "Grant", grantee, orgCondition));
   // Through an access point its policy names the grantee in both modes (the bucket policy only delegates to it).
-  const accessPoint = ctx.accessPointArn ? { arn: ctx.accessPointArn, policyStatements: resourceStatements } : undefined;
+  const accessPoint = ctx.accessPointArn
+    ? { arn: ctx.accessPointArn, policyStatements: resourceStatements }
+    : undefined;
   const base = { lambdaRoleArn, principalArn, principalStyle: style, ...(accessPoint ? { accessPoint } : {}) };
 
   if (!assumeRole) {

@@ -18,11 +18,24 @@ import { MAX_BUCKET_METRICS, type AlarmSettings, type ResolvedAlarms } from "../
 import { resolveAlarms, type AlarmAccount } from "../declaration/resolve-alarms";
 import { unique } from "./actions";
 import type { BucketSettings } from "../declaration/bucket-settings";
-import { accessPointPolicy, bucketAccountPlan, bucketPolicyDocument, keyPolicyDocument, type BucketAccountPlan } from "./bucket-account";
+import {
+  accessPointPolicy,
+  bucketAccountPlan,
+  bucketPolicyDocument,
+  keyPolicyDocument,
+  type BucketAccountPlan,
+} from "./bucket-account";
 import type { AccessPointChoice } from "../declaration/access-point-choice";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "./plan-grant";
 import { lambdaRoleArnOf, type LambdaSettings } from "../declaration/lambda-settings";
-import { grantRoleBudget, KEY_ARN_PLACEHOLDER, overBudget, policySize, POLICY_LIMITS, type BudgetedPolicy } from "./budget";
+import {
+  grantRoleBudget,
+  KEY_ARN_PLACEHOLDER,
+  overBudget,
+  policySize,
+  POLICY_LIMITS,
+  type BudgetedPolicy,
+} from "./budget";
 import { accountRootArn, bucketArn, type PolicyStatement } from "../core/policy-document";
 import { ConfigurationError } from "../core/errors";
 import { partitionOf } from "../core/regions";
@@ -33,7 +46,11 @@ export { ACCESS_POINT_CHOICES, type AccessPointChoice } from "../declaration/acc
 export interface ValidShared {
   readonly bucket: BucketSettings;
   readonly accessPoints?: AccessPointChoice | undefined;
-  readonly grantees: ReadonlyArray<{ readonly name: string; readonly lambda: LambdaSettings; readonly grant: GrantDeclaration }>;
+  readonly grantees: ReadonlyArray<{
+    readonly name: string;
+    readonly lambda: LambdaSettings;
+    readonly grant: GrantDeclaration;
+  }>;
 }
 
 export type ValidGrantee = ValidShared["grantees"][number];
@@ -41,7 +58,8 @@ export type ValidGrantee = ValidShared["grantees"][number];
 /** The condition keys that only say who the principal is: statements differing only in them merge into lists. */
 const PRINCIPAL_KEYS = ["aws:PrincipalArn", "kms:CallerAccount"];
 
-const asList = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : ([] as string[]).concat(v));
+const asList = (v: string | readonly string[] | undefined): string[] =>
+  v === undefined ? [] : ([] as string[]).concat(v);
 
 const oneOrList = (values: readonly string[]): string | string[] => (values.length === 1 ? values[0]! : [...values]);
 
@@ -52,7 +70,10 @@ const oneOrList = (values: readonly string[]): string | string[] => (values.leng
  * precisely the roles its parts matched. Statements naming a public or service principal are kept as they are.
  */
 export function mergeByPrincipal(statements: readonly PolicyStatement[]): PolicyStatement[] {
-  const groups = new Map<string, { base: PolicyStatement; count: number; principals: string[]; values: Map<string, string[]> }>();
+  const groups = new Map<
+    string,
+    { base: PolicyStatement; count: number; principals: string[]; values: Map<string, string[]> }
+  >();
   statements.forEach((statement, i) => {
     const { Sid: _sid, Principal, Condition, ...rest } = statement;
     const mergeable = typeof Principal === "object" && Principal.AWS !== undefined && Principal.Service === undefined;
@@ -65,9 +86,7 @@ export function mergeByPrincipal(statements: readonly PolicyStatement[]): Policy
       }
     }
     const { StringEquals: _eq, ...otherOperators } = Condition ?? {};
-    const key = mergeable
-      ? JSON.stringify([rest, otherOperators, equals, [...values.keys()]])
-      : `unmergeable ${i}`;
+    const key = mergeable ? JSON.stringify([rest, otherOperators, equals, [...values.keys()]]) : `unmergeable ${i}`;
     const group = groups.get(key);
     if (!group) {
       groups.set(key, { base: statement, count: 1, principals: mergeable ? asList(Principal.AWS) : [], values });
@@ -146,7 +165,12 @@ export interface SharedBucketPlan {
 }
 
 /** The statement that lets the bucket account's own access points carry the grants (AWS's delegation pattern). */
-function delegateToAccessPoints(partition: string, bucketName: string, accountId: string, actions: readonly string[]): PolicyStatement {
+function delegateToAccessPoints(
+  partition: string,
+  bucketName: string,
+  accountId: string,
+  actions: readonly string[],
+): PolicyStatement {
   const bucket = bucketArn(partition, bucketName);
   return {
     Sid: "DelegateToOwnAccessPoints",
@@ -173,7 +197,9 @@ export const grantedPrefixes = (grantees: ReadonlyArray<{ readonly grant: GrantD
  */
 function sharedAlarms(id: string, settings: AlarmSettings | undefined, shared: ValidShared): ResolvedAlarms {
   const { bucket, grantees } = shared;
-  const accounts: AlarmAccount[] = [{ accountId: bucket.accountId, regions: [bucket.region], what: "the bucket account" }];
+  const accounts: AlarmAccount[] = [
+    { accountId: bucket.accountId, regions: [bucket.region], what: "the bucket account" },
+  ];
   for (const accountId of unique(grantees.map((g) => g.lambda.accountId))) {
     const mine = grantees.map((g, i) => ({ g, i })).filter(({ g }) => g.lambda.accountId === accountId);
     const creating = mine.filter(({ g }) => g.lambda.createFunction !== false);
@@ -181,7 +207,12 @@ function sharedAlarms(id: string, settings: AlarmSettings | undefined, shared: V
       accountId,
       regions: unique(creating.map(({ g }) => g.lambda.region)),
       what: `the account of ${mine.map(({ g, i }) => `grantees[${i}] (${g.name})`).join(", ")}`,
-      ...(creating.length === 0 ? { noAlarms: "its alarms watch functions this library creates, and its grantees set lambda.createFunction to false" } : {}),
+      ...(creating.length === 0
+        ? {
+            noAlarms:
+              "its alarms watch functions this library creates, and its grantees set lambda.createFunction to false",
+          }
+        : {}),
     });
   }
   const alarms = resolveAlarms(`${id}.alarms`, settings, accounts);
@@ -198,8 +229,21 @@ function sharedAlarms(id: string, settings: AlarmSettings | undefined, shared: V
 /** The declaration validated: only its data fields (a provider or build settings passed along are not part of it). */
 function validShared(id: string, declaration: SharedBucketDeclaration): ValidShared {
   const b = declaration.bucket;
-  const bucket = { accountId: b.accountId, region: b.region, bucketName: b.bucketName, keyAlias: b.keyAlias, forceDestroy: b.forceDestroy, accessLogging: b.accessLogging, lifecycle: b.lifecycle, existing: b.existing };
-  return parseOrThrow(schemas().sharedBucketSchema, { bucket, accessPoints: declaration.accessPoints, grantees: declaration.grantees }, id);
+  const bucket = {
+    accountId: b.accountId,
+    region: b.region,
+    bucketName: b.bucketName,
+    keyAlias: b.keyAlias,
+    forceDestroy: b.forceDestroy,
+    accessLogging: b.accessLogging,
+    lifecycle: b.lifecycle,
+    existing: b.existing,
+  };
+  return parseOrThrow(
+    schemas().sharedBucketSchema,
+    { bucket, accessPoints: declaration.accessPoints, grantees: declaration.grantees },
+    id,
+  );
 }
 
 /** Every grantee's grant planned, each through its own access point or straight on the bucket. */
@@ -216,7 +260,9 @@ function planGrantees(shared: ValidShared, viaAccessPoints: boolean): PlannedGra
       bucketRegion: bucket.region,
       bucketName: bucket.bucketName,
       keyAlias: bucket.keyAlias,
-      accessPointArn: accessPointName ? accessPointArn(partition, bucket.region, bucket.accountId, accessPointName) : undefined,
+      accessPointArn: accessPointName
+        ? accessPointArn(partition, bucket.region, bucket.accountId, accessPointName)
+        : undefined,
     });
     return { name: c.name, lambda: c.lambda, grant: c.grant, plan, ...(accessPointName ? { accessPointName } : {}) };
   });
@@ -226,7 +272,11 @@ function planGrantees(shared: ValidShared, viaAccessPoints: boolean): PlannedGra
  * The grantees and the bucket policy's grant statements: merged by principal while they fit (or with "never"); past
  * the limit (or with "always") every grantee through its own access point, and the bucket policy only delegating.
  */
-function placeGrants(id: string, shared: ValidShared, keyArn: string): { grantees: PlannedGrantee[]; bucketStatements: PolicyStatement[]; usesAccessPoints: boolean } {
+function placeGrants(
+  id: string,
+  shared: ValidShared,
+  keyArn: string,
+): { grantees: PlannedGrantee[]; bucketStatements: PolicyStatement[]; usesAccessPoints: boolean } {
   const { bucket } = shared;
   const choice = shared.accessPoints ?? "auto";
   let grantees = planGrantees(shared, choice === "always");
@@ -237,18 +287,34 @@ function placeGrants(id: string, shared: ValidShared, keyArn: string): { grantee
   if (choice === "auto") grantees = planGrantees(shared, true);
   const actions = grantees.flatMap((c) => c.plan.accessPoint!.policyStatements.flatMap((s) => asList(s.Action)));
   const { partition } = partitionOf(bucket.region);
-  return { grantees, bucketStatements: [delegateToAccessPoints(partition, bucket.bucketName, bucket.accountId, actions)], usesAccessPoints };
+  return {
+    grantees,
+    bucketStatements: [delegateToAccessPoints(partition, bucket.bucketName, bucket.accountId, actions)],
+    usesAccessPoints,
+  };
 }
 
 /** The key policy's grant statements: each role named while that fits, past the limit each account. */
-function keyGrants(id: string, bucket: BucketSettings, grantees: readonly PlannedGrantee[]): { statements: PolicyStatement[]; principals: "roles" | "accounts" } {
+function keyGrants(
+  id: string,
+  bucket: BucketSettings,
+  grantees: readonly PlannedGrantee[],
+): { statements: PolicyStatement[]; principals: "roles" | "accounts" } {
   const byRole = mergeByPrincipal(grantees.flatMap((c) => c.plan.keyPolicyStatements));
-  if (policySize(keyPolicyDocument(id, bucket, byRole)) <= POLICY_LIMITS.keyPolicy) return { statements: byRole, principals: "roles" };
+  if (policySize(keyPolicyDocument(id, bucket, byRole)) <= POLICY_LIMITS.keyPolicy)
+    return { statements: byRole, principals: "roles" };
   return { statements: keyStatementsByAccount(byRole, partitionOf(bucket.region).partition), principals: "accounts" };
 }
 
 /** Every policy the shared bucket writes, against its AWS limit, with what to do when it does not fit. */
-function sharedBudget(id: string, shared: ValidShared, grantees: readonly PlannedGrantee[], side: BucketAccountPlan, keyPrincipals: string, keyArn: string): BudgetedPolicy[] {
+function sharedBudget(
+  id: string,
+  shared: ValidShared,
+  grantees: readonly PlannedGrantee[],
+  side: BucketAccountPlan,
+  keyPrincipals: string,
+  keyArn: string,
+): BudgetedPolicy[] {
   const { bucket } = shared;
   return [
     {
@@ -272,7 +338,9 @@ function sharedBudget(id: string, shared: ValidShared, grantees: readonly Planne
       limit: POLICY_LIMITS.accessPointPolicy,
       advice: "grant fewer or shorter prefixes (a shared parent prefix covers its children)",
     })),
-    ...grantees.flatMap((c, i) => grantRoleBudget(`${id}.grantees[${i}] (${c.name})`, c.lambda, c.grant.accessRoleName, c.plan)),
+    ...grantees.flatMap((c, i) =>
+      grantRoleBudget(`${id}.grantees[${i}] (${c.name})`, c.lambda, c.grant.accessRoleName, c.plan),
+    ),
   ];
 }
 
@@ -298,7 +366,11 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
   const budget = sharedBudget(id, shared, grantees, side, key.principals, keyArn);
   const problems = overBudget(budget);
   if (problems.length > 0) throw new ConfigurationError(problems);
-  const measures = budget.map((b) => ({ what: b.what, size: b.docs.reduce((t, d) => t + policySize(d), 0), limit: b.limit }));
+  const measures = budget.map((b) => ({
+    what: b.what,
+    size: b.docs.reduce((t, d) => t + policySize(d), 0),
+    limit: b.limit,
+  }));
   return { bucket, grantees, usesAccessPoints, keyPrincipals: key.principals, side, measures, alarms };
 }
 

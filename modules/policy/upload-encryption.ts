@@ -118,7 +118,10 @@ export const UPLOAD_ENCRYPTION_CASES: readonly UploadEncryptionCase[] = [
     expected: "Denied",
     reason: "the object would be encrypted with a key the bucket account does not control",
     operations: WHOLE_UPLOADS,
-    headers: (_bucketKeyArn, otherKeyArn) => ({ [SSE_HEADERS.algorithm]: "aws:kms", [SSE_HEADERS.kmsKeyId]: otherKeyArn }),
+    headers: (_bucketKeyArn, otherKeyArn) => ({
+      [SSE_HEADERS.algorithm]: "aws:kms",
+      [SSE_HEADERS.kmsKeyId]: otherKeyArn,
+    }),
   },
 ];
 

@@ -58,7 +58,11 @@ export function loadCatalogue(data: IamData): Promise<CatalogueAction[]> {
 function namedPrincipals(s: ReadStatement): string[] {
   const principals = s.Principal === "*" ? [] : (s.Principal?.AWS ?? []);
   const keys = ["aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:sourceaccount"];
-  const conditioned = Object.values(s.Condition ?? {}).flatMap((block) => Object.entries(block).filter(([k]) => keys.includes(k.toLowerCase())).flatMap(([, v]) => v));
+  const conditioned = Object.values(s.Condition ?? {}).flatMap((block) =>
+    Object.entries(block)
+      .filter(([k]) => keys.includes(k.toLowerCase()))
+      .flatMap(([, v]) => v),
+  );
   return [...principals, ...conditioned];
 }
 
@@ -66,7 +70,12 @@ function namedPrincipals(s: ReadStatement): string[] {
 function mayApplyTo(s: ReadStatement, caller: Caller): boolean {
   if (s.NotPrincipal !== undefined || s.Principal === "*") return true;
   return (s.Principal?.AWS ?? []).some(
-    (p) => p === "*" || p === caller.accountId || p === `arn:${parseArn(caller.roleArn)?.partition ?? "aws"}:iam::${caller.accountId}:root` || matchesWildcard(p, caller.roleArn) || matchesWildcard(p, caller.principal),
+    (p) =>
+      p === "*" ||
+      p === caller.accountId ||
+      p === `arn:${parseArn(caller.roleArn)?.partition ?? "aws"}:iam::${caller.accountId}:root` ||
+      matchesWildcard(p, caller.roleArn) ||
+      matchesWildcard(p, caller.principal),
   );
 }
 
@@ -95,7 +104,11 @@ function statementsFor(caller: Caller, resources: readonly ReadStatement[]): Rea
 }
 
 /** Every caller the catalogue asks for: the grant's, and an administrator of every account the resource policies name. */
-function catalogueCallers(c: GrantCallers, resources: readonly ReadStatement[], declared: ReadonlySet<string>): Caller[] {
+function catalogueCallers(
+  c: GrantCallers,
+  resources: readonly ReadStatement[],
+  declared: ReadonlySet<string>,
+): Caller[] {
   const { b } = c;
   const callers = [c.grantee, ...(c.accessRoleArn ? [c.lambda] : []), c.otherRoleInA, c.outsider];
   const seen = new Set(callers.map((x) => x.roleArn));
@@ -104,7 +117,12 @@ function catalogueCallers(c: GrantCallers, resources: readonly ReadStatement[], 
     if (!account || account === b.B) continue;
     const role = /^arn:[\w-]+:iam::\d{12}:role\/(?:.*\/)?([^/*?]+)$/.exec(named)?.[1];
     if (declared.has(named)) continue;
-    const caller = administrator(b.partition, account, role ?? "named-by-policy", `${role ?? "admin"}@${account} (named by a policy)`);
+    const caller = administrator(
+      b.partition,
+      account,
+      role ?? "named-by-policy",
+      `${role ?? "admin"}@${account} (named by a policy)`,
+    );
     if (seen.has(caller.roleArn)) continue;
     seen.add(caller.roleArn);
     callers.push(caller);
@@ -119,8 +137,14 @@ const instance = (pattern: string): string => pattern.replace(/[*?]/g, "x");
  * The object keys and listed prefixes the policies themselves name: every object resource of an Allow statement on
  * the bucket or its access points (`arn:aws:s3:::bucket/archive/*` names `archive/x`), and every s3:prefix value.
  */
-function namedByPolicies(model: AccessModel, statements: readonly ReadStatement[]): { keys: string[]; prefixes: string[] } {
-  const objectPrefixes = [`${model.bucket.arn}/`, ...Object.values(model.accessPoints).map((ap) => `${ap.arn}/object/`)];
+function namedByPolicies(
+  model: AccessModel,
+  statements: readonly ReadStatement[],
+): { keys: string[]; prefixes: string[] } {
+  const objectPrefixes = [
+    `${model.bucket.arn}/`,
+    ...Object.values(model.accessPoints).map((ap) => `${ap.arn}/object/`),
+  ];
   const keys: string[] = [];
   const prefixes: string[] = [];
   for (const s of statements.filter((st) => st.Effect === "Allow")) {
@@ -129,7 +153,8 @@ function namedByPolicies(model: AccessModel, statements: readonly ReadStatement[
       if (base) keys.push(instance(resource.slice(base.length)));
     }
     for (const block of Object.values(s.Condition ?? {})) {
-      for (const [key, values] of Object.entries(block)) if (key.toLowerCase() === "s3:prefix") prefixes.push(...values.map(instance));
+      for (const [key, values] of Object.entries(block))
+        if (key.toLowerCase() === "s3:prefix") prefixes.push(...values.map(instance));
     }
   }
   return { keys, prefixes };
@@ -140,14 +165,24 @@ function namedByPolicies(model: AccessModel, statements: readonly ReadStatement[
  * the root, other grantees' prefixes, and every key the policies name.
  */
 function objectKeys(c: GrantCallers, others: readonly OtherGrantee[], named: readonly string[]): string[] {
-  const prefixes = [...c.b.subject.grant.prefixes.map((p) => p.prefix), ...others.flatMap((o) => o.grant.prefixes.map((p) => p.prefix))];
+  const prefixes = [
+    ...c.b.subject.grant.prefixes.map((p) => p.prefix),
+    ...others.flatMap((o) => o.grant.prefixes.map((p) => p.prefix)),
+  ];
   const siblings = c.b.subject.grant.prefixes.map((p) => `${p.prefix.slice(0, -1)}-sibling/`);
   return [...new Set([...[...prefixes, UNGRANTED, ...siblings, ""].map((p) => `${p}catalogue.txt`), ...named])];
 }
 
 /** The prefixes a listing action is asked with (undefined: no s3:prefix at all). */
-function listPrefixes(c: GrantCallers, others: readonly OtherGrantee[], named: readonly string[]): Array<string | undefined> {
-  const declared = [...c.b.subject.grant.prefixes.map((p) => p.prefix), ...others.flatMap((o) => o.grant.prefixes.map((p) => p.prefix))];
+function listPrefixes(
+  c: GrantCallers,
+  others: readonly OtherGrantee[],
+  named: readonly string[],
+): Array<string | undefined> {
+  const declared = [
+    ...c.b.subject.grant.prefixes.map((p) => p.prefix),
+    ...others.flatMap((o) => o.grant.prefixes.map((p) => p.prefix)),
+  ];
   return [...new Set([...declared, UNGRANTED, "", ...named]), undefined];
 }
 
@@ -169,7 +204,13 @@ function keyActionsOf(grant: GrantDeclaration): string[] {
  * the key policy's size the key names the grantees' accounts: each account's IAM then decides which of its roles use
  * the key, through S3, for the actions its grantees need (bucket-policy mode; an access role is in the bucket account).
  */
-function kmsVerdict(c: GrantCallers, caller: Caller, action: string, throughS3: boolean, others: readonly OtherGrantee[]): Expected {
+function kmsVerdict(
+  c: GrantCallers,
+  caller: Caller,
+  action: string,
+  throughS3: boolean,
+  others: readonly OtherGrantee[],
+): Expected {
   if (!throughS3) return "Denied";
   if (caller === c.grantee) return keyActionsOf(c.b.subject.grant).includes(action) ? "Allowed" : "Denied";
   // Only a role whose own IAM allows it (an administrator stand-in) takes up that delegation; the grant's own roles
@@ -187,7 +228,11 @@ type Route = ModelAccessPoint | null;
  * The routes of a caller's S3 requests: the grantee's own access point (or straight to the bucket), and every access
  * point on the bucket that carries no declared grant, through which nothing is granted to anyone.
  */
-function routesOf(c: GrantCallers, caller: Caller, declaredPoints: ReadonlySet<string>): Array<{ via: Route; declared: boolean }> {
+function routesOf(
+  c: GrantCallers,
+  caller: Caller,
+  declaredPoints: ReadonlySet<string>,
+): Array<{ via: Route; declared: boolean }> {
   const own = caller === c.grantee ? c.via : null;
   const undeclared = Object.values(c.b.model.accessPoints).filter((ap) => !declaredPoints.has(ap.arn));
   return [{ via: own, declared: true }, ...undeclared.map((ap) => ({ via: ap, declared: false }))];
@@ -204,7 +249,11 @@ interface Probes {
 function s3Requests(c: GrantCallers, caller: Caller, entry: CatalogueAction, probes: Probes): void {
   const { b } = c;
   const intent = (expected: Expected, declared: boolean) =>
-    expected === "Allowed" ? "the grant allows it" : declared ? `${entry.action} is not what the grant declares for ${caller.who}` : "no grant goes through this access point";
+    expected === "Allowed"
+      ? "the grant allows it"
+      : declared
+        ? `${entry.action} is not what the grant declares for ${caller.who}`
+        : "no grant goes through this access point";
   for (const { via, declared } of routesOf(c, caller, probes.declaredPoints)) {
     if (entry.targets.includes("object")) {
       for (const key of probes.keys) {
@@ -216,13 +265,30 @@ function s3Requests(c: GrantCallers, caller: Caller, entry: CatalogueAction, pro
       const listing = entry.action === "s3:ListBucket" || entry.action === "s3:ListBucketVersions";
       for (const prefix of listing ? probes.prefixes : [undefined]) {
         const expected = listing && declared ? s3Verdict(c, caller, entry.action, prefix) : "Denied";
-        b.s3(caller, entry.action, b.bucketArn, expected, intent(expected, declared), prefix === undefined ? {} : { "s3:prefix": prefix }, via);
+        b.s3(
+          caller,
+          entry.action,
+          b.bucketArn,
+          expected,
+          intent(expected, declared),
+          prefix === undefined ? {} : { "s3:prefix": prefix },
+          via,
+        );
       }
     }
   }
   if (entry.targets.includes("accesspoint") && !entry.targets.includes("bucket")) {
     for (const ap of Object.values(b.model.accessPoints)) {
-      b.add(caller, entry.action, { resource: ap.arn, kind: "access point policy", policy: ap.policy }, {}, {}, "Denied", intent("Denied", true), null);
+      b.add(
+        caller,
+        entry.action,
+        { resource: ap.arn, kind: "access point policy", policy: ap.policy },
+        {},
+        {},
+        "Denied",
+        intent("Denied", true),
+        null,
+      );
     }
   }
 }
@@ -231,7 +297,12 @@ function s3Requests(c: GrantCallers, caller: Caller, entry: CatalogueAction, pro
  * The catalogue matrix of one grant (see the module's comment): the requests, with each one's context trimmed to
  * the keys AWS sets for its action and resource.
  */
-export function catalogueRequests(c: GrantCallers, others: readonly OtherGrantee[], catalogue: readonly CatalogueAction[], declared: ReadonlySet<string>): ProofRequest[] {
+export function catalogueRequests(
+  c: GrantCallers,
+  others: readonly OtherGrantee[],
+  catalogue: readonly CatalogueAction[],
+  declared: ReadonlySet<string>,
+): ProofRequest[] {
   const { b } = c;
   const resources = resourceStatements(b.model);
   const start = b.requests.length;
@@ -249,7 +320,15 @@ export function catalogueRequests(c: GrantCallers, others: readonly OtherGrantee
       if (entry.targets.includes("key")) {
         for (const throughS3 of [true, false]) {
           const expected = kmsVerdict(c, caller, entry.action, throughS3, others);
-          b.kms(caller, entry.action, expected, expected === "Allowed" ? "S3 uses the key for the grant" : `${entry.action}${throughS3 ? "" : " straight to KMS"} is not what the grant declares for ${caller.who}`, throughS3 ? {} : { "kms:ViaService": undefined });
+          b.kms(
+            caller,
+            entry.action,
+            expected,
+            expected === "Allowed"
+              ? "S3 uses the key for the grant"
+              : `${entry.action}${throughS3 ? "" : " straight to KMS"} is not what the grant declares for ${caller.who}`,
+            throughS3 ? {} : { "kms:ViaService": undefined },
+          );
         }
       } else {
         s3Requests(c, caller, entry, probes);

@@ -36,16 +36,22 @@ function managedPolicies(values: readonly string[]): Record<string, PolicyDocume
   const policies: Record<string, PolicyDocument> = {};
   for (const value of values) {
     const at = value.lastIndexOf("=");
-    if (at <= 0 || !value.startsWith("arn:")) throw new UsageError(`--managed-policy ${value}: expected ARN=FILE, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess=policy.json`);
+    if (at <= 0 || !value.startsWith("arn:"))
+      throw new UsageError(
+        `--managed-policy ${value}: expected ARN=FILE, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess=policy.json`,
+      );
     const file = value.slice(at + 1);
     let document: PolicyDocument;
     try {
       document = JSON.parse(readFileSync(file, "utf8")) as PolicyDocument;
     } catch (error) {
-      throw new UsageError(`--managed-policy ${value}: ${file} is not a readable JSON policy document (${(error as Error).message})`);
+      throw new UsageError(
+        `--managed-policy ${value}: ${file} is not a readable JSON policy document (${(error as Error).message})`,
+      );
     }
     // Accept what `aws iam get-policy-version` prints as well as a bare document.
-    const versioned = (document as unknown as { PolicyVersion?: { Document?: PolicyDocument } }).PolicyVersion?.Document;
+    const versioned = (document as unknown as { PolicyVersion?: { Document?: PolicyDocument } }).PolicyVersion
+      ?.Document;
     policies[value.slice(0, at)] = versioned ?? document;
   }
   return policies;
@@ -61,7 +67,11 @@ function leftOutByStack(report: ProofReport, leftOut: readonly SynthesizedStack[
   const grants = report.grants.map((g) => {
     const stacks = recordedIn(g.key);
     if (stacks.length === 0) return g;
-    const problems = g.problems.map((p) => (p.includes("is not in the outputs given") ? `${p} (--stack left out ${stacks.join(", ")}, which records it: name it too)` : p));
+    const problems = g.problems.map((p) =>
+      p.includes("is not in the outputs given")
+        ? `${p} (--stack left out ${stacks.join(", ")}, which records it: name it too)`
+        : p,
+    );
     return { ...g, problems };
   });
   return { ...report, grants };
@@ -101,14 +111,23 @@ export async function main(
     const managed = managedPolicies(values["managed-policy"] ?? []);
     const outputs = paths.length > 0 ? paths : ["cdktf.out"];
     const stacks = loadSynthesized(outputs, values.stack ?? []);
-    const report = leftOutByStack(await proveSynthesized(stacks, { managedPolicies: managed }), values.stack ? loadSynthesized(outputs).filter((s) => !values.stack!.includes(s.name)) : []);
-    if (values.verbose && values.quiet) throw new UsageError("--verbose and --quiet ask for opposite outputs: give one");
+    const report = leftOutByStack(
+      await proveSynthesized(stacks, { managedPolicies: managed }),
+      values.stack ? loadSynthesized(outputs).filter((s) => !values.stack!.includes(s.name)) : [],
+    );
+    if (values.verbose && values.quiet)
+      throw new UsageError("--verbose and --quiet ask for opposite outputs: give one");
     if (!values.verbose) {
       for (const g of report.grants) {
         const bad = g.results.filter((r) => !r.ok);
-        out(`${g.mismatches === 0 ? "proven" : "FAILED"}  ${g.grantee} -> s3://${g.bucket}  (${g.results.length} requests)`);
+        out(
+          `${g.mismatches === 0 ? "proven" : "FAILED"}  ${g.grantee} -> s3://${g.bucket}  (${g.results.length} requests)`,
+        );
         for (const p of g.problems) out(`  PROBLEM ${p}`);
-        for (const r of bad) out(`  MISMATCH ${r.who} ${r.action}${r.operation ? ` (${r.operation})` : ""} ${r.resource}: ${r.final}, expected ${r.expected} (${r.intent})${r.reasons.length ? `; denied by ${r.reasons.join("; ")}` : ""}`);
+        for (const r of bad)
+          out(
+            `  MISMATCH ${r.who} ${r.action}${r.operation ? ` (${r.operation})` : ""} ${r.resource}: ${r.final}, expected ${r.expected} (${r.intent})${r.reasons.length ? `; denied by ${r.reasons.join("; ")}` : ""}`,
+          );
         for (const u of g.unknownActions) out(`  UNKNOWN ACTION ${u}`);
         for (const u of g.unseen) out(`  NOT SEEN ${u}`);
       }

@@ -35,7 +35,8 @@ function kindOf(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Reads one JSON file. A problem names the file and what is wrong, never what the file holds: the reason a read
@@ -45,12 +46,20 @@ function readJson(file: string): unknown {
   let text: string;
   try {
     const stat = statSync(file);
-    if (!stat.isFile()) throw new ProofInputError(`${file} is ${stat.isDirectory() ? "a folder" : "not a regular file"}, not a JSON file`);
+    if (!stat.isFile())
+      throw new ProofInputError(
+        `${file} is ${stat.isDirectory() ? "a folder" : "not a regular file"}, not a JSON file`,
+      );
     text = readFileSync(file, "utf8");
   } catch (error) {
     if (error instanceof ProofInputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "EACCES" || code === "EPERM" ? "cannot be read (permission denied)" : `cannot be read (${code ?? "unknown error"})`;
+    const why =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EACCES" || code === "EPERM"
+          ? "cannot be read (permission denied)"
+          : `cannot be read (${code ?? "unknown error"})`;
     throw new ProofInputError(`${file} ${why}`);
   }
   try {
@@ -71,12 +80,22 @@ function readJson(file: string): unknown {
  * absolute path, a `..` segment, or a symbolic link that leads out of the folder.
  */
 function insideFolder(folder: string, relative: string, what: string): string {
-  if (isAbsolute(relative) || /^[a-zA-Z]:/.test(relative)) throw new ProofInputError(`${what} is an absolute path: a cdktf manifest names its stacks' files inside its folder`);
-  if (relative.split(/[\\/]/).includes("..")) throw new ProofInputError(`${what} has a ".." segment: a cdktf manifest names its stacks' files inside its folder`);
+  if (isAbsolute(relative) || /^[a-zA-Z]:/.test(relative))
+    throw new ProofInputError(
+      `${what} is an absolute path: a cdktf manifest names its stacks' files inside its folder`,
+    );
+  if (relative.split(/[\\/]/).includes(".."))
+    throw new ProofInputError(`${what} has a ".." segment: a cdktf manifest names its stacks' files inside its folder`);
   const file = join(folder, relative);
-  if (!existsSync(file)) throw new ProofInputError(`${what}: there is no such file (${file}${lexists(file) ? ", a symbolic link to nothing" : ""})`);
+  if (!existsSync(file))
+    throw new ProofInputError(
+      `${what}: there is no such file (${file}${lexists(file) ? ", a symbolic link to nothing" : ""})`,
+    );
   const real = realpathSync(file);
-  if (!real.startsWith(`${folder}${sep}`)) throw new ProofInputError(`${what} leads outside the output folder ${folder} (a symbolic link): nothing outside it is read`);
+  if (!real.startsWith(`${folder}${sep}`))
+    throw new ProofInputError(
+      `${what} leads outside the output folder ${folder} (a symbolic link): nothing outside it is read`,
+    );
   return real;
 }
 
@@ -105,7 +124,8 @@ function stackJsonProblem(json: unknown): string | undefined {
   if (provider !== undefined) {
     if (!isObject(provider)) return `"provider" is ${kindOf(provider)}, not an object`;
     const aws = provider.aws;
-    if (aws !== undefined && (!Array.isArray(aws) || !aws.every(isObject))) return `"provider.aws" is ${kindOf(aws)}, not a list of objects`;
+    if (aws !== undefined && (!Array.isArray(aws) || !aws.every(isObject)))
+      return `"provider.aws" is ${kindOf(aws)}, not a list of objects`;
   }
   const resource = json.resource;
   if (resource !== undefined) {
@@ -123,24 +143,29 @@ function stackJsonProblem(json: unknown): string | undefined {
 /** A name of a stack in a manifest: it names a folder of the output, so it is one path segment. */
 function stackNameProblem(name: string): string | undefined {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  if (name === "" || name === "." || name === ".." || /[\\/\u0000-\u001f\u007f]/.test(name)) return `the stack name ${JSON.stringify(name)} is not a folder name`;
+  if (name === "" || name === "." || name === ".." || /[\\/\u0000-\u001f\u007f]/.test(name))
+    return `the stack name ${JSON.stringify(name)} is not a folder name`;
   return undefined;
 }
 
 /** The stacks a cdktf output folder's manifest.json lists (`folder` is a real path). */
 function manifestStacks(folder: string, manifestFile: string): SynthesizedStack[] {
   const manifest = readJson(insideFolder(folder, "manifest.json", `${manifestFile}`));
-  if (!isObject(manifest)) throw new ProofInputError(`${manifestFile} is not a cdktf manifest: it holds ${kindOf(manifest)}, not an object`);
+  if (!isObject(manifest))
+    throw new ProofInputError(`${manifestFile} is not a cdktf manifest: it holds ${kindOf(manifest)}, not an object`);
   const stacks = manifest.stacks ?? {};
-  if (!isObject(stacks)) throw new ProofInputError(`${manifestFile} is not a cdktf manifest: "stacks" is ${kindOf(stacks)}, not an object`);
+  if (!isObject(stacks))
+    throw new ProofInputError(`${manifestFile} is not a cdktf manifest: "stacks" is ${kindOf(stacks)}, not an object`);
   return Object.entries(stacks).map(([name, stack]) => {
     const at = `${manifestFile}: stacks[${JSON.stringify(name)}]`;
     const badName = stackNameProblem(name);
     if (badName) throw new ProofInputError(`${at}: ${badName}`);
     if (!isObject(stack)) throw new ProofInputError(`${at} is ${kindOf(stack)}, not an object`);
     const path = stack.synthesizedStackPath ?? join("stacks", name, "cdk.tf.json");
-    if (typeof path !== "string") throw new ProofInputError(`${at}.synthesizedStackPath is ${kindOf(path)}, not a path`);
-    if (path.endsWith(".tf")) throw new ProofInputError(`${at}: the stack was synthesized as HCL (cdktf synth --hcl), ${HCL_ADVICE}`);
+    if (typeof path !== "string")
+      throw new ProofInputError(`${at}.synthesizedStackPath is ${kindOf(path)}, not a path`);
+    if (path.endsWith(".tf"))
+      throw new ProofInputError(`${at}: the stack was synthesized as HCL (cdktf synth --hcl), ${HCL_ADVICE}`);
     const file = insideFolder(folder, path, `${at}.synthesizedStackPath ${JSON.stringify(path)}`);
     return { name, source: file, json: stackJson(file) };
   });
@@ -149,7 +174,8 @@ function manifestStacks(folder: string, manifestFile: string): SynthesizedStack[
 /** The stacks of one output folder or file. */
 function stacksAt(path: string): SynthesizedStack[] {
   const full = resolve(path);
-  if (!existsSync(full)) throw new ProofInputError(`${path} does not exist (give a cdktf output folder, a stack's folder or a cdk.tf.json)`);
+  if (!existsSync(full))
+    throw new ProofInputError(`${path} does not exist (give a cdktf output folder, a stack's folder or a cdk.tf.json)`);
   if (!statSync(full).isDirectory()) return [{ name: full, source: full, json: stackJson(full) }];
   // Everything read from a folder stays in it, symbolic links resolved.
   const folder = realpathSync(full);
@@ -159,7 +185,10 @@ function stacksAt(path: string): SynthesizedStack[] {
     const file = insideFolder(folder, "cdk.tf.json", join(full, "cdk.tf.json"));
     return [{ name: full.split(/[\\/]/).pop() ?? full, source: file, json: stackJson(file) }];
   }
-  if (lexists(join(full, "cdk.tf"))) throw new ProofInputError(`${path} holds a cdk.tf: the stack was synthesized as HCL (cdktf synth --hcl), ${HCL_ADVICE}`);
+  if (lexists(join(full, "cdk.tf")))
+    throw new ProofInputError(
+      `${path} holds a cdk.tf: the stack was synthesized as HCL (cdktf synth --hcl), ${HCL_ADVICE}`,
+    );
   throw new ProofInputError(`${path} holds neither a manifest.json (a cdktf output folder) nor a cdk.tf.json`);
 }
 
@@ -172,28 +201,57 @@ export function loadSynthesized(paths: readonly string[], onlyStacks: readonly s
   if (onlyStacks.length === 0) return all;
   const missing = onlyStacks.filter((name) => !all.some((s) => s.name === name));
   if (missing.length > 0) {
-    throw new ProofInputError(`no stack ${missing.join(", ")} in ${paths.join(", ")} (stacks: ${all.map((s) => s.name).join(", ")})`);
+    throw new ProofInputError(
+      `no stack ${missing.join(", ")} in ${paths.join(", ")} (stacks: ${all.map((s) => s.name).join(", ")})`,
+    );
   }
   return all.filter((s) => onlyStacks.includes(s.name));
 }
 
 /** Stacks still in memory, as they would be written (overrides and records included). */
 export function synthesizedFromConstructs(stacks: readonly TerraformStack[]): SynthesizedStack[] {
-  return stacks.map((stack) => ({ name: stack.node.id, source: `stack ${stack.node.path}`, json: stack.toTerraform() as StackJson }));
+  return stacks.map((stack) => ({
+    name: stack.node.id,
+    source: `stack ${stack.node.path}`,
+    json: stack.toTerraform() as StackJson,
+  }));
 }
 
 /** A check of one value's shape: the problem with it at `path`, if any. */
 type Shape = (value: unknown, path: string) => string | undefined;
 
-const wrong = (v: unknown, path: string, expected: string) => (v === undefined ? `${path} is missing (${expected})` : `${path} is ${kindOf(v)}, not ${expected}`);
+const wrong = (v: unknown, path: string, expected: string) =>
+  v === undefined ? `${path} is missing (${expected})` : `${path} is ${kindOf(v)}, not ${expected}`;
 const text: Shape = (v, path) => (typeof v === "string" ? undefined : wrong(v, path, "a string"));
 const flag: Shape = (v, path) => (typeof v === "boolean" ? undefined : wrong(v, path, "true or false"));
-const optional = (shape: Shape): Shape => (v, path) => (v === undefined ? undefined : shape(v, path));
-const oneOf = (values: readonly string[]): Shape => (v, path) => (typeof v === "string" && values.includes(v) ? undefined : `${path} is not one of ${values.join(", ")}`);
-const list = (shape: Shape): Shape => (v, path) => (Array.isArray(v) ? v.map((item, i) => shape(item, `${path}[${i}]`)).find(Boolean) : wrong(v, path, "a list"));
-const map = (shape: Shape): Shape => (v, path) => (isObject(v) ? Object.entries(v).map(([k, item]) => shape(item, `${path}.${k}`)).find(Boolean) : wrong(v, path, "an object"));
-const object = (fields: Readonly<Record<string, Shape>>): Shape => (v, path) =>
-  isObject(v) ? Object.entries(fields).map(([k, shape]) => shape(v[k], `${path}.${k}`)).find(Boolean) : wrong(v, path, "an object");
+const optional =
+  (shape: Shape): Shape =>
+  (v, path) =>
+    v === undefined ? undefined : shape(v, path);
+const oneOf =
+  (values: readonly string[]): Shape =>
+  (v, path) =>
+    typeof v === "string" && values.includes(v) ? undefined : `${path} is not one of ${values.join(", ")}`;
+const list =
+  (shape: Shape): Shape =>
+  (v, path) =>
+    Array.isArray(v) ? v.map((item, i) => shape(item, `${path}[${i}]`)).find(Boolean) : wrong(v, path, "a list");
+const map =
+  (shape: Shape): Shape =>
+  (v, path) =>
+    isObject(v)
+      ? Object.entries(v)
+          .map(([k, item]) => shape(item, `${path}.${k}`))
+          .find(Boolean)
+      : wrong(v, path, "an object");
+const object =
+  (fields: Readonly<Record<string, Shape>>): Shape =>
+  (v, path) =>
+    isObject(v)
+      ? Object.entries(fields)
+          .map(([k, shape]) => shape(v[k], `${path}.${k}`))
+          .find(Boolean)
+      : wrong(v, path, "an object");
 
 /** The shape of one record (GrantRecord) as the proof reads it. */
 const recordShape = object({
@@ -226,7 +284,8 @@ export function recordsOf(stack: SynthesizedStack): GrantRecord[] {
   const records = stack.json["//"]?.[GRANT_RECORD_KEY] as GrantRecords | undefined;
   if (records === undefined) return [];
   const at = `"//".${GRANT_RECORD_KEY}`;
-  if (!isObject(records)) throw new ProofInputError(`${stack.source}: ${at} is ${kindOf(records)}, not the grant records`);
+  if (!isObject(records))
+    throw new ProofInputError(`${stack.source}: ${at} is ${kindOf(records)}, not the grant records`);
   if (records.version !== GRANT_RECORD_VERSION) {
     throw new ProofInputError(
       `${stack.source}: grant records of version ${typeof records.version === "number" ? records.version : kindOf(records.version)}; this proof reads version ${GRANT_RECORD_VERSION} (use the same package version for synth and proof)`,

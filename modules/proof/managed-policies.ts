@@ -8,7 +8,9 @@ import type { PolicyDocument } from "../core/policy-document";
 export const KNOWN_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
   "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" }],
+    Statement: [
+      { Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" },
+    ],
   },
   "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole": {
     Version: "2012-10-17",

@@ -8,7 +8,17 @@ import type { GrantDeclaration } from "../declaration/grant";
 import type { GrantRecord } from "../record/grant-record";
 import { catalogueRequests, loadCatalogue, type CatalogueAction } from "./catalogue";
 import { recordsOf, type SynthesizedStack } from "./load";
-import { actionsInModel, buildModel, declaredPlace, placeProblems, proofViews, type AccessModel, type ModelOptions, type ProofView, type RecordedHalf } from "./model";
+import {
+  actionsInModel,
+  buildModel,
+  declaredPlace,
+  placeProblems,
+  proofViews,
+  type AccessModel,
+  type ModelOptions,
+  type ProofView,
+  type RecordedHalf,
+} from "./model";
 import { grantCallers, grantRequests, outsiderFor, type ProofOptions } from "./requests";
 import { iamData, prove, requireSimulator, unknownActions, type ProofRequest, type ProofResult } from "./simulate";
 
@@ -43,7 +53,8 @@ export interface ProofReport {
 export interface ProveOptions extends ModelOptions {}
 
 /** Where a half was recorded, for reports. */
-const whereOf = (h: RecordedHalf) => `${h.stack.name}: ${h.record.construct}${h.record.configPath ? ` (${h.record.configPath})` : ""}`;
+const whereOf = (h: RecordedHalf) =>
+  `${h.stack.name}: ${h.record.construct}${h.record.configPath ? ` (${h.record.configPath})` : ""}`;
 
 /** The grant declaration in one canonical form, so that two halves compare field by field. */
 function canonicalGrant(grant: GrantDeclaration): Record<string, unknown> {
@@ -81,16 +92,22 @@ const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
 export function driftBetween(lambda: GrantRecord, bucket: GrantRecord): string[] {
   // A function name is compared when both halves name one: the bucket account's half may leave it out.
   const functionName = (r: GrantRecord, other: GrantRecord): Record<string, unknown> =>
-    r.lambda.functionName !== undefined && other.lambda.functionName !== undefined ? { "lambda.functionName": r.lambda.functionName } : {};
+    r.lambda.functionName !== undefined && other.lambda.functionName !== undefined
+      ? { "lambda.functionName": r.lambda.functionName }
+      : {};
   const a: Record<string, unknown> = { ...declared(lambda), ...functionName(lambda, bucket) };
   const b: Record<string, unknown> = { ...declared(bucket), ...functionName(bucket, lambda) };
   return Object.keys({ ...a, ...b })
     .filter((field) => JSON.stringify(a[field]) !== JSON.stringify(b[field]))
-    .map((field) => `${field}: the Lambda account's half declares ${show(a[field])}, the bucket account's half ${show(b[field])}`);
+    .map(
+      (field) =>
+        `${field}: the Lambda account's half declares ${show(a[field])}, the bucket account's half ${show(b[field])}`,
+    );
 }
 
 /** A grantee's short name in tables: its function, or its role's name. */
-const granteeName = (r: GrantRecord) => r.lambda.functionName ?? r.lambda.roleArn.slice(r.lambda.roleArn.lastIndexOf("/") + 1);
+const granteeName = (r: GrantRecord) =>
+  r.lambda.functionName ?? r.lambda.roleArn.slice(r.lambda.roleArn.lastIndexOf("/") + 1);
 
 /** The halves of every grant the views record, paired by their key. */
 function pairHalves(views: readonly ProofView[]): Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }> {
@@ -110,9 +127,12 @@ function pairHalves(views: readonly ProofView[]): Map<string, { lambda: Recorded
  * account's half with one bucket account's half, the same grantee role and access point) so that the drift names
  * bucket.bucketName, rather than two halves each missing the other.
  */
-function pairAcrossBuckets(halves: Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }>): Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }> {
+function pairAcrossBuckets(
+  halves: Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }>,
+): Map<string, { lambda: RecordedHalf[]; bucket: RecordedHalf[] }> {
   const grantee = (key: string) => key.slice(key.indexOf("|") + 1);
-  const lonely = (side: "lambda" | "bucket") => [...halves].filter(([, e]) => e[side].length > 0 && e[side === "lambda" ? "bucket" : "lambda"].length === 0);
+  const lonely = (side: "lambda" | "bucket") =>
+    [...halves].filter(([, e]) => e[side].length > 0 && e[side === "lambda" ? "bucket" : "lambda"].length === 0);
   const lambdaOnly = lonely("lambda");
   const bucketOnly = lonely("bucket");
   for (const [key, entry] of lambdaOnly) {
@@ -129,10 +149,22 @@ function pairAcrossBuckets(halves: Map<string, { lambda: RecordedHalf[]; bucket:
 /** What is wrong with a grant before any request: a half missing or recorded twice, the halves declared differently. */
 function pairingProblems(lambda: readonly RecordedHalf[], bucket: readonly RecordedHalf[]): string[] {
   const problems: string[] = [];
-  if (lambda.length === 0) problems.push("the Lambda account's half is not in the outputs given: pass the output of the app that synthesizes it too");
-  if (bucket.length === 0) problems.push("the bucket account's half is not in the outputs given: pass the output of the app that synthesizes it too");
-  for (const [side, recorded] of [["Lambda account's", lambda], ["bucket account's", bucket]] as const) {
-    if (recorded.length > 1) problems.push(`the ${side} half is recorded ${recorded.length} times (${recorded.map(whereOf).join("; ")}): one grant, one half each`);
+  if (lambda.length === 0)
+    problems.push(
+      "the Lambda account's half is not in the outputs given: pass the output of the app that synthesizes it too",
+    );
+  if (bucket.length === 0)
+    problems.push(
+      "the bucket account's half is not in the outputs given: pass the output of the app that synthesizes it too",
+    );
+  for (const [side, recorded] of [
+    ["Lambda account's", lambda],
+    ["bucket account's", bucket],
+  ] as const) {
+    if (recorded.length > 1)
+      problems.push(
+        `the ${side} half is recorded ${recorded.length} times (${recorded.map(whereOf).join("; ")}): one grant, one half each`,
+      );
   }
   if (lambda[0] && bucket[0]) problems.push(...driftBetween(lambda[0].record, bucket[0].record));
   return problems;
@@ -191,14 +223,27 @@ class Models {
 export async function grantProofRequests(
   subject: GrantRecord,
   model: AccessModel,
-  { bucketHalf = subject, others = [] }: { readonly bucketHalf?: GrantRecord; readonly others?: readonly RecordedHalf[] } = {},
+  {
+    bucketHalf = subject,
+    others = [],
+  }: { readonly bucketHalf?: GrantRecord; readonly others?: readonly RecordedHalf[] } = {},
 ): Promise<ProofRequest[]> {
   return requestsOf(subject, bucketHalf, model, others, await loadCatalogue(iamData()));
 }
 
 /** The requests of one grant: its matrices and the catalogue matrix. */
-function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: AccessModel, others: readonly RecordedHalf[], catalogue: readonly CatalogueAction[]): ProofRequest[] {
-  const outsiderAccount = outsiderFor([model.bucketAccountId, subject.lambda.accountId, ...others.map((o) => o.record.lambda.accountId)]);
+function requestsOf(
+  subject: GrantRecord,
+  bucketHalf: GrantRecord,
+  model: AccessModel,
+  others: readonly RecordedHalf[],
+  catalogue: readonly CatalogueAction[],
+): ProofRequest[] {
+  const outsiderAccount = outsiderFor([
+    model.bucketAccountId,
+    subject.lambda.accountId,
+    ...others.map((o) => o.record.lambda.accountId),
+  ]);
   const options: ProofOptions = {
     outsiderAccount,
     grantee: granteeName(subject),
@@ -213,9 +258,19 @@ function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: Access
     })),
   };
   // The roles every grant on the bucket declares: each is proven by its own grant's matrices.
-  const declared = new Set([subject, ...others.map((o) => o.record)].flatMap((r) => [r.lambda.roleArn, ...(r.accessRoleArn ? [r.accessRoleArn] : [])]));
+  const declared = new Set(
+    [subject, ...others.map((o) => o.record)].flatMap((r) => [
+      r.lambda.roleArn,
+      ...(r.accessRoleArn ? [r.accessRoleArn] : []),
+    ]),
+  );
   const fixed = grantRequests(subject, model, options);
-  const catalogued = catalogueRequests(grantCallers(subject, model, options), options.otherGrantees ?? [], catalogue, declared);
+  const catalogued = catalogueRequests(
+    grantCallers(subject, model, options),
+    options.otherGrantees ?? [],
+    catalogue,
+    declared,
+  );
   return [...fixed, ...catalogued];
 }
 
@@ -224,7 +279,10 @@ function requestsOf(subject: GrantRecord, bucketHalf: GrantRecord, model: Access
  * SimulatorMissingError) on anything it cannot judge; returns a report whose `mismatches` is 0 only when every
  * verdict matches its declaration.
  */
-export async function proveSynthesized(stacks: readonly SynthesizedStack[], options: ProveOptions = {}): Promise<ProofReport> {
+export async function proveSynthesized(
+  stacks: readonly SynthesizedStack[],
+  options: ProveOptions = {},
+): Promise<ProofReport> {
   requireSimulator();
   const catalogue = await loadCatalogue(iamData());
   const views = proofViews(stacks, recordsOf);
@@ -246,7 +304,15 @@ export async function proveSynthesized(stacks: readonly SynthesizedStack[], opti
       halves: { lambda: lambda[0] && whereOf(lambda[0]), bucket: bucket[0] && whereOf(bucket[0]) },
     };
     if (problems.length > 0 || !bucket[0]) {
-      grants.push({ ...base, problems, results: [], unknownActions: [], identityPolicies: {}, unseen: [], mismatches: problems.length });
+      grants.push({
+        ...base,
+        problems,
+        results: [],
+        unknownActions: [],
+        identityPolicies: {},
+        unseen: [],
+        mismatches: problems.length,
+      });
       continue;
     }
     const model = models.of(bucket[0]);
@@ -255,8 +321,12 @@ export async function proveSynthesized(stacks: readonly SynthesizedStack[], opti
     const results = await prove(requestsOf(subject, bucket[0].record, model, others, catalogue));
     const unknown = await models.unknownActions(model);
     const roleArns = [subject.lambda.roleArn, ...(subject.accessRoleArn ? [subject.accessRoleArn] : [])];
-    const identityPolicies = Object.fromEntries(roleArns.map((arn) => [arn, Object.keys(model.roles[arn]?.policies ?? {})]));
-    const unseen = model.unseen.filter((u) => !u.startsWith("role ") || roleArns.some((arn) => u.startsWith(`role ${arn} `)));
+    const identityPolicies = Object.fromEntries(
+      roleArns.map((arn) => [arn, Object.keys(model.roles[arn]?.policies ?? {})]),
+    );
+    const unseen = model.unseen.filter(
+      (u) => !u.startsWith("role ") || roleArns.some((arn) => u.startsWith(`role ${arn} `)),
+    );
     const mismatches = results.filter((r) => !r.ok).length + unknown.length + problems.length;
     grants.push({ ...base, problems, results, unknownActions: unknown, identityPolicies, unseen, mismatches });
   }

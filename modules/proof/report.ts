@@ -6,7 +6,8 @@ import type { GrantProof, ProofReport } from "./prove";
 import type { ProofResult } from "./simulate";
 
 /** An ARN as a table shows it: a bucket as s3://, a key as the account it is in. */
-const short = (arn: string) => arn.replace(/^arn:aws[\w-]*:s3:::/, "s3://").replace(/^arn:aws[\w-]*:kms:[^:]+:(\d{12}):key\/.*$/, "key in $1");
+const short = (arn: string) =>
+  arn.replace(/^arn:aws[\w-]*:s3:::/, "s3://").replace(/^arn:aws[\w-]*:kms:[^:]+:(\d{12}):key\/.*$/, "key in $1");
 
 /** What sets a request apart from the plain one, in words: its context's notable keys. */
 function particulars(r: ProofResult): string[] {
@@ -17,13 +18,21 @@ function particulars(r: ProofResult): string[] {
     c["s3:prefix"] !== undefined ? `s3:prefix=${String(c["s3:prefix"])}` : "",
     c["aws:SecureTransport"] === "false" ? "no TLS" : "",
     c["s3:x-amz-server-side-encryption"] ? `SSE ${String(c["s3:x-amz-server-side-encryption"])}` : "",
-    c["s3:x-amz-server-side-encryption-aws-kms-key-id"] ? `key ${short(String(c["s3:x-amz-server-side-encryption-aws-kms-key-id"]))}` : "",
+    c["s3:x-amz-server-side-encryption-aws-kms-key-id"]
+      ? `key ${short(String(c["s3:x-amz-server-side-encryption-aws-kms-key-id"]))}`
+      : "",
     c["s3:x-amz-server-side-encryption-customer-algorithm"] ? "SSE-C" : "",
-    r.operation && !Object.keys(c).some((k) => k.startsWith("s3:x-amz-server-side-encryption")) ? "no encryption header" : "",
+    r.operation && !Object.keys(c).some((k) => k.startsWith("s3:x-amz-server-side-encryption"))
+      ? "no encryption header"
+      : "",
     c["aws:PrincipalOrgID"] === "o-another00001" ? "another organization" : "",
     r.intent.includes("VPC endpoint") ? `VPC endpoint ${String(c["aws:SourceVpce"] ?? "none")}` : "",
-    r.action.startsWith("kms:") && !(typeof viaService === "string" && viaService.startsWith(`s3.${keyRegion}.`)) ? `via ${String(viaService ?? "no service")}` : "",
-    r.action.startsWith("kms:") && c["kms:CallerAccount"] !== c["aws:PrincipalAccount"] ? `caller account ${String(c["kms:CallerAccount"])}` : "",
+    r.action.startsWith("kms:") && !(typeof viaService === "string" && viaService.startsWith(`s3.${keyRegion}.`))
+      ? `via ${String(viaService ?? "no service")}`
+      : "",
+    r.action.startsWith("kms:") && c["kms:CallerAccount"] !== c["aws:PrincipalAccount"]
+      ? `caller account ${String(c["kms:CallerAccount"])}`
+      : "",
     r.action === "sts:AssumeRole" ? `ExternalId=${String(c["sts:ExternalId"] ?? "none")}` : "",
     r.accessPoint ? `via access point ${r.accessPoint.name}` : "",
     !r.accessPoint && c["s3:DataAccessPointArn"] ? `as if via ${String(c["s3:DataAccessPointArn"])}` : "",
@@ -60,7 +69,11 @@ export function grantTable(proof: GrantProof): string {
     });
     const head = ["principal", "action", "resource", "identity", "resource policy", "final", ""];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row.cells[i]!.length)));
-    const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+    const line = (cells: readonly string[]) =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd();
     out.push(line(head), line(widths.map((w) => "-".repeat(w))));
     for (const row of rows) {
       out.push(line(row.cells));
@@ -68,7 +81,8 @@ export function grantTable(proof: GrantProof): string {
     }
   }
   for (const u of proof.unknownActions) out.push(`UNKNOWN ACTION ${u}`);
-  for (const [role, names] of Object.entries(proof.identityPolicies)) out.push(`   policies judged for ${role}: ${names.join(", ") || "none"}`);
+  for (const [role, names] of Object.entries(proof.identityPolicies))
+    out.push(`   policies judged for ${role}: ${names.join(", ") || "none"}`);
   for (const u of proof.unseen) out.push(`NOT SEEN ${u}`);
   return out.join("\n");
 }

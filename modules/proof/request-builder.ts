@@ -32,7 +32,12 @@ export const ADMIN_POLICY: PolicyDocument = {
 };
 
 /** An administrator of `accountId`: every action allowed by its own account, so only resource policies stop it. */
-export function administrator(partition: string, accountId: string, roleName: string, who = `${roleName}@${accountId} (admin)`): Caller {
+export function administrator(
+  partition: string,
+  accountId: string,
+  roleName: string,
+  who = `${roleName}@${accountId} (admin)`,
+): Caller {
   return {
     principal: session(partition, accountId, roleName, "session"),
     roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
@@ -44,7 +49,9 @@ export function administrator(partition: string, accountId: string, roleName: st
 }
 
 export function missingRole(bucket: string, arn: string): never {
-  throw new ModelError(`${bucket}: the grant names the role ${arn}, which the stacks neither create nor attach a policy to`);
+  throw new ModelError(
+    `${bucket}: the grant names the role ${arn}, which the stacks neither create nor attach a policy to`,
+  );
 }
 
 /** A region of the same partition that is not the bucket's: the key may be used through S3 of its region only. */
@@ -118,8 +125,15 @@ export class RequestBuilder {
     via: ModelAccessPoint | null,
     operation?: string,
   ): ProofRequest {
-    const throughAp: Record<string, string> = via ? { "s3:DataAccessPointAccount": via.accountId, "s3:DataAccessPointArn": via.arn } : {};
-    const merged: Record<string, string | readonly string[]> = { ...this.baseContext(caller), "aws:ResourceAccount": this.B, ...throughAp, ...context };
+    const throughAp: Record<string, string> = via
+      ? { "s3:DataAccessPointAccount": via.accountId, "s3:DataAccessPointArn": via.arn }
+      : {};
+    const merged: Record<string, string | readonly string[]> = {
+      ...this.baseContext(caller),
+      "aws:ResourceAccount": this.B,
+      ...throughAp,
+      ...context,
+    };
     for (const [k, v] of Object.entries(overrides)) {
       if (v === undefined) delete merged[k];
       else merged[k] = v;
@@ -133,7 +147,8 @@ export class RequestBuilder {
             accessPoint: {
               arn: via.arn,
               name: via.name,
-              resource: target.resource === bucket ? via.arn : `${via.arn}/object/${target.resource.slice(bucket.length + 1)}`,
+              resource:
+                target.resource === bucket ? via.arn : `${via.arn}/object/${target.resource.slice(bucket.length + 1)}`,
               policy: via.policy,
             },
           }
@@ -167,20 +182,65 @@ export class RequestBuilder {
   ): ProofRequest {
     const vpce = this.subject.grant.sourceVpce?.[0];
     const target = { resource, kind: "bucket policy" as const, policy: this.model.bucket.policy };
-    return this.add(caller, action, target, vpce ? { "aws:SourceVpce": vpce } : {}, overrides, expected, intent, via, operation);
+    return this.add(
+      caller,
+      action,
+      target,
+      vpce ? { "aws:SourceVpce": vpce } : {},
+      overrides,
+      expected,
+      intent,
+      via,
+      operation,
+    );
   }
 
   /** A KMS request on the bucket's key, made through S3 in the bucket's region unless `overrides` say otherwise. */
-  kms(caller: Caller, action: string, expected: Expected, intent: string, overrides: ContextOverrides = {}): ProofRequest {
+  kms(
+    caller: Caller,
+    action: string,
+    expected: Expected,
+    intent: string,
+    overrides: ContextOverrides = {},
+  ): ProofRequest {
     const key = this.model.key;
-    const context = { "kms:ViaService": `s3.${this.region}.${this.dnsSuffix}`, "kms:CallerAccount": caller.accountId, "kms:ResourceAliases": key.aliases };
-    return this.add(caller, action, { resource: key.arn, kind: "key policy", policy: key.policy }, context, overrides, expected, intent, null);
+    const context = {
+      "kms:ViaService": `s3.${this.region}.${this.dnsSuffix}`,
+      "kms:CallerAccount": caller.accountId,
+      "kms:ResourceAliases": key.aliases,
+    };
+    return this.add(
+      caller,
+      action,
+      { resource: key.arn, kind: "key policy", policy: key.policy },
+      context,
+      overrides,
+      expected,
+      intent,
+      null,
+    );
   }
 
   /** sts:AssumeRole of the role `roleArn` (in the bucket account), with `externalId` when given. */
-  sts(caller: Caller, expected: Expected, intent: string, externalId: string | undefined, roleArn: string, overrides: ContextOverrides = {}): ProofRequest {
+  sts(
+    caller: Caller,
+    expected: Expected,
+    intent: string,
+    externalId: string | undefined,
+    roleArn: string,
+    overrides: ContextOverrides = {},
+  ): ProofRequest {
     const trust = this.model.roles[roleArn]?.trustPolicy ?? missingRole(this.model.name, roleArn);
     const context: Record<string, string> = externalId === undefined ? {} : { "sts:ExternalId": externalId };
-    return this.add(caller, "sts:AssumeRole", { resource: roleArn, kind: "trust policy", policy: trust }, context, overrides, expected, intent, null);
+    return this.add(
+      caller,
+      "sts:AssumeRole",
+      { resource: roleArn, kind: "trust policy", policy: trust },
+      context,
+      overrides,
+      expected,
+      intent,
+      null,
+    );
   }
 }

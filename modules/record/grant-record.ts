@@ -88,7 +88,8 @@ export type PendingRecord = Omit<GrantRecord, "resources" | "alarms"> & {
 
 const recorded = new WeakMap<TerraformStack, Array<() => GrantRecord>>();
 
-const addressOf = (resource: TerraformResource): string => `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+const addressOf = (resource: TerraformResource): string =>
+  `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
 
 /** Records one half of a grant into the Terraform JSON of the stack `scope` is in. */
 export function recordGrant(scope: IConstruct, record: PendingRecord): void {
@@ -104,7 +105,9 @@ export function recordGrant(scope: IConstruct, record: PendingRecord): void {
     });
   }
   const addresses = (resources: Readonly<Record<string, TerraformResource | undefined>>) =>
-    Object.fromEntries(Object.entries(resources).flatMap(([name, resource]) => (resource ? [[name, addressOf(resource)]] : [])));
+    Object.fromEntries(
+      Object.entries(resources).flatMap(([name, resource]) => (resource ? [[name, addressOf(resource)]] : [])),
+    );
   list.push(() => ({
     ...record,
     resources: addresses(record.resources),
@@ -116,8 +119,17 @@ export function recordGrant(scope: IConstruct, record: PendingRecord): void {
  * The key both halves of a grant share: the bucket, the grantee's account and role name, and the access point, if
  * any. The role's path is left out, so that two halves that disagree on it pair up and the drift is reported by name.
  */
-export function grantKey(partition: string, bucketName: string, lambdaRoleArn: string, accessPointName?: string): string {
+export function grantKey(
+  partition: string,
+  bucketName: string,
+  lambdaRoleArn: string,
+  accessPointName?: string,
+): string {
   const account = accountOf(lambdaRoleArn) ?? "";
   const roleName = lambdaRoleArn.slice(lambdaRoleArn.lastIndexOf("/") + 1);
-  return [`arn:${partition}:s3:::${bucketName}`, `${account}:${roleName}`, ...(accessPointName ? [accessPointName] : [])].join("|");
+  return [
+    `arn:${partition}:s3:::${bucketName}`,
+    `${account}:${roleName}`,
+    ...(accessPointName ? [accessPointName] : []),
+  ].join("|");
 }

@@ -10,16 +10,23 @@ import { viewOf } from "./stack-policies";
 
 type Found = [string, SynthResource];
 
-const list = (value: unknown): unknown[] => (value === undefined || value === null ? [] : ([] as unknown[]).concat(value));
+const list = (value: unknown): unknown[] =>
+  value === undefined || value === null ? [] : ([] as unknown[]).concat(value);
 const first = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
   (Array.isArray(value) ? value[0] : value) as Readonly<Record<string, unknown>> | undefined;
 
 /** The grant records of the stack (see grant-record.ts). */
 export const recordsIn = (stack: StackJson): readonly GrantRecord[] =>
-  ((stack["//"]?.[GRANT_RECORD_KEY] as GrantRecords | undefined)?.grants ?? []);
+  (stack["//"]?.[GRANT_RECORD_KEY] as GrantRecords | undefined)?.grants ?? [];
 
 /** The alarms a grant's half deploys through `provider`, watching `namespace`/`metric` with exactly `dimensions`. */
-function alarmsOn(view: StackView, provider: string, namespace: string, metric: string, dimensions: Readonly<Record<string, string>>): Found[] {
+function alarmsOn(
+  view: StackView,
+  provider: string,
+  namespace: string,
+  metric: string,
+  dimensions: Readonly<Record<string, string>>,
+): Found[] {
   return view.resources("aws_cloudwatch_metric_alarm").filter(([, a]) => {
     const dims = (a.dimensions ?? {}) as Record<string, unknown>;
     return (
@@ -37,7 +44,9 @@ function notificationProblem(view: StackView, alarm: Found | undefined, topicArn
   if (!alarm || topicArn === undefined) return [];
   const [id, a] = alarm;
   const actions = list(a.alarm_actions).map((v) => view.valueOf(v));
-  return actions.includes(topicArn) && a.actions_enabled !== false ? [] : [`aws_cloudwatch_metric_alarm.${id} does not notify ${topicArn}`];
+  return actions.includes(topicArn) && a.actions_enabled !== false
+    ? []
+    : [`aws_cloudwatch_metric_alarm.${id} does not notify ${topicArn}`];
 }
 
 /** What the Lambda account's half of a grant with alarms on lacks: the access-denied filter and alarm, the Errors alarm. */
@@ -47,13 +56,22 @@ function lambdaAlarmProblems(view: StackView, record: GrantRecord, functionName:
   const topic = record.alarms?.topicArn;
   const filters = view
     .resources("aws_cloudwatch_log_metric_filter")
-    .filter(([, f]) => f.provider === record.provider && view.valueOf(f.log_group_name) === logGroup && view.valueOf(f.pattern) === pattern);
+    .filter(
+      ([, f]) =>
+        f.provider === record.provider &&
+        view.valueOf(f.log_group_name) === logGroup &&
+        view.valueOf(f.pattern) === pattern,
+    );
   const problems: string[] = [];
-  if (filters.length === 0) problems.push(`no CloudWatch Logs metric filter on ${logGroup} with the pattern ${pattern}`);
+  if (filters.length === 0)
+    problems.push(`no CloudWatch Logs metric filter on ${logGroup} with the pattern ${pattern}`);
   const metrics = filters.flatMap(([, f]) => list(f.metric_transformation) as Array<Readonly<Record<string, unknown>>>);
   const named = metrics.map((m) => ({ namespace: view.valueOf(m.namespace) ?? "", name: view.valueOf(m.name) ?? "" }));
   const denied = named.flatMap((m) => alarmsOn(view, record.provider, m.namespace, m.name, {}))[0];
-  if (filters.length > 0 && !denied) problems.push(`no alarm on the metric of its access-denied filter (${named.map((m) => `${m.namespace}/${m.name}`).join(", ")})`);
+  if (filters.length > 0 && !denied)
+    problems.push(
+      `no alarm on the metric of its access-denied filter (${named.map((m) => `${m.namespace}/${m.name}`).join(", ")})`,
+    );
   const errors = alarmsOn(view, record.provider, "AWS/Lambda", "Errors", { FunctionName: functionName })[0];
   if (!errors) problems.push(`no alarm on AWS/Lambda Errors of ${functionName}`);
   return [...problems, ...notificationProblem(view, denied, topic), ...notificationProblem(view, errors, topic)];
@@ -75,8 +93,12 @@ function bucketAlarmProblems(view: StackView, record: GrantRecord): string[] {
     });
     if (!metric) return [`no S3 request metrics of ${bucketName} filtered to the prefix ${prefix}`];
     const filterId = view.valueOf(metric[1].name) ?? "";
-    const alarm = alarmsOn(view, record.provider, "AWS/S3", "4xxErrors", { BucketName: bucketName, FilterId: filterId })[0];
-    if (!alarm) return [`no alarm on AWS/S3 4xxErrors of ${bucketName} for the request metrics ${filterId} (${prefix})`];
+    const alarm = alarmsOn(view, record.provider, "AWS/S3", "4xxErrors", {
+      BucketName: bucketName,
+      FilterId: filterId,
+    })[0];
+    if (!alarm)
+      return [`no alarm on AWS/S3 4xxErrors of ${bucketName} for the request metrics ${filterId} (${prefix})`];
     return notificationProblem(view, alarm, record.alarms?.topicArn);
   });
 }
@@ -89,10 +111,17 @@ export function alarmViolations(stack: StackJson): Array<{ resource: string; mes
     if (record.alarms?.enabled !== true) return [];
     const lambda = record.half === "lambda";
     if (lambda && record.lambda.functionName === undefined) return [];
-    const problems = lambda ? lambdaAlarmProblems(view, record, record.lambda.functionName!) : bucketAlarmProblems(view, record);
+    const problems = lambda
+      ? lambdaAlarmProblems(view, record, record.lambda.functionName!)
+      : bucketAlarmProblems(view, record);
     const resource = lambda ? record.resources.function : (record.resources.bucket ?? record.resources.bucketPolicy);
     if (problems.length === 0 || resource === undefined) return [];
     const half = lambda ? "Lambda account's" : "bucket account's";
-    return [{ resource, message: `the ${half} half of the grant ${record.configPath ?? record.construct} has its alarms on, but ${problems.join("; ")}` }];
+    return [
+      {
+        resource,
+        message: `the ${half} half of the grant ${record.configPath ?? record.construct} has its alarms on, but ${problems.join("; ")}`,
+      },
+    ];
   });
 }

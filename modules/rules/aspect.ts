@@ -96,7 +96,8 @@ export class SecurityRules implements IAspect {
     const json = stack.toTerraform() as StackJson;
     const byAddress = new Map<string, IConstruct>();
     for (const c of scope.node.findAll()) {
-      if (TerraformResource.isTerraformResource(c)) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
+      if (TerraformResource.isTerraformResource(c))
+        byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c);
     }
     const found: RuleFinding[] = [];
     for (const rule of this.rules) {

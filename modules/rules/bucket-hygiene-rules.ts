@@ -39,9 +39,12 @@ interface Violation {
 
 type Resource = Readonly<Record<string, unknown>>;
 
-const resources = (stack: HygieneStackJson, type: string): Array<[string, Resource]> => viewOf(stack as StackJson).resources(type);
-const list = <T>(value: T | readonly T[] | undefined): T[] => (value === undefined || value === null ? [] : ([] as T[]).concat(value));
-const first = (value: unknown): Resource | undefined => (Array.isArray(value) ? (value[0] as Resource | undefined) : (value as Resource | undefined));
+const resources = (stack: HygieneStackJson, type: string): Array<[string, Resource]> =>
+  viewOf(stack as StackJson).resources(type);
+const list = <T>(value: T | readonly T[] | undefined): T[] =>
+  value === undefined || value === null ? [] : ([] as T[]).concat(value);
+const first = (value: unknown): Resource | undefined =>
+  Array.isArray(value) ? (value[0] as Resource | undefined) : (value as Resource | undefined);
 const positive = (value: unknown): boolean => typeof value === "number" && value > 0;
 
 /** The bucket name a resource argument holds, as Terraform will apply it (a literal, or a reference to a bucket of the stack). */
@@ -51,7 +54,12 @@ function bucketNameOf(stack: HygieneStackJson, value: unknown): string | undefin
 }
 
 /** The resources of `type` that configure the bucket `bucket` of the stack, by reference or by its name. */
-function forBucket(stack: HygieneStackJson, type: string, _bucketId: string, bucket: Resource): Array<[string, Resource]> {
+function forBucket(
+  stack: HygieneStackJson,
+  type: string,
+  _bucketId: string,
+  bucket: Resource,
+): Array<[string, Resource]> {
   const name = bucketNameOf(stack, bucket.bucket);
   return name === undefined ? [] : resources(stack, type).filter(([, r]) => bucketNameOf(stack, r.bucket) === name);
 }
@@ -68,7 +76,9 @@ function parsePolicy(stack: HygieneStackJson, text: unknown): { Statement: Polic
 
 /** The names of every bucket some logging configuration of the stack delivers to. */
 function logTargets(stack: HygieneStackJson): Set<string> {
-  return new Set(resources(stack, "aws_s3_bucket_logging").flatMap(([, r]) => list(bucketNameOf(stack, r.target_bucket))));
+  return new Set(
+    resources(stack, "aws_s3_bucket_logging").flatMap(([, r]) => list(bucketNameOf(stack, r.target_bucket))),
+  );
 }
 
 /**
@@ -82,7 +92,8 @@ export function isAccessLogBucket(stack: HygieneStackJson, bucketNameOrArn: unkn
 }
 
 /** The partition a resource is deployed into, from its provider's region (aws when the stack does not say). */
-const partitionOfResource = (stack: HygieneStackJson, resource: Resource): string => viewOf(stack as StackJson).partitionOf(resource);
+const partitionOfResource = (stack: HygieneStackJson, resource: Resource): string =>
+  viewOf(stack as StackJson).partitionOf(resource);
 
 /** The values a statement's conditions give `key` (any operator), or undefined when no condition names it. */
 function conditionValues(s: PolicyStatement, key: string): string[] | undefined {
@@ -96,14 +107,24 @@ const servicePrincipals = (s: PolicyStatement): string[] =>
 
 /** An Allow of S3's log delivery: the service principal, and nothing else. */
 const isLogDelivery = (s: PolicyStatement): boolean =>
-  s.Effect === "Allow" && typeof s.Principal === "object" && s.Principal.AWS === undefined && servicePrincipals(s).every((p) => p === LOG_DELIVERY_SERVICE) && servicePrincipals(s).length > 0;
+  s.Effect === "Allow" &&
+  typeof s.Principal === "object" &&
+  s.Principal.AWS === undefined &&
+  servicePrincipals(s).every((p) => p === LOG_DELIVERY_SERVICE) &&
+  servicePrincipals(s).length > 0;
 
 /**
  * Whether a log bucket's policy lets S3 deliver the logs of `source` under `prefix`: an Allow of the log delivery
  * service, an action matching s3:PutObject, a resource matching a log object under the prefix, and, where it names
  * them, the source bucket's ARN and nothing that excludes it.
  */
-function deliveryAllowed(doc: { Statement: PolicyStatement[] } | undefined, partition: string, target: string, prefix: string, source: string): boolean {
+function deliveryAllowed(
+  doc: { Statement: PolicyStatement[] } | undefined,
+  partition: string,
+  target: string,
+  prefix: string,
+  source: string,
+): boolean {
   const logObject = `arn:${partition}:s3:::${target}/${prefix}2026-01-01-00-00-00-0123456789ABCDEF`;
   const sourceArn = `arn:${partition}:s3:::${source}`;
   return (doc?.Statement ?? []).some(
@@ -117,8 +138,12 @@ function deliveryAllowed(doc: { Statement: PolicyStatement[] } | undefined, part
 
 /** Whether the stack's grant records say the bucket's access logging was turned off in its declaration. */
 function loggingTurnedOff(stack: HygieneStackJson, address: string): boolean {
-  const records = (stack["//"]?.[GRANT_RECORD_KEY]?.grants ?? []).filter((r) => r.half === "bucket" && r.resources.bucket === address);
-  return records.some((r) => r.accessLogging?.enabled === false) && !records.some((r) => r.accessLogging?.enabled === true);
+  const records = (stack["//"]?.[GRANT_RECORD_KEY]?.grants ?? []).filter(
+    (r) => r.half === "bucket" && r.resources.bucket === address,
+  );
+  return (
+    records.some((r) => r.accessLogging?.enabled === false) && !records.some((r) => r.accessLogging?.enabled === true)
+  );
 }
 
 /** What is wrong with the server access logging of a bucket (a log bucket needs none, but may have one). */
@@ -132,7 +157,9 @@ function loggingProblems(stack: HygieneStackJson, bucketId: string, bucket: Reso
   }
   const problems =
     configs.length > 1
-      ? [`has ${configs.length} logging configurations (${configs.map(([id]) => `aws_s3_bucket_logging.${id}`).join(", ")}): S3 keeps one, whichever is applied last`]
+      ? [
+          `has ${configs.length} logging configurations (${configs.map(([id]) => `aws_s3_bucket_logging.${id}`).join(", ")}): S3 keeps one, whichever is applied last`,
+        ]
       : [];
   for (const [id, config] of configs) {
     const target = bucketNameOf(stack, config.target_bucket);
@@ -140,12 +167,16 @@ function loggingProblems(stack: HygieneStackJson, bucketId: string, bucket: Reso
     if (typeof config.target_bucket !== "string" || config.target_bucket === "") {
       problems.push(`aws_s3_bucket_logging.${id} names no target bucket`);
     } else if (target === bucketNameOf(stack, bucket.bucket)) {
-      problems.push(`aws_s3_bucket_logging.${id} delivers its logs into the bucket itself: each delivery would be logged in turn`);
+      problems.push(
+        `aws_s3_bucket_logging.${id} delivers its logs into the bucket itself: each delivery would be logged in turn`,
+      );
     } else if (target !== undefined) {
       const targetBucket = resources(stack, "aws_s3_bucket").find(([, b]) => bucketNameOf(stack, b.bucket) === target);
       if (!targetBucket) continue; // a log bucket managed elsewhere: its policy is its owner's
       const partition = partitionOfResource(stack, bucket);
-      const policies = forBucket(stack, "aws_s3_bucket_policy", targetBucket[0], targetBucket[1]).map(([, p]) => parsePolicy(stack, p.policy));
+      const policies = forBucket(stack, "aws_s3_bucket_policy", targetBucket[0], targetBucket[1]).map(([, p]) =>
+        parsePolicy(stack, p.policy),
+      );
       if (!policies.some((doc) => deliveryAllowed(doc, partition, target, prefix, String(bucket.bucket)))) {
         problems.push(
           `aws_s3_bucket_logging.${id} delivers to ${target}, whose policy does not let ${LOG_DELIVERY_SERVICE} put objects under ${prefix || "its root"} for this bucket: S3 would drop the logs`,
@@ -162,12 +193,19 @@ function coversWholeBucket(rule: Resource): boolean {
   if (typeof rule.prefix === "string" && rule.prefix !== "") return false;
   const filter = first(rule.filter);
   const narrows = ([key, value]: [string, unknown]) =>
-    value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0) && !(key === "prefix" && value === "");
+    value !== undefined &&
+    value !== null &&
+    !(Array.isArray(value) && value.length === 0) &&
+    !(key === "prefix" && value === "");
   return filter === undefined || !Object.entries(filter).some(narrows);
 }
 
 /** The enabled whole-bucket rules of every lifecycle configuration of the bucket, by configuration. */
-function lifecycles(stack: HygieneStackJson, bucketId: string, bucket: Resource): Array<{ id: string; rules: Resource[] }> {
+function lifecycles(
+  stack: HygieneStackJson,
+  bucketId: string,
+  bucket: Resource,
+): Array<{ id: string; rules: Resource[] }> {
   return forBucket(stack, "aws_s3_bucket_lifecycle_configuration", bucketId, bucket).map(([id, r]) => ({
     id,
     rules: list(r.rule as Resource | readonly Resource[] | undefined).filter(coversWholeBucket),
@@ -180,18 +218,26 @@ function lifecycleProblems(stack: HygieneStackJson, bucketId: string, bucket: Re
   const versioned = forBucket(stack, "aws_s3_bucket_versioning", bucketId, bucket).some(([, v]) =>
     ["Enabled", "Suspended"].includes(String(first(v.versioning_configuration)?.status)),
   );
-  const kept = versioned ? "incomplete multipart uploads and noncurrent versions are" : "incomplete multipart uploads are";
+  const kept = versioned
+    ? "incomplete multipart uploads and noncurrent versions are"
+    : "incomplete multipart uploads are";
   if (configs.length === 0) return [`has no lifecycle configuration: ${kept} kept, and billed, forever`];
   const problems =
     configs.length > 1
-      ? [`has ${configs.length} lifecycle configurations (${configs.map(({ id }) => `aws_s3_bucket_lifecycle_configuration.${id}`).join(", ")}): S3 keeps one, whichever is applied last`]
+      ? [
+          `has ${configs.length} lifecycle configurations (${configs.map(({ id }) => `aws_s3_bucket_lifecycle_configuration.${id}`).join(", ")}): S3 keeps one, whichever is applied last`,
+        ]
       : [];
   for (const { id, rules } of configs) {
     if (!rules.some((r) => positive(first(r.abort_incomplete_multipart_upload)?.days_after_initiation))) {
-      problems.push(`aws_s3_bucket_lifecycle_configuration.${id} has no enabled rule on the whole bucket that aborts incomplete multipart uploads`);
+      problems.push(
+        `aws_s3_bucket_lifecycle_configuration.${id} has no enabled rule on the whole bucket that aborts incomplete multipart uploads`,
+      );
     }
     if (versioned && !rules.some((r) => positive(first(r.noncurrent_version_expiration)?.noncurrent_days))) {
-      problems.push(`aws_s3_bucket_lifecycle_configuration.${id} has no enabled rule on the whole bucket that expires noncurrent versions, and the bucket is versioned`);
+      problems.push(
+        `aws_s3_bucket_lifecycle_configuration.${id} has no enabled rule on the whole bucket that expires noncurrent versions, and the bucket is versioned`,
+      );
     }
   }
   return problems;
@@ -212,7 +258,9 @@ function logBucketProblems(stack: HygieneStackJson, bucketId: string, bucket: Re
   }
   const configs = lifecycles(stack, bucketId, bucket);
   if (configs.length === 0 || configs.some(({ rules }) => !rules.some((r) => positive(first(r.expiration)?.days)))) {
-    problems.push("keeps its logs forever: no enabled lifecycle rule on the whole bucket expires them after a number of days");
+    problems.push(
+      "keeps its logs forever: no enabled lifecycle rule on the whole bucket expires them after a number of days",
+    );
   }
   return problems;
 }
@@ -225,12 +273,24 @@ function logPolicyViolations(stack: HygieneStackJson, bucketId: string, bucket: 
       const resource = `aws_s3_bucket_policy.${id}`;
       const sid = s.Sid ?? "(no Sid)";
       if (!isLogDelivery(s)) {
-        return [{ resource, statement, message: `statement ${sid} of the log bucket ${String(bucket.bucket)} allows another principal than ${LOG_DELIVERY_SERVICE}: a log bucket takes only S3's log deliveries` }];
+        return [
+          {
+            resource,
+            statement,
+            message: `statement ${sid} of the log bucket ${String(bucket.bucket)} allows another principal than ${LOG_DELIVERY_SERVICE}: a log bucket takes only S3's log deliveries`,
+          },
+        ];
       }
       const missing = ["aws:SourceArn", "aws:SourceAccount"].filter((key) => conditionValues(s, key) === undefined);
       return missing.length === 0
         ? []
-        : [{ resource, statement, message: `statement ${sid} lets ${LOG_DELIVERY_SERVICE} write into ${String(bucket.bucket)} without ${missing.join(" and ")}: any bucket, of any account, could deliver its logs there` }];
+        : [
+            {
+              resource,
+              statement,
+              message: `statement ${sid} lets ${LOG_DELIVERY_SERVICE} write into ${String(bucket.bucket)} without ${missing.join(" and ")}: any bucket, of any account, could deliver its logs there`,
+            },
+          ];
     }),
   );
 }
@@ -275,7 +335,9 @@ export const BUCKET_HYGIENE_RULES: ReadonlyArray<{
         .flatMap(([id, bucket]) => {
           const problems = logBucketProblems(stack, id, bucket);
           return [
-            ...(problems.length > 0 ? [{ resource: `aws_s3_bucket.${id}`, message: `log bucket ${problems.join("; ")}` }] : []),
+            ...(problems.length > 0
+              ? [{ resource: `aws_s3_bucket.${id}`, message: `log bucket ${problems.join("; ")}` }]
+              : []),
             ...logPolicyViolations(stack, id, bucket),
           ];
         }),

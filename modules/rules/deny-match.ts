@@ -16,7 +16,6 @@ export interface RuleRequest {
 
 const list = (value: unknown): string[] => (value === undefined ? [] : ([] as unknown[]).concat(value).map(String));
 
-
 type Compare = (expected: string, actual: string) => boolean;
 const OPERATORS: Readonly<Record<string, { compare: Compare; negated: boolean }>> = {
   StringEquals: { compare: (e, a) => e === a, negated: false },
@@ -29,7 +28,11 @@ const OPERATORS: Readonly<Record<string, { compare: Compare; negated: boolean }>
 };
 
 /** Whether one condition operator's block matches the request; undefined for an operator not judged here. */
-function blockMatches(operator: string, block: Readonly<Record<string, unknown>>, context: ReadonlyMap<string, string>): boolean | undefined {
+function blockMatches(
+  operator: string,
+  block: Readonly<Record<string, unknown>>,
+  context: ReadonlyMap<string, string>,
+): boolean | undefined {
   const ifExists = operator.endsWith("IfExists");
   const name = ifExists ? operator.slice(0, -"IfExists".length) : operator;
   const op = OPERATORS[name];

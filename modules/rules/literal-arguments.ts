@@ -34,7 +34,8 @@ const isPolicyArgument = (type: string, argument: string) =>
 function stringsOf(value: unknown, path: string): Array<{ path: string; text: string }> {
   if (typeof value === "string") return [{ path, text: value }];
   if (Array.isArray(value)) return value.flatMap((v, i) => stringsOf(v, `${path}[${i}]`));
-  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => stringsOf(v, `${path}.${k}`));
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([k, v]) => stringsOf(v, `${path}.${k}`));
   return [];
 }
 
@@ -42,12 +43,20 @@ function stringsOf(value: unknown, path: string): Array<{ path: string; text: st
  * A resource of several instances (`count` above 1, `for_each`) is refused: each instance sets its target again,
  * and the rules read one configuration per resource.
  */
-function instanceProblems(type: string, id: string, r: Readonly<Record<string, unknown>>): Array<{ resource: string; message: string }> {
+function instanceProblems(
+  type: string,
+  id: string,
+  r: Readonly<Record<string, unknown>>,
+): Array<{ resource: string; message: string }> {
   const count = r.count;
   const single = count === undefined || count === 1 || count === "1";
   const problems: string[] = [];
-  if (!single) problems.push(`count ${JSON.stringify(count)} makes several instances (or ones Terraform decides at plan): give each its own resource`);
-  if (r.for_each !== undefined) problems.push("for_each makes instances Terraform decides at plan: give each its own resource");
+  if (!single)
+    problems.push(
+      `count ${JSON.stringify(count)} makes several instances (or ones Terraform decides at plan): give each its own resource`,
+    );
+  if (r.for_each !== undefined)
+    problems.push("for_each makes instances Terraform decides at plan: give each its own resource");
   return problems.map((message) => ({ resource: `${type}.${id}`, message }));
 }
 
@@ -65,7 +74,12 @@ export function literalArgumentProblems(view: StackView): Array<{ resource: stri
             return [];
           } catch (error) {
             if (!(error instanceof TemplateError)) throw error;
-            return [{ resource: `${type}.${id}`, message: `${path} is evaluated by Terraform (${error.expression}): only literal text and references to resources of the stack are judged` }];
+            return [
+              {
+                resource: `${type}.${id}`,
+                message: `${path} is evaluated by Terraform (${error.expression}): only literal text and references to resources of the stack are judged`,
+              },
+            ];
           }
         }),
     ]),

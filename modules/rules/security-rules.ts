@@ -18,7 +18,15 @@ import {
   type BucketSettingSources,
   type SettingSource,
 } from "../core/stack-settings";
-import { accountInArn, awsPrincipalsOf, conditionKeysOf, type ReadStatement, type StackJson, type StackView, type SynthResource } from "../core/stack-view";
+import {
+  accountInArn,
+  awsPrincipalsOf,
+  conditionKeysOf,
+  type ReadStatement,
+  type StackJson,
+  type StackView,
+  type SynthResource,
+} from "../core/stack-view";
 import { UPLOAD_ENCRYPTION_CASES, uploadConditionContext } from "../policy/upload-encryption";
 import { alarmViolations } from "./alarm-rule";
 import { BUCKET_HYGIENE_RULES, isAccessLogBucket } from "./bucket-hygiene-rules";
@@ -98,10 +106,21 @@ const delegatesToAccessPoints = (s: ReadStatement): boolean =>
   conditionKeysOf(s).some((k) => k === "s3:dataaccesspointaccount" || k === "s3:dataaccesspointarn");
 
 /** Each bucket the stack creates, with every source of each of its settings. */
-function createdBuckets(stack: StackJson): Array<{ address: string; name: string; bucket: SynthResource; sources: BucketSettingSources }> {
+function createdBuckets(
+  stack: StackJson,
+): Array<{ address: string; name: string; bucket: SynthResource; sources: BucketSettingSources }> {
   const view = viewOf(stack);
   return [...bucketsOf(view)].flatMap(([name, { created }]) =>
-    created ? [{ address: `aws_s3_bucket.${created[0]}`, name, bucket: created[1], sources: bucketSettingSources(view, name) }] : [],
+    created
+      ? [
+          {
+            address: `aws_s3_bucket.${created[0]}`,
+            name,
+            bucket: created[1],
+            sources: bucketSettingSources(view, name),
+          },
+        ]
+      : [],
   );
 }
 
@@ -110,17 +129,23 @@ const bucketRule = (
   id: string,
   title: string,
   rationale: string,
-  problems: (view: StackView, bucket: { name: string; bucket: SynthResource; sources: BucketSettingSources }) => string[],
+  problems: (
+    view: StackView,
+    bucket: { name: string; bucket: SynthResource; sources: BucketSettingSources },
+  ) => string[],
 ): SecurityRule => ({
   id,
   title,
   rationale,
   check: (stack) =>
-    createdBuckets(stack).flatMap((b) => problems(viewOf(stack), b).map((message) => ({ resource: b.address, message }))),
+    createdBuckets(stack).flatMap((b) =>
+      problems(viewOf(stack), b).map((message) => ({ resource: b.address, message })),
+    ),
 });
 
 /** `what` of a setting source, prefixed with the resource when it is not the bucket's own argument. */
-const from = (s: SettingSource, what: string) => (s.inline ? `${what} (its ${s.argument} argument)` : `${what} (${s.address})`);
+const from = (s: SettingSource, what: string) =>
+  s.inline ? `${what} (its ${s.argument} argument)` : `${what} (${s.address})`;
 
 function publicAccessProblems(view: StackView, { sources }: { sources: BucketSettingSources }): string[] {
   if (sources.publicAccessBlock.length === 0) return ["has no public access block"];
@@ -139,13 +164,19 @@ function aclProblem(view: StackView, s: SettingSource): string | undefined {
   const policy = first(s.resource.access_control_policy);
   if (!policy) return undefined;
   const owner = view.valueOf(first(policy.owner)?.id);
-  const others = ([] as unknown[]).concat(policy.grant ?? []).filter((g) => view.valueOf(first((g as Record<string, unknown>).grantee)?.id) !== owner);
-  return others.length > 0 ? from(s, `grants ACL permissions to ${others.length} grantee(s) other than the owner`) : undefined;
+  const others = ([] as unknown[])
+    .concat(policy.grant ?? [])
+    .filter((g) => view.valueOf(first((g as Record<string, unknown>).grantee)?.id) !== owner);
+  return others.length > 0
+    ? from(s, `grants ACL permissions to ${others.length} grantee(s) other than the owner`)
+    : undefined;
 }
 
 function ownershipProblems(view: StackView, { sources }: { sources: BucketSettingSources }): string[] {
   const owners = sources.ownership.map((s) => ({ s, value: view.valueOf(first(s.resource.rule)?.object_ownership) }));
-  const problems = owners.filter(({ value }) => value !== "BucketOwnerEnforced").map(({ s, value }) => from(s, `object ownership is ${value ?? "not set"}, not BucketOwnerEnforced`));
+  const problems = owners
+    .filter(({ value }) => value !== "BucketOwnerEnforced")
+    .map(({ s, value }) => from(s, `object ownership is ${value ?? "not set"}, not BucketOwnerEnforced`));
   if (owners.length === 0) problems.push("object ownership is not set, not BucketOwnerEnforced");
   return [...problems, ...sources.acl.flatMap((s) => aclProblem(view, s) ?? [])];
 }
@@ -162,7 +193,9 @@ function versioningProblems(view: StackView, { sources }: { sources: BucketSetti
 
 /** The encryption rules of one source (the standalone resource's `rule`, or the inline block's). */
 const encryptionRules = (s: SettingSource): Array<Readonly<Record<string, unknown>>> =>
-  (s.inline ? ([] as unknown[]).concat(first(s.resource[s.argument])?.rule ?? []) : ([] as unknown[]).concat(s.resource.rule ?? [])) as Array<Readonly<Record<string, unknown>>>;
+  (s.inline
+    ? ([] as unknown[]).concat(first(s.resource[s.argument])?.rule ?? [])
+    : ([] as unknown[]).concat(s.resource.rule ?? [])) as Array<Readonly<Record<string, unknown>>>;
 
 function encryptionProblems(view: StackView, { sources }: { sources: BucketSettingSources }): string[] {
   if (sources.encryption.length === 0) return ["has no default encryption"];
@@ -171,9 +204,11 @@ function encryptionProblems(view: StackView, { sources }: { sources: BucketSetti
     const byDefault = rules.map((r) => first(r.apply_server_side_encryption_by_default)).find((d) => d !== undefined);
     if (!byDefault) return [from(s, "has no default encryption")];
     const algorithm = view.valueOf(byDefault.sse_algorithm);
-    if (algorithm !== "aws:kms" && algorithm !== "aws:kms:dsse") return [from(s, `default encryption is ${algorithm ?? "not set"}, not SSE-KMS`)];
+    if (algorithm !== "aws:kms" && algorithm !== "aws:kms:dsse")
+      return [from(s, `default encryption is ${algorithm ?? "not set"}, not SSE-KMS`)];
     const key = view.valueOf(byDefault.kms_master_key_id) ?? "";
-    if (!key || key.includes("alias/aws/")) return [from(s, `default encryption uses ${key || "the AWS managed key"}, not a customer-managed key`)];
+    if (!key || key.includes("alias/aws/"))
+      return [from(s, `default encryption uses ${key || "the AWS managed key"}, not a customer-managed key`)];
     return rules.some((r) => boolOf(view, r.bucket_key_enabled) === true) ? [] : [from(s, "bucket key is not enabled")];
   });
 }
@@ -207,10 +242,13 @@ function bucketPolicies(stack: StackJson): BucketPolicyInStack[] {
     const bucketArn = `arn:${view.partitionOf(created?.[1] ?? sources.policy[0]?.resource ?? {})}:s3:::${name}`;
     const keyArn = defaultKeyOf(view, sources);
     const resourceOf = (s: SettingSource) => (created ? `aws_s3_bucket.${created[0]}` : s.address);
-    if (created && sources.policy.length === 0) return [{ resource: `aws_s3_bucket.${created[0]}`, bucketArn, statements: undefined, keyArn }];
+    if (created && sources.policy.length === 0)
+      return [{ resource: `aws_s3_bucket.${created[0]}`, bucketArn, statements: undefined, keyArn }];
     return sources.policy.flatMap((s) => {
       const policy = policies.find((p) => p.resource === s.address && p.argument === s.argument);
-      return policy && !policy.problem ? [{ resource: resourceOf(s), bucketArn, statements: policy.statements, keyArn }] : [];
+      return policy && !policy.problem
+        ? [{ resource: resourceOf(s), bucketArn, statements: policy.statements, keyArn }]
+        : [];
     });
   });
 }
@@ -223,7 +261,11 @@ const OTHER_KEY_ARN = "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000
  * under `objects`: the uploads it lets through that must be denied, and those it refuses that must pass. Cases that
  * name the bucket's key are skipped when the stack does not say which key that is.
  */
-function uploadEncryptionProblem(statements: readonly ReadStatement[] | undefined, objects: string, keyArn: string | undefined): string | undefined {
+function uploadEncryptionProblem(
+  statements: readonly ReadStatement[] | undefined,
+  objects: string,
+  keyArn: string | undefined,
+): string | undefined {
   const letThrough: string[] = [];
   const refused: string[] = [];
   for (const upload of UPLOAD_ENCRYPTION_CASES) {
@@ -261,10 +303,13 @@ function deniesInsecureTransport(s: ReadStatement, bucketArn: string): boolean {
 }
 
 /** Access point policies, each with its access point's ARN and the bucket's default key. */
-function accessPointPolicies(stack: StackJson): Array<{ resource: string; arn: string; statements: readonly ReadStatement[]; keyArn: string | undefined }> {
+function accessPointPolicies(
+  stack: StackJson,
+): Array<{ resource: string; arn: string; statements: readonly ReadStatement[]; keyArn: string | undefined }> {
   const view = viewOf(stack);
   const policies = stackPolicies(stack);
-  const read = (s: SettingSource) => policies.find((p) => p.resource === s.address && p.argument === s.argument && !p.problem)?.statements;
+  const read = (s: SettingSource) =>
+    policies.find((p) => p.resource === s.address && p.argument === s.argument && !p.problem)?.statements;
   const onBuckets = [...bucketsOf(view)].flatMap(([name]) => {
     const keyArn = defaultKeyOf(view, bucketSettingSources(view, name));
     return accessPointsOn(view, name).flatMap((ap) =>
@@ -301,10 +346,16 @@ function duplicateSettings(stack: StackJson): RuleViolation[] {
   };
   const buckets = [...bucketsOf(view)].flatMap(([name]) => {
     const sources = bucketSettingSources(view, name);
-    return (Object.keys(BUCKET_SETTING_TYPES) as Array<keyof BucketSettingSources>).flatMap((setting) => report(`the ${setting} of bucket ${name}`, sources[setting]));
+    return (Object.keys(BUCKET_SETTING_TYPES) as Array<keyof BucketSettingSources>).flatMap((setting) =>
+      report(`the ${setting} of bucket ${name}`, sources[setting]),
+    );
   });
-  const keys = keysOf(view).flatMap(({ target, name }) => report(`the key policy of ${name}`, keySettingSources(view, target).policy));
-  const points = [...bucketsOf(view)].flatMap(([name]) => accessPointsOn(view, name).flatMap((ap) => report(`the policy of access point ${ap.address}`, ap.policy)));
+  const keys = keysOf(view).flatMap(({ target, name }) =>
+    report(`the key policy of ${name}`, keySettingSources(view, target).policy),
+  );
+  const points = [...bucketsOf(view)].flatMap(([name]) =>
+    accessPointsOn(view, name).flatMap((ap) => report(`the policy of access point ${ap.address}`, ap.policy)),
+  );
   return [...buckets, ...keys, ...points];
 }
 
@@ -314,7 +365,10 @@ function kmsGrantViolations(stack: StackJson): RuleViolation[] {
   return view.resources("aws_kms_grant").map(([id, g]) => {
     const target = keyTargetOf(view, g.key_id);
     const key = !target ? "a key" : "stackKey" in target ? `aws_kms_key.${target.stackKey}` : target.literal;
-    const operations = ([] as unknown[]).concat(g.operations ?? []).map((o) => view.valueOf(o) ?? "?").join(", ");
+    const operations = ([] as unknown[])
+      .concat(g.operations ?? [])
+      .map((o) => view.valueOf(o) ?? "?")
+      .join(", ");
     return {
       resource: `aws_kms_grant.${id}`,
       message: `KMS grant gives ${view.valueOf(g.grantee_principal) ?? "a principal"} ${operations} on ${key} outside its key policy, with no kms:ViaService or kms:CallerAccount`,
@@ -323,7 +377,12 @@ function kmsGrantViolations(stack: StackJson): RuleViolation[] {
 }
 
 export const SECURITY_RULES: readonly SecurityRule[] = [
-  bucketRule("CAS-S3-1", "Block public access (all four settings)", "a grant must never be widened into public access by an ACL or a policy", publicAccessProblems),
+  bucketRule(
+    "CAS-S3-1",
+    "Block public access (all four settings)",
+    "a grant must never be widened into public access by an ACL or a policy",
+    publicAccessProblems,
+  ),
   bucketRule(
     "CAS-S3-2",
     "Object ownership: BucketOwnerEnforced, no ACL grants",
@@ -349,7 +408,13 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
       bucketPolicies(stack).flatMap(({ resource, bucketArn, statements }) =>
         statements?.some((s) => deniesInsecureTransport(s, bucketArn))
           ? []
-          : [{ resource, message: "bucket policy has no Deny of s3:* on the bucket and its objects when aws:SecureTransport is false" }],
+          : [
+              {
+                resource,
+                message:
+                  "bucket policy has no Deny of s3:* on the bucket and its objects when aws:SecureTransport is false",
+              },
+            ],
       ),
   },
   {
@@ -376,8 +441,17 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     check: (stack) =>
       readable(stack).flatMap(({ resource, statements }) =>
         statements.flatMap((s, statement) =>
-          s.Effect === "Allow" && allowsAction(s, "s3:ListBucket") && !conditionKeysOf(s).includes("s3:prefix") && !delegatesToAccessPoints(s)
-            ? [{ resource, statement, message: `statement ${sid(s)} allows s3:ListBucket without an s3:prefix condition` }]
+          s.Effect === "Allow" &&
+          allowsAction(s, "s3:ListBucket") &&
+          !conditionKeysOf(s).includes("s3:prefix") &&
+          !delegatesToAccessPoints(s)
+            ? [
+                {
+                  resource,
+                  statement,
+                  message: `statement ${sid(s)} allows s3:ListBucket without an s3:prefix condition`,
+                },
+              ]
             : [],
         ),
       ),
@@ -403,7 +477,13 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
           s.Effect === "Allow" &&
           !isKeyAdministration(s, accountOfPolicy(stack, p)) &&
           !(conditionKeysOf(s).includes("kms:viaservice") && conditionKeysOf(s).includes("kms:calleraccount"))
-            ? [{ resource: p.resource, statement, message: `key policy statement ${sid(s)} lacks kms:ViaService or kms:CallerAccount` }]
+            ? [
+                {
+                  resource: p.resource,
+                  statement,
+                  message: `key policy statement ${sid(s)} lacks kms:ViaService or kms:CallerAccount`,
+                },
+              ]
             : [],
         ),
       ),
@@ -417,10 +497,20 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     check: (stack) =>
       readable(stack).flatMap((p) =>
         p.statements.flatMap((s, statement) => {
-          if (s.Effect !== "Allow" || (p.kind === "key" && isKeyAdministration(s, accountOfPolicy(stack, p)))) return [];
-          if (s.NotAction) return [{ resource: p.resource, statement, message: `statement ${sid(s)} allows every action but ${s.NotAction.join(", ")} (NotAction)` }];
+          if (s.Effect !== "Allow" || (p.kind === "key" && isKeyAdministration(s, accountOfPolicy(stack, p))))
+            return [];
+          if (s.NotAction)
+            return [
+              {
+                resource: p.resource,
+                statement,
+                message: `statement ${sid(s)} allows every action but ${s.NotAction.join(", ")} (NotAction)`,
+              },
+            ];
           const wild = (s.Action ?? []).filter((a) => a.includes("*") || a.includes("?"));
-          return wild.length ? [{ resource: p.resource, statement, message: `statement ${sid(s)} allows ${wild.join(", ")}` }] : [];
+          return wild.length
+            ? [{ resource: p.resource, statement, message: `statement ${sid(s)} allows ${wild.join(", ")}` }]
+            : [];
         }),
       ),
   },
@@ -434,7 +524,13 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
           s.Effect === "Allow" &&
           (awsPrincipalsOf(s).includes("*") || s.NotPrincipal !== undefined) &&
           !conditionKeysOf(s).some((k) => RESTRICTING_KEYS.includes(k))
-            ? [{ resource, statement, message: `statement ${sid(s)} allows ${s.NotPrincipal ? "everyone but its NotPrincipal" : 'Principal "*"'} without an organization, account, ARN or VPC condition` }]
+            ? [
+                {
+                  resource,
+                  statement,
+                  message: `statement ${sid(s)} allows ${s.NotPrincipal ? "everyone but its NotPrincipal" : 'Principal "*"'} without an organization, account, ARN or VPC condition`,
+                },
+              ]
             : [],
         ),
       ),
@@ -442,15 +538,25 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
   {
     id: "CAS-IAM-3",
     title: "Cross-account trust guarded by sts:ExternalId or aws:PrincipalOrgID",
-    rationale: "another account's role may assume ours only with a shared secret or from our organization (confused deputy)",
+    rationale:
+      "another account's role may assume ours only with a shared secret or from our organization (confused deputy)",
     check: (stack) =>
       readable(stack, ["trust"]).flatMap((p) => {
         const account = accountOfPolicy(stack, p);
         return p.statements.flatMap((s, statement) =>
           s.Effect === "Allow" &&
-          (s.NotPrincipal !== undefined || awsPrincipalsOf(s).some((principal) => account === undefined || (rootAccount(principal) ?? accountInArn(principal)) !== account)) &&
+          (s.NotPrincipal !== undefined ||
+            awsPrincipalsOf(s).some(
+              (principal) => account === undefined || (rootAccount(principal) ?? accountInArn(principal)) !== account,
+            )) &&
           !conditionKeysOf(s).some((k) => k === "sts:externalid" || k === "aws:principalorgid")
-            ? [{ resource: p.resource, statement, message: `trust statement ${sid(s)} lets another account assume the role without sts:ExternalId or aws:PrincipalOrgID` }]
+            ? [
+                {
+                  resource: p.resource,
+                  statement,
+                  message: `trust statement ${sid(s)} lets another account assume the role without sts:ExternalId or aws:PrincipalOrgID`,
+                },
+              ]
             : [],
         );
       }),
@@ -470,7 +576,10 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
       viewOf(stack)
         .resources("aws_cloudwatch_log_group")
         .filter(([, r]) => typeof r.retention_in_days !== "number" || r.retention_in_days <= 0)
-        .map(([id]) => ({ resource: `aws_cloudwatch_log_group.${id}`, message: "log group keeps logs forever (no retention_in_days)" })),
+        .map(([id]) => ({
+          resource: `aws_cloudwatch_log_group.${id}`,
+          message: "log group keeps logs forever (no retention_in_days)",
+        })),
   },
   {
     id: "CAS-TF-1",
@@ -478,14 +587,17 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     rationale:
       "Terraform evaluates ${...} and %{...} in every string: a policy or setting holding an expression is judged here as text and applied as something else",
     check: (stack) => [
-      ...stackPolicies(stack).flatMap((p) => (p.problem ? [{ resource: p.resource, message: `${p.argument}: ${p.problem}` }] : [])),
+      ...stackPolicies(stack).flatMap((p) =>
+        p.problem ? [{ resource: p.resource, message: `${p.argument}: ${p.problem}` }] : [],
+      ),
       ...literalArgumentProblems(viewOf(stack)),
     ],
   },
   {
     id: "CAS-TF-2",
     title: "One resource per setting",
-    rationale: "two resources that set the same policy or setting overwrite each other at every apply, and the rules cannot know which one AWS keeps",
+    rationale:
+      "two resources that set the same policy or setting overwrite each other at every apply, and the rules cannot know which one AWS keeps",
     check: duplicateSettings,
   },
 ];

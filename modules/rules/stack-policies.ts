@@ -5,7 +5,13 @@
  * rules cannot read as written (an expression Terraform evaluates, a shape IAM refuses) is kept with its problem:
  * CAS-TF-1 reports it, and the other rules leave it out.
  */
-import { PolicyShapeError, StackView, type ReadStatement, type StackJson, type SynthResource } from "../core/stack-view";
+import {
+  PolicyShapeError,
+  StackView,
+  type ReadStatement,
+  type StackJson,
+  type SynthResource,
+} from "../core/stack-view";
 import { TemplateError } from "../core/terraform-text";
 
 export type PolicyKind = "identity" | "bucket" | "access point" | "key" | "trust";
@@ -56,7 +62,8 @@ function read(view: StackView, value: unknown, where: string): { statements: Rea
   try {
     return { statements: view.policy(value, where).statements };
   } catch (error) {
-    if (error instanceof TemplateError || error instanceof PolicyShapeError) return { statements: [], problem: error.message };
+    if (error instanceof TemplateError || error instanceof PolicyShapeError)
+      return { statements: [], problem: error.message };
     throw error;
   }
 }
@@ -73,7 +80,15 @@ export function stackPolicies(stack: StackJson): StackPolicy[] {
     for (const [id, r] of view.resources(type)) {
       if (r[argument] === undefined || r[argument] === null) continue;
       const resource = `${type}.${id}`;
-      out.push({ kind, resource, type, id, argument, target: r, ...read(view, r[argument], `${resource}.${argument}`) });
+      out.push({
+        kind,
+        resource,
+        type,
+        id,
+        argument,
+        target: r,
+        ...read(view, r[argument], `${resource}.${argument}`),
+      });
     }
   }
   for (const [id, role] of view.resources("aws_iam_role")) {
@@ -81,7 +96,15 @@ export function stackPolicies(stack: StackJson): StackPolicy[] {
       const policy = (block as { policy?: unknown } | null)?.policy;
       if (policy === undefined) return;
       const argument = `inline_policy[${i}].policy`;
-      out.push({ kind: "identity", resource: `aws_iam_role.${id}`, type: "aws_iam_role", id, argument, target: role, ...read(view, policy, `aws_iam_role.${id}.${argument}`) });
+      out.push({
+        kind: "identity",
+        resource: `aws_iam_role.${id}`,
+        type: "aws_iam_role",
+        id,
+        argument,
+        target: role,
+        ...read(view, policy, `aws_iam_role.${id}.${argument}`),
+      });
     });
   }
   cache.set(stack, out);

@@ -33,7 +33,8 @@ export function securityRuleErrors(stack: TerraformStack): SecurityRuleError[] {
   const checks: Array<{ rules: SecurityRules; scope: IConstruct }> = [];
   // Rules added above the stack (to the App) check the whole stack, as its library constructs make synth run them.
   for (const scope of stack.node.scopes.slice(0, -1)) {
-    for (const aspect of Aspects.of(scope).all) if (aspect instanceof SecurityRules) checks.push({ rules: aspect, scope: stack });
+    for (const aspect of Aspects.of(scope).all)
+      if (aspect instanceof SecurityRules) checks.push({ rules: aspect, scope: stack });
   }
   for (const construct of stack.node.findAll()) {
     for (const aspect of Aspects.of(construct).all) {
@@ -68,19 +69,25 @@ export function expectNoSecurityRuleErrors(stack: TerraformStack): void {
   if (errors.length > 0) throw new Error(describeRuleErrors(stack, errors));
 }
 
-const stacksOf = (stacks: TerraformStack | readonly TerraformStack[]): TerraformStack[] => (Array.isArray(stacks) ? [...(stacks as readonly TerraformStack[])] : [stacks as TerraformStack]);
+const stacksOf = (stacks: TerraformStack | readonly TerraformStack[]): TerraformStack[] =>
+  Array.isArray(stacks) ? [...(stacks as readonly TerraformStack[])] : [stacks as TerraformStack];
 
 /**
  * Proves the grants the stacks record (give every stack that holds a half of them: the two halves of a grant may be
  * in two stacks, or two apps). Resolves to the report; see `expectGrantsProven` to fail a test on it.
  */
-export function proveGrants(stacks: TerraformStack | readonly TerraformStack[], options: ProveOptions = {}): Promise<ProofReport> {
+export function proveGrants(
+  stacks: TerraformStack | readonly TerraformStack[],
+  options: ProveOptions = {},
+): Promise<ProofReport> {
   return proveSynthesized(synthesizedFromConstructs(stacksOf(stacks)), options);
 }
 
 /** What a failed expectation says about a proof: problems, mismatched requests (with why), unknown actions. */
 export function describeProofFailures(report: ProofReport): string {
-  const lines = [`${report.mismatches} mismatch(es) or problem(s) in ${report.requests} requests over ${report.grants.length} grant(s):`];
+  const lines = [
+    `${report.mismatches} mismatch(es) or problem(s) in ${report.requests} requests over ${report.grants.length} grant(s):`,
+  ];
   for (const g of report.grants.filter((g) => g.mismatches > 0)) {
     lines.push(`  grant ${g.grantee} -> s3://${g.bucket}`);
     for (const p of g.problems) lines.push(`    problem: ${p}`);
@@ -96,7 +103,10 @@ export function describeProofFailures(report: ProofReport): string {
 }
 
 /** Proves the stacks' grants and throws, listing the mismatched requests, unless every verdict matches. */
-export async function expectGrantsProven(stacks: TerraformStack | readonly TerraformStack[], options: ProveOptions = {}): Promise<ProofReport> {
+export async function expectGrantsProven(
+  stacks: TerraformStack | readonly TerraformStack[],
+  options: ProveOptions = {},
+): Promise<ProofReport> {
   const report = await proveGrants(stacks, options);
   if (report.mismatches > 0) throw new Error(describeProofFailures(report));
   return report;
@@ -114,15 +124,23 @@ export const matchers = {
     const errors = securityRuleErrors(received);
     return {
       pass: errors.length === 0,
-      message: () => (errors.length === 0 ? `expected stack ${received.node.id} to break a security rule, it breaks none` : describeRuleErrors(received, errors)),
+      message: () =>
+        errors.length === 0
+          ? `expected stack ${received.node.id} to break a security rule, it breaks none`
+          : describeRuleErrors(received, errors),
     };
   },
-  async toProveGrants(received: TerraformStack | readonly TerraformStack[], options: ProveOptions = {}): Promise<MatcherResult> {
+  async toProveGrants(
+    received: TerraformStack | readonly TerraformStack[],
+    options: ProveOptions = {},
+  ): Promise<MatcherResult> {
     const report = await proveGrants(received, options);
     return {
       pass: report.mismatches === 0,
       message: () =>
-        report.mismatches === 0 ? `expected a mismatch, but all ${report.requests} requests over ${report.grants.length} grant(s) are proven` : describeProofFailures(report),
+        report.mismatches === 0
+          ? `expected a mismatch, but all ${report.requests} requests over ${report.grants.length} grant(s) are proven`
+          : describeProofFailures(report),
     };
   },
 };
@@ -130,7 +148,8 @@ export const matchers = {
 /** Adds `matchers` to Jest's global `expect`. */
 export function setupJest(): void {
   const expect = (globalThis as { expect?: { extend?: (m: typeof matchers) => void } }).expect;
-  if (typeof expect?.extend !== "function") throw new Error("setupJest: no global expect.extend (call it from a Jest setup file or a test file)");
+  if (typeof expect?.extend !== "function")
+    throw new Error("setupJest: no global expect.extend (call it from a Jest setup file or a test file)");
   expect.extend(matchers);
 }
 

@@ -23,13 +23,16 @@ interface LoggedAction {
  */
 export const UNNEEDED_ACTIONS: Readonly<Record<string, string>> = {
   "sts:GetCallerIdentity": "needs no permission",
-  "iam:GetUser": "the provider's first try at its account ID; for a role session it falls back to sts:GetCallerIdentity",
+  "iam:GetUser":
+    "the provider's first try at its account ID; for a role session it falls back to sts:GetCallerIdentity",
 };
 
 /** The actions Terraform's sessions asked for, by role ARN, sorted. */
 export function terraformActions(logFile: string): Map<string, string[]> {
   if (!existsSync(logFile)) {
-    throw new Error(`no action log at ${logFile}: only an emulator this run starts writes one (not one named by AWS_ENDPOINT_URL)`);
+    throw new Error(
+      `no action log at ${logFile}: only an emulator this run starts writes one (not one named by AWS_ENDPOINT_URL)`,
+    );
   }
   const byRole = new Map<string, Set<string>>();
   for (const line of readFileSync(logFile, "utf8").split("\n")) {
@@ -51,7 +54,9 @@ export function listedActions(stackDirs: Iterable<string>): Map<string, Set<stri
     for (const a of actions) byRole.get(role)!.add(a);
   };
   for (const dir of stackDirs) {
-    for (const p of deployActions(JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as Parameters<typeof deployActions>[0])) {
+    for (const p of deployActions(
+      JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as Parameters<typeof deployActions>[0],
+    )) {
       if (p.roleArn) add(p.roleArn, p.actions);
     }
     const backend = backendOf(dir);

@@ -36,31 +36,50 @@ export interface DeployedAlarms {
 }
 
 /** Reads the grant's alarms back from both accounts. */
-export async function deployedAlarms(emulator: Emulator, config: EnvironmentConfig, bucketName: string): Promise<DeployedAlarms> {
+export async function deployedAlarms(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  bucketName: string,
+): Promise<DeployedAlarms> {
   const functionName = config.lambda.functionName!;
   const inAccount = async (accountId: string) =>
-    emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(accountId), "alarms"));
+    emulatorClientConfig(
+      emulator.endpoint,
+      await roleCredentials(emulator.endpoint, deployRoleArn(accountId), "alarms"),
+    );
   const [inA, inB] = [await inAccount(config.lambda.accountId), await inAccount(config.bucket.accountId)];
   const [cwA, cwB] = [new CloudWatchClient(inA), new CloudWatchClient(inB)];
   const logs = new CloudWatchLogsClient(inA);
   const s3 = new S3Client(inB);
   try {
-    const alarmsIn = async (cw: CloudWatchClient, prefix: string) => (await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }))).MetricAlarms ?? [];
-    const filters = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: `/aws/lambda/${functionName}` }))).metricFilters ?? [];
+    const alarmsIn = async (cw: CloudWatchClient, prefix: string) =>
+      (await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }))).MetricAlarms ?? [];
+    const filters =
+      (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: `/aws/lambda/${functionName}` })))
+        .metricFilters ?? [];
     const requestMetrics: string[] = [];
     for (const [prefix, id] of requestMetricsIds(config.grant.prefixes.map((p) => p.prefix))) {
-      const { MetricsConfiguration: c } = await s3.send(new GetBucketMetricsConfigurationCommand({ Bucket: bucketName, Id: id }));
-      requestMetrics.push(`${c?.Id} ${c?.Filter?.Prefix ?? `(no prefix filter: ${JSON.stringify(c?.Filter)})`}${c?.Filter?.Prefix === prefix ? "" : ` (wanted ${prefix})`}`);
+      const { MetricsConfiguration: c } = await s3.send(
+        new GetBucketMetricsConfigurationCommand({ Bucket: bucketName, Id: id }),
+      );
+      requestMetrics.push(
+        `${c?.Id} ${c?.Filter?.Prefix ?? `(no prefix filter: ${JSON.stringify(c?.Filter)})`}${c?.Filter?.Prefix === prefix ? "" : ` (wanted ${prefix})`}`,
+      );
     }
     const [lambdaAlarms, bucketAlarms] = [await alarmsIn(cwA, functionName), await alarmsIn(cwB, bucketName)];
     const misplaced = [...(await alarmsIn(cwB, functionName)), ...(await alarmsIn(cwA, bucketName))].map(describeAlarm);
     return {
-      metricFilters: filters.map((f) => `${f.filterName} ${f.filterPattern} ${f.metricTransformations?.map((m) => `${m.metricNamespace}/${m.metricName}`).join(",")}`),
+      metricFilters: filters.map(
+        (f) =>
+          `${f.filterName} ${f.filterPattern} ${f.metricTransformations?.map((m) => `${m.metricNamespace}/${m.metricName}`).join(",")}`,
+      ),
       lambdaAlarms: lambdaAlarms.map(describeAlarm).sort(),
       requestMetrics,
       bucketAlarms: bucketAlarms.map(describeAlarm).sort(),
       misplaced,
-      actions: Object.fromEntries([...lambdaAlarms, ...bucketAlarms].map((a) => [String(a.AlarmName), a.AlarmActions ?? []] as const)),
+      actions: Object.fromEntries(
+        [...lambdaAlarms, ...bucketAlarms].map((a) => [String(a.AlarmName), a.AlarmActions ?? []] as const),
+      ),
     };
   } finally {
     for (const client of [cwA, cwB, logs, s3]) client.destroy();

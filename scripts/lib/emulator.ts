@@ -42,7 +42,8 @@ export function emulatorProblem(env: NodeJS.ProcessEnv = process.env): string | 
     return "moto_server is not on PATH: install the AWS emulator with `pip install 'moto[server]'` (or set AWS_ENDPOINT_URL to a running one)";
   }
   const python = pythonFor(env);
-  if (!importsMoto.has(python)) importsMoto.set(python, spawnSync(python, ["-c", "import moto.server"], { encoding: "utf8" }).status === 0);
+  if (!importsMoto.has(python))
+    importsMoto.set(python, spawnSync(python, ["-c", "import moto.server"], { encoding: "utf8" }).status === 0);
   if (!importsMoto.get(python)) {
     return `${python} cannot import moto.server: install it with \`${python} -m pip install 'moto[server]'\` or set MOTO_PYTHON to the Python that has moto`;
   }
@@ -119,7 +120,8 @@ export async function startEmulator(env: NodeJS.ProcessEnv = process.env): Promi
     owned: child !== undefined,
     async setEnforcement(on: boolean) {
       const response = await fetch(`${url}/moto-api/reset-auth`, { method: "POST", body: on ? "0" : "1000000" });
-      if (!response.ok) throw new Error(`could not switch IAM enforcement ${on ? "on" : "off"}: HTTP ${response.status}`);
+      if (!response.ok)
+        throw new Error(`could not switch IAM enforcement ${on ? "on" : "off"}: HTTP ${response.status}`);
     },
     async stop() {
       if (!child || child.exitCode !== null) return;
@@ -145,7 +147,8 @@ export async function roleCredentials(endpoint: string, roleArn: string, session
   const sts = new STSClient(emulatorClientConfig(endpoint));
   const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }));
   const c = out.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+    throw new Error(`AssumeRole ${roleArn} returned no credentials`);
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
 }
 
@@ -153,7 +156,10 @@ export async function roleCredentials(endpoint: string, roleArn: string, session
 class NodeSha256 {
   private readonly hash: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    const key = typeof secret === "string" || secret === undefined ? secret : Buffer.from(secret instanceof ArrayBuffer ? secret : secret.buffer);
+    const key =
+      typeof secret === "string" || secret === undefined
+        ? secret
+        : Buffer.from(secret instanceof ArrayBuffer ? secret : secret.buffer);
     this.hash = key === undefined ? createHash("sha256") : createHmac("sha256", key);
   }
   update(data: string | ArrayBuffer | ArrayBufferView): void {
@@ -189,7 +195,11 @@ export async function s3ControlRequest(
     port: Number(url.port) || undefined,
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
-    headers: { host: url.host, "x-amz-account-id": accountId, "x-amz-content-sha256": createHash("sha256").update("").digest("hex") },
+    headers: {
+      host: url.host,
+      "x-amz-account-id": accountId,
+      "x-amz-content-sha256": createHash("sha256").update("").digest("hex"),
+    },
   });
   const { host: _host, ...headers } = signed.headers;
   const response = await fetch(url, { method, headers });

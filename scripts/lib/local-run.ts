@@ -35,7 +35,8 @@ import { initializedFreshDirectory } from "./remote-state";
 import { PROJECT_ROOT, terraform } from "./toolchain";
 
 /** The grantee's role name (a role with a path is found by its name). */
-const lambdaRoleNameOf = (lambda: Parameters<typeof lambdaRoleArnOf>[0]): string => roleArnParts(lambdaRoleArnOf(lambda)).name;
+const lambdaRoleNameOf = (lambda: Parameters<typeof lambdaRoleArnOf>[0]): string =>
+  roleArnParts(lambdaRoleArnOf(lambda)).name;
 
 export const BUNDLE_PATH = join(PROJECT_ROOT, "lambda", "dist", "index.js");
 export const CODE_ARCHIVE_PATH = join(PROJECT_ROOT, "lambda", "function.zip");
@@ -116,17 +117,33 @@ export function accessCases(config: EnvironmentConfig): AccessCase[] {
   const cases: AccessCase[] = [];
   for (const p of prefixes) {
     cases.push({
-      event: { operation: "put", key: `${p.prefix}from-lambda.txt`, body: `written by the Lambda role under ${p.prefix}` },
+      event: {
+        operation: "put",
+        key: `${p.prefix}from-lambda.txt`,
+        body: `written by the Lambda role under ${p.prefix}`,
+      },
       expected: verdict(p.writes),
       because: `${p.prefix} is ${p.preset}`,
     });
   }
   for (const p of prefixes) {
-    cases.push({ event: { operation: "get", key: `${p.prefix}seed.txt` }, expected: verdict(p.reads), because: `${p.prefix} is ${p.preset}` });
-    cases.push({ event: { operation: "list", prefix: p.prefix }, expected: verdict(p.reads), because: `${p.prefix} is ${p.preset}` });
+    cases.push({
+      event: { operation: "get", key: `${p.prefix}seed.txt` },
+      expected: verdict(p.reads),
+      because: `${p.prefix} is ${p.preset}`,
+    });
+    cases.push({
+      event: { operation: "list", prefix: p.prefix },
+      expected: verdict(p.reads),
+      because: `${p.prefix} is ${p.preset}`,
+    });
   }
   for (const p of prefixes) {
-    cases.push({ event: { operation: "delete", key: `${p.prefix}seed.txt` }, expected: verdict(p.deletes), because: `${p.prefix} is ${p.preset}` });
+    cases.push({
+      event: { operation: "delete", key: `${p.prefix}seed.txt` },
+      expected: verdict(p.deletes),
+      because: `${p.prefix} is ${p.preset}`,
+    });
   }
   return cases;
 }
@@ -149,7 +166,8 @@ export function consumerStackOutputs(outputs: Readonly<Record<string, string>>, 
   const own = (what: string) => outputs[`${grantee.replace(/-/g, "_")}_${what}`];
   const lambdaRoleArn = own("lambda_role_arn");
   const functionName = own("lambda_function_name");
-  if (!lambdaRoleArn || !functionName) throw new Error(`the stack has no lambda_role_arn or lambda_function_name output for grantee "${grantee}"`);
+  if (!lambdaRoleArn || !functionName)
+    throw new Error(`the stack has no lambda_role_arn or lambda_function_name output for grantee "${grantee}"`);
   const accessRoleArn = own("s3_access_role_arn");
   return {
     lambda_role_arn: lambdaRoleArn,
@@ -169,12 +187,17 @@ export function crossConsumerCases(shared: SharedEnvironmentConfig, grantee: str
   const others = new Map<string, string[]>();
   for (const c of shared.grantees) {
     if (c.name === grantee) continue;
-    for (const p of c.grant.prefixes) if (!own.has(p.prefix)) others.set(p.prefix, [...(others.get(p.prefix) ?? []), c.name]);
+    for (const p of c.grant.prefixes)
+      if (!own.has(p.prefix)) others.set(p.prefix, [...(others.get(p.prefix) ?? []), c.name]);
   }
   const cases: AccessCase[] = [];
   for (const [prefix, names] of others) {
     const because = `${prefix} is granted to ${names.join(", ")}, not to ${grantee}`;
-    cases.push({ event: { operation: "put", key: `${prefix}from-${grantee}.txt`, body: `written by ${grantee}` }, expected: "denied", because });
+    cases.push({
+      event: { operation: "put", key: `${prefix}from-${grantee}.txt`, body: `written by ${grantee}` },
+      expected: "denied",
+      because,
+    });
     cases.push({ event: { operation: "get", key: `${prefix}seed.txt` }, expected: "denied", because });
     cases.push({ event: { operation: "list", prefix }, expected: "denied", because });
     cases.push({ event: { operation: "delete", key: `${prefix}seed.txt` }, expected: "denied", because });
@@ -184,7 +207,9 @@ export function crossConsumerCases(shared: SharedEnvironmentConfig, grantee: str
 
 /** The objects a set of cases reads or deletes, for the bucket owner to seed. */
 export function caseSeedKeys(cases: readonly AccessCase[]): string[] {
-  const keys = cases.filter((c) => c.event.operation === "get" || c.event.operation === "delete").map((c) => c.event.key!);
+  const keys = cases
+    .filter((c) => c.event.operation === "get" || c.event.operation === "delete")
+    .map((c) => c.event.key!);
   return [...new Set(keys)];
 }
 
@@ -211,7 +236,8 @@ export async function planIsEmpty(dir: string, env: NodeJS.ProcessEnv): Promise<
   const fresh = await initializedFreshDirectory(dir, env);
   try {
     const result = await terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color"], fresh, env);
-    if (result.code === 1) throw new Error(`terraform plan failed in a fresh working directory of ${dir}:\n${result.stderr}`);
+    if (result.code === 1)
+      throw new Error(`terraform plan failed in a fresh working directory of ${dir}:\n${result.stderr}`);
     return { empty: result.code === 0, plan: result.stdout };
   } finally {
     rmSync(fresh, { recursive: true, force: true });
@@ -248,7 +274,8 @@ export function emulatorTerraformEnv(base: NodeJS.ProcessEnv, endpoint: string):
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_REGION: "us-east-1",
   };
-  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]) delete env[name];
+  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"])
+    delete env[name];
   const url = new URL(endpoint);
   if (url.protocol === "http:") {
     for (const name of ["http_proxy", "NO_PROXY", "no_proxy"]) delete env[name];
@@ -282,7 +309,11 @@ export interface DeployedFunction {
 }
 
 /** The function as deployed in the Lambda account: its environment variables and code hash. */
-export async function deployedFunction(emulator: Emulator, config: EnvironmentConfig, name: string): Promise<DeployedFunction> {
+export async function deployedFunction(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  name: string,
+): Promise<DeployedFunction> {
   const admin = await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "inspect");
   const lambda = new LambdaClient(emulatorClientConfig(emulator.endpoint, admin));
   const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
@@ -344,7 +375,11 @@ async function capturingLines<R>(lines: string[], call: () => Promise<R>): Promi
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const [out, err] = [stdout.write, stderr.write];
   const keep = (chunk: unknown) => {
-    lines.push(...String(chunk).split("\n").filter((line) => line !== ""));
+    lines.push(
+      ...String(chunk)
+        .split("\n")
+        .filter((line) => line !== ""),
+    );
     return true;
   };
   stdout.write = keep;
@@ -395,7 +430,12 @@ export async function withHandler<T>(
 function handlerVerdict(err: unknown): { verdict: HandlerVerdict; detail: string } {
   const e = err as Error & { cause?: { name?: string } };
   // Denied means AWS said AccessDenied, not that some other 403 (a bad signature, a missing key) occurred.
-  const verdict = e.name === "NotGrantedError" ? "refused" : e.name === "AccessDeniedError" && e.cause?.name === "AccessDenied" ? "denied" : "error";
+  const verdict =
+    e.name === "NotGrantedError"
+      ? "refused"
+      : e.name === "AccessDeniedError" && e.cause?.name === "AccessDenied"
+        ? "denied"
+        : "error";
   return { verdict, detail: `${e.name}: ${e.message}` };
 }
 
@@ -464,7 +504,12 @@ export async function runAwsCases(
       } catch (err) {
         const e = err as Error;
         const denied = e.name === "AccessDenied";
-        results.push({ ...c, actual: denied ? "denied" : "error", detail: `${e.name}: ${e.message}`, ok: denied && c.expected === "denied" });
+        results.push({
+          ...c,
+          actual: denied ? "denied" : "error",
+          detail: `${e.name}: ${e.message}`,
+          ok: denied && c.expected === "denied",
+        });
       }
     }
     s3.destroy();
@@ -498,7 +543,9 @@ export async function runAccessMatrix(
   seeds: readonly string[] = seedKeys(config),
 ): Promise<MatrixRow[]> {
   await seedObjects(emulator, config, bucket, seeds);
-  const viaHandler = await enforced(emulator, () => runHandlerCases(emulator.endpoint, functionEnv, credentials, cases));
+  const viaHandler = await enforced(emulator, () =>
+    runHandlerCases(emulator.endpoint, functionEnv, credentials, cases),
+  );
   await seedObjects(emulator, config, bucket, seeds);
   const direct = await enforced(emulator, () => runAwsCases(emulator.endpoint, functionEnv, credentials, cases));
   return cases.map((c, i) => {
@@ -508,7 +555,10 @@ export async function runAccessMatrix(
       ...c,
       handler: h.actual,
       aws: a.actual,
-      details: [...(h.ok || !h.detail ? [] : [`handler: ${h.detail}`]), ...(a.ok || !a.detail ? [] : [`AWS: ${a.detail}`])],
+      details: [
+        ...(h.ok || !h.detail ? [] : [`handler: ${h.detail}`]),
+        ...(a.ok || !a.detail ? [] : [`AWS: ${a.detail}`]),
+      ],
       ok: h.ok && a.ok,
     };
   });
@@ -616,7 +666,9 @@ function presignPutCheck(c: CheckContext, writable: string): CheckStep {
   return {
     name: `presign-put ${urlKey} for 7 days, capped at ${c.assumeRole ? "the session's life" : "PRESIGN_MAX_EXPIRES_SECONDS"}; upload with fetch`,
     run: async () => {
-      const signed = await enforced(c.emulator, () => c.invoke({ operation: "presign-put", key: urlKey, expiresIn: 604800 }));
+      const signed = await enforced(c.emulator, () =>
+        c.invoke({ operation: "presign-put", key: urlKey, expiresIn: 604800 }),
+      );
       const url = new URL(String(signed.url));
       const signer = presignedSignerProblem(c, url);
       if (signer) return signer;
@@ -639,10 +691,19 @@ function listCheck(c: CheckContext, readWrite: string): CheckStep {
       await enforced(c.emulator, () => c.invoke({ operation: "put", key: `${prefix}third.txt`, body: "3" }));
       const first = await enforced(c.emulator, () => c.invoke({ operation: "list", prefix, maxKeys: 2 }));
       const token = first.nextContinuationToken;
-      if (first.truncated !== true || typeof token !== "string") return `first page not truncated: ${JSON.stringify(first)}`;
-      const second = await enforced(c.emulator, () => c.invoke({ operation: "list", prefix, maxKeys: 2, continuationToken: token }));
-      const keys = [...(first.objects as Array<{ key: string }>), ...(second.objects as Array<{ key: string }>)].map((o) => o.key);
-      return differs("listed keys", [keys, second.truncated], [[`${prefix}put.txt`, `${prefix}third.txt`, `${prefix}via-url.bin`], false]);
+      if (first.truncated !== true || typeof token !== "string")
+        return `first page not truncated: ${JSON.stringify(first)}`;
+      const second = await enforced(c.emulator, () =>
+        c.invoke({ operation: "list", prefix, maxKeys: 2, continuationToken: token }),
+      );
+      const keys = [...(first.objects as Array<{ key: string }>), ...(second.objects as Array<{ key: string }>)].map(
+        (o) => o.key,
+      );
+      return differs(
+        "listed keys",
+        [keys, second.truncated],
+        [[`${prefix}put.txt`, `${prefix}third.txt`, `${prefix}via-url.bin`], false],
+      );
     },
   };
 }
@@ -656,7 +717,11 @@ function presignGetCheck(c: CheckContext, readWrite: string): CheckStep {
       const signed = await enforced(c.emulator, () => c.invoke({ operation: "presign-get", key }));
       const response = await fetch(String(signed.url));
       if (!response.ok) return `GET of the URL answered HTTP ${response.status}`;
-      return differs("downloaded object", sha256(Buffer.from(await response.arrayBuffer())), sha256(await ownerRead(c, key)));
+      return differs(
+        "downloaded object",
+        sha256(Buffer.from(await response.arrayBuffer())),
+        sha256(await ownerRead(c, key)),
+      );
     },
   };
 }
@@ -678,7 +743,8 @@ function copyCheck(c: CheckContext, readable: string, readWrite: string): CheckS
       // An ETag of "<md5>-<parts>" is what S3 gives an object assembled from parts.
       const parts = Math.ceil(COPY_CHECK_BYTES / COPY_PART_SIZE);
       const etag = textOf(copied.etag ?? "");
-      if (!etag.replace(/"/g, "").endsWith(`-${parts}`)) return `the copy's ETag ${etag} is not that of a ${parts}-part upload`;
+      if (!etag.replace(/"/g, "").endsWith(`-${parts}`))
+        return `the copy's ETag ${etag} is not that of a ${parts}-part upload`;
       return differs("copied object", sha256(await ownerRead(c, key)), sha256(data));
     },
   };
@@ -717,7 +783,10 @@ export async function runOperationChecks(
   credentials: Credentials,
 ): Promise<OperationCheck[]> {
   const owner = new S3Client(
-    emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "verify")),
+    emulatorClientConfig(
+      emulator.endpoint,
+      await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "verify"),
+    ),
   );
   const assumeRole = config.grant.mode === "assume-role";
   const checks: OperationCheck[] = [];
@@ -737,10 +806,20 @@ export async function runOperationChecks(
  * What of the stack is still in the emulator after destroy: roles, function, log group, alarms, bucket, its access log
  * bucket, alias, and a key that is not pending deletion (KMS keys are never deleted at once). Empty when everything is gone.
  */
-export async function leftovers(emulator: Emulator, config: EnvironmentConfig, outputs: StackOutputs): Promise<string[]> {
+export async function leftovers(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  outputs: StackOutputs,
+): Promise<string[]> {
   const found: string[] = [];
-  const inA = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "check"));
-  const inB = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "check"));
+  const inA = emulatorClientConfig(
+    emulator.endpoint,
+    await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "check"),
+  );
+  const inB = emulatorClientConfig(
+    emulator.endpoint,
+    await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "check"),
+  );
 
   const roleExists = async (clientConfig: typeof inA, name: string) => {
     try {
@@ -751,7 +830,8 @@ export async function leftovers(emulator: Emulator, config: EnvironmentConfig, o
       throw e;
     }
   };
-  if (await roleExists(inA, lambdaRoleNameOf(config.lambda))) found.push(`IAM role ${lambdaRoleNameOf(config.lambda)} in ${config.lambda.accountId}`);
+  if (await roleExists(inA, lambdaRoleNameOf(config.lambda)))
+    found.push(`IAM role ${lambdaRoleNameOf(config.lambda)} in ${config.lambda.accountId}`);
   if (config.grant.accessRoleName && (await roleExists(inB, config.grant.accessRoleName))) {
     found.push(`IAM role ${config.grant.accessRoleName} in ${config.bucket.accountId}`);
   }
@@ -766,14 +846,22 @@ export async function leftovers(emulator: Emulator, config: EnvironmentConfig, o
   );
   for (const g of groups.logGroups ?? []) found.push(`log group ${g.logGroupName}`);
   // The grant's alarms are named after the function (Lambda account) and the bucket (bucket account).
-  const alarmNames = [...(config.lambda.functionName ? [[inA, config.lambda.functionName] as const] : []), [inB, outputs.bucket_name] as const];
+  const alarmNames = [
+    ...(config.lambda.functionName ? [[inA, config.lambda.functionName] as const] : []),
+    [inB, outputs.bucket_name] as const,
+  ];
   for (const [clientConfig, prefix] of alarmNames) {
-    const { MetricAlarms } = await new CloudWatchClient(clientConfig).send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }));
+    const { MetricAlarms } = await new CloudWatchClient(clientConfig).send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }),
+    );
     for (const a of MetricAlarms ?? []) found.push(`alarm ${a.AlarmName}`);
   }
   // The bucket, and the log bucket of its server access logs when the stack creates one.
   const logging = resolveAccessLogging(config.bucket);
-  for (const bucket of [outputs.bucket_name, ...(logging.enabled && logging.created ? [logging.created.bucketName] : [])]) {
+  for (const bucket of [
+    outputs.bucket_name,
+    ...(logging.enabled && logging.created ? [logging.created.bucketName] : []),
+  ]) {
     try {
       await new S3Client(inB).send(new HeadBucketCommand({ Bucket: bucket }));
       found.push(`bucket ${bucket}`);
@@ -783,8 +871,10 @@ export async function leftovers(emulator: Emulator, config: EnvironmentConfig, o
   }
   const kms = new KMSClient(inB);
   const aliases = await kms.send(new ListAliasesCommand({}));
-  for (const a of aliases.Aliases ?? []) if (a.AliasName === config.bucket.keyAlias) found.push(`KMS alias ${a.AliasName}`);
+  for (const a of aliases.Aliases ?? [])
+    if (a.AliasName === config.bucket.keyAlias) found.push(`KMS alias ${a.AliasName}`);
   const key = await kms.send(new DescribeKeyCommand({ KeyId: outputs.kms_key_arn }));
-  if (key.KeyMetadata?.KeyState !== "PendingDeletion") found.push(`KMS key ${outputs.kms_key_arn} (${key.KeyMetadata?.KeyState})`);
+  if (key.KeyMetadata?.KeyState !== "PendingDeletion")
+    found.push(`KMS key ${outputs.kms_key_arn} (${key.KeyMetadata?.KeyState})`);
   return found;
 }

@@ -38,13 +38,18 @@ export interface StackBackend {
 
 /** The S3 backend of the stack synthesized in `stackDir`; throws when it keeps its state elsewhere. */
 export function backendOf(stackDir: string): StackBackend {
-  const json = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { terraform?: { backend?: Record<string, unknown> } };
+  const json = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as {
+    terraform?: { backend?: Record<string, unknown> };
+  };
   const backends = json.terraform?.backend ?? {};
   const s3 = backends.s3 as StackBackend | undefined;
   if (!s3) {
-    throw new Error(`${stackDir} keeps its state in the ${Object.keys(backends).join(", ") || "default local"} backend, not in S3: give its environment a state setting`);
+    throw new Error(
+      `${stackDir} keeps its state in the ${Object.keys(backends).join(", ") || "default local"} backend, not in S3: give its environment a state setting`,
+    );
   }
-  if (!s3.assume_role?.role_arn) throw new Error(`${stackDir}: the S3 backend names no role to assume (assume_role.role_arn)`);
+  if (!s3.assume_role?.role_arn)
+    throw new Error(`${stackDir}: the S3 backend names no role to assume (assume_role.role_arn)`);
   return s3;
 }
 
@@ -81,7 +86,12 @@ export async function createStateBuckets(emulator: Emulator, stackDirs: Iterable
     await s3.send(
       new PutPublicAccessBlockCommand({
         Bucket,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
       }),
     );
     s3.destroy();
@@ -108,8 +118,13 @@ export async function stateResources(emulator: Emulator, stackDir: string): Prom
   const s3 = await stateClient(emulator, backend);
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: backend.bucket, Key: backend.key }));
-    const state = JSON.parse(await out.Body!.transformToString()) as { resources?: Array<{ mode: string; type: string; name: string }> };
-    return (state.resources ?? []).filter((r) => r.mode === "managed").map((r) => `${r.type}.${r.name}`).sort();
+    const state = JSON.parse(await out.Body!.transformToString()) as {
+      resources?: Array<{ mode: string; type: string; name: string }>;
+    };
+    return (state.resources ?? [])
+      .filter((r) => r.mode === "managed")
+      .map((r) => `${r.type}.${r.name}`)
+      .sort();
   } finally {
     s3.destroy();
   }
@@ -132,7 +147,9 @@ export async function initializedFreshDirectory(stackDir: string, env: NodeJS.Pr
   const init = await terraform(["init", "-input=false", "-no-color"], dir, env);
   if (init.code !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`terraform init against the backend failed in a fresh working directory of ${stackDir}:\n${init.stderr || init.stdout}`);
+    throw new Error(
+      `terraform init against the backend failed in a fresh working directory of ${stackDir}:\n${init.stderr || init.stdout}`,
+    );
   }
   return dir;
 }
@@ -151,7 +168,12 @@ export interface HeldLock {
  * once the lock file is in the state bucket, so the lock is certainly held; release() closes the console's input,
  * after which it removes the lock file and exits.
  */
-export async function holdStateLock(emulator: Emulator, stackDir: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<HeldLock> {
+export async function holdStateLock(
+  emulator: Emulator,
+  stackDir: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<HeldLock> {
   const backend = backendOf(stackDir);
   const lockKey = lockKeyOf(backend);
   const dir = await initializedFreshDirectory(stackDir, env);
@@ -171,14 +193,18 @@ export async function holdStateLock(emulator: Emulator, stackDir: string, env: N
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`terraform console exited (code ${child.exitCode}) before it held the lock:\n${stderr}`);
+      if (child.exitCode !== null)
+        throw new Error(`terraform console exited (code ${child.exitCode}) before it held the lock:\n${stderr}`);
       try {
         await s3.send(new HeadObjectCommand({ Bucket: backend.bucket, Key: lockKey }));
         return { lockKey, release };
       } catch (error) {
         if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
       }
-      if (Date.now() > deadline) throw new Error(`terraform console did not lock s3://${backend.bucket}/${backend.key} within ${timeoutMs} ms:\n${stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `terraform console did not lock s3://${backend.bucket}/${backend.key} within ${timeoutMs} ms:\n${stderr}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   } catch (error) {

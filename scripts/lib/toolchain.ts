@@ -106,7 +106,11 @@ export async function terraform(args: readonly string[], cwd: string, env: NodeJ
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === "number" ? failed.code : 1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+    return {
+      code: typeof failed.code === "number" ? failed.code : 1,
+      stdout: failed.stdout ?? "",
+      stderr: failed.stderr ?? "",
+    };
   }
 }
 
@@ -130,7 +134,9 @@ function synthCommand(outdir: string, environments?: readonly string[]) {
 
 /** The folder of each stack synthesized into `outdir`. */
 function stackFolders(outdir: string): Record<string, string> {
-  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { workingDirectory: string }> };
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { workingDirectory: string }>;
+  };
   return Object.fromEntries(
     Object.entries(manifest.stacks).map(([name, stack]) => [name, join(outdir, stack.workingDirectory)]),
   );
@@ -150,7 +156,10 @@ export function synthesize(outdir: string, environments?: readonly string[]): Re
 }
 
 /** synthesize, without blocking this process meanwhile (so an emulator can start beside it). */
-export async function synthesizeInBackground(outdir: string, environments?: readonly string[]): Promise<Record<string, string>> {
+export async function synthesizeInBackground(
+  outdir: string,
+  environments?: readonly string[],
+): Promise<Record<string, string>> {
   const { args, options } = synthCommand(outdir, environments);
   try {
     await execFileAsync(process.execPath, args, options);

@@ -62,8 +62,13 @@ describe("the filter pattern evaluator", () => {
     expect(matchesFilterPattern('{ $.a.b = "x" }', '{"a":{"b":"x"}}')).toBe(true);
     expect(matchesFilterPattern('{ $.a != "x" }', '{"a":"y"}')).toBe(true);
     expect(matchesFilterPattern("{ $.a = Access* }", '{"a":"AccessDeniedError"}')).toBe(true);
-    expect(parseJsonPropertyPattern(pattern)).toEqual({ path: ["errorType"], operator: "=", value: "AccessDeniedError", quoted: true });
-    for (const other of ["AccessDenied", '{ $.a = "x" && $.b = "y" }', "[ip, user]", '{ $.a IS TRUE }', ""]) {
+    expect(parseJsonPropertyPattern(pattern)).toEqual({
+      path: ["errorType"],
+      operator: "=",
+      value: "AccessDeniedError",
+      quoted: true,
+    });
+    for (const other of ["AccessDenied", '{ $.a = "x" && $.b = "y" }', "[ip, user]", "{ $.a IS TRUE }", ""]) {
       expect(() => parseJsonPropertyPattern(other)).toThrow(/is not of the form/);
     }
   });
@@ -76,7 +81,9 @@ describe("the handler's log lines, judged by the pattern every shipped stack syn
   function refusingHandler() {
     const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
     const s3Mock = mockClient(s3);
-    s3Mock.on(GetObjectCommand, { Key: "incoming/forbidden.txt" }).rejects(serviceError("AccessDenied", 403, "Access Denied"));
+    s3Mock
+      .on(GetObjectCommand, { Key: "incoming/forbidden.txt" })
+      .rejects(serviceError("AccessDenied", 403, "Access Denied"));
     s3Mock.on(GetObjectCommand, { Key: "incoming/a.txt" }).resolves({ Body: objectBody("data") });
     s3Mock.on(PutObjectCommand).rejects(serviceError("SlowDown", 503));
     const logger = memoryLogger();
@@ -85,15 +92,24 @@ describe("the handler's log lines, judged by the pattern every shipped stack syn
 
   test("one pattern, selecting the contract's field and value", () => {
     expect(patterns).toHaveLength(1);
-    expect(parseJsonPropertyPattern(patterns[0])).toMatchObject({ path: [ACCESS_DENIED_LOG_LINE.field], value: ACCESS_DENIED_LOG_LINE.value });
+    expect(parseJsonPropertyPattern(patterns[0])).toMatchObject({
+      path: [ACCESS_DENIED_LOG_LINE.field],
+      value: ACCESS_DENIED_LOG_LINE.value,
+    });
   });
 
   test("matches the log line of a call AWS refused, and none of the lines of other outcomes", async () => {
     const { handler, logger } = refusingHandler();
-    await expect(handler({ operation: "get", key: "incoming/forbidden.txt" })).rejects.toMatchObject({ name: "AccessDeniedError" });
+    await expect(handler({ operation: "get", key: "incoming/forbidden.txt" })).rejects.toMatchObject({
+      name: "AccessDeniedError",
+    });
     await handler({ operation: "get", key: "incoming/a.txt" });
-    await expect(handler({ operation: "get", key: "reference-not-granted/a.txt" })).rejects.toMatchObject({ name: "NotGrantedError" });
-    await expect(handler({ operation: "put", key: "incoming/b.txt", body: "x" })).rejects.toMatchObject({ name: "SlowDown" });
+    await expect(handler({ operation: "get", key: "reference-not-granted/a.txt" })).rejects.toMatchObject({
+      name: "NotGrantedError",
+    });
+    await expect(handler({ operation: "put", key: "incoming/b.txt", body: "x" })).rejects.toMatchObject({
+      name: "SlowDown",
+    });
     await expect(handler({ operation: "nope" })).rejects.toMatchObject({ name: "InvalidEventError" });
 
     const [denied, ...others] = logger.lines.map((l) => l.line);
@@ -111,7 +127,8 @@ describe("the bundled handler's log lines, as Lambda ships them (one event a lin
   const savedEnv = process.env;
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) execFileSync(process.execPath, [join(ROOT, "scripts", "build-lambda.mjs")], { cwd: ROOT, stdio: "pipe" });
+    if (!existsSync(BUNDLE))
+      execFileSync(process.execPath, [join(ROOT, "scripts", "build-lambda.mjs")], { cwd: ROOT, stdio: "pipe" });
     // A local S3 that refuses every request under forbidden/ and answers any other with an empty object.
     server = createServer((req, res) => {
       req.resume();
@@ -158,14 +175,21 @@ describe("the bundled handler's log lines, as Lambda ships them (one event a lin
       jest.isolateModules(() => {
         handler = (require(BUNDLE) as { handler: typeof handler }).handler;
       });
-      await expect(handler!({ operation: "get", key: "forbidden/x" })).rejects.toMatchObject({ name: "AccessDeniedError" });
+      await expect(handler!({ operation: "get", key: "forbidden/x" })).rejects.toMatchObject({
+        name: "AccessDeniedError",
+      });
       await handler!({ operation: "put", key: "incoming/x", body: "x" });
-      await expect(handler!({ operation: "put", key: "forbidden/x", body: "x" })).rejects.toMatchObject({ name: "NotGrantedError" });
+      await expect(handler!({ operation: "put", key: "forbidden/x", body: "x" })).rejects.toMatchObject({
+        name: "NotGrantedError",
+      });
     } finally {
       out.mockRestore();
       err.mockRestore();
     }
-    const lines = written.join("").split("\n").filter((line) => line !== "");
+    const lines = written
+      .join("")
+      .split("\n")
+      .filter((line) => line !== "");
     expect(lines).toHaveLength(3);
     expect(patterns).toHaveLength(1);
     expect(lines.map((line) => matchesFilterPattern(patterns[0], line))).toEqual([true, false, false]);

@@ -51,7 +51,8 @@ function sourceFiles(dir: string): string[] {
 /** The expression under parentheses, `as` and `satisfies`. */
 function unwrap(expression: ts.Expression | undefined): ts.Expression | undefined {
   let e = expression;
-  while (e && (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e))) e = e.expression;
+  while (e && (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)))
+    e = e.expression;
   return e;
 }
 

@@ -63,9 +63,14 @@ function synthesize(stacks: readonly TerraformStack[]): { functions: Synthesized
     };
     for (const fn of Object.values(resourcesOf(json, "aws_lambda_function"))) {
       const environment = fn.environment as { variables?: Record<string, string> } | undefined;
-      functions.push({ functionName: String(fn.function_name), region: regionOf(fn.provider), variables: environment?.variables ?? {} });
+      functions.push({
+        functionName: String(fn.function_name),
+        region: regionOf(fn.provider),
+        variables: environment?.variables ?? {},
+      });
     }
-    for (const ap of Object.values(resourcesOf(json, "aws_s3_access_point"))) accessPoints.push(`${String(ap.account_id)}/${String(ap.name)}`);
+    for (const ap of Object.values(resourcesOf(json, "aws_s3_access_point")))
+      accessPoints.push(`${String(ap.account_id)}/${String(ap.name)}`);
   }
   return { functions, accessPoints };
 }
@@ -137,7 +142,11 @@ function runtimeEnvironment(fn: SynthesizedFunction): NodeJS.ProcessEnv {
 /** The configuration the handler must load for a declared function. */
 function expectedConfig(d: DeclaredFunction): HandlerConfig {
   const partition = partitionOf(d.bucket.region).partition;
-  const grants: GrantedPrefix[] = d.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false }));
+  const grants: GrantedPrefix[] = d.grant.prefixes.map((p) => ({
+    prefix: p.prefix,
+    access: p.access,
+    delete: p.delete ?? false,
+  }));
   const common = {
     bucketName: d.bucket.bucketName,
     bucketRegion: d.bucket.region,
@@ -165,41 +174,47 @@ function expectedConfig(d: DeclaredFunction): HandlerConfig {
 const CONTRACT_NAMES: readonly string[] = Object.values(HANDLER_ENVIRONMENT);
 const RUNTIME_NAMES: readonly string[] = LAMBDA_RUNTIME_VARIABLES;
 
-describe.each(cases.map((c) => [c.declared.declaredAt, c] as const))("the function of %s", (_at, { declared, synthesized, environment }) => {
-  test("is synthesized once, with the declared name", () => {
-    expect(synthesized.map((f) => f.functionName)).toEqual([declared.lambda.functionName]);
-  });
+describe.each(cases.map((c) => [c.declared.declaredAt, c] as const))(
+  "the function of %s",
+  (_at, { declared, synthesized, environment }) => {
+    test("is synthesized once, with the declared name", () => {
+      expect(synthesized.map((f) => f.functionName)).toEqual([declared.lambda.functionName]);
+    });
 
-  test("loads, in the handler, the configuration its environment declares", () => {
-    const config = loadConfig(runtimeEnvironment(synthesized[0]));
+    test("loads, in the handler, the configuration its environment declares", () => {
+      const config = loadConfig(runtimeEnvironment(synthesized[0]));
 
-    expect(config).toEqual(expectedConfig(declared));
-  });
+      expect(config).toEqual(expectedConfig(declared));
+    });
 
+    test("is given only variables the contract names, and none the Lambda runtime reserves", () => {
+      const written = Object.keys(synthesized[0].variables);
 
-  test("is given only variables the contract names, and none the Lambda runtime reserves", () => {
-    const written = Object.keys(synthesized[0].variables);
+      expect(written.filter((name) => !CONTRACT_NAMES.includes(name))).toEqual([]);
+      expect(written.filter((name) => RUNTIME_NAMES.includes(name))).toEqual([]);
+    });
 
-    expect(written.filter((name) => !CONTRACT_NAMES.includes(name))).toEqual([]);
-    expect(written.filter((name) => RUNTIME_NAMES.includes(name))).toEqual([]);
-  });
+    test("is sent only to an access point its environment's stacks create", () => {
+      const arn = synthesized[0].variables[HANDLER_ENVIRONMENT.accessPointArn];
+      // arn:<partition>:s3:<region>:<account>:accesspoint/<name>, as "<account>/<name>".
+      const named = arn === undefined ? [] : [`${arn.split(":")[4]}/${arn.split("/").pop()}`];
 
-  test("is sent only to an access point its environment's stacks create", () => {
-    const arn = synthesized[0].variables[HANDLER_ENVIRONMENT.accessPointArn];
-    // arn:<partition>:s3:<region>:<account>:accesspoint/<name>, as "<account>/<name>".
-    const named = arn === undefined ? [] : [`${arn.split(":")[4]}/${arn.split("/").pop()}`];
+      expect(named.filter((ap) => !environment.accessPoints.includes(ap))).toEqual([]);
+    });
 
-    expect(named.filter((ap) => !environment.accessPoints.includes(ap))).toEqual([]);
-  });
-
-  test("is given its prefixes in the contract's one encoding", () => {
-    expect(synthesized[0].variables[HANDLER_ENVIRONMENT.grantedPrefixes]).toBe(encodeGrantedPrefixes(declared.grant.prefixes));
-  });
-});
+    test("is given its prefixes in the contract's one encoding", () => {
+      expect(synthesized[0].variables[HANDLER_ENVIRONMENT.grantedPrefixes]).toBe(
+        encodeGrantedPrefixes(declared.grant.prefixes),
+      );
+    });
+  },
+);
 
 test("every function the stacks create is one an environment declares", () => {
   const declared = new Set(cases.map((c) => c.declared.lambda.functionName));
-  const undeclared = shipped.flatMap((env) => env.functions.filter((f) => !declared.has(f.functionName)).map((f) => `${env.name}: ${f.functionName}`));
+  const undeclared = shipped.flatMap((env) =>
+    env.functions.filter((f) => !declared.has(f.functionName)).map((f) => `${env.name}: ${f.functionName}`),
+  );
 
   expect(undeclared).toEqual([]);
 });
@@ -228,7 +243,9 @@ describe("the GRANTED_PREFIXES encoding", () => {
         { prefix: "incoming/", access: "readWrite" },
         { prefix: "archive/", access: "read", delete: true },
       ]),
-    ).toBe('[{"prefix":"incoming/","access":"readWrite","delete":false},{"prefix":"archive/","access":"read","delete":true}]');
+    ).toBe(
+      '[{"prefix":"incoming/","access":"readWrite","delete":false},{"prefix":"archive/","access":"read","delete":true}]',
+    );
   });
 
   test("is read back by the handler as the grants it encodes", () => {

@@ -101,7 +101,11 @@ function cyclicComponents(edges: ReadonlyMap<string, readonly string[]>): string
 }
 
 /** The shortest cycle from `start` back to itself inside `component` (breadth-first), as its files in order. */
-function shortestCycle(edges: ReadonlyMap<string, readonly string[]>, component: ReadonlySet<string>, start: string): string[] {
+function shortestCycle(
+  edges: ReadonlyMap<string, readonly string[]>,
+  component: ReadonlySet<string>,
+  start: string,
+): string[] {
   const cameFrom = new Map<string, string>();
   const queue = [start];
   while (queue.length > 0) {
@@ -239,7 +243,9 @@ describe("the guard sees what it guards", () => {
 
   test("it scans nested folders and resolves imports across them", () => {
     // errors.ts takes Permission from ./grant with a type-only import, and AccessMode from the contract.
-    expect(graph.edges.get("lambda/src/errors.ts")).toEqual(expect.arrayContaining([CONTRACT, "lambda/src/granted-prefixes.ts"]));
+    expect(graph.edges.get("lambda/src/errors.ts")).toEqual(
+      expect.arrayContaining([CONTRACT, "lambda/src/granted-prefixes.ts"]),
+    );
     expect(files).toEqual(expect.arrayContaining(["modules/rules/aspect.ts", "lambda/src/index.ts", CONTRACT]));
   });
 

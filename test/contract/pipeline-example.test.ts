@@ -26,7 +26,9 @@ function jobs(): Job[] {
     .filter((block) => block.trim() !== "")
     .map((block) => ({
       name: /^ {2}([\w-]+):/.exec(block)![1],
-      ...(/^ {6}ENVIRONMENTS: (\S+)$/m.exec(block) ? { environments: /^ {6}ENVIRONMENTS: (\S+)$/m.exec(block)![1] } : {}),
+      ...(/^ {6}ENVIRONMENTS: (\S+)$/m.exec(block)
+        ? { environments: /^ {6}ENVIRONMENTS: (\S+)$/m.exec(block)![1] }
+        : {}),
       runs: [...block.matchAll(/^ {6}- run: (.+)$/gm)].map((m) => m[1]),
       terraformVersions: [...block.matchAll(/terraform_version: (\S+)/g)].map((m) => m[1]),
     }));
@@ -62,7 +64,8 @@ test("each deploy job deploys exactly the stacks of the environment it selects, 
       expect(diff).toBeGreaterThanOrEqual(0);
       expect(diff).toBeLessThan(job.runs.indexOf(`npx cdktf deploy ${stack} --auto-approve`));
     }
-    if (config.layout === "split") expect(deployed).toEqual([`${job.environments}-bucket`, `${job.environments}-lambda`]);
+    if (config.layout === "split")
+      expect(deployed).toEqual([`${job.environments}-bucket`, `${job.environments}-lambda`]);
     expect(job.runs.indexOf("npm run build:lambda")).toBeLessThan(job.runs.findIndex((r) => r.startsWith("npx cdktf")));
   }
 });

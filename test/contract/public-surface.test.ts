@@ -20,27 +20,91 @@ function exportedNames(): string[] {
     if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause)) {
       for (const element of node.exportClause.elements) names.push(element.name.text);
     }
-    if (ts.isExportDeclaration(node) && !node.exportClause) throw new Error("modules/index.ts has an `export *`: name every export");
+    if (ts.isExportDeclaration(node) && !node.exportClause)
+      throw new Error("modules/index.ts has an `export *`: name every export");
   });
   return names.sort();
 }
 
 const PUBLIC_NAMES = [
-  "ACCESS_DENIED_LOG_LINE", "AlarmSettings", "BucketAlarms", "LambdaAlarms",
-  "DEPLOY_ACTIONS_BY_RESOURCE_TYPE", "ProviderDeployActions", "STATE_BACKEND_ACTIONS", "deployActions",
-  "ACCESS_MODES", "ACCESS_POINT_CHOICES", "ACCESS_PRESETS", "AWS_PROVIDER_VERSION", "AccessMode", "AccessPointChoice",
-  "AccessPreset", "BucketAccountGrant", "BucketAccountGrantProps", "BucketAccountHalf", "BucketKey", "BucketKeyProps",
-  "BucketSettings", "ConfigurationError", "CrossAccountS3Access", "CrossAccountS3Error", "CrossAccountS3AccessProps", "ExistingResources",
-  "GrantContext", "GrantDeclaration", "GrantPlan", "GrantedPrefix", "GranteeDeclaration", "HANDLER_ENVIRONMENT",
-  "LAMBDA_ARCHITECTURES", "LambdaAccountGrant", "LambdaAccountGrantProps", "LambdaAccountHalf", "LambdaArchitecture",
-  "LambdaCode", "LambdaGrantee", "LambdaGranteeProps", "LambdaSettings", "LambdaAccountOptions", "MIN_SUPPRESSION_REASON",
-  "POLICY_LIMITS", "PRINCIPAL_STYLES", "Partition", "PlannedGrantee", "PolicyDocument", "PolicyMeasure",
-  "PolicyStatement", "PrefixGrant", "PrincipalStyle", "REGIONS", "RuleViolation", "S3AccessRole", "S3AccessRoleProps",
-  "SECURITY_RULES", "SecureBucket", "SecureBucketProps", "SecurityRule", "SecurityRules", "SecurityRulesOptions",
-  "SharedBucketAccess", "SharedBucketAccessProps", "SharedBucketDeclaration", "SharedLambdaAccountGrant",
-  "SharedLambdaAccountGrantProps", "SharedBucketAccountGrants", "SharedBucketAccountGrantsProps", "SharedBucketPlan", "defaultHandlerCode",
-  "planGrant", "planSharedBucket", "suppressRules",
-  "AccessLogBucket", "AccessLogBucketProps", "AccessLoggingSettings", "BucketLifecycleSettings",
+  "ACCESS_DENIED_LOG_LINE",
+  "AlarmSettings",
+  "BucketAlarms",
+  "LambdaAlarms",
+  "DEPLOY_ACTIONS_BY_RESOURCE_TYPE",
+  "ProviderDeployActions",
+  "STATE_BACKEND_ACTIONS",
+  "deployActions",
+  "ACCESS_MODES",
+  "ACCESS_POINT_CHOICES",
+  "ACCESS_PRESETS",
+  "AWS_PROVIDER_VERSION",
+  "AccessMode",
+  "AccessPointChoice",
+  "AccessPreset",
+  "BucketAccountGrant",
+  "BucketAccountGrantProps",
+  "BucketAccountHalf",
+  "BucketKey",
+  "BucketKeyProps",
+  "BucketSettings",
+  "ConfigurationError",
+  "CrossAccountS3Access",
+  "CrossAccountS3Error",
+  "CrossAccountS3AccessProps",
+  "ExistingResources",
+  "GrantContext",
+  "GrantDeclaration",
+  "GrantPlan",
+  "GrantedPrefix",
+  "GranteeDeclaration",
+  "HANDLER_ENVIRONMENT",
+  "LAMBDA_ARCHITECTURES",
+  "LambdaAccountGrant",
+  "LambdaAccountGrantProps",
+  "LambdaAccountHalf",
+  "LambdaArchitecture",
+  "LambdaCode",
+  "LambdaGrantee",
+  "LambdaGranteeProps",
+  "LambdaSettings",
+  "LambdaAccountOptions",
+  "MIN_SUPPRESSION_REASON",
+  "POLICY_LIMITS",
+  "PRINCIPAL_STYLES",
+  "Partition",
+  "PlannedGrantee",
+  "PolicyDocument",
+  "PolicyMeasure",
+  "PolicyStatement",
+  "PrefixGrant",
+  "PrincipalStyle",
+  "REGIONS",
+  "RuleViolation",
+  "S3AccessRole",
+  "S3AccessRoleProps",
+  "SECURITY_RULES",
+  "SecureBucket",
+  "SecureBucketProps",
+  "SecurityRule",
+  "SecurityRules",
+  "SecurityRulesOptions",
+  "SharedBucketAccess",
+  "SharedBucketAccessProps",
+  "SharedBucketDeclaration",
+  "SharedLambdaAccountGrant",
+  "SharedLambdaAccountGrantProps",
+  "SharedBucketAccountGrants",
+  "SharedBucketAccountGrantsProps",
+  "SharedBucketPlan",
+  "defaultHandlerCode",
+  "planGrant",
+  "planSharedBucket",
+  "suppressRules",
+  "AccessLogBucket",
+  "AccessLogBucketProps",
+  "AccessLoggingSettings",
+  "BucketLifecycleSettings",
 ];
 
 test("the public surface is exactly the names chosen for it", () => {
@@ -48,7 +112,9 @@ test("the public surface is exactly the names chosen for it", () => {
 });
 
 test("the package runs nothing at install: no install, prepare or lifecycle script a team's npm would flag", () => {
-  const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
   const atInstall = ["preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare"];
   expect(Object.keys(scripts).filter((name) => atInstall.includes(name))).toEqual([]);
   expect(scripts.prepack).toBe("npm run build");
@@ -65,7 +131,11 @@ describe("the package as built", () => {
   mkdirSync(join(ROOT, ".tmp"), { recursive: true });
   const out = mkdtempSync(join(ROOT, ".tmp", "dist-"));
   beforeAll(() => {
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", out], { cwd: ROOT, stdio: "pipe" });
+    execFileSync(
+      process.execPath,
+      [require.resolve("typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", out],
+      { cwd: ROOT, stdio: "pipe" },
+    );
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -83,9 +153,17 @@ describe("the package as built", () => {
       if (seen.has(file)) continue;
       seen.add(file);
       for (const { fileName } of ts.preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles) {
-        if (!fileName.startsWith(".")) packages.add(fileName.split("/").slice(0, fileName.startsWith("@") ? 2 : 1).join("/"));
-        else if (existsSync(join(dirname(file), `${fileName}.d.ts`))) todo.push(join(dirname(file), `${fileName}.d.ts`));
-        else if (existsSync(join(dirname(file), fileName, "index.d.ts"))) todo.push(join(dirname(file), fileName, "index.d.ts"));
+        if (!fileName.startsWith("."))
+          packages.add(
+            fileName
+              .split("/")
+              .slice(0, fileName.startsWith("@") ? 2 : 1)
+              .join("/"),
+          );
+        else if (existsSync(join(dirname(file), `${fileName}.d.ts`)))
+          todo.push(join(dirname(file), `${fileName}.d.ts`));
+        else if (existsSync(join(dirname(file), fileName, "index.d.ts")))
+          todo.push(join(dirname(file), fileName, "index.d.ts"));
       }
     }
     expect([...packages].sort()).toEqual(["@cdktf/provider-aws", "cdktf", "constructs"]);

@@ -71,7 +71,8 @@ describe("README's install section is the example app's setup", () => {
   test("the tools: the cdktf CLI, ts-node, TypeScript and Node's types, at the example's versions", () => {
     const packages = Object.fromEntries(dev[0].packages);
     expect(Object.keys(packages).sort()).toEqual(["@types/node", "cdktf-cli", "ts-node", "typescript"]);
-    for (const [name, version] of Object.entries(packages)) expect([name, version]).toEqual([name, example.devDependencies?.[name]]);
+    for (const [name, version] of Object.entries(packages))
+      expect([name, version]).toEqual([name, example.devDependencies?.[name]]);
   });
 
   test("cdktf.json runs the app as the example's does", () => {
@@ -85,12 +86,15 @@ describe("README's install section is the example app's setup", () => {
   test("tsconfig.json is CommonJS, and each of its settings is the example's", () => {
     const json = codeBlocks(install).filter((b) => b.lang === "json");
     const tsconfig = JSON.parse(json[1].code) as { compilerOptions: Record<string, unknown>; include: string[] };
-    const exampleTsconfig = readJsonc<{ compilerOptions: Record<string, unknown>; include: string[] }>(join(EXAMPLE, "tsconfig.json"));
+    const exampleTsconfig = readJsonc<{ compilerOptions: Record<string, unknown>; include: string[] }>(
+      join(EXAMPLE, "tsconfig.json"),
+    );
     expect(tsconfig.compilerOptions.module).toBe("commonjs");
     for (const [option, value] of Object.entries(tsconfig.compilerOptions)) {
       const theirs = exampleTsconfig.compilerOptions[option];
       // A list may be a part of the example's (the example adds Jest's types for its tests).
-      if (Array.isArray(value)) expect([option, value.filter((v) => !(theirs as unknown[]).includes(v))]).toEqual([option, []]);
+      if (Array.isArray(value))
+        expect([option, value.filter((v) => !(theirs as unknown[]).includes(v))]).toEqual([option, []]);
       else expect([option, value]).toEqual([option, theirs]);
     }
     expect(tsconfig.include.filter((glob) => !exampleTsconfig.include.includes(glob))).toEqual([]);

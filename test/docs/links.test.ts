@@ -12,7 +12,10 @@ const README_MAX_BYTES = 15_000;
 
 /** Every path git knows in this checkout (tracked, or untracked and not ignored), and every folder holding one. */
 function knownPaths(): Set<string> {
-  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   const paths = new Set<string>();
   for (const file of listed.split("\0").filter(Boolean)) {
     paths.add(file);
@@ -26,7 +29,12 @@ function knownPaths(): Set<string> {
  * repository (not one git ignores, such as build output); an anchor must name a heading of the Markdown page it
  * points into. External links (with a scheme) are not followed.
  */
-function linkProblems(file: string, markdown: string, known: ReadonlySet<string>, readPage: (path: string) => string): string[] {
+function linkProblems(
+  file: string,
+  markdown: string,
+  known: ReadonlySet<string>,
+  readPage: (path: string) => string,
+): string[] {
   const problems: string[] = [];
   for (const { line, target } of links(markdown)) {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
@@ -34,7 +42,13 @@ function linkProblems(file: string, markdown: string, known: ReadonlySet<string>
     const hash = target.indexOf("#");
     const pathPart = decodeURI(hash < 0 ? target : target.slice(0, hash));
     const anchor = hash < 0 ? undefined : decodeURIComponent(target.slice(hash + 1));
-    const path = pathPart === "" ? file : normalize(join(dirname(file), pathPart)).split(sep).join("/").replace(/\/$/, "");
+    const path =
+      pathPart === ""
+        ? file
+        : normalize(join(dirname(file), pathPart))
+            .split(sep)
+            .join("/")
+            .replace(/\/$/, "");
     if (path.startsWith("..") || path.startsWith("/")) {
       problems.push(`${where}: leads out of the repository`);
       continue;
@@ -48,7 +62,8 @@ function linkProblems(file: string, markdown: string, known: ReadonlySet<string>
       problems.push(`${where}: an anchor into ${path}, which is not a Markdown page`);
       continue;
     }
-    if (!anchors(path === file ? markdown : readPage(path)).has(anchor)) problems.push(`${where}: ${path} has no heading with the anchor #${anchor}`);
+    if (!anchors(path === file ? markdown : readPage(path)).has(anchor))
+      problems.push(`${where}: ${path} has no heading with the anchor #${anchor}`);
   }
   return problems;
 }
@@ -88,13 +103,13 @@ describe("the link check sees what it checks", () => {
     expect(githubSlug("The deploy roles: what each account needs")).toBe("the-deploy-roles-what-each-account-needs");
     expect(githubSlug("The layers of `modules/`")).toBe("the-layers-of-modules");
     expect(githubSlug("This repository's split layout")).toBe("this-repositorys-split-layout");
-    expect(githubSlug("Diff and deploy, per environment and per half")).toBe("diff-and-deploy-per-environment-and-per-half");
+    expect(githubSlug("Diff and deploy, per environment and per half")).toBe(
+      "diff-and-deploy-per-environment-and-per-half",
+    );
     expect(githubSlug("CAS_S3 rules  (two spaces)")).toBe("cas_s3-rules--two-spaces");
-    expect([...anchors("# Tests\n\n## Tests\n\n```sh\n# not a heading\n```\n\n### [Offline](x.md) *providers*\n")]).toEqual([
-      "tests",
-      "tests-1",
-      "offline-providers",
-    ]);
+    expect([
+      ...anchors("# Tests\n\n## Tests\n\n```sh\n# not a heading\n```\n\n### [Offline](x.md) *providers*\n"),
+    ]).toEqual(["tests", "tests-1", "offline-providers"]);
   });
 
   test("it names a missing file, a missing anchor, a link out of the repository and an anchor into a non-Markdown file", () => {
@@ -118,7 +133,19 @@ describe("the link check sees what it checks", () => {
   });
 
   test("it reads code blocks and their not-checked markers", () => {
-    const blocks = codeBlocks(["text", "<!-- not-checked: a fragment of a larger object -->", "", "```ts", "a: 1,", "```", "```sh", "ls", "```"].join("\n"));
+    const blocks = codeBlocks(
+      [
+        "text",
+        "<!-- not-checked: a fragment of a larger object -->",
+        "",
+        "```ts",
+        "a: 1,",
+        "```",
+        "```sh",
+        "ls",
+        "```",
+      ].join("\n"),
+    );
     expect(blocks).toEqual([
       { lang: "ts", code: "a: 1,", fenceLine: 4, notChecked: "a fragment of a larger object" },
       { lang: "sh", code: "ls", fenceLine: 7 },

@@ -46,7 +46,11 @@ function typeErrors(written: readonly Written[]): string[] {
   const program = ts.createProgram({ rootNames: written.map((w) => w.path), options: parsed.options });
   const byPath = new Map(written.map((w) => [ts.sys.resolvePath(w.path), w]));
   const errors: string[] = parsed.errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-  for (const d of [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...ts.getPreEmitDiagnostics(program)]) {
+  for (const d of [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...ts.getPreEmitDiagnostics(program),
+  ]) {
     if (d.category !== ts.DiagnosticCategory.Error) continue;
     const message = `TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
     if (!d.file) {
@@ -72,13 +76,20 @@ const checked = blocks.filter((b) => b.notChecked === undefined);
 const CANARY = {
   doc: "canary.md",
   fenceLine: 10,
-  code: ['import { CrossAccountS3Access } from "cross-account-s3-lambda";', "export const made: CrossAccountS3Access = 42;"].join("\n"),
+  code: [
+    'import { CrossAccountS3Access } from "cross-account-s3-lambda";',
+    "export const made: CrossAccountS3Access = 42;",
+  ].join("\n"),
 };
 
 describe("the TypeScript blocks of README.md and docs/", () => {
   test("there are blocks to check, and each opt-out gives its reason", () => {
     expect(checked.length).toBeGreaterThanOrEqual(10);
-    expect(blocks.filter((b) => b.notChecked !== undefined && b.notChecked.length < 10).map((b) => `${b.doc}:${b.fenceLine}`)).toEqual([]);
+    expect(
+      blocks
+        .filter((b) => b.notChecked !== undefined && b.notChecked.length < 10)
+        .map((b) => `${b.doc}:${b.fenceLine}`),
+    ).toEqual([]);
   });
 
   test("every block type-checks against the package", () => {
@@ -89,6 +100,8 @@ describe("the TypeScript blocks of README.md and docs/", () => {
       expect.stringMatching(/^canary\.md:12: TS2322 Type 'number' is not assignable to type 'CrossAccountS3Access'/),
     ]);
     expect(errors.filter((e) => !e.startsWith("canary.md:"))).toEqual([]);
-    expect(written.map((w) => relative(ROOT, w.path))).toEqual(expect.arrayContaining([expect.stringMatching(/^test\/docs\/\.generated\/README-\d+\.ts$/)]));
+    expect(written.map((w) => relative(ROOT, w.path))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^test\/docs\/\.generated\/README-\d+\.ts$/)]),
+    );
   }, 120_000);
 });

@@ -63,7 +63,14 @@ import {
   type MatrixRow,
   type StackOutputs,
 } from "../../scripts/lib/local-run";
-import { backendOf, createStateBuckets, holdStateLock, initializedFreshDirectory, stateObjects, stateResources } from "../../scripts/lib/remote-state";
+import {
+  backendOf,
+  createStateBuckets,
+  holdStateLock,
+  initializedFreshDirectory,
+  stateObjects,
+  stateResources,
+} from "../../scripts/lib/remote-state";
 import { PROJECT_ROOT, synthesize, terraform, terraformEnv } from "../../scripts/lib/toolchain";
 import { environments } from "../../stacks/environments";
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
@@ -82,11 +89,21 @@ function expectedAlarms(config: EnvironmentConfig, bucketName: string): Deployed
   const ids = [...requestMetricsIds(config.grant.prefixes.map((p) => p.prefix))];
   return {
     metricFilters: [`access-denied ${accessDeniedFilterPattern()} CrossAccountS3Lambda/AccessDenied-${fn}`],
-    lambdaAlarms: [`${fn}-access-denied CrossAccountS3Lambda/AccessDenied-${fn}`, `${fn}-errors AWS/Lambda/Errors FunctionName=${fn}`],
+    lambdaAlarms: [
+      `${fn}-access-denied CrossAccountS3Lambda/AccessDenied-${fn}`,
+      `${fn}-errors AWS/Lambda/Errors FunctionName=${fn}`,
+    ],
     requestMetrics: ids.map(([prefix, id]) => `${id} ${prefix}`),
-    bucketAlarms: ids.map(([, id]) => `${bucketName}-${id}-4xx-errors AWS/S3/4xxErrors BucketName=${bucketName},FilterId=${id}`).sort(),
+    bucketAlarms: ids
+      .map(([, id]) => `${bucketName}-${id}-4xx-errors AWS/S3/4xxErrors BucketName=${bucketName},FilterId=${id}`)
+      .sort(),
     misplaced: [],
-    actions: Object.fromEntries([`${fn}-access-denied`, `${fn}-errors`, ...ids.map(([, id]) => `${bucketName}-${id}-4xx-errors`)].map((name) => [name, []])),
+    actions: Object.fromEntries(
+      [`${fn}-access-denied`, `${fn}-errors`, ...ids.map(([, id]) => `${bucketName}-${id}-4xx-errors`)].map((name) => [
+        name,
+        [],
+      ]),
+    ),
   };
 }
 
@@ -132,7 +149,10 @@ describeE2E("local emulator, end to end", () => {
     const records = loadSynthesized(stackNames.map((n) => stackDirs[n])).flatMap(recordsOf);
     const lambda = records.find((r) => r.half === "lambda");
     const bucket = records.find((r) => r.half === "bucket");
-    if (!lambda || !bucket) throw new Error(`${stackNames.join(", ")} record no complete grant: ${records.map((r) => `${r.key} (${r.half})`).join(", ")}`);
+    if (!lambda || !bucket)
+      throw new Error(
+        `${stackNames.join(", ")} record no complete grant: ${records.map((r) => `${r.key} (${r.half})`).join(", ")}`,
+      );
     expect(driftBetween(lambda, bucket)).toEqual([]);
     return bucket;
   }
@@ -142,7 +162,12 @@ describeE2E("local emulator, end to end", () => {
    * proven with before deployment (grantProofRequests on the grant's record): what it gets wrong, and how many it proved.
    */
   async function proveDeployed(record: GrantRecord, outputs: StackOutputs) {
-    const model = await modelFromEmulator(emulator, record, { bucketName: outputs.bucket_name, kmsKeyArn: outputs.kms_key_arn }, deployRoleArn);
+    const model = await modelFromEmulator(
+      emulator,
+      record,
+      { bucketName: outputs.bucket_name, kmsKeyArn: outputs.kms_key_arn },
+      deployRoleArn,
+    );
     const requests = await grantProofRequests(record, model);
     const results = await prove(requests);
     return {
@@ -177,7 +202,10 @@ describeE2E("local emulator, end to end", () => {
   };
 
   /** An S3 client that adds exactly `headers` to every request, before signing, so they are signed as sent. */
-  function s3Sending(clientConfig: ReturnType<typeof emulatorClientConfig>, headers: Readonly<Record<string, string>>): S3Client {
+  function s3Sending(
+    clientConfig: ReturnType<typeof emulatorClientConfig>,
+    headers: Readonly<Record<string, string>>,
+  ): S3Client {
     const s3 = new S3Client(clientConfig);
     s3.middlewareStack.add(
       (next) => async (args) => {
@@ -196,7 +224,9 @@ describeE2E("local emulator, end to end", () => {
       return "Allowed";
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-      return e.name === "AccessDenied" && e.$metadata?.httpStatusCode === 403 ? "Denied" : `${e.name} (HTTP ${e.$metadata?.httpStatusCode}): ${e.message}`;
+      return e.name === "AccessDenied" && e.$metadata?.httpStatusCode === 403
+        ? "Denied"
+        : `${e.name} (HTTP ${e.$metadata?.httpStatusCode}): ${e.message}`;
     }
   }
 
@@ -222,17 +252,23 @@ describeE2E("local emulator, end to end", () => {
         case "PutObject":
           return await uploadVerdict(() => s3.send(new PutObjectCommand({ Bucket, Key, Body })));
         case "CreateMultipartUpload":
-          return await uploadVerdict(async () => abort((await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }))).UploadId));
+          return await uploadVerdict(async () =>
+            abort((await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }))).UploadId),
+          );
         case "UploadPart": {
           const { UploadId } = await plain.send(new CreateMultipartUploadCommand({ Bucket, Key }));
           try {
-            return await uploadVerdict(() => s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body })));
+            return await uploadVerdict(() =>
+              s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body })),
+            );
           } finally {
             await abort(UploadId);
           }
         }
         case "CopyObject":
-          return await uploadVerdict(() => s3.send(new CopyObjectCommand({ Bucket, Key, CopySource: `${Bucket}/${sourceKey}` })));
+          return await uploadVerdict(() =>
+            s3.send(new CopyObjectCommand({ Bucket, Key, CopySource: `${Bucket}/${sourceKey}` })),
+          );
       }
     } finally {
       plain.destroy();
@@ -250,7 +286,9 @@ describeE2E("local emulator, end to end", () => {
       expect(outputs.kms_key_arn).toMatch(new RegExp(`^arn:aws:kms:us-east-1:${config.bucket.accountId}:key/`));
       expect(outputs.bucket_name).toBe(config.bucket.bucketName);
       expect(outputs.s3_access_role_arn).toBe(
-        config.grant.accessRoleName ? `arn:aws:iam::${config.bucket.accountId}:role/${config.grant.accessRoleName}` : undefined,
+        config.grant.accessRoleName
+          ? `arn:aws:iam::${config.bucket.accountId}:role/${config.grant.accessRoleName}`
+          : undefined,
       );
     });
 
@@ -260,7 +298,9 @@ describeE2E("local emulator, end to end", () => {
       expect(fn.environment).toMatchObject({
         BUCKET_NAME: config.bucket.bucketName,
         ACCESS_MODE: config.grant.mode,
-        GRANTED_PREFIXES: JSON.stringify(config.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false }))),
+        GRANTED_PREFIXES: JSON.stringify(
+          config.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false })),
+        ),
       });
     });
 
@@ -271,13 +311,24 @@ describeE2E("local emulator, end to end", () => {
 
     test("S3 server access logs of the bucket go to its log bucket (SSE-S3, open to S3's log delivery only), and both buckets' lifecycles are in place", async () => {
       const logBucket = accessLogBucketName(outputs.bucket_name);
-      const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "access-logs")));
+      const s3 = new S3Client(
+        emulatorClientConfig(
+          emulator.endpoint,
+          await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "access-logs"),
+        ),
+      );
       try {
         const { LoggingEnabled } = await s3.send(new GetBucketLoggingCommand({ Bucket: outputs.bucket_name }));
         expect(LoggingEnabled).toMatchObject({ TargetBucket: logBucket, TargetPrefix: `${outputs.bucket_name}/` });
         const encryption = await s3.send(new GetBucketEncryptionCommand({ Bucket: logBucket }));
-        expect(encryption.ServerSideEncryptionConfiguration?.Rules?.map((r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm)).toEqual(["AES256"]);
-        const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: logBucket }))).Policy!) as { Statement: Array<{ Sid: string; Principal: unknown; Condition?: unknown }> };
+        expect(
+          encryption.ServerSideEncryptionConfiguration?.Rules?.map(
+            (r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+          ),
+        ).toEqual(["AES256"]);
+        const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: logBucket }))).Policy!) as {
+          Statement: Array<{ Sid: string; Principal: unknown; Condition?: unknown }>;
+        };
         expect(policy.Statement.map((st) => [st.Sid, st.Principal])).toEqual([
           ["DenyInsecureTransport", "*"],
           ["S3ServerAccessLogDelivery", { Service: "logging.s3.amazonaws.com" }],
@@ -291,12 +342,36 @@ describeE2E("local emulator, end to end", () => {
             expireAfter: r.Expiration?.Days,
           }));
         expect(await rules(outputs.bucket_name)).toEqual([
-          { id: "abort-incomplete-multipart-uploads", status: "Enabled", abortAfter: 7, noncurrentAfter: undefined, expireAfter: undefined },
-          { id: "expire-noncurrent-versions", status: "Enabled", abortAfter: undefined, noncurrentAfter: 90, expireAfter: undefined },
+          {
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            abortAfter: 7,
+            noncurrentAfter: undefined,
+            expireAfter: undefined,
+          },
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            abortAfter: undefined,
+            noncurrentAfter: 90,
+            expireAfter: undefined,
+          },
         ]);
         expect(await rules(logBucket)).toEqual([
-          { id: "expire-access-logs", status: "Enabled", abortAfter: undefined, noncurrentAfter: undefined, expireAfter: 365 },
-          { id: "abort-incomplete-multipart-uploads", status: "Enabled", abortAfter: 7, noncurrentAfter: undefined, expireAfter: undefined },
+          {
+            id: "expire-access-logs",
+            status: "Enabled",
+            abortAfter: undefined,
+            noncurrentAfter: undefined,
+            expireAfter: 365,
+          },
+          {
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            abortAfter: 7,
+            noncurrentAfter: undefined,
+            expireAfter: undefined,
+          },
         ]);
       } finally {
         s3.destroy();
@@ -305,8 +380,19 @@ describeE2E("local emulator, end to end", () => {
 
     test("with IAM enforced, the handler refuses what the grant does not cover, and AWS denies the same requests sent with its credentials", async () => {
       const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
-      const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
-      const rows = await runAccessMatrix(emulator, config, outputs.bucket_name, fn.environment, credentials, accessCases(config));
+      const credentials = await roleCredentials(
+        emulator.endpoint,
+        outputs.lambda_role_arn,
+        outputs.lambda_function_name,
+      );
+      const rows = await runAccessMatrix(
+        emulator,
+        config,
+        outputs.bucket_name,
+        fn.environment,
+        credentials,
+        accessCases(config),
+      );
       expect(verdicts(rows, "actual")).toEqual(verdicts(rows, "expected"));
       expect(rows.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
       expect(rows.filter((r) => r.expected === "denied").length).toBeGreaterThan(3);
@@ -314,9 +400,15 @@ describeE2E("local emulator, end to end", () => {
 
     test("every operation the grant allows works across the accounts, with IAM enforced", async () => {
       const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
-      const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+      const credentials = await roleCredentials(
+        emulator.endpoint,
+        outputs.lambda_role_arn,
+        outputs.lambda_function_name,
+      );
       const checks = await runOperationChecks(emulator, config, outputs.bucket_name, fn.environment, credentials);
-      expect(checks.map((c) => `${c.name}: ${c.ok ? "ok" : c.detail}`)).toEqual(OPERATION_CHECKS[name].map((n) => `${n}: ok`));
+      expect(checks.map((c) => `${c.name}: ${c.ok ? "ok" : c.detail}`)).toEqual(
+        OPERATION_CHECKS[name].map((n) => `${n}: ok`),
+      );
     });
 
     // The grantee is the principal the bucket policy grants: the Lambda role in bucket-policy mode, the S3 access role
@@ -331,8 +423,16 @@ describeE2E("local emulator, end to end", () => {
       const otherKeyArn = `arn:aws:kms:us-east-1:${config.bucket.accountId}:key/00000000-0000-4000-8000-000000000000`;
       await seedObjects(emulator, config, outputs.bucket_name, [sourceKey]);
       const grantee = outputs.s3_access_role_arn ?? outputs.lambda_role_arn;
-      const asGrantee = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, grantee, "upload-encryption"));
-      const owner = new S3Client(emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "uploads")));
+      const asGrantee = emulatorClientConfig(
+        emulator.endpoint,
+        await roleCredentials(emulator.endpoint, grantee, "upload-encryption"),
+      );
+      const owner = new S3Client(
+        emulatorClientConfig(
+          emulator.endpoint,
+          await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "uploads"),
+        ),
+      );
       const expected: string[] = [];
       const actual: string[] = [];
       let left: MultipartUpload[] = [];
@@ -340,8 +440,14 @@ describeE2E("local emulator, end to end", () => {
         await enforced(emulator, async () => {
           for (const c of UPLOAD_ENCRYPTION_CASES) {
             for (const operation of c.operations) {
-              const target = { bucket: outputs.bucket_name, key: `${prefix}encryption/${c.id}-${operation}.txt`, sourceKey };
-              actual.push(`${c.id} ${operation}: ${await sendUpload(asGrantee, target, operation, c.headers(outputs.kms_key_arn, otherKeyArn))}`);
+              const target = {
+                bucket: outputs.bucket_name,
+                key: `${prefix}encryption/${c.id}-${operation}.txt`,
+                sourceKey,
+              };
+              actual.push(
+                `${c.id} ${operation}: ${await sendUpload(asGrantee, target, operation, c.headers(outputs.kms_key_arn, otherKeyArn))}`,
+              );
               expected.push(`${c.id} ${operation}: ${c.expected}`);
             }
           }
@@ -349,7 +455,10 @@ describeE2E("local emulator, end to end", () => {
       } finally {
         // Whatever happened, no multipart upload may outlive the test (destroy would not see it).
         left = (await owner.send(new ListMultipartUploadsCommand({ Bucket: outputs.bucket_name }))).Uploads ?? [];
-        for (const u of left) await owner.send(new AbortMultipartUploadCommand({ Bucket: outputs.bucket_name, Key: u.Key, UploadId: u.UploadId }));
+        for (const u of left)
+          await owner.send(
+            new AbortMultipartUploadCommand({ Bucket: outputs.bucket_name, Key: u.Key, UploadId: u.UploadId }),
+          );
         owner.destroy();
       }
       expect(actual).toEqual(expected);
@@ -373,8 +482,14 @@ describeE2E("local emulator, end to end", () => {
 
     test("breaking one side of the grant makes the allowed request fail", async () => {
       const put = accessCases(config).find((c) => c.event.operation === "put" && c.expected === "allowed")!;
-      const inA = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "break"));
-      const inB = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "break"));
+      const inA = emulatorClientConfig(
+        emulator.endpoint,
+        await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "break"),
+      );
+      const inB = emulatorClientConfig(
+        emulator.endpoint,
+        await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "break"),
+      );
       const iamA = new IAMClient(inA);
       const iamB = new IAMClient(inB);
       const s3B = new S3Client(inB);
@@ -386,7 +501,12 @@ describeE2E("local emulator, end to end", () => {
                 async () => {
                   const { Policy } = await s3B.send(new GetBucketPolicyCommand({ Bucket: outputs.bucket_name }));
                   const granted = config.grant.prefixes[0].prefix;
-                  await s3B.send(new PutBucketPolicyCommand({ Bucket: outputs.bucket_name, Policy: Policy!.split(`/${granted}*`).join(`/x-${granted}*`) }));
+                  await s3B.send(
+                    new PutBucketPolicyCommand({
+                      Bucket: outputs.bucket_name,
+                      Policy: Policy!.split(`/${granted}*`).join(`/x-${granted}*`),
+                    }),
+                  );
                   return () => s3B.send(new PutBucketPolicyCommand({ Bucket: outputs.bucket_name, Policy: Policy! }));
                 },
               ],
@@ -396,7 +516,12 @@ describeE2E("local emulator, end to end", () => {
                   const args = { RoleName: config.lambda.roleName, PolicyName: "cross-account-s3-access" };
                   const { PolicyDocument } = await iamA.send(new GetRolePolicyCommand(args));
                   const original = decodeURIComponent(PolicyDocument!);
-                  await iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original.replace('"s3:PutObject"', '"s3:GetObjectTagging"') }));
+                  await iamA.send(
+                    new PutRolePolicyCommand({
+                      ...args,
+                      PolicyDocument: original.replace('"s3:PutObject"', '"s3:GetObjectTagging"'),
+                    }),
+                  );
                   return () => iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original }));
                 },
               ],
@@ -408,8 +533,14 @@ describeE2E("local emulator, end to end", () => {
                   const roleName = config.grant.accessRoleName!;
                   const { Role } = await iamB.send(new GetRoleCommand({ RoleName: roleName }));
                   const original = decodeURIComponent(Role!.AssumeRolePolicyDocument!);
-                  await iamB.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: original.replace(config.grant.externalId!, "another-external-id") }));
-                  return () => iamB.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: original }));
+                  await iamB.send(
+                    new UpdateAssumeRolePolicyCommand({
+                      RoleName: roleName,
+                      PolicyDocument: original.replace(config.grant.externalId!, "another-external-id"),
+                    }),
+                  );
+                  return () =>
+                    iamB.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: original }));
                 },
               ],
               [
@@ -418,7 +549,12 @@ describeE2E("local emulator, end to end", () => {
                   const args = { RoleName: config.lambda.roleName, PolicyName: "assume-s3-access-role" };
                   const { PolicyDocument } = await iamA.send(new GetRolePolicyCommand(args));
                   const original = decodeURIComponent(PolicyDocument!);
-                  await iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original.replace('"sts:AssumeRole"', '"sts:TagSession"') }));
+                  await iamA.send(
+                    new PutRolePolicyCommand({
+                      ...args,
+                      PolicyDocument: original.replace('"sts:AssumeRole"', '"sts:TagSession"'),
+                    }),
+                  );
                   return () => iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original }));
                 },
               ],
@@ -437,20 +573,42 @@ describeE2E("local emulator, end to end", () => {
     // against the line the handler wrote for a call the emulator denied, by the evaluator the contract tests use.
     test("the handler's log line of a call AWS denied is what the deployed access-denied metric filter counts, and only that line", async () => {
       const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
-      const inA = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "log-line"));
+      const inA = emulatorClientConfig(
+        emulator.endpoint,
+        await roleCredentials(emulator.endpoint, deployRoleArn(config.lambda.accountId), "log-line"),
+      );
       const logs = new CloudWatchLogsClient(inA);
       const iamA = new IAMClient(inA);
-      const [filter] = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: `/aws/lambda/${outputs.lambda_function_name}` }))).metricFilters ?? [];
+      const [filter] =
+        (
+          await logs.send(
+            new DescribeMetricFiltersCommand({ logGroupName: `/aws/lambda/${outputs.lambda_function_name}` }),
+          )
+        ).metricFilters ?? [];
       const put = accessCases(config).find((c) => c.event.operation === "put" && c.expected === "allowed")!;
       // The Lambda role loses the one action the upload needs of it: AWS (or STS, in assume-role mode) then denies it.
-      const [policyName, needed] = config.grant.mode === "bucket-policy" ? ["cross-account-s3-access", "s3:PutObject"] : ["assume-s3-access-role", "sts:AssumeRole"];
+      const [policyName, needed] =
+        config.grant.mode === "bucket-policy"
+          ? ["cross-account-s3-access", "s3:PutObject"]
+          : ["assume-s3-access-role", "sts:AssumeRole"];
       const args = { RoleName: config.lambda.roleName, PolicyName: policyName };
       const original = decodeURIComponent((await iamA.send(new GetRolePolicyCommand(args))).PolicyDocument!);
-      const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+      const credentials = await roleCredentials(
+        emulator.endpoint,
+        outputs.lambda_role_arn,
+        outputs.lambda_function_name,
+      );
       const lines = await withHandler(emulator.endpoint, fn.environment, credentials, async (invoke, logLines) => {
-        await iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original.replace(`"${needed}"`, '"s3:GetObjectTagging"') }));
+        await iamA.send(
+          new PutRolePolicyCommand({
+            ...args,
+            PolicyDocument: original.replace(`"${needed}"`, '"s3:GetObjectTagging"'),
+          }),
+        );
         try {
-          await expect(enforced(emulator, () => invoke(put.event))).rejects.toMatchObject({ name: "AccessDeniedError" });
+          await expect(enforced(emulator, () => invoke(put.event))).rejects.toMatchObject({
+            name: "AccessDeniedError",
+          });
         } finally {
           await iamA.send(new PutRolePolicyCommand({ ...args, PolicyDocument: original }));
         }
@@ -483,13 +641,26 @@ describeE2E("local emulator, end to end", () => {
     });
 
     test("each half deployed its own account's alarms", async () => {
-      expect(await deployedAlarms(emulator, config, outputs.bucket_name)).toEqual(expectedAlarms(config, outputs.bucket_name));
+      expect(await deployedAlarms(emulator, config, outputs.bucket_name)).toEqual(
+        expectedAlarms(config, outputs.bucket_name),
+      );
     });
 
     test("with IAM enforced, the two halves grant exactly what the one declaration says", async () => {
       const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
-      const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
-      const rows = await runAccessMatrix(emulator, config, outputs.bucket_name, fn.environment, credentials, accessCases(config));
+      const credentials = await roleCredentials(
+        emulator.endpoint,
+        outputs.lambda_role_arn,
+        outputs.lambda_function_name,
+      );
+      const rows = await runAccessMatrix(
+        emulator,
+        config,
+        outputs.bucket_name,
+        fn.environment,
+        credentials,
+        accessCases(config),
+      );
       expect(verdicts(rows, "actual")).toEqual(verdicts(rows, "expected"));
       expect(rows.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
     });
@@ -517,9 +688,17 @@ describeE2E("local emulator, end to end", () => {
         expect(existsSync(join(stackDirs[half], "terraform.tfstate"))).toBe(false);
       }
       // Each state holds its own account's resources only.
-      expect(await stateResources(emulator, stackDirs["local-split-bucket"])).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket\./), expect.stringMatching(/^aws_kms_key\./)]));
-      expect((await stateResources(emulator, stackDirs["local-split-bucket"])).filter((r) => r.startsWith("aws_lambda_function."))).toEqual([]);
-      expect(await stateResources(emulator, stackDirs["local-split-lambda"])).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lambda_function\./)]));
+      expect(await stateResources(emulator, stackDirs["local-split-bucket"])).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket\./), expect.stringMatching(/^aws_kms_key\./)]),
+      );
+      expect(
+        (await stateResources(emulator, stackDirs["local-split-bucket"])).filter((r) =>
+          r.startsWith("aws_lambda_function."),
+        ),
+      ).toEqual([]);
+      expect(await stateResources(emulator, stackDirs["local-split-lambda"])).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^aws_lambda_function\./)]),
+      );
       expect(readdirSync(PROJECT_ROOT).filter((f) => /^terraform\..*\.tfstate/.test(f))).toEqual([]);
     });
 
@@ -527,7 +706,12 @@ describeE2E("local emulator, end to end", () => {
       const [locked, other] = [stackDirs["local-split-bucket"], stackDirs["local-split-lambda"]];
       const backend = backendOf(locked);
       // Without a refresh: what is tested here is the lock, which plan takes all the same (the drift check is the test above).
-      const plan = (dir: string) => terraform(["plan", "-refresh=false", "-lock-timeout=0s", "-detailed-exitcode", "-input=false", "-no-color"], dir, env);
+      const plan = (dir: string) =>
+        terraform(
+          ["plan", "-refresh=false", "-lock-timeout=0s", "-detailed-exitcode", "-input=false", "-no-color"],
+          dir,
+          env,
+        );
       const second = await initializedFreshDirectory(locked, env);
       const otherHalf = await initializedFreshDirectory(other, env);
       try {

@@ -131,12 +131,22 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
         expect(fn.environment).toMatchObject({
           BUCKET_NAME: shared.bucket.bucketName,
           ACCESS_MODE: view.grant.mode,
-          GRANTED_PREFIXES: JSON.stringify(view.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false }))),
+          GRANTED_PREFIXES: JSON.stringify(
+            view.grant.prefixes.map((p) => ({ prefix: p.prefix, access: p.access, delete: p.delete ?? false })),
+          ),
         });
         const credentials = await roleCredentials(emulator.endpoint, own.lambda_role_arn, own.lambda_function_name);
         const others = crossConsumerCases(shared, consumer);
         const cases = [...accessCases(view), ...others];
-        const rows = await runAccessMatrix(emulator, view, own.bucket_name, fn.environment, credentials, cases, caseSeedKeys(cases));
+        const rows = await runAccessMatrix(
+          emulator,
+          view,
+          own.bucket_name,
+          fn.environment,
+          credentials,
+          cases,
+          caseSeedKeys(cases),
+        );
         expect(verdicts(rows, "actual")).toEqual(verdicts(rows, "expected"));
         expect(rows.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
         expect(others.length).toBeGreaterThanOrEqual(4);
@@ -149,9 +159,16 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
           .filter((c) => c.expected === "denied")
           .map((c) => `${c.event.operation} ${c.event.key ?? c.event.prefix}`);
       // billing may not write under reference/ nor read incoming/; reporting may not touch incoming/.
-      expect(denied("billing")).toEqual(expect.arrayContaining(["put reference/from-lambda.txt", "get incoming/seed.txt", "list incoming/"]));
+      expect(denied("billing")).toEqual(
+        expect.arrayContaining(["put reference/from-lambda.txt", "get incoming/seed.txt", "list incoming/"]),
+      );
       expect(denied("reporting")).toEqual(
-        expect.arrayContaining(["put incoming/from-reporting.txt", "get incoming/seed.txt", "list incoming/", "delete incoming/seed.txt"]),
+        expect.arrayContaining([
+          "put incoming/from-reporting.txt",
+          "get incoming/seed.txt",
+          "list incoming/",
+          "delete incoming/seed.txt",
+        ]),
       );
       expect(denied("ingest")).toEqual(expect.arrayContaining(["get reference/seed.txt", "list reference/"]));
     });
@@ -174,7 +191,9 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       await destroyStack(stackDirs[name], env);
       const left: string[] = [];
       for (const c of shared.grantees) {
-        left.push(...(await leftovers(emulator, consumerEnvironment(shared, c.name), consumerStackOutputs(outputs, c.name))));
+        left.push(
+          ...(await leftovers(emulator, consumerEnvironment(shared, c.name), consumerStackOutputs(outputs, c.name))),
+        );
       }
       expect([...new Set(left)]).toEqual([]);
     });
@@ -190,9 +209,13 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       outputs = (await deployStack(stackDirs[name], env)) as unknown as Outputs;
       expect(Object.keys(outputs).sort()).toEqual(expectedOutputNames(name));
       for (const c of shared.grantees) {
-        expect(outputs[granteeOutput(c.name, "access_point_arn")]).toBe(`arn:aws:s3:${shared.bucket.region}:${B}:accesspoint/${c.name}`);
+        expect(outputs[granteeOutput(c.name, "access_point_arn")]).toBe(
+          `arn:aws:s3:${shared.bucket.region}:${B}:accesspoint/${c.name}`,
+        );
       }
-      expect((await accessPointNames(emulator, B, deployRoleArn)).sort()).toEqual(shared.grantees.map((c) => c.name).sort());
+      expect((await accessPointNames(emulator, B, deployRoleArn)).sort()).toEqual(
+        shared.grantees.map((c) => c.name).sort(),
+      );
     });
 
     test("each access point serves the bucket with exactly the synthesized policy, and its function is given its ARN", async () => {
@@ -202,20 +225,34 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
         policy: JSON.parse(r.policy as string) as PolicyDocument,
       }));
       expect(expected.map((ap) => ap.name).sort()).toEqual(shared.grantees.map((c) => c.name).sort());
-      const deployed = await accessPointsFromEmulator(emulator, B, expected.map((ap) => ap.name), deployRoleArn);
+      const deployed = await accessPointsFromEmulator(
+        emulator,
+        B,
+        expected.map((ap) => ap.name),
+        deployRoleArn,
+      );
       expect(deployed).toEqual(expected);
       for (const c of shared.grantees) {
-        const fn = await deployedFunction(emulator, consumerEnvironment(shared, c.name), outputs[granteeOutput(c.name, "lambda_function_name")]);
+        const fn = await deployedFunction(
+          emulator,
+          consumerEnvironment(shared, c.name),
+          outputs[granteeOutput(c.name, "lambda_function_name")],
+        );
         expect(fn.environment.ACCESS_POINT_ARN).toBe(outputs[granteeOutput(c.name, "access_point_arn")]);
       }
     });
 
     test("the bucket policy fetched back only delegates to the bucket account's access points", async () => {
-      const inB = emulatorClientConfig(emulator.endpoint, await roleCredentials(emulator.endpoint, deployRoleArn(B), "verify"));
+      const inB = emulatorClientConfig(
+        emulator.endpoint,
+        await roleCredentials(emulator.endpoint, deployRoleArn(B), "verify"),
+      );
       const { Policy } = await new S3Client(inB).send(new GetBucketPolicyCommand({ Bucket: outputs.bucket_name }));
       const policy = JSON.parse(Policy!) as PolicyDocument;
       // The stack writes two bucket policies: the shared bucket's, and its log bucket's.
-      const bucketPolicy = synthesized(stackDirs[name], "aws_s3_bucket_policy", outputs.kms_key_arn).find((p) => !String(p.policy).includes("logging.s3.amazonaws.com"));
+      const bucketPolicy = synthesized(stackDirs[name], "aws_s3_bucket_policy", outputs.kms_key_arn).find(
+        (p) => !String(p.policy).includes("logging.s3.amazonaws.com"),
+      );
       expect(policy).toEqual(JSON.parse(bucketPolicy!.policy as string));
       // Delegation only: every Allow is conditioned on the request coming through an access point of the bucket
       // account, and no consumer account or role is named anywhere in it.
@@ -234,7 +271,9 @@ describeE2E("shared bucket in the local emulator, end to end", () => {
       await destroyStack(stackDirs[name], env);
       const left: string[] = [];
       for (const c of shared.grantees) {
-        left.push(...(await leftovers(emulator, consumerEnvironment(shared, c.name), consumerStackOutputs(outputs, c.name))));
+        left.push(
+          ...(await leftovers(emulator, consumerEnvironment(shared, c.name), consumerStackOutputs(outputs, c.name))),
+        );
       }
       left.push(...(await accessPointNames(emulator, B, deployRoleArn)).map((n) => `access point ${n} in ${B}`));
       expect([...new Set(left)]).toEqual([]);

@@ -41,7 +41,9 @@ function setup(config: HandlerConfig) {
   const s3 = new S3Client({ region: REGION, credentials });
   const s3Mock = mockClient(s3);
   s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "upload-1" });
-  s3Mock.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => Promise.resolve({ ETag: `"part-${input.PartNumber}"` }));
+  s3Mock
+    .on(UploadPartCommand)
+    .callsFake((input: { PartNumber: number }) => Promise.resolve({ ETag: `"part-${input.PartNumber}"` }));
   s3Mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"whole"' });
   s3Mock.on(AbortMultipartUploadCommand).resolves({});
   const logger = memoryLogger();
@@ -57,7 +59,13 @@ function bucketsSent(s3Mock: ReturnType<typeof setup>["s3Mock"]): Array<[string,
 }
 
 describe.each([
-  ["through the access point", accessPointConfig, ACCESS_POINT_ARN, ACCESS_POINT_HOST, { accessPoint: ACCESS_POINT_ARN }],
+  [
+    "through the access point",
+    accessPointConfig,
+    ACCESS_POINT_ARN,
+    ACCESS_POINT_HOST,
+    { accessPoint: ACCESS_POINT_ARN },
+  ],
   ["to the bucket (no ACCESS_POINT_ARN)", bucketPolicyConfig, BUCKET, BUCKET_HOST, {}],
 ] as const)("requests go %s", (_how, config, expectedBucket, expectedHost, accessPointField) => {
   test("get", async () => {
@@ -67,7 +75,10 @@ describe.each([
     const result = await handler({ operation: "get", key: "incoming/a.txt" });
 
     expect(bucketsSent(s3Mock)).toEqual([["GetObjectCommand", expectedBucket]]);
-    expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toStrictEqual({ Bucket: expectedBucket, Key: "incoming/a.txt" });
+    expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toStrictEqual({
+      Bucket: expectedBucket,
+      Key: "incoming/a.txt",
+    });
     expect(result).toStrictEqual({
       operation: "get",
       bucket: BUCKET,
@@ -98,7 +109,10 @@ describe.each([
     const result = await handler({ operation: "put", key: "uploads/a.txt", body: "hi" });
 
     expect(bucketsSent(s3Mock)).toEqual([["PutObjectCommand", expectedBucket]]);
-    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({ Bucket: expectedBucket, Key: "uploads/a.txt" });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({
+      Bucket: expectedBucket,
+      Key: "uploads/a.txt",
+    });
     expect(result).toStrictEqual({
       operation: "put",
       bucket: BUCKET,
@@ -139,31 +153,39 @@ describe.each([
     const result = await handler({ operation: "delete", key: "scratch/a" });
 
     expect(bucketsSent(s3Mock)).toEqual([["DeleteObjectCommand", expectedBucket]]);
-    expect(s3Mock.commandCalls(DeleteObjectCommand)[0].args[0].input).toStrictEqual({ Bucket: expectedBucket, Key: "scratch/a" });
+    expect(s3Mock.commandCalls(DeleteObjectCommand)[0].args[0].input).toStrictEqual({
+      Bucket: expectedBucket,
+      Key: "scratch/a",
+    });
     expect(result).toStrictEqual({ operation: "delete", bucket: BUCKET, ...accessPointField, key: "scratch/a" });
   });
 
-  test.each(["presign-get", "presign-put"] as const)("%s signs a URL for the host the requests go to", async (operation) => {
-    const { s3Mock, handler } = setup(config);
+  test.each(["presign-get", "presign-put"] as const)(
+    "%s signs a URL for the host the requests go to",
+    async (operation) => {
+      const { s3Mock, handler } = setup(config);
 
-    const result = (await handler({ operation, key: "incoming/a b.txt", expiresIn: 60 })) as PresignResult;
+      const result = (await handler({ operation, key: "incoming/a b.txt", expiresIn: 60 })) as PresignResult;
 
-    const url = new URL(result.url);
-    expect(`${url.protocol}//${url.host}${url.pathname}`).toBe(`https://${expectedHost}/incoming/a%20b.txt`);
-    expect(url.searchParams.get("X-Amz-Credential")).toMatch(new RegExp(`^AKIDTEST/\\d{8}/${REGION}/s3/aws4_request$`));
-    expect(url.searchParams.get("x-id")).toBe(operation === "presign-get" ? "GetObject" : "PutObject");
-    expect(s3Mock.calls()).toHaveLength(0);
-    expect(result).toStrictEqual({
-      operation,
-      bucket: BUCKET,
-      ...accessPointField,
-      key: "incoming/a b.txt",
-      method: operation === "presign-get" ? "GET" : "PUT",
-      url: expect.any(String),
-      expiresIn: 60,
-      expiresAt: expect.any(String),
-    });
-  });
+      const url = new URL(result.url);
+      expect(`${url.protocol}//${url.host}${url.pathname}`).toBe(`https://${expectedHost}/incoming/a%20b.txt`);
+      expect(url.searchParams.get("X-Amz-Credential")).toMatch(
+        new RegExp(`^AKIDTEST/\\d{8}/${REGION}/s3/aws4_request$`),
+      );
+      expect(url.searchParams.get("x-id")).toBe(operation === "presign-get" ? "GetObject" : "PutObject");
+      expect(s3Mock.calls()).toHaveLength(0);
+      expect(result).toStrictEqual({
+        operation,
+        bucket: BUCKET,
+        ...accessPointField,
+        key: "incoming/a b.txt",
+        method: operation === "presign-get" ? "GET" : "PUT",
+        url: expect.any(String),
+        expiresIn: 60,
+        expiresAt: expect.any(String),
+      });
+    },
+  );
 
   test("copy of a small object: GetObject and PutObject", async () => {
     const { s3Mock, handler } = setup(config);
@@ -191,7 +213,9 @@ describe.each([
     const { s3Mock, handler } = setup(config);
     s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(randomBytes(12 * MiB)), ContentLength: 12 * MiB });
 
-    await expect(handler({ operation: "copy", sourceKey: "reference/big", key: "incoming/big" })).resolves.toMatchObject({
+    await expect(
+      handler({ operation: "copy", sourceKey: "reference/big", key: "incoming/big" }),
+    ).resolves.toMatchObject({
       bucket: BUCKET,
       ...accessPointField,
       bytes: 12 * MiB,
@@ -214,9 +238,11 @@ describe.each([
     s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(randomBytes(12 * MiB)), ContentLength: 12 * MiB });
     s3Mock.on(UploadPartCommand, { PartNumber: 2 }).rejects(serviceError("InternalError", 500));
 
-    await expect(handler({ operation: "copy", sourceKey: "reference/big", key: "incoming/big" })).rejects.toMatchObject({
-      name: "InternalError",
-    });
+    await expect(handler({ operation: "copy", sourceKey: "reference/big", key: "incoming/big" })).rejects.toMatchObject(
+      {
+        name: "InternalError",
+      },
+    );
 
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toStrictEqual([
       { Bucket: expectedBucket, Key: "incoming/big", UploadId: "upload-1" },
@@ -238,9 +264,14 @@ describe("through the SDK, the access point's ARN becomes the access point's hos
   function recordingClient() {
     const seen: Seen[] = [];
     const answer = (statusCode: number, body = "", headers: Record<string, string> = {}) => ({
-      response: { statusCode, headers: { "x-amz-request-id": "LOCAL", ...headers }, body: Readable.from([Buffer.from(body)]) },
+      response: {
+        statusCode,
+        headers: { "x-amz-request-id": "LOCAL", ...headers },
+        body: Readable.from([Buffer.from(body)]),
+      },
     });
-    const xml = (body: string) => answer(200, `<?xml version="1.0" encoding="UTF-8"?>\n${body}`, { "content-type": "application/xml" });
+    const xml = (body: string) =>
+      answer(200, `<?xml version="1.0" encoding="UTF-8"?>\n${body}`, { "content-type": "application/xml" });
     const requestHandler = {
       async handle(request: HttpRequest) {
         // Drain an upload's body, as a server would.
@@ -255,12 +286,19 @@ describe("through the SDK, the access point's ARN becomes the access point's hos
         if (request.method === "POST" && "uploads" in query) {
           return xml("<InitiateMultipartUploadResult><UploadId>upload-1</UploadId></InitiateMultipartUploadResult>");
         }
-        if (request.method === "POST") return xml('<CompleteMultipartUploadResult><ETag>"whole"</ETag></CompleteMultipartUploadResult>');
+        if (request.method === "POST")
+          return xml('<CompleteMultipartUploadResult><ETag>"whole"</ETag></CompleteMultipartUploadResult>');
         if (request.method === "PUT") return answer(200, "", { etag: `"part-${String(query["partNumber"] ?? 0)}"` });
         return answer(204);
       },
     };
-    const s3 = new S3Client({ region: REGION, credentials, requestHandler, maxAttempts: 1, requestChecksumCalculation: "WHEN_REQUIRED" });
+    const s3 = new S3Client({
+      region: REGION,
+      credentials,
+      requestHandler,
+      maxAttempts: 1,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+    });
     return { s3, seen };
   }
 
@@ -297,7 +335,9 @@ describe("errors through the access point", () => {
     const refused = serviceError("AccessDenied", 403, "Access Denied");
     s3Mock.on(GetObjectCommand).rejects(refused);
 
-    const error = (await handler({ operation: "get", key: "incoming/a" }).catch((e: unknown) => e)) as AccessDeniedError;
+    const error = (await handler({ operation: "get", key: "incoming/a" }).catch(
+      (e: unknown) => e,
+    )) as AccessDeniedError;
 
     expect(error).toBeInstanceOf(AccessDeniedError);
     expect(error).toMatchObject({ bucket: BUCKET, accessPoint: ACCESS_POINT_ARN, key: "incoming/a" });
@@ -325,7 +365,9 @@ describe("errors through the access point", () => {
 
   test("NotFound names the access point", async () => {
     const { s3Mock, handler } = setup(accessPointConfig);
-    s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: "The specified key does not exist.", $metadata: { httpStatusCode: 404 } }));
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(new NoSuchKey({ message: "The specified key does not exist.", $metadata: { httpStatusCode: 404 } }));
 
     const error = (await handler({ operation: "get", key: "incoming/gone" }).catch((e: unknown) => e)) as NotFoundError;
 
@@ -341,7 +383,9 @@ describe("errors through the access point", () => {
     const { s3Mock, handler } = setup(bucketPolicyConfig);
     s3Mock.on(GetObjectCommand).rejects(serviceError("AccessDenied", 403, "Access Denied"));
 
-    const error = (await handler({ operation: "get", key: "incoming/a" }).catch((e: unknown) => e)) as AccessDeniedError;
+    const error = (await handler({ operation: "get", key: "incoming/a" }).catch(
+      (e: unknown) => e,
+    )) as AccessDeniedError;
 
     expect(error.accessPoint).toBeUndefined();
     expect(error.message).not.toContain("access point");
@@ -351,7 +395,9 @@ describe("errors through the access point", () => {
   test("the grant is checked on the same keys, before calling AWS", async () => {
     const { s3Mock, handler, logger } = setup(accessPointConfig);
 
-    const error = (await handler({ operation: "put", key: "reference/a", body: "x" }).catch((e: unknown) => e)) as NotGrantedError;
+    const error = (await handler({ operation: "put", key: "reference/a", body: "x" }).catch(
+      (e: unknown) => e,
+    )) as NotGrantedError;
 
     expect(error).toBeInstanceOf(NotGrantedError);
     expect(error.message).toBe(
@@ -359,6 +405,10 @@ describe("errors through the access point", () => {
         "gives write access only under incoming/, uploads/, scratch/. The request was refused before calling AWS.",
     );
     expect(s3Mock.calls()).toHaveLength(0);
-    expect(logger.parsed()[0]).toMatchObject({ bucket: BUCKET, accessPoint: ACCESS_POINT_ARN, errorType: "NotGrantedError" });
+    expect(logger.parsed()[0]).toMatchObject({
+      bucket: BUCKET,
+      accessPoint: ACCESS_POINT_ARN,
+      errorType: "NotGrantedError",
+    });
   });
 });

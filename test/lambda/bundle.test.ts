@@ -95,9 +95,13 @@ const bucketPolicyEnv = {
 test("the build script works from any working directory, reports the size, and bundles everything in 500 KB", () => {
   const dir = mkdtempSync(join(tmpdir(), "lambda-bundle-"));
   try {
-    const output = execFileSync(process.execPath, [buildScript, "--outfile", "out/index.js", "--zipfile", "out/function.zip"], {
-      cwd: dir,
-    }).toString();
+    const output = execFileSync(
+      process.execPath,
+      [buildScript, "--outfile", "out/index.js", "--zipfile", "out/function.zip"],
+      {
+        cwd: dir,
+      },
+    ).toString();
     const built = join(dir, "out/index.js");
     expect(existsSync(built)).toBe(true);
     expect(existsSync(join(dir, "out/function.zip"))).toBe(true);
@@ -130,17 +134,25 @@ test("error names survive minification (Lambda reports them as errorType)", asyn
 
   await expect(handler({ operation: "move" })).rejects.toMatchObject({
     name: "InvalidEventError",
-    message: expect.stringContaining('operation "move" is not one of get, put, list, delete, presign-get, presign-put, copy'),
+    message: expect.stringContaining(
+      'operation "move" is not one of get, put, list, delete, presign-get, presign-put, copy',
+    ),
   });
   await expect(handler({ operation: "get", key: "reference/a" })).rejects.toMatchObject({
     name: "NotGrantedError",
     message: expect.stringContaining("gives read access only under incoming/, forbidden/"),
   });
   expect(() => loadBundle({ ...bucketPolicyEnv, BUCKET_NAME: undefined })).toThrow(
-    expect.objectContaining({ name: "ConfigurationError", message: expect.stringContaining("BUCKET_NAME is required") }),
+    expect.objectContaining({
+      name: "ConfigurationError",
+      message: expect.stringContaining("BUCKET_NAME is required"),
+    }),
   );
   expect(() => loadBundle({ ...bucketPolicyEnv, GRANTED_PREFIXES: undefined })).toThrow(
-    expect.objectContaining({ name: "ConfigurationError", message: expect.stringContaining("GRANTED_PREFIXES is required") }),
+    expect.objectContaining({
+      name: "ConfigurationError",
+      message: expect.stringContaining("GRANTED_PREFIXES is required"),
+    }),
   );
 });
 
@@ -201,7 +213,8 @@ describe("against a local STS and S3", () => {
     const key = decodeURIComponent(rest.join("/"));
     const q = url.searchParams;
     if (bucket !== BUCKET) return error(res, 404, "NoSuchBucket", "The specified bucket does not exist");
-    if ((key || q.get("prefix") || "").startsWith("forbidden/")) return error(res, 403, "AccessDenied", "Access Denied");
+    if ((key || q.get("prefix") || "").startsWith("forbidden/"))
+      return error(res, 403, "AccessDenied", "Access Denied");
     let body = received;
     if (corruptNextUpload && req.method === "PUT") {
       // A bit flipped on the way, after the client computed its checksum.
@@ -229,7 +242,11 @@ describe("against a local STS and S3", () => {
     if (req.method === "POST" && q.has("uploads")) {
       const uploadId = `upload-${uploads.size + 1}`;
       uploads.set(uploadId, { key, parts: new Map() });
-      return xml(res, 200, `<InitiateMultipartUploadResult><Bucket>${BUCKET}</Bucket><Key>${key}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`);
+      return xml(
+        res,
+        200,
+        `<InitiateMultipartUploadResult><Bucket>${BUCKET}</Bucket><Key>${key}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
+      );
     }
     if (req.method === "PUT" && q.has("uploadId")) {
       const upload = uploads.get(q.get("uploadId")!);
@@ -244,9 +261,16 @@ describe("against a local STS and S3", () => {
       const upload = uploads.get(uploadId);
       if (!upload) return error(res, 404, "NoSuchUpload");
       const numbers = [...received.toString().matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
-      objects.set(upload.key, { body: Buffer.concat(numbers.map((n) => upload.parts.get(n)!)), contentType: "binary/octet-stream" });
+      objects.set(upload.key, {
+        body: Buffer.concat(numbers.map((n) => upload.parts.get(n)!)),
+        contentType: "binary/octet-stream",
+      });
       uploads.delete(uploadId);
-      return xml(res, 200, `<CompleteMultipartUploadResult><Key>${upload.key}</Key><ETag>"whole"</ETag></CompleteMultipartUploadResult>`);
+      return xml(
+        res,
+        200,
+        `<CompleteMultipartUploadResult><Key>${upload.key}</Key><ETag>"whole"</ETag></CompleteMultipartUploadResult>`,
+      );
     }
     if (req.method === "DELETE" && q.has("uploadId")) {
       uploads.delete(q.get("uploadId")!);
@@ -414,12 +438,15 @@ describe("against a local STS and S3", () => {
     await expect(handler({ operation: "get", key: "incoming/\uD800x" })).rejects.toMatchObject({
       name: "InvalidEventError",
       field: "key",
-      message: 'Invalid event: key must be well-formed Unicode, got a lone UTF-16 surrogate U+D800 at index 9 of "incoming/\\ud800x"',
+      message:
+        'Invalid event: key must be well-formed Unicode, got a lone UTF-16 surrogate U+D800 at index 9 of "incoming/\\ud800x"',
     });
-    await expect(handler({ operation: "copy", sourceKey: "incoming/\uDC00", key: "incoming/b" })).rejects.toMatchObject({
-      name: "InvalidEventError",
-      field: "sourceKey",
-    });
+    await expect(handler({ operation: "copy", sourceKey: "incoming/\uDC00", key: "incoming/b" })).rejects.toMatchObject(
+      {
+        name: "InvalidEventError",
+        field: "sourceKey",
+      },
+    );
     await expect(handler({ operation: "list", prefix: "incoming/\uDBFF" })).rejects.toMatchObject({
       name: "InvalidEventError",
       field: "prefix",
@@ -428,7 +455,9 @@ describe("against a local STS and S3", () => {
     expect(requests.filter((r) => r.service === "sts")).toHaveLength(0);
     expect(s3Requests()).toHaveLength(0);
     // The same container then serves a well-formed key: the first AssumeRole happens only now.
-    await expect(handler({ operation: "put", key: "incoming/\uD83D\uDE00", body: "x" })).resolves.toMatchObject({ key: "incoming/😀" });
+    await expect(handler({ operation: "put", key: "incoming/\uD83D\uDE00", body: "x" })).resolves.toMatchObject({
+      key: "incoming/😀",
+    });
     expect(requests.map((r) => r.service)).toEqual(["sts", "s3"]);
     expect(objects.has("incoming/😀")).toBe(true);
   });
@@ -439,9 +468,20 @@ describe("against a local STS and S3", () => {
       now: start,
       // Only Date is faked; timers and I/O run as usual.
       doNotFake: [
-        "hrtime", "nextTick", "performance", "queueMicrotask", "requestAnimationFrame", "cancelAnimationFrame",
-        "requestIdleCallback", "cancelIdleCallback", "setImmediate", "clearImmediate", "setInterval", "clearInterval",
-        "setTimeout", "clearTimeout",
+        "hrtime",
+        "nextTick",
+        "performance",
+        "queueMicrotask",
+        "requestAnimationFrame",
+        "cancelAnimationFrame",
+        "requestIdleCallback",
+        "cancelIdleCallback",
+        "setImmediate",
+        "clearImmediate",
+        "setInterval",
+        "clearInterval",
+        "setTimeout",
+        "clearTimeout",
       ],
     });
     const { handler } = loadBundle(assumeRoleEnv());
@@ -509,7 +549,12 @@ describe("against a local STS and S3", () => {
   test("throttling is retried by the SDK before the handler sees it", async () => {
     const { handler } = loadBundle({ ...localEnv(), ...bucketPolicyEnv });
     objects.set("incoming/hot.txt", { body: Buffer.from("hot"), contentType: "text/plain" });
-    faults.push({ match: (r) => r.method === "GET" && r.path.endsWith("/hot.txt"), status: 503, code: "SlowDown", times: 1 });
+    faults.push({
+      match: (r) => r.method === "GET" && r.path.endsWith("/hot.txt"),
+      status: 503,
+      code: "SlowDown",
+      times: 1,
+    });
 
     await expect(handler({ operation: "get", key: "incoming/hot.txt" })).resolves.toMatchObject({ body: "hot" });
 
@@ -518,13 +563,19 @@ describe("against a local STS and S3", () => {
 
   test("list pages through a prefix with continuation tokens", async () => {
     const { handler } = loadBundle({ ...localEnv(), ...bucketPolicyEnv });
-    for (const k of ["a", "b", "c", "d", "e"]) objects.set(`incoming/${k}`, { body: Buffer.from(k), contentType: "text/plain" });
+    for (const k of ["a", "b", "c", "d", "e"])
+      objects.set(`incoming/${k}`, { body: Buffer.from(k), contentType: "text/plain" });
 
     const keys: string[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await handler({ operation: "list", prefix: "incoming/", maxKeys: 2, ...(token && { continuationToken: token }) });
+      const page = await handler({
+        operation: "list",
+        prefix: "incoming/",
+        maxKeys: 2,
+        ...(token && { continuationToken: token }),
+      });
       keys.push(...(page.objects as Array<{ key: string }>).map((o) => o.key));
       token = page.nextContinuationToken as string | undefined;
       expect(page.truncated).toBe(token !== undefined);
@@ -540,7 +591,9 @@ describe("against a local STS and S3", () => {
     const source = randomBytes(20 * MiB);
     objects.set("incoming/src.bin", { body: source, contentType: "application/octet-stream" });
 
-    await expect(handler({ operation: "copy", sourceKey: "incoming/src.bin", key: "incoming/dst.bin" })).resolves.toEqual({
+    await expect(
+      handler({ operation: "copy", sourceKey: "incoming/src.bin", key: "incoming/dst.bin" }),
+    ).resolves.toEqual({
       operation: "copy",
       bucket: BUCKET,
       sourceKey: "incoming/src.bin",
@@ -565,9 +618,16 @@ describe("against a local STS and S3", () => {
     const { handler } = loadBundle({ ...localEnv(), ...bucketPolicyEnv });
     objects.set("incoming/src.bin", { body: randomBytes(20 * MiB), contentType: "application/octet-stream" });
     // Part 2 fails on every attempt the SDK makes.
-    faults.push({ match: (r) => r.method === "PUT" && r.query.partNumber === "2", status: 500, code: "InternalError", times: 10 });
+    faults.push({
+      match: (r) => r.method === "PUT" && r.query.partNumber === "2",
+      status: 500,
+      code: "InternalError",
+      times: 10,
+    });
 
-    await expect(handler({ operation: "copy", sourceKey: "incoming/src.bin", key: "incoming/dst.bin" })).rejects.toMatchObject({
+    await expect(
+      handler({ operation: "copy", sourceKey: "incoming/src.bin", key: "incoming/dst.bin" }),
+    ).rejects.toMatchObject({
       name: "InternalError",
     });
 

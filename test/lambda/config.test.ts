@@ -127,10 +127,12 @@ describe("loadConfig", () => {
       maxResponseBytes: 1024,
       presignMaxExpiresSeconds: 1,
     });
-    expect(loadConfig({ ...base, MAX_RESPONSE_BYTES: "6000000", PRESIGN_MAX_EXPIRES_SECONDS: "604800" })).toMatchObject({
-      maxResponseBytes: 6000000,
-      presignMaxExpiresSeconds: 604800,
-    });
+    expect(loadConfig({ ...base, MAX_RESPONSE_BYTES: "6000000", PRESIGN_MAX_EXPIRES_SECONDS: "604800" })).toMatchObject(
+      {
+        maxResponseBytes: 6000000,
+        presignMaxExpiresSeconds: 604800,
+      },
+    );
   });
 
   test.each([
@@ -139,7 +141,9 @@ describe("loadConfig", () => {
     "arn:aws-us-gov:iam::222222222222:role/r1",
     "arn:aws-cn:iam::222222222222:role/r1",
   ])("accepts role ARN %s", (arn) => {
-    expect(loadConfig({ ...base, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: arn })).toMatchObject({ roleArn: arn });
+    expect(loadConfig({ ...base, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: arn })).toMatchObject({
+      roleArn: arn,
+    });
   });
 
   test("BUCKET_REGION falls back to AWS_REGION only when absent", () => {
@@ -212,9 +216,14 @@ describe("configuration errors name the variable and the value", () => {
   });
 
   test("invalid EXTERNAL_ID", () => {
-    const error = configError({ ...base, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: ROLE_ARN, EXTERNAL_ID: "a b" });
+    const error = configError({
+      ...base,
+      ACCESS_MODE: "assume-role",
+      S3_ACCESS_ROLE_ARN: ROLE_ARN,
+      EXTERNAL_ID: "a b",
+    });
     expect(error.variable).toBe("EXTERNAL_ID");
-    expect(error.message).toContain('EXTERNAL_ID is not a valid ExternalId');
+    expect(error.message).toContain("EXTERNAL_ID is not a valid ExternalId");
     expect(error.message).toContain('(got "a b")');
   });
 
@@ -248,12 +257,36 @@ describe("configuration errors name the variable and the value", () => {
   });
 
   test.each([
-    ["MAX_RESPONSE_BYTES", "7000000", "MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda's 6 MB response limit) (got \"7000000\")"],
-    ["MAX_RESPONSE_BYTES", "1023", "MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda's 6 MB response limit) (got \"1023\")"],
-    ["MAX_RESPONSE_BYTES", "5MB", "MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda's 6 MB response limit) (got \"5MB\")"],
-    ["PRESIGN_MAX_EXPIRES_SECONDS", "0", "PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got \"0\")"],
-    ["PRESIGN_MAX_EXPIRES_SECONDS", "604801", "PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got \"604801\")"],
-    ["PRESIGN_MAX_EXPIRES_SECONDS", "1.5", "PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got \"1.5\")"],
+    [
+      "MAX_RESPONSE_BYTES",
+      "7000000",
+      'MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda\'s 6 MB response limit) (got "7000000")',
+    ],
+    [
+      "MAX_RESPONSE_BYTES",
+      "1023",
+      'MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda\'s 6 MB response limit) (got "1023")',
+    ],
+    [
+      "MAX_RESPONSE_BYTES",
+      "5MB",
+      'MAX_RESPONSE_BYTES must be a whole number of bytes from 1024 to 6000000 (below Lambda\'s 6 MB response limit) (got "5MB")',
+    ],
+    [
+      "PRESIGN_MAX_EXPIRES_SECONDS",
+      "0",
+      'PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got "0")',
+    ],
+    [
+      "PRESIGN_MAX_EXPIRES_SECONDS",
+      "604801",
+      'PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got "604801")',
+    ],
+    [
+      "PRESIGN_MAX_EXPIRES_SECONDS",
+      "1.5",
+      'PRESIGN_MAX_EXPIRES_SECONDS must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit) (got "1.5")',
+    ],
   ])("invalid %s %s", (variable, value, message) => {
     const error = configError({ ...base, [variable]: value });
     expect(error.variable).toBe(variable);
@@ -262,7 +295,12 @@ describe("configuration errors name the variable and the value", () => {
   });
 
   test("an invalid AWS_REGION is named as the STS region in assume-role mode", () => {
-    const error = configError({ ...base, ACCESS_MODE: "assume-role", S3_ACCESS_ROLE_ARN: ROLE_ARN, AWS_REGION: "moon-1" });
+    const error = configError({
+      ...base,
+      ACCESS_MODE: "assume-role",
+      S3_ACCESS_ROLE_ARN: ROLE_ARN,
+      AWS_REGION: "moon-1",
+    });
     expect(error.variable).toBe("AWS_REGION");
     expect(error.message).toBe(
       'Invalid configuration: AWS_REGION (the STS region) is not an AWS region name (e.g. eu-west-1) (got "moon-1")',
@@ -286,7 +324,9 @@ describe("GRANTED_PREFIXES errors name the entry, the field and the value", () =
   test("not JSON", () => {
     const error = grantError("incoming/:readWrite");
     expect(error.value).toBe("incoming/:readWrite");
-    expect(error.message).toMatch(/^Invalid configuration: GRANTED_PREFIXES is not valid JSON \(.+\) \(got "incoming\/:readWrite"\)$/);
+    expect(error.message).toMatch(
+      /^Invalid configuration: GRANTED_PREFIXES is not valid JSON \(.+\) \(got "incoming\/:readWrite"\)$/,
+    );
   });
 
   test.each([["[]"], ['{"prefix":"a/","access":"read"}'], ['"a/"']])("not a non-empty list: %s", (value) => {
@@ -299,41 +339,110 @@ describe("GRANTED_PREFIXES errors name the entry, the field and the value", () =
     [[{ prefix: "incoming", access: "read" }], 'GRANTED_PREFIXES[0].prefix must end with "/" (got "incoming")'],
     [[{ prefix: "", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not be empty (got "")'],
     [[{ prefix: "/abs/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not start with "/" (got "/abs/")'],
-    [[{ prefix: "a*/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain the wildcards * or ? (got "a*/")'],
+    [
+      [{ prefix: "a*/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain the wildcards * or ? (got "a*/")',
+    ],
     [[{ prefix: 7, access: "read" }], "GRANTED_PREFIXES[0].prefix must be a string (got 7)"],
     [[{ access: "read" }], "GRANTED_PREFIXES[0].prefix is required"],
-    [[{ prefix: "a/", access: "read" }, { prefix: "b/", access: "admin" }], 'GRANTED_PREFIXES[1].access must be one of "read", "write", "readWrite" (got "admin")'],
+    [
+      [
+        { prefix: "a/", access: "read" },
+        { prefix: "b/", access: "admin" },
+      ],
+      'GRANTED_PREFIXES[1].access must be one of "read", "write", "readWrite" (got "admin")',
+    ],
     [[{ prefix: "a/" }], 'GRANTED_PREFIXES[0].access is required (one of "read", "write", "readWrite")'],
     [[{ prefix: "a/", access: "read", delete: "yes" }], 'GRANTED_PREFIXES[0].delete must be true or false (got "yes")'],
-    [[{ prefix: "a/", access: "read", list: true }], 'GRANTED_PREFIXES[0] has an unknown field "list" (got true); allowed: prefix, access, delete'],
-    [["a/"], 'GRANTED_PREFIXES[0] must be an object { prefix, access, delete? } (got "a/")'],
-    [[{ prefix: "a/", access: "read" }, { prefix: "a/", access: "write" }], 'GRANTED_PREFIXES[1].prefix "a/" is listed twice'],
-    [[{ prefix: "a/../b/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "a/../b/")'],
-    [[{ prefix: "./", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "./")'],
-    [[{ prefix: "a/./", access: "write" }], 'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "a/./")'],
-    [[{ prefix: "../", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "../")'],
-    [[{ prefix: "a//", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain an empty folder ("//") (got "a//")'],
-    [[{ prefix: 'a"/', access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\"/")'],
-    [[{ prefix: "a\\/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\\\/")'],
-    [[{ prefix: "a\n/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\n/")'],
-    [[{ prefix: "a\u0000/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\u0000/")'],
-    [[{ prefix: "a\u007f/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\u007f/")'],
-    [[{ prefix: "a/\u2603/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+2603 at index 2) (got "a/☃/")'],
-    [[{ prefix: "a/\u0100/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+0100 at index 2) (got "a/Ā/")'],
-    [[{ prefix: "\uD83D\uDE00/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+1F600 at index 0) (got "😀/")'],
-    [[{ prefix: "a\uD800/", access: "read" }], 'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+D800 at index 1) (got "a\\ud800/")'],
     [
-      [{ prefix: "a/", access: "readWrite", delete: true }, { prefix: "a/b/", access: "read" }],
+      [{ prefix: "a/", access: "read", list: true }],
+      'GRANTED_PREFIXES[0] has an unknown field "list" (got true); allowed: prefix, access, delete',
+    ],
+    [["a/"], 'GRANTED_PREFIXES[0] must be an object { prefix, access, delete? } (got "a/")'],
+    [
+      [
+        { prefix: "a/", access: "read" },
+        { prefix: "a/", access: "write" },
+      ],
+      'GRANTED_PREFIXES[1].prefix "a/" is listed twice',
+    ],
+    [
+      [{ prefix: "a/../b/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "a/../b/")',
+    ],
+    [
+      [{ prefix: "./", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "./")',
+    ],
+    [
+      [{ prefix: "a/./", access: "write" }],
+      'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "a/./")',
+    ],
+    [
+      [{ prefix: "../", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not have "." or ".." path segments (the event validation refuses every key under it) (got "../")',
+    ],
+    [
+      [{ prefix: "a//", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain an empty folder ("//") (got "a//")',
+    ],
+    [
+      [{ prefix: 'a"/', access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\"/")',
+    ],
+    [
+      [{ prefix: "a\\/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\\\/")',
+    ],
+    [
+      [{ prefix: "a\n/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\n/")',
+    ],
+    [
+      [{ prefix: "a\u0000/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\\u0000/")',
+    ],
+    [
+      [{ prefix: "a\u007f/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain control characters, quotes or backslashes (got "a\u007f/")',
+    ],
+    [
+      [{ prefix: "a/\u2603/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+2603 at index 2) (got "a/☃/")',
+    ],
+    [
+      [{ prefix: "a/\u0100/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+0100 at index 2) (got "a/Ā/")',
+    ],
+    [
+      [{ prefix: "\uD83D\uDE00/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+1F600 at index 0) (got "😀/")',
+    ],
+    [
+      [{ prefix: "a\uD800/", access: "read" }],
+      'GRANTED_PREFIXES[0].prefix must not contain characters outside U+0020 to U+00FF, which IAM refuses in a policy document (U+D800 at index 1) (got "a\\ud800/")',
+    ],
+    [
+      [
+        { prefix: "a/", access: "readWrite", delete: true },
+        { prefix: "a/b/", access: "read" },
+      ],
       'GRANTED_PREFIXES[1].prefix "a/b/" (read) lies under GRANTED_PREFIXES[0].prefix "a/" (readWrite with delete), and IAM ' +
         'grants the union of them: readWrite with delete under "a/b/"; give GRANTED_PREFIXES[1] access "readWrite" and delete true, or remove it',
     ],
     [
-      [{ prefix: "a/b/", access: "readWrite" }, { prefix: "a/", access: "read", delete: true }],
+      [
+        { prefix: "a/b/", access: "readWrite" },
+        { prefix: "a/", access: "read", delete: true },
+      ],
       'GRANTED_PREFIXES[0].prefix "a/b/" (readWrite) lies under GRANTED_PREFIXES[1].prefix "a/" (read with delete), and IAM ' +
         'grants the union of them: readWrite with delete under "a/b/"; give GRANTED_PREFIXES[0] delete true, or remove it',
     ],
     [
-      [{ prefix: "data/", access: "read" }, { prefix: "data/out/", access: "write" }],
+      [
+        { prefix: "data/", access: "read" },
+        { prefix: "data/out/", access: "write" },
+      ],
       'GRANTED_PREFIXES[1].prefix "data/out/" (write) lies under GRANTED_PREFIXES[0].prefix "data/" (read), and IAM ' +
         'grants the union of them: readWrite under "data/out/"; give GRANTED_PREFIXES[1] access "readWrite", or remove it',
     ],
@@ -364,7 +473,12 @@ describe("GRANTED_PREFIXES errors name the entry, the field and the value", () =
   });
 
   test("every bad entry is listed", () => {
-    const error = grantError(JSON.stringify([{ prefix: "a", access: "read" }, { prefix: "b/", access: "all" }]));
+    const error = grantError(
+      JSON.stringify([
+        { prefix: "a", access: "read" },
+        { prefix: "b/", access: "all" },
+      ]),
+    );
     expect(error.problems.map((p) => p.message)).toEqual([
       'GRANTED_PREFIXES[0].prefix must end with "/" (got "a")',
       'GRANTED_PREFIXES[1].access must be one of "read", "write", "readWrite" (got "all")',
@@ -402,7 +516,11 @@ describe("ACCESS_POINT_ARN", () => {
       ACCESS_POINT_ARN,
       S3_FORCE_PATH_STYLE: "false",
     });
-    expect(config).toMatchObject({ accessMode: "assume-role", accessPointArn: ACCESS_POINT_ARN, forcePathStyle: false });
+    expect(config).toMatchObject({
+      accessMode: "assume-role",
+      accessPointArn: ACCESS_POINT_ARN,
+      forcePathStyle: false,
+    });
     expect(requestBucket(config)).toBe(ACCESS_POINT_ARN);
   });
 
@@ -433,7 +551,10 @@ describe("ACCESS_POINT_ARN", () => {
     ["no region", "arn:aws:s3::222222222222:accesspoint/orders-reader"],
     ["a Multi-Region Access Point", "arn:aws:s3::222222222222:accesspoint/mfzwi23gnjvgw.mrap"],
     ["an Object Lambda access point", `arn:aws:s3-object-lambda:${REGION}:222222222222:accesspoint/orders-reader`],
-    ["an Outposts access point", `arn:aws:s3-outposts:${REGION}:222222222222:outpost/op-01ac5d28a6a232904/accesspoint/orders`],
+    [
+      "an Outposts access point",
+      `arn:aws:s3-outposts:${REGION}:222222222222:outpost/op-01ac5d28a6a232904/accesspoint/orders`,
+    ],
     ["an 11-digit account", `arn:aws:s3:${REGION}:22222222222:accesspoint/orders-reader`],
     ["upper-case letters in the name", `arn:aws:s3:${REGION}:222222222222:accesspoint/Orders-Reader`],
     ["an underscore in the name", `arn:aws:s3:${REGION}:222222222222:accesspoint/orders_reader`],
@@ -478,7 +599,12 @@ describe("ACCESS_POINT_ARN", () => {
 
   test("every access point problem is listed with the others", () => {
     const arn = "arn:aws:s3:us-east-1:222222222222:accesspoint/orders-reader";
-    const error = configError({ ...base, BUCKET_NAME: "My_Bucket", ACCESS_POINT_ARN: arn, S3_FORCE_PATH_STYLE: "true" });
+    const error = configError({
+      ...base,
+      BUCKET_NAME: "My_Bucket",
+      ACCESS_POINT_ARN: arn,
+      S3_FORCE_PATH_STYLE: "true",
+    });
     expect(error.problems.map((p) => [p.variable, p.value])).toEqual([
       ["BUCKET_NAME", "My_Bucket"],
       ["ACCESS_POINT_ARN", arn],

@@ -32,7 +32,9 @@ function setup() {
   const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
   const s3Mock = mockClient(s3);
   s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "upload-1" });
-  s3Mock.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => Promise.resolve({ ETag: `"part-${input.PartNumber}"` }));
+  s3Mock
+    .on(UploadPartCommand)
+    .callsFake((input: { PartNumber: number }) => Promise.resolve({ ETag: `"part-${input.PartNumber}"` }));
   s3Mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"whole-4"', VersionId: "v9" });
   s3Mock.on(AbortMultipartUploadCommand).resolves({});
   const logger = memoryLogger();
@@ -91,7 +93,9 @@ test("a large object is streamed through a multipart upload with a SHA-256 per p
     Metadata: { origin: "feed-7" },
     ChecksumAlgorithm: "SHA256",
   });
-  const parts = s3Mock.commandCalls(UploadPartCommand).map((c) => c.args[0].input as { PartNumber: number; Body: Buffer });
+  const parts = s3Mock
+    .commandCalls(UploadPartCommand)
+    .map((c) => c.args[0].input as { PartNumber: number; Body: Buffer });
   expect(parts.map((p) => [p.PartNumber, p.Body.length])).toEqual([
     [1, 5 * MiB],
     [2, 5 * MiB],
@@ -99,7 +103,12 @@ test("a large object is streamed through a multipart upload with a SHA-256 per p
     [4, 5 * MiB],
   ]);
   for (const call of s3Mock.commandCalls(UploadPartCommand)) {
-    expect(call.args[0].input).toMatchObject({ Bucket: BUCKET, Key: "incoming/big-copy.bin", UploadId: "upload-1", ChecksumAlgorithm: "SHA256" });
+    expect(call.args[0].input).toMatchObject({
+      Bucket: BUCKET,
+      Key: "incoming/big-copy.bin",
+      UploadId: "upload-1",
+      ChecksumAlgorithm: "SHA256",
+    });
   }
   const sorted = [...parts].sort((a, b) => a.PartNumber - b.PartNumber);
   expect(sha256(Buffer.concat(sorted.map((p) => p.Body)))).toBe(sha256(source));
@@ -139,7 +148,12 @@ test("a small object is copied with one PutObject", async () => {
 
   expect(result).toMatchObject({ bytes: 4, etag: '"small"' });
   const put = s3Mock.commandCalls(PutObjectCommand)[0].args[0].input;
-  expect(put).toMatchObject({ Bucket: BUCKET, Key: "incoming/big-copy.bin", ContentType: "text/plain", ChecksumAlgorithm: "SHA256" });
+  expect(put).toMatchObject({
+    Bucket: BUCKET,
+    Key: "incoming/big-copy.bin",
+    ContentType: "text/plain",
+    ChecksumAlgorithm: "SHA256",
+  });
   expect(Buffer.from(put.Body as Uint8Array).toString()).toBe("tiny");
   expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
 });
@@ -149,10 +163,12 @@ test("memory stays bounded: the source is read only as fast as parts are uploade
   const { body, state } = lazySource(64 * MiB);
   s3Mock.on(GetObjectCommand).resolves({ Body: body, ContentLength: 64 * MiB });
   const held: Array<() => void> = [];
-  s3Mock.on(UploadPartCommand).callsFake(
-    (input: { PartNumber: number }) =>
-      new Promise((resolve) => held.push(() => resolve({ ETag: `"part-${input.PartNumber}"` }))),
-  );
+  s3Mock
+    .on(UploadPartCommand)
+    .callsFake(
+      (input: { PartNumber: number }) =>
+        new Promise((resolve) => held.push(() => resolve({ ETag: `"part-${input.PartNumber}"` }))),
+    );
 
   const copying = handler(copyEvent);
   // Let the upload fill its queue while no part completes.
@@ -180,7 +196,9 @@ test("a part that fails aborts the multipart upload: no object, no parts left", 
 
   expect(error).toBeInstanceOf(AccessDeniedError);
   expect(error.cause).toBe(refused);
-  expect(error.message).toContain(`copy on s3://${BUCKET}/incoming/big-copy.bin (the destination) in bucket-policy mode`);
+  expect(error.message).toContain(
+    `copy on s3://${BUCKET}/incoming/big-copy.bin (the destination) in bucket-policy mode`,
+  );
   expect(s3Mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toStrictEqual([
     { Bucket: BUCKET, Key: "incoming/big-copy.bin", UploadId: "upload-1" },
   ]);
@@ -210,7 +228,9 @@ test("a failed completion aborts the upload too", async () => {
 
 test("a missing source is a NotFoundError about the source, and nothing is uploaded", async () => {
   const { s3Mock, handler } = setup();
-  s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: "The specified key does not exist.", $metadata: { httpStatusCode: 404 } }));
+  s3Mock
+    .on(GetObjectCommand)
+    .rejects(new NoSuchKey({ message: "The specified key does not exist.", $metadata: { httpStatusCode: 404 } }));
 
   const error = (await handler(copyEvent).catch((e: unknown) => e)) as Error;
 

@@ -27,7 +27,11 @@ function setup() {
 }
 
 describe("permits", () => {
-  const grant = (access: GrantedPrefix["access"], del = false): GrantedPrefix => ({ prefix: "p/", access, delete: del });
+  const grant = (access: GrantedPrefix["access"], del = false): GrantedPrefix => ({
+    prefix: "p/",
+    access,
+    delete: del,
+  });
 
   test.each([
     ["read", false, { read: true, write: false, delete: false }],
@@ -116,7 +120,9 @@ describe("requests outside the grant are refused before AWS is called", () => {
   test("the error says what is needed where, and where the grant gives it", async () => {
     const { handler } = setup();
 
-    const error = (await handler({ operation: "put", key: "reference/x.txt", body: "x" }).catch((e: unknown) => e)) as NotGrantedError;
+    const error = (await handler({ operation: "put", key: "reference/x.txt", body: "x" }).catch(
+      (e: unknown) => e,
+    )) as NotGrantedError;
 
     expect(error.name).toBe("NotGrantedError");
     expect(error.message).toBe(
@@ -142,14 +148,20 @@ describe("requests outside the grant are refused before AWS is called", () => {
       `Not granted: list needs read access to the prefix "uploads/" of s3://${BUCKET} (list), and the function's grant ` +
         "(GRANTED_PREFIXES) gives read access only under incoming/, reference/, scratch/. The request was refused before calling AWS.",
     );
-    expect(whole.message).toContain(`list needs read access to the whole bucket s3://${BUCKET} (list without a prefix)`);
+    expect(whole.message).toContain(
+      `list needs read access to the whole bucket s3://${BUCKET} (list without a prefix)`,
+    );
   });
 
   test("a copy names the side that is not granted", async () => {
     const { handler } = setup();
 
-    const source = (await handler({ operation: "copy", sourceKey: "uploads/a", key: "incoming/a" }).catch((e: unknown) => e)) as Error;
-    const destination = (await handler({ operation: "copy", sourceKey: "incoming/a", key: "reference/a" }).catch((e: unknown) => e)) as Error;
+    const source = (await handler({ operation: "copy", sourceKey: "uploads/a", key: "incoming/a" }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    const destination = (await handler({ operation: "copy", sourceKey: "incoming/a", key: "reference/a" }).catch(
+      (e: unknown) => e,
+    )) as Error;
 
     expect(source.message).toContain(`copy needs read access to s3://${BUCKET}/uploads/a (the source)`);
     expect(destination.message).toContain(`copy needs write access to s3://${BUCKET}/reference/a (the destination)`);

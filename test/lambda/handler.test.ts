@@ -94,7 +94,14 @@ describe("operations", () => {
 
     const result = await handler({ operation: "get", key: "reference/a" });
 
-    expect(result).toStrictEqual({ operation: "get", bucket: BUCKET, key: "reference/a", body: "ü", encoding: "utf-8", bytes: 2 });
+    expect(result).toStrictEqual({
+      operation: "get",
+      bucket: BUCKET,
+      key: "reference/a",
+      body: "ü",
+      encoding: "utf-8",
+      bytes: 2,
+    });
     expect(logger.parsed()[0]).toMatchObject({ bytes: 2 });
   });
 
@@ -102,13 +109,18 @@ describe("operations", () => {
     const { s3Mock, handler } = setup();
     s3Mock.on(GetObjectCommand).resolves({ Body: objectBody("\ufeffcsv,header") });
 
-    await expect(handler({ operation: "get", key: "incoming/bom.csv" })).resolves.toMatchObject({ body: "\ufeffcsv,header", bytes: 13 });
+    await expect(handler({ operation: "get", key: "incoming/bom.csv" })).resolves.toMatchObject({
+      body: "\ufeffcsv,header",
+      bytes: 13,
+    });
   });
 
   test("get with encoding base64 returns any bytes exactly", async () => {
     const { s3Mock, handler } = setup();
     const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a, 0x41]);
-    s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(bytes), ContentLength: 6, ContentType: "application/octet-stream" });
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ Body: objectBody(bytes), ContentLength: 6, ContentType: "application/octet-stream" });
 
     const result = await handler({ operation: "get", key: "incoming/blob.bin", encoding: "base64" });
 
@@ -164,7 +176,12 @@ describe("operations", () => {
       ChecksumSHA256: "UEG/H3E98gR4Q1PoL2pKU1kxy2Tx9LSlrq/8tyCRiyI=",
     });
     expect(sha256).toBe("UEG/H3E98gR4Q1PoL2pKU1kxy2Tx9LSlrq/8tyCRiyI=");
-    expect(logger.parsed()[0]).toMatchObject({ operation: "put", key: "incoming/b.json", bytes: 7, outcome: "success" });
+    expect(logger.parsed()[0]).toMatchObject({
+      operation: "put",
+      key: "incoming/b.json",
+      bytes: 7,
+      outcome: "success",
+    });
   });
 
   test("put accepts an empty body", async () => {
@@ -180,7 +197,10 @@ describe("operations", () => {
       bytes: 0,
       checksumSHA256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
     });
-    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({ Body: Buffer.alloc(0), ContentLength: 0 });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({
+      Body: Buffer.alloc(0),
+      ContentLength: 0,
+    });
     expect(logger.parsed()[0]).toMatchObject({ outcome: "success", bytes: 0 });
   });
 
@@ -203,7 +223,13 @@ describe("operations", () => {
     const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a, 0x41]);
 
     const result = await handler({ operation: "put", key: "incoming/blob.bin", body: "AP/+gApB", encoding: "base64" });
-    await handler({ operation: "put", key: "incoming/pic.png", body: "AP/+gApB", encoding: "base64", contentType: "image/png" });
+    await handler({
+      operation: "put",
+      key: "incoming/pic.png",
+      body: "AP/+gApB",
+      encoding: "base64",
+      contentType: "image/png",
+    });
 
     expect(result).toMatchObject({ bytes: 6, checksumSHA256: createHash("sha256").update(bytes).digest("base64") });
     const inputs = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
@@ -251,8 +277,17 @@ describe("operations", () => {
 
     const result = await handler({ operation: "list", prefix: "reference/2026/" });
 
-    expect(result).toStrictEqual({ operation: "list", bucket: BUCKET, prefix: "reference/2026/", objects: [], truncated: false });
-    expect(s3Mock.commandCalls(ListObjectsV2Command)[0].args[0].input).toStrictEqual({ Bucket: BUCKET, Prefix: "reference/2026/" });
+    expect(result).toStrictEqual({
+      operation: "list",
+      bucket: BUCKET,
+      prefix: "reference/2026/",
+      objects: [],
+      truncated: false,
+    });
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[0].args[0].input).toStrictEqual({
+      Bucket: BUCKET,
+      Prefix: "reference/2026/",
+    });
   });
 
   test("delete removes the object and returns the versionId", async () => {
@@ -262,7 +297,10 @@ describe("operations", () => {
     const result = await handler({ operation: "delete", key: "scratch/a.txt" });
 
     expect(result).toStrictEqual({ operation: "delete", bucket: BUCKET, key: "scratch/a.txt", versionId: "v3" });
-    expect(s3Mock.commandCalls(DeleteObjectCommand)[0].args[0].input).toStrictEqual({ Bucket: BUCKET, Key: "scratch/a.txt" });
+    expect(s3Mock.commandCalls(DeleteObjectCommand)[0].args[0].input).toStrictEqual({
+      Bucket: BUCKET,
+      Key: "scratch/a.txt",
+    });
   });
 
   test("results are plain JSON objects", async () => {
@@ -312,7 +350,12 @@ describe("get stays within MAX_RESPONSE_BYTES", () => {
       `Too large: get on s3://${BUCKET}/incoming/huge.csv: the object is 10000000 bytes, more than fits in a response of ` +
         'at most MAX_RESPONSE_BYTES=1024 bytes. Download it through a URL from the "presign-get" operation instead.',
     );
-    expect(error).toMatchObject({ key: "incoming/huge.csv", measured: "object", bytes: 10_000_000, maxResponseBytes: 1024 });
+    expect(error).toMatchObject({
+      key: "incoming/huge.csv",
+      measured: "object",
+      bytes: 10_000_000,
+      maxResponseBytes: 1024,
+    });
     expect(state.destroyed).toBe(true);
     expect(state.pulled).toBeLessThanOrEqual(256 * 64);
     expect(logger.parsed()[0]).toMatchObject({ outcome: "error", errorType: "ObjectTooLargeError" });
@@ -336,7 +379,9 @@ describe("get stays within MAX_RESPONSE_BYTES", () => {
     const { s3Mock, handler } = setup(small);
     s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(Buffer.alloc(769)), ContentLength: 769 });
 
-    const error = (await rejection(handler({ operation: "get", key: "incoming/a.bin", encoding: "base64" }))) as ObjectTooLargeError;
+    const error = (await rejection(
+      handler({ operation: "get", key: "incoming/a.bin", encoding: "base64" }),
+    )) as ObjectTooLargeError;
 
     expect(error).toMatchObject({ measured: "object", bytes: 769 });
   });
@@ -349,7 +394,19 @@ describe("get stays within MAX_RESPONSE_BYTES", () => {
     const error = (await rejection(handler({ operation: "get", key: "incoming/ctl.txt" }))) as ObjectTooLargeError;
 
     expect(error).toMatchObject({ measured: "response" });
-    expect(error.bytes).toBe(6000 + Buffer.byteLength(JSON.stringify({ operation: "get", bucket: BUCKET, key: "incoming/ctl.txt", body: "", encoding: "utf-8", bytes: 1000 })));
+    expect(error.bytes).toBe(
+      6000 +
+        Buffer.byteLength(
+          JSON.stringify({
+            operation: "get",
+            bucket: BUCKET,
+            key: "incoming/ctl.txt",
+            body: "",
+            encoding: "utf-8",
+            bytes: 1000,
+          }),
+        ),
+    );
     expect(error.message).toContain("the response would be");
     expect(error.message).toContain("presign-get");
   });
@@ -357,7 +414,14 @@ describe("get stays within MAX_RESPONSE_BYTES", () => {
   test("a response of exactly the cap is returned", async () => {
     const { s3Mock, handler } = setup(small);
     const envelope = Buffer.byteLength(
-      JSON.stringify({ operation: "get", bucket: BUCKET, key: "incoming/fit.txt", body: "", encoding: "utf-8", bytes: 100 }),
+      JSON.stringify({
+        operation: "get",
+        bucket: BUCKET,
+        key: "incoming/fit.txt",
+        body: "",
+        encoding: "utf-8",
+        bytes: 100,
+      }),
     );
     const size = 1024 - envelope;
     s3Mock.on(GetObjectCommand).resolves({ Body: objectBody("a".repeat(size)), ContentLength: size });
@@ -371,7 +435,12 @@ describe("get stays within MAX_RESPONSE_BYTES", () => {
 describe("event validation", () => {
   const ops = "get, put, list, delete, presign-get, presign-put, copy";
   const cases: [string, unknown, string, RegExp][] = [
-    ["unknown operation", { operation: "move", key: "a" }, "operation", new RegExp(`operation "move" is not one of ${ops}`)],
+    [
+      "unknown operation",
+      { operation: "move", key: "a" },
+      "operation",
+      new RegExp(`operation "move" is not one of ${ops}`),
+    ],
     ["missing operation", { key: "a" }, "operation", new RegExp(`operation is required \\(one of ${ops}\\)`)],
     ["non-string operation", { operation: 7 }, "operation", new RegExp(`operation 7 is not one of ${ops}`)],
     ["get without key", { operation: "get" }, "key", /key is required for operation "get"/],
@@ -379,51 +448,246 @@ describe("event validation", () => {
     ["put without key", { operation: "put", body: "x" }, "key", /key is required for operation "put"/],
     ["put without body", { operation: "put", key: "a" }, "body", /body is required for operation "put"/],
     ["presign-get without key", { operation: "presign-get" }, "key", /key is required for operation "presign-get"/],
-    ["copy without sourceKey", { operation: "copy", key: "incoming/b" }, "sourceKey", /sourceKey is required for operation "copy"/],
+    [
+      "copy without sourceKey",
+      { operation: "copy", key: "incoming/b" },
+      "sourceKey",
+      /sourceKey is required for operation "copy"/,
+    ],
     ["copy without key", { operation: "copy", sourceKey: "incoming/a" }, "key", /key is required for operation "copy"/],
     ["empty key", { operation: "get", key: "" }, "key", /key must not be empty \(got ""\)/],
-    ["empty sourceKey", { operation: "copy", sourceKey: "", key: "incoming/b" }, "sourceKey", /sourceKey must not be empty \(got ""\)/],
-    ["key with leading slash", { operation: "get", key: "/etc/passwd" }, "key", /key must not start with "\/".*"\/etc\/passwd"/],
-    ["key with a .. segment", { operation: "get", key: "incoming/../reference/x" }, "key", /key must not have "\." or "\.\." path segments, got "incoming\/\.\.\/reference\/x"/],
-    ["sourceKey with a . segment", { operation: "copy", sourceKey: "reference/./x", key: "incoming/x" }, "sourceKey", /sourceKey must not have "\." or "\.\." path segments, got "reference\/\.\/x"/],
-    ["key too long", { operation: "get", key: "k".repeat(1025) }, "key", /key must be at most 1024 UTF-8 bytes, got 1025 bytes \("kkk/],
-    ["multi-byte key too long", { operation: "delete", key: "é".repeat(513) }, "key", /key must be at most 1024 UTF-8 bytes, got 1026 bytes/],
+    [
+      "empty sourceKey",
+      { operation: "copy", sourceKey: "", key: "incoming/b" },
+      "sourceKey",
+      /sourceKey must not be empty \(got ""\)/,
+    ],
+    [
+      "key with leading slash",
+      { operation: "get", key: "/etc/passwd" },
+      "key",
+      /key must not start with "\/".*"\/etc\/passwd"/,
+    ],
+    [
+      "key with a .. segment",
+      { operation: "get", key: "incoming/../reference/x" },
+      "key",
+      /key must not have "\." or "\.\." path segments, got "incoming\/\.\.\/reference\/x"/,
+    ],
+    [
+      "sourceKey with a . segment",
+      { operation: "copy", sourceKey: "reference/./x", key: "incoming/x" },
+      "sourceKey",
+      /sourceKey must not have "\." or "\.\." path segments, got "reference\/\.\/x"/,
+    ],
+    [
+      "key too long",
+      { operation: "get", key: "k".repeat(1025) },
+      "key",
+      /key must be at most 1024 UTF-8 bytes, got 1025 bytes \("kkk/,
+    ],
+    [
+      "multi-byte key too long",
+      { operation: "delete", key: "é".repeat(513) },
+      "key",
+      /key must be at most 1024 UTF-8 bytes, got 1026 bytes/,
+    ],
     ["non-string key", { operation: "get", key: 42 }, "key", /key must be a string, got number 42/],
     ["non-string prefix", { operation: "list", prefix: ["a"] }, "prefix", /prefix must be a string, got array \["a"\]/],
     ["non-string body", { operation: "put", key: "a", body: 5 }, "body", /body must be a string, got number/],
-    ["unknown encoding", { operation: "get", key: "a", encoding: "latin1" }, "encoding", /encoding must be one of "utf-8", "base64", got string "latin1"/],
-    ["body that is not base64", { operation: "put", key: "a", body: "not base64!", encoding: "base64" }, "body", /body is not valid base64 \(encoding "base64"\), got a string of 11 characters/],
-    ["base64 body of a wrong length", { operation: "put", key: "a", body: "QUJD\nRA==", encoding: "base64" }, "body", /body is not valid base64/],
-    ["contentType with a line break", { operation: "put", key: "a", body: "x", contentType: "text/plain\r\nX-Evil: 1" }, "contentType", /contentType must be 1-255 printable ASCII characters/],
-    ["maxKeys of 0", { operation: "list", prefix: "incoming/", maxKeys: 0 }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got number 0/],
-    ["maxKeys over 1000", { operation: "list", prefix: "incoming/", maxKeys: 1001 }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got number 1001/],
-    ["maxKeys as a string", { operation: "list", prefix: "incoming/", maxKeys: "10" }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got string "10"/],
-    ["fractional maxKeys", { operation: "list", prefix: "incoming/", maxKeys: 2.5 }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got number 2.5$/],
-    ["maxKeys NaN", { operation: "list", prefix: "incoming/", maxKeys: NaN }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got number NaN$/],
-    ["maxKeys -Infinity", { operation: "list", prefix: "incoming/", maxKeys: -Infinity }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got number -Infinity$/],
-    ["maxKeys as a bigint", { operation: "list", prefix: "incoming/", maxKeys: 10n }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got bigint 10n$/],
-    ["maxKeys -0", { operation: "list", prefix: "incoming/", maxKeys: -0 }, "maxKeys", /maxKeys must be a whole number from 1 to 1000, got number -0$/],
-    ["prefix of numbers JSON cannot write", { operation: "list", prefix: [NaN, Infinity, 1n] }, "prefix", /prefix must be a string, got array \[NaN,Infinity,1n\]$/],
-    ["key with a lone high surrogate", { operation: "get", key: "incoming/\uD800x" }, "key", /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+D800 at index 9 of "incoming\/\\ud800x"$/],
-    ["key ending in a lone high surrogate", { operation: "put", key: "incoming/\uDBFF", body: "x" }, "key", /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+DBFF at index 9 of "incoming\/\\udbff"$/],
-    ["key with a lone surrogate before a pair", { operation: "delete", key: "scratch/\uD83D\uD83D\uDE00" }, "key", /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+D83D at index 8 of "scratch\/\\ud83d😀"$/],
-    ["sourceKey with a lone low surrogate", { operation: "copy", sourceKey: "reference/\uDC00", key: "incoming/x" }, "sourceKey", /sourceKey must be well-formed Unicode, got a lone UTF-16 surrogate U\+DC00 at index 10 of "reference\/\\udc00"$/],
-    ["key with a lone surrogate past what is shown", { operation: "presign-get", key: `incoming/${"x".repeat(200)}\uDFFF` }, "key", /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+DFFF at index 209 of "incoming\/x+\.\.\.$/],
-    ["prefix with a lone surrogate", { operation: "list", prefix: "incoming/\uD800" }, "prefix", /prefix must be well-formed Unicode, got a lone UTF-16 surrogate U\+D800 at index 9 of "incoming\/\\ud800"$/],
-    ["continuationToken with a lone surrogate", { operation: "list", prefix: "incoming/", continuationToken: "t\uDC00" }, "continuationToken", /continuationToken must be well-formed Unicode, got a lone UTF-16 surrogate U\+DC00 at index 1 of "t\\udc00"$/],
-    ["empty continuationToken", { operation: "list", prefix: "incoming/", continuationToken: "" }, "continuationToken", /continuationToken must not be empty/],
-    ["expiresIn of 0", { operation: "presign-get", key: "a", expiresIn: 0 }, "expiresIn", /expiresIn must be a whole number from 1 to 604800, got number 0/],
-    ["expiresIn over 7 days", { operation: "presign-put", key: "a", expiresIn: 604801 }, "expiresIn", /expiresIn must be a whole number from 1 to 604800, got number 604801/],
-    ["expiresIn Infinity", { operation: "presign-get", key: "a", expiresIn: Infinity }, "expiresIn", /expiresIn must be a whole number from 1 to 604800, got number Infinity$/],
-    ["expiresIn NaN", { operation: "presign-put", key: "a", expiresIn: NaN }, "expiresIn", /expiresIn must be a whole number from 1 to 604800, got number NaN$/],
-    ["unknown field", { operation: "get", key: "a", bucket: "other-bucket" }, "bucket", /unknown field "bucket" \(got "other-bucket"\)/],
-    ["unknown field holding what JSON cannot write", { operation: "get", key: "a", extra: { n: 1n, u: undefined, d: NaN } }, "extra", /unknown field "extra" \(got \{"n":1n,"u":undefined,"d":NaN\}\)/],
-    ["long key cut before a surrogate pair, never inside it", { operation: "get", key: `${"x".repeat(115)}\uD83D\uDE00${"x".repeat(1000)}` }, "key", /key must be at most 1024 UTF-8 bytes, got 1119 bytes \("x{115}\.\.\.\)$/],
-    ["field the operation does not use", { operation: "list", key: "a" }, "key", /key is not accepted for operation "list" \(got string "a"\)/],
+    [
+      "unknown encoding",
+      { operation: "get", key: "a", encoding: "latin1" },
+      "encoding",
+      /encoding must be one of "utf-8", "base64", got string "latin1"/,
+    ],
+    [
+      "body that is not base64",
+      { operation: "put", key: "a", body: "not base64!", encoding: "base64" },
+      "body",
+      /body is not valid base64 \(encoding "base64"\), got a string of 11 characters/,
+    ],
+    [
+      "base64 body of a wrong length",
+      { operation: "put", key: "a", body: "QUJD\nRA==", encoding: "base64" },
+      "body",
+      /body is not valid base64/,
+    ],
+    [
+      "contentType with a line break",
+      { operation: "put", key: "a", body: "x", contentType: "text/plain\r\nX-Evil: 1" },
+      "contentType",
+      /contentType must be 1-255 printable ASCII characters/,
+    ],
+    [
+      "maxKeys of 0",
+      { operation: "list", prefix: "incoming/", maxKeys: 0 },
+      "maxKeys",
+      /maxKeys must be a whole number from 1 to 1000, got number 0/,
+    ],
+    [
+      "maxKeys over 1000",
+      { operation: "list", prefix: "incoming/", maxKeys: 1001 },
+      "maxKeys",
+      /maxKeys must be a whole number from 1 to 1000, got number 1001/,
+    ],
+    [
+      "maxKeys as a string",
+      { operation: "list", prefix: "incoming/", maxKeys: "10" },
+      "maxKeys",
+      /maxKeys must be a whole number from 1 to 1000, got string "10"/,
+    ],
+    [
+      "fractional maxKeys",
+      { operation: "list", prefix: "incoming/", maxKeys: 2.5 },
+      "maxKeys",
+      /maxKeys must be a whole number from 1 to 1000, got number 2.5$/,
+    ],
+    [
+      "maxKeys NaN",
+      { operation: "list", prefix: "incoming/", maxKeys: NaN },
+      "maxKeys",
+      /maxKeys must be a whole number from 1 to 1000, got number NaN$/,
+    ],
+    [
+      "maxKeys -Infinity",
+      { operation: "list", prefix: "incoming/", maxKeys: -Infinity },
+      "maxKeys",
+      /maxKeys must be a whole number from 1 to 1000, got number -Infinity$/,
+    ],
+    [
+      "maxKeys as a bigint",
+      { operation: "list", prefix: "incoming/", maxKeys: 10n },
+      "maxKeys",
+      /maxKeys must be a whole number from 1 to 1000, got bigint 10n$/,
+    ],
+    [
+      "maxKeys -0",
+      { operation: "list", prefix: "incoming/", maxKeys: -0 },
+      "maxKeys",
+      /maxKeys must be a whole number from 1 to 1000, got number -0$/,
+    ],
+    [
+      "prefix of numbers JSON cannot write",
+      { operation: "list", prefix: [NaN, Infinity, 1n] },
+      "prefix",
+      /prefix must be a string, got array \[NaN,Infinity,1n\]$/,
+    ],
+    [
+      "key with a lone high surrogate",
+      { operation: "get", key: "incoming/\uD800x" },
+      "key",
+      /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+D800 at index 9 of "incoming\/\\ud800x"$/,
+    ],
+    [
+      "key ending in a lone high surrogate",
+      { operation: "put", key: "incoming/\uDBFF", body: "x" },
+      "key",
+      /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+DBFF at index 9 of "incoming\/\\udbff"$/,
+    ],
+    [
+      "key with a lone surrogate before a pair",
+      { operation: "delete", key: "scratch/\uD83D\uD83D\uDE00" },
+      "key",
+      /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+D83D at index 8 of "scratch\/\\ud83d😀"$/,
+    ],
+    [
+      "sourceKey with a lone low surrogate",
+      { operation: "copy", sourceKey: "reference/\uDC00", key: "incoming/x" },
+      "sourceKey",
+      /sourceKey must be well-formed Unicode, got a lone UTF-16 surrogate U\+DC00 at index 10 of "reference\/\\udc00"$/,
+    ],
+    [
+      "key with a lone surrogate past what is shown",
+      { operation: "presign-get", key: `incoming/${"x".repeat(200)}\uDFFF` },
+      "key",
+      /key must be well-formed Unicode, got a lone UTF-16 surrogate U\+DFFF at index 209 of "incoming\/x+\.\.\.$/,
+    ],
+    [
+      "prefix with a lone surrogate",
+      { operation: "list", prefix: "incoming/\uD800" },
+      "prefix",
+      /prefix must be well-formed Unicode, got a lone UTF-16 surrogate U\+D800 at index 9 of "incoming\/\\ud800"$/,
+    ],
+    [
+      "continuationToken with a lone surrogate",
+      { operation: "list", prefix: "incoming/", continuationToken: "t\uDC00" },
+      "continuationToken",
+      /continuationToken must be well-formed Unicode, got a lone UTF-16 surrogate U\+DC00 at index 1 of "t\\udc00"$/,
+    ],
+    [
+      "empty continuationToken",
+      { operation: "list", prefix: "incoming/", continuationToken: "" },
+      "continuationToken",
+      /continuationToken must not be empty/,
+    ],
+    [
+      "expiresIn of 0",
+      { operation: "presign-get", key: "a", expiresIn: 0 },
+      "expiresIn",
+      /expiresIn must be a whole number from 1 to 604800, got number 0/,
+    ],
+    [
+      "expiresIn over 7 days",
+      { operation: "presign-put", key: "a", expiresIn: 604801 },
+      "expiresIn",
+      /expiresIn must be a whole number from 1 to 604800, got number 604801/,
+    ],
+    [
+      "expiresIn Infinity",
+      { operation: "presign-get", key: "a", expiresIn: Infinity },
+      "expiresIn",
+      /expiresIn must be a whole number from 1 to 604800, got number Infinity$/,
+    ],
+    [
+      "expiresIn NaN",
+      { operation: "presign-put", key: "a", expiresIn: NaN },
+      "expiresIn",
+      /expiresIn must be a whole number from 1 to 604800, got number NaN$/,
+    ],
+    [
+      "unknown field",
+      { operation: "get", key: "a", bucket: "other-bucket" },
+      "bucket",
+      /unknown field "bucket" \(got "other-bucket"\)/,
+    ],
+    [
+      "unknown field holding what JSON cannot write",
+      { operation: "get", key: "a", extra: { n: 1n, u: undefined, d: NaN } },
+      "extra",
+      /unknown field "extra" \(got \{"n":1n,"u":undefined,"d":NaN\}\)/,
+    ],
+    [
+      "long key cut before a surrogate pair, never inside it",
+      { operation: "get", key: `${"x".repeat(115)}\uD83D\uDE00${"x".repeat(1000)}` },
+      "key",
+      /key must be at most 1024 UTF-8 bytes, got 1119 bytes \("x{115}\.\.\.\)$/,
+    ],
+    [
+      "field the operation does not use",
+      { operation: "list", key: "a" },
+      "key",
+      /key is not accepted for operation "list" \(got string "a"\)/,
+    ],
     ["body on get", { operation: "get", key: "a", body: "x" }, "body", /body is not accepted for operation "get"/],
-    ["expiresIn on get", { operation: "get", key: "a", expiresIn: 60 }, "expiresIn", /expiresIn is not accepted for operation "get" \(got number 60\)/],
-    ["encoding on delete", { operation: "delete", key: "a", encoding: "utf-8" }, "encoding", /encoding is not accepted for operation "delete"/],
-    ["body on presign-put", { operation: "presign-put", key: "a", body: "x" }, "body", /body is not accepted for operation "presign-put" \(got a string of 1 characters\)/],
+    [
+      "expiresIn on get",
+      { operation: "get", key: "a", expiresIn: 60 },
+      "expiresIn",
+      /expiresIn is not accepted for operation "get" \(got number 60\)/,
+    ],
+    [
+      "encoding on delete",
+      { operation: "delete", key: "a", encoding: "utf-8" },
+      "encoding",
+      /encoding is not accepted for operation "delete"/,
+    ],
+    [
+      "body on presign-put",
+      { operation: "presign-put", key: "a", body: "x" },
+      "body",
+      /body is not accepted for operation "presign-put" \(got a string of 1 characters\)/,
+    ],
     ["null event", null, "event", /event must be a JSON object .*got null/],
     ["string event", "get a", "event", /event must be a JSON object .*got string "get a"/],
     ["array event", [{ operation: "get" }], "event", /event must be a JSON object .*got array/],
@@ -448,8 +712,16 @@ describe("event validation", () => {
   test("in assume-role mode a lone surrogate is refused before the credentials are asked for", async () => {
     // A real client, not a mock, so the SDK's own steps run: the credentials provider stands for the AssumeRole call,
     // which the SDK makes while sending a request, and the endpoint refuses connections should one be sent.
-    const credentials = jest.fn(() => Promise.resolve({ accessKeyId: "ASIAASSUMED", secretAccessKey: "secret", sessionToken: "t" }));
-    const s3 = new S3Client({ region: REGION, credentials, endpoint: "http://127.0.0.1:9", forcePathStyle: true, maxAttempts: 1 });
+    const credentials = jest.fn(() =>
+      Promise.resolve({ accessKeyId: "ASIAASSUMED", secretAccessKey: "secret", sessionToken: "t" }),
+    );
+    const s3 = new S3Client({
+      region: REGION,
+      credentials,
+      endpoint: "http://127.0.0.1:9",
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
     const send = jest.spyOn(s3, "send");
     const handler = createHandler(assumeRoleConfig, { s3, logger: memoryLogger() });
 
@@ -472,7 +744,9 @@ describe("event validation", () => {
     const { s3Mock, handler } = setup();
     s3Mock.on(GetObjectCommand).resolves({ Body: objectBody("x") });
 
-    await expect(handler({ operation: "get", key: "incoming/\uD83D\uDE00.txt" })).resolves.toMatchObject({ key: "incoming/😀.txt" });
+    await expect(handler({ operation: "get", key: "incoming/\uD83D\uDE00.txt" })).resolves.toMatchObject({
+      key: "incoming/😀.txt",
+    });
 
     expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({ Bucket: BUCKET, Key: "incoming/😀.txt" });
   });
@@ -481,7 +755,9 @@ describe("event validation", () => {
     const { s3Mock, handler } = setup();
     s3Mock.on(GetObjectCommand).resolves({ Body: objectBody("x") });
 
-    await expect(handler({ operation: "get", key: "incoming/a", bucket: "attacker-bucket" })).rejects.toThrow(InvalidEventError);
+    await expect(handler({ operation: "get", key: "incoming/a", bucket: "attacker-bucket" })).rejects.toThrow(
+      InvalidEventError,
+    );
     await handler({ operation: "get", key: "incoming/a" });
 
     expect(s3Mock.calls().map((c) => (c.args[0].input as { Bucket: string }).Bucket)).toEqual([BUCKET]);
@@ -530,8 +806,17 @@ describe("error mapping", () => {
       "the Lambda role's identity policy in the Lambda account, the bucket policy and the KMS key policy in the bucket account",
     );
     expect(error.message).not.toContain("sts:AssumeRole");
-    expect(error).toMatchObject({ operation: "get", bucket: BUCKET, key: "incoming/a.txt", accessMode: "bucket-policy" });
-    expect(logger.parsed()[0]).toMatchObject({ outcome: "error", errorType: "AccessDeniedError", cause: "AccessDenied" });
+    expect(error).toMatchObject({
+      operation: "get",
+      bucket: BUCKET,
+      key: "incoming/a.txt",
+      accessMode: "bucket-policy",
+    });
+    expect(logger.parsed()[0]).toMatchObject({
+      outcome: "error",
+      errorType: "AccessDeniedError",
+      cause: "AccessDenied",
+    });
   });
 
   test("S3 AccessDenied in assume-role mode names sts:AssumeRole, the trust policy, ExternalId and the key policy", async () => {
@@ -551,7 +836,9 @@ describe("error mapping", () => {
   test("an STS AccessDenied from the credentials provider is mapped too", async () => {
     const { s3Mock, handler } = setup(assumeRoleConfig);
     const stsError = Object.assign(
-      new Error(`User: arn:aws:sts::111111111111:assumed-role/fn/fn is not authorized to perform: sts:AssumeRole on resource: ${ROLE_ARN}`),
+      new Error(
+        `User: arn:aws:sts::111111111111:assumed-role/fn/fn is not authorized to perform: sts:AssumeRole on resource: ${ROLE_ARN}`,
+      ),
       { name: "AccessDenied", $metadata: { httpStatusCode: 403 } },
     );
     s3Mock.on(ListObjectsV2Command).rejects(stsError);
@@ -623,7 +910,12 @@ describe("error mapping", () => {
     expect(error).toBe(slowDown);
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0].level).toBe("error");
-    expect(logger.parsed()[0]).toMatchObject({ operation: "put", key: "incoming/a", outcome: "error", errorType: "SlowDown" });
+    expect(logger.parsed()[0]).toMatchObject({
+      operation: "put",
+      key: "incoming/a",
+      outcome: "error",
+      errorType: "SlowDown",
+    });
     expect(logger.parsed()[0]).not.toHaveProperty("cause");
   });
 
@@ -639,7 +931,9 @@ describe("error mapping", () => {
 describe("logging", () => {
   test("one JSON line per invocation, written as it is to stdout (success) or stderr (failure) by default", async () => {
     const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
-    mockClient(s3).on(GetObjectCommand).resolves({ Body: objectBody("data") });
+    mockClient(s3)
+      .on(GetObjectCommand)
+      .resolves({ Body: objectBody("data") });
     // Not through the console, which Lambda's runtime prefixes with a timestamp, request ID and level: each line must
     // reach CloudWatch Logs as one event holding only the JSON object, for JSON filter patterns to read it.
     const consoleLog = jest.spyOn(console, "log").mockImplementation(() => undefined);
@@ -659,7 +953,11 @@ describe("logging", () => {
       for (const text of written) expect(text).toMatch(/^\{[^\n]*\}\n$/);
       const lines = written.map((text) => text.slice(0, -1));
       expect(JSON.parse(lines[0])).toMatchObject({ operation: "get", outcome: "success", bytes: 4 });
-      expect(JSON.parse(lines[1])).toMatchObject({ operation: "nope", outcome: "error", errorType: "InvalidEventError" });
+      expect(JSON.parse(lines[1])).toMatchObject({
+        operation: "nope",
+        outcome: "error",
+        errorType: "InvalidEventError",
+      });
       expect(lines.join()).not.toContain("secret");
     } finally {
       consoleLog.mockRestore();

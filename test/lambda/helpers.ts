@@ -73,7 +73,10 @@ export function serviceError(name: string, httpStatusCode: number, message = `${
 }
 
 /** Collects the handler's log lines. */
-export function memoryLogger(): Logger & { lines: { level: "log" | "error"; line: string }[]; parsed(): Record<string, unknown>[] } {
+export function memoryLogger(): Logger & {
+  lines: { level: "log" | "error"; line: string }[];
+  parsed(): Record<string, unknown>[];
+} {
   const lines: { level: "log" | "error"; line: string }[] = [];
   return {
     lines,

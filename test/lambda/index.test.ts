@@ -28,7 +28,9 @@ function loadIndex(env: NodeJS.ProcessEnv): Loaded {
   let loaded: Loaded | undefined;
   jest.isolateModules(() => {
     const s3Module = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-    const providers = require("@aws-sdk/credential-providers") as { fromTemporaryCredentials: jest.Mock<unknown, [unknown]> };
+    const providers = require("@aws-sdk/credential-providers") as {
+      fromTemporaryCredentials: jest.Mock<unknown, [unknown]>;
+    };
     const s3Mock = mockClient(s3Module.S3Client);
     const { handler } = require("../../lambda/src/index") as { handler: Handler };
     loaded = {
@@ -76,7 +78,10 @@ test("assume-role mode creates one credentials provider and one client for many 
   s3Mock.on(GetObjectCommand).callsFake(() => Promise.resolve({ Body: objectBody("x") }));
 
   for (let i = 0; i < 5; i++) {
-    await expect(handler({ operation: "get", key: `incoming/k${i}` })).resolves.toMatchObject({ bucket: BUCKET, body: "x" });
+    await expect(handler({ operation: "get", key: `incoming/k${i}` })).resolves.toMatchObject({
+      bucket: BUCKET,
+      body: "x",
+    });
   }
 
   // Session name = the function's name; STS in the function's own region (AWS_REGION), with adaptive retries.
@@ -142,14 +147,19 @@ test("ACCESS_POINT_ARN from the environment is the Bucket of the requests the fu
     accessPoint: ACCESS_POINT_ARN,
   });
 
-  expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toStrictEqual({ Bucket: ACCESS_POINT_ARN, Key: "incoming/a" });
+  expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toStrictEqual({
+    Bucket: ACCESS_POINT_ARN,
+    Key: "incoming/a",
+  });
   const client = s3Mock.call(0).thisValue as S3ClientType;
   expect(await client.config.region()).toBe(REGION);
   expect(client.config.forcePathStyle).toBe(false);
 });
 
 test("an access point with path-style addressing fails the module load", () => {
-  expect(() => loadIndex({ ...baseEnv, ACCESS_MODE: "bucket-policy", ACCESS_POINT_ARN, S3_FORCE_PATH_STYLE: "true" })).toThrow(
+  expect(() =>
+    loadIndex({ ...baseEnv, ACCESS_MODE: "bucket-policy", ACCESS_POINT_ARN, S3_FORCE_PATH_STYLE: "true" }),
+  ).toThrow(
     expect.objectContaining({
       name: "ConfigurationError",
       message: expect.stringContaining("ACCESS_POINT_ARN cannot be used with S3_FORCE_PATH_STYLE=true"),

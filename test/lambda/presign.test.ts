@@ -37,7 +37,10 @@ const query = (url: string) => Object.fromEntries(new URL(url).searchParams);
 test("presign-get signs a GET of the key for 15 minutes by default, without calling S3", async () => {
   const { s3Mock, handler, logger } = setup();
 
-  const result = (await handler({ operation: "presign-get", key: "reference/a b.txt" }, { awsRequestId: "r1" })) as PresignResult;
+  const result = (await handler(
+    { operation: "presign-get", key: "reference/a b.txt" },
+    { awsRequestId: "r1" },
+  )) as PresignResult;
 
   expect(result).toStrictEqual({
     operation: "presign-get",
@@ -49,7 +52,9 @@ test("presign-get signs a GET of the key for 15 minutes by default, without call
     expiresAt: "2030-01-01T00:15:00.000Z",
   });
   const url = new URL(result.url);
-  expect(`${url.protocol}//${url.host}${url.pathname}`).toBe(`https://${BUCKET}.s3.${REGION}.amazonaws.com/reference/a%20b.txt`);
+  expect(`${url.protocol}//${url.host}${url.pathname}`).toBe(
+    `https://${BUCKET}.s3.${REGION}.amazonaws.com/reference/a%20b.txt`,
+  );
   expect(query(result.url)).toMatchObject({
     "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
     "X-Amz-Credential": `AKIDTEST/20300101/${REGION}/s3/aws4_request`,
@@ -81,7 +86,11 @@ test("presign-put signs a PUT without a checksum of an empty body that the uploa
   // The client the handler builds, with the Lambda role's credentials from the environment.
   const handler = createHandler(bucketPolicyConfig, { s3: createS3Client(bucketPolicyConfig), logger: memoryLogger() });
   const saved = process.env;
-  process.env = { AWS_ACCESS_KEY_ID: "AKIDENV", AWS_SECRET_ACCESS_KEY: "secret", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  process.env = {
+    AWS_ACCESS_KEY_ID: "AKIDENV",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
   try {
     const result = (await handler({ operation: "presign-put", key: "uploads/in.csv", expiresIn: 60 })) as PresignResult;
 

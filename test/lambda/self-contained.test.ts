@@ -22,15 +22,18 @@ function specifiers(code: string): string[] {
 /** Packages that build stacks rather than run the handler. */
 const STACK_PACKAGES = /^(cdktf|cdktf-cli|constructs|@cdktf\/.*)$/;
 
-test.each(files.map((f) => [basename(f), f]))("%s imports only the handler, its bundle, its tests and packages", (_name, file) => {
-  const outside = specifiers(readFileSync(file, "utf8")).filter((specifier) => {
-    if (!specifier.startsWith(".")) return STACK_PACKAGES.test(specifier);
-    const target = relative(root, resolve(dirname(file), specifier));
-    return !target.startsWith("lambda/") && !target.startsWith("test/lambda/");
-  });
+test.each(files.map((f) => [basename(f), f]))(
+  "%s imports only the handler, its bundle, its tests and packages",
+  (_name, file) => {
+    const outside = specifiers(readFileSync(file, "utf8")).filter((specifier) => {
+      if (!specifier.startsWith(".")) return STACK_PACKAGES.test(specifier);
+      const target = relative(root, resolve(dirname(file), specifier));
+      return !target.startsWith("lambda/") && !target.startsWith("test/lambda/");
+    });
 
-  expect(outside).toEqual([]);
-});
+    expect(outside).toEqual([]);
+  },
+);
 
 test("no handler test reads a synthesized stack", () => {
   const readers = files.filter((f) => readFileSync(f, "utf8").includes("cdktf.out"));

@@ -18,7 +18,15 @@ import { createHandler, type PresignResult } from "../../lambda/src/handler";
 import { bucketPolicyConfig, memoryLogger, objectBody, REGION } from "./helpers";
 
 /** The SDK parameters that set an upload's encryption headers (x-amz-server-side-encryption*). */
-const ENCRYPTION_PARAMETERS = ["ServerSideEncryption", "SSEKMSKeyId", "SSEKMSEncryptionContext", "BucketKeyEnabled", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5"];
+const ENCRYPTION_PARAMETERS = [
+  "ServerSideEncryption",
+  "SSEKMSKeyId",
+  "SSEKMSEncryptionContext",
+  "BucketKeyEnabled",
+  "SSECustomerAlgorithm",
+  "SSECustomerKey",
+  "SSECustomerKeyMD5",
+];
 
 function setup() {
   const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
@@ -35,7 +43,9 @@ function encryptionOf(s3Mock: ReturnType<typeof setup>["s3Mock"]): string[] {
   const commands = [PutObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand];
   return commands.flatMap((command) =>
     s3Mock.commandCalls(command as typeof PutObjectCommand).flatMap((call) =>
-      Object.keys(call.args[0].input).filter((k) => ENCRYPTION_PARAMETERS.includes(k)).map((k) => `${call.args[0].constructor.name}.${k}`),
+      Object.keys(call.args[0].input)
+        .filter((k) => ENCRYPTION_PARAMETERS.includes(k))
+        .map((k) => `${call.args[0].constructor.name}.${k}`),
     ),
   );
 }
@@ -52,7 +62,9 @@ test.each([
   ["a large object (a multipart upload)", 12 * 1024 * 1024, 3],
 ])("copy of %s sends no encryption parameter, on any of its requests", async (_name, size, parts) => {
   const { s3Mock, handler } = setup();
-  s3Mock.on(GetObjectCommand).callsFake(() => Promise.resolve({ Body: objectBody(Buffer.alloc(size, 7)), ContentLength: size }));
+  s3Mock
+    .on(GetObjectCommand)
+    .callsFake(() => Promise.resolve({ Body: objectBody(Buffer.alloc(size, 7)), ContentLength: size }));
   await handler({ operation: "copy", sourceKey: "reference/src.bin", key: "incoming/dst.bin" });
   expect(s3Mock.commandCalls(UploadPartCommand)).toHaveLength(parts);
   expect(encryptionOf(s3Mock)).toEqual([]);

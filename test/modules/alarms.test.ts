@@ -19,7 +19,15 @@ import {
 } from "../../modules/internal";
 import { requestMetricsIds } from "../../modules/declaration/alarm-settings";
 import { ACCESS_DENIED_LOG_LINE } from "../../modules/contract";
-import { accessProps, allResources, resourcesOf, synthJson, twoAccountStack, type SynthJson, type SynthResource } from "../support/synth";
+import {
+  accessProps,
+  allResources,
+  resourcesOf,
+  synthJson,
+  twoAccountStack,
+  type SynthJson,
+  type SynthResource,
+} from "../support/synth";
 
 const GRANT: GrantDeclaration = {
   mode: "bucket-policy",
@@ -34,16 +42,27 @@ const TOPICS: AlarmSettings = { topicArns: { "111111111111": LAMBDA_TOPIC, "2222
 const ALARM_TYPES = ["aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_s3_bucket_metric"];
 
 /** One grant, both halves in one stack, with `alarms` and `overrides` of the default sides. */
-function grantJson(alarms?: AlarmSettings, overrides: Parameters<typeof accessProps>[2] = {}): { json: SynthJson; access: CrossAccountS3Access } {
+function grantJson(
+  alarms?: AlarmSettings,
+  overrides: Parameters<typeof accessProps>[2] = {},
+): { json: SynthJson; access: CrossAccountS3Access } {
   const pair = twoAccountStack();
-  const access = new CrossAccountS3Access(pair.stack, "access", { ...accessProps(pair, GRANT, overrides), ...(alarms ? { alarms } : {}) });
+  const access = new CrossAccountS3Access(pair.stack, "access", {
+    ...accessProps(pair, GRANT, overrides),
+    ...(alarms ? { alarms } : {}),
+  });
   return { json: synthJson(pair.stack), access };
 }
 
 const alarmsOf = (json: SynthJson) => Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm"));
 const alarmNamed = (json: SynthJson, name: string): SynthResource => {
   const found = alarmsOf(json).find((a) => a.alarm_name === name);
-  if (!found) throw new Error(`no alarm ${name}: ${alarmsOf(json).map((a) => a.alarm_name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no alarm ${name}: ${alarmsOf(json)
+        .map((a) => a.alarm_name)
+        .join(", ")}`,
+    );
   return found;
 };
 
@@ -58,14 +77,26 @@ describe("on by default, each in the account that owns what it watches", () => {
       name: "access-denied",
       log_group_name: `\${aws_cloudwatch_log_group.${access.lambdaAccount.grantee.logGroup!.friendlyUniqueId}.name}`,
       pattern: `{ $.${ACCESS_DENIED_LOG_LINE.field} = "${ACCESS_DENIED_LOG_LINE.value}" }`,
-      metric_transformation: { name: "AccessDenied-consumer", namespace: "CrossAccountS3Lambda", value: "1", unit: "Count" },
+      metric_transformation: {
+        name: "AccessDenied-consumer",
+        namespace: "CrossAccountS3Lambda",
+        value: "1",
+        unit: "Count",
+      },
     });
     expect(filter.pattern).toBe(accessDeniedFilterPattern());
     expect(access.lambdaAccount.grantee.logGroup!.name).toBeDefined();
   });
 
   test("the Lambda account: an alarm on the filter's metric and one on the function's Errors", () => {
-    const judged = { statistic: "Sum", period: 300, evaluation_periods: 1, threshold: 1, comparison_operator: "GreaterThanOrEqualToThreshold", treat_missing_data: "notBreaching" };
+    const judged = {
+      statistic: "Sum",
+      period: 300,
+      evaluation_periods: 1,
+      threshold: 1,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+      treat_missing_data: "notBreaching",
+    };
     expect(alarmNamed(json, "consumer-access-denied")).toMatchObject({
       provider: "aws.lambda_account",
       namespace: "CrossAccountS3Lambda",
@@ -89,9 +120,17 @@ describe("on by default, each in the account that owns what it watches", () => {
       { provider: "aws.bucket_account", bucket: bucketRef, name: "grant-incoming", filter: { prefix: "incoming/" } },
       { provider: "aws.bucket_account", bucket: bucketRef, name: "grant-reference", filter: { prefix: "reference/" } },
     ]);
-    for (const [prefix, filterId] of [["incoming/", "grant-incoming"], ["reference/", "grant-reference"]] as const) {
+    for (const [prefix, filterId] of [
+      ["incoming/", "grant-incoming"],
+      ["reference/", "grant-reference"],
+    ] as const) {
       const alarm = alarmNamed(json, `shared-data-${filterId}-4xx-errors`);
-      expect(alarm).toMatchObject({ provider: "aws.bucket_account", namespace: "AWS/S3", metric_name: "4xxErrors", dimensions: { BucketName: "shared-data", FilterId: filterId } });
+      expect(alarm).toMatchObject({
+        provider: "aws.bucket_account",
+        namespace: "AWS/S3",
+        metric_name: "4xxErrors",
+        dimensions: { BucketName: "shared-data", FilterId: filterId },
+      });
       expect(alarm.alarm_description).toContain(`s3://shared-data/${prefix}`);
     }
   });
@@ -123,14 +162,22 @@ test("each account's alarms notify its own topic, when they fire and when they a
   const { json } = grantJson(TOPICS);
   for (const a of alarmsOf(json)) {
     const topic = a.provider === "aws.lambda_account" ? LAMBDA_TOPIC : BUCKET_TOPIC;
-    expect({ alarm: a.alarm_name, actions: a.alarm_actions, ok: a.ok_actions }).toEqual({ alarm: a.alarm_name, actions: [topic], ok: [topic] });
+    expect({ alarm: a.alarm_name, actions: a.alarm_actions, ok: a.ok_actions }).toEqual({
+      alarm: a.alarm_name,
+      actions: [topic],
+      ok: [topic],
+    });
   }
   expect(alarmsOf(json)).toHaveLength(4);
 });
 
 test("a topic for one account only: the other account's alarms notify no one", () => {
   const { json } = grantJson({ topicArns: { "222222222222": BUCKET_TOPIC } });
-  expect(alarmsOf(json).map((a) => `${String(a.alarm_name)} ${JSON.stringify(a.alarm_actions ?? [])}`).sort()).toEqual([
+  expect(
+    alarmsOf(json)
+      .map((a) => `${String(a.alarm_name)} ${JSON.stringify(a.alarm_actions ?? [])}`)
+      .sort(),
+  ).toEqual([
     "consumer-access-denied []",
     "consumer-errors []",
     `shared-data-grant-incoming-4xx-errors ["${BUCKET_TOPIC}"]`,
@@ -156,13 +203,29 @@ test("a function the library does not create gets no Lambda alarms; the bucket a
 });
 
 test("the function's own code gets the same filter: the line it must log is the contract's", () => {
-  const { json } = grantJson(undefined, { lambda: { code: { archive: `${__dirname}/../../lambda/function.zip`, runtime: "python3.12", handler: "app.handler" } } });
-  expect(Object.values(resourcesOf(json, "aws_cloudwatch_log_metric_filter")).map((f) => f.pattern)).toEqual([accessDeniedFilterPattern()]);
+  const { json } = grantJson(undefined, {
+    lambda: {
+      code: { archive: `${__dirname}/../../lambda/function.zip`, runtime: "python3.12", handler: "app.handler" },
+    },
+  });
+  expect(Object.values(resourcesOf(json, "aws_cloudwatch_log_metric_filter")).map((f) => f.pattern)).toEqual([
+    accessDeniedFilterPattern(),
+  ]);
 });
 
 describe("each half alone creates its own account's alarms, from the same declaration", () => {
-  const lambdaSide = { accountId: "111111111111", region: "us-east-1", functionName: "consumer", roleName: "consumer-role" };
-  const bucketSide = { accountId: "222222222222", region: "us-east-1", bucketName: "shared-data", keyAlias: "alias/shared-data" };
+  const lambdaSide = {
+    accountId: "111111111111",
+    region: "us-east-1",
+    functionName: "consumer",
+    roleName: "consumer-role",
+  };
+  const bucketSide = {
+    accountId: "222222222222",
+    region: "us-east-1",
+    bucketName: "shared-data",
+    keyAlias: "alias/shared-data",
+  };
 
   function stackWith(alias: string, build: (stack: TerraformStack, provider: AwsProvider) => void): SynthJson {
     const stack = new TerraformStack(Testing.app(), "half");
@@ -171,7 +234,16 @@ describe("each half alone creates its own account's alarms, from the same declar
   }
 
   test("LambdaAccountGrant: the function's filter and alarms, notifying the Lambda account's topic", () => {
-    const json = stackWith("workloads", (stack, provider) => new LambdaAccountGrant(stack, "grant", { lambda: { ...lambdaSide, provider }, bucket: bucketSide, grant: GRANT, alarms: TOPICS }));
+    const json = stackWith(
+      "workloads",
+      (stack, provider) =>
+        new LambdaAccountGrant(stack, "grant", {
+          lambda: { ...lambdaSide, provider },
+          bucket: bucketSide,
+          grant: GRANT,
+          alarms: TOPICS,
+        }),
+    );
     expect(resourcesOf(json, "aws_s3_bucket_metric")).toEqual({});
     expect(alarmsOf(json).map((a) => [a.alarm_name, a.provider, a.alarm_actions])).toEqual([
       ["consumer-access-denied", "aws.workloads", [LAMBDA_TOPIC]],
@@ -180,7 +252,16 @@ describe("each half alone creates its own account's alarms, from the same declar
   });
 
   test("BucketAccountGrant: the prefixes' request metrics and alarms, notifying the bucket account's topic", () => {
-    const json = stackWith("datalake", (stack, provider) => new BucketAccountGrant(stack, "grant", { lambda: lambdaSide, bucket: { ...bucketSide, provider }, grant: GRANT, alarms: TOPICS }));
+    const json = stackWith(
+      "datalake",
+      (stack, provider) =>
+        new BucketAccountGrant(stack, "grant", {
+          lambda: lambdaSide,
+          bucket: { ...bucketSide, provider },
+          grant: GRANT,
+          alarms: TOPICS,
+        }),
+    );
     expect(resourcesOf(json, "aws_cloudwatch_log_metric_filter")).toEqual({});
     expect(alarmsOf(json).map((a) => [a.alarm_name, a.provider, a.alarm_actions])).toEqual([
       ["shared-data-grant-incoming-4xx-errors", "aws.datalake", [BUCKET_TOPIC]],
@@ -195,12 +276,38 @@ describe("a shared bucket", () => {
     const bucket = new AwsProvider(stack, "bucket", { alias: "bucket_account", region: "us-east-1" });
     const a = new AwsProvider(stack, "a", { alias: "grantee_a", region: "us-east-1" });
     const b = new AwsProvider(stack, "b", { alias: "grantee_b", region: "eu-west-1" });
-    const lambda = (accountId: string, name: string, provider: AwsProvider, region = "us-east-1") => ({ accountId, region, functionName: name, roleName: name, provider });
+    const lambda = (accountId: string, name: string, provider: AwsProvider, region = "us-east-1") => ({
+      accountId,
+      region,
+      functionName: name,
+      roleName: name,
+      provider,
+    });
     new SharedBucketAccess(stack, "lake", {
-      bucket: { accountId: "222222222222", region: "us-east-1", bucketName: "lake-222222222222", keyAlias: "alias/lake", provider: bucket },
+      bucket: {
+        accountId: "222222222222",
+        region: "us-east-1",
+        bucketName: "lake-222222222222",
+        keyAlias: "alias/lake",
+        provider: bucket,
+      },
       grantees: [
-        { name: "reporting", lambda: lambda("111111111111", "reporting", a), grant: { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }] } },
-        { name: "billing", lambda: lambda("333333333333", "billing", b, "eu-west-1"), grant: { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }, { prefix: "billing/", access: "readWrite" }] } },
+        {
+          name: "reporting",
+          lambda: lambda("111111111111", "reporting", a),
+          grant: { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }] },
+        },
+        {
+          name: "billing",
+          lambda: lambda("333333333333", "billing", b, "eu-west-1"),
+          grant: {
+            mode: "bucket-policy",
+            prefixes: [
+              { prefix: "reference/", access: "read" },
+              { prefix: "billing/", access: "readWrite" },
+            ],
+          },
+        },
       ],
       ...(alarms ? { alarms } : {}),
     });
@@ -209,11 +316,19 @@ describe("a shared bucket", () => {
 
   test("one request metrics configuration and alarm per distinct granted prefix; each grantee's alarms in its own account", () => {
     const json = shared({ topicArns: { "333333333333": "arn:aws:sns:eu-west-1:333333333333:billing-alarms" } });
-    expect(Object.values(resourcesOf(json, "aws_s3_bucket_metric")).map((m) => [(m.filter as { prefix: string }).prefix, m.provider]).sort()).toEqual([
+    expect(
+      Object.values(resourcesOf(json, "aws_s3_bucket_metric"))
+        .map((m) => [(m.filter as { prefix: string }).prefix, m.provider])
+        .sort(),
+    ).toEqual([
       ["billing/", "aws.bucket_account"],
       ["reference/", "aws.bucket_account"],
     ]);
-    expect(alarmsOf(json).map((a) => [a.alarm_name, a.provider, a.alarm_actions ?? []]).sort()).toEqual([
+    expect(
+      alarmsOf(json)
+        .map((a) => [a.alarm_name, a.provider, a.alarm_actions ?? []])
+        .sort(),
+    ).toEqual([
       ["billing-access-denied", "aws.grantee_b", ["arn:aws:sns:eu-west-1:333333333333:billing-alarms"]],
       ["billing-errors", "aws.grantee_b", ["arn:aws:sns:eu-west-1:333333333333:billing-alarms"]],
       ["lake-222222222222-grant-billing-4xx-errors", "aws.bucket_account", []],
@@ -229,49 +344,60 @@ describe("a shared bucket", () => {
 });
 
 describe("bad alarm settings are refused before anything is created, naming the field and the value", () => {
-  const refusals: Array<[string, AlarmSettings | Record<string, unknown>, Parameters<typeof accessProps>[2], string]> = [
-    ["not an SNS topic", { topicArns: { "111111111111": "arn:aws:sqs:us-east-1:111111111111:queue" } }, {}, 'access.alarms.topicArns.111111111111 "arn:aws:sqs:us-east-1:111111111111:queue" is not an SNS topic ARN'],
-    ["a FIFO topic", { topicArns: { "111111111111": "arn:aws:sns:us-east-1:111111111111:alarms.fifo" } }, {}, "alarms cannot notify a FIFO topic"],
-    ["a key that is no account ID", { topicArns: { lambda: LAMBDA_TOPIC } }, {}, "access.alarms.topicArns.lambda"],
+  const refusals: Array<[string, AlarmSettings | Record<string, unknown>, Parameters<typeof accessProps>[2], string]> =
     [
-      "a topic of another account",
-      { topicArns: { "111111111111": BUCKET_TOPIC } },
-      {},
-      `access.alarms.topicArns["111111111111"] "${BUCKET_TOPIC}" is a topic of account 222222222222, not of the Lambda account 111111111111`,
-    ],
-    [
-      "a topic in another region",
-      { topicArns: { "222222222222": "arn:aws:sns:eu-west-1:222222222222:data-alarms" } },
-      {},
-      `access.alarms.topicArns["222222222222"] "arn:aws:sns:eu-west-1:222222222222:data-alarms" is in region eu-west-1, the alarms of the bucket account in us-east-1: an alarm notifies a topic of its own region only`,
-    ],
-    [
-      "a topic in another partition",
-      { topicArns: { "111111111111": "arn:aws-cn:sns:us-east-1:111111111111:alarms" } },
-      {},
-      `access.alarms.topicArns["111111111111"] "arn:aws-cn:sns:us-east-1:111111111111:alarms" is in partition aws-cn, the alarms of the Lambda account in partition aws`,
-    ],
-    [
-      "a topic of an account that is not the grant's",
-      { topicArns: { "444444444444": "arn:aws:sns:us-east-1:444444444444:alarms" } },
-      {},
-      `access.alarms.topicArns["444444444444"] "arn:aws:sns:us-east-1:444444444444:alarms" names an account that is not the grant's (the Lambda account 111111111111, the bucket account 222222222222)`,
-    ],
-    [
-      "a Lambda account topic for a function created elsewhere",
-      { topicArns: { "111111111111": LAMBDA_TOPIC } },
-      { lambda: { createFunction: false, functionName: undefined } },
-      `access.alarms.topicArns["111111111111"] "${LAMBDA_TOPIC}" is for the Lambda account 111111111111, which gets no alarms here: its alarms watch a function this library creates, and lambda.createFunction is false`,
-    ],
-    [
-      "topics while the alarms are off",
-      { enabled: false, topicArns: { "222222222222": BUCKET_TOPIC } },
-      {},
-      `access.alarms.topicArns["222222222222"] "${BUCKET_TOPIC}" is given while access.alarms.enabled is false: there are no alarms to notify`,
-    ],
-    ["a switch that is not a boolean", { enabled: "yes" }, {}, 'access.alarms.enabled "yes" must be true or false'],
-    ["an unknown field", { enable: true }, {}, 'access.alarms has unknown field(s) "enable"'],
-  ];
+      [
+        "not an SNS topic",
+        { topicArns: { "111111111111": "arn:aws:sqs:us-east-1:111111111111:queue" } },
+        {},
+        'access.alarms.topicArns.111111111111 "arn:aws:sqs:us-east-1:111111111111:queue" is not an SNS topic ARN',
+      ],
+      [
+        "a FIFO topic",
+        { topicArns: { "111111111111": "arn:aws:sns:us-east-1:111111111111:alarms.fifo" } },
+        {},
+        "alarms cannot notify a FIFO topic",
+      ],
+      ["a key that is no account ID", { topicArns: { lambda: LAMBDA_TOPIC } }, {}, "access.alarms.topicArns.lambda"],
+      [
+        "a topic of another account",
+        { topicArns: { "111111111111": BUCKET_TOPIC } },
+        {},
+        `access.alarms.topicArns["111111111111"] "${BUCKET_TOPIC}" is a topic of account 222222222222, not of the Lambda account 111111111111`,
+      ],
+      [
+        "a topic in another region",
+        { topicArns: { "222222222222": "arn:aws:sns:eu-west-1:222222222222:data-alarms" } },
+        {},
+        `access.alarms.topicArns["222222222222"] "arn:aws:sns:eu-west-1:222222222222:data-alarms" is in region eu-west-1, the alarms of the bucket account in us-east-1: an alarm notifies a topic of its own region only`,
+      ],
+      [
+        "a topic in another partition",
+        { topicArns: { "111111111111": "arn:aws-cn:sns:us-east-1:111111111111:alarms" } },
+        {},
+        `access.alarms.topicArns["111111111111"] "arn:aws-cn:sns:us-east-1:111111111111:alarms" is in partition aws-cn, the alarms of the Lambda account in partition aws`,
+      ],
+      [
+        "a topic of an account that is not the grant's",
+        { topicArns: { "444444444444": "arn:aws:sns:us-east-1:444444444444:alarms" } },
+        {},
+        `access.alarms.topicArns["444444444444"] "arn:aws:sns:us-east-1:444444444444:alarms" names an account that is not the grant's (the Lambda account 111111111111, the bucket account 222222222222)`,
+      ],
+      [
+        "a Lambda account topic for a function created elsewhere",
+        { topicArns: { "111111111111": LAMBDA_TOPIC } },
+        { lambda: { createFunction: false, functionName: undefined } },
+        `access.alarms.topicArns["111111111111"] "${LAMBDA_TOPIC}" is for the Lambda account 111111111111, which gets no alarms here: its alarms watch a function this library creates, and lambda.createFunction is false`,
+      ],
+      [
+        "topics while the alarms are off",
+        { enabled: false, topicArns: { "222222222222": BUCKET_TOPIC } },
+        {},
+        `access.alarms.topicArns["222222222222"] "${BUCKET_TOPIC}" is given while access.alarms.enabled is false: there are no alarms to notify`,
+      ],
+      ["a switch that is not a boolean", { enabled: "yes" }, {}, 'access.alarms.enabled "yes" must be true or false'],
+      ["an unknown field", { enable: true }, {}, 'access.alarms has unknown field(s) "enable"'],
+    ];
 
   test.each(refusals)("%s", (_name, alarms, overrides, message) => {
     const attempt = () => {
@@ -292,8 +418,17 @@ describe("bad alarm settings are refused before anything is created, naming the 
 
   test("every problem at once, and the configuration path in each", () => {
     const pair = twoAccountStack();
-    const alarms = { topicArns: { "111111111111": BUCKET_TOPIC, "222222222222": "arn:aws:sns:eu-west-1:222222222222:x" } };
-    expect(() => new CrossAccountS3Access(pair.stack, "access", { ...accessProps(pair, GRANT), alarms, configPath: "environments.prod" })).toThrow(
+    const alarms = {
+      topicArns: { "111111111111": BUCKET_TOPIC, "222222222222": "arn:aws:sns:eu-west-1:222222222222:x" },
+    };
+    expect(
+      () =>
+        new CrossAccountS3Access(pair.stack, "access", {
+          ...accessProps(pair, GRANT),
+          alarms,
+          configPath: "environments.prod",
+        }),
+    ).toThrow(
       /environments\.prod\.alarms\.topicArns\["111111111111"\][\s\S]*environments\.prod\.alarms\.topicArns\["222222222222"\]/,
     );
   });
@@ -306,10 +441,36 @@ describe("bad alarm settings are refused before anything is created, naming the 
     const grant: GrantDeclaration = { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }] };
     const make = () =>
       new SharedBucketAccess(stack, "lake", {
-        bucket: { accountId: "222222222222", region: "us-east-1", bucketName: "lake-222222222222", keyAlias: "alias/lake", provider: bucket },
+        bucket: {
+          accountId: "222222222222",
+          region: "us-east-1",
+          bucketName: "lake-222222222222",
+          keyAlias: "alias/lake",
+          provider: bucket,
+        },
         grantees: [
-          { name: "east", lambda: { accountId: "111111111111", region: "us-east-1", functionName: "east", roleName: "east", provider: a }, grant },
-          { name: "west", lambda: { accountId: "111111111111", region: "eu-west-1", functionName: "west", roleName: "west", provider: b }, grant },
+          {
+            name: "east",
+            lambda: {
+              accountId: "111111111111",
+              region: "us-east-1",
+              functionName: "east",
+              roleName: "east",
+              provider: a,
+            },
+            grant,
+          },
+          {
+            name: "west",
+            lambda: {
+              accountId: "111111111111",
+              region: "eu-west-1",
+              functionName: "west",
+              roleName: "west",
+              provider: b,
+            },
+            grant,
+          },
         ],
         alarms: { topicArns: { "111111111111": LAMBDA_TOPIC } },
         configPath: "sharedEnvironments.lake",
@@ -345,21 +506,33 @@ describe("request metrics IDs: one per granted prefix, whatever the prefixes", (
     ["two long prefixes whose digests begin alike", sameShortDigest()],
   ];
 
-  test.each(cases)("%s: distinct IDs, and the grant synthesizes with a metric and an alarm for each", (_name, prefixes) => {
-    const ids = requestMetricsIds(prefixes);
-    expect([...ids.keys()]).toEqual(prefixes);
-    expect(new Set(ids.values()).size).toBe(prefixes.length);
-    for (const id of ids.values()) expect(id).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+  test.each(cases)(
+    "%s: distinct IDs, and the grant synthesizes with a metric and an alarm for each",
+    (_name, prefixes) => {
+      const ids = requestMetricsIds(prefixes);
+      expect([...ids.keys()]).toEqual(prefixes);
+      expect(new Set(ids.values()).size).toBe(prefixes.length);
+      for (const id of ids.values()) expect(id).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
 
-    const pair = twoAccountStack();
-    const grant: GrantDeclaration = { mode: "bucket-policy", prefixes: prefixes.map((prefix) => ({ prefix, access: "read" })) };
-    new CrossAccountS3Access(pair.stack, "access", accessProps(pair, grant));
-    const json = synthJson(pair.stack);
-    const metrics = Object.values(resourcesOf(json, "aws_s3_bucket_metric"));
-    expect(metrics.map((m) => (m.filter as { prefix: string }).prefix).sort()).toEqual([...prefixes].sort());
-    expect(new Set(metrics.map((m) => m.name)).size).toBe(prefixes.length);
-    expect(new Set(alarmsOf(json).map((a) => (a.dimensions as { FilterId?: string } | undefined)?.FilterId).filter(Boolean)).size).toBe(prefixes.length);
-  });
+      const pair = twoAccountStack();
+      const grant: GrantDeclaration = {
+        mode: "bucket-policy",
+        prefixes: prefixes.map((prefix) => ({ prefix, access: "read" })),
+      };
+      new CrossAccountS3Access(pair.stack, "access", accessProps(pair, grant));
+      const json = synthJson(pair.stack);
+      const metrics = Object.values(resourcesOf(json, "aws_s3_bucket_metric"));
+      expect(metrics.map((m) => (m.filter as { prefix: string }).prefix).sort()).toEqual([...prefixes].sort());
+      expect(new Set(metrics.map((m) => m.name)).size).toBe(prefixes.length);
+      expect(
+        new Set(
+          alarmsOf(json)
+            .map((a) => (a.dimensions as { FilterId?: string } | undefined)?.FilterId)
+            .filter(Boolean),
+        ).size,
+      ).toBe(prefixes.length);
+    },
+  );
 
   test("IDs that do not collide stay as they were: plain, or cut and followed by 8 hex digits", () => {
     const long = `${"q".repeat(70)}/`;

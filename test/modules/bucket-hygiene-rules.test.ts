@@ -32,7 +32,11 @@ function findings(stack: TerraformStack): Finding[] {
   return stack.node.findAll().flatMap((c) =>
     c.node.metadata
       .filter((m) => m.type === "@cdktf/error" || m.type === "@cdktf/warn")
-      .map((m) => ({ level: m.type === "@cdktf/error" ? ("error" as const) : ("warn" as const), path: c.node.path, message: String(m.data) })),
+      .map((m) => ({
+        level: m.type === "@cdktf/error" ? ("error" as const) : ("warn" as const),
+        path: c.node.path,
+        message: String(m.data),
+      })),
   );
 }
 
@@ -42,7 +46,10 @@ const LOG_BUCKET = "test/access/access-logs/bucket";
 const LOG_POLICY = "test/access/access-logs/policy";
 
 /** A grant checked by every rule; `tamper` changes the stack before synth. */
-function fixture(tamper: (access: CrossAccountS3Access, stack: TerraformStack) => void = () => undefined, bucket: Partial<BucketSettings> = {}) {
+function fixture(
+  tamper: (access: CrossAccountS3Access, stack: TerraformStack) => void = () => undefined,
+  bucket: Partial<BucketSettings> = {},
+) {
   const pair = twoAccountStack();
   const access = new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT, { bucket }));
   Aspects.of(pair.stack).add(new SecurityRules());
@@ -60,15 +67,26 @@ function found(stack: TerraformStack): string[] {
   });
 }
 
-const override = (resource: IConstruct, path: string, value: unknown) => (resource as TerraformResource).addOverride(path, value);
+const override = (resource: IConstruct, path: string, value: unknown) =>
+  (resource as TerraformResource).addOverride(path, value);
 const logBucket = (a: CrossAccountS3Access) => a.bucketAccount.accessLogBucket!;
 const lifecycleOf = (a: CrossAccountS3Access) => a.bucketAccount.bucket!.lifecycle;
 const policyDoc = (resource: TerraformResource) => {
-  const json = TerraformStack.of(resource).toTerraform() as { resource: Record<string, Record<string, { policy: string }>> };
-  return JSON.parse(json.resource[resource.terraformResourceType][resource.friendlyUniqueId].policy) as { Statement: Array<Record<string, unknown>> };
+  const json = TerraformStack.of(resource).toTerraform() as {
+    resource: Record<string, Record<string, { policy: string }>>;
+  };
+  return JSON.parse(json.resource[resource.terraformResourceType][resource.friendlyUniqueId].policy) as {
+    Statement: Array<Record<string, unknown>>;
+  };
 };
-const withStatements = (resource: TerraformResource, change: (statements: Array<Record<string, unknown>>) => unknown[]) =>
-  resource.addOverride("policy", JSON.stringify({ Version: "2012-10-17", Statement: change(policyDoc(resource).Statement) }));
+const withStatements = (
+  resource: TerraformResource,
+  change: (statements: Array<Record<string, unknown>>) => unknown[],
+) =>
+  resource.addOverride(
+    "policy",
+    JSON.stringify({ Version: "2012-10-17", Statement: change(policyDoc(resource).Statement) }),
+  );
 
 test("three rules, each with an ID, a title and a rationale", () => {
   expect(BUCKET_HYGIENE_RULES.map((r) => r.id)).toEqual(["CAS-S3-8", "CAS-S3-9", "CAS-S3-10"]);
@@ -99,8 +117,15 @@ describe("CAS-S3-8: server access logging on", () => {
 
   test("a bucket of the app without logging, which no declaration turned off, is caught", () => {
     const { stack } = fixture((a, s) => {
-      const other = new S3Bucket(s, "app-bucket", { provider: a.bucketAccount.bucket!.bucket.provider, bucket: "app-bucket" });
-      suppressRules(other, ["CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-9"], "an app bucket in a test of the logging rule alone");
+      const other = new S3Bucket(s, "app-bucket", {
+        provider: a.bucketAccount.bucket!.bucket.provider,
+        bucket: "app-bucket",
+      });
+      suppressRules(
+        other,
+        ["CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-9"],
+        "an app bucket in a test of the logging rule alone",
+      );
     });
     expect(found(stack).filter((f) => f.startsWith("error"))).toEqual([
       "error CAS-S3-8 test/app-bucket: has no server access logging (aws_s3_bucket_logging): no record says who touched which object.",
@@ -109,14 +134,23 @@ describe("CAS-S3-8: server access logging on", () => {
 
   test("a second logging configuration, by the bucket's name, is caught: S3 keeps one", () => {
     const { stack } = fixture((a, s) => {
-      new S3BucketLoggingA(s, "second-logging", { provider: a.bucketAccount.bucket!.bucket.provider, bucket: "shared-data", targetBucket: "elsewhere-logs", targetPrefix: "x/" });
+      new S3BucketLoggingA(s, "second-logging", {
+        provider: a.bucketAccount.bucket!.bucket.provider,
+        bucket: "shared-data",
+        targetBucket: "elsewhere-logs",
+        targetPrefix: "x/",
+      });
     });
     // CAS-TF-2 refuses the second resource too, on both of them.
     expect(found(stack)).toEqual([
       expect.stringMatching(
-        new RegExp(`^error CAS-S3-8 ${BUCKET}: has 2 logging configurations \\(aws_s3_bucket_logging\\.access_bucket_access-logging_[0-9A-F]{8}, aws_s3_bucket_logging\\.second-logging\\): S3 keeps one, whichever is applied last;`),
+        new RegExp(
+          `^error CAS-S3-8 ${BUCKET}: has 2 logging configurations \\(aws_s3_bucket_logging\\.access_bucket_access-logging_[0-9A-F]{8}, aws_s3_bucket_logging\\.second-logging\\): S3 keeps one, whichever is applied last;`,
+        ),
       ),
-      expect.stringMatching(/^error CAS-TF-2 test\/access\/bucket\/access-logging: .* all set the logging of bucket shared-data/),
+      expect.stringMatching(
+        /^error CAS-TF-2 test\/access\/bucket\/access-logging: .* all set the logging of bucket shared-data/,
+      ),
       expect.stringMatching(/^error CAS-TF-2 test\/second-logging: .* all set the logging of bucket shared-data/),
     ]);
   });
@@ -125,27 +159,60 @@ describe("CAS-S3-8: server access logging on", () => {
     const { stack } = fixture((a) => override(a.bucketAccount.bucket!.accessLogging!, "target_bucket", "shared-data"));
     const errors = found(stack);
     expect(errors).toContainEqual(expect.stringContaining(`error CAS-S3-8 ${BUCKET}: aws_s3_bucket_logging.`));
-    expect(errors).toContainEqual(expect.stringContaining("delivers its logs into the bucket itself: each delivery would be logged in turn"));
-    expect(errors).toContainEqual(expect.stringContaining(`error CAS-S3-10 ${BUCKET}: log bucket aws_s3_bucket_server_side_encryption_configuration.`));
-  });
-
-  test.each<[string, (statements: Array<Record<string, unknown>>) => unknown[]]>([
-    ["the delivery statement removed", (st) => st.filter((s) => s.Sid !== "S3ServerAccessLogDelivery")],
-    ["delivery for another source bucket", (st) => st.map((s) => (s.Sid === "S3ServerAccessLogDelivery" ? { ...s, Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::other" }, StringEquals: { "aws:SourceAccount": "222222222222" } } } : s))],
-    ["delivery under another prefix", (st) => st.map((s) => (s.Sid === "S3ServerAccessLogDelivery" ? { ...s, Resource: "arn:aws:s3:::shared-data-access-logs/other/*" } : s))],
-  ])("a log bucket whose policy does not let S3 deliver the bucket's logs is caught on the bucket: %s", (_name, change) => {
-    const messages = found(fixture((a) => withStatements(logBucket(a).policy, change)).stack);
-    expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(
-      new RegExp(
-        `^error CAS-S3-8 ${BUCKET}: aws_s3_bucket_logging\\.access_bucket_access-logging_[0-9A-F]{8} delivers to shared-data-access-logs, ` +
-          "whose policy does not let logging\\.s3\\.amazonaws\\.com put objects under shared-data/ for this bucket: S3 would drop the logs",
+    expect(errors).toContainEqual(
+      expect.stringContaining("delivers its logs into the bucket itself: each delivery would be logged in turn"),
+    );
+    expect(errors).toContainEqual(
+      expect.stringContaining(
+        `error CAS-S3-10 ${BUCKET}: log bucket aws_s3_bucket_server_side_encryption_configuration.`,
       ),
     );
   });
 
+  test.each<[string, (statements: Array<Record<string, unknown>>) => unknown[]]>([
+    ["the delivery statement removed", (st) => st.filter((s) => s.Sid !== "S3ServerAccessLogDelivery")],
+    [
+      "delivery for another source bucket",
+      (st) =>
+        st.map((s) =>
+          s.Sid === "S3ServerAccessLogDelivery"
+            ? {
+                ...s,
+                Condition: {
+                  ArnEquals: { "aws:SourceArn": "arn:aws:s3:::other" },
+                  StringEquals: { "aws:SourceAccount": "222222222222" },
+                },
+              }
+            : s,
+        ),
+    ],
+    [
+      "delivery under another prefix",
+      (st) =>
+        st.map((s) =>
+          s.Sid === "S3ServerAccessLogDelivery"
+            ? { ...s, Resource: "arn:aws:s3:::shared-data-access-logs/other/*" }
+            : s,
+        ),
+    ],
+  ])(
+    "a log bucket whose policy does not let S3 deliver the bucket's logs is caught on the bucket: %s",
+    (_name, change) => {
+      const messages = found(fixture((a) => withStatements(logBucket(a).policy, change)).stack);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatch(
+        new RegExp(
+          `^error CAS-S3-8 ${BUCKET}: aws_s3_bucket_logging\\.access_bucket_access-logging_[0-9A-F]{8} delivers to shared-data-access-logs, ` +
+            "whose policy does not let logging\\.s3\\.amazonaws\\.com put objects under shared-data/ for this bucket: S3 would drop the logs",
+        ),
+      );
+    },
+  );
+
   test("an existing log bucket managed elsewhere is the owner's to open to S3's delivery", () => {
-    expect(found(fixture(undefined, { accessLogging: { existingTargetBucket: "org-logs-222222222222" } }).stack)).toEqual([]);
+    expect(
+      found(fixture(undefined, { accessLogging: { existingTargetBucket: "org-logs-222222222222" } }).stack),
+    ).toEqual([]);
   });
 });
 
@@ -158,16 +225,44 @@ describe("CAS-S3-9: lifecycle aborts incomplete multipart uploads and expires no
   });
 
   test.each<[string, (a: CrossAccountS3Access) => void, string]>([
-    ["the abort limited to a prefix", (a) => override(lifecycleOf(a), "rule.0.filter.0.prefix", "tmp/"), "aborts incomplete multipart uploads"],
-    ["the abort limited to large objects", (a) => override(lifecycleOf(a), "rule.0.filter.0.object_size_greater_than", 1048576), "aborts incomplete multipart uploads"],
-    ["the abort rule disabled", (a) => override(lifecycleOf(a), "rule.0.status", "Disabled"), "aborts incomplete multipart uploads"],
-    ["the abort rule with a legacy prefix", (a) => override(lifecycleOf(a), "rule.0.prefix", "tmp/"), "aborts incomplete multipart uploads"],
-    ["the noncurrent expiry removed", (a) => override(lifecycleOf(a), "rule.1.noncurrent_version_expiration", null), "expires noncurrent versions, and the bucket is versioned"],
-    ["the noncurrent expiry limited to a prefix", (a) => override(lifecycleOf(a), "rule.1.filter.0.prefix", "tmp/"), "expires noncurrent versions, and the bucket is versioned"],
+    [
+      "the abort limited to a prefix",
+      (a) => override(lifecycleOf(a), "rule.0.filter.0.prefix", "tmp/"),
+      "aborts incomplete multipart uploads",
+    ],
+    [
+      "the abort limited to large objects",
+      (a) => override(lifecycleOf(a), "rule.0.filter.0.object_size_greater_than", 1048576),
+      "aborts incomplete multipart uploads",
+    ],
+    [
+      "the abort rule disabled",
+      (a) => override(lifecycleOf(a), "rule.0.status", "Disabled"),
+      "aborts incomplete multipart uploads",
+    ],
+    [
+      "the abort rule with a legacy prefix",
+      (a) => override(lifecycleOf(a), "rule.0.prefix", "tmp/"),
+      "aborts incomplete multipart uploads",
+    ],
+    [
+      "the noncurrent expiry removed",
+      (a) => override(lifecycleOf(a), "rule.1.noncurrent_version_expiration", null),
+      "expires noncurrent versions, and the bucket is versioned",
+    ],
+    [
+      "the noncurrent expiry limited to a prefix",
+      (a) => override(lifecycleOf(a), "rule.1.filter.0.prefix", "tmp/"),
+      "expires noncurrent versions, and the bucket is versioned",
+    ],
   ])("%s is caught", (_name, tamper, problem) => {
     const messages = found(fixture(tamper).stack);
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(new RegExp(`^error CAS-S3-9 ${BUCKET}: aws_s3_bucket_lifecycle_configuration\\.access_bucket_lifecycle_[0-9A-F]{8} has no enabled rule on the whole bucket that ${problem}`));
+    expect(messages[0]).toMatch(
+      new RegExp(
+        `^error CAS-S3-9 ${BUCKET}: aws_s3_bucket_lifecycle_configuration\\.access_bucket_lifecycle_[0-9A-F]{8} has no enabled rule on the whole bucket that ${problem}`,
+      ),
+    );
   });
 
   test("a second, complete lifecycle configuration by the bucket's name does not hide an incomplete one: both are judged, and two are reported", () => {
@@ -177,7 +272,12 @@ describe("CAS-S3-9: lifecycle aborts incomplete multipart uploads and expires no
         provider: a.bucketAccount.bucket!.bucket.provider,
         bucket: "shared-data",
         rule: [
-          { id: "abort", status: "Enabled", filter: [{}], abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }] },
+          {
+            id: "abort",
+            status: "Enabled",
+            filter: [{}],
+            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+          },
           { id: "noncurrent", status: "Enabled", filter: [{}], noncurrentVersionExpiration: [{ noncurrentDays: 1 }] },
         ],
       });
@@ -185,12 +285,18 @@ describe("CAS-S3-9: lifecycle aborts incomplete multipart uploads and expires no
     const [message, ...more] = found(stack);
     // CAS-TF-2 refuses the second resource too, on both of them.
     expect(more).toEqual([
-      expect.stringMatching(/^error CAS-TF-2 test\/access\/bucket\/lifecycle: .* all set the lifecycle of bucket shared-data/),
+      expect.stringMatching(
+        /^error CAS-TF-2 test\/access\/bucket\/lifecycle: .* all set the lifecycle of bucket shared-data/,
+      ),
       expect.stringMatching(/^error CAS-TF-2 test\/second-lifecycle: .* all set the lifecycle of bucket shared-data/),
     ]);
     expect(message).toContain("has 2 lifecycle configurations (");
-    expect(message).toContain("aws_s3_bucket_lifecycle_configuration.second-lifecycle): S3 keeps one, whichever is applied last");
-    expect(message).toMatch(/aws_s3_bucket_lifecycle_configuration\.access_bucket_lifecycle_[0-9A-F]{8} has no enabled rule on the whole bucket that aborts incomplete multipart uploads/);
+    expect(message).toContain(
+      "aws_s3_bucket_lifecycle_configuration.second-lifecycle): S3 keeps one, whichever is applied last",
+    );
+    expect(message).toMatch(
+      /aws_s3_bucket_lifecycle_configuration\.access_bucket_lifecycle_[0-9A-F]{8} has no enabled rule on the whole bucket that aborts incomplete multipart uploads/,
+    );
   });
 
   test("an unversioned bucket needs only the abort", () => {
@@ -206,7 +312,11 @@ describe("CAS-S3-9: lifecycle aborts incomplete multipart uploads and expires no
   test("the log bucket's lifecycle needs the abort too", () => {
     const { stack } = fixture((a) => override(logBucket(a).node.findChild("lifecycle"), "rule.1.status", "Disabled"));
     expect(found(stack)).toEqual([
-      expect.stringMatching(new RegExp(`^error CAS-S3-9 ${LOG_BUCKET}: aws_s3_bucket_lifecycle_configuration\\.access_access-logs_lifecycle_[0-9A-F]{8} has no enabled rule on the whole bucket that aborts incomplete multipart uploads; configured by access\\.bucket\\.accessLogging\\.$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^error CAS-S3-9 ${LOG_BUCKET}: aws_s3_bucket_lifecycle_configuration\\.access_access-logs_lifecycle_[0-9A-F]{8} has no enabled rule on the whole bucket that aborts incomplete multipart uploads; configured by access\\.bucket\\.accessLogging\\.$`,
+        ),
+      ),
     ]);
   });
 });
@@ -214,11 +324,17 @@ describe("CAS-S3-9: lifecycle aborts incomplete multipart uploads and expires no
 describe("CAS-S3-10: a log bucket is judged by its own baseline", () => {
   test("SSE-KMS on it is caught by this rule, and CAS-S3-4 leaves it alone", () => {
     const { stack } = fixture((a) => {
-      override(logBucket(a).node.findChild("encryption"), "rule.0.apply_server_side_encryption_by_default.sse_algorithm", "aws:kms");
+      override(
+        logBucket(a).node.findChild("encryption"),
+        "rule.0.apply_server_side_encryption_by_default.sse_algorithm",
+        "aws:kms",
+      );
     });
     expect(found(stack)).toEqual([
       expect.stringMatching(
-        new RegExp(`^error CAS-S3-10 ${LOG_BUCKET}: log bucket aws_s3_bucket_server_side_encryption_configuration\\.access_access-logs_encryption_[0-9A-F]{8} sets aws:kms: S3 delivers server access logs only to a bucket whose default encryption is SSE-S3 \\(AES256\\); configured by access\\.bucket\\.accessLogging\\.$`),
+        new RegExp(
+          `^error CAS-S3-10 ${LOG_BUCKET}: log bucket aws_s3_bucket_server_side_encryption_configuration\\.access_access-logs_encryption_[0-9A-F]{8} sets aws:kms: S3 delivers server access logs only to a bucket whose default encryption is SSE-S3 \\(AES256\\); configured by access\\.bucket\\.accessLogging\\.$`,
+        ),
       ),
     ]);
   });
@@ -232,7 +348,13 @@ describe("CAS-S3-10: a log bucket is judged by its own baseline", () => {
 
   test("delivery without aws:SourceAccount is caught on the statement", () => {
     const { stack } = fixture((a) =>
-      withStatements(logBucket(a).policy, (st) => st.map((s) => (s.Sid === "S3ServerAccessLogDelivery" ? { ...s, Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::shared-data" } } } : s))),
+      withStatements(logBucket(a).policy, (st) =>
+        st.map((s) =>
+          s.Sid === "S3ServerAccessLogDelivery"
+            ? { ...s, Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::shared-data" } } }
+            : s,
+        ),
+      ),
     );
     expect(found(stack)).toEqual([
       `error CAS-S3-10 ${LOG_POLICY}: statement S3ServerAccessLogDelivery lets logging.s3.amazonaws.com write into shared-data-access-logs without aws:SourceAccount: any bucket, of any account, could deliver its logs there; configured by access.bucket.accessLogging.`,
@@ -240,7 +362,13 @@ describe("CAS-S3-10: a log bucket is judged by its own baseline", () => {
   });
 
   test("another principal let into the log bucket is caught on the statement", () => {
-    const reader = { Sid: "SiemReads", Effect: "Allow", Principal: { AWS: "arn:aws:iam::333333333333:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::shared-data-access-logs/*" };
+    const reader = {
+      Sid: "SiemReads",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::333333333333:root" },
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::shared-data-access-logs/*",
+    };
     const { stack } = fixture((a) => withStatements(logBucket(a).policy, (st) => [...st, reader]));
     expect(found(stack)).toEqual([
       `error CAS-S3-10 ${LOG_POLICY}: statement SiemReads of the log bucket shared-data-access-logs allows another principal than logging.s3.amazonaws.com: a log bucket takes only S3's log deliveries; configured by access.bucket.accessLogging.`,
@@ -251,12 +379,29 @@ describe("CAS-S3-10: a log bucket is judged by its own baseline", () => {
     const { stack } = fixture((a, s) => {
       const provider = a.bucketAccount.bucket!.bucket.provider;
       const other = new S3Bucket(s, "app-bucket", { provider, bucket: "app-bucket" });
-      new S3BucketLoggingA(s, "app-logging", { provider, bucket: other.id, targetBucket: "shared-data", targetPrefix: "app/" });
-      suppressRules(other, ["CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-8", "CAS-S3-9"], "an app bucket in a test of the log bucket rule alone");
+      new S3BucketLoggingA(s, "app-logging", {
+        provider,
+        bucket: other.id,
+        targetBucket: "shared-data",
+        targetPrefix: "app/",
+      });
+      suppressRules(
+        other,
+        ["CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-8", "CAS-S3-9"],
+        "an app bucket in a test of the log bucket rule alone",
+      );
     });
     const errors = found(stack).filter((f) => f.startsWith("error"));
-    expect(errors).toContainEqual(expect.stringContaining(`error CAS-S3-10 ${BUCKET}: log bucket aws_s3_bucket_server_side_encryption_configuration.`));
-    expect(errors).toContainEqual(expect.stringContaining("error CAS-S3-10 test/access/bucket/policy: statement GrantAbortMultipartUploadGetObjectPutObject of the log bucket shared-data allows another principal"));
+    expect(errors).toContainEqual(
+      expect.stringContaining(
+        `error CAS-S3-10 ${BUCKET}: log bucket aws_s3_bucket_server_side_encryption_configuration.`,
+      ),
+    );
+    expect(errors).toContainEqual(
+      expect.stringContaining(
+        "error CAS-S3-10 test/access/bucket/policy: statement GrantAbortMultipartUploadGetObjectPutObject of the log bucket shared-data allows another principal",
+      ),
+    );
   });
 
   test("a suppression with a reason turns a finding into a warning", () => {

@@ -116,8 +116,16 @@ describe("BucketKey with settings", () => {
 
   test("the key waits for the given resources", () => {
     const stack = twoAccountStack();
-    const roleA = new IamRole(stack.stack, "role-a", { provider: stack.bucketProvider, name: "a", assumeRolePolicy: "{}" });
-    const roleB = new IamRole(stack.stack, "role-b", { provider: stack.bucketProvider, name: "b", assumeRolePolicy: "{}" });
+    const roleA = new IamRole(stack.stack, "role-a", {
+      provider: stack.bucketProvider,
+      name: "a",
+      assumeRolePolicy: "{}",
+    });
+    const roleB = new IamRole(stack.stack, "role-b", {
+      provider: stack.bucketProvider,
+      name: "b",
+      assumeRolePolicy: "{}",
+    });
     new BucketKey(stack.stack, "key", keyProps(stack, { dependsOn: [roleA, roleB] }));
     const json = synthJson(stack.stack);
     expect(Object.keys(resourcesOf(json, "aws_iam_role"))).toEqual(["role-a", "role-b"]);
@@ -139,7 +147,9 @@ describe("BucketKey with settings", () => {
     ["us-gov-west-1", "aws-us-gov"],
   ])("in %s the administering root uses partition %s", (region, partition) => {
     const { json } = synthKey({ region, accountId: "333333333333" });
-    expect(policyOf(resourceAt(json, "aws_kms_key", "key")).Statement).toEqual([administers(partition, "333333333333")]);
+    expect(policyOf(resourceAt(json, "aws_kms_key", "key")).Statement).toEqual([
+      administers(partition, "333333333333"),
+    ]);
   });
 });
 
@@ -160,8 +170,16 @@ describe("BucketKey refuses bad input before creating anything", () => {
       { alias: "alias/" },
       'key.alias "alias/" is not a valid KMS alias (alias/<letters, digits, / _ ->, not under alias/aws/)',
     ],
-    ["a bad account ID", { accountId: "2222-2222-2222" }, 'key.accountId "2222-2222-2222" is not an AWS account ID (12 digits)'],
-    ["a bad region", { region: "US-EAST-1" }, 'key.region "US-EAST-1" is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1; did you mean "us-east-1"?)'],
+    [
+      "a bad account ID",
+      { accountId: "2222-2222-2222" },
+      'key.accountId "2222-2222-2222" is not an AWS account ID (12 digits)',
+    ],
+    [
+      "a bad region",
+      { region: "US-EAST-1" },
+      'key.region "US-EAST-1" is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1; did you mean "us-east-1"?)',
+    ],
     ["a deletion window of 5 days", { deletionWindowInDays: 5 }, /^key\.deletionWindowInDays 5 \S/],
     ["a deletion window of 31 days", { deletionWindowInDays: 31 }, "key.deletionWindowInDays 31 must be 7-30 days"],
   ];

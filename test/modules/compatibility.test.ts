@@ -25,7 +25,15 @@ test("a construct tree of another copy of cdktf is refused, naming both copies",
   expect(other.App).not.toBe((require("cdktf") as typeof import("cdktf")).App);
   const stack = new other.TerraformStack(other.Testing.app(), "app-stack");
   const provider = new AwsProvider(stack, "bucket", { alias: "bucket_account", region: "us-east-1" });
-  expect(() => new SecureBucket(stack as never, "store", { provider, bucketName: "shared-data", region: "us-east-1", kmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/k" })).toThrow(
+  expect(
+    () =>
+      new SecureBucket(stack as never, "store", {
+        provider,
+        bucketName: "shared-data",
+        region: "us-east-1",
+        kmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/k",
+      }),
+  ).toThrow(
     /store: the app's cdktf \(.*\) is not the copy cross-account-s3-lambda loads \(.*node_modules\/cdktf\)\. With two copies, aspects added through one are never run by the other/,
   );
 });
@@ -35,18 +43,33 @@ test("the security rules refuse to run under another copy of cdktf instead of ch
   const stack = new other.TerraformStack(other.Testing.app(), "app-stack");
   new other.TerraformOutput(stack, "x", { value: "y" });
   other.Aspects.of(stack).add(new SecurityRules());
-  expect(() => other.Testing.synth(stack)).toThrow(/SecurityRules: the app's cdktf .* is not the copy cross-account-s3-lambda loads/);
+  expect(() => other.Testing.synth(stack)).toThrow(
+    /SecurityRules: the app's cdktf .* is not the copy cross-account-s3-lambda loads/,
+  );
 });
 
 test("a provider that is not an AWS provider, or of other bindings, is refused naming the field", () => {
   const pair = twoAccountStack();
   const notAws = { terraformResourceType: "google" } as never;
-  expect(() => new CrossAccountS3Access(pair.stack, "a", { ...accessProps(pair, GRANT), bucket: { ...accessProps(pair, GRANT).bucket, provider: notAws } })).toThrow(
-    'a.bucket.provider "google" is not an AWS provider',
-  );
+  expect(
+    () =>
+      new CrossAccountS3Access(pair.stack, "a", {
+        ...accessProps(pair, GRANT),
+        bucket: { ...accessProps(pair, GRANT).bucket, provider: notAws },
+      }),
+  ).toThrow('a.bucket.provider "google" is not an AWS provider');
   const newer = new AwsProvider(pair.stack, "newer", { alias: "newer", region: "us-east-1" });
-  (newer as { terraformGeneratorMetadata: unknown }).terraformGeneratorMetadata = { providerName: "aws", providerVersion: "6.0.0" };
-  expect(() => new CrossAccountS3Access(pair.stack, "b", { ...accessProps(pair, GRANT), lambda: { ...accessProps(pair, GRANT).lambda, provider: newer } })).toThrow(
+  (newer as { terraformGeneratorMetadata: unknown }).terraformGeneratorMetadata = {
+    providerName: "aws",
+    providerVersion: "6.0.0",
+  };
+  expect(
+    () =>
+      new CrossAccountS3Access(pair.stack, "b", {
+        ...accessProps(pair, GRANT),
+        lambda: { ...accessProps(pair, GRANT).lambda, provider: newer },
+      }),
+  ).toThrow(
     "b.lambda.provider comes from bindings for AWS provider 6.0.0, but cross-account-s3-lambda is built and validated with 5.100.0",
   );
 });
@@ -61,13 +84,23 @@ describe("rules added to any scope check what is under it", () => {
   }
   const errorsOf = (stack: TerraformStack) => {
     Testing.synth(stack);
-    return stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => `${c.node.path} ${String(m.data).slice(1, String(m.data).indexOf("]"))}`));
+    return stack.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === "@cdktf/error")
+          .map((m) => `${c.node.path} ${String(m.data).slice(1, String(m.data).indexOf("]"))}`),
+      );
   };
 
   test("on the stack, every resource is checked: the app's bucket breaks eight rules", () => {
     const { stack } = stackWithUnrelatedBucket();
     Aspects.of(stack).add(new SecurityRules());
-    expect(errorsOf(stack).sort()).toEqual(["CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-8", "CAS-S3-9"].map((id) => `test/app-bucket ${id}`));
+    expect(errorsOf(stack).sort()).toEqual(
+      ["CAS-S3-1", "CAS-S3-2", "CAS-S3-3", "CAS-S3-4", "CAS-S3-5", "CAS-S3-6", "CAS-S3-8", "CAS-S3-9"].map(
+        (id) => `test/app-bucket ${id}`,
+      ),
+    );
   });
 
   test("on the stack with resources: library, only what the library creates", () => {

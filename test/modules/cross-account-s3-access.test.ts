@@ -1,6 +1,12 @@
 import { TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { BucketAccountGrant, ConfigurationError, CrossAccountS3Access, type GrantDeclaration, type PolicyDocument } from "../../modules/internal";
+import {
+  BucketAccountGrant,
+  ConfigurationError,
+  CrossAccountS3Access,
+  type GrantDeclaration,
+  type PolicyDocument,
+} from "../../modules/internal";
 import {
   accessProps,
   allResources,
@@ -128,13 +134,21 @@ describe("bucket-policy mode", () => {
         "DenyOtherEncryption",
         "Deny",
         "s3:PutObject",
-        { Null: { "s3:x-amz-server-side-encryption": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+        {
+          Null: { "s3:x-amz-server-side-encryption": "false" },
+          StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+        },
       ],
       [
         "DenyKmsWithoutBucketKey",
         "Deny",
         "s3:PutObject",
-        { Null: { "s3:x-amz-server-side-encryption": "false", "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" } },
+        {
+          Null: {
+            "s3:x-amz-server-side-encryption": "false",
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": "true",
+          },
+        },
       ],
       [
         "DenyOtherKmsKeys",
@@ -143,11 +157,18 @@ describe("bucket-policy mode", () => {
         {
           Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
           StringNotEquals: {
-            "s3:x-amz-server-side-encryption-aws-kms-key-id": expect.stringMatching(/^\$\{aws_kms_key\.access_key_[0-9A-F]{8}\.arn\}$/),
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": expect.stringMatching(
+              /^\$\{aws_kms_key\.access_key_[0-9A-F]{8}\.arn\}$/,
+            ),
           },
         },
       ],
-      ["DenyCustomerKeys", "Deny", "s3:PutObject", { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } }],
+      [
+        "DenyCustomerKeys",
+        "Deny",
+        "s3:PutObject",
+        { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } },
+      ],
     ]);
     const identity = policyOf(resourceAt(json, "aws_iam_role_policy", "access/lambda-grant-policy"));
     const granted = bucketPolicy.Statement.slice(5);
@@ -184,14 +205,20 @@ describe("bucket-policy mode", () => {
 
   test("B's policies name A's account, not the role, so they need not wait for the role", () => {
     expect(resourceAt(json, "aws_kms_key", "access/key").depends_on).toBeUndefined();
-    expect(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy").depends_on?.filter((d) => d.startsWith("aws_iam_role"))).toEqual([]);
+    expect(
+      resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy").depends_on?.filter((d) =>
+        d.startsWith("aws_iam_role"),
+      ),
+    ).toEqual([]);
   });
 
   test("with the role-arn principal style, B's policies name the role and wait for it", () => {
     const { json: roleArnJson } = synthGrant({ ...BUCKET_POLICY_GRANT, principalStyle: "role-arn" });
     const role = Object.keys(resourcesOf(roleArnJson, "aws_iam_role"))[0];
     expect(resourceAt(roleArnJson, "aws_kms_key", "access/key").depends_on).toEqual([`aws_iam_role.${role}`]);
-    expect(resourceAt(roleArnJson, "aws_s3_bucket_policy", "access/bucket/policy").depends_on).toContain(`aws_iam_role.${role}`);
+    expect(resourceAt(roleArnJson, "aws_s3_bucket_policy", "access/bucket/policy").depends_on).toContain(
+      `aws_iam_role.${role}`,
+    );
     const key = statement(policyOf(resourceAt(roleArnJson, "aws_kms_key", "access/key")), "GranteeUsesKeyThroughS3");
     expect(key.Principal).toEqual({ AWS: "arn:aws:iam::111111111111:role/consumer-role" });
   });
@@ -252,7 +279,9 @@ describe("assume-role mode", () => {
       { AWS: "arn:aws:iam::222222222222:root" },
       ACCESS_ROLE,
     ]);
-    expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy")).Statement.map((s) => s.Sid)).toEqual([
+    expect(
+      policyOf(resourceAt(json, "aws_s3_bucket_policy", "access/bucket/policy")).Statement.map((s) => s.Sid),
+    ).toEqual([
       "DenyInsecureTransport",
       "DenyOtherEncryption",
       "DenyKmsWithoutBucketKey",
@@ -278,21 +307,60 @@ describe("assume-role mode", () => {
 
 describe("bad input is refused before anything is created", () => {
   const cases: Array<[string, Parameters<typeof accessProps>[2], GrantDeclaration, string]> = [
-    ["account ID", { lambda: { accountId: "12345" } }, BUCKET_POLICY_GRANT, 'access.lambda.accountId "12345" is not an AWS account ID (12 digits)'],
-    ["bucket name", { bucket: { bucketName: "My_Bucket" } }, BUCKET_POLICY_GRANT, 'access.bucket.bucketName "My_Bucket" is not a valid S3 bucket name'],
-    ["same account", { bucket: { accountId: "111111111111" } }, BUCKET_POLICY_GRANT, 'access.bucket.accountId "111111111111" is 111111111111, the same account as lambda.accountId'],
+    [
+      "account ID",
+      { lambda: { accountId: "12345" } },
+      BUCKET_POLICY_GRANT,
+      'access.lambda.accountId "12345" is not an AWS account ID (12 digits)',
+    ],
+    [
+      "bucket name",
+      { bucket: { bucketName: "My_Bucket" } },
+      BUCKET_POLICY_GRANT,
+      'access.bucket.bucketName "My_Bucket" is not a valid S3 bucket name',
+    ],
+    [
+      "same account",
+      { bucket: { accountId: "111111111111" } },
+      BUCKET_POLICY_GRANT,
+      'access.bucket.accountId "111111111111" is 111111111111, the same account as lambda.accountId',
+    ],
     ["empty grant", {}, { mode: "bucket-policy", prefixes: [] }, "access.grant.prefixes [] is empty"],
-    ["key alias", { bucket: { keyAlias: "alias/aws/s3" } }, BUCKET_POLICY_GRANT, 'access.bucket.keyAlias "alias/aws/s3" is not a valid KMS alias'],
-    ["region", { lambda: { region: "mars-1" } }, BUCKET_POLICY_GRANT, 'access.lambda.region "mars-1" is not an AWS region name'],
-    ["log retention", { lambda: { logRetentionDays: 10 } }, BUCKET_POLICY_GRANT, "access.lambda.logRetentionDays 10 is not a CloudWatch Logs retention"],
-    ["missing code archive", { lambda: { code: { archive: "/nonexistent.zip", runtime: "python3.12", handler: "app.handler" } } }, BUCKET_POLICY_GRANT, 'access.lambda.code.archive "/nonexistent.zip" is not a zip file'],
+    [
+      "key alias",
+      { bucket: { keyAlias: "alias/aws/s3" } },
+      BUCKET_POLICY_GRANT,
+      'access.bucket.keyAlias "alias/aws/s3" is not a valid KMS alias',
+    ],
+    [
+      "region",
+      { lambda: { region: "mars-1" } },
+      BUCKET_POLICY_GRANT,
+      'access.lambda.region "mars-1" is not an AWS region name',
+    ],
+    [
+      "log retention",
+      { lambda: { logRetentionDays: 10 } },
+      BUCKET_POLICY_GRANT,
+      "access.lambda.logRetentionDays 10 is not a CloudWatch Logs retention",
+    ],
+    [
+      "missing code archive",
+      { lambda: { code: { archive: "/nonexistent.zip", runtime: "python3.12", handler: "app.handler" } } },
+      BUCKET_POLICY_GRANT,
+      'access.lambda.code.archive "/nonexistent.zip" is not a zip file',
+    ],
   ];
 
   test.each(cases)("%s", (_name, overrides, grant, message) => {
     const stack = twoAccountStack();
-    expect(() => new CrossAccountS3Access(stack.stack, "access", accessProps(stack, grant, overrides))).toThrow(ConfigurationError);
+    expect(() => new CrossAccountS3Access(stack.stack, "access", accessProps(stack, grant, overrides))).toThrow(
+      ConfigurationError,
+    );
     const again = twoAccountStack();
-    expect(() => new CrossAccountS3Access(again.stack, "access", accessProps(again, grant, overrides))).toThrow(message);
+    expect(() => new CrossAccountS3Access(again.stack, "access", accessProps(again, grant, overrides))).toThrow(
+      message,
+    );
     expect(synthJson(again.stack).resource).toBeUndefined();
   });
 
@@ -302,9 +370,15 @@ describe("bad input is refused before anything is created", () => {
       new CrossAccountS3Access(
         stack.stack,
         "access",
-        accessProps(stack, { mode: "assume-role", prefixes: [{ prefix: "a", access: "read" }] }, { lambda: { functionName: "bad name" } }),
+        accessProps(
+          stack,
+          { mode: "assume-role", prefixes: [{ prefix: "a", access: "read" }] },
+          { lambda: { functionName: "bad name" } },
+        ),
       );
-    expect(make).toThrow(/lambda\.functionName "bad name"[\s\S]*grant\.prefixes\[0\]\.prefix "a"[\s\S]*grant\.accessRoleName is required/);
+    expect(make).toThrow(
+      /lambda\.functionName "bad name"[\s\S]*grant\.prefixes\[0\]\.prefix "a"[\s\S]*grant\.accessRoleName is required/,
+    );
   });
 });
 
@@ -325,20 +399,37 @@ describe("an existing role with a path, in the bucket account's half alone", () 
   const grant: GrantDeclaration = { mode: "bucket-policy", prefixes: [{ prefix: "raw/", access: "write" }] };
 
   test.each([
-    ["account-and-arn", (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow").map((s) => s.Condition?.StringEquals?.["aws:PrincipalArn"])],
-    ["role-arn", (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow").map((s) => (s.Principal as { AWS: string }).AWS)],
-  ] as const)("with principal style %s, the bucket and key policies name exactly the ARN with its path", (style, named) => {
-    const pair = twoAccountStack();
-    new BucketAccountGrant(pair.stack, "bucket-half", {
-      lambda,
-      bucket: { provider: pair.bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-data", keyAlias: "alias/shared-data" },
-      grant: { ...grant, principalStyle: style },
-    });
-    const json = synthJson(pair.stack);
-    const bucketPolicy = policyOf(resourceAt(json, "aws_s3_bucket_policy", "bucket-half/bucket/policy"));
-    const keyPolicy = policyOf(onlyResource(json, "aws_kms_key"));
-    expect([...named(bucketPolicy), ...named(keyPolicy).slice(1)]).toEqual([ROLE, ROLE]);
-    // Never the path-less ARN, which would be another principal.
-    expect(JSON.stringify(json)).not.toContain(":role/ingest-worker");
-  });
+    [
+      "account-and-arn",
+      (doc: PolicyDocument) =>
+        doc.Statement.filter((s) => s.Effect === "Allow").map((s) => s.Condition?.StringEquals?.["aws:PrincipalArn"]),
+    ],
+    [
+      "role-arn",
+      (doc: PolicyDocument) =>
+        doc.Statement.filter((s) => s.Effect === "Allow").map((s) => (s.Principal as { AWS: string }).AWS),
+    ],
+  ] as const)(
+    "with principal style %s, the bucket and key policies name exactly the ARN with its path",
+    (style, named) => {
+      const pair = twoAccountStack();
+      new BucketAccountGrant(pair.stack, "bucket-half", {
+        lambda,
+        bucket: {
+          provider: pair.bucketProvider,
+          accountId: "222222222222",
+          region: "us-east-1",
+          bucketName: "shared-data",
+          keyAlias: "alias/shared-data",
+        },
+        grant: { ...grant, principalStyle: style },
+      });
+      const json = synthJson(pair.stack);
+      const bucketPolicy = policyOf(resourceAt(json, "aws_s3_bucket_policy", "bucket-half/bucket/policy"));
+      const keyPolicy = policyOf(onlyResource(json, "aws_kms_key"));
+      expect([...named(bucketPolicy), ...named(keyPolicy).slice(1)]).toEqual([ROLE, ROLE]);
+      // Never the path-less ARN, which would be another principal.
+      expect(JSON.stringify(json)).not.toContain(":role/ingest-worker");
+    },
+  );
 });

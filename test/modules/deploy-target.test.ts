@@ -17,7 +17,8 @@ function stackWith(lambda: Record<string, unknown>, bucket: Record<string, unkno
   return { stack, lambdaProvider, bucketProvider };
 }
 
-const resourcesIn = (stack: TerraformStack) => Object.keys((JSON.parse(Testing.synth(stack)) as { resource?: object }).resource ?? {});
+const resourcesIn = (stack: TerraformStack) =>
+  Object.keys((JSON.parse(Testing.synth(stack)) as { resource?: object }).resource ?? {});
 
 test.each([
   [
@@ -52,14 +53,22 @@ test.each([
   ],
 ])("%s is refused at synth, naming both values, and nothing is created", (_name, lambda, bucket, message) => {
   const pair = stackWith(lambda, bucket);
-  expect(configurationError(() => new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT))).problems).toContain(message);
+  expect(
+    configurationError(() => new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT))).problems,
+  ).toContain(message);
   expect(resourcesIn(pair.stack)).toEqual([]);
 });
 
 test("one provider for both halves of two accounts is refused", () => {
   const pair = twoAccountStack();
   const props = accessProps(pair, GRANT);
-  const error = configurationError(() => new CrossAccountS3Access(pair.stack, "access", { ...props, bucket: { ...props.bucket, provider: pair.lambdaProvider } }));
+  const error = configurationError(
+    () =>
+      new CrossAccountS3Access(pair.stack, "access", {
+        ...props,
+        bucket: { ...props.bucket, provider: pair.lambdaProvider },
+      }),
+  );
   expect(error.problems).toContainEqual(expect.stringContaining("one provider reaches one account and region"));
 });
 
@@ -67,15 +76,25 @@ test("a provider that does not say its account is pinned to the declared one (Te
   const pair = twoAccountStack();
   new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT));
   const providers = synthJson(pair.stack).provider!.aws!;
-  expect(providers.find((p) => p.alias === "lambda_account")).toMatchObject({ allowed_account_ids: ["111111111111"], region: "us-east-1" });
-  expect(providers.find((p) => p.alias === "bucket_account")).toMatchObject({ allowed_account_ids: ["222222222222"], region: "us-east-1" });
+  expect(providers.find((p) => p.alias === "lambda_account")).toMatchObject({
+    allowed_account_ids: ["111111111111"],
+    region: "us-east-1",
+  });
+  expect(providers.find((p) => p.alias === "bucket_account")).toMatchObject({
+    allowed_account_ids: ["222222222222"],
+    region: "us-east-1",
+  });
 });
 
 test("a provider without a region gets the declared one", () => {
   const stack = new TerraformStack(Testing.app(), "test");
   const lambdaProvider = new AwsProvider(stack, "lambda", { alias: "lambda_account" });
   const bucketProvider = new AwsProvider(stack, "bucket", { alias: "bucket_account" });
-  new CrossAccountS3Access(stack, "access", accessProps({ stack, lambdaProvider, bucketProvider }, GRANT, { bucket: { region: "eu-central-1" } }));
+  new CrossAccountS3Access(
+    stack,
+    "access",
+    accessProps({ stack, lambdaProvider, bucketProvider }, GRANT, { bucket: { region: "eu-central-1" } }),
+  );
   const providers = synthJson(stack).provider!.aws!;
   expect(providers.find((p) => p.alias === "bucket_account")!.region).toBe("eu-central-1");
 });
@@ -83,7 +102,10 @@ test("a provider without a region gets the declared one", () => {
 test("a second grant declaring another account on an already pinned provider is refused, naming the first", () => {
   const pair = twoAccountStack();
   new CrossAccountS3Access(pair.stack, "first", accessProps(pair, GRANT));
-  const second = accessProps(pair, GRANT, { lambda: { accountId: "444444444444", roleName: "other-role", functionName: "other" }, bucket: { bucketName: "other-bucket", keyAlias: "alias/other" } });
+  const second = accessProps(pair, GRANT, {
+    lambda: { accountId: "444444444444", roleName: "other-role", functionName: "other" },
+    bucket: { bucketName: "other-bucket", keyAlias: "alias/other" },
+  });
   const error = configurationError(() => new CrossAccountS3Access(pair.stack, "second", second));
   expect(error.problems).toEqual([
     "second.lambda.provider (aws.lambda_account) also builds first.lambda, declared in account 111111111111 and region us-east-1, while second.lambda declares 444444444444 and us-east-1: one provider reaches one account and region",
@@ -92,7 +114,11 @@ test("a second grant declaring another account on an already pinned provider is 
 
 test("a shared bucket's grantee whose provider reaches another account is refused before any grantee is built", () => {
   const { stack, lambdaProvider, bucketProvider } = stackWith({}, {});
-  const wrong = new AwsProvider(stack, "wrong", { alias: "wrong", region: "us-east-1", assumeRole: [{ roleArn: "arn:aws:iam::555555555555:role/deploy" }] });
+  const wrong = new AwsProvider(stack, "wrong", {
+    alias: "wrong",
+    region: "us-east-1",
+    assumeRole: [{ roleArn: "arn:aws:iam::555555555555:role/deploy" }],
+  });
   const grantee = (name: string, accountId: string, provider: AwsProvider) => ({
     name,
     lambda: { provider, accountId, region: "us-east-1", roleName: name, functionName: name },
@@ -101,10 +127,18 @@ test("a shared bucket's grantee whose provider reaches another account is refuse
   const error = configurationError(
     () =>
       new SharedBucketAccess(stack, "shared", {
-        bucket: { provider: bucketProvider, accountId: "222222222222", region: "us-east-1", bucketName: "shared-lake", keyAlias: "alias/shared-lake" },
+        bucket: {
+          provider: bucketProvider,
+          accountId: "222222222222",
+          region: "us-east-1",
+          bucketName: "shared-lake",
+          keyAlias: "alias/shared-lake",
+        },
         grantees: [grantee("first", "111111111111", lambdaProvider), grantee("second", "444444444444", wrong)],
       }),
   );
-  expect(error.problems).toEqual(['shared.grantees[1].lambda.provider (aws.wrong) assumes arn:aws:iam::555555555555:role/deploy in account 555555555555, but shared.grantees[1].lambda.accountId is "444444444444"']);
+  expect(error.problems).toEqual([
+    'shared.grantees[1].lambda.provider (aws.wrong) assumes arn:aws:iam::555555555555:role/deploy in account 555555555555, but shared.grantees[1].lambda.accountId is "444444444444"',
+  ]);
   expect(resourcesIn(stack)).toEqual([]);
 });

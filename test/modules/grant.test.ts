@@ -100,7 +100,13 @@ describe("planGrant, bucket-policy mode", () => {
 
   test("the bucket policy carries the same S3 statements, naming A's account and matching the role by aws:PrincipalArn", () => {
     const plan = planGrant(
-      context({ mode: "bucket-policy", prefixes: [{ prefix: "a/", access: "readWrite" }, { prefix: "b/", access: "read" }] }),
+      context({
+        mode: "bucket-policy",
+        prefixes: [
+          { prefix: "a/", access: "readWrite" },
+          { prefix: "b/", access: "read" },
+        ],
+      }),
     );
     expect(plan.principalStyle).toBe("account-and-arn");
     const identityS3 = plan.lambdaRolePolicy.Statement.filter((s) => s.Sid !== "UseBucketKeyThroughS3");
@@ -122,7 +128,10 @@ describe("planGrant, bucket-policy mode", () => {
     expect(plan.bucketPolicyStatements).toEqual(
       identityS3.map((s) => ({ ...s, Sid: `Grant${s.Sid}`, Principal: { AWS: LAMBDA_ROLE } })),
     );
-    expect(plan.keyPolicyStatements[0]).toMatchObject({ Principal: { AWS: LAMBDA_ROLE }, Condition: kmsConditions("111111111111") });
+    expect(plan.keyPolicyStatements[0]).toMatchObject({
+      Principal: { AWS: LAMBDA_ROLE },
+      Condition: kmsConditions("111111111111"),
+    });
   });
 
   test("the key policy lets the Lambda role use the key only through S3 in the bucket's region, from its account", () => {
@@ -156,10 +165,20 @@ describe("planGrant, bucket-policy mode", () => {
       identityKmsConditions("111111111111"),
     ]);
     expect(plan.bucketPolicyStatements.map((s) => s.Condition)).toEqual([
-      { StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"], "aws:PrincipalArn": LAMBDA_ROLE, "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+      {
+        StringEquals: {
+          "aws:SourceVpce": ["vpce-0123abcd"],
+          "aws:PrincipalArn": LAMBDA_ROLE,
+          "aws:PrincipalOrgID": "o-a1b2c3d4e5",
+        },
+      },
       {
         StringLike: { "s3:prefix": ["a/*"] },
-        StringEquals: { "aws:SourceVpce": ["vpce-0123abcd"], "aws:PrincipalArn": LAMBDA_ROLE, "aws:PrincipalOrgID": "o-a1b2c3d4e5" },
+        StringEquals: {
+          "aws:SourceVpce": ["vpce-0123abcd"],
+          "aws:PrincipalArn": LAMBDA_ROLE,
+          "aws:PrincipalOrgID": "o-a1b2c3d4e5",
+        },
       },
     ]);
     expect(plan.keyPolicyStatements[0].Condition).toEqual({
@@ -222,7 +241,11 @@ describe("planGrant, assume-role mode", () => {
   test("an organization ID is required by the trust too", () => {
     const trust = planGrant(context({ ...grant, principalOrgId: "o-a1b2c3d4e5" })).accessRoleTrustPolicy;
     expect(trust?.Statement[0].Condition).toEqual({
-      StringEquals: { "aws:PrincipalArn": LAMBDA_ROLE, "sts:ExternalId": "ext-123", "aws:PrincipalOrgID": "o-a1b2c3d4e5" },
+      StringEquals: {
+        "aws:PrincipalArn": LAMBDA_ROLE,
+        "sts:ExternalId": "ext-123",
+        "aws:PrincipalOrgID": "o-a1b2c3d4e5",
+      },
     });
   });
 
@@ -263,20 +286,56 @@ describe("grantSchema", () => {
 
   test.each([
     [{ ...ok, prefixes: [] }, "grant.prefixes [] is empty: a grant needs at least one prefix"],
-    [{ ...ok, prefixes: [{ prefix: "a/", access: "admin" }] }, 'grant.prefixes[0].access "admin" is not an access preset (read, write, readWrite)'],
+    [
+      { ...ok, prefixes: [{ prefix: "a/", access: "admin" }] },
+      'grant.prefixes[0].access "admin" is not an access preset (read, write, readWrite)',
+    ],
     [{ ...ok, mode: "direct" }, 'grant.mode "direct" is not an access mode (bucket-policy, assume-role)'],
-    [{ ...ok, prefixes: [{ prefix: "/a/", access: "read" }] }, 'grant.prefixes[0].prefix "/a/" is not a valid prefix: it must not start with "/"'],
-    [{ ...ok, prefixes: [{ prefix: "a/*", access: "read" }] }, 'grant.prefixes[0].prefix "a/*" is not a valid prefix: it must not contain the wildcards'],
-    [{ ...ok, prefixes: [{ prefix: "logs", access: "read" }] }, 'grant.prefixes[0].prefix "logs" is not a valid prefix: it must end with "/" (did you mean "logs/"?)'],
-    [{ ...ok, prefixes: [{ prefix: "", access: "read" }] }, 'grant.prefixes[0].prefix "" is not a valid prefix: it is empty'],
-    [{ ...ok, prefixes: [{ prefix: "a/", access: "read" }, { prefix: "a/", access: "write" }] }, 'grant.prefixes[1].prefix "a/" is granted twice'],
+    [
+      { ...ok, prefixes: [{ prefix: "/a/", access: "read" }] },
+      'grant.prefixes[0].prefix "/a/" is not a valid prefix: it must not start with "/"',
+    ],
+    [
+      { ...ok, prefixes: [{ prefix: "a/*", access: "read" }] },
+      'grant.prefixes[0].prefix "a/*" is not a valid prefix: it must not contain the wildcards',
+    ],
+    [
+      { ...ok, prefixes: [{ prefix: "logs", access: "read" }] },
+      'grant.prefixes[0].prefix "logs" is not a valid prefix: it must end with "/" (did you mean "logs/"?)',
+    ],
+    [
+      { ...ok, prefixes: [{ prefix: "", access: "read" }] },
+      'grant.prefixes[0].prefix "" is not a valid prefix: it is empty',
+    ],
+    [
+      {
+        ...ok,
+        prefixes: [
+          { prefix: "a/", access: "read" },
+          { prefix: "a/", access: "write" },
+        ],
+      },
+      'grant.prefixes[1].prefix "a/" is granted twice',
+    ],
     [{ mode: "assume-role", prefixes: ok.prefixes }, "grant.accessRoleName is required in assume-role mode"],
-    [{ ...ok, mode: "assume-role", accessRoleName: "r", externalId: "x" }, 'grant.externalId "x" is not a valid ExternalId'],
-    [{ ...ok, mode: "assume-role", accessRoleName: "bad role" }, 'grant.accessRoleName "bad role" is not a valid IAM role name'],
+    [
+      { ...ok, mode: "assume-role", accessRoleName: "r", externalId: "x" },
+      'grant.externalId "x" is not a valid ExternalId',
+    ],
+    [
+      { ...ok, mode: "assume-role", accessRoleName: "bad role" },
+      'grant.accessRoleName "bad role" is not a valid IAM role name',
+    ],
     [{ ...ok, externalId: "abc123" }, 'grant.externalId "abc123" is only used in assume-role mode'],
-    [{ ...ok, prefixes: [{ prefix: "a/", access: "read", delete: "yes" }] }, 'grant.prefixes[0].delete "yes" must be true or false'],
+    [
+      { ...ok, prefixes: [{ prefix: "a/", access: "read", delete: "yes" }] },
+      'grant.prefixes[0].delete "yes" must be true or false',
+    ],
     [{ ...ok, read: true }, 'grant has unknown field(s) "read"'],
-    [{ ...ok, principalStyle: "arn" }, 'grant.principalStyle "arn" is not a principal style (account-and-arn, role-arn)'],
+    [
+      { ...ok, principalStyle: "arn" },
+      'grant.principalStyle "arn" is not a principal style (account-and-arn, role-arn)',
+    ],
     [{ ...ok, principalOrgId: "o-123" }, 'grant.principalOrgId "o-123" is not an AWS Organization ID'],
     [{ ...ok, sourceVpce: ["vpc-0123abcd"] }, 'grant.sourceVpce[0] "vpc-0123abcd" is not a VPC endpoint ID'],
     [{ ...ok, sourceVpce: [] }, "grant.sourceVpce [] is empty: name at least one VPC endpoint"],

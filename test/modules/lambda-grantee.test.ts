@@ -169,8 +169,16 @@ describe("an existing role", () => {
 
   test("as a construct of the stack: its literal name and path give the ARN, and policies reference it", () => {
     const stack = twoAccountStack();
-    const team = new IamRole(stack.stack, "team-role", { provider: stack.lambdaProvider, name: "ingest-worker", path: "/service-role/", assumeRolePolicy: "{}" });
-    const grantee = new LambdaGrantee(stack.stack, "consumer", { ...granteeProps(stack, { roleName: undefined }), existingRole: team });
+    const team = new IamRole(stack.stack, "team-role", {
+      provider: stack.lambdaProvider,
+      name: "ingest-worker",
+      path: "/service-role/",
+      assumeRolePolicy: "{}",
+    });
+    const grantee = new LambdaGrantee(stack.stack, "consumer", {
+      ...granteeProps(stack, { roleName: undefined }),
+      existingRole: team,
+    });
     new IamRolePolicy(stack.stack, "grant", { provider: stack.lambdaProvider, role: grantee.roleName, policy: "{}" });
     const json = synthJson(stack.stack);
     expect(grantee.roleArn).toBe(ARN);
@@ -181,8 +189,18 @@ describe("an existing role", () => {
 
   test("as a construct without a literal name, it is refused: its ARN is not known at synth", () => {
     const stack = twoAccountStack();
-    const unnamed = new IamRole(stack.stack, "team-role", { provider: stack.lambdaProvider, namePrefix: "ingest-", assumeRolePolicy: "{}" });
-    const error = configurationError(() => new LambdaGrantee(stack.stack, "consumer", { ...granteeProps(stack, { roleName: undefined }), existingRole: unnamed }));
+    const unnamed = new IamRole(stack.stack, "team-role", {
+      provider: stack.lambdaProvider,
+      namePrefix: "ingest-",
+      assumeRolePolicy: "{}",
+    });
+    const error = configurationError(
+      () =>
+        new LambdaGrantee(stack.stack, "consumer", {
+          ...granteeProps(stack, { roleName: undefined }),
+          existingRole: unnamed,
+        }),
+    );
     expect(error.problems).toEqual([
       "consumer.lambda.existingRole test/team-role has no literal name and path: give the role a name (not a name prefix), or pass its ARN as existingRoleArn",
     ]);
@@ -191,7 +209,9 @@ describe("an existing role", () => {
 
 describe("the team's own function", () => {
   test("a Python function from its own zip, on x86_64", () => {
-    const { json } = synthGrantee({ code: { archive: PYTHON_ZIP, runtime: "python3.12", handler: "app.handler", architectures: ["x86_64"] } });
+    const { json } = synthGrantee({
+      code: { archive: PYTHON_ZIP, runtime: "python3.12", handler: "app.handler", architectures: ["x86_64"] },
+    });
     const fn = resourceAt(json, "aws_lambda_function", "consumer/function");
     expect(fn).toMatchObject({ runtime: "python3.12", handler: "app.handler", architectures: ["x86_64"] });
     expect(fn.filename).toMatch(/\/ingest\.zip$/);
@@ -230,7 +250,13 @@ describe("the team's own function", () => {
       {
         Sid: "ManageOwnNetworkInterfaces",
         Effect: "Allow",
-        Action: ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"],
+        Action: [
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:CreateNetworkInterface",
+          "ec2:DeleteNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:UnassignPrivateIpAddresses",
+        ],
         Resource: "*",
       },
     ]);
@@ -250,19 +276,37 @@ describe("the team's own function", () => {
 
   test("the grant's variables sit beside the team's", () => {
     const stack = twoAccountStack();
-    new LambdaGrantee(stack.stack, "consumer", { ...granteeProps(stack, { environment: { LOG_LEVEL: "debug" } }), grantVariables: { BUCKET_NAME: "shared-data" } });
-    expect(resourceAt(synthJson(stack.stack), "aws_lambda_function", "consumer/function").environment).toEqual({ variables: { LOG_LEVEL: "debug", BUCKET_NAME: "shared-data" } });
+    new LambdaGrantee(stack.stack, "consumer", {
+      ...granteeProps(stack, { environment: { LOG_LEVEL: "debug" } }),
+      grantVariables: { BUCKET_NAME: "shared-data" },
+    });
+    expect(resourceAt(synthJson(stack.stack), "aws_lambda_function", "consumer/function").environment).toEqual({
+      variables: { LOG_LEVEL: "debug", BUCKET_NAME: "shared-data" },
+    });
   });
 });
 
 describe("the function's environment: what Lambda and the prebuilt handler would refuse is refused at synth", () => {
   /** The grant's variables of a bucket-policy grant, as a half writes them. */
-  const GRANT_VARIABLES = { BUCKET_NAME: "shared-data", BUCKET_REGION: "us-east-1", ACCESS_MODE: "bucket-policy", GRANTED_PREFIXES: '[{"prefix":"in/","access":"read","delete":false}]' };
+  const GRANT_VARIABLES = {
+    BUCKET_NAME: "shared-data",
+    BUCKET_REGION: "us-east-1",
+    ACCESS_MODE: "bucket-policy",
+    GRANTED_PREFIXES: '[{"prefix":"in/","access":"read","delete":false}]',
+  };
   const ACCESS_POINT = "arn:aws:s3:us-east-1:222222222222:accesspoint/consumer";
 
-  function build(environment: Record<string, string>, grantVariables: Record<string, string> = GRANT_VARIABLES, code?: LambdaGranteeProps["code"]) {
+  function build(
+    environment: Record<string, string>,
+    grantVariables: Record<string, string> = GRANT_VARIABLES,
+    code?: LambdaGranteeProps["code"],
+  ) {
     const stack = twoAccountStack();
-    const make = () => new LambdaGrantee(stack.stack, "consumer", { ...granteeProps(stack, { environment, ...(code ? { code } : {}) }), grantVariables });
+    const make = () =>
+      new LambdaGrantee(stack.stack, "consumer", {
+        ...granteeProps(stack, { environment, ...(code ? { code } : {}) }),
+        grantVariables,
+      });
     return { stack, make };
   }
 
@@ -274,13 +318,17 @@ describe("the function's environment: what Lambda and the prebuilt handler would
     const fits = 4096 - measured({ ...filler(0), ...GRANT_VARIABLES });
     const { stack, make } = build(filler(fits));
     make();
-    const written = resourceAt(synthJson(stack.stack), "aws_lambda_function", "consumer/function").environment as { variables: Record<string, string> };
+    const written = resourceAt(synthJson(stack.stack), "aws_lambda_function", "consumer/function").environment as {
+      variables: Record<string, string>;
+    };
     expect(measured(written.variables)).toBe(4096);
 
     const over = build(filler(fits + 1));
     const error = configurationError(over.make);
     expect(error.problems).toEqual([
-      expect.stringMatching(/^consumer\.environment with the grant's variables is 4097 bytes as Lambda measures it \(the JSON of every variable; the largest: NOTES 39\d\d, GRANTED_PREFIXES 80, ACCESS_MODE 29\), over Lambda's limit of 4096 bytes/),
+      expect.stringMatching(
+        /^consumer\.environment with the grant's variables is 4097 bytes as Lambda measures it \(the JSON of every variable; the largest: NOTES 39\d\d, GRANTED_PREFIXES 80, ACCESS_MODE 29\), over Lambda's limit of 4096 bytes/,
+      ),
     ]);
     expect(synthJson(over.stack.stack).resource).toBeUndefined();
   });
@@ -289,20 +337,48 @@ describe("the function's environment: what Lambda and the prebuilt handler would
     const fits = 4096 - measured({ NOTES: "", ...GRANT_VARIABLES });
     // Each quote is written \" (2 bytes) and each é is 2 bytes of UTF-8: half as many fit.
     expect(() => build({ NOTES: '"'.repeat(Math.floor(fits / 2)) }).make()).not.toThrow();
-    expect(() => build({ NOTES: '"'.repeat(Math.floor(fits / 2) + 1) }).make()).toThrow(/is 409[78] bytes as Lambda measures it/);
-    expect(() => build({ NOTES: "é".repeat(Math.floor(fits / 2) + 1) }).make()).toThrow(/is 409[78] bytes as Lambda measures it/);
+    expect(() => build({ NOTES: '"'.repeat(Math.floor(fits / 2) + 1) }).make()).toThrow(
+      /is 409[78] bytes as Lambda measures it/,
+    );
+    expect(() => build({ NOTES: "é".repeat(Math.floor(fits / 2) + 1) }).make()).toThrow(
+      /is 409[78] bytes as Lambda measures it/,
+    );
   });
 
   test("the limit holds for the team's own code too", () => {
-    const { make } = build({ NOTES: "n".repeat(4096) }, GRANT_VARIABLES, { archive: PYTHON_ZIP, runtime: "python3.12", handler: "app.handler" });
+    const { make } = build({ NOTES: "n".repeat(4096) }, GRANT_VARIABLES, {
+      archive: PYTHON_ZIP,
+      runtime: "python3.12",
+      handler: "app.handler",
+    });
     expect(configurationError(make).problems).toEqual([expect.stringContaining("over Lambda's limit of 4096 bytes")]);
   });
 
   const HANDLER_REFUSALS: Array<[string, Record<string, string>, Record<string, string>, string]> = [
-    ["a response cap that is not a number", { MAX_RESPONSE_BYTES: "5MB" }, GRANT_VARIABLES, `consumer.environment.MAX_RESPONSE_BYTES "5MB" must be a whole number of bytes from 1024 to 6000000 (below Lambda's 6 MB response limit): the prebuilt handler would refuse it at every cold start`],
-    ["a response cap over Lambda's 6 MB", { MAX_RESPONSE_BYTES: "6000001" }, GRANT_VARIABLES, 'consumer.environment.MAX_RESPONSE_BYTES "6000001" must be a whole number of bytes from 1024 to 6000000'],
-    ["a presigned URL lifetime of 0 seconds", { PRESIGN_MAX_EXPIRES_SECONDS: "0" }, GRANT_VARIABLES, 'consumer.environment.PRESIGN_MAX_EXPIRES_SECONDS "0" must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit)'],
-    ["path-style addressing as yes", { S3_FORCE_PATH_STYLE: "yes" }, GRANT_VARIABLES, 'consumer.environment.S3_FORCE_PATH_STYLE "yes" must be "true" or "false": the prebuilt handler would refuse it at every cold start'],
+    [
+      "a response cap that is not a number",
+      { MAX_RESPONSE_BYTES: "5MB" },
+      GRANT_VARIABLES,
+      `consumer.environment.MAX_RESPONSE_BYTES "5MB" must be a whole number of bytes from 1024 to 6000000 (below Lambda's 6 MB response limit): the prebuilt handler would refuse it at every cold start`,
+    ],
+    [
+      "a response cap over Lambda's 6 MB",
+      { MAX_RESPONSE_BYTES: "6000001" },
+      GRANT_VARIABLES,
+      'consumer.environment.MAX_RESPONSE_BYTES "6000001" must be a whole number of bytes from 1024 to 6000000',
+    ],
+    [
+      "a presigned URL lifetime of 0 seconds",
+      { PRESIGN_MAX_EXPIRES_SECONDS: "0" },
+      GRANT_VARIABLES,
+      'consumer.environment.PRESIGN_MAX_EXPIRES_SECONDS "0" must be a whole number of seconds from 1 to 604800 (7 days, the SigV4 limit)',
+    ],
+    [
+      "path-style addressing as yes",
+      { S3_FORCE_PATH_STYLE: "yes" },
+      GRANT_VARIABLES,
+      'consumer.environment.S3_FORCE_PATH_STYLE "yes" must be "true" or "false": the prebuilt handler would refuse it at every cold start',
+    ],
     [
       "path-style addressing with the grant's access point",
       { S3_FORCE_PATH_STYLE: "true" },
@@ -311,15 +387,27 @@ describe("the function's environment: what Lambda and the prebuilt handler would
     ],
   ];
 
-  test.each(HANDLER_REFUSALS)("the prebuilt handler's setting: %s is refused before anything is created", (_name, environment, grantVariables, problem) => {
-    const { stack, make } = build(environment, grantVariables);
-    expect(configurationError(make).problems).toEqual([expect.stringContaining(problem)]);
-    expect(synthJson(stack.stack).resource).toBeUndefined();
-  });
+  test.each(HANDLER_REFUSALS)(
+    "the prebuilt handler's setting: %s is refused before anything is created",
+    (_name, environment, grantVariables, problem) => {
+      const { stack, make } = build(environment, grantVariables);
+      expect(configurationError(make).problems).toEqual([expect.stringContaining(problem)]);
+      expect(synthJson(stack.stack).resource).toBeUndefined();
+    },
+  );
 
-  test.each(HANDLER_REFUSALS)("the team's own code may read its variables as it likes: %s is written", (_name, environment, grantVariables) => {
-    expect(() => build(environment, grantVariables, { archive: PYTHON_ZIP, runtime: "python3.12", handler: "app.handler" }).make()).not.toThrow();
-  });
+  test.each(HANDLER_REFUSALS)(
+    "the team's own code may read its variables as it likes: %s is written",
+    (_name, environment, grantVariables) => {
+      expect(() =>
+        build(environment, grantVariables, {
+          archive: PYTHON_ZIP,
+          runtime: "python3.12",
+          handler: "app.handler",
+        }).make(),
+      ).not.toThrow();
+    },
+  );
 
   /**
    * The same judgement as the handler's: for each environment, synth accepts it exactly when the handler's own
@@ -354,7 +442,12 @@ describe("the function's environment: what Lambda and the prebuilt handler would
   test.each(judged)("%j, %s: synth and the handler agree", (environment, _how, grantVariables) => {
     const startsAtColdStart = (() => {
       try {
-        loadConfig({ ...environment, ...grantVariables, AWS_REGION: "us-east-1", AWS_LAMBDA_FUNCTION_NAME: "consumer-fn" });
+        loadConfig({
+          ...environment,
+          ...grantVariables,
+          AWS_REGION: "us-east-1",
+          AWS_LAMBDA_FUNCTION_NAME: "consumer-fn",
+        });
         return true;
       } catch {
         return false;
@@ -374,9 +467,13 @@ describe("every construct that creates a function refuses an environment Lambda 
   /** `n` prefixes of 24 characters, each read only. */
   const grantOf = (n: number): GrantDeclaration => ({
     mode: "bucket-policy",
-    prefixes: Array.from({ length: n }, (_, i) => ({ prefix: `${String(i).padStart(23, "0")}/`, access: "read" as const })),
+    prefixes: Array.from({ length: n }, (_, i) => ({
+      prefix: `${String(i).padStart(23, "0")}/`,
+      access: "read" as const,
+    })),
   });
-  const written = (json: SynthJson) => (onlyResource(json, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
+  const written = (json: SynthJson) =>
+    (onlyResource(json, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
   const bytes = (n: number) => {
     const pair = twoAccountStack();
     new CrossAccountS3Access(pair.stack, "access", accessProps(pair, grantOf(n)));
@@ -386,10 +483,19 @@ describe("every construct that creates a function refuses an environment Lambda 
   const perPrefix = bytes(41) - bytes(40);
   const most = 40 + Math.floor((4096 - bytes(40)) / perPrefix);
 
-  const SHARED_BUCKET = { accountId: "222222222222", region: "us-east-1", bucketName: "shared-data", keyAlias: "alias/shared-data" };
+  const SHARED_BUCKET = {
+    accountId: "222222222222",
+    region: "us-east-1",
+    bucketName: "shared-data",
+    keyAlias: "alias/shared-data",
+  };
   const builders: Array<[string, (pair: ReturnType<typeof twoAccountStack>, grant: GrantDeclaration) => unknown]> = [
     ["CrossAccountS3Access", (pair, grant) => new CrossAccountS3Access(pair.stack, "access", accessProps(pair, grant))],
-    ["LambdaAccountGrant", (pair, grant) => new LambdaAccountGrant(pair.stack, "access", { ...accessProps(pair, grant), bucket: SHARED_BUCKET })],
+    [
+      "LambdaAccountGrant",
+      (pair, grant) =>
+        new LambdaAccountGrant(pair.stack, "access", { ...accessProps(pair, grant), bucket: SHARED_BUCKET }),
+    ],
     [
       "SharedBucketAccess",
       (pair, grant) =>
@@ -402,28 +508,51 @@ describe("every construct that creates a function refuses an environment Lambda 
       "SharedLambdaAccountGrant",
       (pair, grant) =>
         new SharedLambdaAccountGrant(pair.stack, "access", {
-          shared: { bucket: SHARED_BUCKET, grantees: [{ name: "consumer", grant, lambda: { accountId: "111111111111", region: "us-east-1", functionName: "consumer", roleName: "consumer-role" } }] },
+          shared: {
+            bucket: SHARED_BUCKET,
+            grantees: [
+              {
+                name: "consumer",
+                grant,
+                lambda: {
+                  accountId: "111111111111",
+                  region: "us-east-1",
+                  functionName: "consumer",
+                  roleName: "consumer-role",
+                },
+              },
+            ],
+          },
           granteeName: "consumer",
           lambda: accessProps(pair, grant).lambda,
         }),
     ],
   ];
 
-  test.each(builders)("%s: as many prefixes as fit in 4,096 bytes are written; one more is refused before anything is created", (_name, build) => {
-    expect(most).toBeGreaterThan(40);
-    const fits = twoAccountStack();
-    build(fits, grantOf(most));
-    expect(Buffer.byteLength(JSON.stringify(written(synthJson(fits.stack))), "utf8")).toBeLessThanOrEqual(4096);
+  test.each(builders)(
+    "%s: as many prefixes as fit in 4,096 bytes are written; one more is refused before anything is created",
+    (_name, build) => {
+      expect(most).toBeGreaterThan(40);
+      const fits = twoAccountStack();
+      build(fits, grantOf(most));
+      expect(Buffer.byteLength(JSON.stringify(written(synthJson(fits.stack))), "utf8")).toBeLessThanOrEqual(4096);
 
-    const over = twoAccountStack();
-    const error = configurationError(() => build(over, grantOf(most + 1)));
-    expect(error.problems).toEqual([expect.stringMatching(/^[\w.-]+\.lambda\.environment with the grant's variables is 4\d{3} bytes as Lambda measures it \(the JSON of every variable; the largest: GRANTED_PREFIXES \d+,.*over Lambda's limit of 4096 bytes/)]);
-    expect(synthJson(over.stack).resource).toBeUndefined();
-  });
+      const over = twoAccountStack();
+      const error = configurationError(() => build(over, grantOf(most + 1)));
+      expect(error.problems).toEqual([
+        expect.stringMatching(
+          /^[\w.-]+\.lambda\.environment with the grant's variables is 4\d{3} bytes as Lambda measures it \(the JSON of every variable; the largest: GRANTED_PREFIXES \d+,.*over Lambda's limit of 4096 bytes/,
+        ),
+      ]);
+      expect(synthJson(over.stack).resource).toBeUndefined();
+    },
+  );
 
   test("103 prefixes of 24 characters, within the policies' limits, are refused for the function's environment", () => {
     const pair = twoAccountStack();
-    const error = configurationError(() => new CrossAccountS3Access(pair.stack, "access", accessProps(pair, grantOf(103))));
+    const error = configurationError(
+      () => new CrossAccountS3Access(pair.stack, "access", accessProps(pair, grantOf(103))),
+    );
     expect(error.problems).toEqual([expect.stringContaining("over Lambda's limit of 4096 bytes")]);
   });
 });
@@ -437,7 +566,16 @@ describe("no function at all", () => {
 
   test("with an existing role, nothing is created", () => {
     const stack = twoAccountStack();
-    new LambdaGrantee(stack.stack, "consumer", granteeProps(stack, { functionName: undefined, roleName: undefined, createFunction: false, existingRoleArn: "arn:aws:iam::111111111111:role/worker" }));
+    new LambdaGrantee(
+      stack.stack,
+      "consumer",
+      granteeProps(stack, {
+        functionName: undefined,
+        roleName: undefined,
+        createFunction: false,
+        existingRoleArn: "arn:aws:iam::111111111111:role/worker",
+      }),
+    );
     expect(synthJson(stack.stack).resource).toBeUndefined();
   });
 });
@@ -445,46 +583,165 @@ describe("no function at all", () => {
 describe("LambdaGrantee refuses bad input before creating anything", () => {
   const LONG_ROLE = "r".repeat(65);
   const cases: Array<[string, Overrides, string | RegExp]> = [
-    ["a function name with a space", { functionName: "my function" }, 'consumer.functionName "my function" is not a valid Lambda function name (1-64 of letters, digits, hyphens and underscores)'],
-    ["a role name of 65 characters", { roleName: LONG_ROLE }, `consumer.roleName "${LONG_ROLE}" is not a valid IAM role name (1-64 of letters, digits and + = , . @ _ -)`],
+    [
+      "a function name with a space",
+      { functionName: "my function" },
+      'consumer.functionName "my function" is not a valid Lambda function name (1-64 of letters, digits, hyphens and underscores)',
+    ],
+    [
+      "a role name of 65 characters",
+      { roleName: LONG_ROLE },
+      `consumer.roleName "${LONG_ROLE}" is not a valid IAM role name (1-64 of letters, digits and + = , . @ _ -)`,
+    ],
     ["64 MB of memory", { memorySize: 64 }, "consumer.memorySize 64 must be 128-10240 MB"],
     ["a timeout of 901 s", { timeoutSeconds: 901 }, "consumer.timeoutSeconds 901 must be 1-900 seconds"],
-    ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, /^consumer\.logRetentionDays 10 is not a CloudWatch Logs retention \(one of 1, 3, 5, /],
-    ["a bad account ID", { accountId: "11111111111" }, 'consumer.accountId "11111111111" is not an AWS account ID (12 digits)'],
-    ["no role at all", { roleName: undefined }, "consumer.roleName is required: name the role to create, or give the ARN of an existing one (existingRoleArn)"],
-    ["a role to create and an existing one", { existingRoleArn: "arn:aws:iam::111111111111:role/w" }, 'consumer.existingRoleArn "arn:aws:iam::111111111111:role/w" is given with roleName: name a role to create, or an existing one, not both'],
-    ["an existing role in another account", { roleName: undefined, existingRoleArn: "arn:aws:iam::999999999999:role/w" }, 'consumer.existingRoleArn "arn:aws:iam::999999999999:role/w" is not a role of the Lambda account 111111111111 (partition aws)'],
-    ["a path for an existing role", { roleName: undefined, existingRoleArn: "arn:aws:iam::111111111111:role/w", rolePath: "/x/" }, 'consumer.rolePath "/x/" applies only to a role this library creates'],
+    [
+      "a retention CloudWatch does not offer",
+      { logRetentionDays: 10 },
+      /^consumer\.logRetentionDays 10 is not a CloudWatch Logs retention \(one of 1, 3, 5, /,
+    ],
+    [
+      "a bad account ID",
+      { accountId: "11111111111" },
+      'consumer.accountId "11111111111" is not an AWS account ID (12 digits)',
+    ],
+    [
+      "no role at all",
+      { roleName: undefined },
+      "consumer.roleName is required: name the role to create, or give the ARN of an existing one (existingRoleArn)",
+    ],
+    [
+      "a role to create and an existing one",
+      { existingRoleArn: "arn:aws:iam::111111111111:role/w" },
+      'consumer.existingRoleArn "arn:aws:iam::111111111111:role/w" is given with roleName: name a role to create, or an existing one, not both',
+    ],
+    [
+      "an existing role in another account",
+      { roleName: undefined, existingRoleArn: "arn:aws:iam::999999999999:role/w" },
+      'consumer.existingRoleArn "arn:aws:iam::999999999999:role/w" is not a role of the Lambda account 111111111111 (partition aws)',
+    ],
+    [
+      "a path for an existing role",
+      { roleName: undefined, existingRoleArn: "arn:aws:iam::111111111111:role/w", rolePath: "/x/" },
+      'consumer.rolePath "/x/" applies only to a role this library creates',
+    ],
     ["a path without its slashes", { rolePath: "service-role" }, 'consumer.rolePath "service-role" is not an IAM path'],
-    ["a function setting without a function", { functionName: undefined, createFunction: false, memorySize: 512 }, "consumer.memorySize 512 applies only to a function this library creates, and createFunction is false"],
-    ["no function name for a function to create", { functionName: undefined }, "consumer.functionName is required: name the function to create, or set createFunction to false"],
-    ["a variable the grant writes", { environment: { BUCKET_NAME: "other" } }, 'consumer.environment {"BUCKET_NAME":"other"} sets BUCKET_NAME, which the grant writes (see HANDLER_ENVIRONMENT)'],
-    ["a variable Lambda reserves", { environment: { LOG_LEVEL: "debug", AWS_REGION: "eu-west-1" } }, 'consumer.environment.AWS_REGION "eu-west-1" is a variable Lambda reserves: the runtime sets it, and Lambda refuses a function configuration that sets it'],
-    ["the execution role's credentials", { environment: { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE" } }, 'consumer.environment.AWS_ACCESS_KEY_ID "AKIAIOSFODNN7EXAMPLE" is a variable Lambda reserves'],
-    ["a variable name of one letter", { environment: { X: "1" } }, 'consumer.environment.X "1" is not an environment variable name (a letter, then at least one more letter, digit or _)'],
-    ["six layers", { layers: Array.from({ length: 6 }, (_, i) => `arn:aws:lambda:us-east-1:111111111111:layer:l${i}:1`) }, /^consumer\.layers .* has more than 5 layers/],
-    ["a layer of another region", { layers: ["arn:aws:lambda:eu-west-1:111111111111:layer:tools:3"] }, 'consumer.layers[0] "arn:aws:lambda:eu-west-1:111111111111:layer:tools:3" is in region eu-west-1, not the function\'s region us-east-1: Lambda only attaches layers of the function\'s own region'],
-    ["a layer of another partition", { layers: ["arn:aws-cn:lambda:us-east-1:111111111111:layer:tools:3"] }, 'consumer.layers[0] "arn:aws-cn:lambda:us-east-1:111111111111:layer:tools:3" is in partition aws-cn, not the function\'s partition aws'],
-    ["a layer ARN of 141 characters", { layers: [`arn:aws:lambda:us-east-1:111111111111:layer:${"l".repeat(95)}:1`] }, /^consumer\.layers\[0\] "arn:aws:lambda:us-east-1:111111111111:layer:l+\.\.\. is longer than 140 characters \(Lambda's limit for a layer version ARN\)$/],
-    ["17 subnets", { vpc: { subnetIds: Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(8, "0")}`), securityGroupIds: ["sg-00000001"] } }, /^consumer\.vpc\.subnetIds \["subnet-00000000",.* has more than 16 subnets \(Lambda's limit\)$/],
-    ["6 security groups", { vpc: { subnetIds: ["subnet-00000001"], securityGroupIds: Array.from({ length: 6 }, (_, i) => `sg-${String(i).padStart(8, "0")}`) } }, /^consumer\.vpc\.securityGroupIds \["sg-00000000",.* has more than 5 security groups \(Lambda's limit\)$/],
-    ["a missing code archive", { code: { archive: "/nonexistent/fn.zip", runtime: "python3.12", handler: "app.handler" } }, 'consumer.code.archive "/nonexistent/fn.zip" is not a zip file'],
-    ["a code folder that does not exist", { code: { directory: "/nonexistent/fn", runtime: "python3.12", handler: "app.handler" } }, 'consumer.code.directory "/nonexistent/fn" is not a folder'],
-    ["own code without a runtime", { code: { archive: PYTHON_ZIP, handler: "app.handler" } as never }, "consumer.code.runtime undefined is not a Lambda runtime (e.g. python3.12)"],
-    ["two architectures", { code: { archive: PYTHON_ZIP, runtime: "python3.12", handler: "app.handler", architectures: ["arm64", "x86_64"] } }, 'consumer.code.architectures ["arm64","x86_64"] must name one architecture'],
+    [
+      "a function setting without a function",
+      { functionName: undefined, createFunction: false, memorySize: 512 },
+      "consumer.memorySize 512 applies only to a function this library creates, and createFunction is false",
+    ],
+    [
+      "no function name for a function to create",
+      { functionName: undefined },
+      "consumer.functionName is required: name the function to create, or set createFunction to false",
+    ],
+    [
+      "a variable the grant writes",
+      { environment: { BUCKET_NAME: "other" } },
+      'consumer.environment {"BUCKET_NAME":"other"} sets BUCKET_NAME, which the grant writes (see HANDLER_ENVIRONMENT)',
+    ],
+    [
+      "a variable Lambda reserves",
+      { environment: { LOG_LEVEL: "debug", AWS_REGION: "eu-west-1" } },
+      'consumer.environment.AWS_REGION "eu-west-1" is a variable Lambda reserves: the runtime sets it, and Lambda refuses a function configuration that sets it',
+    ],
+    [
+      "the execution role's credentials",
+      { environment: { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE" } },
+      'consumer.environment.AWS_ACCESS_KEY_ID "AKIAIOSFODNN7EXAMPLE" is a variable Lambda reserves',
+    ],
+    [
+      "a variable name of one letter",
+      { environment: { X: "1" } },
+      'consumer.environment.X "1" is not an environment variable name (a letter, then at least one more letter, digit or _)',
+    ],
+    [
+      "six layers",
+      { layers: Array.from({ length: 6 }, (_, i) => `arn:aws:lambda:us-east-1:111111111111:layer:l${i}:1`) },
+      /^consumer\.layers .* has more than 5 layers/,
+    ],
+    [
+      "a layer of another region",
+      { layers: ["arn:aws:lambda:eu-west-1:111111111111:layer:tools:3"] },
+      "consumer.layers[0] \"arn:aws:lambda:eu-west-1:111111111111:layer:tools:3\" is in region eu-west-1, not the function's region us-east-1: Lambda only attaches layers of the function's own region",
+    ],
+    [
+      "a layer of another partition",
+      { layers: ["arn:aws-cn:lambda:us-east-1:111111111111:layer:tools:3"] },
+      'consumer.layers[0] "arn:aws-cn:lambda:us-east-1:111111111111:layer:tools:3" is in partition aws-cn, not the function\'s partition aws',
+    ],
+    [
+      "a layer ARN of 141 characters",
+      { layers: [`arn:aws:lambda:us-east-1:111111111111:layer:${"l".repeat(95)}:1`] },
+      /^consumer\.layers\[0\] "arn:aws:lambda:us-east-1:111111111111:layer:l+\.\.\. is longer than 140 characters \(Lambda's limit for a layer version ARN\)$/,
+    ],
+    [
+      "17 subnets",
+      {
+        vpc: {
+          subnetIds: Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(8, "0")}`),
+          securityGroupIds: ["sg-00000001"],
+        },
+      },
+      /^consumer\.vpc\.subnetIds \["subnet-00000000",.* has more than 16 subnets \(Lambda's limit\)$/,
+    ],
+    [
+      "6 security groups",
+      {
+        vpc: {
+          subnetIds: ["subnet-00000001"],
+          securityGroupIds: Array.from({ length: 6 }, (_, i) => `sg-${String(i).padStart(8, "0")}`),
+        },
+      },
+      /^consumer\.vpc\.securityGroupIds \["sg-00000000",.* has more than 5 security groups \(Lambda's limit\)$/,
+    ],
+    [
+      "a missing code archive",
+      { code: { archive: "/nonexistent/fn.zip", runtime: "python3.12", handler: "app.handler" } },
+      'consumer.code.archive "/nonexistent/fn.zip" is not a zip file',
+    ],
+    [
+      "a code folder that does not exist",
+      { code: { directory: "/nonexistent/fn", runtime: "python3.12", handler: "app.handler" } },
+      'consumer.code.directory "/nonexistent/fn" is not a folder',
+    ],
+    [
+      "own code without a runtime",
+      { code: { archive: PYTHON_ZIP, handler: "app.handler" } as never },
+      "consumer.code.runtime undefined is not a Lambda runtime (e.g. python3.12)",
+    ],
+    [
+      "two architectures",
+      {
+        code: {
+          archive: PYTHON_ZIP,
+          runtime: "python3.12",
+          handler: "app.handler",
+          architectures: ["arm64", "x86_64"],
+        },
+      },
+      'consumer.code.architectures ["arm64","x86_64"] must name one architecture',
+    ],
   ];
 
   test.each(cases)("%s", (_name, overrides, problem) => {
     const stack = twoAccountStack();
     const error = configurationError(() => new LambdaGrantee(stack.stack, "consumer", granteeProps(stack, overrides)));
-    expect(error.problems).toEqual([typeof problem === "string" ? expect.stringContaining(problem) : expect.stringMatching(problem)]);
+    expect(error.problems).toEqual([
+      typeof problem === "string" ? expect.stringContaining(problem) : expect.stringMatching(problem),
+    ]);
     expect(synthJson(stack.stack).resource).toBeUndefined();
   });
 
   test.each(LAMBDA_RESERVED_VARIABLES.filter((name) => /^[a-zA-Z]/.test(name)))("the reserved variable %s", (name) => {
     const stack = twoAccountStack();
-    const error = configurationError(() => new LambdaGrantee(stack.stack, "consumer", granteeProps(stack, { environment: { [name]: "x" } })));
-    expect(error.problems).toEqual([expect.stringContaining(`consumer.environment.${name} "x" is a variable Lambda reserves`)]);
+    const error = configurationError(
+      () => new LambdaGrantee(stack.stack, "consumer", granteeProps(stack, { environment: { [name]: "x" } })),
+    );
+    expect(error.problems).toEqual([
+      expect.stringContaining(`consumer.environment.${name} "x" is a variable Lambda reserves`),
+    ]);
   });
 
   test("the variables the handler takes from the Lambda runtime are reserved ones", () => {
@@ -493,7 +750,10 @@ describe("LambdaGrantee refuses bad input before creating anything", () => {
 
   test("several bad settings are reported together", () => {
     const stack = twoAccountStack();
-    const error = configurationError(() => new LambdaGrantee(stack.stack, "consumer", granteeProps(stack, { functionName: "a b", timeoutSeconds: 901 })));
+    const error = configurationError(
+      () =>
+        new LambdaGrantee(stack.stack, "consumer", granteeProps(stack, { functionName: "a b", timeoutSeconds: 901 })),
+    );
     expect(error.problems).toEqual([
       'consumer.functionName "a b" is not a valid Lambda function name (1-64 of letters, digits, hyphens and underscores)',
       "consumer.timeoutSeconds 901 must be 1-900 seconds",

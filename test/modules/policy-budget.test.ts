@@ -1,8 +1,18 @@
-import { ConfigurationError, CrossAccountS3Access, overBudget, policySize, POLICY_LIMITS, type GrantDeclaration } from "../../modules/internal";
+import {
+  ConfigurationError,
+  CrossAccountS3Access,
+  overBudget,
+  policySize,
+  POLICY_LIMITS,
+  type GrantDeclaration,
+} from "../../modules/internal";
 import { accessProps, synthJson, twoAccountStack, type AccessOverrides } from "../support/synth";
 
 const prefixes = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ prefix: `team-${String(i).padStart(4, "0")}/daily-exports/`, access: "readWrite" as const }));
+  Array.from({ length: n }, (_, i) => ({
+    prefix: `team-${String(i).padStart(4, "0")}/daily-exports/`,
+    access: "readWrite" as const,
+  }));
 
 function build(grant: GrantDeclaration, lambda: AccessOverrides["lambda"] = {}) {
   const s = twoAccountStack();
@@ -11,15 +21,25 @@ function build(grant: GrantDeclaration, lambda: AccessOverrides["lambda"] = {}) 
 }
 
 test("a policy's size is its minified JSON, a reference counted at the longest value it can take", () => {
-  const doc = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }] };
+  const doc = {
+    Version: "2012-10-17" as const,
+    Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }],
+  };
   expect(policySize(doc)).toBe(JSON.stringify(doc).length);
   const withRef = { ...doc, Statement: [{ ...doc.Statement[0], Resource: "${aws_kms_key.key.arn}" }] };
   expect(policySize(withRef)).toBe(JSON.stringify(withRef).length - "${aws_kms_key.key.arn}".length + 86);
 });
 
 test("overBudget says which policy, its size and by how much it is over", () => {
-  const doc = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: "x".repeat(2_100) }] };
-  expect(overBudget([{ what: "the trust policy of role r", docs: [doc], limit: POLICY_LIMITS.trustPolicy, advice: "shorten it" }])).toEqual([
+  const doc = {
+    Version: "2012-10-17" as const,
+    Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: "x".repeat(2_100) }],
+  };
+  expect(
+    overBudget([
+      { what: "the trust policy of role r", docs: [doc], limit: POLICY_LIMITS.trustPolicy, advice: "shorten it" },
+    ]),
+  ).toEqual([
     `the trust policy of role r would be ${policySize(doc).toLocaleString("en-US")} characters, ${(policySize(doc) - 2_048).toLocaleString("en-US")} over AWS's limit of 2,048: shorten it`,
   ]);
   expect(overBudget([{ what: "small", docs: [doc], limit: 10_240, advice: "" }])).toEqual([]);
@@ -44,7 +64,9 @@ test("a grant whose role policies AWS would refuse fails at synth, by how much, 
 
 test("in assume-role mode the access role's policy is the one checked", () => {
   const { make } = build({ mode: "assume-role", accessRoleName: "s3-access", prefixes: prefixes(200) });
-  expect(make).toThrow(/^access\.grant \(200 prefixes\): the inline policy of role s3-access would be [\d,]+ characters/);
+  expect(make).toThrow(
+    /^access\.grant \(200 prefixes\): the inline policy of role s3-access would be [\d,]+ characters/,
+  );
 });
 
 // For a function created elsewhere: the environment of a function this library creates holds every prefix in
@@ -62,5 +84,7 @@ test("the limit is exact: 118 readWrite prefixes of 24 characters fit, the 119th
 });
 
 test("with a function this library creates, the prefixes' variable reaches Lambda's 4 KB first", () => {
-  expect(build({ mode: "bucket-policy", prefixes: prefixes(115) }).make).toThrow(/access\.lambda\.environment with the grant's variables is [\d]+ bytes as Lambda measures it/);
+  expect(build({ mode: "bucket-policy", prefixes: prefixes(115) }).make).toThrow(
+    /access\.lambda\.environment with the grant's variables is [\d]+ bytes as Lambda measures it/,
+  );
 });

@@ -19,7 +19,13 @@ import { accessProps, twoAccountStack } from "../support/synth";
 const GRANT: GrantDeclaration = { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] };
 
 /** A stack with one clean grant, checked by the rules, and what `tamper` adds to it. */
-function fixture(tamper: (access: CrossAccountS3Access, stack: TerraformStack, bucketProvider: ReturnType<typeof twoAccountStack>["bucketProvider"]) => void) {
+function fixture(
+  tamper: (
+    access: CrossAccountS3Access,
+    stack: TerraformStack,
+    bucketProvider: ReturnType<typeof twoAccountStack>["bucketProvider"],
+  ) => void,
+) {
   const pair = twoAccountStack();
   const access = new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT));
   Aspects.of(pair.stack).add(new SecurityRules());
@@ -31,10 +37,12 @@ function fixture(tamper: (access: CrossAccountS3Access, stack: TerraformStack, b
 function errors(stack: TerraformStack): string[] {
   Testing.synth(stack);
   return stack.node.findAll().flatMap((c) =>
-    c.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => {
-      const text = String(m.data);
-      return `${text.slice(1, text.indexOf("]"))} ${c.node.path}: ${text}`;
-    }),
+    c.node.metadata
+      .filter((m) => m.type === "@cdktf/error")
+      .map((m) => {
+        const text = String(m.data);
+        return `${text.slice(1, text.indexOf("]"))} ${c.node.path}: ${text}`;
+      }),
   );
 }
 
@@ -42,12 +50,24 @@ const ids = (list: string[]) => [...new Set(list.map((e) => e.slice(0, e.indexOf
 
 const PUBLIC_READ = JSON.stringify({
   Version: "2012-10-17",
-  Statement: [{ Sid: "Anyone", Effect: "Allow", Principal: { AWS: "arn:aws:iam::333333333333:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::shared-data/*" }],
+  Statement: [
+    {
+      Sid: "Anyone",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::333333333333:root" },
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::shared-data/*",
+    },
+  ],
 });
 
 /** Adds an identity policy holding `statement` to the grantee's role. */
 const rolePolicy = (statement: unknown) => (a: CrossAccountS3Access, s: TerraformStack) =>
-  new IamRolePolicy(s, "extra", { provider: a.lambdaAccount.grantee.role!.provider, role: a.lambdaAccount.grantee.role!.name, policy: JSON.stringify({ Version: "2012-10-17", Statement: statement }) });
+  new IamRolePolicy(s, "extra", {
+    provider: a.lambdaAccount.grantee.role!.provider,
+    role: a.lambdaAccount.grantee.role!.name,
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: statement }),
+  });
 
 test("the clean grant breaks no rule", () => {
   expect(errors(fixture(() => undefined))).toEqual([]);
@@ -55,29 +75,71 @@ test("the clean grant breaks no rule", () => {
 
 describe("a second resource on the grant's bucket or key is judged, and two resources setting one thing are refused", () => {
   test("a second bucket policy, naming the bucket by its literal name", () => {
-    const found = errors(fixture((_a, s, provider) => new S3BucketPolicy(s, "extra-policy", { provider, bucket: "shared-data", policy: PUBLIC_READ })));
-    expect(ids(found)).toEqual(expect.arrayContaining(["CAS-S3-5 test/access/bucket/bucket", "CAS-TF-2 test/extra-policy", "CAS-TF-2 test/access/bucket/policy"]));
-    expect(found.find((e) => e.startsWith("CAS-TF-2 test/extra-policy"))).toMatch(/aws_s3_bucket_policy\.access_bucket_policy_\w+ and aws_s3_bucket_policy\.extra-policy all set the policy of bucket shared-data/);
+    const found = errors(
+      fixture(
+        (_a, s, provider) =>
+          new S3BucketPolicy(s, "extra-policy", { provider, bucket: "shared-data", policy: PUBLIC_READ }),
+      ),
+    );
+    expect(ids(found)).toEqual(
+      expect.arrayContaining([
+        "CAS-S3-5 test/access/bucket/bucket",
+        "CAS-TF-2 test/extra-policy",
+        "CAS-TF-2 test/access/bucket/policy",
+      ]),
+    );
+    expect(found.find((e) => e.startsWith("CAS-TF-2 test/extra-policy"))).toMatch(
+      /aws_s3_bucket_policy\.access_bucket_policy_\w+ and aws_s3_bucket_policy\.extra-policy all set the policy of bucket shared-data/,
+    );
   });
 
   test("a key policy resource on the grant's key", () => {
     const found = errors(
-      fixture((a, s, provider) => new KmsKeyPolicy(s, "key-policy", { provider, keyId: a.bucketAccount.key!.key.keyId, policy: PUBLIC_READ.replace("s3:GetObject", "kms:Decrypt").replace("arn:aws:s3:::shared-data/*", "*") })),
+      fixture(
+        (a, s, provider) =>
+          new KmsKeyPolicy(s, "key-policy", {
+            provider,
+            keyId: a.bucketAccount.key!.key.keyId,
+            policy: PUBLIC_READ.replace("s3:GetObject", "kms:Decrypt").replace("arn:aws:s3:::shared-data/*", "*"),
+          }),
+      ),
     );
-    expect(ids(found)).toEqual(expect.arrayContaining(["CAS-KMS-2 test/key-policy", "CAS-TF-2 test/key-policy", "CAS-TF-2 test/access/key/key"]));
+    expect(ids(found)).toEqual(
+      expect.arrayContaining(["CAS-KMS-2 test/key-policy", "CAS-TF-2 test/key-policy", "CAS-TF-2 test/access/key/key"]),
+    );
   });
 
   test("a KMS grant on the grant's key", () => {
     const found = errors(
-      fixture((a, s, provider) => new KmsGrant(s, "grant", { provider, keyId: a.bucketAccount.key!.key.keyId, granteePrincipal: "arn:aws:iam::333333333333:root", operations: ["Decrypt"] })),
+      fixture(
+        (a, s, provider) =>
+          new KmsGrant(s, "grant", {
+            provider,
+            keyId: a.bucketAccount.key!.key.keyId,
+            granteePrincipal: "arn:aws:iam::333333333333:root",
+            operations: ["Decrypt"],
+          }),
+      ),
     );
-    expect(found.find((e) => e.startsWith("CAS-KMS-2 test/grant"))).toMatch(/KMS grant gives arn:aws:iam::333333333333:root Decrypt on aws_kms_key\.\S+ outside its key policy/);
+    expect(found.find((e) => e.startsWith("CAS-KMS-2 test/grant"))).toMatch(
+      /KMS grant gives arn:aws:iam::333333333333:root Decrypt on aws_kms_key\.\S+ outside its key policy/,
+    );
   });
 
   test("another access point on the bucket, without the upload denials", () => {
     const found = errors(
-      fixture((a, s, provider) =>
-        new S3AccessPoint(s, "side-door", { provider, bucket: a.bucketAccount.bucket!.bucket.id, accountId: "222222222222", name: "side-door", policy: PUBLIC_READ.replace("arn:aws:s3:::shared-data/*", "arn:aws:s3:us-east-1:222222222222:accesspoint/side-door/object/*") }),
+      fixture(
+        (a, s, provider) =>
+          new S3AccessPoint(s, "side-door", {
+            provider,
+            bucket: a.bucketAccount.bucket!.bucket.id,
+            accountId: "222222222222",
+            name: "side-door",
+            policy: PUBLIC_READ.replace(
+              "arn:aws:s3:::shared-data/*",
+              "arn:aws:s3:us-east-1:222222222222:accesspoint/side-door/object/*",
+            ),
+          }),
       ),
     );
     expect(ids(found)).toContain("CAS-S3-6 test/side-door");
@@ -85,42 +147,76 @@ describe("a second resource on the grant's bucket or key is judged, and two reso
 
   test("a second public access block that turns the blocks off", () => {
     const found = errors(
-      fixture((_a, s, provider) =>
-        new S3BucketPublicAccessBlock(s, "open", { provider, bucket: "shared-data", blockPublicAcls: false, blockPublicPolicy: false, ignorePublicAcls: false, restrictPublicBuckets: false }),
+      fixture(
+        (_a, s, provider) =>
+          new S3BucketPublicAccessBlock(s, "open", {
+            provider,
+            bucket: "shared-data",
+            blockPublicAcls: false,
+            blockPublicPolicy: false,
+            ignorePublicAcls: false,
+            restrictPublicBuckets: false,
+          }),
       ),
     );
     expect(ids(found)).toEqual(expect.arrayContaining(["CAS-S3-1 test/access/bucket/bucket", "CAS-TF-2 test/open"]));
-    expect(found.find((e) => e.startsWith("CAS-S3-1"))).toMatch(/leaves block_public_acls, block_public_policy, ignore_public_acls, restrict_public_buckets off \(aws_s3_bucket_public_access_block\.open\)/);
+    expect(found.find((e) => e.startsWith("CAS-S3-1"))).toMatch(
+      /leaves block_public_acls, block_public_policy, ignore_public_acls, restrict_public_buckets off \(aws_s3_bucket_public_access_block\.open\)/,
+    );
   });
 
   test("versioning Suspended by a second resource", () => {
-    const found = errors(fixture((a, s, provider) => new S3BucketVersioningA(s, "suspend", { provider, bucket: a.bucketAccount.bucket!.bucket.bucket, versioningConfiguration: { status: "Suspended" } })));
+    const found = errors(
+      fixture(
+        (a, s, provider) =>
+          new S3BucketVersioningA(s, "suspend", {
+            provider,
+            bucket: a.bucketAccount.bucket!.bucket.bucket,
+            versioningConfiguration: { status: "Suspended" },
+          }),
+      ),
+    );
     expect(ids(found)).toEqual(expect.arrayContaining(["CAS-S3-3 test/access/bucket/bucket", "CAS-TF-2 test/suspend"]));
   });
 
   test("AES256 default encryption by a second resource", () => {
     const found = errors(
-      fixture((_a, s, provider) =>
-        new S3BucketServerSideEncryptionConfigurationA(s, "sse-s3", { provider, bucket: "shared-data", rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
+      fixture(
+        (_a, s, provider) =>
+          new S3BucketServerSideEncryptionConfigurationA(s, "sse-s3", {
+            provider,
+            bucket: "shared-data",
+            rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+          }),
       ),
     );
     expect(ids(found)).toEqual(expect.arrayContaining(["CAS-S3-4 test/access/bucket/bucket", "CAS-TF-2 test/sse-s3"]));
   });
 
   test("a public-read ACL", () => {
-    const found = errors(fixture((_a, s, provider) => new S3BucketAcl(s, "acl", { provider, bucket: "shared-data", acl: "public-read" })));
+    const found = errors(
+      fixture((_a, s, provider) => new S3BucketAcl(s, "acl", { provider, bucket: "shared-data", acl: "public-read" })),
+    );
     expect(found.find((e) => e.startsWith("CAS-S3-2"))).toMatch(/has the ACL public-read \(aws_s3_bucket_acl\.acl\)/);
   });
 
   test("a bucket policy written inline on a bucket resource named like the grant's", () => {
-    const found = errors(fixture((a) => (a.bucketAccount.bucket!.bucket as TerraformResource).addOverride("policy", PUBLIC_READ)));
-    expect(ids(found)).toEqual(expect.arrayContaining(["CAS-TF-2 test/access/bucket/bucket", "CAS-TF-2 test/access/bucket/policy"]));
+    const found = errors(
+      fixture((a) => (a.bucketAccount.bucket!.bucket as TerraformResource).addOverride("policy", PUBLIC_READ)),
+    );
+    expect(ids(found)).toEqual(
+      expect.arrayContaining(["CAS-TF-2 test/access/bucket/bucket", "CAS-TF-2 test/access/bucket/policy"]),
+    );
   });
 });
 
 describe("what Terraform creates: count and for_each", () => {
   const publicAccessBlock = (a: CrossAccountS3Access) =>
-    a.bucketAccount.bucket!.node.findAll().find((c) => (c as TerraformResource).terraformResourceType === "aws_s3_bucket_public_access_block") as TerraformResource;
+    a.bucketAccount
+      .bucket!.node.findAll()
+      .find(
+        (c) => (c as TerraformResource).terraformResourceType === "aws_s3_bucket_public_access_block",
+      ) as TerraformResource;
 
   test("count 0 on the bucket's public access block: there is none", () => {
     const found = errors(fixture((a) => publicAccessBlock(a).addOverride("count", 0)));
@@ -131,7 +227,7 @@ describe("what Terraform creates: count and for_each", () => {
     const found = errors(
       fixture((a) => {
         publicAccessBlock(a).addOverride("count", 2);
-        (a.bucketAccount.bucket!.policy as TerraformResource).addOverride("for_each", "${toset([\"a\"])}");
+        (a.bucketAccount.bucket!.policy as TerraformResource).addOverride("for_each", '${toset(["a"])}');
       }),
     );
     expect(found.filter((e) => e.startsWith("CAS-TF-1")).map((e) => e.slice(e.indexOf("]") + 2))).toEqual(
@@ -145,7 +241,9 @@ describe("what Terraform creates: count and for_each", () => {
 
 describe("IAM's own wildcard semantics and every policy shape", () => {
   test("s3:PutBucketAc? is a wildcard action", () => {
-    const found = errors(fixture(rolePolicy([{ Sid: "Acl", Effect: "Allow", Action: "s3:PutBucketAc?", Resource: "*" }])));
+    const found = errors(
+      fixture(rolePolicy([{ Sid: "Acl", Effect: "Allow", Action: "s3:PutBucketAc?", Resource: "*" }])),
+    );
     expect(found.find((e) => e.startsWith("CAS-IAM-1"))).toMatch(/statement Acl allows s3:PutBucketAc\?/);
   });
 
@@ -162,7 +260,11 @@ describe("IAM's own wildcard semantics and every policy shape", () => {
   });
 
   test("an action named in another case is the same action", () => {
-    const found = errors(fixture(rolePolicy([{ Sid: "List", Effect: "Allow", Action: "S3:LISTBUCKET", Resource: "arn:aws:s3:::shared-data" }])));
+    const found = errors(
+      fixture(
+        rolePolicy([{ Sid: "List", Effect: "Allow", Action: "S3:LISTBUCKET", Resource: "arn:aws:s3:::shared-data" }]),
+      ),
+    );
     expect(ids(found)).toEqual(["CAS-S3-7 test/extra"]);
   });
 });
@@ -173,22 +275,50 @@ describe("text is judged as Terraform reads it", () => {
       fixture((a) =>
         (a.bucketAccount.bucket!.policy as TerraformResource).addOverride(
           "policy",
-          JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "X", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": "${3 * 111111111111}" } } }] }),
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "X",
+                Effect: "Allow",
+                Principal: "*",
+                Action: "s3:GetObject",
+                Resource: "*",
+                Condition: { StringEquals: { "aws:PrincipalAccount": "${3 * 111111111111}" } },
+              },
+            ],
+          }),
         ),
       ),
     );
-    expect(found.find((e) => e.startsWith("CAS-TF-1"))).toMatch(/is evaluated by Terraform \(\$\{3 \* 111111111111\}\)/);
+    expect(found.find((e) => e.startsWith("CAS-TF-1"))).toMatch(
+      /is evaluated by Terraform \(\$\{3 \* 111111111111\}\)/,
+    );
   });
 
   test("a setting's target given as an expression is refused: the rules cannot tell which bucket it configures", () => {
-    const found = errors(fixture((_a, s, provider) => new S3BucketPolicy(s, "hidden", { provider, bucket: '${lower("SHARED-DATA")}', policy: PUBLIC_READ })));
-    expect(found.find((e) => e.startsWith("CAS-TF-1 test/hidden"))).toMatch(/bucket is evaluated by Terraform \(\$\{lower\("SHARED-DATA"\)\}\)/);
+    const found = errors(
+      fixture(
+        (_a, s, provider) =>
+          new S3BucketPolicy(s, "hidden", { provider, bucket: '${lower("SHARED-DATA")}', policy: PUBLIC_READ }),
+      ),
+    );
+    expect(found.find((e) => e.startsWith("CAS-TF-1 test/hidden"))).toMatch(
+      /bucket is evaluated by Terraform \(\$\{lower\("SHARED-DATA"\)\}\)/,
+    );
   });
 
   test("an escaped IAM policy variable is literal text, and passes", () => {
     const found = errors(
       fixture(
-        rolePolicy([{ Sid: "Own", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::shared-data/data/$${aws:username}/*" }]),
+        rolePolicy([
+          {
+            Sid: "Own",
+            Effect: "Allow",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::shared-data/data/$${aws:username}/*",
+          },
+        ]),
       ),
     );
     expect(found).toEqual([]);

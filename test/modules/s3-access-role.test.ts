@@ -81,12 +81,18 @@ describe("S3AccessRole with its defaults", () => {
 
 describe("S3AccessRole with settings", () => {
   test("the longest session can be set", () => {
-    expect(resourceAt(synthRole({ maxSessionDuration: 7200 }), "aws_iam_role", "access/role").max_session_duration).toBe(7200);
+    expect(
+      resourceAt(synthRole({ maxSessionDuration: 7200 }), "aws_iam_role", "access/role").max_session_duration,
+    ).toBe(7200);
   });
 
   test("the role waits for the given resources; its policy waits for nothing else", () => {
     const stack = twoAccountStack();
-    const consumer = new IamRole(stack.stack, "consumer", { provider: stack.lambdaProvider, name: "consumer", assumeRolePolicy: "{}" });
+    const consumer = new IamRole(stack.stack, "consumer", {
+      provider: stack.lambdaProvider,
+      name: "consumer",
+      assumeRolePolicy: "{}",
+    });
     new S3AccessRole(stack.stack, "access", roleProps(stack, { dependsOn: [consumer] }));
     const json = synthJson(stack.stack);
     expect(resourceAt(json, "aws_iam_role", "access/role").depends_on).toEqual(["aws_iam_role.consumer"]);

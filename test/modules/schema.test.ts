@@ -105,17 +105,18 @@ describe("parseOrThrow", () => {
     expect(problemsOf(settings, {}, "cfg")).toEqual(["cfg.accountId is required", "cfg.region is required"]);
   });
 
-  test("a custom issue whose message starts with \"is required\" is shown without a value", () => {
+  test('a custom issue whose message starts with "is required" is shown without a value', () => {
     const conditional = z.object({ a: z.string().optional() }).superRefine((v, ctx) => {
-      if (v.a === undefined) ctx.addIssue({ code: "custom", path: ["a"], input: v.a, message: "is required when b is set" });
+      if (v.a === undefined)
+        ctx.addIssue({ code: "custom", path: ["a"], input: v.a, message: "is required when b is set" });
     });
     expect(problemsOf(conditional, {}, "cfg")).toEqual(["cfg.a is required when b is set"]);
   });
 
   test("unknown fields of a strict object are named", () => {
-    expect(problemsOf(settings, { accountId: "123456789012", region: "us-east-1", acount: "x", extra: 1 }, "cfg")).toEqual([
-      'cfg has unknown field(s) "acount", "extra"',
-    ]);
+    expect(
+      problemsOf(settings, { accountId: "123456789012", region: "us-east-1", acount: "x", extra: 1 }, "cfg"),
+    ).toEqual(['cfg has unknown field(s) "acount", "extra"']);
   });
 
   test("several problems are joined in one ConfigurationError", () => {
@@ -127,7 +128,9 @@ describe("parseOrThrow", () => {
     ];
     expect(make).toThrow(ConfigurationError);
     expect(make).toThrow(`invalid configuration:\n  - ${expected.join("\n  - ")}`);
-    expect(problemsOf(settings, { accountId: 123456789012, region: "US-EAST-1", retention: "30" }, "cfg")).toEqual(expected);
+    expect(problemsOf(settings, { accountId: 123456789012, region: "US-EAST-1", retention: "30" }, "cfg")).toEqual(
+      expected,
+    );
   });
 
   test("a long value is shown cut", () => {
@@ -162,13 +165,19 @@ describe("regionSchema", () => {
     },
   );
 
-  test.each(["us-east", "useast1", "us-east-1a", "xx-east-1", "", "eu-fake-9", "ap-southeast-6"])("refuses %j", (region) => {
-    expect(problemsOf(regionSchema, region, "region")).toEqual([
-      `region ${JSON.stringify(region)} is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1)`,
-    ]);
-  });
+  test.each(["us-east", "useast1", "us-east-1a", "xx-east-1", "", "eu-fake-9", "ap-southeast-6"])(
+    "refuses %j",
+    (region) => {
+      expect(problemsOf(regionSchema, region, "region")).toEqual([
+        `region ${JSON.stringify(region)} is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1)`,
+      ]);
+    },
+  );
 
-  test.each([["US-EAST-1", "us-east-1"], [" eu_west_1 ", "eu-west-1"]])("refuses %j and suggests %j", (region, near) => {
+  test.each([
+    ["US-EAST-1", "us-east-1"],
+    [" eu_west_1 ", "eu-west-1"],
+  ])("refuses %j and suggests %j", (region, near) => {
     expect(problemsOf(regionSchema, region, "region")).toEqual([
       `region ${JSON.stringify(region)} is not an AWS region name the AWS provider 5.100.0 knows (e.g. us-east-1; did you mean "${near}"?)`,
     ]);
@@ -217,9 +226,12 @@ describe("externalIdSchema", () => {
 });
 
 describe("prefixSchema", () => {
-  test.each(["incoming/", "a/b/c/", "reports-2024/", "x".repeat(511) + "/", "with space/", "a$b/"])("accepts %j", (prefix) => {
-    expect(parseOrThrow(prefixSchema, prefix)).toBe(prefix);
-  });
+  test.each(["incoming/", "a/b/c/", "reports-2024/", "x".repeat(511) + "/", "with space/", "a$b/"])(
+    "accepts %j",
+    (prefix) => {
+      expect(parseOrThrow(prefixSchema, prefix)).toBe(prefix);
+    },
+  );
 
   test.each([
     ["empty", "", 'it is empty (name a folder such as "incoming/")'],
@@ -227,7 +239,11 @@ describe("prefixSchema", () => {
     ["starting with /", "/data/", 'it must not start with "/" (keys are relative to the bucket root)'],
     ["with *", "data/*/", "it must not contain the wildcards * or ?"],
     ["with ?", "dat?/", "it must not contain the wildcards * or ?"],
-    ["with a policy variable", "${aws:username}/", 'it must not contain "${" or "%{" (a policy variable or Terraform template sequence)'],
+    [
+      "with a policy variable",
+      "${aws:username}/",
+      'it must not contain "${" or "%{" (a policy variable or Terraform template sequence)',
+    ],
     ["with an empty folder", "a//b/", 'it must not contain an empty folder ("//")'],
     ["with a control character", "a\u0001b/", "it must not contain control characters, quotes or backslashes"],
     ["with a DEL character", "a\u007fb/", "it must not contain control characters, quotes or backslashes"],
@@ -236,7 +252,9 @@ describe("prefixSchema", () => {
     ["with a backslash", "a\\b/", "it must not contain control characters, quotes or backslashes"],
     ["without a trailing /", "logs", 'it must end with "/" (did you mean "logs/"?)'],
   ])("refuses a prefix %s", (_name, prefix, reason) => {
-    expect(problemsOf(prefixSchema, prefix, "prefix")).toEqual([`prefix ${showValue(prefix)} is not a valid prefix: ${reason}`]);
+    expect(problemsOf(prefixSchema, prefix, "prefix")).toEqual([
+      `prefix ${showValue(prefix)} is not a valid prefix: ${reason}`,
+    ]);
   });
 
   test("refuses a non-string", () => {

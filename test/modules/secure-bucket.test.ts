@@ -197,8 +197,16 @@ describe("SecureBucket with settings", () => {
 
   test("the bucket policy also waits for the given resources, after its own", () => {
     const stack = twoAccountStack();
-    const roleA = new IamRole(stack.stack, "role-a", { provider: stack.bucketProvider, name: "a", assumeRolePolicy: "{}" });
-    const roleB = new IamRole(stack.stack, "role-b", { provider: stack.bucketProvider, name: "b", assumeRolePolicy: "{}" });
+    const roleA = new IamRole(stack.stack, "role-a", {
+      provider: stack.bucketProvider,
+      name: "a",
+      assumeRolePolicy: "{}",
+    });
+    const roleB = new IamRole(stack.stack, "role-b", {
+      provider: stack.bucketProvider,
+      name: "b",
+      assumeRolePolicy: "{}",
+    });
     new SecureBucket(stack.stack, "store", bucketProps(stack, { policyDependsOn: [roleA, roleB] }));
     const json = synthJson(stack.stack);
     // Resources created directly in the stack keep their construct id as logical id.
@@ -243,7 +251,9 @@ describe("SecureBucket with settings", () => {
   ])("in %s the bucket ARN and the deny statements use partition %s", (region, partition) => {
     const { json, bucket } = synthBucket({ region });
     expect(bucket.bucketArn).toBe(`arn:${partition}:s3:::shared-data`);
-    expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "store/policy")).Statement).toEqual(baseline(partition, "shared-data"));
+    expect(policyOf(resourceAt(json, "aws_s3_bucket_policy", "store/policy")).Statement).toEqual(
+      baseline(partition, "shared-data"),
+    );
   });
 });
 
@@ -257,14 +267,26 @@ describe("SecureBucket's lifecycle", () => {
       provider: "aws.bucket_account",
       depends_on: [`aws_s3_bucket_versioning.${idAt(json, "aws_s3_bucket_versioning", "store/versioning")}`],
       rule: [
-        { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: [{}], abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] },
-        { id: "expire-noncurrent-versions", status: "Enabled", filter: [{}], noncurrent_version_expiration: [{ noncurrent_days: 90 }] },
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: [{}],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+        },
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: [{}],
+          noncurrent_version_expiration: [{ noncurrent_days: 90 }],
+        },
       ],
     });
   });
 
   test("both times are the team's to choose", () => {
-    const { json } = synthBucket({ lifecycle: { abortIncompleteMultipartUploadDays: 1, noncurrentVersionExpirationDays: 3650 } });
+    const { json } = synthBucket({
+      lifecycle: { abortIncompleteMultipartUploadDays: 1, noncurrentVersionExpirationDays: 3650 },
+    });
     const rules = lifecycleOf(json).rule as Array<Record<string, unknown>>;
     expect(rules.map((r) => [r.abort_incomplete_multipart_upload, r.noncurrent_version_expiration])).toEqual([
       [[{ days_after_initiation: 1 }], undefined],
@@ -273,13 +295,27 @@ describe("SecureBucket's lifecycle", () => {
   });
 
   test.each([
-    [{ abortIncompleteMultipartUploadDays: 0 }, "store.lifecycle.abortIncompleteMultipartUploadDays 0 must be a whole number of days from 1 to 365"],
-    [{ abortIncompleteMultipartUploadDays: 2.5 }, "store.lifecycle.abortIncompleteMultipartUploadDays 2.5 must be a whole number of days from 1 to 365"],
-    [{ noncurrentVersionExpirationDays: Number.NaN }, "store.lifecycle.noncurrentVersionExpirationDays NaN must be a whole number of days from 1 to 36500"],
-    [{ noncurrentVersionExpirationDays: "90" }, 'store.lifecycle.noncurrentVersionExpirationDays "90" must be a whole number of days from 1 to 36500'],
+    [
+      { abortIncompleteMultipartUploadDays: 0 },
+      "store.lifecycle.abortIncompleteMultipartUploadDays 0 must be a whole number of days from 1 to 365",
+    ],
+    [
+      { abortIncompleteMultipartUploadDays: 2.5 },
+      "store.lifecycle.abortIncompleteMultipartUploadDays 2.5 must be a whole number of days from 1 to 365",
+    ],
+    [
+      { noncurrentVersionExpirationDays: Number.NaN },
+      "store.lifecycle.noncurrentVersionExpirationDays NaN must be a whole number of days from 1 to 36500",
+    ],
+    [
+      { noncurrentVersionExpirationDays: "90" },
+      'store.lifecycle.noncurrentVersionExpirationDays "90" must be a whole number of days from 1 to 36500',
+    ],
   ])("refuses %j, naming the field and the value, and creates nothing", (lifecycle, problem) => {
     const stack = twoAccountStack();
-    const error = configurationError(() => new SecureBucket(stack.stack, "store", bucketProps(stack, { lifecycle: lifecycle as never })));
+    const error = configurationError(
+      () => new SecureBucket(stack.stack, "store", bucketProps(stack, { lifecycle: lifecycle as never })),
+    );
     expect(error.problems).toEqual([problem]);
     expect(synthJson(stack.stack).resource).toBeUndefined();
   });
@@ -289,7 +325,13 @@ describe("SecureBucket's server access logs", () => {
   test("given a log bucket, S3 delivers the bucket's logs there under the prefix, once what it waits for exists", () => {
     const stack = twoAccountStack();
     const ready = new SecureBucket(stack.stack, "other", bucketProps(stack, { bucketName: "other-bucket" }));
-    new SecureBucket(stack.stack, "store", bucketProps(stack, { accessLogs: { targetBucket: "shared-data-logs", targetPrefix: "shared-data/", dependsOn: [ready.policy] } }));
+    new SecureBucket(
+      stack.stack,
+      "store",
+      bucketProps(stack, {
+        accessLogs: { targetBucket: "shared-data-logs", targetPrefix: "shared-data/", dependsOn: [ready.policy] },
+      }),
+    );
     const json = synthJson(stack.stack);
     expect(resourceAt(json, "aws_s3_bucket_logging", "store/access-logging")).toEqual({
       bucket: `\${aws_s3_bucket.${idAt(json, "aws_s3_bucket", "store/bucket")}.id}`,
@@ -301,9 +343,18 @@ describe("SecureBucket's server access logs", () => {
   });
 
   test.each([
-    [{ targetBucket: "shared-data", targetPrefix: "logs/" }, 'store.accessLogs.targetBucket "shared-data" is the bucket itself: S3 would log each delivery of its own logs; name another bucket'],
-    [{ targetBucket: "Logs", targetPrefix: "logs/" }, 'store.accessLogs.targetBucket "Logs" is not a valid S3 bucket name: use only lowercase letters, digits, dots and hyphens'],
-    [{ targetBucket: "logs-bucket", targetPrefix: "logs" }, 'store.accessLogs.targetPrefix "logs" is not a valid prefix: it must end with "/" (did you mean "logs/"?)'],
+    [
+      { targetBucket: "shared-data", targetPrefix: "logs/" },
+      'store.accessLogs.targetBucket "shared-data" is the bucket itself: S3 would log each delivery of its own logs; name another bucket',
+    ],
+    [
+      { targetBucket: "Logs", targetPrefix: "logs/" },
+      'store.accessLogs.targetBucket "Logs" is not a valid S3 bucket name: use only lowercase letters, digits, dots and hyphens',
+    ],
+    [
+      { targetBucket: "logs-bucket", targetPrefix: "logs" },
+      'store.accessLogs.targetPrefix "logs" is not a valid prefix: it must end with "/" (did you mean "logs/"?)',
+    ],
   ])("refuses the log target %j and creates nothing", (accessLogs, problem) => {
     const stack = twoAccountStack();
     const error = configurationError(() => new SecureBucket(stack.stack, "store", bucketProps(stack, { accessLogs })));
@@ -323,13 +374,26 @@ describe("bucket names", () => {
     ["a..b", "it must not contain two adjacent dots"],
     ["192.168.1.1", "it must not be formatted as an IP address"],
     ["xn--abc", "it must not start with the reserved prefix xn-- (reserved: xn--, sthree-, amzn-s3-demo-)"],
-    ["sthree-configurator-x", "it must not start with the reserved prefix sthree- (reserved: xn--, sthree-, amzn-s3-demo-)"],
-    ["abc-s3alias", "it must not end with the reserved suffix -s3alias (reserved: -s3alias, --ol-s3, --x-s3, --table-s3, .mrap)"],
-    ["abc--table-s3", "it must not end with the reserved suffix --table-s3 (reserved: -s3alias, --ol-s3, --x-s3, --table-s3, .mrap)"],
+    [
+      "sthree-configurator-x",
+      "it must not start with the reserved prefix sthree- (reserved: xn--, sthree-, amzn-s3-demo-)",
+    ],
+    [
+      "abc-s3alias",
+      "it must not end with the reserved suffix -s3alias (reserved: -s3alias, --ol-s3, --x-s3, --table-s3, .mrap)",
+    ],
+    [
+      "abc--table-s3",
+      "it must not end with the reserved suffix --table-s3 (reserved: -s3alias, --ol-s3, --x-s3, --table-s3, .mrap)",
+    ],
   ])("refuses %j", (name, reason) => {
     const stack = twoAccountStack();
-    const error = configurationError(() => new SecureBucket(stack.stack, "store", bucketProps(stack, { bucketName: name })));
-    expect(error.problems).toEqual([`store.bucketName ${JSON.stringify(name)} is not a valid S3 bucket name: ${reason}`]);
+    const error = configurationError(
+      () => new SecureBucket(stack.stack, "store", bucketProps(stack, { bucketName: name })),
+    );
+    expect(error.problems).toEqual([
+      `store.bucketName ${JSON.stringify(name)} is not a valid S3 bucket name: ${reason}`,
+    ]);
     expect(synthJson(stack.stack).resource).toBeUndefined();
   });
 

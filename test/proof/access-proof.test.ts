@@ -3,7 +3,13 @@
  * JSON with its grant records), and proof that the proof notices when one side of a grant is broken in that JSON.
  */
 import type { PolicyDocument } from "../../modules/internal";
-import { KEY_ID_STAND_IN, ModelError, proveSynthesized, SimulationError, type SynthesizedStack } from "../../modules/proof";
+import {
+  KEY_ID_STAND_IN,
+  ModelError,
+  proveSynthesized,
+  SimulationError,
+  type SynthesizedStack,
+} from "../../modules/proof";
 import { simulate, unknownActions, type ProofRequest } from "../../modules/proof/simulate";
 import { stackNamesOf } from "../../stacks/config";
 import { environments } from "../../stacks/environments";
@@ -22,7 +28,9 @@ import {
 } from "../support/proof";
 
 const names = Object.keys(environments);
-const synthesized: Record<string, SynthesizedStack[]> = Object.fromEntries(names.map((name) => [name, environmentSynth(name)]));
+const synthesized: Record<string, SynthesizedStack[]> = Object.fromEntries(
+  names.map((name) => [name, environmentSynth(name)]),
+);
 
 /** The proof of a shipped environment, proven once for every test that reads it. */
 const proofOf = provenOnce(synthesized);
@@ -56,12 +64,17 @@ describe.each(names)("access proof of %s", (name) => {
     const model = modelOf(synthesized[name]);
     expect(JSON.stringify(model)).not.toMatch(/\$\{/);
     // A key the stack creates gets the stand-in; an existing one is named by its ARN.
-    expect(model.key.arn).toBe(config.bucket.existing?.keyArn ?? `arn:aws:kms:${config.bucket.region}:${config.bucket.accountId}:key/${KEY_ID_STAND_IN}`);
+    expect(model.key.arn).toBe(
+      config.bucket.existing?.keyArn ??
+        `arn:aws:kms:${config.bucket.region}:${config.bucket.accountId}:key/${KEY_ID_STAND_IN}`,
+    );
     expect(model.key.aliases).toEqual([config.bucket.keyAlias]);
     expect(Object.keys(model.roles).sort()).toEqual(
       [
         `arn:aws:iam::${config.lambda.accountId}:role/${config.lambda.roleName}`,
-        ...(config.grant.accessRoleName ? [`arn:aws:iam::${config.bucket.accountId}:role/${config.grant.accessRoleName}`] : []),
+        ...(config.grant.accessRoleName
+          ? [`arn:aws:iam::${config.bucket.accountId}:role/${config.grant.accessRoleName}`]
+          : []),
       ].sort(),
     );
     expect(Object.values(model.roles).every((role) => role.created)).toBe(true);
@@ -85,7 +98,9 @@ async function failures(stacks: readonly SynthesizedStack[]): Promise<string[]> 
 
 /** The uploads a writer must be allowed: no encryption header (four operations) and the bucket's key (three). */
 const ALLOWED_UPLOADS = [
-  ...["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"].map((op) => [op, "no encryption header"] as const),
+  ...["PutObject", "CreateMultipartUpload", "UploadPart", "CopyObject"].map(
+    (op) => [op, "no encryption header"] as const,
+  ),
   ...["PutObject", "CreateMultipartUpload", "CopyObject"].map((op) => [op, "aws:kms with the bucket's key"] as const),
 ];
 
@@ -94,7 +109,12 @@ describe("breaking one side of a grant in the synthesized JSON makes the proof f
   const assumeRole = synthesized["local-assume-role"];
 
   test("local: the key policy loses the grantee's statement", async () => {
-    const broken = withPolicy(local, recorded(local, "keyPolicy"), "policy", withoutStatement("GranteeUsesKeyThroughS3"));
+    const broken = withPolicy(
+      local,
+      recorded(local, "keyPolicy"),
+      "policy",
+      withoutStatement("GranteeUsesKeyThroughS3"),
+    );
     const found = await failuresOf(broken);
     expect(found.matrix).toEqual([
       "local-data-consumer kms:Decrypt key -> ImplicitlyDenied, denied by key policy: no statement allows it",
@@ -105,7 +125,12 @@ describe("breaking one side of a grant in the synthesized JSON makes the proof f
   });
 
   test("local: the bucket policy names another prefix", async () => {
-    const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", replacing("/reference/*", "/references/*"));
+    const broken = withPolicy(
+      local,
+      recorded(local, "bucketPolicy"),
+      "policy",
+      replacing("/reference/*", "/references/*"),
+    );
     expect(await failures(broken)).toEqual([
       "local-data-consumer s3:GetObject /reference/proof.txt -> ImplicitlyDenied, denied by bucket policy: no statement allows it",
     ]);
@@ -116,13 +141,19 @@ describe("breaking one side of a grant in the synthesized JSON makes the proof f
       local,
       recorded(local, "grantPolicy"),
       "policy",
-      mappingStatements((s) => ({ ...s, Action: ([] as string[]).concat(s.Action).filter((a) => a !== "s3:PutObject") })),
+      mappingStatements((s) => ({
+        ...s,
+        Action: ([] as string[]).concat(s.Action).filter((a) => a !== "s3:PutObject"),
+      })),
     );
     const deniedByIdentity = "denied by identity policy of local-data-consumer: no statement allows it";
     // The plain upload, and every operation that stores data with the bucket's default or the bucket's key.
     expect(await failures(broken)).toEqual([
       `local-data-consumer s3:PutObject /incoming/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`,
-      ...ALLOWED_UPLOADS.map(([op]) => `local-data-consumer s3:PutObject (${op}) /incoming/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`),
+      ...ALLOWED_UPLOADS.map(
+        ([op]) =>
+          `local-data-consumer s3:PutObject (${op}) /incoming/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`,
+      ),
     ]);
   });
 
@@ -137,7 +168,12 @@ describe("breaking one side of a grant in the synthesized JSON makes the proof f
   });
 
   test("local: the bucket policy no longer refuses aws:kms without a key ID (S3 would use aws/s3)", async () => {
-    const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", withoutStatement("DenyKmsWithoutBucketKey"));
+    const broken = withPolicy(
+      local,
+      recorded(local, "bucketPolicy"),
+      "policy",
+      withoutStatement("DenyKmsWithoutBucketKey"),
+    );
     expect(await failures(broken)).toEqual(
       ["PutObject", "CreateMultipartUpload", "CopyObject"].map(
         (op) =>
@@ -147,8 +183,15 @@ describe("breaking one side of a grant in the synthesized JSON makes the proof f
   });
 
   test("local: the bucket policy loses its TLS-only statement", async () => {
-    const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", withoutStatement("DenyInsecureTransport"));
-    expect(await failures(broken)).toEqual(["local-data-consumer s3:GetObject /incoming/proof.txt -> Allowed, but requests without TLS are refused"]);
+    const broken = withPolicy(
+      local,
+      recorded(local, "bucketPolicy"),
+      "policy",
+      withoutStatement("DenyInsecureTransport"),
+    );
+    expect(await failures(broken)).toEqual([
+      "local-data-consumer s3:GetObject /incoming/proof.txt -> Allowed, but requests without TLS are refused",
+    ]);
   });
 
   test("local-assume-role: the trust no longer matches the Lambda role by aws:PrincipalArn", async () => {
@@ -167,9 +210,16 @@ describe("breaking one side of a grant in the synthesized JSON makes the proof f
   });
 
   test("local-assume-role: the access role's trust is removed", async () => {
-    const broken = withPolicy(assumeRole, recorded(assumeRole, "accessRole"), "assume_role_policy", withoutStatement("TrustLambdaRole"));
+    const broken = withPolicy(
+      assumeRole,
+      recorded(assumeRole, "accessRole"),
+      "assume_role_policy",
+      withoutStatement("TrustLambdaRole"),
+    );
     // A trust policy with no statement trusts no one: the Lambda role can no longer assume the access role.
-    expect(await failures(broken)).toEqual(["local-uploader sts:AssumeRole role/local-uploader-s3-access -> ImplicitlyDenied, denied by trust policy: it has no statement"]);
+    expect(await failures(broken)).toEqual([
+      "local-uploader sts:AssumeRole role/local-uploader-s3-access -> ImplicitlyDenied, denied by trust policy: it has no statement",
+    ]);
   });
 
   test("local-assume-role: the trust no longer requires the ExternalId", async () => {
@@ -189,13 +239,22 @@ describe("breaking one side of a grant in the synthesized JSON makes the proof f
   });
 
   test("local-assume-role: the access role's identity policy names another prefix", async () => {
-    const broken = withPolicy(assumeRole, recorded(assumeRole, "accessRolePolicy"), "policy", replacing("/uploads/*", "/upload/*"));
+    const broken = withPolicy(
+      assumeRole,
+      recorded(assumeRole, "accessRolePolicy"),
+      "policy",
+      replacing("/uploads/*", "/upload/*"),
+    );
     // The access role is in the bucket's account: its identity policy alone grants, the bucket policy never names it.
-    const deniedByIdentity = "denied by identity policy of local-uploader-s3-access: no statement allows it; bucket policy: no statement allows it";
+    const deniedByIdentity =
+      "denied by identity policy of local-uploader-s3-access: no statement allows it; bucket policy: no statement allows it";
     expect(await failures(broken)).toEqual([
       `local-uploader-s3-access s3:PutObject /uploads/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`,
       `local-uploader-s3-access s3:AbortMultipartUpload /uploads/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`,
-      ...ALLOWED_UPLOADS.map(([op]) => `local-uploader-s3-access s3:PutObject (${op}) /uploads/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`),
+      ...ALLOWED_UPLOADS.map(
+        ([op]) =>
+          `local-uploader-s3-access s3:PutObject (${op}) /uploads/proof.txt -> ImplicitlyDenied, ${deniedByIdentity}`,
+      ),
     ]);
   });
 });
@@ -205,7 +264,10 @@ describe("the simulator wrapper fails loudly", () => {
     principal: "arn:aws:sts::111111111111:assumed-role/reader/session",
     who: "reader",
     identityPolicies: [
-      { name: "read", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } },
+      {
+        name: "read",
+        policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] },
+      },
     ],
     action: "s3:GetObject",
     resource: "arn:aws:s3:::shared-data/a/file.txt",
@@ -213,7 +275,14 @@ describe("the simulator wrapper fails loudly", () => {
     resourcePolicyKind: "bucket policy",
     resourcePolicy: {
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/reader" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::shared-data/a/*" }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::111111111111:role/reader" },
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::shared-data/a/*",
+        },
+      ],
     },
     context: { "aws:SecureTransport": "true" },
     expected: "Allowed",
@@ -225,14 +294,19 @@ describe("the simulator wrapper fails loudly", () => {
   });
 
   test("a context key the simulator would ignore", async () => {
-    await expect(simulate({ ...base, context: { ...base.context, "kms:EncryptionContext:aws:s3:arn": "x" } })).rejects.toThrow(
-      "context keys ignored for this action: kms:EncryptionContext:aws:s3:arn",
-    );
+    await expect(
+      simulate({ ...base, context: { ...base.context, "kms:EncryptionContext:aws:s3:arn": "x" } }),
+    ).rejects.toThrow("context keys ignored for this action: kms:EncryptionContext:aws:s3:arn");
   });
 
   test("a resource whose ARN names another account than the one given", async () => {
     await expect(
-      simulate({ ...base, action: "kms:Decrypt", resource: `arn:aws:kms:us-east-1:444444444444:key/${KEY_ID_STAND_IN}`, resourcePolicyKind: "key policy" }),
+      simulate({
+        ...base,
+        action: "kms:Decrypt",
+        resource: `arn:aws:kms:us-east-1:444444444444:key/${KEY_ID_STAND_IN}`,
+        resourcePolicyKind: "key policy",
+      }),
     ).rejects.toThrow("the resource is in account 444444444444, not 222222222222");
   });
 
@@ -244,9 +318,9 @@ describe("the simulator wrapper fails loudly", () => {
 
   test("a policy the simulator refuses", async () => {
     const invalid = { Version: "2012-10-17", Statement: [{ Effect: "Permit", Action: "s3:GetObject", Resource: "*" }] };
-    await expect(simulate({ ...base, identityPolicies: [{ name: "invalid", policy: invalid as unknown as PolicyDocument }] })).rejects.toThrow(
-      SimulationError,
-    );
+    await expect(
+      simulate({ ...base, identityPolicies: [{ name: "invalid", policy: invalid as unknown as PolicyDocument }] }),
+    ).rejects.toThrow(SimulationError);
   });
 });
 
@@ -258,13 +332,19 @@ test("an action name IAM does not know is reported with where it appears", async
       { action: "s3:GetObject", where: "identity" },
       { action: "s4:GetObject", where: "identity" },
     ]),
-  ).toEqual(["s3:GetObjects (bucket policy GrantGetObject): no such action", "s4:GetObject (identity): no such service"]);
+  ).toEqual([
+    "s3:GetObjects (bucket policy GrantGetObject): no such action",
+    "s4:GetObject (identity): no such service",
+  ]);
 });
 
 test("a stack whose policy has an action typo fails its proof", async () => {
   const local = synthesized.local;
-  const broken = withPolicy(local, recorded(local, "bucketPolicy"), "policy", (doc) =>
-    JSON.parse(JSON.stringify(doc).replace('"s3:GetObject"', '"s3:GetObjects"')) as PolicyDocument,
+  const broken = withPolicy(
+    local,
+    recorded(local, "bucketPolicy"),
+    "policy",
+    (doc) => JSON.parse(JSON.stringify(doc).replace('"s3:GetObject"', '"s3:GetObjects"')) as PolicyDocument,
   );
   const report = await proveSynthesized(broken);
   expect(report.grants[0].unknownActions).toEqual(["s3:GetObjects (bucket policy GrantGetObject): no such action"]);
@@ -282,7 +362,9 @@ describe("the access model refuses what it cannot model", () => {
     );
     const proof = proveSynthesized(broken);
     await expect(proof).rejects.toThrow(ModelError);
-    await expect(proof).rejects.toThrow(/^stack local: aws_s3_bucket_policy\.\S+\.policy holds \$\{aws_s3_bucket\.other\.arn\}, which Terraform evaluates and the proof cannot resolve$/);
+    await expect(proof).rejects.toThrow(
+      /^stack local: aws_s3_bucket_policy\.\S+\.policy holds \$\{aws_s3_bucket\.other\.arn\}, which Terraform evaluates and the proof cannot resolve$/,
+    );
   });
 
   test("a key without a policy", async () => {
@@ -290,7 +372,9 @@ describe("the access model refuses what it cannot model", () => {
     const broken = withResource(local, recorded(local, "keyPolicy"), (key) => {
       delete key.policy;
     });
-    await expect(proveSynthesized(broken)).rejects.toThrow("no stack given writes the key policy of alias/local-shared-data");
+    await expect(proveSynthesized(broken)).rejects.toThrow(
+      "no stack given writes the key policy of alias/local-shared-data",
+    );
   });
 
   test("a bucket with no policy in any stack given", async () => {
@@ -299,7 +383,9 @@ describe("the access model refuses what it cannot model", () => {
     const broken = structuredClone(local);
     const [type = "", id = ""] = address.split(".");
     delete (broken[0].json.resource as Record<string, Record<string, unknown>>)[type][id];
-    await expect(proveSynthesized(broken)).rejects.toThrow("no stack given writes a policy for bucket local-shared-data-222222222222");
+    await expect(proveSynthesized(broken)).rejects.toThrow(
+      "no stack given writes a policy for bucket local-shared-data-222222222222",
+    );
   });
 
   test("a role without a trust policy", async () => {
@@ -310,7 +396,9 @@ describe("the access model refuses what it cannot model", () => {
     broken = withResource(broken, recorded(broken, "accessRole"), (role) => {
       delete role.assume_role_policy;
     });
-    await expect(proveSynthesized(broken)).rejects.toThrow(/stack local-assume-role: aws_iam_role\.\S+\.assume_role_policy is not a string/);
+    await expect(proveSynthesized(broken)).rejects.toThrow(
+      /stack local-assume-role: aws_iam_role\.\S+\.assume_role_policy is not a string/,
+    );
   });
 });
 
@@ -333,7 +421,12 @@ describe("roles with a path are proven by the ARN with the path", () => {
   });
 
   test("a trust naming the Lambda role without its path lets nobody in", async () => {
-    const broken = withPolicy(stacks, recorded(stacks, "accessRole"), "assume_role_policy", replacing("role/service-role/local-uploader", "role/local-uploader"));
+    const broken = withPolicy(
+      stacks,
+      recorded(stacks, "accessRole"),
+      "assume_role_policy",
+      replacing("role/service-role/local-uploader", "role/local-uploader"),
+    );
     expect(await failures(broken)).toEqual([
       "local-uploader sts:AssumeRole role/data-access/local-uploader-s3-access -> ImplicitlyDenied, denied by trust policy: no statement allows it",
     ]);

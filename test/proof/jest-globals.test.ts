@@ -16,7 +16,14 @@ describe("the matchers on @jest/globals' expect", () => {
     const stack = new TerraformStack(Testing.app(), "globals");
     const lambdaProvider = new AwsProvider(stack, "lambda", { alias: "lambda_account", region: "us-east-1" });
     const bucketProvider = new AwsProvider(stack, "bucket", { alias: "bucket_account", region: "us-east-1" });
-    new CrossAccountS3Access(stack, "access", accessProps({ stack, lambdaProvider, bucketProvider }, { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] }));
+    new CrossAccountS3Access(
+      stack,
+      "access",
+      accessProps(
+        { stack, lambdaProvider, bucketProvider },
+        { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] },
+      ),
+    );
     expect(stack).toPassSecurityRules();
     await expect([stack]).toProveGrants();
   });

@@ -22,7 +22,9 @@ import {
 } from "../support/proof";
 
 const names = Object.keys(sharedEnvironments);
-const synthesized: Record<string, SynthesizedStack[]> = Object.fromEntries(names.map((name) => [name, sharedEnvironmentSynth(name)]));
+const synthesized: Record<string, SynthesizedStack[]> = Object.fromEntries(
+  names.map((name) => [name, sharedEnvironmentSynth(name)]),
+);
 
 /** The proof of a shipped environment, proven once for every test that reads it. */
 const proofOf = provenOnce(synthesized);
@@ -45,7 +47,9 @@ describe.each(names)("access proof of the shared bucket %s", (name) => {
     const report = await proofOf(name);
     expect(mismatchesOf(report, { byGrantee: true })).toEqual([]);
     expect(report.mismatches).toBe(0);
-    expect(report.grants.map((g) => g.grantee).sort()).toEqual(env.grantees.map((c) => `arn:aws:iam::${c.lambda.accountId}:role/${c.lambda.roleName}`).sort());
+    expect(report.grants.map((g) => g.grantee).sort()).toEqual(
+      env.grantees.map((c) => `arn:aws:iam::${c.lambda.accountId}:role/${c.lambda.roleName}`).sort(),
+    );
     for (const grant of report.grants) {
       expect(grant.problems).toEqual([]);
       expect(grant.unknownActions).toEqual([]);
@@ -66,7 +70,9 @@ describe.each(names)("access proof of the shared bucket %s", (name) => {
         .sort(),
     );
     const expectedPoints =
-      env.accessPoints === "always" ? env.grantees.map((c) => `arn:aws:s3:${env.bucket.region}:${env.bucket.accountId}:accesspoint/${c.name}`) : [];
+      env.accessPoints === "always"
+        ? env.grantees.map((c) => `arn:aws:s3:${env.bucket.region}:${env.bucket.accountId}:accesspoint/${c.name}`)
+        : [];
     expect(Object.keys(model.accessPoints).sort()).toEqual(expectedPoints.sort());
   });
 
@@ -75,12 +81,23 @@ describe.each(names)("access proof of the shared bucket %s", (name) => {
     for (const grantee of env.grantees) {
       const mine = results.filter((r) => r.grantee === granteeName(grantee));
       for (const other of env.grantees.filter((o) => o !== grantee)) {
-        const theirs = other.grant.prefixes.filter((p) => !grantee.grant.prefixes.some((own) => own.prefix === p.prefix));
+        const theirs = other.grant.prefixes.filter(
+          (p) => !grantee.grant.prefixes.some((own) => own.prefix === p.prefix),
+        );
         for (const p of theirs) {
-          expect(mine.some((r) => r.intent === `${p.prefix} is ${granteeName(other)}'s` && r.expected === "Denied")).toBe(true);
+          expect(
+            mine.some((r) => r.intent === `${p.prefix} is ${granteeName(other)}'s` && r.expected === "Denied"),
+          ).toBe(true);
         }
         if (other.grant.accessRoleName) {
-          expect(mine.some((r) => r.action === "sts:AssumeRole" && r.resource.endsWith(`:role/${other.grant.accessRoleName}`) && r.expected === "Denied")).toBe(true);
+          expect(
+            mine.some(
+              (r) =>
+                r.action === "sts:AssumeRole" &&
+                r.resource.endsWith(`:role/${other.grant.accessRoleName}`) &&
+                r.expected === "Denied",
+            ),
+          ).toBe(true);
         }
       }
     }
@@ -102,8 +119,15 @@ describe("a request through an access point needs the access point policy and th
     const results = (await proofOf("local-shared-ap")).grants.flatMap((g) => g.results);
     const mine = results.filter((r) => r.grantee === "local-ap-reporting" && r.action === "s3:GetObject");
     const read = mine.find((r) => r.accessPoint?.name === "ap-reporting" && r.expected === "Allowed")!;
-    expect([read.identity, read.accessPointVerdict, read.resourceVerdict, read.final]).toEqual(["Allowed", "Allowed", "Allowed", "Allowed"]);
-    expect(read.accessPoint?.resource).toBe("arn:aws:s3:us-east-1:222222222222:accesspoint/ap-reporting/object/reference/proof.txt");
+    expect([read.identity, read.accessPointVerdict, read.resourceVerdict, read.final]).toEqual([
+      "Allowed",
+      "Allowed",
+      "Allowed",
+      "Allowed",
+    ]);
+    expect(read.accessPoint?.resource).toBe(
+      "arn:aws:s3:us-east-1:222222222222:accesspoint/ap-reporting/object/reference/proof.txt",
+    );
     expect(read.context["s3:DataAccessPointAccount"]).toBe("222222222222");
     const direct = mine.find((r) => !r.accessPoint && r.intent === "the grant is only through the access point")!;
     expect(direct.final).toBe("ImplicitlyDenied");
@@ -113,7 +137,12 @@ describe("a request through an access point needs the access point policy and th
   test("the simulator takes access point ARNs and the access point keys in Strict mode", async () => {
     const model = modelOf(stacks);
     const apArn = "arn:aws:s3:us-east-1:222222222222:accesspoint/ap-reporting";
-    const through = { arn: apArn, name: "ap-reporting", resource: `${apArn}/object/reference/a.txt`, policy: accessPoint(stacks, "ap-reporting").policy };
+    const through = {
+      arn: apArn,
+      name: "ap-reporting",
+      resource: `${apArn}/object/reference/a.txt`,
+      policy: accessPoint(stacks, "ap-reporting").policy,
+    };
     const base: ProofRequest = {
       principal: "arn:aws:sts::111111111111:assumed-role/local-ap-reporting/session",
       who: "local-ap-reporting",
@@ -134,7 +163,11 @@ describe("a request through an access point needs the access point policy and th
     };
     // The bucket side alone: the delegation statement allows for the bucket account's access points only.
     expect((await simulate({ ...base, accessPoint: through })).resourceVerdict).toBe("Allowed");
-    const other = await simulate({ ...base, context: { ...base.context, "s3:DataAccessPointAccount": "444444444444" }, accessPoint: through });
+    const other = await simulate({
+      ...base,
+      context: { ...base.context, "s3:DataAccessPointAccount": "444444444444" },
+      accessPoint: through,
+    });
     expect(other.resourceVerdict).toBe("ImplicitlyDenied");
   });
 });
@@ -145,7 +178,12 @@ describe("breaking a shared bucket's grants in the synthesized JSON makes the pr
   const platform = synthesized.platform;
 
   test("local-shared: the merged bucket policy loses one grantee's role", async () => {
-    const broken = withPolicy(shared, recorded(shared, "bucketPolicy"), "policy", replacing(',"arn:aws:iam::333333333333:role/local-billing"', ""));
+    const broken = withPolicy(
+      shared,
+      recorded(shared, "bucketPolicy"),
+      "policy",
+      replacing(',"arn:aws:iam::333333333333:role/local-billing"', ""),
+    );
     expect(await failures(broken)).toEqual([
       "local-billing: local-billing s3:GetObject /reference/proof.txt -> ImplicitlyDenied, denied by bucket policy: no statement allows it",
       "local-billing: local-billing s3:ListBucket prefix=reference/ -> ImplicitlyDenied, denied by bucket policy: no statement allows it",
@@ -153,8 +191,15 @@ describe("breaking a shared bucket's grants in the synthesized JSON makes the pr
   });
 
   test("local-shared: the merged key policy loses one grantee's account", async () => {
-    const broken = withPolicy(shared, recorded(shared, "keyPolicy"), "policy", replacing(',"arn:aws:iam::333333333333:root"', ""));
-    expect(await failures(broken)).toEqual(["local-billing: local-billing kms:Decrypt key -> ImplicitlyDenied, denied by key policy: no statement allows it"]);
+    const broken = withPolicy(
+      shared,
+      recorded(shared, "keyPolicy"),
+      "policy",
+      replacing(',"arn:aws:iam::333333333333:root"', ""),
+    );
+    expect(await failures(broken)).toEqual([
+      "local-billing: local-billing kms:Decrypt key -> ImplicitlyDenied, denied by key policy: no statement allows it",
+    ]);
   });
 
   test("local-shared: a read prefix widened to the whole bucket lets readers into ingest's prefix", async () => {
@@ -168,7 +213,12 @@ describe("breaking a shared bucket's grants in the synthesized JSON makes the pr
   });
 
   test("local-shared-ap: an access point policy loses its grantee's read statement", async () => {
-    const broken = withPolicy(points, recorded(points, "accessPoint", "local-ap-reporting"), "policy", withoutStatement("GrantGetObject"));
+    const broken = withPolicy(
+      points,
+      recorded(points, "accessPoint", "local-ap-reporting"),
+      "policy",
+      withoutStatement("GrantGetObject"),
+    );
     expect(await failures(broken)).toEqual([
       "local-ap-reporting: local-ap-reporting s3:GetObject /reference/proof.txt via ap-reporting -> ImplicitlyDenied, denied by policy of access point ap-reporting: no statement allows it",
     ]);
@@ -186,19 +236,31 @@ describe("breaking a shared bucket's grants in the synthesized JSON makes the pr
   });
 
   test("local-shared-ap: the bucket policy loses the delegation to the access points", async () => {
-    const broken = withPolicy(points, recorded(points, "bucketPolicy"), "policy", withoutStatement("DelegateToOwnAccessPoints"));
+    const broken = withPolicy(
+      points,
+      recorded(points, "bucketPolicy"),
+      "policy",
+      withoutStatement("DelegateToOwnAccessPoints"),
+    );
     const failed = await failures(broken);
     // Every request that must be allowed through an access point: the reader's get and list; the uploader's get,
     // list, put, abort and its seven allowed uploads (no encryption header on four operations, the bucket's key on three).
     expect(failed).toHaveLength(13);
     for (const f of failed) {
-      expect(f).toMatch(/ via (ap-[a-z]+) -> ImplicitlyDenied, denied by bucket policy: no statement allows it \(as ImplicitlyDenied\) for requests through \1$/);
+      expect(f).toMatch(
+        / via (ap-[a-z]+) -> ImplicitlyDenied, denied by bucket policy: no statement allows it \(as ImplicitlyDenied\) for requests through \1$/,
+      );
     }
   });
 
   test("local-shared-ap: SSE-C uploads are refused by the access point policy and the bucket policy, each on its own", async () => {
     const withoutCustomerKeys = withoutStatement("DenyCustomerKeys");
-    const apOnly = withPolicy(points, recorded(points, "accessPoint", "local-ap-ingest"), "policy", withoutCustomerKeys);
+    const apOnly = withPolicy(
+      points,
+      recorded(points, "accessPoint", "local-ap-ingest"),
+      "policy",
+      withoutCustomerKeys,
+    );
     expect(await failures(apOnly)).toEqual([]);
     const both = withPolicy(apOnly, recorded(apOnly, "bucketPolicy"), "policy", withoutCustomerKeys);
     expect(await failures(both)).toEqual(
@@ -214,7 +276,11 @@ describe("breaking a shared bucket's grants in the synthesized JSON makes the pr
       points,
       recorded(points, "bucketPolicy"),
       "policy",
-      mappingStatements((s) => (s.Sid === "DelegateToOwnAccessPoints" ? { Sid: s.Sid, Effect: s.Effect, Principal: s.Principal, Action: s.Action, Resource: s.Resource } : s)),
+      mappingStatements((s) =>
+        s.Sid === "DelegateToOwnAccessPoints"
+          ? { Sid: s.Sid, Effect: s.Effect, Principal: s.Principal, Action: s.Action, Resource: s.Resource }
+          : s,
+      ),
     );
     expect(await failures(broken)).toEqual([
       // An access point of another account (the outsider's) is delegated to as well.
@@ -231,7 +297,10 @@ describe("breaking a shared bucket's grants in the synthesized JSON makes the pr
       platform,
       recorded(platform, "grantPolicy", "finance-reports"),
       "policy",
-      replacing("arn:aws:s3:eu-west-1:999988887777:accesspoint/finance-reports", "arn:aws:s3:eu-west-1:999988887777:accesspoint/finance-report"),
+      replacing(
+        "arn:aws:s3:eu-west-1:999988887777:accesspoint/finance-reports",
+        "arn:aws:s3:eu-west-1:999988887777:accesspoint/finance-report",
+      ),
     );
     const deniedByIdentity = "denied by identity policy of finance-reports: no statement allows it";
     expect(await failures(broken)).toEqual([
@@ -253,7 +322,13 @@ describe("breaking a shared bucket's grants in the synthesized JSON makes the pr
               Principal: { AWS: ["arn:aws:iam::777788889999:root", "arn:aws:iam::666677778888:root"] },
               Condition: {
                 ...s.Condition,
-                StringEquals: { ...s.Condition?.StringEquals, "aws:PrincipalArn": ["arn:aws:iam::777788889999:role/orders-etl", "arn:aws:iam::666677778888:role/finance-reports"] },
+                StringEquals: {
+                  ...s.Condition?.StringEquals,
+                  "aws:PrincipalArn": [
+                    "arn:aws:iam::777788889999:role/orders-etl",
+                    "arn:aws:iam::666677778888:role/finance-reports",
+                  ],
+                },
               },
             },
       ),
@@ -289,7 +364,9 @@ describe("the shared proof refuses what it cannot judge", () => {
   test("a grant proven on another bucket's model, which holds none of its roles", () => {
     const [record] = recordsOf(synthesized["local-shared"][0]);
     expect(() => grantRequests(record, modelOf(synthesized["local-shared-ap"]))).toThrow(
-      new ModelError("local-shared-points-222222222222: the grant names the role arn:aws:iam::111111111111:role/local-reporting, which the stacks neither create nor attach a policy to"),
+      new ModelError(
+        "local-shared-points-222222222222: the grant names the role arn:aws:iam::111111111111:role/local-reporting, which the stacks neither create nor attach a policy to",
+      ),
     );
   });
 
@@ -321,7 +398,9 @@ describe("a key policy that names the grantees' accounts (a shared bucket past i
     if (!asAccounts) return stacks;
     stacks = structuredClone(stacks);
     for (const stack of stacks) {
-      const records = (stack.json["//"] as Record<string, { grants: Array<Record<string, unknown>> }> | undefined)?.["cross-account-s3-lambda"];
+      const records = (stack.json["//"] as Record<string, { grants: Array<Record<string, unknown>> }> | undefined)?.[
+        "cross-account-s3-lambda"
+      ];
       for (const record of records?.grants ?? []) if (record.half === "bucket") record.keyPolicyPrincipals = "accounts";
     }
     return stacks;
@@ -333,6 +412,8 @@ describe("a key policy that names the grantees' accounts (a shared bucket past i
 
   test("recorded as naming roles, the same key policy lets other roles of the accounts use the key: a mismatch", async () => {
     const { matrix } = await failuresOf(byAccount(false), true);
-    expect(matrix).toContain("local-billing: other-team-role@333333333333 (admin) kms:Decrypt key -> Allowed, but only the grantee may use the key");
+    expect(matrix).toContain(
+      "local-billing: other-team-role@333333333333 (admin) kms:Decrypt key -> Allowed, but only the grantee may use the key",
+    );
   });
 });

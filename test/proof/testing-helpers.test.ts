@@ -24,7 +24,9 @@ const GRANT = { mode: "bucket-policy" as const, prefixes: [{ prefix: "reports/",
 function withoutTls() {
   const built = oneApp(A, B, GRANT);
   const policy = built.access.bucketAccount.bucket!.policy;
-  const doc = JSON.parse(Testing.synth(built.stack)) as { resource: { aws_s3_bucket_policy: Record<string, { policy: string }> } };
+  const doc = JSON.parse(Testing.synth(built.stack)) as {
+    resource: { aws_s3_bucket_policy: Record<string, { policy: string }> };
+  };
   const text = Object.values(doc.resource.aws_s3_bucket_policy)[0].policy;
   const parsed = JSON.parse(text) as { Statement: Array<{ Sid?: string }> };
   parsed.Statement = parsed.Statement.filter((s) => s.Sid !== "DenyInsecureTransport");
@@ -39,7 +41,9 @@ describe("security rule errors", () => {
     expect(() => Testing.synth(stack)).not.toThrow();
     const errors = securityRuleErrors(stack);
     expect(errors.map((e) => e.ruleId)).toContain("CAS-S3-5");
-    expect(() => expectNoSecurityRuleErrors(stack)).toThrow(/stack grant breaks \d+ security rule\(s\):\n {2}grant\/reports\/bucket\/.*\[CAS-S3-5\]/);
+    expect(() => expectNoSecurityRuleErrors(stack)).toThrow(
+      /stack grant breaks \d+ security rule\(s\):\n {2}grant\/reports\/bucket\/.*\[CAS-S3-5\]/,
+    );
     expect(() => expect(stack).toPassSecurityRules()).toThrow(/\[CAS-S3-5\]/);
   });
 
@@ -62,7 +66,11 @@ describe("security rule errors", () => {
     const built = withoutTls();
     Aspects.of(built.stack).add(new SecurityRules());
     expect(securityRuleErrors(built.stack).map((e) => e.ruleId)).toContain("CAS-S3-5");
-    suppressRules(built.access.bucketAccount.bucket!, "CAS-S3-5", "served only through CloudFront over TLS; tested separately");
+    suppressRules(
+      built.access.bucketAccount.bucket!,
+      "CAS-S3-5",
+      "served only through CloudFront over TLS; tested separately",
+    );
     expect(securityRuleErrors(built.stack).map((e) => e.ruleId)).not.toContain("CAS-S3-5");
   });
 
@@ -98,7 +106,10 @@ describe("proving a stack's grants from a test", () => {
       provider: role.provider,
       role: role.name,
       name: "no-kms",
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "NoKms", Effect: "Deny", Action: "kms:*", Resource: "*" }] }),
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Sid: "NoKms", Effect: "Deny", Action: "kms:*", Resource: "*" }],
+      }),
     });
     const failure = expectGrantsProven(built.stack);
     await expect(failure).rejects.toThrow(/mismatch\(es\) or problem\(s\) in \d+ requests over 1 grant\(s\):/);
@@ -110,6 +121,8 @@ describe("proving a stack's grants from a test", () => {
 
   test("a half alone fails, naming the missing half", async () => {
     const { lambdaStack } = splitApps();
-    await expect(expectGrantsProven(lambdaStack)).rejects.toThrow(/problem: the bucket account's half is not in the outputs given/);
+    await expect(expectGrantsProven(lambdaStack)).rejects.toThrow(
+      /problem: the bucket account's half is not in the outputs given/,
+    );
   });
 });

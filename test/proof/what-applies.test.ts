@@ -23,7 +23,13 @@ const BUCKET = "local-shared-data-222222222222";
 const GRANTEE = "arn:aws:iam::111111111111:role/local-data-consumer";
 
 /** A copy of the stacks with a resource added to the stack `stack` (its JSON, as a team's own code would add it). */
-function withAdded(stacks: readonly SynthesizedStack[], stack: string, type: string, id: string, resource: Record<string, unknown>): SynthesizedStack[] {
+function withAdded(
+  stacks: readonly SynthesizedStack[],
+  stack: string,
+  type: string,
+  id: string,
+  resource: Record<string, unknown>,
+): SynthesizedStack[] {
   const copy = structuredClone(stacks) as SynthesizedStack[];
   const json = copy.find((s) => s.name === stack)!.json as { resource: Record<string, Record<string, unknown>> };
   json.resource[type] = { ...(json.resource[type] ?? {}), [id]: resource };
@@ -36,7 +42,12 @@ const withStatement = (stacks: readonly SynthesizedStack[], at: StackResource, s
 
 /** Grants the grantee `actions` on `resource` on both sides: its identity policy and the bucket policy. */
 function bothSidesGrant(actions: string[], resource: string, sid: string): SynthesizedStack[] {
-  const identity = withStatement(local, recorded(local, "grantPolicy"), { Sid: sid, Effect: "Allow", Action: actions, Resource: resource });
+  const identity = withStatement(local, recorded(local, "grantPolicy"), {
+    Sid: sid,
+    Effect: "Allow",
+    Action: actions,
+    Resource: resource,
+  });
   return withStatement(identity, recorded(identity, "bucketPolicy"), {
     Sid: sid,
     Effect: "Allow",
@@ -53,9 +64,13 @@ describe("every action of the catalogues the policies could allow is asked, on e
   });
 
   test("an undeclared prefix (archive/) granted on both sides", async () => {
-    const { matrix, catalogue } = await failuresOf(bothSidesGrant(["s3:GetObject"], `arn:aws:s3:::${BUCKET}/archive/*`, "Archive"));
+    const { matrix, catalogue } = await failuresOf(
+      bothSidesGrant(["s3:GetObject"], `arn:aws:s3:::${BUCKET}/archive/*`, "Archive"),
+    );
     expect(matrix).toEqual([]);
-    expect(catalogue).toEqual(["local-data-consumer s3:GetObject /archive/x -> Allowed, but s3:GetObject is not what the grant declares for local-data-consumer"]);
+    expect(catalogue).toEqual([
+      "local-data-consumer s3:GetObject /archive/x -> Allowed, but s3:GetObject is not what the grant declares for local-data-consumer",
+    ]);
   });
 
   test.each([
@@ -64,12 +79,18 @@ describe("every action of the catalogues the policies could allow is asked, on e
     ["s3:GetObjectVersion", `arn:aws:s3:::${BUCKET}/reference/*`, "/reference/catalogue.txt"],
   ])("%s on a granted prefix", async (action, resource, where) => {
     const { catalogue } = await failuresOf(bothSidesGrant([action], resource, "Extra"));
-    expect(catalogue).toContain(`local-data-consumer ${action} ${where} -> Allowed, but ${action} is not what the grant declares for local-data-consumer`);
+    expect(catalogue).toContain(
+      `local-data-consumer ${action} ${where} -> Allowed, but ${action} is not what the grant declares for local-data-consumer`,
+    );
   });
 
   test("s3:ListBucketVersions on the bucket", async () => {
-    const { catalogue } = await failuresOf(bothSidesGrant(["s3:ListBucketVersions"], `arn:aws:s3:::${BUCKET}`, "Versions"));
-    expect(catalogue).toContain("local-data-consumer s3:ListBucketVersions the bucket -> Allowed, but s3:ListBucketVersions is not what the grant declares for local-data-consumer");
+    const { catalogue } = await failuresOf(
+      bothSidesGrant(["s3:ListBucketVersions"], `arn:aws:s3:::${BUCKET}`, "Versions"),
+    );
+    expect(catalogue).toContain(
+      "local-data-consumer s3:ListBucketVersions the bucket -> Allowed, but s3:ListBucketVersions is not what the grant declares for local-data-consumer",
+    );
   });
 
   test("a bucket policy statement with NotAction, and an identity policy whose Statement is one object, are read", async () => {
@@ -80,23 +101,46 @@ describe("every action of the catalogues the policies could allow is asked, on e
       NotAction: "s3:Delete*",
       Resource: `arn:aws:s3:::${BUCKET}/*`,
     } as unknown as PolicyStatement);
-    const oneObject = withPolicy(notAction, recorded(notAction, "grantPolicy"), "policy", (doc) => ({ ...doc, Statement: { Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" } as unknown as PolicyStatement[] }));
+    const oneObject = withPolicy(notAction, recorded(notAction, "grantPolicy"), "policy", (doc) => ({
+      ...doc,
+      Statement: { Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" } as unknown as PolicyStatement[],
+    }));
     const { catalogue } = await failuresOf(oneObject);
-    expect(catalogue).toContain("local-data-consumer s3:PutObjectAcl /reference/catalogue.txt -> Allowed, but s3:PutObjectAcl is not what the grant declares for local-data-consumer");
-    expect(catalogue).toContain("other-team-role@111111111111 (admin) s3:GetObject /not-granted/catalogue.txt -> Allowed, but s3:GetObject is not what the grant declares for other-team-role@111111111111 (admin)");
+    expect(catalogue).toContain(
+      "local-data-consumer s3:PutObjectAcl /reference/catalogue.txt -> Allowed, but s3:PutObjectAcl is not what the grant declares for local-data-consumer",
+    );
+    expect(catalogue).toContain(
+      "other-team-role@111111111111 (admin) s3:GetObject /not-granted/catalogue.txt -> Allowed, but s3:GetObject is not what the grant declares for other-team-role@111111111111 (admin)",
+    );
   });
 });
 
 describe("every resource that sets a policy on the grant's bucket or key is found, however it names them", () => {
   const readsForAnotherAccount = JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*` }],
+    Statement: [
+      {
+        Sid: "Partner",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::999999999999:root" },
+        Action: "s3:GetObject",
+        Resource: `arn:aws:s3:::${BUCKET}/*`,
+      },
+    ],
   });
 
   test("a second bucket policy, naming the bucket by its literal name, is a problem naming both", async () => {
-    const stacks = withAdded(local, "local", "aws_s3_bucket_policy", "partner", { provider: "aws.bucket_account", bucket: BUCKET, policy: readsForAnotherAccount });
+    const stacks = withAdded(local, "local", "aws_s3_bucket_policy", "partner", {
+      provider: "aws.bucket_account",
+      bucket: BUCKET,
+      policy: readsForAnotherAccount,
+    });
     const { matrix } = await failuresOf(stacks);
-    expect(matrix).toContainEqual(expect.stringMatching(/^problem: local: aws_s3_bucket_policy\.access_bucket_policy_\w+ and local: aws_s3_bucket_policy\.partner all set the policy of bucket local-shared-data-222222222222/));
+    expect(matrix).toContainEqual(
+      expect.stringMatching(
+        /^problem: local: aws_s3_bucket_policy\.access_bucket_policy_\w+ and local: aws_s3_bucket_policy\.partner all set the policy of bucket local-shared-data-222222222222/,
+      ),
+    );
   });
 
   test("a key policy resource on the grant's key is a problem naming both", async () => {
@@ -107,7 +151,11 @@ describe("every resource that sets a policy on the grant's bucket or key is foun
       policy: readsForAnotherAccount.replace("s3:GetObject", "kms:Decrypt").replace(`arn:aws:s3:::${BUCKET}/*`, "*"),
     });
     const { matrix } = await failuresOf(stacks);
-    expect(matrix).toContainEqual(expect.stringMatching(/^problem: local: aws_kms_key\.\S+ and local: aws_kms_key_policy\.partner all set the key policy of alias\/local-shared-data/));
+    expect(matrix).toContainEqual(
+      expect.stringMatching(
+        /^problem: local: aws_kms_key\.\S+ and local: aws_kms_key_policy\.partner all set the key policy of alias\/local-shared-data/,
+      ),
+    );
   });
 
   test("a KMS grant on the grant's key is judged as the key use it gives", async () => {
@@ -119,9 +167,13 @@ describe("every resource that sets a policy on the grant's bucket or key is foun
       operations: ["Decrypt"],
     });
     const { catalogue } = await failuresOf(stacks);
-    expect(catalogue).toContain("admin@999999999999 (named by a policy) kms:Decrypt key -> Allowed, but kms:Decrypt is not what the grant declares for admin@999999999999 (named by a policy)");
+    expect(catalogue).toContain(
+      "admin@999999999999 (named by a policy) kms:Decrypt key -> Allowed, but kms:Decrypt is not what the grant declares for admin@999999999999 (named by a policy)",
+    );
     // A grant has no kms:ViaService: the key is usable straight through KMS too.
-    expect(catalogue).toContain("admin@999999999999 (named by a policy) kms:Decrypt key -> Allowed, but kms:Decrypt straight to KMS is not what the grant declares for admin@999999999999 (named by a policy)");
+    expect(catalogue).toContain(
+      "admin@999999999999 (named by a policy) kms:Decrypt key -> Allowed, but kms:Decrypt straight to KMS is not what the grant declares for admin@999999999999 (named by a policy)",
+    );
   });
 
   test("another access point on a bucket that delegates to its account's access points", async () => {
@@ -135,11 +187,22 @@ describe("every resource that sets a policy on the grant's bucket or key is foun
       name: "side-door",
       policy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:us-east-1:222222222222:accesspoint/side-door/object/*" }],
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::999999999999:root" },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:us-east-1:222222222222:accesspoint/side-door/object/*",
+          },
+        ],
       }),
     });
     const { catalogue } = await failuresOf(stacks, true);
-    expect(catalogue).toContainEqual(expect.stringMatching(/admin@999999999999 \(named by a policy\) s3:GetObject \/reference\/catalogue\.txt via side-door -> Allowed, but no grant goes through this access point$/));
+    expect(catalogue).toContainEqual(
+      expect.stringMatching(
+        /admin@999999999999 \(named by a policy\) s3:GetObject \/reference\/catalogue\.txt via side-door -> Allowed, but no grant goes through this access point$/,
+      ),
+    );
   });
 });
 
@@ -150,16 +213,31 @@ test("the record is the declaration only: pointing it at a decoy policy changes 
     bucket: "some-other-bucket",
     policy: (local[0].json.resource!.aws_s3_bucket_policy[at.address.split(".")[1]] as { policy: string }).policy,
   });
-  stacks = withStatement(stacks, at, { Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*` });
+  stacks = withStatement(stacks, at, {
+    Sid: "Partner",
+    Effect: "Allow",
+    Principal: { AWS: "arn:aws:iam::999999999999:root" },
+    Action: "s3:GetObject",
+    Resource: `arn:aws:s3:::${BUCKET}/*`,
+  });
   stacks = structuredClone(stacks);
-  const records = (stacks[0].json["//"] as Record<string, { grants: Array<{ resources: Record<string, string> }> }>)["cross-account-s3-lambda"];
-  for (const record of records.grants) if (record.resources.bucketPolicy) record.resources.bucketPolicy = "aws_s3_bucket_policy.decoy";
+  const records = (stacks[0].json["//"] as Record<string, { grants: Array<{ resources: Record<string, string> }> }>)[
+    "cross-account-s3-lambda"
+  ];
+  for (const record of records.grants)
+    if (record.resources.bucketPolicy) record.resources.bucketPolicy = "aws_s3_bucket_policy.decoy";
   const { catalogue } = await failuresOf(stacks);
-  expect(catalogue).toContain("admin@999999999999 (named by a policy) s3:GetObject /incoming/catalogue.txt -> Allowed, but s3:GetObject is not what the grant declares for admin@999999999999 (named by a policy)");
+  expect(catalogue).toContain(
+    "admin@999999999999 (named by a policy) s3:GetObject /incoming/catalogue.txt -> Allowed, but s3:GetObject is not what the grant declares for admin@999999999999 (named by a policy)",
+  );
 });
 
 describe("where each half deploys is compared with its declaration", () => {
-  const provider = (stacks: readonly SynthesizedStack[], alias: string, change: (p: Record<string, unknown>) => void) => {
+  const provider = (
+    stacks: readonly SynthesizedStack[],
+    alias: string,
+    change: (p: Record<string, unknown>) => void,
+  ) => {
     const copy = structuredClone(stacks) as SynthesizedStack[];
     const block = (copy[0].json.provider!.aws as Array<Record<string, unknown>>).find((p) => p.alias === alias)!;
     change(block);
@@ -182,7 +260,9 @@ describe("where each half deploys is compared with its declaration", () => {
       p.region = "eu-west-1";
     });
     const { matrix } = await failuresOf(stacks);
-    expect(matrix).toContain("problem: local: bucket.accountId and bucket.region of the grant's bucket account's half declares region us-east-1, but its provider aws.bucket_account deploys into eu-west-1");
+    expect(matrix).toContain(
+      "problem: local: bucket.accountId and bucket.region of the grant's bucket account's half declares region us-east-1, but its provider aws.bucket_account deploys into eu-west-1",
+    );
   });
 
   test("a provider whose assume_role and allowed_account_ids disagree", async () => {
@@ -190,7 +270,11 @@ describe("where each half deploys is compared with its declaration", () => {
       p.allowed_account_ids = ["333333333333"];
     });
     const { matrix } = await failuresOf(stacks);
-    expect(matrix).toContainEqual(expect.stringContaining("provider aws.bucket_account assumes arn:aws:iam::222222222222:role/deploy in account 222222222222, which its allowed_account_ids (333333333333) do not allow"));
+    expect(matrix).toContainEqual(
+      expect.stringContaining(
+        "provider aws.bucket_account assumes arn:aws:iam::222222222222:role/deploy in account 222222222222, which its allowed_account_ids (333333333333) do not allow",
+      ),
+    );
   });
 });
 
@@ -199,7 +283,9 @@ describe("text is read as Terraform applies it", () => {
     const stacks = withResource(local, recorded(local, "bucketPolicy"), (r) => {
       r.policy = String(r.policy).replace('"Sid":"DenyInsecureTransport"', '"Sid":"${3 * 111111111111}"');
     });
-    await expect(proveSynthesized(stacks)).rejects.toThrow(/holds \$\{3 \* 111111111111\}, which Terraform evaluates and the proof cannot resolve/);
+    await expect(proveSynthesized(stacks)).rejects.toThrow(
+      /holds \$\{3 \* 111111111111\}, which Terraform evaluates and the proof cannot resolve/,
+    );
   });
 
   test("an escaped IAM policy variable is the literal text IAM receives, for IAM to evaluate", async () => {
@@ -217,7 +303,9 @@ describe("what a new team trips on: the halves of a grant compared as declared",
   const bucketHalf = records.find((r) => r.half === "bucket")!;
 
   test("two halves naming different functions drift on lambda.functionName", () => {
-    expect(driftBetween(lambdaHalf, { ...bucketHalf, lambda: { ...bucketHalf.lambda, functionName: "another-function" } })).toEqual([
+    expect(
+      driftBetween(lambdaHalf, { ...bucketHalf, lambda: { ...bucketHalf.lambda, functionName: "another-function" } }),
+    ).toEqual([
       `lambda.functionName: the Lambda account's half declares "${lambdaHalf.lambda.functionName!}", the bucket account's half "another-function"`,
     ]);
   });
@@ -232,7 +320,13 @@ describe("what a new team trips on: the halves of a grant compared as declared",
     const provider = new AwsProvider(stack, "datalake", { alias: "datalake", region: "us-east-1" });
     const grant = new BucketAccountGrant(stack, "ingest", {
       lambda: { accountId: "111111111111", region: "us-east-1", roleName: "ingest-worker" },
-      bucket: { provider, accountId: "222222222222", region: "us-east-1", bucketName: "datalake-ingest", keyAlias: "alias/datalake" },
+      bucket: {
+        provider,
+        accountId: "222222222222",
+        region: "us-east-1",
+        bucketName: "datalake-ingest",
+        keyAlias: "alias/datalake",
+      },
       grant: { mode: "bucket-policy", prefixes: [{ prefix: "landing/", access: "write" }] },
     });
     expect(grant.bucketName).toBe("datalake-ingest");

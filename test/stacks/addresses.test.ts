@@ -20,9 +20,17 @@ function addresses(): Record<string, string[]> {
   ];
   return Object.fromEntries(
     stacks.map((stack) => {
-      const json = JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, unknown>>; moved?: unknown };
+      const json = JSON.parse(Testing.synth(stack)) as {
+        resource: Record<string, Record<string, unknown>>;
+        moved?: unknown;
+      };
       expect(json.moved).toBeUndefined();
-      return [stack.node.id, Object.entries(json.resource).flatMap(([type, byId]) => Object.keys(byId).map((id) => `${type}.${id}`)).sort()];
+      return [
+        stack.node.id,
+        Object.entries(json.resource)
+          .flatMap(([type, byId]) => Object.keys(byId).map((id) => `${type}.${id}`))
+          .sort(),
+      ];
     }),
   );
 }
@@ -37,6 +45,8 @@ test("every shipped stack keeps the Terraform address of every resource it had, 
 
 test("the resources added since are only the ones a new setting asks for", () => {
   const now = addresses();
-  const added = Object.entries(now).flatMap(([stack, list]) => list.filter((a) => !RELEASED[stack].includes(a)).map((a) => `${stack} ${a}`));
+  const added = Object.entries(now).flatMap(([stack, list]) =>
+    list.filter((a) => !RELEASED[stack].includes(a)).map((a) => `${stack} ${a}`),
+  );
   expect(added).toEqual([]);
 });

@@ -15,20 +15,43 @@ import { allResources, resourcesOf, type SynthJson, type SynthResource } from ".
 
 const ALARM_TYPES = ["aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm", "aws_s3_bucket_metric"];
 
-function synthesized(single: Readonly<Record<string, EnvironmentConfig>>, shared: Readonly<Record<string, SharedEnvironmentConfig>>): Record<string, SynthJson & { "//"?: Record<string, GrantRecords> }> {
+function synthesized(
+  single: Readonly<Record<string, EnvironmentConfig>>,
+  shared: Readonly<Record<string, SharedEnvironmentConfig>>,
+): Record<string, SynthJson & { "//"?: Record<string, GrantRecords> }> {
   const app = Testing.app();
   const stacks: TerraformStack[] = [
     ...Object.entries(single).flatMap(([name, config]) => environmentStacks(app, name, config, {})),
     ...Object.entries(shared).flatMap(([name, config]) => sharedEnvironmentStacks(app, name, config, {})),
   ];
   // The records are read from the stack as it would deploy (Testing.synth drops the `//` comments).
-  return Object.fromEntries(stacks.map((s) => [s.node.id, { ...(JSON.parse(Testing.synth(s)) as SynthJson), "//": (s.toTerraform() as { "//": Record<string, GrantRecords> })["//"] }]));
+  return Object.fromEntries(
+    stacks.map((s) => [
+      s.node.id,
+      {
+        ...(JSON.parse(Testing.synth(s)) as SynthJson),
+        "//": (s.toTerraform() as { "//": Record<string, GrantRecords> })["//"],
+      },
+    ]),
+  );
 }
 
 const shipped = synthesized(environments, sharedEnvironments);
 const alarms = (json: SynthJson) => Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm"));
-const alarmOn = (json: SynthJson, provider: unknown, namespace: string, metric: string, dimensions: Record<string, string>): SynthResource | undefined =>
-  alarms(json).find((a) => a.provider === provider && a.namespace === namespace && a.metric_name === metric && JSON.stringify(a.dimensions ?? {}) === JSON.stringify(dimensions));
+const alarmOn = (
+  json: SynthJson,
+  provider: unknown,
+  namespace: string,
+  metric: string,
+  dimensions: Record<string, string>,
+): SynthResource | undefined =>
+  alarms(json).find(
+    (a) =>
+      a.provider === provider &&
+      a.namespace === namespace &&
+      a.metric_name === metric &&
+      JSON.stringify(a.dimensions ?? {}) === JSON.stringify(dimensions),
+  );
 
 describe.each(Object.keys(shipped))("%s", (stackName) => {
   const json = shipped[stackName];
@@ -37,15 +60,24 @@ describe.each(Object.keys(shipped))("%s", (stackName) => {
     const functions = Object.values(resourcesOf(json, "aws_lambda_function"));
     const missing = functions.flatMap((fn) => {
       const name = String(fn.function_name);
-      const group = Object.entries(resourcesOf(json, "aws_cloudwatch_log_group")).find(([, g]) => g.name === `/aws/lambda/${name}`);
+      const group = Object.entries(resourcesOf(json, "aws_cloudwatch_log_group")).find(
+        ([, g]) => g.name === `/aws/lambda/${name}`,
+      );
       const filter = Object.values(resourcesOf(json, "aws_cloudwatch_log_metric_filter")).find(
-        (f) => group && f.log_group_name === `\${aws_cloudwatch_log_group.${group[0]}.name}` && f.provider === fn.provider,
+        (f) =>
+          group && f.log_group_name === `\${aws_cloudwatch_log_group.${group[0]}.name}` && f.provider === fn.provider,
       );
       const metric = filter?.metric_transformation as { name: string; namespace: string } | undefined;
       return [
-        ...(filter?.pattern === accessDeniedFilterPattern() ? [] : [`${name}: no access-denied filter through ${String(fn.provider)}`]),
-        ...(metric && alarmOn(json, fn.provider, metric.namespace, metric.name, {}) ? [] : [`${name}: no access-denied alarm`]),
-        ...(alarmOn(json, fn.provider, "AWS/Lambda", "Errors", { FunctionName: name }) ? [] : [`${name}: no Errors alarm`]),
+        ...(filter?.pattern === accessDeniedFilterPattern()
+          ? []
+          : [`${name}: no access-denied filter through ${String(fn.provider)}`]),
+        ...(metric && alarmOn(json, fn.provider, metric.namespace, metric.name, {})
+          ? []
+          : [`${name}: no access-denied alarm`]),
+        ...(alarmOn(json, fn.provider, "AWS/Lambda", "Errors", { FunctionName: name })
+          ? []
+          : [`${name}: no Errors alarm`]),
       ];
     });
     expect(missing).toEqual([]);
@@ -55,9 +87,16 @@ describe.each(Object.keys(shipped))("%s", (stackName) => {
     const bucketHalves = (json["//"]?.[GRANT_RECORD_KEY]?.grants ?? []).filter((r) => r.half === "bucket");
     const missing = bucketHalves.flatMap((r) =>
       r.grant.prefixes.flatMap(({ prefix }) => {
-        const metric = Object.values(resourcesOf(json, "aws_s3_bucket_metric")).find((m) => (m.filter as { prefix?: string }).prefix === prefix && m.provider === r.provider);
+        const metric = Object.values(resourcesOf(json, "aws_s3_bucket_metric")).find(
+          (m) => (m.filter as { prefix?: string }).prefix === prefix && m.provider === r.provider,
+        );
         if (!metric) return [`${r.bucket.bucketName} ${prefix}: no request metrics through ${r.provider}`];
-        return alarmOn(json, r.provider, "AWS/S3", "4xxErrors", { BucketName: r.bucket.bucketName, FilterId: String(metric.name) }) ? [] : [`${r.bucket.bucketName} ${prefix}: no 4xxErrors alarm`];
+        return alarmOn(json, r.provider, "AWS/S3", "4xxErrors", {
+          BucketName: r.bucket.bucketName,
+          FilterId: String(metric.name),
+        })
+          ? []
+          : [`${r.bucket.bucketName} ${prefix}: no 4xxErrors alarm`];
       }),
     );
     expect(missing).toEqual([]);
@@ -74,15 +113,28 @@ describe.each(Object.keys(shipped))("%s", (stackName) => {
 test("the split layouts keep each account's alarms in its own stack", () => {
   expect(Object.keys(resourcesOf(shipped["staging-bucket"], "aws_cloudwatch_log_metric_filter"))).toEqual([]);
   expect(Object.keys(resourcesOf(shipped["staging-lambda"], "aws_s3_bucket_metric"))).toEqual([]);
-  expect(alarms(shipped["staging-lambda"]).map((a) => a.alarm_name).sort()).toEqual(["staging-report-builder-access-denied", "staging-report-builder-errors"]);
-  expect(alarms(shipped["staging-bucket"]).map((a) => a.alarm_name).sort()).toEqual([
+  expect(
+    alarms(shipped["staging-lambda"])
+      .map((a) => a.alarm_name)
+      .sort(),
+  ).toEqual(["staging-report-builder-access-denied", "staging-report-builder-errors"]);
+  expect(
+    alarms(shipped["staging-bucket"])
+      .map((a) => a.alarm_name)
+      .sort(),
+  ).toEqual([
     "staging-shared-reports-444455556666-grant-reference-4xx-errors",
     "staging-shared-reports-444455556666-grant-reports-4xx-errors",
   ]);
 });
 
 test("the environments' topics are wired: each account's alarms notify its own topic, and only those", () => {
-  const actions = (stack: string) => alarms(shipped[stack]).map((a) => `${String(a.alarm_name)} ${JSON.stringify(a.alarm_actions ?? [])} ${JSON.stringify(a.ok_actions ?? [])}`).sort();
+  const actions = (stack: string) =>
+    alarms(shipped[stack])
+      .map(
+        (a) => `${String(a.alarm_name)} ${JSON.stringify(a.alarm_actions ?? [])} ${JSON.stringify(a.ok_actions ?? [])}`,
+      )
+      .sort();
   const ingest = '["arn:aws:sns:eu-west-1:777788889999:prod-ingest-alarms"]';
   const data = '["arn:aws:sns:eu-west-1:999988887777:prod-data-alarms"]';
   expect(actions("prod")).toEqual([
@@ -107,6 +159,9 @@ test("the switch off, in every environment, removes every alarm, metric filter a
   const quiet = synthesized(off(environments), off(sharedEnvironments));
   for (const [stack, json] of Object.entries(quiet)) {
     const types = (j: SynthJson) => Object.keys(j.resource).sort();
-    expect({ stack, types: types(json) }).toEqual({ stack, types: types(shipped[stack]).filter((t) => !ALARM_TYPES.includes(t)) });
+    expect({ stack, types: types(json) }).toEqual({
+      stack,
+      types: types(shipped[stack]).filter((t) => !ALARM_TYPES.includes(t)),
+    });
   }
 });

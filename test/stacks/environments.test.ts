@@ -25,8 +25,16 @@ describe.each(COMBINED)("stack %s", (name) => {
   test("has exactly two AWS providers, aliased per account, each assuming that account's deploy role", () => {
     const providers = json.provider?.aws ?? [];
     expect(providers.map((p) => [p.alias, p.region, p.assume_role])).toEqual([
-      [LAMBDA_PROVIDER_ALIAS, config.lambda.region, [{ role_arn: config.lambda.deployRoleArn, session_name: `cdktf-${name}-lambda` }]],
-      [BUCKET_PROVIDER_ALIAS, config.bucket.region, [{ role_arn: config.bucket.deployRoleArn, session_name: `cdktf-${name}-bucket` }]],
+      [
+        LAMBDA_PROVIDER_ALIAS,
+        config.lambda.region,
+        [{ role_arn: config.lambda.deployRoleArn, session_name: `cdktf-${name}-lambda` }],
+      ],
+      [
+        BUCKET_PROVIDER_ALIAS,
+        config.bucket.region,
+        [{ role_arn: config.bucket.deployRoleArn, session_name: `cdktf-${name}-bucket` }],
+      ],
     ]);
   });
 
@@ -85,7 +93,10 @@ describe("the shipped grants", () => {
     const json = synthesized["local-assume-role"];
     const trust = policyOf(resourceAt(json, "aws_iam_role", "access/access-role"), "assume_role_policy");
     expect(statement(trust, "TrustLambdaRole").Condition).toEqual({
-      StringEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/local-uploader", "sts:ExternalId": "local-uploader-7d1f0c" },
+      StringEquals: {
+        "aws:PrincipalArn": "arn:aws:iam::111111111111:role/local-uploader",
+        "sts:ExternalId": "local-uploader-7d1f0c",
+      },
     });
     const access = policyOf(resourceAt(json, "aws_iam_role_policy", "access/access-role/policy"));
     expect(access.Statement.map((s) => [s.Action, s.Resource])).toEqual([
@@ -122,8 +133,12 @@ describe("the split layout: staging-lambda and staging-bucket, one account each"
       "aws_iam_role_policy",
       "aws_lambda_function",
     ]);
-    expect(allResources(stacks["staging-bucket"]).every(([, , r]) => r.provider === `aws.${BUCKET_PROVIDER_ALIAS}`)).toBe(true);
-    expect(allResources(stacks["staging-lambda"]).every(([, , r]) => r.provider === `aws.${LAMBDA_PROVIDER_ALIAS}`)).toBe(true);
+    expect(
+      allResources(stacks["staging-bucket"]).every(([, , r]) => r.provider === `aws.${BUCKET_PROVIDER_ALIAS}`),
+    ).toBe(true);
+    expect(
+      allResources(stacks["staging-lambda"]).every(([, , r]) => r.provider === `aws.${LAMBDA_PROVIDER_ALIAS}`),
+    ).toBe(true);
   });
 
   test("neither half refers to the other: nothing to pass between the two deployments", () => {
@@ -138,15 +153,22 @@ describe("the split layout: staging-lambda and staging-bucket, one account each"
     const combined = synthEnvironment("staging", { ...config, layout: "combined" });
     const policies = (json: SynthJson) =>
       allResources(json)
-        .filter(([type]) => ["aws_iam_role_policy", "aws_s3_bucket_policy", "aws_kms_key", "aws_iam_role"].includes(type))
+        .filter(([type]) =>
+          ["aws_iam_role_policy", "aws_s3_bucket_policy", "aws_kms_key", "aws_iam_role"].includes(type),
+        )
         .map(([type, , r]) => [type, r.policy ?? r.assume_role_policy, r.name ?? null])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-    const split = policies({ resource: { ...stacks["staging-lambda"].resource, ...stacks["staging-bucket"].resource } });
+    const split = policies({
+      resource: { ...stacks["staging-lambda"].resource, ...stacks["staging-bucket"].resource },
+    });
     expect(split).toEqual(policies(combined));
   });
 
   test("outputs: the role and function from the Lambda account, the bucket and key from the bucket account", () => {
-    expect(Object.keys(stacks["staging-lambda"].output ?? {}).sort()).toEqual(["lambda_function_name", "lambda_role_arn"]);
+    expect(Object.keys(stacks["staging-lambda"].output ?? {}).sort()).toEqual([
+      "lambda_function_name",
+      "lambda_role_arn",
+    ]);
     expect(Object.keys(stacks["staging-bucket"].output ?? {}).sort()).toEqual(["bucket_name", "kms_key_arn"]);
   });
 });
@@ -162,7 +184,10 @@ describe("environment config validation", () => {
     ],
     [
       "same account on both sides",
-      { ...local, bucket: { ...local.bucket, accountId: "111111111111", deployRoleArn: "arn:aws:iam::111111111111:role/d" } },
+      {
+        ...local,
+        bucket: { ...local.bucket, accountId: "111111111111", deployRoleArn: "arn:aws:iam::111111111111:role/d" },
+      },
       'environments.broken.bucket.accountId "111111111111" is 111111111111, the same account as lambda.accountId',
     ],
     [
@@ -192,7 +217,15 @@ describe("environment config validation", () => {
   });
 
   test("the shipped environments are all valid", () => {
-    expect(Object.keys(validateEnvironments(environments))).toEqual(["local", "local-assume-role", "local-split", "dev", "staging", "analytics", "prod"]);
+    expect(Object.keys(validateEnvironments(environments))).toEqual([
+      "local",
+      "local-assume-role",
+      "local-split",
+      "dev",
+      "staging",
+      "analytics",
+      "prod",
+    ]);
   });
 
   test("selecting an unknown environment names it and lists the known ones", () => {

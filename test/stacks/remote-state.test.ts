@@ -21,7 +21,9 @@ interface Synthesized {
 
 /** Every shipped stack: its name, the environment's target and state setting. */
 const STACKS: Array<{ stack: string; target: string; state: StateSettings }> = [
-  ...Object.entries(environments).flatMap(([name, env]) => stackNamesOf(name, env).map((stack) => ({ stack, target: env.target, state: env.state }))),
+  ...Object.entries(environments).flatMap(([name, env]) =>
+    stackNamesOf(name, env).map((stack) => ({ stack, target: env.target, state: env.state })),
+  ),
   ...Object.entries(sharedEnvironments).flatMap(([name, env]) =>
     sharedStackNamesOf(name, env).map((stack) => ({ stack, target: env.target, state: env.state })),
   ),
@@ -29,7 +31,8 @@ const STACKS: Array<{ stack: string; target: string; state: StateSettings }> = [
 
 const outdir = mkdtempSync(join(tmpdir(), "cas-state-synth-"));
 let dirs: Record<string, string>;
-const backendOf = (stack: string) => (JSON.parse(readFileSync(join(dirs[stack], "cdk.tf.json"), "utf8")) as Synthesized).terraform.backend ?? {};
+const backendOf = (stack: string) =>
+  (JSON.parse(readFileSync(join(dirs[stack], "cdk.tf.json"), "utf8")) as Synthesized).terraform.backend ?? {};
 
 beforeAll(() => {
   dirs = synthesize(join(outdir, "out"));
@@ -62,22 +65,41 @@ describe.each(STACKS)("$stack", ({ stack, target, state }) => {
 });
 
 test("no two stacks share a state key, so none shares a lock", () => {
-  const keys = Object.keys(dirs).map((stack) => `${String(backendOf(stack).s3.bucket)}/${String(backendOf(stack).s3.key)}`);
+  const keys = Object.keys(dirs).map(
+    (stack) => `${String(backendOf(stack).s3.bucket)}/${String(backendOf(stack).s3.key)}`,
+  );
   expect(new Set(keys).size).toBe(keys.length);
   // The halves of each split layout, in particular, have keys of their own.
-  expect(keys).toEqual(expect.arrayContaining(["local-tfstate-888888888888/cross-account-s3/local-split-lambda.tfstate", "local-tfstate-888888888888/cross-account-s3/local-split-bucket.tfstate"]));
+  expect(keys).toEqual(
+    expect.arrayContaining([
+      "local-tfstate-888888888888/cross-account-s3/local-split-lambda.tfstate",
+      "local-tfstate-888888888888/cross-account-s3/local-split-bucket.tfstate",
+    ]),
+  );
 });
 
 test("nothing of an emulator is in any backend: no endpoint, no credentials, no DynamoDB lock table", () => {
   for (const stack of Object.keys(dirs)) {
     const fields = Object.keys(backendOf(stack).s3);
-    expect({ stack, fields: fields.filter((f) => /endpoint|access_key|secret_key|token|dynamodb|profile|skip_/.test(f)) }).toEqual({ stack, fields: [] });
+    expect({
+      stack,
+      fields: fields.filter((f) => /endpoint|access_key|secret_key|token|dynamodb|profile|skip_/.test(f)),
+    }).toEqual({ stack, fields: [] });
   }
 });
 
 test("the local stacks keep their state in an account no provider of theirs deploys to", () => {
-  const local = [...Object.values(environments), ...Object.values(sharedEnvironments)].filter((env) => env.target === "local-emulator");
-  const deployed = new Set(local.flatMap((env) => ["lambda" in env ? [env.lambda.accountId] : env.grantees.map((g) => g.lambda.accountId), env.bucket.accountId].flat()));
+  const local = [...Object.values(environments), ...Object.values(sharedEnvironments)].filter(
+    (env) => env.target === "local-emulator",
+  );
+  const deployed = new Set(
+    local.flatMap((env) =>
+      [
+        "lambda" in env ? [env.lambda.accountId] : env.grantees.map((g) => g.lambda.accountId),
+        env.bucket.accountId,
+      ].flat(),
+    ),
+  );
   const stateAccounts = new Set(local.map((env) => env.state.accountId));
   expect([...stateAccounts]).toEqual(["888888888888"]);
   expect([...stateAccounts].filter((a) => deployed.has(a))).toEqual([]);
@@ -88,5 +110,7 @@ test("the stacks built in tests (Testing.synth) carry the same backend", () => {
   const json = JSON.parse(Testing.synth(lambdaHalf)) as Synthesized;
   expect(json.terraform.backend).toEqual(backendOf("local-split-lambda"));
   const [bucketHalf] = sharedEnvironmentStacks(Testing.app(), "platform", sharedEnvironments.platform, {});
-  expect((JSON.parse(Testing.synth(bucketHalf)) as Synthesized).terraform.backend).toEqual(backendOf("platform-bucket"));
+  expect((JSON.parse(Testing.synth(bucketHalf)) as Synthesized).terraform.backend).toEqual(
+    backendOf("platform-bucket"),
+  );
 });

@@ -31,10 +31,20 @@ export const INGEST_GRANT: GrantDeclaration = {
 };
 
 export const INGEST_LAMBDA: LambdaSettings = { ...WORKLOADS, existingRoleArn: INGEST_ROLE_ARN, createFunction: false };
-export const INGEST_BUCKET: BucketSettings = { ...DATALAKE, bucketName: "datalake-ingest", keyAlias: "alias/datalake-ingest" };
+export const INGEST_BUCKET: BucketSettings = {
+  ...DATALAKE,
+  bucketName: "datalake-ingest",
+  keyAlias: "alias/datalake-ingest",
+};
 
 /** A stack with one provider of the team's own alias, deploying into `target` through an assumed deploy role. */
-export function accountStack(app: App, name: string, alias: string, target: { accountId: string; region: string }, partition = "aws") {
+export function accountStack(
+  app: App,
+  name: string,
+  alias: string,
+  target: { accountId: string; region: string },
+  partition = "aws",
+) {
   const stack = new TerraformStack(app, name);
   const provider = new AwsProvider(stack, alias, {
     alias,
@@ -96,8 +106,19 @@ export function oneApp(
       assumeRole: [{ roleArn: `arn:${partition}:iam::${target.accountId}:role/deploy` }],
     });
   const access = new CrossAccountS3Access(stack, "reports", {
-    lambda: { ...lambdaTarget, provider: provider("apps", lambdaTarget), roleName: "report-builder", createFunction: false, ...lambda },
-    bucket: { ...bucketTarget, provider: provider("data", bucketTarget), bucketName: "shared-reports", keyAlias: "alias/shared-reports" },
+    lambda: {
+      ...lambdaTarget,
+      provider: provider("apps", lambdaTarget),
+      roleName: "report-builder",
+      createFunction: false,
+      ...lambda,
+    },
+    bucket: {
+      ...bucketTarget,
+      provider: provider("data", bucketTarget),
+      bucketName: "shared-reports",
+      keyAlias: "alias/shared-reports",
+    },
     grant,
   });
   return { app, stack, access };

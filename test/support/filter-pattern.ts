@@ -19,10 +19,18 @@ const FORM = /^\{\s*\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(=|!=)\s*("(?:[^"\\]|\\.
 /** Parses `{ $.field = "value" }`; throws for any other pattern. */
 export function parseJsonPropertyPattern(pattern: string): JsonPropertyPattern {
   const match = FORM.exec(pattern.trim());
-  if (!match) throw new Error(`filter pattern ${JSON.stringify(pattern)} is not of the form { $.field = "value" } this evaluator reads`);
+  if (!match)
+    throw new Error(
+      `filter pattern ${JSON.stringify(pattern)} is not of the form { $.field = "value" } this evaluator reads`,
+    );
   const [, selector = "", operator = "=", raw = ""] = match;
   const quoted = raw.startsWith('"');
-  return { path: selector.slice(1).split("."), operator: operator as "=" | "!=", value: quoted ? (JSON.parse(raw) as string) : raw, quoted };
+  return {
+    path: selector.slice(1).split("."),
+    operator: operator as "=" | "!=",
+    value: quoted ? (JSON.parse(raw) as string) : raw,
+    quoted,
+  };
 }
 
 /** Whether CloudWatch Logs would count the log event `message` for `pattern`. */
@@ -43,7 +51,12 @@ export function matchesFilterPattern(pattern: string, message: string): boolean 
   if (typeof selected !== "string") return false;
   const equal = quoted
     ? selected === value
-    : new RegExp(`^${value.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(selected);
+    : new RegExp(
+        `^${value
+          .split("*")
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*")}$`,
+      ).test(selected);
   return operator === "=" ? equal : !equal;
 }
 
@@ -51,7 +64,9 @@ export function matchesFilterPattern(pattern: string, message: string): boolean 
  * The pattern of every access-denied metric filter a synthesized stack holds (from its Terraform JSON, as it would be
  * deployed), with the filters' addresses; fails when there is none.
  */
-export function metricFilterPatterns(json: { readonly resource: Record<string, Record<string, Record<string, unknown>>> }): string[] {
+export function metricFilterPatterns(json: {
+  readonly resource: Record<string, Record<string, Record<string, unknown>>>;
+}): string[] {
   const filters = Object.values(json.resource.aws_cloudwatch_log_metric_filter ?? {});
   if (filters.length === 0) throw new Error("the stack has no aws_cloudwatch_log_metric_filter");
   return filters.map((f) => String(f.pattern));

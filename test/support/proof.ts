@@ -4,7 +4,13 @@
  */
 import { Testing } from "cdktf";
 import type { PolicyDocument, PolicyStatement } from "../../modules/internal";
-import { proveSynthesized, recordsOf, synthesizedFromConstructs, type ProofReport, type SynthesizedStack } from "../../modules/proof";
+import {
+  proveSynthesized,
+  recordsOf,
+  synthesizedFromConstructs,
+  type ProofReport,
+  type SynthesizedStack,
+} from "../../modules/proof";
 import { buildModel, proofViews, type AccessModel } from "../../modules/proof/model";
 import type { ProofResult } from "../../modules/proof/simulate";
 import { environmentStacks } from "../../stacks/cross-account-stack";
@@ -23,7 +29,9 @@ export function sharedEnvironmentSynth(name: string): SynthesizedStack[] {
 }
 
 /** The proof of each synthesized environment, proven once for every test that reads it. */
-export function provenOnce(synthesized: Readonly<Record<string, SynthesizedStack[]>>): (name: string) => Promise<ProofReport> {
+export function provenOnce(
+  synthesized: Readonly<Record<string, SynthesizedStack[]>>,
+): (name: string) => Promise<ProofReport> {
   const proofs = new Map<string, Promise<ProofReport>>();
   return (name) => {
     let proof = proofs.get(name);
@@ -37,7 +45,11 @@ export function provenOnce(synthesized: Readonly<Record<string, SynthesizedStack
 
 /** The access model of the one bucket the stacks' grants are on, as proveSynthesized builds it. */
 export function modelOf(stacks: readonly SynthesizedStack[]): AccessModel {
-  const bucketHalves = stacks.flatMap((stack) => recordsOf(stack).filter((r) => r.half === "bucket").map((record) => ({ record, stack })));
+  const bucketHalves = stacks.flatMap((stack) =>
+    recordsOf(stack)
+      .filter((r) => r.half === "bucket")
+      .map((record) => ({ record, stack })),
+  );
   return buildModel(proofViews(stacks, recordsOf), bucketHalves);
 }
 
@@ -62,7 +74,9 @@ export function recorded(stacks: readonly SynthesizedStack[], resource: string, 
     }
   }
   if (found.size !== 1) {
-    throw new Error(`expected one recorded ${resource}${grantee ? ` of ${grantee}` : ""}, found ${[...found.keys()].join(", ") || "none"}`);
+    throw new Error(
+      `expected one recorded ${resource}${grantee ? ` of ${grantee}` : ""}, found ${[...found.keys()].join(", ") || "none"}`,
+    );
   }
   return [...found.values()][0];
 }
@@ -70,7 +84,11 @@ export function recorded(stacks: readonly SynthesizedStack[], resource: string, 
 type MutableResource = Record<string, unknown>;
 
 /** A deep copy of the stacks with one resource's arguments changed in place by `change`. */
-export function withResource(stacks: readonly SynthesizedStack[], at: StackResource, change: (resource: MutableResource) => void): SynthesizedStack[] {
+export function withResource(
+  stacks: readonly SynthesizedStack[],
+  at: StackResource,
+  change: (resource: MutableResource) => void,
+): SynthesizedStack[] {
   const copy = structuredClone(stacks) as SynthesizedStack[];
   const [type = "", id = ""] = at.address.split(".");
   const resource = copy.find((s) => s.name === at.stack)?.json.resource?.[type]?.[id];
@@ -114,7 +132,8 @@ export const mappingStatements =
 export const withoutStatement =
   (sid: string) =>
   (doc: PolicyDocument): PolicyDocument => {
-    if (!doc.Statement.some((s) => s.Sid === sid)) throw new Error(`no statement ${sid} in ${doc.Statement.map((s) => s.Sid).join(", ")}`);
+    if (!doc.Statement.some((s) => s.Sid === sid))
+      throw new Error(`no statement ${sid} in ${doc.Statement.map((s) => s.Sid).join(", ")}`);
     return mappingStatements((s) => (s.Sid === sid ? undefined : s))(doc);
   };
 
@@ -122,7 +141,8 @@ export const withoutStatement =
 function where(r: ProofResult): string {
   const object = /^arn:aws[\w-]*:s3:::[^/]+(\/.*)$/.exec(r.resource)?.[1];
   if (object) return object;
-  if (/^arn:aws[\w-]*:s3:::[^/]+$/.test(r.resource)) return r.context["s3:prefix"] !== undefined ? `prefix=${String(r.context["s3:prefix"])}` : "the bucket";
+  if (/^arn:aws[\w-]*:s3:::[^/]+$/.test(r.resource))
+    return r.context["s3:prefix"] !== undefined ? `prefix=${String(r.context["s3:prefix"])}` : "the bucket";
   if (/^arn:aws[\w-]*:kms:/.test(r.resource)) return "key";
   return r.resource.replace(/^arn:aws[\w-]*:iam::\d{12}:/, "");
 }
@@ -142,11 +162,16 @@ export function describeMismatch(r: ProofResult): string {
  * `requests` picks the wrong verdicts of the hand-written matrices (`matrix`), of the catalogue's (`catalogue`), or of
  * both (the default); problems and unknown actions are in every pick but `catalogue`.
  */
-export function mismatchesOf(report: ProofReport, options: { readonly byGrantee?: boolean; readonly requests?: "matrix" | "catalogue" | "all" } = {}): string[] {
+export function mismatchesOf(
+  report: ProofReport,
+  options: { readonly byGrantee?: boolean; readonly requests?: "matrix" | "catalogue" | "all" } = {},
+): string[] {
   const pick = options.requests ?? "all";
   return report.grants.flatMap((g) => {
     const prefix = (r?: ProofResult) => (options.byGrantee ? `${r?.grantee ?? g.grantee}: ` : "");
-    const wrong = g.results.filter((r) => !r.ok && (pick === "all" || (pick === "catalogue") === (r.trimContext === true)));
+    const wrong = g.results.filter(
+      (r) => !r.ok && (pick === "all" || (pick === "catalogue") === (r.trimContext === true)),
+    );
     return [
       ...(pick === "catalogue" ? [] : g.problems.map((p) => `${prefix()}problem: ${p}`)),
       ...(pick === "catalogue" ? [] : g.unknownActions.map((u) => `${prefix()}unknown action: ${u}`)),
@@ -159,7 +184,10 @@ export function mismatchesOf(report: ProofReport, options: { readonly byGrantee?
  * What the proof of broken stacks gets wrong: the hand-written matrices' mismatches (with problems) and the
  * catalogue's, apart; the report's count must be their sum.
  */
-export async function failuresOf(stacks: readonly SynthesizedStack[], byGrantee = false): Promise<{ matrix: string[]; catalogue: string[] }> {
+export async function failuresOf(
+  stacks: readonly SynthesizedStack[],
+  byGrantee = false,
+): Promise<{ matrix: string[]; catalogue: string[] }> {
   const report = await proveSynthesized(stacks);
   const matrix = mismatchesOf(report, { byGrantee, requests: "matrix" });
   const catalogue = mismatchesOf(report, { byGrantee, requests: "catalogue" });

@@ -18,7 +18,10 @@ export function requireTool(name: string, howToInstall: string): string | undefi
 
 /** `describe` for a suite that deploys into the local emulator with terraform; `describe.skip` (or a CI failure) without them. */
 export function describeWithEmulator(): jest.Describe {
-  const haveTerraform = requireTool("terraform", "install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)");
+  const haveTerraform = requireTool(
+    "terraform",
+    "install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)",
+  );
   const emulatorMissing = emulatorProblem();
   if (emulatorMissing) missing(emulatorMissing);
   return haveTerraform && !emulatorMissing ? describe : describe.skip;

@@ -14,7 +14,10 @@ import { BucketKey, CrossAccountS3Access, type PolicyStatement } from "../../mod
 import { terraform, terraformEnv } from "../../scripts/lib/toolchain";
 import { requireTool } from "../support/tools";
 
-const terraformBin = requireTool("terraform", "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)");
+const terraformBin = requireTool(
+  "terraform",
+  "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)",
+);
 const describeWithTerraform = terraformBin ? describe : describe.skip;
 
 const KEY_ARN = "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555";
@@ -28,7 +31,14 @@ const TEXT = {
   keyDescription: "Key of ${var.team} %{ if true }x%{ endif }",
 };
 
-const offline = { region: "us-east-1", accessKey: "test", secretKey: "test", skipCredentialsValidation: true, skipRequestingAccountId: true, skipMetadataApiCheck: "true" };
+const offline = {
+  region: "us-east-1",
+  accessKey: "test",
+  secretKey: "test",
+  skipCredentialsValidation: true,
+  skipRequestingAccountId: true,
+  skipMetadataApiCheck: "true",
+};
 
 /** A stack with every kind of free text a team gives, synthesized into `outdir`; its folder. */
 function synthesizeHostileStack(outdir: string): string {
@@ -44,7 +54,13 @@ function synthesizeHostileStack(outdir: string): string {
     Resource: TEXT.policyVariable,
     Condition: { StringEquals: { "aws:PrincipalAccount": TEXT.condition, "aws:PrincipalTag/team": TEXT.directive } },
   };
-  const admin: PolicyStatement = { Sid: "Admin", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "kms:*", Resource: "*" };
+  const admin: PolicyStatement = {
+    Sid: "Admin",
+    Effect: "Allow",
+    Principal: { AWS: "arn:aws:iam::222222222222:root" },
+    Action: "kms:*",
+    Resource: "*",
+  };
   new CrossAccountS3Access(stack, "access", {
     lambda: {
       provider: lambdaProvider,
@@ -61,11 +77,21 @@ function synthesizeHostileStack(outdir: string): string {
       region: "us-east-1",
       bucketName: "shared-data",
       keyAlias: "alias/shared-data",
-      existing: { keyArn: KEY_ARN, bucketPolicyStatements: [partnerReads], keyPolicyStatements: [admin, { ...partnerReads, Sid: "PartnerDecrypts", Action: "kms:Decrypt", Resource: "*" }] },
+      existing: {
+        keyArn: KEY_ARN,
+        bucketPolicyStatements: [partnerReads],
+        keyPolicyStatements: [admin, { ...partnerReads, Sid: "PartnerDecrypts", Action: "kms:Decrypt", Resource: "*" }],
+      },
     },
     grant: { mode: "bucket-policy", prefixes: [{ prefix: "data/", access: "read" }] },
   });
-  new BucketKey(stack, "key", { provider: bucketProvider, accountId: "222222222222", region: "us-east-1", alias: "alias/other", description: TEXT.keyDescription });
+  new BucketKey(stack, "key", {
+    provider: bucketProvider,
+    accountId: "222222222222",
+    region: "us-east-1",
+    alias: "alias/other",
+    description: TEXT.keyDescription,
+  });
   app.synth();
   return join(outdir, "stacks", "literal");
 }
@@ -82,12 +108,16 @@ describeWithTerraform("terraform plan shows every user-given string literally", 
   beforeAll(async () => {
     const env = terraformEnv(join(workDir, "terraform"));
     const dir = synthesizeHostileStack(join(workDir, "cdktf.out"));
-    for (const args of [["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", "-out=plan"]]) {
+    for (const args of [
+      ["init", "-input=false", "-no-color"],
+      ["plan", "-input=false", "-no-color", "-out=plan"],
+    ]) {
       const run = await terraform(args, dir, env);
       if (run.code !== 0) throw new Error(`terraform ${args[0]} failed in ${dir}:\n${run.stderr}\n${run.stdout}`);
     }
     const show = await terraform(["show", "-json", "plan"], dir, env);
-    planned = (JSON.parse(show.stdout) as { planned_values: { root_module: { resources: PlannedResource[] } } }).planned_values.root_module.resources;
+    planned = (JSON.parse(show.stdout) as { planned_values: { root_module: { resources: PlannedResource[] } } })
+      .planned_values.root_module.resources;
   });
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -96,11 +126,15 @@ describeWithTerraform("terraform plan shows every user-given string literally", 
     expect(found).toHaveLength(1);
     return found[0].values;
   };
-  const statement = (policy: unknown, sid: string) => (JSON.parse(String(policy)) as { Statement: Array<Record<string, unknown>> }).Statement.find((s) => s.Sid === sid);
+  const statement = (policy: unknown, sid: string) =>
+    (JSON.parse(String(policy)) as { Statement: Array<Record<string, unknown>> }).Statement.find((s) => s.Sid === sid);
 
   test("the function's environment values and description", () => {
     const fn = only("aws_lambda_function");
-    expect((fn.environment as Array<{ variables: Record<string, string> }>)[0].variables).toMatchObject({ GREETING: TEXT.greeting, HOST: TEXT.hostname });
+    expect((fn.environment as Array<{ variables: Record<string, string> }>)[0].variables).toMatchObject({
+      GREETING: TEXT.greeting,
+      HOST: TEXT.hostname,
+    });
     expect(fn.description).toBe(TEXT.description);
   });
 
@@ -117,7 +151,9 @@ describeWithTerraform("terraform plan shows every user-given string literally", 
 
   test("the existing key's statements", () => {
     const decrypts = statement(only("aws_kms_key_policy").policy, "PartnerDecrypts");
-    expect(decrypts?.Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": TEXT.condition, "aws:PrincipalTag/team": TEXT.directive } });
+    expect(decrypts?.Condition).toEqual({
+      StringEquals: { "aws:PrincipalAccount": TEXT.condition, "aws:PrincipalTag/team": TEXT.directive },
+    });
   });
 
   test("a building block's description", () => {

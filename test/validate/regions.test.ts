@@ -10,7 +10,12 @@ import { parseOrThrow, partitionOf, REGIONS, regionSchema } from "../../modules/
 import { terraform, terraformEnv } from "../../scripts/lib/toolchain";
 import { requireTool } from "../support/tools";
 
-const describeWithTerraform = requireTool("terraform", "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)") ? describe : describe.skip;
+const describeWithTerraform = requireTool(
+  "terraform",
+  "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)",
+)
+  ? describe
+  : describe.skip;
 
 const ALL = Object.values(REGIONS).flat() as string[];
 /** Outside the list: a region newer than the provider, and plausible names of regions that do not exist. */
@@ -23,7 +28,7 @@ function config(regions: readonly string[]): string {
   const blocks = regions.map((region) => {
     const alias = region.replace(/-/g, "_");
     return [
-      "provider \"aws\" {",
+      'provider "aws" {',
       `  alias = "${alias}"`,
       `  region = "${region}"`,
       '  access_key = "test"',
@@ -36,7 +41,10 @@ function config(regions: readonly string[]): string {
       `output "${alias}" { value = data.aws_partition.${alias}.partition }`,
     ].join("\n");
   });
-  return ['terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "5.100.0" }\n  }\n}', ...blocks].join("\n\n");
+  return [
+    'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "5.100.0" }\n  }\n}',
+    ...blocks,
+  ].join("\n\n");
 }
 
 const batches = <T>(items: readonly T[]): T[][] =>
@@ -57,7 +65,8 @@ describeWithTerraform("the region list against the AWS provider 5.100.0", () => 
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "main.tf"), config(regions));
     const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], dir, env);
-    if (init.code !== 0) throw new Error(`terraform init failed (offline? set TERRAFORM_PROVIDER_MIRROR):\n${init.stderr}`);
+    if (init.code !== 0)
+      throw new Error(`terraform init failed (offline? set TERRAFORM_PROVIDER_MIRROR):\n${init.stderr}`);
     return { dir, result: await terraform(["apply", "-auto-approve", "-input=false", "-no-color"], dir, env) };
   }
 
@@ -66,7 +75,10 @@ describeWithTerraform("the region list against the AWS provider 5.100.0", () => 
     for (const regions of batches(ALL)) {
       const { dir, result } = await plan(regions);
       expect(result.stderr).toBe("");
-      const outputs = JSON.parse((await terraform(["output", "-json"], dir, env)).stdout) as Record<string, { value: string }>;
+      const outputs = JSON.parse((await terraform(["output", "-json"], dir, env)).stdout) as Record<
+        string,
+        { value: string }
+      >;
       for (const region of regions) partitions[region] = outputs[region.replace(/-/g, "_")].value;
     }
     expect(partitions).toEqual(Object.fromEntries(ALL.map((region) => [region, partitionOf(region).partition])));
@@ -76,6 +88,7 @@ describeWithTerraform("the region list against the AWS provider 5.100.0", () => 
     const { result } = await plan(NOT_REGIONS);
     const refused = [...result.stderr.matchAll(/invalid AWS Region: ([a-z0-9-]+)/g)].map((m) => m[1]);
     expect(refused.sort()).toEqual([...NOT_REGIONS].sort());
-    for (const region of NOT_REGIONS) expect(() => parseOrThrow(regionSchema, region, "region")).toThrow("is not an AWS region name");
+    for (const region of NOT_REGIONS)
+      expect(() => parseOrThrow(regionSchema, region, "region")).toThrow("is not an AWS region name");
   });
 });

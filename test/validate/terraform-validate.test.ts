@@ -15,7 +15,10 @@ const STACK_NAMES = [
 ];
 import { requireTool } from "../support/tools";
 
-const terraformBin = requireTool("terraform", "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)");
+const terraformBin = requireTool(
+  "terraform",
+  "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)",
+);
 const describeWithTerraform = terraformBin ? describe : describe.skip;
 
 interface ValidateOutput {

@@ -30,8 +30,13 @@ test("a policy added to the ingest role that denies the key fails the proof, nam
   new IamRolePolicy(workloads, "no-kms", {
     provider: workloads.provider,
     role: "ingest-worker",
-    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "NoKms", Effect: "Deny", Action: "kms:*", Resource: "*" }] }),
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "NoKms", Effect: "Deny", Action: "kms:*", Resource: "*" }],
+    }),
   });
   expect(securityRuleErrors(workloads)).toEqual([]);
-  await expect(expectGrantsProven([workloads, datalake])).rejects.toThrow(/ingest-worker kms:Decrypt on .*expected Allowed.*explicit Deny NoKms/);
+  await expect(expectGrantsProven([workloads, datalake])).rejects.toThrow(
+    /ingest-worker kms:Decrypt on .*expected Allowed.*explicit Deny NoKms/,
+  );
 });

@@ -7,7 +7,15 @@ const { AwsProvider } = require("@cdktf/provider-aws/lib/provider");
 const lib = require("cross-account-s3-lambda");
 
 test("the public surface loads, with its classes and constants", () => {
-  for (const name of ["CrossAccountS3Access", "LambdaAccountGrant", "BucketAccountGrant", "SecurityRules", "planGrant", "suppressRules", "defaultHandlerCode"]) {
+  for (const name of [
+    "CrossAccountS3Access",
+    "LambdaAccountGrant",
+    "BucketAccountGrant",
+    "SecurityRules",
+    "planGrant",
+    "suppressRules",
+    "defaultHandlerCode",
+  ]) {
     expect(typeof lib[name]).toBe("function");
   }
   expect(lib.HANDLER_ENVIRONMENT.bucketName).toBe("BUCKET_NAME");
@@ -21,7 +29,9 @@ test("it resolves to the installed package's compiled code, with the same cdktf 
   const from = { paths: [dirname(entry)] };
   expect(require.resolve("cdktf", from)).toBe(require.resolve("cdktf"));
   expect(require.resolve("constructs", from)).toBe(require.resolve("constructs"));
-  expect(require.resolve("@cdktf/provider-aws/lib/provider", from)).toBe(require.resolve("@cdktf/provider-aws/lib/provider"));
+  expect(require.resolve("@cdktf/provider-aws/lib/provider", from)).toBe(
+    require.resolve("@cdktf/provider-aws/lib/provider"),
+  );
 });
 
 test("only the package root (and its package.json) is importable: internals are not", () => {
@@ -43,14 +53,29 @@ test("a bucket account's half builds from JavaScript and keeps to the rules", ()
   const stack = new TerraformStack(app, "lake");
   const provider = new AwsProvider(stack, "lake", { alias: "lake", region: "eu-west-1" });
   new lib.BucketAccountGrant(stack, "reports", {
-    lambda: { accountId: "111122223333", region: "eu-west-1", existingRoleArn: "arn:aws:iam::111122223333:role/reports", createFunction: false },
-    bucket: { provider, accountId: "444455556666", region: "eu-west-1", bucketName: "reports-444455556666", keyAlias: "alias/reports" },
+    lambda: {
+      accountId: "111122223333",
+      region: "eu-west-1",
+      existingRoleArn: "arn:aws:iam::111122223333:role/reports",
+      createFunction: false,
+    },
+    bucket: {
+      provider,
+      accountId: "444455556666",
+      region: "eu-west-1",
+      bucketName: "reports-444455556666",
+      keyAlias: "alias/reports",
+    },
     grant: { mode: "bucket-policy", prefixes: [{ prefix: "reports/", access: "read" }] },
   });
   require("cdktf").Aspects.of(stack).add(new lib.SecurityRules());
   const json = JSON.parse(Testing.synth(stack));
   // The data bucket, and the log bucket of its server access logs.
-  expect(Object.values(json.resource.aws_s3_bucket).map((b) => b.bucket).sort()).toEqual(["reports-444455556666", "reports-444455556666-access-logs"]);
+  expect(
+    Object.values(json.resource.aws_s3_bucket)
+      .map((b) => b.bucket)
+      .sort(),
+  ).toEqual(["reports-444455556666", "reports-444455556666-access-logs"]);
   const errors = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error"));
   expect(errors).toEqual([]);
 });
@@ -61,8 +86,19 @@ test("a declaration error is the package's ConfigurationError, naming the field 
   let error;
   try {
     new lib.BucketAccountGrant(stack, "reports", {
-      lambda: { accountId: "111122223333", region: "eu-west-1", existingRoleArn: "arn:aws:iam::111122223333:role/reports", createFunction: false },
-      bucket: { provider, accountId: "444455556666", region: "eu-west-1", bucketName: "Reports_Bucket", keyAlias: "alias/reports" },
+      lambda: {
+        accountId: "111122223333",
+        region: "eu-west-1",
+        existingRoleArn: "arn:aws:iam::111122223333:role/reports",
+        createFunction: false,
+      },
+      bucket: {
+        provider,
+        accountId: "444455556666",
+        region: "eu-west-1",
+        bucketName: "Reports_Bucket",
+        keyAlias: "alias/reports",
+      },
       grant: { mode: "bucket-policy", prefixes: [{ prefix: "reports/", access: "read" }] },
     });
   } catch (caught) {

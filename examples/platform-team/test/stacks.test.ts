@@ -58,7 +58,10 @@ describe("the workloads account's half, on the existing role", () => {
     expect(policy.name).toBe("cross-account-s3-access");
     const objectResources = statementsOf(policy).flatMap((s) => ([] as string[]).concat(s.Resource ?? []));
     expect(objectResources).toEqual(
-      expect.arrayContaining([`arn:aws:s3:::${INGEST.bucket.bucketName}/landing/ingest/*`, `arn:aws:s3:::${INGEST.bucket.bucketName}/reference/*`]),
+      expect.arrayContaining([
+        `arn:aws:s3:::${INGEST.bucket.bucketName}/landing/ingest/*`,
+        `arn:aws:s3:::${INGEST.bucket.bucketName}/reference/*`,
+      ]),
     );
   });
 
@@ -78,7 +81,9 @@ describe("the workloads account's half, on the existing role", () => {
   });
 
   test("the function's environment holds the contract's variables, written from the declaration", () => {
-    const variables = (only(lambdaSide.json, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
+    const variables = (
+      only(lambdaSide.json, "aws_lambda_function").environment as { variables: Record<string, string> }
+    ).variables;
     expect(variables[HANDLER_ENVIRONMENT.bucketName]).toBe(INGEST.bucket.bucketName);
     expect(JSON.parse(variables[HANDLER_ENVIRONMENT.grantedPrefixes]!)).toEqual([
       { prefix: "landing/ingest/", access: "readWrite", delete: false },
@@ -87,7 +92,9 @@ describe("the workloads account's half, on the existing role", () => {
   });
 
   test("the team's handler reads that environment as the library writes it", () => {
-    const variables = (only(lambdaSide.json, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
+    const variables = (
+      only(lambdaSide.json, "aws_lambda_function").environment as { variables: Record<string, string> }
+    ).variables;
     const script = [
       "import json, os, grant_config",
       "c = grant_config.load(os.environ)",
@@ -97,7 +104,12 @@ describe("the workloads account's half, on the existing role", () => {
       env: { PATH: process.env.PATH ?? "", PYTHONPATH: join(__dirname, "..", "functions", "ingest"), ...variables },
       encoding: "utf8",
     });
-    expect(JSON.parse(output)).toEqual({ bucket: INGEST.bucket.bucketName, writable: true, outside: false, readable: true });
+    expect(JSON.parse(output)).toEqual({
+      bucket: INGEST.bucket.bucketName,
+      writable: true,
+      outside: false,
+      readable: true,
+    });
   });
 
   test("the archive built by npm run build holds the handler at its root", () => {
@@ -111,10 +123,13 @@ describe("the data lake account's half, from the same declaration", () => {
   const bucketPolicy = statementsOf(ofGrant(bucketSide.json, "aws_s3_bucket_policy", "ingest_bucket"));
   const keyPolicy = statementsOf(ofGrant(bucketSide.json, "aws_kms_key", "ingest"));
   /** The statements that let the Lambda account in: they name its account, and the role through aws:PrincipalArn. */
-  const granting = (statements: Statement[]) => statements.filter((s) => s.Effect === "Allow" && JSON.stringify(s.Principal).includes(WORKLOADS.accountId));
+  const granting = (statements: Statement[]) =>
+    statements.filter((s) => s.Effect === "Allow" && JSON.stringify(s.Principal).includes(WORKLOADS.accountId));
 
   test("creates the bucket and the key, and no IAM role (bucket-policy mode)", () => {
-    expect(Object.keys(bucketSide.json.resource.aws_iam_role ?? {}).filter((name) => name.startsWith("ingest_"))).toEqual([]);
+    expect(
+      Object.keys(bucketSide.json.resource.aws_iam_role ?? {}).filter((name) => name.startsWith("ingest_")),
+    ).toEqual([]);
     expect(ofGrant(bucketSide.json, "aws_s3_bucket", "ingest_bucket").bucket).toBe(INGEST.bucket.bucketName);
     expect(ofGrant(bucketSide.json, "aws_kms_alias", "ingest").name).toBe(INGEST.bucket.keyAlias);
   });
@@ -127,12 +142,16 @@ describe("the data lake account's half, from the same declaration", () => {
     expect(grants.length).toBeGreaterThan(0);
     for (const statement of grants) {
       expect(statement.Principal).toEqual({ AWS: `arn:aws:iam::${WORKLOADS.accountId}:root` });
-      expect(statement.Condition?.StringEquals?.["aws:PrincipalArn"] ?? statement.Condition?.ArnEquals?.["aws:PrincipalArn"]).toBe(INGEST_ROLE_ARN);
+      expect(
+        statement.Condition?.StringEquals?.["aws:PrincipalArn"] ?? statement.Condition?.ArnEquals?.["aws:PrincipalArn"],
+      ).toBe(INGEST_ROLE_ARN);
     }
   });
 
   test("no policy of the stack names a role without its path, or any other role of the workloads account", () => {
-    const roleArns = [...bucketSide.text.matchAll(new RegExp(`arn:aws:iam::${WORKLOADS.accountId}:role/[^"\\\\]*`, "g"))].map((m) => m[0]);
+    const roleArns = [
+      ...bucketSide.text.matchAll(new RegExp(`arn:aws:iam::${WORKLOADS.accountId}:role/[^"\\\\]*`, "g")),
+    ].map((m) => m[0]);
     expect(roleArns.length).toBeGreaterThan(0);
     expect(new Set(roleArns)).toEqual(new Set([INGEST_ROLE_ARN, EXPORTS_ROLE_ARN]));
     // Not a substring of the ARN with its path (that has ":role/service-role/" after the account).
@@ -153,9 +172,11 @@ describe("the exports grant, in assume-role mode", () => {
     const policy = ofGrant(lambdaSide.json, "aws_iam_role_policy", "exports");
     expect(policy.role).toBe("report-exporter");
     const statements = statementsOf(policy);
-    expect(statements.filter((s) => s.Action === "sts:AssumeRole" || (Array.isArray(s.Action) && s.Action.includes("sts:AssumeRole")))).toEqual([
-      expect.objectContaining({ Effect: "Allow", Resource: ACCESS_ROLE_ARN }),
-    ]);
+    expect(
+      statements.filter(
+        (s) => s.Action === "sts:AssumeRole" || (Array.isArray(s.Action) && s.Action.includes("sts:AssumeRole")),
+      ),
+    ).toEqual([expect.objectContaining({ Effect: "Allow", Resource: ACCESS_ROLE_ARN })]);
     expect(JSON.stringify(statements)).not.toContain("s3:PutObject");
   });
 
@@ -168,7 +189,9 @@ describe("the exports grant, in assume-role mode", () => {
         Effect: "Allow",
         Action: ["sts:AssumeRole"],
         Principal: { AWS: `arn:aws:iam::${WORKLOADS.accountId}:root` },
-        Condition: { StringEquals: { "aws:PrincipalArn": EXPORTS_ROLE_ARN, "sts:ExternalId": "report-exporter-2f9c41" } },
+        Condition: {
+          StringEquals: { "aws:PrincipalArn": EXPORTS_ROLE_ARN, "sts:ExternalId": "report-exporter-2f9c41" },
+        },
       }),
     ]);
   });
@@ -192,9 +215,15 @@ describe("security rules", () => {
     new IamRolePolicy(broken, "too-broad", {
       provider: broken.provider,
       role: "ingest-worker",
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }),
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+      }),
     });
     const errors = synthesize(broken).findings.filter((f) => f.level === "error");
-    expect(errors.map((f) => [f.path, f.message.slice(0, f.message.indexOf("]") + 1)])).toContainEqual(["workloads/too-broad", "[CAS-IAM-1]"]);
+    expect(errors.map((f) => [f.path, f.message.slice(0, f.message.indexOf("]") + 1)])).toContainEqual([
+      "workloads/too-broad",
+      "[CAS-IAM-1]",
+    ]);
   });
 });

@@ -32,7 +32,11 @@ export function synthesize(stack: TerraformStack): Synthesized {
   const findings = stack.node.findAll().flatMap((c) =>
     c.node.metadata
       .filter((m) => m.type === "@cdktf/error" || m.type === "@cdktf/warn")
-      .map((m) => ({ level: m.type === "@cdktf/error" ? ("error" as const) : ("warn" as const), path: c.node.path, message: String(m.data) })),
+      .map((m) => ({
+        level: m.type === "@cdktf/error" ? ("error" as const) : ("warn" as const),
+        path: c.node.path,
+        message: String(m.data),
+      })),
   );
   return { json: JSON.parse(text) as StackJson, text, findings };
 }
@@ -45,7 +49,9 @@ export function platformApp(): { app: App; workloads: WorkloadsStack; datalake: 
 
 /** Every resource block of a stack: [type, name, block]. */
 export function resources(json: StackJson): Array<[string, string, ResourceJson]> {
-  return Object.entries(json.resource).flatMap(([type, byName]) => Object.entries(byName).map(([name, block]): [string, string, ResourceJson] => [type, name, block]));
+  return Object.entries(json.resource).flatMap(([type, byName]) =>
+    Object.entries(byName).map(([name, block]): [string, string, ResourceJson] => [type, name, block]),
+  );
 }
 
 /** The only resource of `type` in the stack; fails when there is none or more than one. */

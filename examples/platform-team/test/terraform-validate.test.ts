@@ -7,7 +7,16 @@
  * suite is skipped with a message, except in CI (CI set), where that fails.
  */
 import { execFile, spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -30,7 +39,8 @@ function onPath(name: string): string | undefined {
 function terraformOrSkip(): string | undefined {
   const found = onPath("terraform");
   if (found) return found;
-  const message = "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)";
+  const message =
+    "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)";
   if (process.env.CI) throw new Error(`${message} (CI must run this suite)`);
   console.warn(`Skipping terraform validate: ${message}`);
   return undefined;
@@ -43,7 +53,9 @@ function terraformEnv(workDir: string): NodeJS.ProcessEnv {
   if (!mirror) return env;
   const mirrorDir = resolve(mirror);
   if (!existsSync(join(mirrorDir, "registry.terraform.io"))) {
-    throw new Error(`TERRAFORM_PROVIDER_MIRROR "${mirror}" is not a Terraform filesystem mirror: it holds no registry.terraform.io folder`);
+    throw new Error(
+      `TERRAFORM_PROVIDER_MIRROR "${mirror}" is not a Terraform filesystem mirror: it holds no registry.terraform.io folder`,
+    );
   }
   const cacheDir = join(workDir, "plugin-cache");
   mkdirSync(cacheDir, { recursive: true });
@@ -66,13 +78,21 @@ function terraformEnv(workDir: string): NodeJS.ProcessEnv {
 
 const run = promisify(execFile);
 
-async function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+async function terraform(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run("terraform", args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === "number" ? failed.code : 1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+    return {
+      code: typeof failed.code === "number" ? failed.code : 1,
+      stdout: failed.stdout ?? "",
+      stderr: failed.stderr ?? "",
+    };
   }
 }
 
@@ -99,9 +119,14 @@ const haveTerraform = terraformOrSkip();
       env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
       encoding: "utf8",
     });
-    if (synth.status !== 0) throw new Error(`synthesis failed (exit ${synth.status}):\n${synth.stdout}\n${synth.stderr}`);
-    const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { workingDirectory: string }> };
-    stackDirs = Object.fromEntries(Object.entries(manifest.stacks).map(([name, stack]) => [name, join(outdir, stack.workingDirectory)]));
+    if (synth.status !== 0)
+      throw new Error(`synthesis failed (exit ${synth.status}):\n${synth.stdout}\n${synth.stderr}`);
+    const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as {
+      stacks: Record<string, { workingDirectory: string }>;
+    };
+    stackDirs = Object.fromEntries(
+      Object.entries(manifest.stacks).map(([name, stack]) => [name, join(outdir, stack.workingDirectory)]),
+    );
   });
 
   afterAll(() => {
@@ -117,7 +142,9 @@ const haveTerraform = terraformOrSkip();
     const env = terraformEnv(workDir);
     const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], dir, env);
     if (init.code !== 0) {
-      const hint = process.env.TERRAFORM_PROVIDER_MIRROR ? "" : "\n(offline? set TERRAFORM_PROVIDER_MIRROR to a filesystem mirror holding hashicorp/aws 5.100.0)";
+      const hint = process.env.TERRAFORM_PROVIDER_MIRROR
+        ? ""
+        : "\n(offline? set TERRAFORM_PROVIDER_MIRROR to a filesystem mirror holding hashicorp/aws 5.100.0)";
       throw new Error(`terraform init failed in ${dir}:\n${init.stdout}\n${init.stderr}${hint}`);
     }
     const lock = readFileSync(join(dir, ".terraform.lock.hcl"), "utf8");
@@ -126,7 +153,12 @@ const haveTerraform = terraformOrSkip();
     const result = JSON.parse(validate.stdout) as ValidateResult;
     // Warnings count too: a deprecated argument today is an error in a later provider.
     const diagnostics = result.diagnostics.map((d) => `${d.severity}: ${d.summary}${d.detail ? ` (${d.detail})` : ""}`);
-    expect({ valid: result.valid, errors: result.error_count, warnings: result.warning_count, diagnostics }).toEqual({ valid: true, errors: 0, warnings: 0, diagnostics: [] });
+    expect({ valid: result.valid, errors: result.error_count, warnings: result.warning_count, diagnostics }).toEqual({
+      valid: true,
+      errors: 0,
+      warnings: 0,
+      diagnostics: [],
+    });
     expect(validate.code).toBe(0);
   });
 });

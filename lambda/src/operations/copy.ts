@@ -32,7 +32,12 @@ export function copyPartSize(size: number | undefined): number {
 }
 
 /** The multipart upload of the destination, fed from the source's body with the source's type and metadata. */
-function destinationUpload(ctx: OperationContext, request: CopyRequest, got: GetObjectCommandOutput, body: Readable): Upload {
+function destinationUpload(
+  ctx: OperationContext,
+  request: CopyRequest,
+  got: GetObjectCommandOutput,
+  body: Readable,
+): Upload {
   const size = got.ContentLength;
   return new Upload({
     client: ctx.s3,
@@ -79,15 +84,22 @@ function abortBeforeTimeout(body: Readable, context: InvocationContext | undefin
   const timer =
     remaining === undefined
       ? undefined
-      : setTimeout(() => {
-          passed = true;
-          body.destroy(new Error("the function is about to time out"));
-        }, Math.max(0, remaining - COPY_DEADLINE_MARGIN_MS));
+      : setTimeout(
+          () => {
+            passed = true;
+            body.destroy(new Error("the function is about to time out"));
+          },
+          Math.max(0, remaining - COPY_DEADLINE_MARGIN_MS),
+        );
   return { passed: () => passed, clear: () => clearTimeout(timer) };
 }
 
 /** Copies one object to another key of the bucket. */
-export async function copyObject(ctx: OperationContext, request: CopyRequest, context?: InvocationContext): Promise<Outcome> {
+export async function copyObject(
+  ctx: OperationContext,
+  request: CopyRequest,
+  context?: InvocationContext,
+): Promise<Outcome> {
   const source: S3Target = { operation: "copy", bucket: ctx.bucket, key: request.sourceKey, side: "source" };
   const destination: S3Target = { operation: "copy", bucket: ctx.bucket, key: request.key, side: "destination" };
   const got = await callAws(ctx, source, () =>

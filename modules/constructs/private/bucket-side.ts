@@ -5,7 +5,13 @@
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
 import { AccessLogBucket } from "../access-log-bucket";
 import { ACCESS_LOGGING_ADVICE, resolveAccessLogging } from "../../declaration/access-logging";
-import { type Construct, type ITerraformDependable, type TerraformProvider, type TerraformResource, dependable } from "../../core/cdktf";
+import {
+  type Construct,
+  type ITerraformDependable,
+  type TerraformProvider,
+  type TerraformResource,
+  dependable,
+} from "../../core/cdktf";
 import { BucketKey } from "../bucket-key";
 import type { BucketSettings } from "../../declaration/bucket-settings";
 import { addExistingPolicies } from "./existing-resources";
@@ -81,12 +87,19 @@ function addCreatedBucket(
     policyStatements: side.bucketPolicyStatements,
     policyDependsOn: waitFor,
     lifecycle: bucket.lifecycle,
-    accessLogs: logging.enabled ? { targetBucket: logging.targetBucket, targetPrefix: logging.prefix, dependsOn: logBucket?.ready ?? [] } : undefined,
+    accessLogs: logging.enabled
+      ? { targetBucket: logging.targetBucket, targetPrefix: logging.prefix, dependsOn: logBucket?.ready ?? [] }
+      : undefined,
   });
   // The rules on server access logs and lifecycles name the settings behind them.
-  recordConfigSource(secure.bucket, { field: `${id}.bucket.accessLogging`, rules: ["CAS-S3-8"], advice: ACCESS_LOGGING_ADVICE });
+  recordConfigSource(secure.bucket, {
+    field: `${id}.bucket.accessLogging`,
+    rules: ["CAS-S3-8"],
+    advice: ACCESS_LOGGING_ADVICE,
+  });
   recordConfigSource(secure.bucket, { field: `${id}.bucket.lifecycle`, rules: ["CAS-S3-9"] });
-  if (logBucket) recordConfigSource(logBucket, { field: `${id}.bucket.accessLogging`, rules: ["CAS-S3-9", "CAS-S3-10"] });
+  if (logBucket)
+    recordConfigSource(logBucket, { field: `${id}.bucket.accessLogging`, rules: ["CAS-S3-9", "CAS-S3-10"] });
   return {
     bucket: secure,
     key,
@@ -123,7 +136,11 @@ export function buildBucketAccount(
   const bucketId = half.bucket ? half.bucket.bucket.id : bucket.bucketName;
   const accessPoints = addAccessPoints(scope, provider, bucket, side, { bucketId, kmsKeyArn: half.kmsKeyArn, waitFor });
   // A grant's request metrics and alarms watch the bucket: CAS-MON-1 reports on it (or on the policy of an existing one).
-  recordConfigSource(half.bucket?.bucket ?? half.policies.bucketPolicy, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
+  recordConfigSource(half.bucket?.bucket ?? half.policies.bucketPolicy, {
+    field: `${id}.alarms`,
+    rules: ["CAS-MON-1"],
+    advice: ALARMS_ADVICE,
+  });
   return { ...half, accessRoles, accessPoints };
 }
 
@@ -148,7 +165,11 @@ function addAccessRoles(
       dependsOn: granteeRole ? [granteeRole] : [],
     });
     // The trust's guard across accounts is the grant's ExternalId (or organization): what CAS-IAM-3 asks for.
-    recordConfigSource(role.role, { field: `${id}.${r.grantField}.externalId`, rules: ["CAS-IAM-3"], advice: `set it, or ${r.grantField}.principalOrgId` });
+    recordConfigSource(role.role, {
+      field: `${id}.${r.grantField}.externalId`,
+      rules: ["CAS-IAM-3"],
+      advice: `set it, or ${r.grantField}.principalOrgId`,
+    });
     accessRoles.set(r.grantee, role);
   }
   return accessRoles;
@@ -175,8 +196,14 @@ function addExistingBucketPolicies(
     if (waitFor.length > 0) policy.dependsOn = waitFor.map((d) => dependable(d));
   }
   // The existing statements come first in each policy: a rule finding on one of them names its field.
-  recordConfigSource(bucketPolicy, { field: `${id}.bucket.existing.bucketPolicyStatements`, statements: { first: 0, count: bucket.existing.bucketPolicyStatements.length } });
-  recordConfigSource(keyPolicy, { field: `${id}.bucket.existing.keyPolicyStatements`, statements: { first: 0, count: bucket.existing.keyPolicyStatements.length } });
+  recordConfigSource(bucketPolicy, {
+    field: `${id}.bucket.existing.bucketPolicyStatements`,
+    statements: { first: 0, count: bucket.existing.bucketPolicyStatements.length },
+  });
+  recordConfigSource(keyPolicy, {
+    field: `${id}.bucket.existing.keyPolicyStatements`,
+    statements: { first: 0, count: bucket.existing.keyPolicyStatements.length },
+  });
   return { bucketName: bucket.bucketName, kmsKeyArn: bucket.existing.keyArn, policies: { bucketPolicy, keyPolicy } };
 }
 
@@ -192,20 +219,24 @@ function addAccessPoints(
   for (const ap of side.accessPoints) {
     accessPoints.set(
       ap.name,
-      new S3AccessPoint(scope, ap.id, literalConfig({
-        provider,
-        bucket: on.bucketId,
-        accountId: bucket.accountId,
-        name: ap.name,
-        policy: renderPolicy(accessPointPolicy(ap.arn, on.kmsKeyArn, ap.statements)),
-        publicAccessBlockConfiguration: {
-          blockPublicAcls: true,
-          blockPublicPolicy: true,
-          ignorePublicAcls: true,
-          restrictPublicBuckets: true,
-        },
-        ...(on.waitFor.length > 0 ? { dependsOn: [...on.waitFor] } : {}),
-      })),
+      new S3AccessPoint(
+        scope,
+        ap.id,
+        literalConfig({
+          provider,
+          bucket: on.bucketId,
+          accountId: bucket.accountId,
+          name: ap.name,
+          policy: renderPolicy(accessPointPolicy(ap.arn, on.kmsKeyArn, ap.statements)),
+          publicAccessBlockConfiguration: {
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+          },
+          ...(on.waitFor.length > 0 ? { dependsOn: [...on.waitFor] } : {}),
+        }),
+      ),
     );
   }
   return accessPoints;

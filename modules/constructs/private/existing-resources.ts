@@ -19,15 +19,23 @@ export function addExistingPolicies(
   args: Parameters<typeof existingPolicies>[0],
 ): { bucketPolicy: S3BucketPolicy; keyPolicy: KmsKeyPolicy } {
   const docs = existingPolicies(args);
-  const bucketPolicy = new S3BucketPolicy(scope, "bucket-policy", literalConfig({
-    provider,
-    bucket: args.bucketName,
-    policy: renderPolicy(docs.bucketPolicy),
-  }));
-  const keyPolicy = new KmsKeyPolicy(scope, "key-policy", literalConfig({
-    provider,
-    keyId: args.existing.keyArn,
-    policy: renderPolicy(docs.keyPolicy),
-  }));
+  const bucketPolicy = new S3BucketPolicy(
+    scope,
+    "bucket-policy",
+    literalConfig({
+      provider,
+      bucket: args.bucketName,
+      policy: renderPolicy(docs.bucketPolicy),
+    }),
+  );
+  const keyPolicy = new KmsKeyPolicy(
+    scope,
+    "key-policy",
+    literalConfig({
+      provider,
+      keyId: args.existing.keyArn,
+      policy: renderPolicy(docs.keyPolicy),
+    }),
+  );
   return { bucketPolicy, keyPolicy };
 }

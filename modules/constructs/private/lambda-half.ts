@@ -57,12 +57,16 @@ export function buildLambdaAccount(
     grantVariables: grantEnvironment(settings, plan),
     configPath: `${id}.lambda`,
   });
-  const grantPolicy = new IamRolePolicy(scope, "lambda-grant-policy", literalConfig({
-    provider,
-    name: plan.accessRoleArn ? "assume-s3-access-role" : "cross-account-s3-access",
-    role: grantee.roleName,
-    policy: renderPolicy(plan.lambdaRolePolicy),
-  }));
+  const grantPolicy = new IamRolePolicy(
+    scope,
+    "lambda-grant-policy",
+    literalConfig({
+      provider,
+      name: plan.accessRoleArn ? "assume-s3-access-role" : "cross-account-s3-access",
+      role: grantee.roleName,
+      policy: renderPolicy(plan.lambdaRolePolicy),
+    }),
+  );
   const { function: fn, logGroup } = grantee;
   if (fn) recordConfigSource(fn, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
   if (!alarms.enabled || !fn || !logGroup) return { grantee, grantPolicy };

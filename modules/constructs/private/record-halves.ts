@@ -38,7 +38,9 @@ function common(scope: IConstruct, declaration: RecordedDeclaration, plan: Grant
       region: lambda.region,
       roleArn: plan.lambdaRoleArn,
       roleCreated: lambda.roleName !== undefined,
-      ...(lambda.createFunction !== false && lambda.functionName !== undefined ? { functionName: lambda.functionName } : {}),
+      ...(lambda.createFunction !== false && lambda.functionName !== undefined
+        ? { functionName: lambda.functionName }
+        : {}),
     },
     bucket: {
       accountId: bucket.accountId,
@@ -49,7 +51,9 @@ function common(scope: IConstruct, declaration: RecordedDeclaration, plan: Grant
     },
     grant,
     ...(plan.accessRoleArn ? { accessRoleArn: plan.accessRoleArn } : {}),
-    ...(plan.accessPoint && accessPointName ? { accessPoint: { name: accessPointName, arn: plan.accessPoint.arn } } : {}),
+    ...(plan.accessPoint && accessPointName
+      ? { accessPoint: { name: accessPointName, arn: plan.accessPoint.arn } }
+      : {}),
   };
 }
 

@@ -5,7 +5,11 @@ import { topicOf, type AlarmSettings, type ResolvedAlarms } from "../../declarat
 import { resolveAlarms } from "../../declaration/resolve-alarms";
 import { BucketAlarms } from "../../constructs/bucket-alarms";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../../core/cdktf";
-import { buildBucketAccount, type BucketAccountResources, type BucketSettings } from "../../constructs/private/bucket-side";
+import {
+  buildBucketAccount,
+  type BucketAccountResources,
+  type BucketSettings,
+} from "../../constructs/private/bucket-side";
 import { bucketPolicyDocument, keyPolicyDocument } from "../../policy/bucket-account";
 import { planGrant, type GrantDeclaration, type GrantPlan } from "../../policy/plan-grant";
 import { lambdaRoleArnOf, type LambdaSettings } from "../../declaration/lambda-settings";
@@ -45,13 +49,19 @@ export function resolveDeclaration(
   grant: GrantDeclaration,
   alarmSettings: AlarmSettings | undefined,
 ): { settings: ValidSettings; plan: GrantPlan; alarms: ResolvedAlarms } {
-  const settings = parseOrThrow(schemas().crossAccountSettingsSchema, { lambda, bucket: bucketSettingsOf(bucket), grant }, id);
+  const settings = parseOrThrow(
+    schemas().crossAccountSettingsSchema,
+    { lambda, bucket: bucketSettingsOf(bucket), grant },
+    id,
+  );
   const alarms = resolveAlarms(`${id}.alarms`, alarmSettings, [
     {
       accountId: settings.lambda.accountId,
       regions: [settings.lambda.region],
       what: "the Lambda account",
-      ...(settings.lambda.createFunction === false ? { noAlarms: "its alarms watch a function this library creates, and lambda.createFunction is false" } : {}),
+      ...(settings.lambda.createFunction === false
+        ? { noAlarms: "its alarms watch a function this library creates, and lambda.createFunction is false" }
+        : {}),
     },
     { accountId: settings.bucket.accountId, regions: [settings.bucket.region], what: "the bucket account" },
   ]);
@@ -78,12 +88,16 @@ export function checkBudget(id: string, settings: ValidSettings, plan: GrantPlan
   const { bucket } = settings;
   // An existing bucket's and key's statements are written back with the grant's: together they must fit.
   const where = (field: "bucketPolicyStatements" | "keyPolicyStatements") =>
-    bucket.existing ? `${id}.bucket.existing.${field} (${bucket.existing[field].length} statements) and ${label}` : label;
+    bucket.existing
+      ? `${id}.bucket.existing.${field} (${bucket.existing[field].length} statements) and ${label}`
+      : label;
   const problems = overBudget([
     ...grantRoleBudget(label, settings.lambda, settings.grant.accessRoleName, plan),
     {
       what: `${where("bucketPolicyStatements")}: the bucket policy of ${bucket.bucketName}`,
-      docs: [bucketPolicyDocument(id, bucket, bucket.existing?.keyArn ?? KEY_ARN_PLACEHOLDER, plan.bucketPolicyStatements)],
+      docs: [
+        bucketPolicyDocument(id, bucket, bucket.existing?.keyArn ?? KEY_ARN_PLACEHOLDER, plan.bucketPolicyStatements),
+      ],
       limit: POLICY_LIMITS.bucketPolicy,
       advice: "shorten or remove existing bucket policy statements, or grant fewer prefixes",
     },
@@ -128,8 +142,18 @@ export function addBucketHalf(
 ): { half: BucketAccountHalf; side: BucketAccountResources } {
   // One grant through the same bucket account plan as many: keyed by the grantee's role ARN.
   const grantKey = plan.lambdaRoleArn;
-  const side = bucketAccountPlan([{ key: grantKey, field: "grant", grant: settings.grant, plan, ids: { accessRole: "access-role" } }], plan);
-  const half = buildBucketAccount(scope, id, provider, settings.bucket, side, granteeRole ? new Map([[grantKey, granteeRole]]) : new Map());
+  const side = bucketAccountPlan(
+    [{ key: grantKey, field: "grant", grant: settings.grant, plan, ids: { accessRole: "access-role" } }],
+    plan,
+  );
+  const half = buildBucketAccount(
+    scope,
+    id,
+    provider,
+    settings.bucket,
+    side,
+    granteeRole ? new Map([[grantKey, granteeRole]]) : new Map(),
+  );
   const { bucket, key, accessLogBucket, bucketName, kmsKeyArn } = half;
   const accessRole = half.accessRoles.get(grantKey);
   const alarms = alarmSettings.enabled
@@ -142,7 +166,15 @@ export function addBucketHalf(
       })
     : undefined;
   return {
-    half: { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), ...(accessLogBucket ? { accessLogBucket } : {}), bucketName, kmsKeyArn, ...(accessRole ? { accessRole } : {}), ...(alarms ? { alarms } : {}) },
+    half: {
+      ...(bucket ? { bucket } : {}),
+      ...(key ? { key } : {}),
+      ...(accessLogBucket ? { accessLogBucket } : {}),
+      bucketName,
+      kmsKeyArn,
+      ...(accessRole ? { accessRole } : {}),
+      ...(alarms ? { alarms } : {}),
+    },
     side: half,
   };
 }
