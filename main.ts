@@ -1,6 +1,5 @@
 /** The CDKTF app: one stack per environment (`cdktf synth`, `cdktf deploy <environment>`). */
 import { App } from "cdktf";
-import { ConfigurationError } from "./modules/internal";
 import { selectEnvironments, validateApp } from "./stacks/config";
 import { environmentStacks } from "./stacks/cross-account-stack";
 import { environments, sharedEnvironments } from "./stacks/environments";
@@ -27,11 +26,6 @@ function synth(): void {
   }
 }
 
-try {
-  synth();
-} catch (error) {
-  // A configuration problem is the user's to fix: say what it is, without a stack trace of this program.
-  if (!(error instanceof ConfigurationError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+// A configuration problem thrown here prints as its problems alone, exit 1: what every error of the library does when
+// nothing catches it (modules/core/errors.ts), in this app as in a team's own.
+synth();

@@ -20,12 +20,35 @@ export class CrossAccountS3Error extends Error {
     this.problems = problems;
     this.constructPath = constructPath;
     Object.defineProperty(this, BRAND, { value: true });
+    printUncaughtAsProblems();
   }
 
   /** Whether `value` is an error of this library (of this copy of the package or another). */
   static isError(value: unknown): value is CrossAccountS3Error {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
+}
+
+/** Marks, across copies of the package, that the printer of uncaught errors is registered. */
+const PRINTER = Symbol.for("cross-account-s3-lambda.uncaught-printer");
+
+/**
+ * Registers, once per process and the first time an error of this library is made, what prints such an error when
+ * nothing catches it: its message (every problem, one a line) alone on stderr, then exit code 1, as Node would exit.
+ * Node's own print would show the package's compiled source line, a stack trace through it and every field of the
+ * error: in a team's `cdktf synth` that buries the problems. It stands aside for any other error, and whenever the
+ * program handles uncaught exceptions itself (an `uncaughtException` listener, a capture callback).
+ */
+function printUncaughtAsProblems(): void {
+  const registry = globalThis as Record<symbol, unknown>;
+  if (registry[PRINTER] === true || typeof process === "undefined" || typeof process.on !== "function") return;
+  registry[PRINTER] = true;
+  process.on("uncaughtExceptionMonitor", (error) => {
+    if (!CrossAccountS3Error.isError(error)) return;
+    if (process.listenerCount("uncaughtException") > 0 || process.hasUncaughtExceptionCaptureCallback()) return;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  });
 }
 
 /** Thrown for any invalid configuration; the message lists every problem as `<field> <value> <reason>`. */

@@ -273,33 +273,37 @@ const haveTools =
     4 * MINUTE,
   );
 
+  /**
+   * A new team's folder: README's cdktf.json, tsconfig.json and one-stack main.ts (changed by `edit`), and the packages
+   * README installs (test/docs/install.test.ts holds them to the app's, whose node_modules this folder uses).
+   */
+  const firstGrantFolder = (name: string, edit: (mainTs: string) => string = (m) => m): string => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const sectionOf = (heading: string): string => {
+      const start = readme.indexOf(`\n${heading}\n`);
+      if (start < 0) throw new Error(`README.md has no heading "${heading}"`);
+      const rest = readme.slice(start + heading.length + 2);
+      const end = rest.search(/^#{2,3} /m);
+      return end < 0 ? rest : rest.slice(0, end);
+    };
+    const [cdktfJson, tsconfigJson] = codeBlocks(sectionOf("## Install"))
+      .filter((b) => b.lang === "json")
+      .map((b) => b.code);
+    const mainTs = codeBlocks(sectionOf("### In one stack")).find((b) => b.lang === "ts")?.code;
+    const dir = join(work, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true }));
+    writeFileSync(join(dir, "cdktf.json"), cdktfJson);
+    writeFileSync(join(dir, "tsconfig.json"), tsconfigJson);
+    writeFileSync(join(dir, "main.ts"), edit(mainTs!));
+    symlinkSync(join(app, "node_modules"), join(dir, "node_modules"), "dir");
+    return dir;
+  };
+
   test(
     "README's first grant, set up from README alone, synthesizes with the CLI and its access is proven",
     () => {
-      // A new team's folder: README's cdktf.json, tsconfig.json and one-stack main.ts, and the packages README installs
-      // (test/docs/install.test.ts holds them to the app's, whose node_modules this folder uses).
-      const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-      const sectionOf = (heading: string): string => {
-        const start = readme.indexOf(`\n${heading}\n`);
-        if (start < 0) throw new Error(`README.md has no heading "${heading}"`);
-        const rest = readme.slice(start + heading.length + 2);
-        const end = rest.search(/^#{2,3} /m);
-        return end < 0 ? rest : rest.slice(0, end);
-      };
-      const [cdktfJson, tsconfigJson] = codeBlocks(sectionOf("## Install"))
-        .filter((b) => b.lang === "json")
-        .map((b) => b.code);
-      const mainTs = codeBlocks(sectionOf("### In one stack")).find((b) => b.lang === "ts")?.code;
-      const dir = join(work, "first-grant");
-      mkdirSync(dir);
-      writeFileSync(
-        join(dir, "package.json"),
-        JSON.stringify({ name: "first-grant", version: "1.0.0", private: true }),
-      );
-      writeFileSync(join(dir, "cdktf.json"), cdktfJson);
-      writeFileSync(join(dir, "tsconfig.json"), tsconfigJson);
-      writeFileSync(join(dir, "main.ts"), mainTs!);
-      symlinkSync(join(app, "node_modules"), join(dir, "node_modules"), "dir");
+      const dir = firstGrantFolder("first-grant");
       step("README: npx cdktf synth", "npx", ["--no", "--", "cdktf", "synth"], dir, 3);
       const proof = step(
         "README: cross-account-s3 verify",
@@ -311,6 +315,20 @@ const haveTools =
       expect(proof.stdout).toMatch(/1 grant\(s\), \d+ requests proven: every verdict matches the declared grants\./);
     },
     5 * MINUTE,
+  );
+
+  test(
+    "a refused declaration under the cdktf CLI prints its problems alone: no compiled source line, no stack trace",
+    () => {
+      const dir = firstGrantFolder("first-grant-refused", (m) => m.replace('prefix: "raw/"', 'prefix: "/raw"'));
+      const result = run("npx", ["--no", "--", "cdktf", "synth"], dir, 3);
+      expect(result.status).not.toBe(0);
+      expect(result.output).toContain('ingest.grant.prefixes[0].prefix "/raw" is not a valid prefix');
+      // The CLI echoes the app's stderr (once as it runs, once in its summary); neither copy holds more than problems.
+      expect(result.output).not.toMatch(/\n\s+at |dist[/\\]|problems: \[|\^\n/);
+      expect(existsSync(join(dir, "cdktf.out", "stacks"))).toBe(false);
+    },
+    4 * MINUTE,
   );
 
   test("an ES module imports the package's names, and those of its proof and testing subpaths", () => {
