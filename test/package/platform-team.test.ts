@@ -326,7 +326,9 @@ const haveTools =
       expect(result.output).toContain('ingest.grant.prefixes[0].prefix "/raw" is not a valid prefix');
       // The CLI echoes the app's stderr (once as it runs, once in its summary); neither copy holds more than problems.
       expect(result.output).not.toMatch(/\n\s+at |dist[/\\]|problems: \[|\^\n/);
-      expect(existsSync(join(dir, "cdktf.out", "stacks"))).toBe(false);
+      // cdktf's App makes cdktf.out/stacks when it is constructed; the refusal must leave it empty and write no manifest.
+      expect(existsSync(join(dir, "cdktf.out", "manifest.json"))).toBe(false);
+      expect(readdirSync(join(dir, "cdktf.out", "stacks"))).toEqual([]);
     },
     4 * MINUTE,
   );
