@@ -1,0 +1,4 @@
+/** End to end in the local AWS emulator: the local-shared environment (see shared-bucket.ts). Needs terraform and moto. */
+import { sharedEndToEnd } from "./shared-bucket";
+
+sharedEndToEnd("local-shared");

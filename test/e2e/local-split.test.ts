@@ -1,0 +1,4 @@
+/** End to end in the local AWS emulator: the local-split environment (see local-emulator.ts). Needs terraform and moto. */
+import { endToEnd } from "./local-emulator";
+
+endToEnd("local-split");
