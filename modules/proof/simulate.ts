@@ -6,6 +6,7 @@
  */
 import { CrossAccountS3Error } from "../core/errors";
 import type { PolicyDocument } from "../core/policy-document";
+import { memoizeResourceTypes } from "./resource-type-memo";
 
 type Simulator = typeof import("@cloud-copilot/iam-simulate");
 type RequestAnalysis = Parameters<Simulator["getDenialReasons"]>[0];
@@ -46,7 +47,10 @@ function optionalPeer<T>(name: string): T {
 
 let simulator: Simulator | undefined;
 function loadSimulator(): Simulator {
-  return (simulator ??= optionalPeer<Simulator>("@cloud-copilot/iam-simulate"));
+  if (simulator) return simulator;
+  simulator = optionalPeer<Simulator>("@cloud-copilot/iam-simulate");
+  memoizeResourceTypes(require.resolve("@cloud-copilot/iam-simulate"));
+  return simulator;
 }
 
 /** The simulator's data (the action catalogues), an optional peer too. */
