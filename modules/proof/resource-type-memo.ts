@@ -11,8 +11,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-type Lookup = (service: string, action: string, resource: string) => Promise<unknown>;
-interface LookupModule {
+export type Lookup = (service: string, action: string, resource: string) => Promise<unknown>;
+export interface LookupModule {
   getResourceTypesForAction: Lookup;
 }
 
@@ -20,7 +20,7 @@ interface LookupModule {
 const LOOKUP_FILE = join("simulation_engine", "resourceTypes.js");
 /** A bound on the pairs kept: a proof of every shipped grant asks for fewer than a thousand. */
 const MAX_PAIRS = 50_000;
-const MEMOIZED = Symbol.for("cross-account-s3-lambda.resource-type-memo");
+export const MEMOIZED = Symbol.for("cross-account-s3-lambda.resource-type-memo");
 
 /**
  * Wraps `lookup` so each (service, action, resource) is matched once; a refused lookup is kept refused. The wrapper
@@ -42,7 +42,7 @@ export function memoizeLookup(lookup: Lookup): Lookup {
 }
 
 /** The simulator's lookup module, or undefined when the installed simulator is laid out otherwise. */
-function lookupModule(simulatorEntry: string): LookupModule | undefined {
+export function lookupModule(simulatorEntry: string): LookupModule | undefined {
   const file = join(dirname(simulatorEntry), LOOKUP_FILE);
   if (!existsSync(file)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module of the pinned simulator, by its path

@@ -4,12 +4,15 @@
  * matched once, and for every S3 and KMS action on each kind of resource the proof uses it answers what the
  * simulator's own lookup answers, refusals included.
  */
-import { dirname, join } from "node:path";
-import { memoizeLookup, memoizeResourceTypes } from "../../modules/proof/resource-type-memo";
+import { join } from "node:path";
+import {
+  lookupModule,
+  memoizeLookup,
+  memoizeResourceTypes,
+  MEMOIZED,
+  type Lookup,
+} from "../../modules/proof/resource-type-memo";
 import { iamData, requireSimulator } from "../../modules/proof/simulate";
-
-type Lookup = (service: string, action: string, resource: string) => Promise<unknown>;
-const MEMOIZED = Symbol.for("cross-account-s3-lambda.resource-type-memo");
 
 const RESOURCES = [
   "arn:aws:s3:::a-bucket",
@@ -29,8 +32,7 @@ const settle = (answer: Promise<unknown>) =>
 
 function installedLookup(): Lookup & { [MEMOIZED]?: Lookup } {
   requireSimulator();
-  const file = join(dirname(require.resolve("@cloud-copilot/iam-simulate")), "simulation_engine", "resourceTypes.js");
-  return (require(file) as { getResourceTypesForAction: Lookup & { [MEMOIZED]?: Lookup } }).getResourceTypesForAction;
+  return lookupModule(require.resolve("@cloud-copilot/iam-simulate"))!.getResourceTypesForAction;
 }
 
 describe("the memo over the simulator's resource-type lookup", () => {
