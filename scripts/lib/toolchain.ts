@@ -53,12 +53,26 @@ export function findOnPath(name: string): string | undefined {
 }
 
 /**
- * Environment for running terraform: no calls home, no prompts, and, when a provider mirror is set or found (see
- * providerMirror), a CLI config written to `workDir` that installs every provider from that mirror (with a plugin
- * cache beside it, so each stack links the provider instead of copying it).
+ * How often the Go runtime collects garbage in terraform and its provider processes, unless GOGC is set already.
+ * Terraform starts the AWS provider afresh for every provider configuration of every walk (an apply starts it five
+ * times for a two-account stack), and each start builds the schemas of all its resources: collecting at 4x the live
+ * heap instead of 2x takes about a quarter of that CPU away, for a few hundred MB more per short-lived process.
+ */
+export const TERRAFORM_GOGC = "400";
+
+/**
+ * Environment for running terraform: no calls home, no prompts, the collector of TERRAFORM_GOGC, and, when a provider
+ * mirror is set or found (see providerMirror), a CLI config written to `workDir` that installs every provider from
+ * that mirror (with a plugin cache beside it, so each stack links the provider instead of copying it).
  */
 export function terraformEnv(workDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    GOGC: base.GOGC ?? TERRAFORM_GOGC,
+  };
   const mirror = providerMirror(base);
   if (!mirror) return env;
   const mirrorDir = resolve(mirror);
