@@ -6,6 +6,7 @@
  */
 import { CrossAccountS3Error } from "../core/errors";
 import type { PolicyDocument } from "../core/policy-document";
+import { memoizeCaseComparisons } from "./case-compare-memo";
 import { memoizeResourceTypes } from "./resource-type-memo";
 
 type Simulator = typeof import("@cloud-copilot/iam-simulate");
@@ -50,6 +51,7 @@ function loadSimulator(): Simulator {
   if (simulator) return simulator;
   simulator = optionalPeer<Simulator>("@cloud-copilot/iam-simulate");
   memoizeResourceTypes(require.resolve("@cloud-copilot/iam-simulate"));
+  memoizeCaseComparisons(require.resolve("@cloud-copilot/iam-simulate"));
   return simulator;
 }
 
