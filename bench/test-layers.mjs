@@ -4,8 +4,10 @@
  * command, and prints them with this machine's core count and load, so a change can be held to the figures in
  * docs/development.md. Each layer is one command, run as a contributor would run it:
  *
- *   static    typecheck, lint and format check (what npm test runs before jest)
- *   quick     npm run test:quick: unit, synth, rules, proof and handler suites; no terraform, no emulator
+ *   static    typecheck, lint and format check (what npm test runs beside jest)
+ *   quick     npm run test:quick: the unit, synth, rules and proof suites; no terraform, no emulator, no build
+ *   contract  the contract and docs suites: the package's surface as built, the docs' examples compiled, the handler's
+ *             real log line against the synthesized filter
  *   validate  terraform validate of every stack, and the region list against the AWS provider
  *   package   the packed tarball installed in an example platform app
  *   e2e       every local environment deployed into the emulator, checked and destroyed
@@ -28,6 +30,7 @@ const LAYERS = {
     ["npm", "run", "--silent", "format:check"],
   ],
   quick: [["npm", "run", "--silent", "test:quick"]],
+  contract: [jest("test/contract", "test/docs")],
   validate: [jest("test/validate")],
   package: [jest("test/package")],
   e2e: [jest("test/e2e")],
