@@ -13,6 +13,9 @@
  *   e2e       every local environment deployed into the emulator, checked and destroyed
  *   whole     npm test
  *
+ * Each layer prints its wall time and the CPU (user + system) of everything it ran: on two cores the whole command is
+ * bound by CPU, so what a change saves shows there first.
+ *
  * BENCH_LAYERS=quick,e2e picks layers; the whole command is a layer too ("whole").
  */
 import { spawnSync } from "node:child_process";
@@ -41,15 +44,33 @@ const chosen = (process.env.BENCH_LAYERS ?? Object.keys(LAYERS).join(",")).split
 for (const name of chosen)
   if (!LAYERS[name]) throw new Error(`BENCH_LAYERS: unknown layer "${name}" (${Object.keys(LAYERS).join(", ")})`);
 
-/** Runs a layer's commands one after another; its wall time in seconds, or the command that failed. */
+/**
+ * Runs a command through sh, which reports its children's CPU (the POSIX `times` builtin, on a pipe of its own): the
+ * command's exit status and stderr, and the user + system seconds of it and everything it waited for.
+ */
+function runCounted(command, args) {
+  const script = '"$@"; status=$?; times >&3; exit $status';
+  const result = spawnSync("sh", ["-c", script, "sh", command, ...args], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+  const children = (result.output[3] ?? "").trim().split("\n")[1] ?? "";
+  const cpu = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  return { status: result.status, stderr: result.stderr ?? "", cpu };
+}
+
+/** Runs a layer's commands one after another; its wall time and CPU in seconds, or the command that failed. */
 function timeLayer(commands) {
   const started = process.hrtime.bigint();
+  let cpu = 0;
   for (const [command, ...args] of commands) {
-    const result = spawnSync(command, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const result = runCounted(command, args);
     if (result.status !== 0)
       return { failed: `${[command, ...args].join(" ")} (exit ${result.status})\n${result.stderr.slice(-2000)}` };
+    cpu += result.cpu;
   }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpu };
 }
 
 console.log(
@@ -63,6 +84,9 @@ for (const name of chosen) {
   if (result.failed) {
     failed = true;
     console.log(`${name.padEnd(9)} FAILED: ${result.failed}`);
-  } else console.log(`${name.padEnd(9)} ${result.seconds.toFixed(1).padStart(7)} s`);
+  } else
+    console.log(
+      `${name.padEnd(9)} ${result.seconds.toFixed(1).padStart(7)} s   ${result.cpu.toFixed(1).padStart(7)} s of CPU`,
+    );
 }
 process.exitCode = failed ? 1 : 0;
