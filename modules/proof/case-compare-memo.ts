@@ -12,6 +12,9 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { MEMOIZED, wrapExportOnce, wrapping } from "./wrap-once";
+
+export { MEMOIZED };
 
 export type Compare = (first: string, second: string) => boolean;
 export const COMPARISONS = ["caseInsensitiveEquals", "caseInsensitiveEndsWith"] as const;
@@ -19,11 +22,10 @@ export type ComparisonModule = Record<(typeof COMPARISONS)[number], Compare>;
 
 /** A bound on the pairs kept per comparison: a proof of every shipped grant asks for a few dozen. */
 const MAX_PAIRS = 10_000;
-export const MEMOIZED_COMPARISON = Symbol.for("cross-account-s3-lambda.case-compare-memo");
 
 /**
  * Wraps `compare` so each pair of strings is compared once (a call that throws is not kept). The wrapper holds the
- * function it wraps under MEMOIZED_COMPARISON, so it is never wrapped twice.
+ * function it wraps under MEMOIZED, so it is never wrapped twice.
  */
 export function memoizeComparison(compare: Compare): Compare {
   const answers = new Map<string, Map<string, boolean>>();
@@ -41,20 +43,15 @@ export function memoizeComparison(compare: Compare): Compare {
     size += 1;
     return answer;
   };
-  return Object.assign(memo, { [MEMOIZED_COMPARISON]: compare });
+  return wrapping(memo, compare);
 }
 
 /** The policy library's module of comparisons, as the simulator at `simulatorEntry` loads it; undefined otherwise. */
 export function comparisonModule(simulatorEntry: string): ComparisonModule | undefined {
   if (!existsSync(simulatorEntry)) return undefined;
-  let policyEntry: string;
-  try {
-    policyEntry = require.resolve("@cloud-copilot/iam-policy", { paths: [dirname(simulatorEntry)] });
-  } catch {
-    return undefined;
-  }
   let loaded: Partial<ComparisonModule>;
   try {
+    const policyEntry = require.resolve("@cloud-copilot/iam-policy", { paths: [dirname(simulatorEntry)] });
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module of the pinned simulator's library, by its path
     loaded = require(join(dirname(policyEntry), "utils.js")) as Partial<ComparisonModule>;
   } catch {
@@ -70,9 +67,6 @@ export function comparisonModule(simulatorEntry: string): ComparisonModule | und
 export function memoizeCaseComparisons(simulatorEntry: string): boolean {
   const module = comparisonModule(simulatorEntry);
   if (!module) return false;
-  for (const name of COMPARISONS) {
-    const current = module[name] as Compare & { [MEMOIZED_COMPARISON]?: Compare };
-    if (!current[MEMOIZED_COMPARISON]) module[name] = memoizeComparison(current);
-  }
+  for (const name of COMPARISONS) wrapExportOnce(module, name, memoizeComparison);
   return true;
 }

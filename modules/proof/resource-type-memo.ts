@@ -10,6 +10,9 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { MEMOIZED, wrapExportOnce, wrapping } from "./wrap-once";
+
+export { MEMOIZED };
 
 export type Lookup = (service: string, action: string, resource: string) => Promise<unknown>;
 export interface LookupModule {
@@ -20,7 +23,6 @@ export interface LookupModule {
 const LOOKUP_FILE = join("simulation_engine", "resourceTypes.js");
 /** A bound on the pairs kept: a proof of every shipped grant asks for fewer than a thousand. */
 const MAX_PAIRS = 50_000;
-export const MEMOIZED = Symbol.for("cross-account-s3-lambda.resource-type-memo");
 
 /**
  * Wraps `lookup` so each (service, action, resource) is matched once; a refused lookup is kept refused. The wrapper
@@ -38,7 +40,7 @@ export function memoizeLookup(lookup: Lookup): Lookup {
     }
     return answer;
   };
-  return Object.assign(memo, { [MEMOIZED]: lookup });
+  return wrapping(memo, lookup);
 }
 
 /** The simulator's lookup module, or undefined when the installed simulator is laid out otherwise. */
@@ -57,7 +59,6 @@ export function lookupModule(simulatorEntry: string): LookupModule | undefined {
 export function memoizeResourceTypes(simulatorEntry: string): boolean {
   const module = lookupModule(simulatorEntry);
   if (!module) return false;
-  const current = module.getResourceTypesForAction as Lookup & { [MEMOIZED]?: Lookup };
-  if (!current[MEMOIZED]) module.getResourceTypesForAction = memoizeLookup(current);
+  wrapExportOnce(module, "getResourceTypesForAction", memoizeLookup);
   return true;
 }

@@ -10,7 +10,7 @@ import {
   COMPARISONS,
   memoizeCaseComparisons,
   memoizeComparison,
-  MEMOIZED_COMPARISON,
+  MEMOIZED,
   type Compare,
 } from "../../modules/proof/case-compare-memo";
 import { requireSimulator } from "../../modules/proof/simulate";
@@ -43,7 +43,7 @@ const STRINGS = [
   "İfExists",
 ];
 
-function installed(): Record<(typeof COMPARISONS)[number], Compare & { [MEMOIZED_COMPARISON]?: Compare }> {
+function installed(): Record<(typeof COMPARISONS)[number], Compare & { [MEMOIZED]?: Compare }> {
   requireSimulator();
   return comparisonModule(SIMULATOR())!;
 }
@@ -52,7 +52,7 @@ describe("the memo over the simulator's case-insensitive comparisons", () => {
   test("is installed on the module the pinned simulator loads when the proof loads it, once", () => {
     const module = installed();
     const before = COMPARISONS.map((name) => module[name]);
-    for (const compare of before) expect(typeof compare[MEMOIZED_COMPARISON]).toBe("function");
+    for (const compare of before) expect(typeof compare[MEMOIZED]).toBe("function");
     expect(memoizeCaseComparisons(SIMULATOR())).toBe(true);
     expect(COMPARISONS.map((name) => installed()[name])).toEqual(before);
   });
@@ -84,7 +84,7 @@ describe("the memo over the simulator's case-insensitive comparisons", () => {
     let compared = 0;
     for (const name of COMPARISONS) {
       const memo = module[name];
-      const own = memo[MEMOIZED_COMPARISON]!;
+      const own = memo[MEMOIZED]!;
       for (const first of STRINGS) {
         for (const second of [...SUFFIXES, ...STRINGS.slice(0, 12)]) {
           expect({ name, first, second, answer: memo(first, second) }).toEqual({
