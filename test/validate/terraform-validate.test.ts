@@ -7,8 +7,8 @@
  * is validated as synthesized, unchanged: each diagnostic is told apart by the file it names. Two things differ from
  * validating the folder as a root, and the root makes up for both: a relative path in a function call (the Lambda
  * bundle's `filebase64sha256("assets/…")`) resolves from the root, so the root holds each stack's assets at the same
- * relative paths, each copied from the stack's own folder (a file the folder lacks fails that stack); and Terraform warns that a module's backend block is ignored, the one diagnostic expected of each
- * stack.
+ * relative paths, each copied from the stack's own folder (a file the folder lacks fails that stack); and Terraform
+ * warns that a module's backend block is ignored, the one diagnostic expected of each stack.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -113,7 +113,7 @@ describeWithTerraform("terraform validate", () => {
   });
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-  /** The diagnostics that name a file of the stack `name`, and those that name none of the stacks' files. */
+  /** The diagnostics that name a file of the stack `name`. */
   const diagnosticsOf = (name: string) =>
     result.diagnostics.filter((d) => d.range && resolve(root, d.range.filename).startsWith(`${stacks[name]}/`));
 
