@@ -57,6 +57,8 @@ export const HANDLER_ENVIRONMENT = {
   externalId: "EXTERNAL_ID",
   /** ARN of the S3 access point every request goes through instead of the bucket. @default requests go to the bucket */
   accessPointArn: "ACCESS_POINT_ARN",
+  /** The grant's event prefixes and suffix, written by encodeEventFilter. @default the grant declares no events */
+  eventFilter: "EVENT_FILTER",
   /** Largest `get` response, in bytes. @default 5 MiB */
   maxResponseBytes: "MAX_RESPONSE_BYTES",
   /** Longest lifetime of a presigned URL, in seconds. @default 3600 */
@@ -184,6 +186,30 @@ export function encodeGrantedPrefixes(
     delete: p.delete ?? false,
   }));
   return JSON.stringify(entries);
+}
+
+/** Which object events invoke the function: the grant's event prefixes, and the suffix every key ends with. */
+export interface EventFilter {
+  /** Key prefixes, each ending with "/", each under a prefix the grant lets the function read. */
+  readonly prefixes: readonly string[];
+  /** Every key ends with this, when given. */
+  readonly suffix?: string | undefined;
+}
+
+/**
+ * The one encoding of a grant's event filter in EVENT_FILTER: `{"prefixes":["incoming/"],"suffix":".csv"}`, the
+ * suffix left out when there is none. The constructs write it with this function; the handler parses it back.
+ */
+export function encodeEventFilter(filter: EventFilter): string {
+  return JSON.stringify({
+    prefixes: [...filter.prefixes],
+    ...(filter.suffix !== undefined ? { suffix: filter.suffix } : {}),
+  });
+}
+
+/** Whether an object key is one the event filter admits: under one of its prefixes, and ending with its suffix. */
+export function eventFilterAdmits(filter: EventFilter, key: string): boolean {
+  return filter.prefixes.some((p) => key.startsWith(p)) && (filter.suffix === undefined || key.endsWith(filter.suffix));
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   alarmSettingsSchema,
   bucketSettingsSchema,
   checkGrantees,
+  eventSettingsProblems,
   granteeNameSchema,
   ConfigurationError,
   functionEnvironmentProblems,
@@ -71,6 +72,7 @@ export const environmentSchema = z
     const same = sameAccountProblem(env.lambda.accountId, env.bucket.accountId);
     if (same)
       ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: env.bucket.accountId, message: same });
+    for (const issue of eventSettingsProblems(env.lambda, env.bucket, env.grant)) ctx.addIssue(issue);
     const partition = partitionProblem(env.lambda.region, env.bucket.region);
     if (partition)
       ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: env.bucket.region, message: partition });
@@ -327,6 +329,8 @@ function functionEnvironmentsProblems(
       bucketRegion: env.bucket.region,
       bucketName: env.bucket.bucketName,
       keyAlias: env.bucket.keyAlias,
+      lambdaRegion: env.lambda.region,
+      functionName: env.lambda.functionName,
     });
     const variables = {
       ...targetVariables(env.target, false),

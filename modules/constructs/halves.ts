@@ -7,6 +7,8 @@ import type { BucketKey } from "./bucket-key";
 import type { S3AccessRole } from "./s3-access-role";
 import type { BucketAlarms } from "./bucket-alarms";
 import type { AccessLogBucket } from "./access-log-bucket";
+import type { BucketEvents } from "./bucket-events";
+import type { GrantEventBus } from "./grant-event-bus";
 
 /** What account A holds for one grant: the grantee (role, function) and the grant's policy on its role. */
 export interface LambdaAccountHalf {
@@ -15,6 +17,8 @@ export interface LambdaAccountHalf {
   readonly grantPolicy: IamRolePolicy;
   /** The function's alarms; undefined when the alarms are off or the function is created elsewhere. */
   readonly alarms?: LambdaAlarms | undefined;
+  /** The grant's event bus, its rule and the function's permission; undefined when the grant declares no events. */
+  readonly events?: GrantEventBus | undefined;
 }
 
 /** What account B holds for one grant: the bucket and key (unless they exist already), and the S3 access role. */
@@ -32,4 +36,6 @@ export interface BucketAccountHalf {
   readonly accessRole?: S3AccessRole | undefined;
   /** The request metrics and alarms of the granted prefixes; undefined when the alarms are off. */
   readonly alarms?: BucketAlarms | undefined;
+  /** The rule forwarding the grant's events, and its role; undefined when the grant declares no events. */
+  readonly events?: BucketEvents | undefined;
 }

@@ -60,7 +60,41 @@ export interface GrantDeclaration {
    * @default any network path
    */
   readonly sourceVpce?: readonly string[] | undefined;
+  /**
+   * New objects under these prefixes invoke the grantee's function (see EventDeclaration); needs
+   * `lambda.functionName`.
+   * @default no events
+   */
+  readonly events?: EventDeclaration | undefined;
 }
 
 export const PRINCIPAL_STYLES = ["account-and-arn", "role-arn"] as const;
 export type PrincipalStyle = (typeof PRINCIPAL_STYLES)[number];
+
+/** How a grant's object events reach the grantee's function (see EventDeclaration). */
+export const EVENT_DELIVERIES = ["eventbridge"] as const;
+export type EventDelivery = (typeof EVENT_DELIVERIES)[number];
+
+/**
+ * Which new objects of the bucket invoke the grantee's function. The bucket account's EventBridge sends S3's
+ * `Object Created` events of the bucket to a rule that matches the prefixes (and suffix) in the bucket account, and
+ * forwards only those to an event bus of the grant's own in the Lambda account, whose rule invokes the function.
+ */
+export interface EventDeclaration {
+  /**
+   * How the events travel. `eventbridge`: the bucket account's default event bus, a rule there, and an event bus of
+   * the grant's own in the Lambda account.
+   * @default "eventbridge"
+   */
+  readonly delivery?: EventDelivery | undefined;
+  /**
+   * Key prefixes whose new objects invoke the function, each ending with "/"; each lies under a prefix the grant lets
+   * the grantee read (`read` or `readWrite`), so the function can read every object it is told of.
+   */
+  readonly prefixes: readonly string[];
+  /**
+   * Only keys that end with this (e.g. ".csv"): 1-255 of S3's safe key characters (letters, digits, `!-_.'()`).
+   * @default every key under the prefixes
+   */
+  readonly suffix?: string | undefined;
+}

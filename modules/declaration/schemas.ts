@@ -12,7 +12,7 @@ import type { AlarmSettings } from "./alarm-settings";
 import type { BucketLifecycleSettings } from "./bucket-lifecycle";
 import type { BucketSettings, ExistingResources } from "./bucket-settings";
 import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "../contract";
-import { PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
+import { EVENT_DELIVERIES, PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
 import { LAMBDA_RESERVED_VARIABLES, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import {
   accountRootArn,
@@ -50,6 +50,7 @@ const GRANT_VARIABLES: readonly string[] = [
   HANDLER_ENVIRONMENT.accessRoleArn,
   HANDLER_ENVIRONMENT.externalId,
   HANDLER_ENVIRONMENT.accessPointArn,
+  HANDLER_ENVIRONMENT.eventFilter,
 ];
 
 /** Settings that only a function this library creates uses. */
@@ -474,6 +475,28 @@ export function sameAccountProblem(lambdaAccountId: string, bucketAccountId: str
     : undefined;
 }
 
+/** S3's safe key characters (letters, digits, `!-_.'()`), without `*`, which EventBridge reads as a wildcard. */
+const SUFFIX_PATTERN = /^[A-Za-z0-9!\-_.'()]{1,255}$/;
+
+/** Which new objects invoke the grantee's function (EventDeclaration). */
+const eventsSchema = z.strictObject(
+  {
+    delivery: z
+      .enum(EVENT_DELIVERIES, { error: `is not an event delivery (${EVENT_DELIVERIES.join(", ")})` })
+      .optional(),
+    prefixes: z
+      .array(prefixSchema, { error: "must be a list of key prefixes" })
+      .min(1, { message: "is empty: name the prefixes whose new objects invoke the function, or leave events out" }),
+    suffix: z
+      .string({ error: "must be a string" })
+      .regex(SUFFIX_PATTERN, {
+        message: "is not a key suffix (1-255 of S3's safe key characters: letters, digits and !-_.'())",
+      })
+      .optional(),
+  },
+  { error: "must be { prefixes, suffix?, delivery? }" },
+);
+
 export const grantSchema = z
   .strictObject({
     mode: z.enum(ACCESS_MODES, { error: `is not an access mode (${ACCESS_MODES.join(", ")})` }),
@@ -508,6 +531,7 @@ export const grantSchema = z
       )
       .min(1, { message: "is empty: name at least one VPC endpoint, or leave sourceVpce out" })
       .optional(),
+    events: eventsSchema.optional(),
   })
   .superRefine((grant, ctx) => {
     if (grant.mode === "assume-role" && grant.accessRoleName === undefined) {
@@ -543,7 +567,34 @@ export const grantSchema = z
       seen.add(p.prefix);
     });
     for (const problem of overlapProblems(grant.prefixes)) ctx.addIssue({ code: "custom", ...problem });
+    for (const problem of eventPrefixProblems(grant)) ctx.addIssue({ code: "custom", ...problem });
   });
+
+/**
+ * Event prefixes the grantee could not read the objects of (none of the grant's `read` or `readWrite` prefixes holds
+ * them), and event prefixes given twice or under another one (the pattern would match those keys twice over).
+ */
+function eventPrefixProblems(
+  grant: Pick<GrantDeclaration, "prefixes" | "events">,
+): Array<{ path: Array<string | number>; input: string; message: string }> {
+  const events = grant.events?.prefixes ?? [];
+  const readable = grant.prefixes.filter((p) => p.access === "read" || p.access === "readWrite").map((p) => p.prefix);
+  return events.flatMap((prefix, i) => {
+    const path = ["events", "prefixes", i];
+    const outer = events.findIndex((other, j) => j !== i && prefix.startsWith(other) && (other !== prefix || j < i));
+    if (outer >= 0)
+      return [{ path, input: prefix, message: `lies under events.prefixes[${outer}] ${JSON.stringify(events[outer])}: give each prefix once` }];
+    if (readable.some((r) => prefix.startsWith(r))) return [];
+    const readableText = readable.length > 0 ? readable.map((r) => JSON.stringify(r)).join(", ") : "none";
+    return [
+      {
+        path,
+        input: prefix,
+        message: `lies under no prefix the grant lets the grantee read (readable: ${readableText}): the function could not read the objects it is told of; grant read on it, or name a readable prefix`,
+      },
+    ];
+  });
+}
 
 /** What one prefix entry lets the grantee do: read (get, list), write (upload) and delete. */
 function permissionsOf(p: {
@@ -633,7 +684,44 @@ interface GranteeFields {
     readonly functionName?: string | undefined;
     readonly createFunction?: boolean | undefined;
   };
-  readonly grant: { readonly accessRoleName?: string | undefined };
+  readonly grant: { readonly accessRoleName?: string | undefined; readonly events?: unknown };
+}
+
+/**
+ * A grant with events whose sides cannot carry them: no function to invoke (the events' target is the function
+ * `lambda.functionName` names), or an existing bucket (its notification configuration is its owner's, and this
+ * library would replace it whole). Each problem's path is relative to the declaration's root.
+ */
+export function eventSettingsProblems(
+  lambda: { readonly functionName?: string | undefined },
+  bucket: { readonly existing?: unknown },
+  grant: { readonly events?: unknown },
+  at: (...rest: Array<string | number>) => Array<string | number> = (...rest) => rest,
+): Array<{ code: "custom"; path: Array<string | number>; input: unknown; message: string }> {
+  if (grant.events === undefined) return [];
+  return [
+    ...(lambda.functionName === undefined
+      ? [
+          {
+            code: "custom" as const,
+            path: at("lambda", "functionName"),
+            input: undefined,
+            message: "is required with grant.events: the events invoke the function it names",
+          },
+        ]
+      : []),
+    ...(bucket.existing !== undefined
+      ? [
+          {
+            code: "custom" as const,
+            path: at("grant", "events"),
+            input: grant.events,
+            message:
+              "cannot be declared on an existing bucket yet: its notification configuration is its owner's, and a grant would replace it whole; turn on EventBridge for the bucket and add the rule in the bucket account yourself, or let this library create the bucket",
+          },
+        ]
+      : []),
+  ];
 }
 
 /**
@@ -642,7 +730,7 @@ interface GranteeFields {
  */
 export function checkGrantees(
   grantees: readonly GranteeFields[],
-  bucket: { readonly accountId: string; readonly region: string },
+  bucket: { readonly accountId: string; readonly region: string; readonly existing?: unknown },
   ctx: z.RefinementCtx,
 ): void {
   const seen = new Map<string, number>();
@@ -690,6 +778,7 @@ export function checkGrantees(
           `is also the access role of grantees[${j}] (IAM role names are case-insensitive): each grantee needs its own access role`,
       );
     }
+    for (const issue of eventSettingsProblems(c.lambda, bucket, c.grant, at)) ctx.addIssue(issue);
     const same = sameAccountProblem(c.lambda.accountId, bucket.accountId);
     if (same)
       ctx.addIssue({
@@ -736,6 +825,7 @@ export const crossAccountSettingsSchema = z
     const problem = sameAccountProblem(s.lambda.accountId, s.bucket.accountId);
     if (problem)
       ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: s.bucket.accountId, message: problem });
+    for (const issue of eventSettingsProblems(s.lambda, s.bucket, s.grant)) ctx.addIssue(issue);
     const partition = partitionProblem(s.lambda.region, s.bucket.region);
     if (partition)
       ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: s.bucket.region, message: partition });

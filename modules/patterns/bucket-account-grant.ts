@@ -3,6 +3,7 @@ import type { BucketAccountHalf } from "../constructs/halves";
 import type { AccessLogBucket } from "../constructs/access-log-bucket";
 import { type AlarmSettings } from "../declaration/alarm-settings";
 import { BucketAlarms } from "../constructs/bucket-alarms";
+import type { BucketEvents } from "../constructs/bucket-events";
 import { Construct, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
 import type { BucketKey } from "../constructs/bucket-key";
@@ -47,6 +48,7 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
   public readonly kmsKeyArn: string;
   public readonly accessRole?: S3AccessRole | undefined;
   public readonly alarms?: BucketAlarms | undefined;
+  public readonly events?: BucketEvents | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: BucketAccountGrantProps) {
@@ -73,6 +75,7 @@ export class BucketAccountGrant extends Construct implements BucketAccountHalf {
       { settings: alarms, created: half.alarms },
     );
     this.alarms = half.alarms;
+    this.events = half.events;
     this.bucket = half.bucket;
     this.key = half.key;
     this.accessLogBucket = half.accessLogBucket;

@@ -9,6 +9,7 @@ import { recordLambdaHalf } from "../constructs/private/record-halves";
 import { type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
 import { lambdaSettingsOf, type LambdaGrantee, type LambdaAccountOptions } from "../constructs/lambda-grantee";
 import type { LambdaAlarms } from "../constructs/lambda-alarms";
+import type { GrantEventBus } from "../constructs/grant-event-bus";
 import { buildLambdaAccount } from "../constructs/private/lambda-half";
 import { holdToDeclaration } from "../deploy/deploy-target";
 
@@ -38,6 +39,7 @@ export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
   public readonly grantee: LambdaGrantee;
   public readonly grantPolicy: IamRolePolicy;
   public readonly alarms?: LambdaAlarms | undefined;
+  public readonly events?: GrantEventBus | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: LambdaAccountGrantProps) {
@@ -57,6 +59,7 @@ export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
     this.alarms = half.alarms;
+    this.events = half.events;
     recordLambdaHalf(this, { ...settings, configPath: props.configPath }, plan, half, props.lambda.provider, alarms);
   }
 }

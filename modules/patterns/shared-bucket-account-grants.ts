@@ -54,7 +54,8 @@ export class SharedBucketAccountGrants extends Construct {
       props.bucket.provider,
       this.plan.bucket,
       this.plan.side,
-      props.granteeRoles,
+      props.granteeRoles ?? new Map(),
+      { enabled: this.plan.alarms.enabled, topicArn: topicOf(this.plan.alarms, this.plan.bucket.accountId) },
     );
     const { alarms, bucket } = this.plan;
     if (this.plan.keyPrincipals === "accounts") {

@@ -7,6 +7,7 @@ import { type GrantPlan } from "../policy/plan-grant";
 import { lambdaSettingsOf, type LambdaGrantee, type LambdaAccountOptions } from "../constructs/lambda-grantee";
 import { LAMBDA_SETTING_DEFAULTS, type LambdaSettings } from "../declaration/lambda-settings";
 import type { LambdaAlarms } from "../constructs/lambda-alarms";
+import type { GrantEventBus } from "../constructs/grant-event-bus";
 import { buildLambdaAccount } from "../constructs/private/lambda-half";
 import type { LambdaAccountHalf } from "../constructs/halves";
 import { recordLambdaHalf } from "../constructs/private/record-halves";
@@ -62,6 +63,7 @@ export class SharedLambdaAccountGrant extends Construct implements LambdaAccount
   public readonly grantee: LambdaGrantee;
   public readonly grantPolicy: IamRolePolicy;
   public readonly alarms?: LambdaAlarms | undefined;
+  public readonly events?: GrantEventBus | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: SharedLambdaAccountGrantProps) {
@@ -95,6 +97,7 @@ export class SharedLambdaAccountGrant extends Construct implements LambdaAccount
     this.grantee = half.grantee;
     this.grantPolicy = half.grantPolicy;
     this.alarms = half.alarms;
+    this.events = half.events;
     const declaration = {
       lambda: planned.lambda,
       bucket: shared.bucket,

@@ -5,6 +5,7 @@
 import type { BucketSettings } from "../declaration/bucket-settings";
 import type { GrantDeclaration } from "../declaration/grant";
 import type { GrantPlan } from "./plan-grant";
+import type { EventsPlan } from "./plan-events";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { bucketKeyPolicy, secureBucketPolicy } from "./baseline";
@@ -44,6 +45,8 @@ export interface BucketAccountPlan {
    * role that does not exist yet, so those policies wait for it when it is in the same stack.
    */
   readonly roleArnGrantees: readonly string[];
+  /** The grants that declare events: each one's forwarding rule and role (see planEvents), for the grant it serves. */
+  readonly events: ReadonlyArray<{ id: string; plan: EventsPlan; grantee: string; grantField: string }>;
 }
 
 /** One grant on the bucket, as the bucket account's plan takes it. */
@@ -55,7 +58,12 @@ export interface PlannedBucketGrant {
   readonly grant: GrantDeclaration;
   readonly plan: GrantPlan;
   /** The construct IDs of its S3 access role and access point: part of each resource's Terraform address. */
-  readonly ids: { readonly accessRole: string; readonly accessPoint?: string | undefined };
+  readonly ids: {
+    readonly accessRole: string;
+    readonly accessPoint?: string | undefined;
+    /** Its events' resources in the bucket account. */
+    readonly events: string;
+  };
   /** Its access point's name, when the grant goes through one. */
   readonly accessPointName?: string | undefined;
 }
@@ -101,6 +109,9 @@ export function bucketAccountPlan(
         : [],
     ),
     roleArnGrantees: grants.filter((g) => g.plan.principalStyle === "role-arn").map((g) => g.key),
+    events: grants.flatMap(({ key, field, plan, ids }) =>
+      plan.events ? [{ id: ids.events, plan: plan.events, grantee: key, grantField: `${field}.events` }] : [],
+    ),
   };
 }
 

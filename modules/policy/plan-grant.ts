@@ -15,6 +15,7 @@ import {
   type PolicyStatement,
 } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
+import { planEvents, type EventsPlan } from "./plan-events";
 
 export { ACCESS_MODES, type AccessMode } from "../contract";
 export { PRINCIPAL_STYLES, type GrantDeclaration, type PrefixGrant, type PrincipalStyle } from "../declaration/grant";
@@ -42,6 +43,10 @@ export interface GrantContext {
    * @default the grant goes through the bucket policy
    */
   readonly accessPointArn?: string | undefined;
+  /** Region of the grantee's function: its events' bus and rule are there (needed with grant.events). */
+  readonly lambdaRegion?: string | undefined;
+  /** The function the grant's events invoke (needed with grant.events). */
+  readonly functionName?: string | undefined;
 }
 
 /** Every policy document of both accounts for one grant. */
@@ -65,6 +70,8 @@ export interface GrantPlan {
   readonly accessRolePolicy?: PolicyDocument | undefined;
   /** The access point carrying the grant, and the statements of its policy (see GrantContext.accessPointArn). */
   readonly accessPoint?: { readonly arn: string; readonly policyStatements: readonly PolicyStatement[] };
+  /** The grant's object events, both accounts (see planEvents), when the grant declares events. */
+  readonly events?: EventsPlan | undefined;
 }
 
 interface DataStatements {
@@ -177,6 +184,15 @@ function forResourcePolicy(
   return { Sid: `${sidPrefix}${Sid ?? ""}`, ...rest, Principal: named.principal };
 }
 
+/** The grant's events planned, when it declares any. */
+function eventsOf(ctx: GrantContext): EventsPlan | undefined {
+  const { events } = ctx.grant;
+  if (!events) return undefined;
+  if (ctx.lambdaRegion === undefined || ctx.functionName === undefined)
+    throw new Error("planGrant: a grant with events needs lambdaRegion and functionName in its context");
+  return planEvents({ ...ctx, events, lambdaRegion: ctx.lambdaRegion, functionName: ctx.functionName });
+}
+
 /** Computes both accounts' halves of a grant. The grant is assumed valid (see `grantSchema`). */
 export function planGrant(ctx: GrantContext): GrantPlan {
   const { partition } = partitionOf(ctx.bucketRegion);
@@ -220,7 +236,14 @@ export function planGrant(ctx: GrantContext): GrantPlan {
   const accessPoint = ctx.accessPointArn
     ? { arn: ctx.accessPointArn, policyStatements: resourceStatements }
     : undefined;
-  const base = { lambdaRoleArn, principalArn, principalStyle: style, ...(accessPoint ? { accessPoint } : {}) };
+  const events = eventsOf(ctx);
+  const base = {
+    lambdaRoleArn,
+    principalArn,
+    principalStyle: style,
+    ...(accessPoint ? { accessPoint } : {}),
+    ...(events ? { events } : {}),
+  };
 
   if (!assumeRole) {
     return {

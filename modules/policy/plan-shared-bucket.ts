@@ -263,6 +263,8 @@ function planGrantees(shared: ValidShared, viaAccessPoints: boolean): PlannedGra
       accessPointArn: accessPointName
         ? accessPointArn(partition, bucket.region, bucket.accountId, accessPointName)
         : undefined,
+      lambdaRegion: c.lambda.region,
+      functionName: c.lambda.functionName,
     });
     return { name: c.name, lambda: c.lambda, grant: c.grant, plan, ...(accessPointName ? { accessPointName } : {}) };
   });
@@ -358,7 +360,11 @@ export function planSharedBucket(id: string, declaration: SharedBucketDeclaratio
       field: `grantees[${i}].grant`,
       grant: c.grant,
       plan: c.plan,
-      ids: { accessRole: `access-role-${c.name}`, accessPoint: `access-point-${c.name}` },
+      ids: {
+        accessRole: `access-role-${c.name}`,
+        accessPoint: `access-point-${c.name}`,
+        events: `bucket-events-${c.name}`,
+      },
       accessPointName: c.accessPointName,
     })),
     { bucketPolicyStatements: bucketStatements, keyPolicyStatements: key.statements },

@@ -3,6 +3,8 @@
  * existing bucket and key), and the grantees' access points, all from planned policy statements.
  */
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import { BucketEvents } from "../bucket-events";
 import { AccessLogBucket } from "../access-log-bucket";
 import { ACCESS_LOGGING_ADVICE, resolveAccessLogging } from "../../declaration/access-logging";
 import {
@@ -41,6 +43,16 @@ export interface BucketAccountResources {
   readonly accessPoints: ReadonlyMap<string, S3AccessPoint>;
   /** The resources holding the bucket policy and the key policy (the bucket's and key's own, or an existing one's). */
   readonly policies: { readonly bucketPolicy: TerraformResource; readonly keyPolicy: TerraformResource };
+  /** The bucket's one notification configuration, when a grant on it declares events. */
+  readonly notification?: S3BucketNotification | undefined;
+  /** Each grant's events in the bucket account, by grantee (see BucketAccountPlan.events). */
+  readonly events: ReadonlyMap<string, BucketEvents>;
+}
+
+/** Whether the alarms of the bucket account are on, and the topic they notify. */
+export interface BucketAlarmChoice {
+  readonly enabled: boolean;
+  readonly topicArn?: string | undefined;
 }
 
 /**
@@ -110,7 +122,7 @@ function addCreatedBucket(
   };
 }
 
-type BucketHalf = Omit<BucketAccountResources, "accessPoints" | "accessRoles">;
+type BucketHalf = Omit<BucketAccountResources, "accessPoints" | "accessRoles" | "events" | "notification">;
 
 /**
  * Builds account B's side into `scope`. `id` names the declaration in messages and rule findings (its configuration
@@ -123,7 +135,8 @@ export function buildBucketAccount(
   provider: TerraformProvider,
   bucket: BucketSettings,
   side: BucketAccountPlan,
-  granteeRoles: ReadonlyMap<string, ITerraformDependable> = new Map(),
+  granteeRoles: ReadonlyMap<string, ITerraformDependable>,
+  alarms: BucketAlarmChoice,
 ): BucketAccountResources {
   const accessRoles = addAccessRoles(scope, id, provider, side, granteeRoles);
   const waitFor: ITerraformDependable[] = side.roleArnGrantees.flatMap((c) => {
@@ -141,7 +154,38 @@ export function buildBucketAccount(
     rules: ["CAS-MON-1"],
     advice: ALARMS_ADVICE,
   });
-  return { ...half, accessRoles, accessPoints };
+  const events = addEvents(scope, provider, half, side, alarms);
+  return { ...half, accessRoles, accessPoints, ...events };
+}
+
+/**
+ * The grants' events in the bucket account: the bucket's one notification configuration, sending every event to the
+ * default bus (saved after the bucket policy: S3 refuses the two saved at once), and each grant's forwarding rule.
+ */
+function addEvents(
+  scope: Construct,
+  provider: TerraformProvider,
+  half: BucketHalf,
+  side: BucketAccountPlan,
+  alarms: BucketAlarmChoice,
+): Pick<BucketAccountResources, "events" | "notification"> {
+  const events = new Map<string, BucketEvents>();
+  if (side.events.length === 0) return { events };
+  const { bucketName } = half;
+  const notification = new S3BucketNotification(
+    scope,
+    "bucket-notification",
+    literalConfig({
+      provider,
+      bucket: half.bucket?.bucket.id ?? bucketName,
+      eventbridge: true,
+      dependsOn: [half.policies.bucketPolicy],
+    }),
+  );
+  for (const e of side.events) {
+    events.set(e.grantee, new BucketEvents(scope, e.id, { provider, bucketName, plan: e.plan, alarms }));
+  }
+  return { events, notification };
 }
 
 /** The S3 access roles by grantee; one whose grantee's Lambda role is in this stack waits for that role. */

@@ -3,7 +3,8 @@ import type { LambdaAccountHalf } from "../halves";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ALARMS_ADVICE, topicOf, type ResolvedAlarms } from "../../declaration/alarm-settings";
 import type { Construct } from "../../core/cdktf";
-import { encodeGrantedPrefixes, HANDLER_ENVIRONMENT } from "../../contract";
+import { encodeEventFilter, encodeGrantedPrefixes, HANDLER_ENVIRONMENT } from "../../contract";
+import { GrantEventBus } from "../grant-event-bus";
 import type { GrantDeclaration, GrantPlan } from "../../policy/plan-grant";
 import { LambdaAlarms } from "../lambda-alarms";
 import { LambdaGrantee, type LambdaAccountOptions } from "../lambda-grantee";
@@ -32,6 +33,8 @@ export function grantEnvironment(settings: GranteeSettings, plan: GrantPlan): Re
     ...(settings.grant.externalId ? { [env.externalId]: settings.grant.externalId } : {}),
     // The grant goes through the grantee's access point: every request names it instead of the bucket.
     ...(plan.accessPoint ? { [env.accessPointArn]: plan.accessPoint.arn } : {}),
+    // The handler refuses an event about a key outside the grant's event prefixes before calling AWS.
+    ...(plan.events ? { [env.eventFilter]: encodeEventFilter(plan.events) } : {}),
   };
 }
 
@@ -69,12 +72,24 @@ export function buildLambdaAccount(
   );
   const { function: fn, logGroup } = grantee;
   if (fn) recordConfigSource(fn, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
-  if (!alarms.enabled || !fn || !logGroup) return { grantee, grantPolicy };
+  const topicArn = topicOf(alarms, settings.lambda.accountId);
+  const events = plan.events
+    ? new GrantEventBus(scope, "lambda-events", {
+        provider,
+        lambdaAccountId: settings.lambda.accountId,
+        bucketName: settings.bucket.bucketName,
+        plan: plan.events,
+        function: fn,
+        alarms: { enabled: alarms.enabled, topicArn },
+      })
+    : undefined;
+  const withEvents = { grantee, grantPolicy, ...(events ? { events } : {}) };
+  if (!alarms.enabled || !fn || !logGroup) return withEvents;
   const functionAlarms = new LambdaAlarms(scope, "lambda-alarms", {
     provider,
     functionName: settings.lambda.functionName!,
     logGroupName: logGroup.name,
-    topicArn: topicOf(alarms, settings.lambda.accountId),
+    topicArn,
   });
-  return { grantee, grantPolicy, alarms: functionAlarms };
+  return { ...withEvents, alarms: functionAlarms };
 }

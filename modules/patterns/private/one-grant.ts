@@ -73,6 +73,8 @@ export function resolveDeclaration(
     bucketRegion: settings.bucket.region,
     bucketName: settings.bucket.bucketName,
     keyAlias: settings.bucket.keyAlias,
+    lambdaRegion: settings.lambda.region,
+    functionName: settings.lambda.functionName,
   });
   checkBudget(id, settings, plan);
   return { settings, plan, alarms };
@@ -143,7 +145,7 @@ export function addBucketHalf(
   // One grant through the same bucket account plan as many: keyed by the grantee's role ARN.
   const grantKey = plan.lambdaRoleArn;
   const side = bucketAccountPlan(
-    [{ key: grantKey, field: "grant", grant: settings.grant, plan, ids: { accessRole: "access-role" } }],
+    [{ key: grantKey, field: "grant", grant: settings.grant, plan, ids: { accessRole: "access-role", events: "bucket-events" } }],
     plan,
   );
   const half = buildBucketAccount(
@@ -153,9 +155,11 @@ export function addBucketHalf(
     settings.bucket,
     side,
     granteeRole ? new Map([[grantKey, granteeRole]]) : new Map(),
+    { enabled: alarmSettings.enabled, topicArn: topicOf(alarmSettings, settings.bucket.accountId) },
   );
   const { bucket, key, accessLogBucket, bucketName, kmsKeyArn } = half;
   const accessRole = half.accessRoles.get(grantKey);
+  const events = half.events.get(grantKey);
   const alarms = alarmSettings.enabled
     ? new BucketAlarms(scope, "bucket-alarms", {
         provider,
@@ -174,6 +178,7 @@ export function addBucketHalf(
       kmsKeyArn,
       ...(accessRole ? { accessRole } : {}),
       ...(alarms ? { alarms } : {}),
+      ...(events ? { events } : {}),
     },
     side: half,
   };

@@ -1,0 +1,85 @@
+/**
+ * Where a rule's undelivered events go, in the account that owns the rule: an encrypted SQS queue only that rule may
+ * send to, and, with the alarms on, alarms on the queue's depth and on the rule's failed invocations.
+ */
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { ALARM_EVALUATION } from "../declaration/alarm-settings";
+import { Construct, type TerraformProvider } from "../core/cdktf";
+import { renderPolicy, type PolicyDocument } from "../core/policy-document";
+import { DEAD_LETTER_RETENTION_SECONDS, type Named } from "../policy/plan-events";
+import { literalConfig } from "../core/terraform-text";
+import { notifying } from "./lambda-alarms";
+
+export interface EventDeadLettersProps {
+  readonly provider: TerraformProvider;
+  /** The queue, and the policy that lets only its rule send to it. */
+  readonly queue: Named & { readonly policy: PolicyDocument };
+  /** The rule whose undelivered events it keeps, and the bus the rule is on (undefined: the default bus). */
+  readonly rule: { readonly name: string; readonly busName?: string | undefined };
+  /** What the events are, for the alarms' descriptions. */
+  readonly what: string;
+  /** Whether the alarms are on, and the topic they notify. */
+  readonly alarms: { readonly enabled: boolean; readonly topicArn?: string | undefined };
+}
+
+export class EventDeadLetters extends Construct {
+  public readonly queue: SqsQueue;
+  public readonly queuePolicy: SqsQueuePolicy;
+  /** Fires when an event waits in the queue: it was not delivered. */
+  public readonly depthAlarm?: CloudwatchMetricAlarm | undefined;
+  /** Fires when the rule failed to deliver an event to its target. */
+  public readonly failedInvocationsAlarm?: CloudwatchMetricAlarm | undefined;
+
+  constructor(scope: Construct, id: string, props: EventDeadLettersProps) {
+    super(scope, id);
+    const { provider, queue, rule } = props;
+    this.queue = new SqsQueue(
+      this,
+      "queue",
+      literalConfig({
+        provider,
+        name: queue.name,
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+      }),
+    );
+    this.queuePolicy = new SqsQueuePolicy(
+      this,
+      "policy",
+      literalConfig({ provider, queueUrl: this.queue.url, policy: renderPolicy(queue.policy) }),
+    );
+    if (!props.alarms.enabled) return;
+    this.depthAlarm = new CloudwatchMetricAlarm(
+      this,
+      "depth-alarm",
+      literalConfig({
+        provider,
+        alarmName: `${queue.name}-depth`,
+        alarmDescription: `${props.what} were not delivered: they wait in the dead-letter queue ${queue.name} (up to 14 days).`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: queue.name },
+        ...ALARM_EVALUATION,
+        statistic: "Maximum",
+        ...notifying(props.alarms.topicArn),
+        dependsOn: [this.queue],
+      }),
+    );
+    this.failedInvocationsAlarm = new CloudwatchMetricAlarm(
+      this,
+      "failed-invocations-alarm",
+      literalConfig({
+        provider,
+        alarmName: `${rule.name}-failed-invocations`,
+        alarmDescription: `The EventBridge rule ${rule.name} failed to deliver ${props.what} to its target (AWS/Events FailedInvocations): check the target's policy.`,
+        namespace: "AWS/Events",
+        metricName: "FailedInvocations",
+        dimensions: { RuleName: rule.name, ...(rule.busName ? { EventBusName: rule.busName } : {}) },
+        ...ALARM_EVALUATION,
+        ...notifying(props.alarms.topicArn),
+      }),
+    );
+  }
+}
