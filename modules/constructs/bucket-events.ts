@@ -61,7 +61,12 @@ export class BucketEvents extends Construct {
     this.rolePolicy = new IamRolePolicy(
       this,
       "role-policy",
-      literalConfig({ provider, name: "put-events-on-grant-bus", role: this.role.name, policy: renderPolicy(part.role.policy) }),
+      literalConfig({
+        provider,
+        name: "put-events-on-grant-bus",
+        role: this.role.name,
+        policy: renderPolicy(part.role.policy),
+      }),
     );
     this.deadLetters = new EventDeadLetters(this, "dead-letters", {
       provider,

@@ -30,6 +30,8 @@ export interface BucketSettingSources {
   readonly acl: SettingSource[];
   readonly lifecycle: SettingSource[];
   readonly logging: SettingSource[];
+  /** The notification configuration: S3 keeps one per bucket, replaced whole. */
+  readonly notification: SettingSource[];
 }
 
 /** Each bucket setting: the standalone resource type that sets it, and the legacy inline arguments of aws_s3_bucket. */
@@ -48,6 +50,7 @@ export const BUCKET_SETTING_TYPES: Readonly<
   acl: { type: "aws_s3_bucket_acl", argument: "acl", inline: ["acl", "grant"] },
   lifecycle: { type: "aws_s3_bucket_lifecycle_configuration", argument: "rule", inline: ["lifecycle_rule"] },
   logging: { type: "aws_s3_bucket_logging", argument: "target_bucket", inline: ["logging"] },
+  notification: { type: "aws_s3_bucket_notification", argument: "bucket", inline: [] },
 };
 
 const present = (value: unknown): boolean =>

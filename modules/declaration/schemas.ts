@@ -583,7 +583,13 @@ function eventPrefixProblems(
     const path = ["events", "prefixes", i];
     const outer = events.findIndex((other, j) => j !== i && prefix.startsWith(other) && (other !== prefix || j < i));
     if (outer >= 0)
-      return [{ path, input: prefix, message: `lies under events.prefixes[${outer}] ${JSON.stringify(events[outer])}: give each prefix once` }];
+      return [
+        {
+          path,
+          input: prefix,
+          message: `lies under events.prefixes[${outer}] ${JSON.stringify(events[outer])}: give each prefix once`,
+        },
+      ];
     if (readable.some((r) => prefix.startsWith(r))) return [];
     const readableText = readable.length > 0 ? readable.map((r) => JSON.stringify(r)).join(", ") : "none";
     return [

@@ -77,7 +77,11 @@ export interface EventPattern {
  * under one of the prefixes (and ends with the suffix). Prefixes and suffix hold neither `*` nor `\` (the declaration
  * refuses them), so a wildcard needs no escapes.
  */
-export function objectCreatedPattern(bucketAccountId: string, bucketName: string, events: EventDeclaration): EventPattern {
+export function objectCreatedPattern(
+  bucketAccountId: string,
+  bucketName: string,
+  events: EventDeclaration,
+): EventPattern {
   return {
     source: ["aws.s3"],
     "detail-type": ["Object Created"],

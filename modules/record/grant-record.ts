@@ -9,6 +9,7 @@ import { accountOf } from "../core/arn";
 import type { AlarmRecord } from "../declaration/alarm-settings";
 import { Lazy, TerraformStack, type IConstruct, type TerraformResource } from "../core/cdktf";
 import type { GrantDeclaration } from "../declaration/grant";
+import { planEvents, type EventsPlan } from "../policy/plan-events";
 
 /** The key under `//` in a stack's JSON. */
 export const GRANT_RECORD_KEY = "cross-account-s3-lambda";
@@ -37,6 +38,8 @@ export interface GrantRecord {
     /** Whether this library creates the role (false: an existing role, whose other policies are its owner's). */
     readonly roleCreated: boolean;
     readonly functionName?: string | undefined;
+    /** The function the grant's events invoke (a grant with events only), created here or not. */
+    readonly eventFunctionName?: string | undefined;
   };
   readonly bucket: {
     readonly accountId: string;
@@ -132,4 +135,24 @@ export function grantKey(
     `${account}:${roleName}`,
     ...(accessPointName ? [accessPointName] : []),
   ].join("|");
+}
+
+/**
+ * The grant's events as its record declares them, planned again (see planEvents): the names, ARNs, patterns and
+ * policies both halves must have created. Undefined when the grant declares no events.
+ */
+export function eventsPlanOf(record: GrantRecord): EventsPlan | undefined {
+  const { events } = record.grant;
+  const functionName = record.lambda.eventFunctionName;
+  if (!events || functionName === undefined) return undefined;
+  return planEvents({
+    events,
+    lambdaAccountId: record.lambda.accountId,
+    lambdaRegion: record.lambda.region,
+    lambdaRoleArn: record.lambda.roleArn,
+    functionName,
+    bucketAccountId: record.bucket.accountId,
+    bucketRegion: record.bucket.region,
+    bucketName: record.bucket.bucketName,
+  });
 }

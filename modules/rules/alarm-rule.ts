@@ -4,7 +4,7 @@
  * will apply them.
  */
 import { accessDeniedFilterPattern } from "../declaration/alarm-settings";
-import { GRANT_RECORD_KEY, type GrantRecord, type GrantRecords } from "../record/grant-record";
+import { eventsPlanOf, GRANT_RECORD_KEY, type GrantRecord, type GrantRecords } from "../record/grant-record";
 import type { StackJson, StackView, SynthResource } from "../core/stack-view";
 import { viewOf } from "./stack-policies";
 
@@ -103,6 +103,31 @@ function bucketAlarmProblems(view: StackView, record: GrantRecord): string[] {
   });
 }
 
+/**
+ * What a half of a grant with events and alarms on lacks: in its own account, an alarm on the depth of its rule's
+ * dead-letter queue and one on the rule's failed invocations.
+ */
+function eventAlarmProblems(view: StackView, record: GrantRecord): string[] {
+  const plan = eventsPlanOf(record);
+  if (!plan) return [];
+  const part = record.half === "lambda" ? plan.lambdaAccount : plan.bucketAccount;
+  const busName = record.half === "lambda" ? plan.lambdaAccount.bus.name : undefined;
+  const queue = part.deadLetterQueue.name;
+  const depth = alarmsOn(view, record.provider, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {
+    QueueName: queue,
+  })[0];
+  const failures = alarmsOn(view, record.provider, "AWS/Events", "FailedInvocations", {
+    RuleName: part.rule.name,
+    ...(busName ? { EventBusName: busName } : {}),
+  })[0];
+  return [
+    ...(depth ? [] : [`no alarm on AWS/SQS ApproximateNumberOfMessagesVisible of the dead-letter queue ${queue}`]),
+    ...(failures ? [] : [`no alarm on AWS/Events FailedInvocations of the rule ${part.rule.name}`]),
+    ...notificationProblem(view, depth, record.alarms?.topicArn),
+    ...notificationProblem(view, failures, record.alarms?.topicArn),
+  ];
+}
+
 /** The violations of CAS-MON-1 in the stack. */
 export function alarmViolations(stack: StackJson): Array<{ resource: string; message: string }> {
   const view = viewOf(stack);
@@ -110,11 +135,19 @@ export function alarmViolations(stack: StackJson): Array<{ resource: string; mes
     // A record written before alarms existed says nothing about them; one with the alarms off asks for none.
     if (record.alarms?.enabled !== true) return [];
     const lambda = record.half === "lambda";
-    if (lambda && record.lambda.functionName === undefined) return [];
-    const problems = lambda
-      ? lambdaAlarmProblems(view, record, record.lambda.functionName!)
-      : bucketAlarmProblems(view, record);
-    const resource = lambda ? record.resources.function : (record.resources.bucket ?? record.resources.bucketPolicy);
+    const events = eventAlarmProblems(view, record);
+    if (lambda && record.lambda.functionName === undefined && events.length === 0) return [];
+    const problems = [
+      ...(lambda
+        ? record.lambda.functionName === undefined
+          ? []
+          : lambdaAlarmProblems(view, record, record.lambda.functionName)
+        : bucketAlarmProblems(view, record)),
+      ...events,
+    ];
+    const resource = lambda
+      ? (record.resources.function ?? record.resources.eventRule)
+      : (record.resources.bucket ?? record.resources.bucketPolicy);
     if (problems.length === 0 || resource === undefined) return [];
     const half = lambda ? "Lambda account's" : "bucket account's";
     return [

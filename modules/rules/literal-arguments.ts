@@ -20,6 +20,9 @@ export const READ_TYPES: readonly string[] = [
     "aws_iam_role_policy_attachment",
     "aws_iam_policy_attachment",
     "aws_iam_role_policy_attachments_exclusive",
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
+    "aws_lambda_permission",
   ]),
 ];
 

@@ -33,6 +33,7 @@ import { BUCKET_HYGIENE_RULES, isAccessLogBucket } from "./bucket-hygiene-rules"
 import { denyApplies } from "./deny-match";
 import { stackPolicies, viewOf, type StackPolicy } from "./stack-policies";
 import { literalArgumentProblems } from "./literal-arguments";
+import { undeclaredEventKeys, unnamedBusSenders, unsourcedServiceGrants } from "./event-rules";
 
 export type { StackJson } from "../core/stack-view";
 
@@ -560,6 +561,27 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
             : [],
         );
       }),
+  },
+  {
+    id: "CAS-EVT-1",
+    title: "Service principals only with their source",
+    rationale:
+      "a queue, bus, key, role or function that lets an AWS service in without aws:SourceArn or aws:SourceAccount (source_arn for a Lambda permission) lets that service act for any account's resource (the confused deputy)",
+    check: unsourcedServiceGrants,
+  },
+  {
+    id: "CAS-EVT-2",
+    title: "Another account puts events on a bus only from named rules",
+    rationale:
+      "an event bus policy that lets another account in without aws:SourceArn accepts any event any principal of that account sends",
+    check: unnamedBusSenders,
+  },
+  {
+    id: "CAS-EVT-3",
+    title: "Event rules of a granted bucket match only the declared event prefixes",
+    rationale:
+      "a rule on a bucket's S3 events forwards key names: one matching keys outside the grant's event prefixes tells the grantee of objects it was not granted",
+    check: undeclaredEventKeys,
   },
   {
     id: "CAS-MON-1",

@@ -71,7 +71,7 @@ const policyWithout = (resource: TerraformResource, sid: string): string => {
   return JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => s.Sid !== sid) });
 };
 
-test("19 rules, each with an ID, a title and a rationale", () => {
+test("22 rules, each with an ID, a title and a rationale", () => {
   expect(SECURITY_RULES.map((r) => r.id)).toEqual([
     "CAS-S3-1",
     "CAS-S3-2",
@@ -88,6 +88,9 @@ test("19 rules, each with an ID, a title and a rationale", () => {
     "CAS-IAM-1",
     "CAS-IAM-2",
     "CAS-IAM-3",
+    "CAS-EVT-1",
+    "CAS-EVT-2",
+    "CAS-EVT-3",
     "CAS-MON-1",
     "CAS-LOG-1",
     "CAS-TF-1",

@@ -41,6 +41,7 @@ function common(scope: IConstruct, declaration: RecordedDeclaration, plan: Grant
       ...(lambda.createFunction !== false && lambda.functionName !== undefined
         ? { functionName: lambda.functionName }
         : {}),
+      ...(grant.events && lambda.functionName !== undefined ? { eventFunctionName: lambda.functionName } : {}),
     },
     bucket: {
       accountId: bucket.accountId,
@@ -73,7 +74,17 @@ export function recordLambdaHalf(
   recordGrant(scope, {
     ...common(scope, declaration, plan, provider),
     half: "lambda",
-    resources: { lambdaRole: half.grantee.role, grantPolicy: half.grantPolicy, function: half.grantee.function },
+    resources: {
+      lambdaRole: half.grantee.role,
+      grantPolicy: half.grantPolicy,
+      function: half.grantee.function,
+      eventBus: half.events?.bus,
+      eventBusPolicy: half.events?.busPolicy,
+      eventRule: half.events?.rule,
+      eventTarget: half.events?.target,
+      eventPermission: half.events?.permission,
+      eventDeadLetterQueue: half.events?.deadLetters.queue,
+    },
     alarms: {
       enabled: alarms.enabled,
       ...(topicArn ? { topicArn } : {}),
@@ -81,6 +92,8 @@ export function recordLambdaHalf(
         accessDeniedFilter: half.alarms?.accessDeniedFilter,
         accessDeniedAlarm: half.alarms?.accessDeniedAlarm,
         errorsAlarm: half.alarms?.errorsAlarm,
+        eventDeadLettersAlarm: half.events?.deadLetters.depthAlarm,
+        eventFailuresAlarm: half.events?.deadLetters.failedInvocationsAlarm,
       },
     },
   });
@@ -100,6 +113,7 @@ export function recordBucketHalf(
   alarms: { readonly settings: ResolvedAlarms; readonly created?: BucketAlarms | undefined },
 ): void {
   const accessRole = half.accessRoles.get(grantee);
+  const events = half.events.get(grantee);
   const accessPointName = plan.accessPoint?.arn.split("/").pop();
   const topicArn = topicOf(alarms.settings, declaration.bucket.accountId);
   recordGrant(scope, {
@@ -110,12 +124,16 @@ export function recordBucketHalf(
     alarms: {
       enabled: alarms.settings.enabled,
       ...(topicArn ? { topicArn } : {}),
-      resources: Object.fromEntries(
-        declaration.grant.prefixes.flatMap(({ prefix }): Array<[string, TerraformResource | undefined]> => [
-          [`requestMetrics ${prefix}`, alarms.created?.requestMetrics.get(prefix)],
-          [`clientErrorsAlarm ${prefix}`, alarms.created?.clientErrorsAlarms.get(prefix)],
-        ]),
-      ),
+      resources: {
+        ...Object.fromEntries(
+          declaration.grant.prefixes.flatMap(({ prefix }): Array<[string, TerraformResource | undefined]> => [
+            [`requestMetrics ${prefix}`, alarms.created?.requestMetrics.get(prefix)],
+            [`clientErrorsAlarm ${prefix}`, alarms.created?.clientErrorsAlarms.get(prefix)],
+          ]),
+        ),
+        eventDeadLettersAlarm: events?.deadLetters.depthAlarm,
+        eventFailuresAlarm: events?.deadLetters.failedInvocationsAlarm,
+      },
     },
     resources: {
       bucket: half.bucket?.bucket,
@@ -127,6 +145,12 @@ export function recordBucketHalf(
       accessRole: accessRole?.role,
       accessRolePolicy: accessRole?.rolePolicy,
       accessPoint: accessPointName ? half.accessPoints.get(accessPointName) : undefined,
+      notification: events ? half.notification : undefined,
+      eventRule: events?.rule,
+      eventTarget: events?.target,
+      eventRole: events?.role,
+      eventRolePolicy: events?.rolePolicy,
+      eventDeadLetterQueue: events?.deadLetters.queue,
     },
   });
 }

@@ -145,7 +145,15 @@ export function addBucketHalf(
   // One grant through the same bucket account plan as many: keyed by the grantee's role ARN.
   const grantKey = plan.lambdaRoleArn;
   const side = bucketAccountPlan(
-    [{ key: grantKey, field: "grant", grant: settings.grant, plan, ids: { accessRole: "access-role", events: "bucket-events" } }],
+    [
+      {
+        key: grantKey,
+        field: "grant",
+        grant: settings.grant,
+        plan,
+        ids: { accessRole: "access-role", events: "bucket-events" },
+      },
+    ],
     plan,
   );
   const half = buildBucketAccount(
