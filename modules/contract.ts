@@ -197,6 +197,12 @@ export interface EventFilter {
 }
 
 /**
+ * What an event suffix must be, for the constructs and the handler alike: 1-255 of S3's safe key characters (letters,
+ * digits, `!-_.'()`), without `*`, which EventBridge reads as a wildcard.
+ */
+export const EVENT_SUFFIX_PATTERN = /^[A-Za-z0-9!\-_.'()]{1,255}$/;
+
+/**
  * The one encoding of a grant's event filter in EVENT_FILTER: `{"prefixes":["incoming/"],"suffix":".csv"}`, the
  * suffix left out when there is none. The constructs write it with this function; the handler parses it back.
  */

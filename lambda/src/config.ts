@@ -14,6 +14,7 @@ import {
 import { ConfigurationError, type ConfigurationProblem } from "./errors";
 import type { GrantedPrefix } from "../../modules/contract";
 import { parseGrantedPrefixes } from "./granted-prefixes";
+import { parseEventFilter, type EventFilter } from "./event-filter";
 import { showValue } from "./show-value";
 
 /** RoleSessionName used when the function name is unavailable or sanitises to fewer than 2 characters. */
@@ -44,6 +45,8 @@ interface CommonConfig {
   readonly forcePathStyle: boolean;
   /** What the grant allows under each prefix (GRANTED_PREFIXES); requests outside it are refused before AWS. */
   readonly grants: readonly GrantedPrefix[];
+  /** Which object events the grant declares (EVENT_FILTER); absent when it declares none. */
+  readonly eventFilter?: EventFilter;
   /** Largest `get` response, in bytes of JSON (MAX_RESPONSE_BYTES); larger objects are for `presign-get`. */
   readonly maxResponseBytes: number;
   /** Longest lifetime of a presigned URL, in seconds (PRESIGN_MAX_EXPIRES_SECONDS). */
@@ -247,6 +250,7 @@ function configFrom(
   reading: EnvReading,
   parsed: z.output<typeof envSchema>,
   grants: readonly GrantedPrefix[],
+  eventFilter: EventFilter | undefined,
 ): HandlerConfig {
   const common: CommonConfig = {
     bucketName: parsed.BUCKET_NAME,
@@ -254,6 +258,7 @@ function configFrom(
     ...(parsed.ACCESS_POINT_ARN !== undefined && { accessPointArn: parsed.ACCESS_POINT_ARN }),
     forcePathStyle: parsed.S3_FORCE_PATH_STYLE === "true",
     grants,
+    ...(eventFilter !== undefined && { eventFilter }),
     maxResponseBytes: parsed.MAX_RESPONSE_BYTES ?? DEFAULT_MAX_RESPONSE_BYTES,
     presignMaxExpiresSeconds: parsed.PRESIGN_MAX_EXPIRES_SECONDS ?? DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS,
   };
@@ -280,6 +285,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   const result = envSchema.safeParse(reading.input);
   const rawGrants = read(env, ENV.grantedPrefixes);
   const grants = parseGrantedPrefixes(rawGrants);
+  const rawFilter = read(env, ENV.eventFilter);
+  const filter = parseEventFilter(rawFilter);
   const problems: ConfigurationProblem[] = [
     ...(result.success
       ? []
@@ -290,9 +297,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     ...(grants.ok
       ? []
       : grants.problems.map((message) => ({ variable: ENV.grantedPrefixes, value: rawGrants, message }))),
+    ...(filter.ok ? [] : filter.problems.map((message) => ({ variable: ENV.eventFilter, value: rawFilter, message }))),
   ];
-  if (!result.success || !grants.ok || problems.length > 0) {
+  if (!result.success || !grants.ok || !filter.ok || problems.length > 0) {
     throw new ConfigurationError(problems);
   }
-  return configFrom(reading, result.data, grants.grants);
+  return configFrom(reading, result.data, grants.grants, filter.filter);
 }

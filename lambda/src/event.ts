@@ -39,7 +39,9 @@ export type S3Request =
     }
   | { readonly operation: "delete"; readonly key: string }
   | { readonly operation: "presign-get" | "presign-put"; readonly key: string; readonly expiresIn: number }
-  | { readonly operation: "copy"; readonly sourceKey: string; readonly key: string };
+  | { readonly operation: "copy"; readonly sourceKey: string; readonly key: string }
+  /** S3's `Object Created` event, delivered by the grant's rule (see object-events.ts). */
+  | { readonly operation: "object-created"; readonly bucket: string; readonly key: string };
 
 const FIELDS = [
   "operation",
@@ -103,7 +105,7 @@ const loneSurrogateError = (field: Field) => ({
 });
 
 /** An object key: what S3 accepts, without the forms that mean something else once in a URL. */
-function keySchema(field: "key" | "sourceKey") {
+export function keySchema(field: "key" | "sourceKey") {
   return z
     .string({ error: (issue) => `${field} must be a string, got ${received(field, issue.input)}` })
     .min(1, { error: () => `${field} must not be empty (got "")`, abort: true })

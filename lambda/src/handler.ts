@@ -18,6 +18,9 @@ import { getObject } from "./operations/get";
 import { listObjects } from "./operations/list";
 import { presignUrl } from "./operations/presign";
 import { putObject } from "./operations/put";
+import { objectCreated } from "./operations/object-created";
+import { checkObjectEvent } from "./event-filter";
+import { isObjectEvent, parseObjectEvent } from "./object-events";
 import { optional, resultLocation, type HandlerResult, type Outcome } from "./results";
 import { createS3Client } from "./s3-client";
 
@@ -40,6 +43,7 @@ export type {
   ListResult,
   PresignResult,
   PutResult,
+  ObjectCreatedResult,
 } from "./results";
 
 export type Handler = (event: unknown, context?: InvocationContext) => Promise<HandlerResult>;
@@ -62,6 +66,7 @@ function needsOf(request: S3Request, bucket: string): Array<{ target: S3Target; 
   switch (request.operation) {
     case "get":
     case "presign-get":
+    case "object-created":
       return [{ target: at(request.key), permission: "read" }];
     case "put":
     case "presign-put":
@@ -80,6 +85,7 @@ function needsOf(request: S3Request, bucket: string): Array<{ target: S3Target; 
 
 /** Refuses, before anything is sent, a request that needs what the grant does not give. */
 function checkGrant(ctx: OperationContext, request: S3Request): void {
+  if (request.operation === "object-created") checkObjectEvent(request, ctx.bucket, ctx.config.eventFilter);
   for (const { target, permission } of needsOf(request, ctx.bucket)) {
     if (!isGranted(ctx.config.grants, target.key ?? target.prefix ?? "", permission)) {
       throw new NotGrantedError(target, permission, prefixesWith(ctx.config.grants, permission));
@@ -103,6 +109,8 @@ async function perform(ctx: OperationContext, request: S3Request, context?: Invo
       return presignUrl(ctx, request);
     case "copy":
       return copyObject(ctx, request, context);
+    case "object-created":
+      return objectCreated(ctx, request);
   }
 }
 
@@ -157,7 +165,7 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Ha
     const durationMs = () => Math.round((performance.now() - started) * 10) / 10;
 
     try {
-      request = parseEvent(event);
+      request = isObjectEvent(event) ? parseObjectEvent(event) : parseEvent(event);
       checkGrant(ctx, request);
       const outcome = await perform(ctx, request, context);
       const fields = invocationFields(ctx, event, request, context);

@@ -87,7 +87,21 @@ export interface CopyResult {
   readonly versionId?: string;
 }
 
-export type HandlerResult = GetResult | PutResult | ListResult | DeleteResult | PresignResult | CopyResult;
+/** What the function read of an object an `Object Created` event told it of: its head, through the grant. */
+export interface ObjectCreatedResult {
+  readonly operation: "object-created";
+  readonly bucket: string;
+  /** The access point the request went through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
+  readonly key: string;
+  /** Size of the object in bytes. */
+  readonly bytes: number;
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+export type HandlerResult =
+  GetResult | PutResult | ListResult | DeleteResult | PresignResult | CopyResult | ObjectCreatedResult;
 
 /** What an operation gives the handler: its result, and what the invocation's log line adds about it. */
 export interface Outcome {

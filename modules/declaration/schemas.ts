@@ -11,7 +11,13 @@ import type { AccessLoggingSettings } from "./access-logging";
 import type { AlarmSettings } from "./alarm-settings";
 import type { BucketLifecycleSettings } from "./bucket-lifecycle";
 import type { BucketSettings, ExistingResources } from "./bucket-settings";
-import { ACCESS_MODES, ACCESS_PRESETS, HANDLER_ENVIRONMENT, type AccessPreset } from "../contract";
+import {
+  ACCESS_MODES,
+  ACCESS_PRESETS,
+  EVENT_SUFFIX_PATTERN,
+  HANDLER_ENVIRONMENT,
+  type AccessPreset,
+} from "../contract";
 import { EVENT_DELIVERIES, PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
 import { LAMBDA_RESERVED_VARIABLES, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import {
@@ -475,9 +481,6 @@ export function sameAccountProblem(lambdaAccountId: string, bucketAccountId: str
     : undefined;
 }
 
-/** S3's safe key characters (letters, digits, `!-_.'()`), without `*`, which EventBridge reads as a wildcard. */
-const SUFFIX_PATTERN = /^[A-Za-z0-9!\-_.'()]{1,255}$/;
-
 /** Which new objects invoke the grantee's function (EventDeclaration). */
 const eventsSchema = z.strictObject(
   {
@@ -489,7 +492,7 @@ const eventsSchema = z.strictObject(
       .min(1, { message: "is empty: name the prefixes whose new objects invoke the function, or leave events out" }),
     suffix: z
       .string({ error: "must be a string" })
-      .regex(SUFFIX_PATTERN, {
+      .regex(EVENT_SUFFIX_PATTERN, {
         message: "is not a key suffix (1-255 of S3's safe key characters: letters, digits and !-_.'())",
       })
       .optional(),
