@@ -37,7 +37,10 @@ const PIPELINE_STATE: StateSettings = {
 };
 
 export const environments: Readonly<Record<string, EnvironmentConfig>> = {
-  /** Local emulator, bucket-policy mode: read and write under incoming/, read only under reference/, no delete. */
+  /**
+   * Local emulator, bucket-policy mode: read and write under incoming/, read only under reference/, no delete; new
+   * objects under incoming/ invoke the function.
+   */
   local: {
     target: "local-emulator",
     state: LOCAL_STATE,
@@ -63,6 +66,8 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
         { prefix: "incoming/", access: "readWrite" },
         { prefix: "reference/", access: "read" },
       ],
+      // New objects under incoming/ invoke the function, through EventBridge in both accounts.
+      events: { prefixes: ["incoming/"] },
     },
   },
 
@@ -150,6 +155,8 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
       ],
       // The function runs in a VPC and reaches S3 through this gateway endpoint only.
       sourceVpce: ["vpce-0a1b2c3d4e5f60718"],
+      // Every new CSV report invokes the function (through EventBridge in both accounts).
+      events: { prefixes: ["reports/"], suffix: ".csv" },
     },
   },
 
@@ -181,6 +188,8 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
         { prefix: "reports/", access: "readWrite" },
         { prefix: "reference/", access: "read" },
       ],
+      // Split by owner too: the bucket account's stack forwards the events, the Lambda account's stack receives them.
+      events: { prefixes: ["reports/"] },
     },
   },
 
@@ -397,6 +406,7 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
             { prefix: "orders/", access: "readWrite" },
             { prefix: "reference/", access: "read" },
           ],
+          events: { prefixes: ["orders/"] },
         },
       },
       {
@@ -413,6 +423,8 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
           mode: "bucket-policy",
           principalOrgId: "o-exampleorg1",
           prefixes: [{ prefix: "orders/", access: "read" }],
+          // Two grantees watch one prefix: each gets its own rule in the data account, and its own bus.
+          events: { prefixes: ["orders/"] },
         },
       },
       {

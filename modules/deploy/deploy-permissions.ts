@@ -87,6 +87,46 @@ export const DEPLOY_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly s
     "s3:DeleteObject",
     "s3:DeleteObjectVersion",
   ],
+  // A grant's events: the bucket's notification configuration (replaced whole; destroy puts an empty one).
+  aws_s3_bucket_notification: ["s3:PutBucketNotification", "s3:GetBucketNotification"],
+  aws_cloudwatch_event_bus: [
+    "events:CreateEventBus",
+    "events:DescribeEventBus",
+    "events:UpdateEventBus",
+    "events:ListTagsForResource",
+    "events:TagResource",
+    "events:UntagResource",
+    "events:DeleteEventBus",
+  ],
+  // The bus's whole policy: PutPermission with Policy; destroy removes every statement.
+  aws_cloudwatch_event_bus_policy: ["events:PutPermission", "events:DescribeEventBus", "events:RemovePermission"],
+  aws_cloudwatch_event_rule: [
+    "events:PutRule",
+    "events:DescribeRule",
+    "events:ListTagsForResource",
+    "events:TagResource",
+    "events:UntagResource",
+    "events:DeleteRule",
+  ],
+  aws_cloudwatch_event_target: [
+    "events:PutTargets",
+    "events:ListTargetsByRule",
+    "events:RemoveTargets",
+    // EventBridge checks that the caller may pass the role a target sends with (the bucket account's rule).
+    "iam:PassRole",
+  ],
+  aws_lambda_permission: ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
+  aws_sqs_queue: [
+    "sqs:CreateQueue",
+    "sqs:GetQueueUrl",
+    "sqs:GetQueueAttributes",
+    "sqs:SetQueueAttributes",
+    "sqs:ListQueueTags",
+    "sqs:TagQueue",
+    "sqs:UntagQueue",
+    "sqs:DeleteQueue",
+  ],
+  aws_sqs_queue_policy: ["sqs:SetQueueAttributes", "sqs:GetQueueAttributes"],
   aws_s3_bucket_versioning: ["s3:PutBucketVersioning", "s3:GetBucketVersioning"],
   aws_s3_bucket_server_side_encryption_configuration: [
     "s3:PutEncryptionConfiguration",

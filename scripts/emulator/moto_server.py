@@ -36,6 +36,17 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
   moto fails with HTTP 500 on any statement whose Principal is "*" (the TLS-only Deny every bucket policy here starts
   with), and wants Action, Resource and the service as exact strings. Its conditions are not evaluated there (nor
   does the emulator deliver logs); the access proof and the security rules judge them.
+* GetBucketNotificationConfiguration returns the bucket's EventBridgeConfiguration when EventBridge is on, as AWS
+  does: moto stores it (and sends the bucket's events to the default bus) but leaves it out of the answer, so
+  Terraform would read `eventbridge = false` back and plan to turn it on at every run.
+* S3's events reach EventBridge as in AWS: from the bucket owner's account to its default bus only (moto sends them
+  from the uploader's account to every bus there). A rule's target that is an event bus in another account gets the
+  event as it was, its `account`, `region` and `resources` kept (moto rebuilds it as an event of the receiving
+  account, so a rule there that pins the sending account, as AWS advises, never matches). A rule's Lambda target
+  (which moto cannot invoke without Docker, and which would abort its other targets) is recorded instead: with
+  EMULATOR_LAMBDA_DELIVERIES naming a file, each event a rule delivers to a function is appended as one JSON line
+  {"function": <ARN>, "rule": <ARN>, "event": <the event>}, for the end-to-end suites to run the handler with. Bus
+  policies and the role a target sends with are not enforced here: the access proof judges them.
 * With EMULATOR_ACTION_LOG naming a file, every request moto authorizes (IAM enforcement on or off) is appended to
   it as one JSON line: the caller's ARN (a role session as its role's ARN), the session's own ARN, its account, and
   the IAM action moto authorizes it as (the service of the request's signature, CloudWatch's "monitoring" written as
@@ -51,11 +62,13 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
 Usage: python3 moto_server.py [moto_server arguments, e.g. -H 127.0.0.1 -p 5000]
 """
 
+import copy
 import json
 import os
 import re
 import sys
 import threading
+import time
 from urllib.parse import quote
 
 from moto.core.responses import ActionAuthenticatorMixin
@@ -63,6 +76,8 @@ from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
 from moto.iam.models import iam_backends
 from moto.s3.models import LOGGING_SERVICE_PRINCIPAL, FakeBucket, FakeDeleteMarker, s3_backends
+from moto.events.models import Rule as EventsRule
+from moto.s3 import notifications as s3_notifications
 from moto.s3.responses import ACTION_MAP, S3Response
 
 
@@ -346,6 +361,115 @@ def _log_delivery_allowed(target_bucket, target_prefix):
     return False
 
 
+def _with_event_bridge(original):
+    """GetBucketNotificationConfiguration with the EventBridgeConfiguration moto keeps but does not return."""
+
+    def get_bucket_notification(self):
+        response = original(self)
+        config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if config is None or config.event_bridge is None:
+            return response
+        status, headers, body = response if isinstance(response, tuple) else (200, {}, response)
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        if "<EventBridgeConfiguration" in text:
+            return response
+        if "</NotificationConfiguration>" in text:
+            text = text.replace("</NotificationConfiguration>", "<EventBridgeConfiguration/></NotificationConfiguration>")
+        else:
+            text = '<?xml version="1.0" encoding="UTF-8"?><NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><EventBridgeConfiguration/></NotificationConfiguration>'
+        return status, headers, text
+
+    return get_bucket_notification
+
+
+_deliveries_lock = threading.Lock()
+
+
+def _record_lambda_delivery(function_arn, rule_arn, event):
+    """Appends an event a rule delivered to a function to EMULATOR_LAMBDA_DELIVERIES, when it names a file."""
+    path = os.environ.get("EMULATOR_LAMBDA_DELIVERIES")
+    if not path:
+        return
+    line = json.dumps({"function": function_arn, "rule": rule_arn, "event": event}, default=str)
+    with _deliveries_lock, open(path, "a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
+def _forward_to_bus(bus_arn, event):
+    """Puts an event on a bus of another account (or region) as it was: the rules there see its own account."""
+    from moto.events.models import events_backends
+
+    backend = events_backends[bus_arn.account][bus_arn.region]
+    bus = backend.describe_event_bus(bus_arn.resource_id)
+    for rule in list(bus.rules.values()):
+        rule.send_to_targets(copy.deepcopy(event), transform_input=False)
+
+
+def _with_faithful_targets(original):
+    """Rule.send_to_targets forwarding between buses as AWS does, and recording Lambda targets (see the module)."""
+    from moto.utilities.arns import parse_arn
+
+    def send_to_targets(self, original_event, transform_input=True):
+        if not self.event_pattern.matches_event(original_event):
+            return
+        others = []
+        for target in self.targets:
+            arn = parse_arn(target["Arn"])
+            if arn.service == "events" and arn.resource_type == "event-bus":
+                _forward_to_bus(arn, original_event)
+            elif arn.service == "lambda":
+                _record_lambda_delivery(target["Arn"], self.arn, original_event)
+            else:
+                others.append(target)
+        if others:
+            original(_TargetsView(self, others), original_event, transform_input)
+
+    return send_to_targets
+
+
+class _TargetsView:
+    """A rule seen with only some of its targets, for moto's own delivery to the others."""
+
+    def __init__(self, rule, targets):
+        self._rule = rule
+        self.targets = targets
+
+    def __getattr__(self, name):
+        return getattr(self._rule, name)
+
+
+# S3's `reason` of an Object Created event, by the notification event name's last part.
+_S3_EVENT_REASONS = {"Put": "PutObject", "Post": "POST Object", "Copy": "CopyObject"}
+
+
+def _send_event_bridge_message(account_id, bucket, event_name, key):
+    """S3's event on the default bus of the bucket owner's account, as AWS sends it (see the module)."""
+    from moto.events.models import events_backends
+    from moto.events.utils import _BASE_EVENT_MESSAGE
+    from moto.s3 import notifications
+
+    try:
+        event = copy.deepcopy(_BASE_EVENT_MESSAGE)
+        event["detail-type"] = notifications._detail_type(event_name)
+        event["source"] = "aws.s3"
+        event["account"] = bucket.account_id
+        event["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        event["region"] = bucket.region_name
+        event["resources"] = [bucket.arn]
+        event["detail"] = {
+            "version": "0",
+            "bucket": {"name": bucket.name},
+            "object": {"key": key.name, "size": key.size, "etag": key.etag.replace('"', ""), "version-id": key.version_id},
+            "requester": account_id,
+            "reason": _S3_EVENT_REASONS.get(event_name.split(":")[-1], event_name.split(":")[-1]),
+        }
+        backend = events_backends[bucket.account_id][bucket.region_name]
+        for rule in list(backend.describe_event_bus("default").rules.values()):
+            rule.send_to_targets(event, transform_input=False)
+    except Exception:  # noqa: BLE001 -- delivery is asynchronous in AWS: an upload never fails because of it
+        pass
+
+
 def _nothing_to_dispose(self, garbage=False):
     """A delete marker holds no data; moto calls dispose() on every version of a key it drops."""
 
@@ -357,6 +481,9 @@ ACTION_MAP["BUCKET"]["GET"]["metrics"] = "GetMetricsConfiguration"
 ACTION_MAP["BUCKET"]["PUT"]["metrics"] = "PutMetricsConfiguration"
 ACTION_MAP["BUCKET"]["DELETE"]["metrics"] = "PutMetricsConfiguration"
 FakeBucket._log_permissions_enabled_policy = staticmethod(_log_delivery_allowed)
+S3Response.get_bucket_notification = _with_event_bridge(S3Response.get_bucket_notification)
+s3_notifications._send_event_bridge_message = _send_event_bridge_message
+EventsRule.send_to_targets = _with_faithful_targets(EventsRule.send_to_targets)
 if not hasattr(FakeDeleteMarker, "dispose"):
     FakeDeleteMarker.dispose = _nothing_to_dispose
 IAMPolicyStatement.is_action_permitted = _statement_check

@@ -40,6 +40,8 @@ import {
 import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/policy/upload-encryption";
 import { accessLogBucketName } from "../../modules/declaration/access-logging";
 import { driftBetween, loadSynthesized, proveSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
+import { eventsPlanOf } from "../../modules/record/grant-record";
+import { deliveriesOf } from "../../scripts/lib/event-deliveries";
 import { grantProofRequests } from "../../modules/proof/prove";
 import { actionsInModel } from "../../modules/proof/model";
 import { prove, unknownActions } from "../../modules/proof/simulate";
@@ -124,12 +126,18 @@ function endToEndOf(selected: LocalEnvironment): void {
   const workDir = mkdtempSync(join(tmpdir(), "cas-e2e-"));
   // Every action the emulator is asked for, by whom (see scripts/lib/action-log.ts).
   const actionLog = join(workDir, "actions.jsonl");
+  // Every event a rule delivered to a function (see scripts/lib/event-deliveries.ts).
+  const lambdaDeliveries = join(workDir, "deliveries.jsonl");
   let emulator: Emulator;
   let stackDirs: Record<string, string>;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ...process.env, EMULATOR_ACTION_LOG: actionLog });
+    emulator = await startEmulator({
+      ...process.env,
+      EMULATOR_ACTION_LOG: actionLog,
+      EMULATOR_LAMBDA_DELIVERIES: lambdaDeliveries,
+    });
     stackDirs = synthesize(join(workDir, "cdktf.out"), [selected]);
     env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
     // As the team owning the state account would, once, before any pipeline's first init.
@@ -434,6 +442,43 @@ function endToEndOf(selected: LocalEnvironment): void {
           OPERATION_CHECKS[name].map((n) => `${n}: ok`),
         );
       });
+
+      if (config.grant.events) {
+        test("an object the bucket account puts under an event prefix reaches the function through both accounts' rules, and the handler, as the function's role, reads it; one outside reaches nothing", async () => {
+          const events = config.grant.events!;
+          const inside = `${events.prefixes[0]}events/arrived.txt`;
+          const outside = `${config.grant.prefixes.find((p) => !events.prefixes.some((e) => p.prefix.startsWith(e)))!.prefix}events/elsewhere.txt`;
+          await seedObjects(emulator, config, outputs.bucket_name, [inside, outside]);
+          const [delivered, ...more] = await deliveriesOf(lambdaDeliveries, inside, 1);
+          expect(more).toEqual([]);
+          expect(await deliveriesOf(lambdaDeliveries, outside, 1, 1_000)).toEqual([]);
+          const record = recordedGrant(name);
+          const plan = eventsPlanOf(record)!;
+          expect(delivered).toMatchObject({
+            function: plan.lambdaAccount.functionArn,
+            rule: plan.lambdaAccount.rule.arn,
+            event: { source: "aws.s3", "detail-type": "Object Created", account: config.bucket.accountId },
+          });
+          const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
+          const credentials = await roleCredentials(
+            emulator.endpoint,
+            outputs.lambda_role_arn,
+            outputs.lambda_function_name,
+          );
+          const answers = await enforced(emulator, () =>
+            withHandler(emulator.endpoint, fn.environment, credentials, async (invoke) => {
+              const read = await invoke(delivered.event);
+              const refused = await invoke({
+                ...delivered.event,
+                detail: { ...delivered.event.detail, object: { key: outside } },
+              }).catch((error: Error) => error.name);
+              return { read, refused };
+            }),
+          );
+          expect(answers.read).toMatchObject({ operation: "object-created", bucket: outputs.bucket_name, key: inside });
+          expect(answers.refused).toBe("EventNotGrantedError");
+        });
+      }
 
       // The grantee is the principal the bucket policy grants: the Lambda role in bucket-policy mode, the S3 access role
       // in assume-role mode. Each case goes out with exactly its headers and the SDK's default request checksums

@@ -79,7 +79,7 @@ test("a resource type the library does not create is named, not given actions", 
   const json = {
     provider: { aws: [{ alias: "app" }] },
     resource: {
-      aws_sqs_queue: { q: { provider: "aws.app" } },
+      aws_dynamodb_table: { q: { provider: "aws.app" } },
       aws_iam_role_policy: { p: { provider: "aws.app" } },
       null_resource: { n: {} },
     },
@@ -87,9 +87,9 @@ test("a resource type the library does not create is named, not given actions", 
   expect(deployActions(json)).toEqual([
     {
       provider: "aws.app",
-      resourceTypes: ["aws_iam_role_policy", "aws_sqs_queue"],
+      resourceTypes: ["aws_dynamodb_table", "aws_iam_role_policy"],
       actions: ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
-      unknownResourceTypes: ["aws_sqs_queue"],
+      unknownResourceTypes: ["aws_dynamodb_table"],
     },
   ]);
 });

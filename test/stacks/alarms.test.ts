@@ -117,12 +117,19 @@ test("the split layouts keep each account's alarms in its own stack", () => {
     alarms(shipped["staging-lambda"])
       .map((a) => a.alarm_name)
       .sort(),
-  ).toEqual(["staging-report-builder-access-denied", "staging-report-builder-errors"]);
+  ).toEqual([
+    "s3-events-444455556666-d6bd86007e-dlq-depth",
+    "s3-events-444455556666-d6bd86007e-failed-invocations",
+    "staging-report-builder-access-denied",
+    "staging-report-builder-errors",
+  ]);
   expect(
     alarms(shipped["staging-bucket"])
       .map((a) => a.alarm_name)
       .sort(),
   ).toEqual([
+    "s3-events-111122223333-d6bd86007e-dlq-depth",
+    "s3-events-111122223333-d6bd86007e-failed-invocations",
     "staging-shared-reports-444455556666-grant-reference-4xx-errors",
     "staging-shared-reports-444455556666-grant-reports-4xx-errors",
   ]);
@@ -144,10 +151,12 @@ test("the environments' topics are wired: each account's alarms notify its own t
   ]);
   const lake = '["arn:aws:sns:eu-west-1:999988887777:platform-lake-alarms"]';
   expect(actions("platform-bucket").every((line) => line.endsWith(`${lake} ${lake}`))).toBe(true);
-  // orders/ (two grantees), reference/ and partners/drop/: one alarm each.
-  expect(actions("platform-bucket")).toHaveLength(3);
-  for (const grantee of ["platform-orders-etl", "platform-finance-reports", "platform-partner-drop"]) {
-    expect(actions(grantee)).toHaveLength(2);
+  // orders/ (two grantees), reference/ and partners/drop/: one alarm each; and the two rules forwarding orders/
+  // events (one per grantee watching it): a dead-letter and a failed-invocations alarm each.
+  expect(actions("platform-bucket")).toHaveLength(3 + 2 * 2);
+  const alarmCount = { "platform-orders-etl": 4, "platform-finance-reports": 4, "platform-partner-drop": 2 };
+  for (const [grantee, count] of Object.entries(alarmCount)) {
+    expect(actions(grantee)).toHaveLength(count);
     expect(actions(grantee).every((line) => line.endsWith("[] []"))).toBe(true);
   }
   expect(actions("local").every((line) => line.endsWith("[] []"))).toBe(true);

@@ -9,7 +9,13 @@ import { environmentStacks } from "../../stacks/cross-account-stack";
 import { environments, sharedEnvironments } from "../../stacks/environments";
 import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
 
-const local = environments.local;
+/**
+ * The local environment without its events: most cases below change its prefixes, bucket or function, and each is
+ * to show its own refusal. The event declaration's refusals are cases of their own, on the environment as shipped.
+ */
+const { events: _events, ...plainGrant } = environments.local.grant;
+const local: EnvironmentConfig = { ...environments.local, grant: plainGrant };
+const withEvents = environments.local;
 const assumeRole = environments["local-assume-role"];
 type Tweak = (c: EnvironmentConfig) => unknown;
 const lambda =
@@ -30,7 +36,33 @@ const alarms =
   (patch: Record<string, unknown>): Tweak =>
   (c) => ({ ...c, alarms: { ...c.alarms, ...patch } });
 
+/** A case on the environment as shipped, with its events. */
+const onShipped =
+  (tweak: Tweak): Tweak =>
+  () =>
+    tweak(withEvents);
+
 const CASES: Array<[string, Tweak, string]> = [
+  [
+    "an event prefix outside every readable prefix",
+    onShipped(grant({ events: { prefixes: ["private/"] } })),
+    'environments.e.grant.events.prefixes[0] "private/" lies under no prefix the grant lets the grantee read',
+  ],
+  [
+    "an event suffix with a wildcard",
+    onShipped(grant({ events: { prefixes: ["incoming/"], suffix: "*.csv" } })),
+    'environments.e.grant.events.suffix "*.csv" is not a key suffix',
+  ],
+  [
+    "an event delivery that is not offered",
+    onShipped(grant({ events: { prefixes: ["incoming/"], delivery: "lambda" } })),
+    'environments.e.grant.events.delivery "lambda" is not an event delivery (eventbridge)',
+  ],
+  [
+    "events without a function to invoke",
+    onShipped(lambda({ functionName: undefined, createFunction: false })),
+    "environments.e.lambda.functionName is required with grant.events: the events invoke the function it names",
+  ],
   [
     "lambda.accountId too short",
     lambda({ accountId: "12345" }),

@@ -126,12 +126,19 @@ describe("the split layout: staging-lambda and staging-bucket, one account each"
       [BUCKET_PROVIDER_ALIAS, [{ role_arn: config.bucket.deployRoleArn, session_name: "cdktf-staging-bucket-bucket" }]],
     ]);
     expect(Object.keys(stacks["staging-lambda"].resource).sort()).toEqual([
+      "aws_cloudwatch_event_bus",
+      "aws_cloudwatch_event_bus_policy",
+      "aws_cloudwatch_event_rule",
+      "aws_cloudwatch_event_target",
       "aws_cloudwatch_log_group",
       "aws_cloudwatch_log_metric_filter",
       "aws_cloudwatch_metric_alarm",
       "aws_iam_role",
       "aws_iam_role_policy",
       "aws_lambda_function",
+      "aws_lambda_permission",
+      "aws_sqs_queue",
+      "aws_sqs_queue_policy",
     ]);
     expect(
       allResources(stacks["staging-bucket"]).every(([, , r]) => r.provider === `aws.${BUCKET_PROVIDER_ALIAS}`),
@@ -158,8 +165,17 @@ describe("the split layout: staging-lambda and staging-bucket, one account each"
         )
         .map(([type, , r]) => [type, r.policy ?? r.assume_role_policy, r.name ?? null])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const types = new Set([
+      ...Object.keys(stacks["staging-lambda"].resource),
+      ...Object.keys(stacks["staging-bucket"].resource),
+    ]);
     const split = policies({
-      resource: { ...stacks["staging-lambda"].resource, ...stacks["staging-bucket"].resource },
+      resource: Object.fromEntries(
+        [...types].map((type) => [
+          type,
+          { ...stacks["staging-lambda"].resource[type], ...stacks["staging-bucket"].resource[type] },
+        ]),
+      ),
     });
     expect(split).toEqual(policies(combined));
   });
