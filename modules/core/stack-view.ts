@@ -328,9 +328,46 @@ export class StackView {
       case "aws_cloudwatch_log_group.name":
       case "aws_cloudwatch_log_group.id":
         return arg("name");
+      case "aws_sqs_queue.arn":
+      case "aws_sqs_queue.url":
+      case "aws_sqs_queue.id":
+      case "aws_cloudwatch_event_bus.arn":
+      case "aws_cloudwatch_event_rule.arn":
+      case "aws_lambda_function.arn":
+        return this.regionalArn(r, type, attribute, arg);
     }
     // Any other attribute that is an argument of the resource is what the argument says.
     return arg(attribute);
+  }
+
+  /**
+   * A queue's ARN or URL (its ID), a bus's, rule's or function's ARN: from its name and where its provider deploys;
+   * undefined when the provider does not say its account and region.
+   */
+  private regionalArn(
+    r: SynthResource,
+    type: string,
+    attribute: string,
+    arg: (name: string) => string | undefined,
+  ): string | undefined {
+    const { accountId, region } = this.placeOf(r);
+    if (accountId === undefined || region === undefined) return undefined;
+    const { partition, dnsSuffix } = partitionOf(region);
+    const at = `arn:${partition}`;
+    switch (type) {
+      case "aws_sqs_queue":
+        return attribute === "arn"
+          ? `${at}:sqs:${region}:${accountId}:${arg("name") ?? ""}`
+          : `https://sqs.${region}.${dnsSuffix}/${accountId}/${arg("name") ?? ""}`;
+      case "aws_cloudwatch_event_bus":
+        return `${at}:events:${region}:${accountId}:event-bus/${arg("name") ?? ""}`;
+      case "aws_cloudwatch_event_rule": {
+        const bus = arg("event_bus_name");
+        return `${at}:events:${region}:${accountId}:rule/${bus && bus !== "default" ? `${bus}/` : ""}${arg("name") ?? ""}`;
+      }
+      default:
+        return `${at}:lambda:${region}:${accountId}:function:${arg("function_name") ?? ""}`;
+    }
   }
 
   /**

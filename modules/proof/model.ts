@@ -202,7 +202,7 @@ function definedManagedPolicies(views: readonly ProofView[]): Map<string, Policy
 }
 
 /** A role, as the stacks hold it (created), or as far as they show it (an existing role: the policies they attach). */
-function modelRole(
+export function modelRole(
   views: readonly ProofView[],
   arn: string,
   options: ModelOptions,

@@ -20,6 +20,7 @@ import {
   type RecordedHalf,
 } from "./model";
 import { grantCallers, grantRequests, outsiderFor, type ProofOptions } from "./requests";
+import { eventRequests } from "./events";
 import { iamData, prove, requireSimulator, unknownActions, type ProofRequest, type ProofResult } from "./simulate";
 
 /** The proof of one grant. */
@@ -67,6 +68,13 @@ function canonicalGrant(grant: GrantDeclaration): Record<string, unknown> {
     principalStyle: grant.principalStyle ?? "account-and-arn",
     principalOrgId: grant.principalOrgId,
     sourceVpce: grant.sourceVpce ? [...grant.sourceVpce].sort() : undefined,
+    events: grant.events
+      ? {
+          delivery: grant.events.delivery ?? "eventbridge",
+          prefixes: [...grant.events.prefixes].sort(),
+          suffix: grant.events.suffix,
+        }
+      : undefined,
   };
 }
 
@@ -77,6 +85,7 @@ function declared(record: GrantRecord): Record<string, unknown> {
     "lambda.accountId": record.lambda.accountId,
     "lambda.region": record.lambda.region,
     "lambda role": record.lambda.roleArn,
+    "the function the events invoke": record.lambda.eventFunctionName,
     "bucket.accountId": record.bucket.accountId,
     "bucket.region": record.bucket.region,
     "bucket.bucketName": record.bucket.bucketName,
@@ -318,7 +327,17 @@ export async function proveSynthesized(
     const model = models.of(bucket[0]);
     problems.push(...(model.problems ?? []));
     const others = (models.byBucket.get(Models.id(bucket[0])) ?? []).filter((h) => h.record.key !== key);
-    const results = await prove(requestsOf(subject, bucket[0].record, model, others, catalogue));
+    const outsider = outsiderFor([
+      model.bucketAccountId,
+      subject.lambda.accountId,
+      ...others.map((o) => o.record.lambda.accountId),
+    ]);
+    const events = eventRequests(views, bucket[0].record, outsider);
+    problems.push(...events.problems);
+    const results = await prove([
+      ...requestsOf(subject, bucket[0].record, model, others, catalogue),
+      ...events.requests,
+    ]);
     const unknown = await models.unknownActions(model);
     const roleArns = [subject.lambda.roleArn, ...(subject.accessRoleArn ? [subject.accessRoleArn] : [])];
     const identityPolicies = Object.fromEntries(

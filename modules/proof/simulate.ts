@@ -67,7 +67,14 @@ export function requireSimulator(): void {
 }
 
 export type Expected = "Allowed" | "Denied";
-export type ResourcePolicyKind = "bucket policy" | "key policy" | "trust policy" | "access point policy";
+export type ResourcePolicyKind =
+  | "bucket policy"
+  | "key policy"
+  | "trust policy"
+  | "access point policy"
+  | "event bus policy"
+  | "function policy"
+  | "queue policy";
 
 /**
  * A request made through an S3 access point. AWS allows it only when the caller's identity policy allows the access
