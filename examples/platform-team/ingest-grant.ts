@@ -1,7 +1,8 @@
 /**
  * The one declaration of each grant, imported by both accounts' stacks: who the grantee is, which bucket, which
  * prefixes. Each stack builds its own half from it, so the two halves cannot disagree. Two grants, one per pattern:
- * ingest (bucket-policy mode) and exports (assume-role mode, through an S3 access role with an ExternalId).
+ * ingest (bucket-policy mode, with object events) and exports (assume-role mode, through an S3 access role with an
+ * ExternalId).
  */
 import type { BucketSettings, GrantDeclaration, LambdaSettings } from "cross-account-s3-lambda";
 
@@ -58,6 +59,9 @@ export const INGEST: GrantDeclarationSet = {
       { prefix: "landing/ingest/", access: "readWrite" },
       { prefix: "reference/", access: "read" },
     ],
+    // A new JSON file under reference/ invokes the ingest worker: EventBridge in the data lake account forwards it
+    // to a bus of this grant's own in the workloads account. (Not landing/ingest/: the worker writes there.)
+    events: { prefixes: ["reference/"], suffix: ".json" },
   },
 };
 

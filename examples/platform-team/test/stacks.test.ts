@@ -41,15 +41,36 @@ describe("providers", () => {
 });
 
 describe("the workloads account's half, on the existing role", () => {
-  test("creates no IAM role, only the grants' policies, the log group, the function and its alarms", () => {
+  test("creates no IAM role, only the grants' policies, the log group, the function, its alarms and the events' bus", () => {
     expect(lambdaSide.json.resource.aws_iam_role).toBeUndefined();
     expect(Object.keys(lambdaSide.json.resource).sort()).toEqual([
+      "aws_cloudwatch_event_bus",
+      "aws_cloudwatch_event_bus_policy",
+      "aws_cloudwatch_event_rule",
+      "aws_cloudwatch_event_target",
       "aws_cloudwatch_log_group",
       "aws_cloudwatch_log_metric_filter",
       "aws_cloudwatch_metric_alarm",
       "aws_iam_role_policy",
       "aws_lambda_function",
+      "aws_lambda_permission",
+      "aws_sqs_queue",
+      "aws_sqs_queue_policy",
     ]);
+  });
+
+  test("a new JSON file under reference/ invokes the ingest worker, through the grant's rule alone", () => {
+    const permission = only(lambdaSide.json, "aws_lambda_permission");
+    expect(permission).toMatchObject({
+      principal: "events.amazonaws.com",
+      function_name: expect.stringMatching(/:function:ingest-worker$/),
+    });
+    const rule = only(lambdaSide.json, "aws_cloudwatch_event_rule");
+    expect(JSON.parse(String(rule.event_pattern))).toMatchObject({
+      account: [DATALAKE.accountId],
+      detail: { object: { key: [{ wildcard: "reference/*.json" }] } },
+    });
+    expect(permission.source_arn).toMatch(new RegExp(`:rule/.*/${String(rule.name)}$`));
   });
 
   test("the grant's identity policy is attached to ingest-worker (the role's name, its path is not part of it)", () => {
@@ -126,10 +147,11 @@ describe("the data lake account's half, from the same declaration", () => {
   const granting = (statements: Statement[]) =>
     statements.filter((s) => s.Effect === "Allow" && JSON.stringify(s.Principal).includes(WORKLOADS.accountId));
 
-  test("creates the bucket and the key, and no IAM role (bucket-policy mode)", () => {
+  test("creates the bucket and the key, and no IAM role but the one its events are sent with (bucket-policy mode)", () => {
     expect(
       Object.keys(bucketSide.json.resource.aws_iam_role ?? {}).filter((name) => name.startsWith("ingest_")),
-    ).toEqual([]);
+    ).toEqual([expect.stringMatching(/^ingest_bucket-events_role_/)]);
+    expect(only(bucketSide.json, "aws_s3_bucket_notification")).toMatchObject({ eventbridge: true });
     expect(ofGrant(bucketSide.json, "aws_s3_bucket", "ingest_bucket").bucket).toBe(INGEST.bucket.bucketName);
     expect(ofGrant(bucketSide.json, "aws_kms_alias", "ingest").name).toBe(INGEST.bucket.keyAlias);
   });

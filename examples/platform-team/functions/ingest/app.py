@@ -1,7 +1,8 @@
 """The ingest worker: stores each record it receives under landing/ingest/ in the data lake's bucket.
 
-Event: {"records": [{"id": "...", "body": "..."}]}. The configuration and the S3 client are created once per
-container; a key outside the grant is refused before any call to S3.
+Event: {"records": [{"id": "...", "body": "..."}]}, or S3's "Object Created" event for a new file under reference/
+(the grant's events, delivered by EventBridge), whose object it reads the head of. The configuration and the S3
+client are created once per container; a key outside the grant is refused before any call to S3.
 """
 import json
 import logging
@@ -23,7 +24,21 @@ class NotGrantedError(Exception):
     """The key lies outside every prefix the grant lets this function write."""
 
 
+def object_created(event):
+    """S3's Object Created event: the object's size and ETag, read through the grant; another bucket or key refused."""
+    detail = event.get("detail") or {}
+    bucket = (detail.get("bucket") or {}).get("name")
+    key = (detail.get("object") or {}).get("key")
+    if bucket != CONFIG.bucket_name or not isinstance(key, str) or not CONFIG.readable_prefix(key):
+        raise NotGrantedError(f"object s3://{bucket}/{key} is not under a readable granted prefix")
+    head = S3.head_object(Bucket=CONFIG.bucket_name, Key=key)
+    LOG.info(json.dumps({"object_created": key, "bytes": head["ContentLength"]}))
+    return {"key": key, "bytes": head["ContentLength"], "etag": head.get("ETag")}
+
+
 def handler(event, context):
+    if event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created":
+        return object_created(event)
     stored = []
     for record in event.get("records", []):
         key = f"{LANDING_PREFIX}{record['id']}.json"
