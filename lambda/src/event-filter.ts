@@ -13,7 +13,6 @@ import {
   type EventFilter,
 } from "../../modules/contract";
 import { HandlerError } from "./errors";
-import type { ObjectCreatedRequest } from "./operations/object-created";
 import { showValue } from "./show-value";
 
 export type { EventFilter } from "../../modules/contract";
@@ -67,7 +66,7 @@ export class EventNotGrantedError extends HandlerError {
 
 /** Refuses an object event about another bucket, or a key the grant's event filter does not admit. */
 export function checkObjectEvent(
-  request: ObjectCreatedRequest,
+  request: { readonly bucket: string; readonly key: string },
   bucketName: string,
   filter: EventFilter | undefined,
 ): void {

@@ -4,8 +4,9 @@
  */
 import * as z from "zod";
 import { InvalidEventError } from "./errors";
-import { keySchema } from "./event";
-import type { ObjectCreatedRequest } from "./operations/object-created";
+import { keySchema, type S3Request } from "./event";
+
+type ObjectCreatedRequest = Extract<S3Request, { operation: "object-created" }>;
 import { showValue } from "./show-value";
 
 /** Whether an invocation event is S3's, as EventBridge delivers it (then it is parsed by parseObjectEvent). */

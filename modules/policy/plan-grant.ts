@@ -193,8 +193,15 @@ function eventsOf(ctx: GrantContext): EventsPlan | undefined {
   return planEvents({ ...ctx, events, lambdaRegion: ctx.lambdaRegion, functionName: ctx.functionName });
 }
 
-/** Computes both accounts' halves of a grant. The grant is assumed valid (see `grantSchema`). */
+/** Computes both accounts' halves of a grant, and its events. The grant is assumed valid (see `grantSchema`). */
 export function planGrant(ctx: GrantContext): GrantPlan {
+  const events = eventsOf(ctx);
+  const plan = planGrantPolicies(ctx);
+  return events ? { ...plan, events } : plan;
+}
+
+/** Every policy document of both accounts' halves of a grant. */
+function planGrantPolicies(ctx: GrantContext): GrantPlan {
   const { partition } = partitionOf(ctx.bucketRegion);
   const style = ctx.grant.principalStyle ?? "account-and-arn";
   const lambdaRoleArn = ctx.lambdaRoleArn;
@@ -236,14 +243,7 @@ export function planGrant(ctx: GrantContext): GrantPlan {
   const accessPoint = ctx.accessPointArn
     ? { arn: ctx.accessPointArn, policyStatements: resourceStatements }
     : undefined;
-  const events = eventsOf(ctx);
-  const base = {
-    lambdaRoleArn,
-    principalArn,
-    principalStyle: style,
-    ...(accessPoint ? { accessPoint } : {}),
-    ...(events ? { events } : {}),
-  };
+  const base = { lambdaRoleArn, principalArn, principalStyle: style, ...(accessPoint ? { accessPoint } : {}) };
 
   if (!assumeRole) {
     return {

@@ -156,6 +156,12 @@ function expectedConfig(d: DeclaredFunction): HandlerConfig {
     // Path-style addressing is the emulator's, and cannot address an access point (see stacks/cross-account-stack.ts lambdaSide).
     forcePathStyle: d.target === "local-emulator" && d.accessPointName === undefined,
     grants,
+    ...(d.grant.events && {
+      eventFilter: {
+        prefixes: [...d.grant.events.prefixes],
+        ...(d.grant.events.suffix !== undefined && { suffix: d.grant.events.suffix }),
+      },
+    }),
     // The constructs set neither limit: the handler's defaults apply.
     maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
     presignMaxExpiresSeconds: DEFAULT_PRESIGN_MAX_EXPIRES_SECONDS,
