@@ -101,7 +101,7 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
 
   /**
    * Local emulator, split layout: local-split-bucket and local-split-lambda, each deployed alone (the bucket account's
-   * first, before the Lambda role exists); read and write under shared/.
+   * first, before the Lambda role exists); read and write under shared/; new objects under shared/ invoke the function.
    */
   "local-split": {
     target: "local-emulator",
@@ -126,6 +126,8 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
     grant: {
       mode: "bucket-policy",
       prefixes: [{ prefix: "shared/", access: "readWrite" }],
+      // Split by owner: the bucket account's stack forwards new objects under shared/, the Lambda account's invokes.
+      events: { prefixes: ["shared/"] },
     },
   },
 
@@ -298,7 +300,8 @@ const localConsumer = (accountId: string, name: string) => ({
 export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig>> = {
   /**
    * Local emulator: three grantees in two accounts on one bucket. `reporting` and `billing` read the same prefix
-   * (their bucket and key policy statements merge into one each); `ingest` uploads through an S3 access role.
+   * (their bucket and key policy statements merge into one each), and new objects there invoke both functions;
+   * `ingest` uploads through an S3 access role.
    */
   "local-shared": {
     target: "local-emulator",
@@ -315,12 +318,21 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
       {
         name: "reporting",
         lambda: localConsumer(LOCAL_LAMBDA_ACCOUNT, "reporting"),
-        grant: { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }] },
+        grant: {
+          mode: "bucket-policy",
+          prefixes: [{ prefix: "reference/", access: "read" }],
+          events: { prefixes: ["reference/"] },
+        },
       },
       {
         name: "billing",
         lambda: localConsumer(LOCAL_SECOND_LAMBDA_ACCOUNT, "billing"),
-        grant: { mode: "bucket-policy", prefixes: [{ prefix: "reference/", access: "read" }] },
+        grant: {
+          mode: "bucket-policy",
+          prefixes: [{ prefix: "reference/", access: "read" }],
+          // Both readers of reference/ watch it: each gets its own rule in the bucket account, and its own bus.
+          events: { prefixes: ["reference/"] },
+        },
       },
       {
         name: "ingest",

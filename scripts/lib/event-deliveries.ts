@@ -1,8 +1,12 @@
 /**
  * The events the emulator's rules delivered to functions: with EMULATOR_LAMBDA_DELIVERIES naming a file, the launcher
- * (scripts/emulator/moto_server.py) appends each one there, since the emulator cannot run a function itself.
+ * (scripts/emulator/moto_server.py) appends each one there, since the emulator cannot run a function itself; the
+ * end-to-end suites read them back, and run the function's handler on them here.
  */
 import { existsSync, readFileSync } from "node:fs";
+import type { EnvironmentConfig } from "../../stacks/config";
+import { roleCredentials, type Emulator } from "./emulator";
+import { deployedFunction, enforced, withHandler, type StackOutputs } from "./local-run";
 
 /** One event a rule delivered to a function. */
 export interface Delivery {
@@ -35,4 +39,35 @@ export async function deliveriesOf(file: string, key: string, count: number, tim
     if (found.length >= count || Date.now() > deadline) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** What the handler answered to a delivered event, and to the same event naming a key outside the grant's events. */
+export interface DeliveryAnswers {
+  /** The handler's result for the delivered event (it throws otherwise). */
+  readonly read: Record<string, unknown>;
+  /** The name of the error the handler threw for the other key, or its result when it threw none. */
+  readonly refused: unknown;
+}
+
+/**
+ * Runs the function's bundled handler in-process (see withHandler), with its deployed configuration, as its role and
+ * with IAM enforced, on a delivered event, then on the same event naming `outsideKey` instead.
+ */
+export async function handlerOnDelivery(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  outputs: Pick<StackOutputs, "lambda_function_name" | "lambda_role_arn">,
+  delivery: Delivery,
+  outsideKey: string,
+): Promise<DeliveryAnswers> {
+  const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
+  const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+  const { event } = delivery;
+  const outside = { ...event, detail: { ...event.detail, object: { key: outsideKey } } };
+  return enforced(emulator, () =>
+    withHandler(emulator.endpoint, fn.environment, credentials, async (invoke) => ({
+      read: await invoke(event),
+      refused: await invoke(outside).catch((error: Error) => error.name),
+    })),
+  );
 }

@@ -4,7 +4,8 @@
  *
  * `local-shared`: every consumer's access matrix run with the real handler as that consumer's Lambda role, IAM
  * enforced — its own grant allowed, the ungranted prefix and every prefix only other consumers have refused by the
- * handler and denied by AWS —, then an empty second plan and nothing left after destroy.
+ * handler and denied by AWS —, a new object under the prefix two consumers watch followed to both functions, each
+ * through its own rules, and read by each handler, then an empty second plan and nothing left after destroy.
  *
  * `local-shared-ap` (every grant in an access point): the access points created with exactly the synthesized
  * policies, the bucket policy fetched back is the delegation-only one, an empty second plan, nothing left after
@@ -23,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { accessPointNames, accessPointsFromEmulator } from "../../scripts/lib/deployed-model";
+import { deliveriesOf, handlerOnDelivery } from "../../scripts/lib/event-deliveries";
 import { listedActions, terraformActions, unlistedActions } from "../../scripts/lib/action-log";
 import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
@@ -39,11 +41,14 @@ import {
   leftovers,
   planIsEmpty,
   runAccessMatrix,
+  seedObjects,
   type MatrixRow,
 } from "../../scripts/lib/local-run";
 import { backendOf, createStateBuckets, stateObjects, stateResources } from "../../scripts/lib/remote-state";
 import { PROJECT_ROOT, synthesize, terraformEnv } from "../../scripts/lib/toolchain";
 import type { PolicyDocument } from "../../modules/internal";
+import { driftBetween, loadSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
+import { eventsPlanOf } from "../../modules/record/grant-record";
 import { sharedEnvironments } from "../../stacks/environments";
 import { granteeOutput } from "../../stacks/shared-bucket-stack";
 import { describeWithEmulator } from "../support/tools";
@@ -92,12 +97,18 @@ function sharedEndToEndOf(selected: SharedLocalEnvironment): void {
   const workDir = mkdtempSync(join(tmpdir(), "cas-e2e-shared-"));
   // Every action the emulator is asked for, by whom (see scripts/lib/action-log.ts).
   const actionLog = join(workDir, "actions.jsonl");
+  // Every event a rule delivered to a function (see scripts/lib/event-deliveries.ts).
+  const lambdaDeliveries = join(workDir, "deliveries.jsonl");
   let emulator: Emulator;
   let stackDirs: Record<string, string>;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ ...process.env, EMULATOR_ACTION_LOG: actionLog });
+    emulator = await startEmulator({
+      ...process.env,
+      EMULATOR_ACTION_LOG: actionLog,
+      EMULATOR_LAMBDA_DELIVERIES: lambdaDeliveries,
+    });
     stackDirs = synthesize(join(workDir, "cdktf.out"), [selected]);
     env = emulatorTerraformEnv(terraformEnv(join(workDir, "terraform")), emulator.endpoint);
     // As the team owning the state account would, once, before any pipeline's first init.
@@ -115,6 +126,21 @@ function sharedEndToEndOf(selected: SharedLocalEnvironment): void {
       if (field === "actual") return `${where}: handler ${r.handler}, AWS ${r.aws}`;
       return `${where}: handler ${r.expected === "allowed" ? "allowed" : "refused"}, AWS ${r.expected}`;
     });
+
+  /**
+   * The bucket half of the grant to the role `lambdaRoleArn`, as the synthesized stack records it, after checking that
+   * its Lambda half declares the same grant.
+   */
+  function recordedGrantOf(stackName: string, lambdaRoleArn: string): GrantRecord {
+    const records = loadSynthesized([stackDirs[stackName]])
+      .flatMap(recordsOf)
+      .filter((r) => r.lambda.roleArn === lambdaRoleArn);
+    const lambda = records.find((r) => r.half === "lambda");
+    const bucket = records.find((r) => r.half === "bucket");
+    if (!lambda || !bucket) throw new Error(`${stackName} records no complete grant for ${lambdaRoleArn}`);
+    expect(driftBetween(lambda, bucket)).toEqual([]);
+    return bucket;
+  }
 
   if (selected === "local-shared") describeOneStackManyConsumers();
   else describeAccessPoints();
@@ -198,6 +224,50 @@ function sharedEndToEndOf(selected: SharedLocalEnvironment): void {
           ]),
         );
         expect(denied("ingest")).toEqual(expect.arrayContaining(["get reference/seed.txt", "list reference/"]));
+      });
+
+      test("an object the bucket owner puts under reference/ reaches both consumers watching it, once each, through each one's own rule in its Lambda account, and each handler, as its consumer's role, reads it; one outside reaches neither", async () => {
+        const watching = shared.grantees.filter((c) => c.grant.events);
+        expect(watching.map((c) => [c.name, c.grant.events!.prefixes])).toEqual([
+          ["reporting", ["reference/"]],
+          ["billing", ["reference/"]],
+        ]);
+        const inside = "reference/events/arrived.txt";
+        // Under a prefix of the bucket that another consumer is granted, and no consumer watches.
+        const outside = "incoming/events/elsewhere.txt";
+        expect(shared.grantees.filter((c) => c.grant.prefixes.some((p) => p.prefix === "incoming/")).length).toBe(1);
+        // The bucket owner puts both (every consumer's view names the same bucket account).
+        const owner = consumerEnvironment(shared, watching[0].name);
+        await seedObjects(emulator, owner, outputs.bucket_name, [inside, outside]);
+        await deliveriesOf(lambdaDeliveries, inside, watching.length);
+        expect(await deliveriesOf(lambdaDeliveries, outside, 1, 1_000)).toEqual([]);
+        // Read again after that wait, so that a further delivery of the object would be seen.
+        const found = await deliveriesOf(lambdaDeliveries, inside, watching.length, 0);
+        const expected = watching.map((c) => {
+          const own = consumerStackOutputs(outputs, c.name);
+          const plan = eventsPlanOf(recordedGrantOf(name, own.lambda_role_arn))!;
+          return { consumer: c.name, own, function: plan.lambdaAccount.functionArn, rule: plan.lambdaAccount.rule.arn };
+        });
+        expect(new Set(expected.map((e) => e.rule)).size).toBe(watching.length);
+        expect(found.map((d) => `${d.function} through ${d.rule}`).sort()).toEqual(
+          expected.map((e) => `${e.function} through ${e.rule}`).sort(),
+        );
+        for (const e of expected) {
+          const delivered = found.find((d) => d.rule === e.rule)!;
+          expect(delivered.event).toMatchObject({
+            source: "aws.s3",
+            "detail-type": "Object Created",
+            account: shared.bucket.accountId,
+            detail: { bucket: { name: outputs.bucket_name }, object: { key: inside } },
+          });
+          const view = consumerEnvironment(shared, e.consumer);
+          const answers = await handlerOnDelivery(emulator, view, e.own, delivered, outside);
+          expect({ consumer: e.consumer, ...answers }).toMatchObject({
+            consumer: e.consumer,
+            read: { operation: "object-created", bucket: outputs.bucket_name, key: inside },
+            refused: "EventNotGrantedError",
+          });
+        }
       });
 
       test("a second plan, from a fresh working directory that has only the backend, shows no changes", async () => {
