@@ -9,6 +9,7 @@ export * from "./patterns/lambda-account-grant";
 export * from "./patterns/bucket-account-grant";
 export * from "./constructs/halves";
 export * from "./policy/plan-grant";
+export * from "./policy/plan-events";
 export * from "./constructs/lambda-grantee";
 export * from "./core/policy-document";
 export * from "./core/arn";

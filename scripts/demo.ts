@@ -3,7 +3,8 @@
  * state bucket the stacks' S3 backend names (in an account of its own), deploys the `local` and `local-assume-role`
  * stacks into its two accounts with terraform, keeping their state there, runs the real handler as the Lambda
  * role across accounts, shows what is allowed and denied — by the handler, and by AWS for the same requests sent
- * straight to it with the handler's credentials —, tries every operation the grant allows, checks that a second plan
+ * straight to it with the handler's credentials —, tries every operation the grant allows, follows a new object in the
+ * bucket through EventBridge in both accounts to the function (a grant with events), checks that a second plan
  * from a fresh working directory (only the backend to go by) is empty, destroys, checks that nothing is left, and
  * stops the emulator. Exits non-zero on any mismatch.
  */
@@ -28,6 +29,9 @@ import {
   type StackOutputs,
 } from "./lib/local-run";
 import { createStateBuckets } from "./lib/remote-state";
+import { followEvent } from "./lib/event-deliveries";
+import { lambdaRoleArnOf, planEvents } from "../modules/internal";
+import type { EnvironmentConfig } from "../stacks/config";
 import { findOnPath, providerMirror, synthesizeInBackground, terraformEnv } from "./lib/toolchain";
 
 const STACKS = ["local", "local-assume-role"] as const;
@@ -87,6 +91,54 @@ function asTheOnlyHandler<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * A grant's events, shown: the bucket account puts an object under the first event prefix and one outside them; the
+ * first must reach the function once, through the grant's rule in the Lambda account (the emulator's launcher records
+ * what a rule delivers to a function), and the handler, as the function's role, read it; the second reach nothing.
+ * Returns the number of failed checks.
+ */
+async function eventStep(
+  name: string,
+  config: EnvironmentConfig,
+  emulator: Emulator,
+  outputs: StackOutputs,
+  deliveries: string,
+  log: Log,
+): Promise<number> {
+  const plan = planEvents({
+    events: config.grant.events!,
+    lambdaAccountId: config.lambda.accountId,
+    lambdaRegion: config.lambda.region,
+    lambdaRoleArn: lambdaRoleArnOf(config.lambda),
+    functionName: config.lambda.functionName!,
+    bucketAccountId: config.bucket.accountId,
+    bucketRegion: config.bucket.region,
+    bucketName: config.bucket.bucketName,
+  });
+  const followed = await step(
+    log,
+    `${name}: new objects in the bucket account, followed through EventBridge in both accounts to the function`,
+    () => followEvent(emulator, config, outputs, deliveries),
+  );
+  const read = followed.answers?.read as { bytes?: number; etag?: string } | undefined;
+  const checks = [
+    {
+      ok: followed.delivered.length === 1 && followed.delivered[0]?.rule === plan.lambdaAccount.rule.arn,
+      text: `s3://${outputs.bucket_name}/${followed.inside}: ${plan.bucketAccount.rule.name} (bucket account) -> bus ${plan.lambdaAccount.bus.name} -> ${plan.lambdaAccount.rule.name} -> ${config.lambda.functionName!} (${followed.delivered.length} delivery)`,
+    },
+    {
+      ok: read !== undefined,
+      text: `the handler, as ${outputs.lambda_role_arn}, read it through the grant: ${read ? `${read.bytes} bytes, ETag ${read.etag}` : "nothing"}`,
+    },
+    {
+      ok: followed.deliveredOutside.length === 0 && followed.answers?.refused === "EventNotGrantedError",
+      text: `s3://${outputs.bucket_name}/${followed.outside}: ${followed.deliveredOutside.length} delivery; the handler refuses that key (${String(followed.answers?.refused)})`,
+    },
+  ];
+  log.write(`${checks.map((c) => `  ${c.ok ? "ok      " : "FAILED  "}${c.text}`).join("\n")}\n\n`);
+  return checks.filter((c) => !c.ok).length;
+}
+
+/**
  * One environment from deploy to destroy, in `emulator` (whose IAM enforcement it switches, so no other environment
  * may share it at the same time); its state bucket exists. Returns the number of failed checks.
  */
@@ -96,6 +148,7 @@ async function runEnvironment(
   emulator: Emulator,
   env: NodeJS.ProcessEnv,
   log: Log,
+  deliveries: string | undefined,
 ): Promise<number> {
   const config = environments[name];
   let failures = 0;
@@ -136,6 +189,12 @@ async function runEnvironment(
     );
     log.write(`${checkList(checks)}\n\n`);
     failures += checks.filter((c) => !c.ok).length;
+    if (config.grant.events && deliveries)
+      failures += await eventStep(name, config, emulator, outputs, deliveries, log);
+    else if (config.grant.events)
+      log.write(
+        `  ${name}: its events are not followed: the emulator at AWS_ENDPOINT_URL was not started by the demo\n\n`,
+      );
   });
   await step(
     log,
@@ -184,10 +243,18 @@ async function main(): Promise<number> {
     // enforcement, which is one switch per emulator. An emulator named by AWS_ENDPOINT_URL is shared, so then they
     // run one after the other. The app synthesizes while the emulators start.
     const shared = process.env.AWS_ENDPOINT_URL !== undefined;
+    // What the emulator's rules deliver to functions, per emulator; an emulator the demo did not start records nothing.
+    const deliveriesOf = (i: number) => join(workDir, `deliveries-${STACKS[i]}.jsonl`);
     const [running, stackDirs] = await Promise.all([
       step(stdout, `start the local AWS emulator${shared ? "" : `, one for each of ${STACKS.join(" and ")}`}`, () =>
         // Each kept as soon as it is up, so that one failing to start does not leave the other running.
-        Promise.all((shared ? [STACKS[0]] : STACKS).map((_, i) => startEmulator().then((e) => (emulators[i] = e)))),
+        Promise.all(
+          (shared ? [STACKS[0]] : STACKS).map((_, i) =>
+            startEmulator({ ...process.env, EMULATOR_LAMBDA_DELIVERIES: deliveriesOf(i) }).then(
+              (e) => (emulators[i] = e),
+            ),
+          ),
+        ),
       ),
       step(stdout, "synthesize the local stacks", () =>
         synthesizeInBackground(join(workDir, "cdktf.out"), [...STACKS]),
@@ -214,7 +281,14 @@ async function main(): Promise<number> {
 
     const runs = STACKS.map((name, i) => ({ name, i, log: shared ? { ...stdout, flush() {} } : bufferedLog() }));
     const one = (r: (typeof runs)[number]) =>
-      runEnvironment(r.name, stackDirs[r.name], emulatorOf(r.i), envOf(r.i), r.log).catch((error: Error) => {
+      runEnvironment(
+        r.name,
+        stackDirs[r.name],
+        emulatorOf(r.i),
+        envOf(r.i),
+        r.log,
+        shared ? undefined : deliveriesOf(r.i),
+      ).catch((error: Error) => {
         r.log.write(`\n${r.name}: ${error.message}\n`);
         return 1;
       });

@@ -86,7 +86,7 @@ export class BucketEvents extends Construct {
         roleArn: this.role.arn,
         retryPolicy: { ...EVENT_RETRY_POLICY },
         deadLetterConfig: { arn: this.deadLetters.queue.arn },
-        dependsOn: [this.rolePolicy, this.deadLetters.queuePolicy],
+        dependsOn: [this.rolePolicy, this.deadLetters.queue],
       }),
     );
   }

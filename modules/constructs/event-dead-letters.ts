@@ -4,7 +4,6 @@
  */
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { ALARM_EVALUATION } from "../declaration/alarm-settings";
 import { Construct, type TerraformProvider } from "../core/cdktf";
 import { renderPolicy, type PolicyDocument } from "../core/policy-document";
@@ -25,8 +24,8 @@ export interface EventDeadLettersProps {
 }
 
 export class EventDeadLetters extends Construct {
+  /** The queue, with its policy (its own argument: an aws_sqs_queue_policy waits half a minute to be destroyed). */
   public readonly queue: SqsQueue;
-  public readonly queuePolicy: SqsQueuePolicy;
   /** Fires when an event waits in the queue: it was not delivered. */
   public readonly depthAlarm?: CloudwatchMetricAlarm | undefined;
   /** Fires when the rule failed to deliver an event to its target. */
@@ -43,12 +42,8 @@ export class EventDeadLetters extends Construct {
         name: queue.name,
         sqsManagedSseEnabled: true,
         messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+        policy: renderPolicy(queue.policy),
       }),
-    );
-    this.queuePolicy = new SqsQueuePolicy(
-      this,
-      "policy",
-      literalConfig({ provider, queueUrl: this.queue.url, policy: renderPolicy(queue.policy) }),
     );
     if (!props.alarms.enabled) return;
     this.depthAlarm = new CloudwatchMetricAlarm(

@@ -92,7 +92,7 @@ export class GrantEventBus extends Construct {
         arn: part.functionArn,
         retryPolicy: { ...EVENT_RETRY_POLICY },
         deadLetterConfig: { arn: this.deadLetters.queue.arn },
-        dependsOn: [this.permission, this.deadLetters.queuePolicy],
+        dependsOn: [this.permission, this.deadLetters.queue],
       }),
     );
   }

@@ -126,7 +126,6 @@ export const DEPLOY_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly s
     "sqs:UntagQueue",
     "sqs:DeleteQueue",
   ],
-  aws_sqs_queue_policy: ["sqs:SetQueueAttributes", "sqs:GetQueueAttributes"],
   aws_s3_bucket_versioning: ["s3:PutBucketVersioning", "s3:GetBucketVersioning"],
   aws_s3_bucket_server_side_encryption_configuration: [
     "s3:PutEncryptionConfiguration",

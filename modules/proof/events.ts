@@ -345,13 +345,21 @@ function serviceHops(b: EventRequests, m: EventsModel, record: GrantRecord, outs
   }
 }
 
-/** Every request that proves a grant's events, allowed and denied; none when it declares none. */
-export function eventRequests(views: readonly ProofView[], record: GrantRecord, outsider: string) {
-  const model = eventsModel(views, record);
-  if (!model) return { requests: [], problems: [] };
+/**
+ * Every request that proves a grant's events against `model` (from the stacks, see eventsModel, or fetched back from
+ * the accounts after deployment), allowed and denied.
+ */
+export function eventRequestsOf(model: EventsModel, record: GrantRecord, outsider: string): ProofRequest[] {
   const b = new EventRequests();
   senderTrust(b, model, record.bucket.accountId, outsider);
   busHop(b, model, record, outsider);
   serviceHops(b, model, record, outsider);
-  return { requests: b.requests, problems: model.problems };
+  return b.requests;
+}
+
+/** Every request that proves a grant's events in the stacks given; none when it declares none. */
+export function eventRequests(views: readonly ProofView[], record: GrantRecord, outsider: string) {
+  const model = eventsModel(views, record);
+  if (!model) return { requests: [], problems: [] };
+  return { requests: eventRequestsOf(model, record, outsider), problems: model.problems };
 }

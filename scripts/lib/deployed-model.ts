@@ -26,7 +26,7 @@ export interface DeployedNames {
 }
 
 /** IAM returns policy documents URL-encoded. */
-const parsePolicy = (text: string | undefined, what: string): PolicyDocument => {
+export const parsePolicy = (text: string | undefined, what: string): PolicyDocument => {
   if (!text) throw new Error(`deployed model: ${what} is missing`);
   return JSON.parse(
     text.startsWith("%7B") || text.startsWith("%7b") ? decodeURIComponent(text) : text,
@@ -34,7 +34,7 @@ const parsePolicy = (text: string | undefined, what: string): PolicyDocument => 
 };
 
 /** A role as deployed: its trust, its inline policies by name and its attached managed policies by `managed <arn>`. */
-async function fetchRole(iam: IAMClient, arn: string): Promise<ModelRole> {
+export async function fetchRole(iam: IAMClient, arn: string): Promise<ModelRole> {
   const { accountId, name } = roleArnParts(arn);
   const { Role } = await iam.send(new GetRoleCommand({ RoleName: name }));
   if (Role?.Arn !== arn)

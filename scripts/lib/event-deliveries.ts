@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { EnvironmentConfig } from "../../stacks/config";
 import { roleCredentials, type Emulator } from "./emulator";
-import { deployedFunction, enforced, withHandler, type StackOutputs } from "./local-run";
+import { deployedFunction, enforced, seedObjects, UNGRANTED_PREFIX, withHandler, type StackOutputs } from "./local-run";
 
 /** One event a rule delivered to a function. */
 export interface Delivery {
@@ -70,4 +70,41 @@ export async function handlerOnDelivery(
       refused: await invoke(outside).catch((error: Error) => error.name),
     })),
   );
+}
+
+/** What became of an object put under a grant's event prefix, and of one outside them (see followEvent). */
+export interface FollowedEvent {
+  /** The key put under the first event prefix, and the one put outside every event prefix. */
+  readonly inside: string;
+  readonly outside: string;
+  /** The deliveries of each to a function, once delivery had time to happen. */
+  readonly delivered: readonly Delivery[];
+  readonly deliveredOutside: readonly Delivery[];
+  /** What the handler answered to the delivered event, when there was one. */
+  readonly answers?: DeliveryAnswers | undefined;
+}
+
+/**
+ * As the bucket account, puts an object under the grant's first event prefix and one outside every event prefix
+ * (under another granted prefix, else an ungranted one), waits for the deliveries `file` records, and runs the handler
+ * on the one delivered event (see handlerOnDelivery).
+ */
+export async function followEvent(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  outputs: StackOutputs,
+  file: string,
+): Promise<FollowedEvent> {
+  const events = config.grant.events!;
+  const inside = `${events.prefixes[0]}events/arrived.txt`;
+  const elsewhere = config.grant.prefixes.find((p) => !events.prefixes.some((e) => p.prefix.startsWith(e)));
+  const outside = `${elsewhere?.prefix ?? UNGRANTED_PREFIX}events/elsewhere.txt`;
+  await seedObjects(emulator, config, outputs.bucket_name, [inside, outside]);
+  await deliveriesOf(file, inside, 1);
+  const deliveredOutside = await deliveriesOf(file, outside, 1, 1_000);
+  // Read again after that wait, so that a second delivery of the object would be seen.
+  const delivered = await deliveriesOf(file, inside, 1, 0);
+  const [first] = delivered;
+  const answers = first ? await handlerOnDelivery(emulator, config, outputs, first, outside) : undefined;
+  return { inside, outside, delivered, deliveredOutside, ...(answers ? { answers } : {}) };
 }

@@ -126,7 +126,7 @@ describe("a grant with events, both halves in one stack", () => {
     expect(target).toMatchObject({ arn: "arn:aws:lambda:us-east-1:111111111111:function:consumer" });
     expect(target.role_arn).toBeUndefined();
     expect(String((target.dead_letter_config as { arn: string }).arn)).toMatch(/^\$\{aws_sqs_queue\./);
-    const dlq = policyOf(resourceAt(json, "aws_sqs_queue_policy", "access/lambda-events/dead-letters/policy"));
+    const dlq = policyOf(resourceAt(json, "aws_sqs_queue", "access/lambda-events/dead-letters/queue"));
     expect(dlq.Statement[0]?.Condition).toEqual({ ArnEquals: { "aws:SourceArn": ruleArn } });
   });
 

@@ -107,10 +107,8 @@ describe("a change to what deploys turns a verdict into a mismatch", () => {
     const json = local.find((s) => s.name === "local")!.json as {
       resource: Record<string, Record<string, { provider?: string }>>;
     };
-    const [id] = Object.entries(json.resource.aws_sqs_queue_policy).find(
-      ([, p]) => p.provider === "aws.lambda_account",
-    )!;
-    const open = withPolicy(local, { stack: "local", address: `aws_sqs_queue_policy.${id}` }, "policy", (doc) => ({
+    const [id] = Object.entries(json.resource.aws_sqs_queue).find(([, p]) => p.provider === "aws.lambda_account")!;
+    const open = withPolicy(local, { stack: "local", address: `aws_sqs_queue.${id}` }, "policy", (doc) => ({
       ...doc,
       Statement: doc.Statement.map(({ Condition: _c, ...rest }) => rest),
     }));

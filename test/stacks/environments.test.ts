@@ -138,7 +138,6 @@ describe("the split layout: staging-lambda and staging-bucket, one account each"
       "aws_lambda_function",
       "aws_lambda_permission",
       "aws_sqs_queue",
-      "aws_sqs_queue_policy",
     ]);
     expect(
       allResources(stacks["staging-bucket"]).every(([, , r]) => r.provider === `aws.${BUCKET_PROVIDER_ALIAS}`),

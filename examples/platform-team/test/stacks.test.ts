@@ -55,7 +55,6 @@ describe("the workloads account's half, on the existing role", () => {
       "aws_lambda_function",
       "aws_lambda_permission",
       "aws_sqs_queue",
-      "aws_sqs_queue_policy",
     ]);
   });
 

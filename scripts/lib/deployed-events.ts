@@ -1,0 +1,59 @@
+/**
+ * A grant's events as deployed: every policy of their hops fetched back from the (emulated) accounts after apply — the
+ * bucket account's sending role (trust and policies), the grant's bus policy, the function's policy and both
+ * dead-letter queues' policies — in the shape of the proof's events model (modules/proof/events.ts), so the same
+ * requests (eventRequestsOf) prove that what was deployed is what was proven before deployment.
+ */
+import { DescribeEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { GetPolicyCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { PolicyDocument } from "../../modules/internal";
+import type { GrantRecord } from "../../modules/proof";
+import type { EventsModel } from "../../modules/proof/events";
+import type { Named } from "../../modules/policy/plan-events";
+import { eventsPlanOf } from "../../modules/record/grant-record";
+import { fetchRole, parsePolicy } from "./deployed-model";
+import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
+
+/** A queue's policy as SQS holds it (none: no statement). */
+async function queuePolicy(sqs: SQSClient, queue: Named): Promise<PolicyDocument> {
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queue.name }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["Policy"] }));
+  return Attributes?.Policy
+    ? parsePolicy(Attributes.Policy, `the policy of queue ${queue.name}`)
+    : { Version: "2012-10-17", Statement: [] };
+}
+
+/**
+ * Fetches back the deployed policies of a grant's events, as its record names them (see eventsPlanOf), acting in each
+ * account through `deployRoleArn`; undefined when the grant declares no events.
+ */
+export async function eventsModelFromEmulator(
+  emulator: Emulator,
+  record: GrantRecord,
+  deployRoleArn: (accountId: string) => string,
+): Promise<EventsModel | undefined> {
+  const plan = eventsPlanOf(record);
+  if (!plan) return undefined;
+  const as = async (accountId: string) =>
+    emulatorClientConfig(
+      emulator.endpoint,
+      await roleCredentials(emulator.endpoint, deployRoleArn(accountId), "proof"),
+    );
+  const inA = await as(record.lambda.accountId);
+  const inB = await as(record.bucket.accountId);
+  const bus = await new EventBridgeClient(inA).send(new DescribeEventBusCommand({ Name: plan.lambdaAccount.bus.name }));
+  const fn = await new LambdaClient(inA).send(new GetPolicyCommand({ FunctionName: plan.lambdaAccount.functionArn }));
+  return {
+    plan,
+    senderRole: await fetchRole(new IAMClient(inB), plan.bucketAccount.role.arn),
+    busPolicy: parsePolicy(bus.Policy, `the policy of bus ${plan.lambdaAccount.bus.name}`),
+    functionPolicy: parsePolicy(fn.Policy, `the policy of ${plan.lambdaAccount.functionArn}`),
+    deadLetterPolicies: {
+      bucketAccount: await queuePolicy(new SQSClient(inB), plan.bucketAccount.deadLetterQueue),
+      lambdaAccount: await queuePolicy(new SQSClient(inA), plan.lambdaAccount.deadLetterQueue),
+    },
+    problems: [],
+  };
+}
