@@ -4,17 +4,26 @@
  * dead-letter queues' policies — in the shape of the proof's events model (modules/proof/events.ts), so the same
  * requests (eventRequestsOf) prove that what was deployed is what was proven before deployment.
  */
-import { DescribeEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { IAMClient } from "@aws-sdk/client-iam";
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  ListEventBusesCommand,
+  ListRulesCommand,
+} from "@aws-sdk/client-eventbridge";
+import { GetRoleCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { GetPolicyCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { PolicyDocument } from "../../modules/internal";
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { lambdaRoleArnOf, planEvents, type PolicyDocument } from "../../modules/internal";
+import type { EnvironmentConfig } from "../../stacks/config";
 import type { GrantRecord } from "../../modules/proof";
 import type { EventsModel } from "../../modules/proof/events";
 import type { Named } from "../../modules/policy/plan-events";
 import { eventsPlanOf } from "../../modules/record/grant-record";
 import { fetchRole, parsePolicy } from "./deployed-model";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
+
+type ClientConfig = ReturnType<typeof emulatorClientConfig>;
 
 /** A queue's policy as SQS holds it (none: no statement). */
 async function queuePolicy(sqs: SQSClient, queue: Named): Promise<PolicyDocument> {
@@ -56,4 +65,55 @@ export async function eventsModelFromEmulator(
     },
     problems: [],
   };
+}
+
+/**
+ * What of a grant's events is left in either account after destroy, looked up by the names the declaration plans:
+ * the grant's bus and the bucket account's rule, both dead-letter queues, the sending role, and their alarms.
+ */
+export async function eventLeftovers(
+  config: EnvironmentConfig,
+  clients: { readonly inA: ClientConfig; readonly inB: ClientConfig },
+): Promise<string[]> {
+  if (!config.grant.events || config.lambda.functionName === undefined) return [];
+  const plan = planEvents({
+    events: config.grant.events,
+    lambdaAccountId: config.lambda.accountId,
+    lambdaRegion: config.lambda.region,
+    lambdaRoleArn: lambdaRoleArnOf(config.lambda),
+    functionName: config.lambda.functionName,
+    bucketAccountId: config.bucket.accountId,
+    bucketRegion: config.bucket.region,
+    bucketName: config.bucket.bucketName,
+  });
+  const { inA, inB } = clients;
+  const { bus } = plan.lambdaAccount;
+  const buses = await new EventBridgeClient(inA).send(new ListEventBusesCommand({ NamePrefix: bus.name }));
+  const rules = await new EventBridgeClient(inB).send(
+    new ListRulesCommand({ NamePrefix: plan.bucketAccount.rule.name }),
+  );
+  const found = [
+    ...(buses.EventBuses ?? []).map((b) => `event bus ${b.Name}`),
+    ...(rules.Rules ?? []).map((r) => `event rule ${r.Name}`),
+  ];
+  for (const [clientConfig, part] of [
+    [inA, plan.lambdaAccount],
+    [inB, plan.bucketAccount],
+  ] as const) {
+    const queues = await new SQSClient(clientConfig).send(
+      new ListQueuesCommand({ QueueNamePrefix: part.deadLetterQueue.name }),
+    );
+    found.push(...(queues.QueueUrls ?? []).map((url) => `queue ${url}`));
+    const { MetricAlarms } = await new CloudWatchClient(clientConfig).send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: part.rule.name }),
+    );
+    found.push(...(MetricAlarms ?? []).map((a) => `alarm ${a.AlarmName}`));
+  }
+  try {
+    await new IAMClient(inB).send(new GetRoleCommand({ RoleName: plan.bucketAccount.role.name }));
+    found.push(`IAM role ${plan.bucketAccount.role.name} in ${config.bucket.accountId}`);
+  } catch (e) {
+    if (!(e instanceof NoSuchEntityException)) throw e;
+  }
+  return found;
 }

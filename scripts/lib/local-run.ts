@@ -32,6 +32,7 @@ import { createS3Client } from "../../lambda/src/s3-client";
 import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/config";
 import { emulatorClientConfig, roleCredentials, type Credentials, type Emulator } from "./emulator";
 import { initializedFreshDirectory } from "./remote-state";
+import { eventLeftovers } from "./deployed-events";
 import { PROJECT_ROOT, terraform } from "./toolchain";
 
 /** The grantee's role name (a role with a path is found by its name). */
@@ -876,5 +877,5 @@ export async function leftovers(
   const key = await kms.send(new DescribeKeyCommand({ KeyId: outputs.kms_key_arn }));
   if (key.KeyMetadata?.KeyState !== "PendingDeletion")
     found.push(`KMS key ${outputs.kms_key_arn} (${key.KeyMetadata?.KeyState})`);
-  return found;
+  return [...found, ...(await eventLeftovers(config, { inA, inB }))];
 }
