@@ -218,13 +218,45 @@ function bufferedLog(): Log & { flush(): void } {
   return { write: (t) => void (text += t), flush: () => void process.stdout.write(text) };
 }
 
-async function main(): Promise<number> {
-  const missing = [
+/** What the demo needs and this machine lacks, each with how to get it. */
+function missingTools(): string[] {
+  return [
     findOnPath("terraform")
       ? undefined
       : "terraform is not on PATH: install Terraform >= 1.10, whose S3 backend has the lock file (https://developer.hashicorp.com/terraform/install)",
     emulatorProblem(),
   ].filter((m): m is string => m !== undefined);
+}
+
+/**
+ * Runs every environment (see runEnvironment): side by side, each log printed whole once its environment is done, or
+ * one after the other when they share one emulator. Returns the number of failed checks.
+ */
+async function runEnvironments(
+  shared: boolean,
+  start: (name: (typeof STACKS)[number], i: number, log: Log) => Promise<number>,
+): Promise<number> {
+  const runs = STACKS.map((name, i) => ({ name, i, log: shared ? { ...stdout, flush() {} } : bufferedLog() }));
+  const one = (r: (typeof runs)[number]) =>
+    start(r.name, r.i, r.log).catch((error: Error) => {
+      r.log.write(`\n${r.name}: ${error.message}\n`);
+      return 1;
+    });
+  let failures = 0;
+  if (shared) {
+    for (const r of runs) failures += await one(r);
+    return failures;
+  }
+  const done = runs.map(one);
+  for (const [i, r] of runs.entries()) {
+    failures += await done[i];
+    r.log.flush();
+  }
+  return failures;
+}
+
+async function main(): Promise<number> {
+  const missing = missingTools();
   if (missing.length > 0) {
     for (const m of missing) console.error(`demo: ${m}`);
     return 2;
@@ -279,29 +311,9 @@ async function main(): Promise<number> {
     const mirror = providerMirror();
     console.log(`           terraform providers from ${mirror ? `the mirror ${mirror}` : "the registry"}`);
 
-    const runs = STACKS.map((name, i) => ({ name, i, log: shared ? { ...stdout, flush() {} } : bufferedLog() }));
-    const one = (r: (typeof runs)[number]) =>
-      runEnvironment(
-        r.name,
-        stackDirs[r.name],
-        emulatorOf(r.i),
-        envOf(r.i),
-        r.log,
-        shared ? undefined : deliveriesOf(r.i),
-      ).catch((error: Error) => {
-        r.log.write(`\n${r.name}: ${error.message}\n`);
-        return 1;
-      });
-    if (shared) {
-      for (const r of runs) failures += await one(r);
-    } else {
-      // Run together, print each environment's whole log in order once it is done.
-      const done = runs.map(one);
-      for (const [i, r] of runs.entries()) {
-        failures += await done[i];
-        r.log.flush();
-      }
-    }
+    failures += await runEnvironments(shared, (name, i, log) =>
+      runEnvironment(name, stackDirs[name], emulatorOf(i), envOf(i), log, shared ? undefined : deliveriesOf(i)),
+    );
   } catch (error) {
     console.error(`\ndemo: ${(error as Error).message}`);
     failures++;

@@ -44,4 +44,32 @@ export interface ExistingResources {
   readonly bucketPolicyStatements: readonly PolicyStatement[];
   /** Every statement of the key's current policy: a key policy is replaced whole, and one without them locks the key. */
   readonly keyPolicyStatements: readonly PolicyStatement[];
+  /**
+   * The bucket's notification configuration as it is today: S3 keeps one per bucket and replaces it whole, so a grant
+   * with events writes these entries back beside EventBridge. Required for a grant with events on an existing bucket
+   * (`{}` when its configuration is empty).
+   * @default not given: a grant with events is refused on this bucket
+   */
+  readonly notification?: ExistingNotification | undefined;
+}
+
+/** One entry of a bucket's notification configuration: where S3 sends which events, for which keys. */
+export interface NotificationEntry {
+  /** The entry's ID. @default the one S3 gives it */
+  readonly id?: string | undefined;
+  /** The destination: the queue's, topic's or function's ARN. */
+  readonly arn: string;
+  /** S3's event names (`s3:ObjectCreated:*`, `s3:ObjectRemoved:Delete`, ...). */
+  readonly events: readonly string[];
+  readonly filterPrefix?: string | undefined;
+  readonly filterSuffix?: string | undefined;
+}
+
+/** An existing bucket's notification configuration, as it is today (see ExistingResources.notification). */
+export interface ExistingNotification {
+  /** Whether EventBridge is on already. @default false */
+  readonly eventBridge?: boolean | undefined;
+  readonly queues?: readonly NotificationEntry[] | undefined;
+  readonly topics?: readonly NotificationEntry[] | undefined;
+  readonly lambdaFunctions?: readonly NotificationEntry[] | undefined;
 }

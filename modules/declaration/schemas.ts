@@ -269,6 +269,38 @@ const statementSchema = z
   .transform((statement) => statement as unknown as PolicyStatement);
 
 /** The bucket and key a grant attaches to, with the statements their policies hold today. */
+/** One entry of an existing bucket's notification configuration, whose destination is a `service` ARN. */
+const notificationEntrySchema = (service: "sqs" | "sns" | "lambda") =>
+  z.strictObject({
+    id: z
+      .string({ error: "must be a string" })
+      .min(1)
+      .max(255, { message: "is longer than 255 characters" })
+      .optional(),
+    arn: z
+      .string({ error: "must be a string" })
+      .regex(new RegExp(`^arn:aws(-cn|-us-gov)?:${service}:[a-z0-9-]+:\\d{12}:\\S+$`), {
+        message: `is not ${service === "sqs" ? "an SQS queue" : service === "sns" ? "an SNS topic" : "a Lambda function"} ARN`,
+      }),
+    events: z
+      .array(
+        z.string({ error: "must be a string" }).regex(/^s3:[A-Za-z]+(:[A-Za-z*]+)?$/, {
+          message: "is not an S3 event name (e.g. s3:ObjectCreated:*)",
+        }),
+      )
+      .min(1, { message: "is empty: an entry names at least one event" }),
+    filterPrefix: z.string({ error: "must be a string" }).max(1024).optional(),
+    filterSuffix: z.string({ error: "must be a string" }).max(1024).optional(),
+  });
+
+/** An existing bucket's notification configuration as it is today (ExistingNotification). */
+const existingNotificationSchema = z.strictObject({
+  eventBridge: z.boolean({ error: "must be true or false" }).optional(),
+  queues: z.array(notificationEntrySchema("sqs"), { error: "must be a list of entries" }).optional(),
+  topics: z.array(notificationEntrySchema("sns"), { error: "must be a list of entries" }).optional(),
+  lambdaFunctions: z.array(notificationEntrySchema("lambda"), { error: "must be a list of entries" }).optional(),
+});
+
 export const existingResourcesSchema = z.strictObject({
   /** ARN of the key that encrypts the bucket; `keyAlias` must name an alias of it. */
   keyArn: z
@@ -284,6 +316,7 @@ export const existingResourcesSchema = z.strictObject({
   keyPolicyStatements: z
     .array(statementSchema, { error: "must be the list of the key policy's current statements" })
     .min(1, { message: "is empty: give the key policy's current statements (a key policy is replaced whole)" }),
+  notification: existingNotificationSchema.optional(),
 });
 
 /** Server access logging of a bucket this library creates (AccessLoggingSettings). */
@@ -719,14 +752,14 @@ export function eventSettingsProblems(
           },
         ]
       : []),
-    ...(bucket.existing !== undefined
+    ...(bucket.existing !== undefined && (bucket.existing as { notification?: unknown }).notification === undefined
       ? [
           {
             code: "custom" as const,
             path: at("grant", "events"),
             input: grant.events,
             message:
-              "cannot be declared on an existing bucket yet: its notification configuration is its owner's, and a grant would replace it whole; turn on EventBridge for the bucket and add the rule in the bucket account yourself, or let this library create the bucket",
+              "on an existing bucket needs bucket.existing.notification: S3 keeps one notification configuration per bucket and a grant with events replaces it whole, so give the entries it holds today ({} when it has none)",
           },
         ]
       : []),

@@ -229,6 +229,66 @@ describe("a shared bucket whose two grantees watch one prefix", () => {
   });
 });
 
+describe("an existing bucket: its notification entries as they are today, written back beside EventBridge", () => {
+  const existing = {
+    keyArn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    bucketPolicyStatements: [],
+    keyPolicyStatements: [
+      {
+        Effect: "Allow" as const,
+        Principal: { AWS: "arn:aws:iam::222222222222:root" },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ],
+    notification: {
+      queues: [
+        {
+          id: "audit",
+          arn: "arn:aws:sqs:us-east-1:222222222222:audit",
+          events: ["s3:ObjectRemoved:*"],
+          filterPrefix: "archive/",
+        },
+      ],
+      lambdaFunctions: [
+        {
+          arn: "arn:aws:lambda:us-east-1:222222222222:function:thumbs",
+          events: ["s3:ObjectCreated:*"],
+          filterSuffix: ".png",
+        },
+      ],
+    },
+  };
+
+  test("one configuration: EventBridge on, the queue and function entries kept, after the existing bucket's policy", () => {
+    const stack = twoAccountStack();
+    new CrossAccountS3Access(stack.stack, "access", accessProps(stack, EVENT_GRANT, { bucket: { existing } }));
+    const json = synthJson(stack.stack);
+    const notification = onlyResource(json, "aws_s3_bucket_notification");
+    expect(notification).toMatchObject({
+      bucket: "shared-data",
+      eventbridge: true,
+      queue: [
+        {
+          id: "audit",
+          queue_arn: "arn:aws:sqs:us-east-1:222222222222:audit",
+          events: ["s3:ObjectRemoved:*"],
+          filter_prefix: "archive/",
+        },
+      ],
+      lambda_function: [
+        {
+          lambda_function_arn: "arn:aws:lambda:us-east-1:222222222222:function:thumbs",
+          events: ["s3:ObjectCreated:*"],
+          filter_suffix: ".png",
+        },
+      ],
+    });
+    expect(notification.topic).toBeUndefined();
+    expect(notification.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_policy\./)]);
+  });
+});
+
 describe("declarations refused at synth, naming the field and the value", () => {
   const refused = (grant: GrantDeclaration, overrides: Parameters<typeof accessProps>[2] = {}) =>
     configurationError(() => {
@@ -273,10 +333,29 @@ describe("declarations refused at synth, naming the field and the value", () => 
     const existing = {
       keyArn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
       bucketPolicyStatements: [],
-      keyPolicyStatements: [],
+      keyPolicyStatements: [
+        {
+          Effect: "Allow" as const,
+          Principal: { AWS: "arn:aws:iam::222222222222:root" },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
     };
     expect(refused(EVENT_GRANT, { bucket: { existing } })).toMatch(
-      /grant\.events .*cannot be declared on an existing bucket yet/,
+      /grant\.events .*on an existing bucket needs bucket\.existing\.notification/,
+    );
+    expect(
+      refused(EVENT_GRANT, {
+        bucket: {
+          existing: {
+            ...existing,
+            notification: { queues: [{ arn: "arn:aws:sns:us-east-1:222222222222:t", events: ["s3:ObjectCreated:*"] }] },
+          },
+        },
+      }),
+    ).toMatch(
+      /bucket\.existing\.notification\.queues\[0\]\.arn "arn:aws:sns:us-east-1:222222222222:t" is not an SQS queue ARN/,
     );
   });
 });

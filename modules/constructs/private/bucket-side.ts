@@ -15,7 +15,7 @@ import {
   dependable,
 } from "../../core/cdktf";
 import { BucketKey } from "../bucket-key";
-import type { BucketSettings } from "../../declaration/bucket-settings";
+import type { BucketSettings, ExistingNotification, NotificationEntry } from "../../declaration/bucket-settings";
 import { addExistingPolicies } from "./existing-resources";
 import { ALARMS_ADVICE } from "../../declaration/alarm-settings";
 
@@ -154,13 +154,25 @@ export function buildBucketAccount(
     rules: ["CAS-MON-1"],
     advice: ALARMS_ADVICE,
   });
-  const events = addEvents(scope, provider, half, side, alarms);
+  const events = addEvents(scope, provider, half, side, alarms, bucket.existing?.notification);
   return { ...half, accessRoles, accessPoints, ...events };
+}
+
+/** An existing bucket's notification entries, as the notification configuration's blocks take them. */
+function entryBlocks<K extends string>(arnField: K, entries: readonly NotificationEntry[] | undefined) {
+  return (entries ?? []).map((e) => ({
+    [arnField]: e.arn,
+    events: [...e.events],
+    ...(e.id !== undefined ? { id: e.id } : {}),
+    ...(e.filterPrefix !== undefined ? { filterPrefix: e.filterPrefix } : {}),
+    ...(e.filterSuffix !== undefined ? { filterSuffix: e.filterSuffix } : {}),
+  })) as Array<Record<K, string> & { events: string[] }>;
 }
 
 /**
  * The grants' events in the bucket account: the bucket's one notification configuration, sending every event to the
- * default bus (saved after the bucket policy: S3 refuses the two saved at once), and each grant's forwarding rule.
+ * default bus (saved after the bucket policy: S3 refuses the two saved at once) beside the entries an existing
+ * bucket holds today, and each grant's forwarding rule.
  */
 function addEvents(
   scope: Construct,
@@ -168,6 +180,7 @@ function addEvents(
   half: BucketHalf,
   side: BucketAccountPlan,
   alarms: BucketAlarmChoice,
+  existing: ExistingNotification | undefined,
 ): Pick<BucketAccountResources, "events" | "notification"> {
   const events = new Map<string, BucketEvents>();
   if (side.events.length === 0) return { events };
@@ -179,6 +192,11 @@ function addEvents(
       provider,
       bucket: half.bucket?.bucket.id ?? bucketName,
       eventbridge: true,
+      ...(existing?.queues?.length ? { queue: entryBlocks("queueArn", existing.queues) } : {}),
+      ...(existing?.topics?.length ? { topic: entryBlocks("topicArn", existing.topics) } : {}),
+      ...(existing?.lambdaFunctions?.length
+        ? { lambdaFunction: entryBlocks("lambdaFunctionArn", existing.lambdaFunctions) }
+        : {}),
       dependsOn: [half.policies.bucketPolicy],
     }),
   );
