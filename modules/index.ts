@@ -40,6 +40,14 @@ export {
   type SharedBucketAccountGrantsProps,
 } from "./patterns/shared-bucket-account-grants";
 
+// Object events: new objects in the bucket invoking the grantee's function, both accounts' halves from the grant.
+export { EVENT_DELIVERIES, type EventDeclaration, type EventDelivery } from "./declaration/grant";
+export type { EventsPlan, EventPattern, NamedResource } from "./policy/plan-events";
+export type { BucketEvents } from "./constructs/bucket-events";
+export type { GrantEventBus } from "./constructs/grant-event-bus";
+export type { EventDeadLetters } from "./constructs/event-dead-letters";
+export type { ExistingNotification, NotificationEntry } from "./declaration/bucket-settings";
+
 // Alarms when a grant stops working, in the account that owns what each one watches.
 export type { AlarmSettings } from "./declaration/alarm-settings";
 export type { LambdaAlarms } from "./constructs/lambda-alarms";
@@ -93,7 +101,7 @@ export {
 } from "./deploy/deploy-permissions";
 
 // What the function is told, and what the library is built with.
-export { ACCESS_DENIED_LOG_LINE, HANDLER_ENVIRONMENT, type GrantedPrefix } from "./contract";
+export { ACCESS_DENIED_LOG_LINE, HANDLER_ENVIRONMENT, type EventFilter, type GrantedPrefix } from "./contract";
 export { AWS_PROVIDER_VERSION } from "./core/compatibility";
 export { REGIONS, type Partition } from "./core/regions";
 export { ConfigurationError, CrossAccountS3Error } from "./core/errors";

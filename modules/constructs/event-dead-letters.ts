@@ -7,14 +7,14 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { ALARM_EVALUATION } from "../declaration/alarm-settings";
 import { Construct, type TerraformProvider } from "../core/cdktf";
 import { renderPolicy, type PolicyDocument } from "../core/policy-document";
-import { DEAD_LETTER_RETENTION_SECONDS, type Named } from "../policy/plan-events";
+import { DEAD_LETTER_RETENTION_SECONDS, type NamedResource } from "../policy/plan-events";
 import { literalConfig } from "../core/terraform-text";
 import { notifying } from "./lambda-alarms";
 
 export interface EventDeadLettersProps {
   readonly provider: TerraformProvider;
   /** The queue, and the policy that lets only its rule send to it. */
-  readonly queue: Named & { readonly policy: PolicyDocument };
+  readonly queue: NamedResource & { readonly policy: PolicyDocument };
   /** The rule whose undelivered events it keeps, and the bus the rule is on (undefined: the default bus). */
   readonly rule: { readonly name: string; readonly busName?: string | undefined };
   /** What the events are, for the alarms' descriptions. */

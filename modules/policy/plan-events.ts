@@ -28,7 +28,7 @@ export interface EventsContext {
 }
 
 /** An EventBridge resource's name and ARN. */
-export interface Named {
+export interface NamedResource {
   readonly name: string;
   readonly arn: string;
 }
@@ -46,18 +46,18 @@ export interface EventsPlan {
   readonly suffix?: string | undefined;
   /** Account B: the rule on the default bus that forwards the grant's events, and the role it sends them with. */
   readonly bucketAccount: {
-    readonly rule: Named;
+    readonly rule: NamedResource;
     readonly pattern: EventPattern;
-    readonly role: Named & { readonly trustPolicy: PolicyDocument; readonly policy: PolicyDocument };
-    readonly deadLetterQueue: Named & { readonly policy: PolicyDocument };
+    readonly role: NamedResource & { readonly trustPolicy: PolicyDocument; readonly policy: PolicyDocument };
+    readonly deadLetterQueue: NamedResource & { readonly policy: PolicyDocument };
   };
   /** Account A: the grant's bus and its policy, the rule on it that invokes the function, and the function. */
   readonly lambdaAccount: {
-    readonly bus: Named & { readonly policy: PolicyDocument };
-    readonly rule: Named;
+    readonly bus: NamedResource & { readonly policy: PolicyDocument };
+    readonly rule: NamedResource;
     readonly pattern: EventPattern;
     readonly functionArn: string;
-    readonly deadLetterQueue: Named & { readonly policy: PolicyDocument };
+    readonly deadLetterQueue: NamedResource & { readonly policy: PolicyDocument };
   };
 }
 
@@ -127,7 +127,7 @@ const ruleArnOf = (region: string, accountId: string, name: string, bus?: string
   `arn:${partitionOf(region).partition}:events:${region}:${accountId}:rule/${bus ? `${bus}/` : ""}${name}`;
 
 /** Account B's part: the forwarding rule on the default bus, its role, and its dead-letter queue. */
-function bucketAccountPart(ctx: EventsContext, rule: Named, busArn: string): EventsPlan["bucketAccount"] {
+function bucketAccountPart(ctx: EventsContext, rule: NamedResource, busArn: string): EventsPlan["bucketAccount"] {
   const { partition } = partitionOf(ctx.bucketRegion);
   const { name } = rule;
   const trustPolicy = policyDocument([

@@ -8,7 +8,7 @@
  */
 import { accountRootArn, policyDocument, type PolicyDocument, type PolicyStatement } from "../core/policy-document";
 import type { SynthResource } from "../core/stack-view";
-import type { EventsPlan, Named } from "../policy/plan-events";
+import type { EventsPlan, NamedResource } from "../policy/plan-events";
 import { eventsPlanOf, type GrantRecord } from "../record/grant-record";
 import { modelRole, readPolicy, type ModelRole, type ProofView } from "./model";
 import { session } from "./request-builder";
@@ -47,7 +47,7 @@ function resourcesIn(views: readonly ProofView[], type: string, place: Place) {
 }
 
 /** The bus's policy as EventBridge holds it: every bus policy's statements, and every bus permission as a statement. */
-function busPolicyOf(views: readonly ProofView[], bus: Named, place: Place, partition: string): PolicyDocument {
+function busPolicyOf(views: readonly ProofView[], bus: NamedResource, place: Place, partition: string): PolicyDocument {
   const named = (pv: ProofView, r: SynthResource) => (pv.view.valueOf(r.event_bus_name) ?? "default") === bus.name;
   const policies = resourcesIn(views, "aws_cloudwatch_event_bus_policy", place)
     .filter(({ pv, r }) => named(pv, r))
@@ -118,7 +118,7 @@ function functionPolicyOf(views: readonly ProofView[], functionArn: string, plac
 }
 
 /** The queue's policy: every queue policy on it (by its URL's account and name), and its own `policy` argument. */
-function queuePolicyOf(views: readonly ProofView[], queue: Named, place: Place): PolicyDocument {
+function queuePolicyOf(views: readonly ProofView[], queue: NamedResource, place: Place): PolicyDocument {
   const own = resourcesIn(views, "aws_sqs_queue", place)
     .filter(({ pv, r }) => pv.view.valueOf(r.name) === queue.name && typeof r.policy === "string")
     .flatMap(({ pv, id, r }) => readPolicy(pv, r.policy, `aws_sqs_queue.${id}.policy`).Statement);
@@ -182,7 +182,7 @@ class EventRequests {
   }
 
   /** A rule of `account` other than the grant's, on a bus of the same name (`rule/<name>`, `rule/<bus>/<name>`). */
-  otherRule(rule: Named, account: string): string {
+  otherRule(rule: NamedResource, account: string): string {
     const parts = rule.arn.split(":");
     const path = parts.slice(5).join(":").split("/");
     path[path.length - 1] = "not-the-grant-rule";
@@ -320,7 +320,7 @@ function serviceHops(b: EventRequests, m: EventsModel, record: GrantRecord, outs
     "Denied",
     "a rule of another account may not invoke the function",
   );
-  const queues: Array<[Named, string, PolicyDocument, Named]> = [
+  const queues: Array<[NamedResource, string, PolicyDocument, NamedResource]> = [
     [m.plan.bucketAccount.deadLetterQueue, B, m.deadLetterPolicies.bucketAccount, m.plan.bucketAccount.rule],
     [m.plan.lambdaAccount.deadLetterQueue, A, m.deadLetterPolicies.lambdaAccount, rule],
   ];

@@ -18,7 +18,7 @@ import { lambdaRoleArnOf, planEvents, type PolicyDocument } from "../../modules/
 import type { EnvironmentConfig } from "../../stacks/config";
 import type { GrantRecord } from "../../modules/proof";
 import type { EventsModel } from "../../modules/proof/events";
-import type { Named } from "../../modules/policy/plan-events";
+import type { NamedResource } from "../../modules/policy/plan-events";
 import { eventsPlanOf } from "../../modules/record/grant-record";
 import { fetchRole, parsePolicy } from "./deployed-model";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
@@ -26,7 +26,7 @@ import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator
 type ClientConfig = ReturnType<typeof emulatorClientConfig>;
 
 /** A queue's policy as SQS holds it (none: no statement). */
-async function queuePolicy(sqs: SQSClient, queue: Named): Promise<PolicyDocument> {
+async function queuePolicy(sqs: SQSClient, queue: NamedResource): Promise<PolicyDocument> {
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queue.name }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["Policy"] }));
   return Attributes?.Policy
