@@ -194,6 +194,8 @@ export interface EventFilter {
   readonly prefixes: readonly string[];
   /** Every key ends with this, when given. */
   readonly suffix?: string | undefined;
+  /** Whether the function is told of deleted objects too (`Object Deleted`). */
+  readonly removed?: boolean | undefined;
 }
 
 /**
@@ -204,12 +206,13 @@ export const EVENT_SUFFIX_PATTERN = /^[A-Za-z0-9!\-_.'()]{1,255}$/;
 
 /**
  * The one encoding of a grant's event filter in EVENT_FILTER: `{"prefixes":["incoming/"],"suffix":".csv"}`, the
- * suffix left out when there is none. The constructs write it with this function; the handler parses it back.
+ * suffix left out when there is none, and `"removed":true` added when deletions are told too. The constructs write it with this function; the handler parses it back.
  */
 export function encodeEventFilter(filter: EventFilter): string {
   return JSON.stringify({
     prefixes: [...filter.prefixes],
     ...(filter.suffix !== undefined ? { suffix: filter.suffix } : {}),
+    ...(filter.removed === true ? { removed: true } : {}),
   });
 }
 

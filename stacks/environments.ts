@@ -157,8 +157,8 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
       ],
       // The function runs in a VPC and reaches S3 through this gateway endpoint only.
       sourceVpce: ["vpce-0a1b2c3d4e5f60718"],
-      // Every new CSV report invokes the function (through EventBridge in both accounts).
-      events: { prefixes: ["reports/"], suffix: ".csv" },
+      // Every new or deleted CSV report invokes the function (through EventBridge in both accounts).
+      events: { prefixes: ["reports/"], suffix: ".csv", removed: true },
     },
   },
 

@@ -30,6 +30,7 @@ const filterSchema = z.strictObject({
     )
     .min(1),
   suffix: z.string().regex(EVENT_SUFFIX_PATTERN).optional(),
+  removed: z.literal(true).optional(),
 });
 
 /** EVENT_FILTER parsed: undefined when unset (the grant declares no events), or the problems that make it unreadable. */
@@ -66,7 +67,7 @@ export class EventNotGrantedError extends HandlerError {
 
 /** Refuses an object event about another bucket, or a key the grant's event filter does not admit. */
 export function checkObjectEvent(
-  request: { readonly bucket: string; readonly key: string },
+  request: { readonly operation: string; readonly bucket: string; readonly key: string },
   bucketName: string,
   filter: EventFilter | undefined,
 ): void {
@@ -75,6 +76,10 @@ export function checkObjectEvent(
       `the event is about s3://${request.bucket}, and the function's grant is on s3://${bucketName}`,
     );
   if (!filter) throw new EventNotGrantedError(`the function's grant declares no events (${VARIABLE} is unset)`);
+  if (request.operation === "object-removed" && filter.removed !== true)
+    throw new EventNotGrantedError(
+      `the event tells of a deletion (${showValue(request.key)}), and the function's grant declares events for new objects only`,
+    );
   if (!eventFilterAdmits(filter, request.key)) {
     const suffix = filter.suffix === undefined ? "" : ` ending with ${showValue(filter.suffix)}`;
     throw new EventNotGrantedError(

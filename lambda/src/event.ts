@@ -41,7 +41,14 @@ export type S3Request =
   | { readonly operation: "presign-get" | "presign-put"; readonly key: string; readonly expiresIn: number }
   | { readonly operation: "copy"; readonly sourceKey: string; readonly key: string }
   /** S3's `Object Created` event, delivered by the grant's rule (see object-events.ts). */
-  | { readonly operation: "object-created"; readonly bucket: string; readonly key: string };
+  | { readonly operation: "object-created"; readonly bucket: string; readonly key: string }
+  /** S3's `Object Deleted` event, when the grant declares removals. */
+  | {
+      readonly operation: "object-removed";
+      readonly bucket: string;
+      readonly key: string;
+      readonly deletionType?: string;
+    };
 
 const FIELDS = [
   "operation",

@@ -18,7 +18,7 @@ import { getObject } from "./operations/get";
 import { listObjects } from "./operations/list";
 import { presignUrl } from "./operations/presign";
 import { putObject } from "./operations/put";
-import { objectCreated } from "./operations/object-created";
+import { objectCreated, objectRemoved } from "./operations/object-created";
 import { checkObjectEvent } from "./event-filter";
 import { isObjectEvent, parseObjectEvent } from "./object-events";
 import { optional, resultLocation, type HandlerResult, type Outcome } from "./results";
@@ -44,6 +44,7 @@ export type {
   PresignResult,
   PutResult,
   ObjectCreatedResult,
+  ObjectRemovedResult,
 } from "./results";
 
 export type Handler = (event: unknown, context?: InvocationContext) => Promise<HandlerResult>;
@@ -67,6 +68,7 @@ function needsOf(request: S3Request, bucket: string): Array<{ target: S3Target; 
     case "get":
     case "presign-get":
     case "object-created":
+    case "object-removed":
       return [{ target: at(request.key), permission: "read" }];
     case "put":
     case "presign-put":
@@ -85,7 +87,8 @@ function needsOf(request: S3Request, bucket: string): Array<{ target: S3Target; 
 
 /** Refuses, before anything is sent, a request that needs what the grant does not give. */
 function checkGrant(ctx: OperationContext, request: S3Request): void {
-  if (request.operation === "object-created") checkObjectEvent(request, ctx.bucket, ctx.config.eventFilter);
+  if (request.operation === "object-created" || request.operation === "object-removed")
+    checkObjectEvent(request, ctx.bucket, ctx.config.eventFilter);
   for (const { target, permission } of needsOf(request, ctx.bucket)) {
     if (!isGranted(ctx.config.grants, target.key ?? target.prefix ?? "", permission)) {
       throw new NotGrantedError(target, permission, prefixesWith(ctx.config.grants, permission));
@@ -111,6 +114,8 @@ async function perform(ctx: OperationContext, request: S3Request, context?: Invo
       return copyObject(ctx, request, context);
     case "object-created":
       return objectCreated(ctx, request);
+    case "object-removed":
+      return objectRemoved(ctx, request);
   }
 }
 

@@ -1,13 +1,16 @@
 /**
- * Object events: the EventBridge `Object Created` event S3 sends, as the grant's rule delivers it, validated into the
- * bucket and key it is about (see event-filter.ts for what the grant lets through).
+ * Object events: the EventBridge `Object Created` and `Object Deleted` events S3 sends, as the grant's rule delivers
+ * them, validated into the bucket and key they are about (see event-filter.ts for what the grant lets through).
  */
 import * as z from "zod";
 import { InvalidEventError } from "./errors";
 import { keySchema, type S3Request } from "./event";
-
-type ObjectCreatedRequest = Extract<S3Request, { operation: "object-created" }>;
 import { showValue } from "./show-value";
+
+type ObjectEventRequest = Extract<S3Request, { operation: "object-created" | "object-removed" }>;
+
+/** S3's detail types the handler takes, and the operation each is. */
+const DETAIL_TYPES = { "Object Created": "object-created", "Object Deleted": "object-removed" } as const;
 
 /** Whether an invocation event is S3's, as EventBridge delivers it (then it is parsed by parseObjectEvent). */
 export function isObjectEvent(event: unknown): boolean {
@@ -15,20 +18,21 @@ export function isObjectEvent(event: unknown): boolean {
 }
 
 const objectEventSchema = z.looseObject({
-  "detail-type": z.literal("Object Created", {
-    error: (issue) => `detail-type must be "Object Created", got ${showValue(issue.input)}`,
+  "detail-type": z.enum(Object.keys(DETAIL_TYPES) as Array<keyof typeof DETAIL_TYPES>, {
+    error: (issue) => `detail-type must be "Object Created" or "Object Deleted", got ${showValue(issue.input)}`,
   }),
   detail: z.looseObject(
     {
       bucket: z.looseObject({ name: z.string({ error: "detail.bucket.name must be a string" }) }),
       object: z.looseObject({ key: keySchema("key") }),
+      "deletion-type": z.string().max(64).optional(),
     },
     { error: "detail must be an object with bucket.name and object.key" },
   ),
 });
 
-/** Validates S3's `Object Created` event; throws an InvalidEventError naming what is wrong. */
-export function parseObjectEvent(event: unknown): ObjectCreatedRequest {
+/** Validates S3's `Object Created` or `Object Deleted` event; throws an InvalidEventError naming what is wrong. */
+export function parseObjectEvent(event: unknown): ObjectEventRequest {
   const result = objectEventSchema.safeParse(event);
   if (!result.success) {
     throw new InvalidEventError(
@@ -36,5 +40,8 @@ export function parseObjectEvent(event: unknown): ObjectCreatedRequest {
     );
   }
   const { detail } = result.data;
-  return { operation: "object-created", bucket: detail.bucket.name, key: detail.object.key };
+  const where = { bucket: detail.bucket.name, key: detail.object.key };
+  if (DETAIL_TYPES[result.data["detail-type"]] === "object-created") return { operation: "object-created", ...where };
+  const deletionType = detail["deletion-type"];
+  return { operation: "object-removed", ...where, ...(deletionType !== undefined ? { deletionType } : {}) };
 }

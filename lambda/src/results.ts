@@ -100,8 +100,26 @@ export interface ObjectCreatedResult {
   readonly versionId?: string;
 }
 
+/** What the function was told of an object an `Object Deleted` event names: nothing is read (it is gone). */
+export interface ObjectRemovedResult {
+  readonly operation: "object-removed";
+  readonly bucket: string;
+  /** The access point the function's requests go through (ACCESS_POINT_ARN), when one is configured. */
+  readonly accessPoint?: string;
+  readonly key: string;
+  /** S3's `deletion-type`: `Permanently Deleted`, or `Delete Marker Created` in a versioned bucket. */
+  readonly deletionType?: string;
+}
+
 export type HandlerResult =
-  GetResult | PutResult | ListResult | DeleteResult | PresignResult | CopyResult | ObjectCreatedResult;
+  | GetResult
+  | PutResult
+  | ListResult
+  | DeleteResult
+  | PresignResult
+  | CopyResult
+  | ObjectCreatedResult
+  | ObjectRemovedResult;
 
 /** What an operation gives the handler: its result, and what the invocation's log line adds about it. */
 export interface Outcome {

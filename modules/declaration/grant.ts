@@ -76,9 +76,10 @@ export const EVENT_DELIVERIES = ["eventbridge"] as const;
 export type EventDelivery = (typeof EVENT_DELIVERIES)[number];
 
 /**
- * Which new objects of the bucket invoke the grantee's function. The bucket account's EventBridge sends S3's
- * `Object Created` events of the bucket to a rule that matches the prefixes (and suffix) in the bucket account, and
- * forwards only those to an event bus of the grant's own in the Lambda account, whose rule invokes the function.
+ * Which new (and, with `removed`, deleted) objects of the bucket invoke the grantee's function. The bucket account's
+ * EventBridge sends S3's object events of the bucket to a rule that matches the prefixes (and suffix) in the bucket
+ * account, and forwards only those to an event bus of the grant's own in the Lambda account, whose rule invokes the
+ * function.
  */
 export interface EventDeclaration {
   /**
@@ -97,4 +98,10 @@ export interface EventDeclaration {
    * @default every key under the prefixes
    */
   readonly suffix?: string | undefined;
+  /**
+   * Also when an object under the prefixes is deleted (S3's `Object Deleted`: permanently, or by a delete marker in a
+   * versioned bucket); the function is told the key, and reads nothing.
+   * @default only new objects (`Object Created`)
+   */
+  readonly removed?: boolean | undefined;
 }

@@ -529,8 +529,9 @@ const eventsSchema = z.strictObject(
         message: "is not a key suffix (1-255 of S3's safe key characters: letters, digits and !-_.'())",
       })
       .optional(),
+    removed: z.boolean({ error: "must be true or false" }).optional(),
   },
-  { error: "must be { prefixes, suffix?, delivery? }" },
+  { error: "must be { prefixes, suffix?, removed?, delivery? }" },
 );
 
 export const grantSchema = z

@@ -44,6 +44,8 @@ export interface EventsPlan {
   /** The event prefixes, and the suffix, as declared. */
   readonly prefixes: readonly string[];
   readonly suffix?: string | undefined;
+  /** Whether `Object Deleted` events are forwarded too. */
+  readonly removed: boolean;
   /** Account B: the rule on the default bus that forwards the grant's events, and the role it sends them with. */
   readonly bucketAccount: {
     readonly rule: NamedResource;
@@ -64,7 +66,8 @@ export interface EventsPlan {
 /** An EventBridge event pattern, as this library writes it. */
 export interface EventPattern {
   readonly source: readonly ["aws.s3"];
-  readonly "detail-type": readonly ["Object Created"];
+  /** `Object Created`, and `Object Deleted` when the grant declares removals. */
+  readonly "detail-type": readonly string[];
   readonly account: readonly [string];
   readonly detail: {
     readonly bucket: { readonly name: readonly [string] };
@@ -84,7 +87,7 @@ export function objectCreatedPattern(
 ): EventPattern {
   return {
     source: ["aws.s3"],
-    "detail-type": ["Object Created"],
+    "detail-type": events.removed ? ["Object Created", "Object Deleted"] : ["Object Created"],
     account: [bucketAccountId],
     detail: {
       bucket: { name: [bucketName] },
@@ -198,6 +201,7 @@ export function planEvents(ctx: EventsContext): EventsPlan {
   return {
     prefixes: ctx.events.prefixes,
     ...(ctx.events.suffix !== undefined ? { suffix: ctx.events.suffix } : {}),
+    removed: ctx.events.removed === true,
     bucketAccount,
     lambdaAccount,
   };

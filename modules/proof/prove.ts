@@ -73,6 +73,7 @@ function canonicalGrant(grant: GrantDeclaration): Record<string, unknown> {
           delivery: grant.events.delivery ?? "eventbridge",
           prefixes: [...grant.events.prefixes].sort(),
           suffix: grant.events.suffix,
+          removed: grant.events.removed === true,
         }
       : undefined,
   };

@@ -160,6 +160,7 @@ function expectedConfig(d: DeclaredFunction): HandlerConfig {
       eventFilter: {
         prefixes: [...d.grant.events.prefixes],
         ...(d.grant.events.suffix !== undefined && { suffix: d.grant.events.suffix }),
+        ...(d.grant.events.removed === true && { removed: true as const }),
       },
     }),
     // The constructs set neither limit: the handler's defaults apply.

@@ -110,8 +110,8 @@ test("an event prefix the grant does not let the function read is refused too (G
 test.each([
   [
     "another detail-type",
-    { ...objectCreated("incoming/a.csv"), "detail-type": "Object Deleted" },
-    /detail-type must be "Object Created"/,
+    { ...objectCreated("incoming/a.csv"), "detail-type": "Object Restore Completed" },
+    /detail-type must be "Object Created" or "Object Deleted"/,
   ],
   ["no key", { ...objectCreated("x"), detail: { bucket: { name: BUCKET }, object: {} } }, /key must be a string/],
   ["a key with a dot segment", objectCreated("incoming/../secret.csv"), /must not have "\." or "\.\." path segments/],
@@ -121,6 +121,36 @@ test.each([
   expect(error).toBeInstanceOf(InvalidEventError);
   expect(error.message).toMatch(message);
   expect(s3Mock.calls()).toHaveLength(0);
+});
+
+function objectDeleted(key: string): Record<string, unknown> {
+  const created = objectCreated(key);
+  return {
+    ...created,
+    "detail-type": "Object Deleted",
+    detail: { ...(created.detail as object), "deletion-type": "Delete Marker Created", reason: "DeleteObject" },
+  };
+}
+
+test("a deletion the grant declares: the key and how it was deleted, with no AWS call", async () => {
+  const { s3Mock, handler } = setup({ ...config, eventFilter: { ...FILTER, removed: true } });
+  expect(await handler(objectDeleted("incoming/old.csv"))).toEqual({
+    operation: "object-removed",
+    bucket: BUCKET,
+    key: "incoming/old.csv",
+    deletionType: "Delete Marker Created",
+  });
+  expect(s3Mock.calls()).toHaveLength(0);
+});
+
+test("a deletion the grant does not declare, or outside its event prefixes, is refused", async () => {
+  const { s3Mock, handler } = setup();
+  expect((await rejection(handler(objectDeleted("incoming/old.csv")))).message).toMatch(
+    /tells of a deletion .*declares events for new objects only/,
+  );
+  const removals = setup({ ...config, eventFilter: { ...FILTER, removed: true } });
+  expect(await rejection(removals.handler(objectDeleted("private/old.csv")))).toBeInstanceOf(EventNotGrantedError);
+  expect([...s3Mock.calls(), ...removals.s3Mock.calls()]).toHaveLength(0);
 });
 
 describe("EVENT_FILTER, as the stack writes it", () => {

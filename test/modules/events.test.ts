@@ -156,6 +156,22 @@ describe("a grant with events, both halves in one stack", () => {
     });
   });
 
+  test("with removals, both rules match Object Deleted too, and the function is told so", () => {
+    const removals = synthGrant({ ...EVENT_GRANT, events: { prefixes: ["incoming/"], removed: true } });
+    for (const path of ["access/bucket-events/rule", "access/lambda-events/rule"]) {
+      expect(pattern(resourceAt(removals, "aws_cloudwatch_event_rule", path))["detail-type"]).toEqual([
+        "Object Created",
+        "Object Deleted",
+      ]);
+    }
+    const fn = onlyResource(removals, "aws_lambda_function") as {
+      environment?: { variables?: Record<string, string> };
+    };
+    expect(fn.environment?.variables?.[HANDLER_ENVIRONMENT.eventFilter]).toBe(
+      '{"prefixes":["incoming/"],"removed":true}',
+    );
+  });
+
   test("a grant without events creates none of it", () => {
     const plain = synthGrant({ ...EVENT_GRANT, events: undefined });
     for (const type of [

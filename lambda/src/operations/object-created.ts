@@ -1,4 +1,7 @@
-/** `object-created`: reads the head of the object an `Object Created` event names, through the grant. */
+/**
+ * `object-created`: reads the head of the object an `Object Created` event names, through the grant; `object-removed`:
+ * the key an `Object Deleted` event names, with nothing read.
+ */
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Request } from "../event";
 import { optional, resultLocation, type Outcome } from "../results";
@@ -23,4 +26,19 @@ export async function objectCreated(ctx: OperationContext, request: ObjectCreate
     },
     log: { bytes, ...optional("etag", out.ETag) },
   };
+}
+
+export type ObjectRemovedRequest = Extract<S3Request, { operation: "object-removed" }>;
+
+/** Tells of a deleted object: its key and how it was deleted, with no AWS call (there is nothing left to read). */
+export function objectRemoved(ctx: OperationContext, request: ObjectRemovedRequest): Promise<Outcome> {
+  return Promise.resolve({
+    result: {
+      operation: "object-removed",
+      ...resultLocation(ctx),
+      key: request.key,
+      ...optional("deletionType", request.deletionType),
+    },
+    log: { ...optional("deletionType", request.deletionType) },
+  });
 }
