@@ -133,6 +133,16 @@ async function eventStep(
       ok: followed.deliveredOutside.length === 0 && followed.answers?.refused === "EventNotGrantedError",
       text: `s3://${outputs.bucket_name}/${followed.outside}: ${followed.deliveredOutside.length} delivery; the handler refuses that key (${String(followed.answers?.refused)})`,
     },
+    ...(followed.removal
+      ? [
+          {
+            ok:
+              followed.removal.delivered.length === 1 &&
+              (followed.removal.answer as { operation?: string } | undefined)?.operation === "object-removed",
+            text: `deleted by the bucket account: ${followed.removal.delivered.length} delivery; the handler was told ${JSON.stringify(followed.removal.answer)}`,
+          },
+        ]
+      : []),
   ];
   log.write(`${checks.map((c) => `  ${c.ok ? "ok      " : "FAILED  "}${c.text}`).join("\n")}\n\n`);
   return checks.filter((c) => !c.ok).length;

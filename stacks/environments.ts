@@ -66,8 +66,8 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
         { prefix: "incoming/", access: "readWrite" },
         { prefix: "reference/", access: "read" },
       ],
-      // New objects under incoming/ invoke the function, through EventBridge in both accounts.
-      events: { prefixes: ["incoming/"] },
+      // New and deleted objects under incoming/ invoke the function, through EventBridge in both accounts.
+      events: { prefixes: ["incoming/"], removed: true },
     },
   },
 

@@ -40,7 +40,8 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
   does: moto stores it (and sends the bucket's events to the default bus) but leaves it out of the answer, so
   Terraform would read `eventbridge = false` back and plan to turn it on at every run.
 * S3's events reach EventBridge as in AWS: from the bucket owner's account to its default bus only (moto sends them
-  from the uploader's account to every bus there). A rule's target that is an event bus in another account gets the
+  from the uploader's account to every bus there), a deleted object's with its `deletion-type` and no size or ETag, and
+  a delete marker's too (moto sends no event when a delete in a versioned bucket puts a delete marker). A rule's target that is an event bus in another account gets the
   event as it was, its `account`, `region` and `resources` kept (moto rebuilds it as an event of the receiving
   account, so a rule there that pins the sending account, as AWS advises, never matches). A rule's Lambda target
   (which moto cannot invoke without Docker, and which would abort its other targets) is recorded instead: with
@@ -75,7 +76,7 @@ from moto.core.responses import ActionAuthenticatorMixin
 from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
 from moto.iam.models import iam_backends
-from moto.s3.models import LOGGING_SERVICE_PRINCIPAL, FakeBucket, FakeDeleteMarker, s3_backends
+from moto.s3.models import LOGGING_SERVICE_PRINCIPAL, FakeBucket, FakeDeleteMarker, S3Backend, s3_backends
 from moto.events.models import Rule as EventsRule
 from moto.s3 import notifications as s3_notifications
 from moto.s3.responses import ACTION_MAP, S3Response
@@ -442,6 +443,45 @@ class _TargetsView:
 _S3_EVENT_REASONS = {"Put": "PutObject", "Post": "POST Object", "Copy": "CopyObject"}
 
 
+# S3's `deletion-type` of an Object Deleted event, by the notification event name's last part.
+_S3_DELETION_TYPES = {"Delete": "Permanently Deleted", "DeleteMarkerCreated": "Delete Marker Created"}
+
+
+def _event_detail(account_id, bucket, event_name, key):
+    """The `detail` of S3's EventBridge event: the object (a deleted one has no size or ETag any more) and why."""
+    last = event_name.split(":")[-1]
+    detail = {"version": "0", "bucket": {"name": bucket.name}, "requester": account_id}
+    if last in _S3_DELETION_TYPES:
+        detail["object"] = {"key": key.name, "version-id": key.version_id}
+        detail["deletion-type"] = _S3_DELETION_TYPES[last]
+        detail["reason"] = "DeleteObject"
+        return detail
+    detail["object"] = {"key": key.name, "size": key.size, "etag": key.etag.replace('"', ""), "version-id": key.version_id}
+    detail["reason"] = _S3_EVENT_REASONS.get(last, last)
+    return detail
+
+
+def _with_delete_marker_events(original):
+    """S3Backend.delete_object sending S3's event when it puts a delete marker, as AWS does (moto sends none)."""
+    from moto.s3 import notifications
+
+    def delete_object(self, bucket_name, key_name, version_id=None, bypass=False):
+        deleted, meta = original(self, bucket_name, key_name, version_id, bypass)
+        if meta.get("delete-marker") == "true":
+            bucket = self.get_bucket(bucket_name)
+            marker = next((k for k in reversed(bucket.keys.getlist(key_name, [])) if isinstance(k, FakeDeleteMarker)), None)
+            if marker is not None:
+                notifications.send_event(
+                    self.account_id,
+                    notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT,
+                    bucket,
+                    marker,
+                )
+        return deleted, meta
+
+    return delete_object
+
+
 def _send_event_bridge_message(account_id, bucket, event_name, key):
     """S3's event on the default bus of the bucket owner's account, as AWS sends it (see the module)."""
     from moto.events.models import events_backends
@@ -456,13 +496,7 @@ def _send_event_bridge_message(account_id, bucket, event_name, key):
         event["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         event["region"] = bucket.region_name
         event["resources"] = [bucket.arn]
-        event["detail"] = {
-            "version": "0",
-            "bucket": {"name": bucket.name},
-            "object": {"key": key.name, "size": key.size, "etag": key.etag.replace('"', ""), "version-id": key.version_id},
-            "requester": account_id,
-            "reason": _S3_EVENT_REASONS.get(event_name.split(":")[-1], event_name.split(":")[-1]),
-        }
+        event["detail"] = _event_detail(account_id, bucket, event_name, key)
         backend = events_backends[bucket.account_id][bucket.region_name]
         for rule in list(backend.describe_event_bus("default").rules.values()):
             rule.send_to_targets(event, transform_input=False)
@@ -483,6 +517,7 @@ ACTION_MAP["BUCKET"]["DELETE"]["metrics"] = "PutMetricsConfiguration"
 FakeBucket._log_permissions_enabled_policy = staticmethod(_log_delivery_allowed)
 S3Response.get_bucket_notification = _with_event_bridge(S3Response.get_bucket_notification)
 s3_notifications._send_event_bridge_message = _send_event_bridge_message
+S3Backend.delete_object = _with_delete_marker_events(S3Backend.delete_object)
 EventsRule.send_to_targets = _with_faithful_targets(EventsRule.send_to_targets)
 if not hasattr(FakeDeleteMarker, "dispose"):
     FakeDeleteMarker.dispose = _nothing_to_dispose

@@ -5,8 +5,17 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { EnvironmentConfig } from "../../stacks/config";
-import { roleCredentials, type Emulator } from "./emulator";
-import { deployedFunction, enforced, seedObjects, UNGRANTED_PREFIX, withHandler, type StackOutputs } from "./local-run";
+import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
+import {
+  deployedFunction,
+  deployRoleArn,
+  enforced,
+  seedObjects,
+  UNGRANTED_PREFIX,
+  withHandler,
+  type StackOutputs,
+} from "./local-run";
 
 /** One event a rule delivered to a function. */
 export interface Delivery {
@@ -31,11 +40,22 @@ export function deliveries(file: string): Delivery[] {
     .map((line) => JSON.parse(line) as Delivery);
 }
 
-/** The deliveries about `key`, waiting up to `timeoutMs` for at least `count` of them (delivery is asynchronous). */
-export async function deliveriesOf(file: string, key: string, count: number, timeoutMs = 5_000): Promise<Delivery[]> {
+/**
+ * The deliveries of S3's `detailType` events about `key`, waiting up to `timeoutMs` for at least `count` of them
+ * (delivery is asynchronous).
+ */
+export async function deliveriesOf(
+  file: string,
+  key: string,
+  count: number,
+  timeoutMs = 5_000,
+  detailType = "Object Created",
+): Promise<Delivery[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = deliveries(file).filter((d) => d.event.detail.object.key === key);
+    const found = deliveries(file).filter(
+      (d) => d.event.detail.object.key === key && d.event["detail-type"] === detailType,
+    );
     if (found.length >= count || Date.now() > deadline) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -72,6 +92,22 @@ export async function handlerOnDelivery(
   );
 }
 
+/** The handler's answer to one event, run as in handlerOnDelivery: its result, or the name of the error it threw. */
+async function handlerAnswer(
+  emulator: Emulator,
+  config: EnvironmentConfig,
+  outputs: Pick<StackOutputs, "lambda_function_name" | "lambda_role_arn">,
+  event: Record<string, unknown>,
+): Promise<unknown> {
+  const fn = await deployedFunction(emulator, config, outputs.lambda_function_name);
+  const credentials = await roleCredentials(emulator.endpoint, outputs.lambda_role_arn, outputs.lambda_function_name);
+  return enforced(emulator, () =>
+    withHandler(emulator.endpoint, fn.environment, credentials, (invoke) =>
+      invoke(event).catch((error: Error) => error.name),
+    ),
+  );
+}
+
 /** What became of an object put under a grant's event prefix, and of one outside them (see followEvent). */
 export interface FollowedEvent {
   /** The key put under the first event prefix, and the one put outside every event prefix. */
@@ -82,6 +118,19 @@ export interface FollowedEvent {
   readonly deliveredOutside: readonly Delivery[];
   /** What the handler answered to the delivered event, when there was one. */
   readonly answers?: DeliveryAnswers | undefined;
+  /** With removals declared: the deliveries of the inside object's deletion, and the handler's answer to the first. */
+  readonly removal?: { readonly delivered: readonly Delivery[]; readonly answer?: unknown } | undefined;
+}
+
+/** As the bucket account, deletes `key` (in a versioned bucket, puts a delete marker). */
+async function deleteAsOwner(emulator: Emulator, config: EnvironmentConfig, bucket: string, key: string) {
+  const owner = await roleCredentials(emulator.endpoint, deployRoleArn(config.bucket.accountId), "delete");
+  const s3 = new S3Client(emulatorClientConfig(emulator.endpoint, owner));
+  try {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  } finally {
+    s3.destroy();
+  }
 }
 
 /**
@@ -106,5 +155,10 @@ export async function followEvent(
   const delivered = await deliveriesOf(file, inside, 1, 0);
   const [first] = delivered;
   const answers = first ? await handlerOnDelivery(emulator, config, outputs, first, outside) : undefined;
-  return { inside, outside, delivered, deliveredOutside, ...(answers ? { answers } : {}) };
+  const followed = { inside, outside, delivered, deliveredOutside, ...(answers ? { answers } : {}) };
+  if (!events.removed) return followed;
+  await deleteAsOwner(emulator, config, outputs.bucket_name, inside);
+  const removed = await deliveriesOf(file, inside, 1, 5_000, "Object Deleted");
+  const answer = removed[0] ? await handlerAnswer(emulator, config, outputs, removed[0].event) : undefined;
+  return { ...followed, removal: { delivered: removed, ...(answer !== undefined ? { answer } : {}) } };
 }

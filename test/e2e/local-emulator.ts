@@ -237,6 +237,7 @@ function endToEndOf(selected: LocalEnvironment): void {
       delivered: found,
       deliveredOutside,
       answers,
+      removal,
     } = await followEvent(emulator, config, outputs, lambdaDeliveries);
     expect(deliveredOutside).toEqual([]);
     const plan = eventsPlanOf(record)!;
@@ -247,6 +248,18 @@ function endToEndOf(selected: LocalEnvironment): void {
     });
     expect(answers?.read).toMatchObject({ operation: "object-created", bucket: outputs.bucket_name, key: inside });
     expect(answers?.refused).toBe("EventNotGrantedError");
+    if (config.grant.events?.removed) {
+      // Deleted by the bucket owner in the versioned bucket: a delete marker, told through the same rules.
+      expect(removal?.delivered.map((d) => d.rule)).toEqual([plan.lambdaAccount.rule.arn]);
+      expect(removal?.answer).toEqual({
+        operation: "object-removed",
+        bucket: outputs.bucket_name,
+        key: inside,
+        deletionType: "Delete Marker Created",
+      });
+    } else {
+      expect(removal).toBeUndefined();
+    }
     return plan;
   }
 
@@ -498,7 +511,7 @@ function endToEndOf(selected: LocalEnvironment): void {
       });
 
       if (config.grant.events) {
-        test("an object the bucket account puts under an event prefix reaches the function through both accounts' rules, and the handler, as the function's role, reads it; one outside reaches nothing", async () => {
+        test("an object the bucket account puts under an event prefix reaches the function through both accounts' rules, and the handler, as the function's role, reads it; one outside reaches nothing; its deletion is told too when the grant declares removals", async () => {
           await expectEventDelivered(config, outputs, recordedGrant(name));
         });
       }
