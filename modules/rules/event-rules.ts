@@ -2,7 +2,7 @@
  * The rules on object events, over the stack's Terraform JSON as Terraform will apply it:
  * - CAS-EVT-1: a service principal is granted only with its source (a Lambda permission with `source_arn`, a policy
  *   statement with `aws:SourceArn` or `aws:SourceAccount`): otherwise any account's resource of that service could use
- *   the grant (the confused deputy);
+ *   the grant (the confused deputy); a role's trust is judged for the services known to set those keys;
  * - CAS-EVT-2: another account may put events on a bus only for named rules (`aws:SourceArn`);
  * - CAS-EVT-3: every EventBridge rule of the stack that matches S3 events of a bucket whose grants declare events
  *   matches only keys under their event prefixes: a rule of the bucket's events forwards key names, and the grantee
@@ -28,6 +28,16 @@ const sid = (s: ReadStatement) => s.Sid ?? "(no Sid)";
 const servicesOf = (s: ReadStatement): readonly string[] =>
   s.Principal === "*" || s.Principal === undefined ? [] : (s.Principal.Service ?? []);
 const SOURCE_KEYS = ["aws:sourcearn", "aws:sourceaccount"];
+/**
+ * The services whose role trust is judged: those known to set aws:SourceArn or aws:SourceAccount when they assume a
+ * role for a resource of an account. Others (EC2 for an instance profile) set neither, and a trust requiring them
+ * would refuse the service: their trust is not judged here. Every resource policy is.
+ */
+const TRUST_SOURCE_SERVICES = ["events.amazonaws.com", "lambda.amazonaws.com", "logging.s3.amazonaws.com"];
+
+/** The services of a statement this rule judges in a policy of `kind`. */
+const judgedServices = (kind: string, s: ReadStatement) =>
+  servicesOf(s).filter((service) => kind !== "trust" || TRUST_SOURCE_SERVICES.includes(service));
 
 /** CAS-EVT-1: policy statements and Lambda permissions that grant a service principal without its source. */
 export function unsourcedServiceGrants(stack: StackJson): Violation[] {
@@ -36,12 +46,14 @@ export function unsourcedServiceGrants(stack: StackJson): Violation[] {
     .filter((p) => !p.problem)
     .flatMap((p) =>
       p.statements.flatMap((s, statement) =>
-        s.Effect === "Allow" && servicesOf(s).length > 0 && !conditionKeysOf(s).some((k) => SOURCE_KEYS.includes(k))
+        s.Effect === "Allow" &&
+        judgedServices(p.kind, s).length > 0 &&
+        !conditionKeysOf(s).some((k) => SOURCE_KEYS.includes(k))
           ? [
               {
                 resource: p.resource,
                 statement,
-                message: `statement ${sid(s)} allows ${servicesOf(s).join(", ")} without aws:SourceArn or aws:SourceAccount: any account's resource of that service could use it`,
+                message: `statement ${sid(s)} allows ${judgedServices(p.kind, s).join(", ")} without aws:SourceArn or aws:SourceAccount: any account's resource of that service could use it`,
               },
             ]
           : [],

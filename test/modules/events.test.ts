@@ -3,6 +3,7 @@
  * agree on, the declarations refused at synth, and the rules that judge the events as Terraform applies them.
  */
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { Aspects, Testing, type TerraformStack } from "cdktf";
@@ -415,6 +416,27 @@ describe("the rules judge the events as Terraform applies them", () => {
         action: "lambda:InvokeFunction",
         functionName: "consumer",
         principal: "events.amazonaws.com",
+      });
+    });
+    expect(found).toEqual(["CAS-EVT-1"]);
+  });
+
+  test("a role trusted by EventBridge without its source is refused; one trusted by EC2, which sets no source, is not judged", () => {
+    const trust = (service: string) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+      });
+    const found = ruleFindings((stack) => {
+      new IamRole(stack, "events-role", {
+        provider: bucketProvider(stack),
+        name: "loose",
+        assumeRolePolicy: trust("events.amazonaws.com"),
+      });
+      new IamRole(stack, "ec2-role", {
+        provider: bucketProvider(stack),
+        name: "instances",
+        assumeRolePolicy: trust("ec2.amazonaws.com"),
       });
     });
     expect(found).toEqual(["CAS-EVT-1"]);
