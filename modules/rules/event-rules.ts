@@ -5,8 +5,9 @@
  *   the grant (the confused deputy); a role's trust is judged for the services known to set those keys;
  * - CAS-EVT-2: another account may put events on a bus only for named rules (`aws:SourceArn`);
  * - CAS-EVT-3: every EventBridge rule of the stack that matches S3 events of a bucket whose grants declare events
- *   matches only keys under their event prefixes: a rule of the bucket's events forwards key names, and the grantee
- *   must not learn of keys outside its grant.
+ *   matches only keys under their event prefixes, and sends them only to the grants' buses and functions: a rule of
+ *   the bucket's events forwards key names, and no one may learn of keys outside a grant, nor a grant's events reach
+ *   anyone else.
  */
 import {
   awsPrincipalsOf,
@@ -14,7 +15,9 @@ import {
   type ReadStatement,
   type StackJson,
   type StackView,
+  type SynthResource,
 } from "../core/stack-view";
+import { eventsPlanOf } from "../record/grant-record";
 import { recordsIn } from "./alarm-rule";
 import { stackPolicies, viewOf } from "./stack-policies";
 
@@ -158,11 +161,47 @@ function patternProblems(bucket: string, keys: readonly unknown[] | undefined, d
   });
 }
 
-/** CAS-EVT-3: rules of the stack matching S3 events of a bucket with declared events beyond those events' prefixes. */
+/** Where a rule on a granted bucket's events may send them: the grants' buses and functions, as their records plan. */
+function declaredTargets(stack: StackJson): Set<string> {
+  return new Set(
+    recordsIn(stack).flatMap((record) => {
+      const plan = eventsPlanOf(record);
+      return plan ? [plan.lambdaAccount.bus.arn, plan.lambdaAccount.functionArn] : [];
+    }),
+  );
+}
+
+/** The targets of the rule `id` (its name, bus and provider) that send anywhere but `allowed`, in words. */
+function undeclaredTargets(view: StackView, rule: SynthResource, allowed: ReadonlySet<string>): string[] {
+  const name = view.valueOf(rule.name);
+  const bus = view.valueOf(rule.event_bus_name) ?? "default";
+  return view
+    .resources("aws_cloudwatch_event_target")
+    .filter(
+      ([, t]) =>
+        t.provider === rule.provider &&
+        view.valueOf(t.rule) === name &&
+        (view.valueOf(t.event_bus_name) ?? "default") === bus,
+    )
+    .flatMap(([id, t]) => {
+      const arn = view.valueOf(t.arn);
+      return arn !== undefined && allowed.has(arn)
+        ? []
+        : [
+            `sends them to ${arn ?? "a target the rules cannot read"} (aws_cloudwatch_event_target.${id}), which no grant's events declare`,
+          ];
+    });
+}
+
+/**
+ * CAS-EVT-3: rules of the stack matching S3 events of a bucket with declared events beyond those events' prefixes,
+ * or sending them anywhere but the grants' buses and functions.
+ */
 export function undeclaredEventKeys(stack: StackJson): Violation[] {
   const declared = declaredEventPrefixes(stack);
   if (declared.size === 0) return [];
   const view: StackView = viewOf(stack);
+  const allowed = declaredTargets(stack);
   return view.resources("aws_cloudwatch_event_rule").flatMap(([id, r]) => {
     const text = view.valueOf(r.event_pattern);
     if (text === undefined) return [];
@@ -174,9 +213,13 @@ export function undeclaredEventKeys(stack: StackJson): Violation[] {
     }
     const filter = s3FilterOf(pattern);
     if (!filter) return [];
-    return [...declared]
-      .filter(([bucket]) => filter.buckets === undefined || filter.buckets.includes(bucket))
-      .flatMap(([bucket, prefixes]) => patternProblems(bucket, filter.keys, prefixes))
-      .map((message) => ({ resource: `aws_cloudwatch_event_rule.${id}`, message }));
+    const buckets = [...declared].filter(([bucket]) => filter.buckets === undefined || filter.buckets.includes(bucket));
+    if (buckets.length === 0) return [];
+    return [
+      ...buckets.flatMap(([bucket, prefixes]) => patternProblems(bucket, filter.keys, prefixes)),
+      ...undeclaredTargets(view, r, allowed).map(
+        (m) => `matches S3 events of ${buckets.map(([b]) => b).join(", ")} and ${m}`,
+      ),
+    ].map((message) => ({ resource: `aws_cloudwatch_event_rule.${id}`, message }));
   });
 }

@@ -3,6 +3,7 @@
  * agree on, the declarations refused at synth, and the rules that judge the events as Terraform applies them.
  */
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
@@ -404,6 +405,17 @@ describe("the rules judge the events as Terraform applies them", () => {
         provider: bucketProvider(stack),
         name: "wider",
         eventPattern: JSON.stringify({ source: ["aws.s3"], detail: { bucket: { name: ["shared-data"] } } }),
+      });
+    });
+    expect(found).toEqual(["CAS-EVT-3"]);
+  });
+
+  test("a second target on the grant's rule, sending its events to another account's bus, is refused (CAS-EVT-3)", () => {
+    const found = ruleFindings((stack) => {
+      new CloudwatchEventTarget(stack, "exfiltrate", {
+        provider: bucketProvider(stack),
+        rule: "s3-events-111111111111-84684531a1",
+        arn: "arn:aws:events:us-east-1:999999999999:event-bus/elsewhere",
       });
     });
     expect(found).toEqual(["CAS-EVT-3"]);
