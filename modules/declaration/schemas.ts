@@ -168,7 +168,8 @@ function checkRole(s: LambdaFields, report: Report): void {
 /** A function's settings only when this library creates the function, and then its name. */
 function checkFunctionFields(s: LambdaFields, report: Report): void {
   if (s.createFunction === false) {
-    for (const field of FUNCTION_FIELDS) {
+    // A function name may still name the team's own function, for a grant's events (see eventSettingsProblems).
+    for (const field of FUNCTION_FIELDS.filter((f) => f !== "functionName")) {
       if (s[field] !== undefined)
         report([field], s[field], "applies only to a function this library creates, and createFunction is false");
     }
@@ -624,7 +625,10 @@ function eventPrefixProblems(
         {
           path,
           input: prefix,
-          message: `lies under events.prefixes[${outer}] ${JSON.stringify(events[outer])}: give each prefix once`,
+          message:
+            events[outer] === prefix
+              ? `is given twice (also events.prefixes[${outer}]): give each prefix once`
+              : `lies under events.prefixes[${outer}] ${JSON.stringify(events[outer])}: give each prefix once`,
         },
       ];
     if (readable.some((r) => prefix.startsWith(r))) return [];
@@ -732,16 +736,29 @@ interface GranteeFields {
 
 /**
  * A grant with events whose sides cannot carry them: no function to invoke (the events' target is the function
- * `lambda.functionName` names), or an existing bucket (its notification configuration is its owner's, and this
- * library would replace it whole). Each problem's path is relative to the declaration's root.
+ * `lambda.functionName` names), or an existing bucket without its notification entries (S3 replaces the
+ * configuration whole); and, without events, a function name that names nothing (no function is created). Each
+ * problem's path is relative to the declaration's root.
  */
 export function eventSettingsProblems(
-  lambda: { readonly functionName?: string | undefined },
+  lambda: { readonly functionName?: string | undefined; readonly createFunction?: boolean | undefined },
   bucket: { readonly existing?: unknown },
   grant: { readonly events?: unknown },
   at: (...rest: Array<string | number>) => Array<string | number> = (...rest) => rest,
 ): Array<{ code: "custom"; path: Array<string | number>; input: unknown; message: string }> {
-  if (grant.events === undefined) return [];
+  if (grant.events === undefined) {
+    return lambda.createFunction === false && lambda.functionName !== undefined
+      ? [
+          {
+            code: "custom" as const,
+            path: at("lambda", "functionName"),
+            input: lambda.functionName,
+            message:
+              "applies only to a function this library creates, or to the team's own function a grant's events invoke (grant.events), and createFunction is false with no events",
+          },
+        ]
+      : [];
+  }
   return [
     ...(lambda.functionName === undefined
       ? [

@@ -143,7 +143,10 @@ function declaredEventPrefixes(stack: StackJson): Map<string, string[]> {
   for (const record of recordsIn(stack)) {
     const prefixes = record.grant.events?.prefixes ?? [];
     if (prefixes.length === 0) continue;
-    byBucket.set(record.bucket.bucketName, [...(byBucket.get(record.bucket.bucketName) ?? []), ...prefixes]);
+    // Both halves of a grant may be in the stack: each prefix once.
+    byBucket.set(record.bucket.bucketName, [
+      ...new Set([...(byBucket.get(record.bucket.bucketName) ?? []), ...prefixes]),
+    ]);
   }
   return byBucket;
 }

@@ -323,6 +323,12 @@ describe("declarations refused at synth, naming the field and the value", () => 
     );
   });
 
+  test("an event prefix given twice", () => {
+    expect(refused({ ...EVENT_GRANT, events: { prefixes: ["incoming/", "incoming/"] } })).toMatch(
+      /events\.prefixes\[1\] "incoming\/" is given twice \(also events\.prefixes\[0\]\)/,
+    );
+  });
+
   test("an event prefix under another one", () => {
     expect(refused({ ...EVENT_GRANT, events: { prefixes: ["incoming/", "incoming/a/"] } })).toMatch(
       /events\.prefixes\[1\] "incoming\/a\/" lies under events\.prefixes\[0\]/,
@@ -341,6 +347,25 @@ describe("declarations refused at synth, naming the field and the value", () => 
     const events = { prefixes: ["incoming/"], delivery: "sns" } as unknown as GrantDeclaration["events"];
     expect(refused({ ...EVENT_GRANT, events })).toMatch(
       /events\.delivery "sns" is not an event delivery \(eventbridge\)/,
+    );
+  });
+
+  test("the team's own function (createFunction: false) is the target by its name; without events the name is refused", () => {
+    const stack = twoAccountStack();
+    new CrossAccountS3Access(
+      stack.stack,
+      "access",
+      accessProps(stack, EVENT_GRANT, { lambda: { functionName: "teams-own", createFunction: false } }),
+    );
+    const json = synthJson(stack.stack);
+    expect(resourcesOf(json, "aws_lambda_function")).toEqual({});
+    expect(onlyResource(json, "aws_lambda_permission").function_name).toBe(
+      "arn:aws:lambda:us-east-1:111111111111:function:teams-own",
+    );
+    expect(
+      refused({ ...EVENT_GRANT, events: undefined }, { lambda: { functionName: "teams-own", createFunction: false } }),
+    ).toMatch(
+      /access\.lambda\.functionName "teams-own" applies only to a function this library creates, or to the team's own function a grant's events invoke/,
     );
   });
 
