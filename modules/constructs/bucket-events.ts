@@ -5,14 +5,14 @@
  * bus; the bucket's notification configuration turns that on, see SecureBucket's events.)
  */
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import type { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct, type TerraformProvider } from "../core/cdktf";
 import { renderPolicy } from "../core/policy-document";
-import { EVENT_RETRY_POLICY, type EventsPlan } from "../policy/plan-events";
+import type { EventsPlan } from "../policy/plan-events";
 import { literalConfig } from "../core/terraform-text";
-import { EventDeadLetters } from "./event-dead-letters";
+import { deliveringTarget, type EventDeadLetters } from "./event-dead-letters";
 
 export interface BucketEventsProps {
   /** The aliased provider of the bucket account. */
@@ -68,26 +68,17 @@ export class BucketEvents extends Construct {
         policy: renderPolicy(part.role.policy),
       }),
     );
-    this.deadLetters = new EventDeadLetters(this, "dead-letters", {
+    ({ deadLetters: this.deadLetters, target: this.target } = deliveringTarget(this, {
       provider,
       queue: part.deadLetterQueue,
       rule: { name: part.rule.name },
       what: `New objects of s3://${props.bucketName}`,
       alarms: props.alarms,
-    });
-    this.target = new CloudwatchEventTarget(
-      this,
-      "target",
-      literalConfig({
-        provider,
-        rule: this.rule.name,
-        targetId: "grant-bus",
-        arn: plan.lambdaAccount.bus.arn,
-        roleArn: this.role.arn,
-        retryPolicy: { ...EVENT_RETRY_POLICY },
-        deadLetterConfig: { arn: this.deadLetters.queue.arn },
-        dependsOn: [this.rolePolicy, this.deadLetters.queue],
-      }),
-    );
+      ruleName: this.rule.name,
+      targetId: "grant-bus",
+      arn: plan.lambdaAccount.bus.arn,
+      roleArn: this.role.arn,
+      dependsOn: [this.rolePolicy],
+    }));
   }
 }

@@ -1,13 +1,15 @@
 /**
  * Where a rule's undelivered events go, in the account that owns the rule: an encrypted SQS queue only that rule may
- * send to, and, with the alarms on, alarms on the queue's depth and on the rule's failed invocations.
+ * send to, and, with the alarms on, alarms on the queue's depth and on the rule's failed invocations; and the rule's
+ * target that falls back on it.
  */
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { ALARM_EVALUATION } from "../declaration/alarm-settings";
-import { Construct, type TerraformProvider } from "../core/cdktf";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { renderPolicy, type PolicyDocument } from "../core/policy-document";
-import { DEAD_LETTER_RETENTION_SECONDS, type NamedResource } from "../policy/plan-events";
+import { DEAD_LETTER_RETENTION_SECONDS, EVENT_RETRY_POLICY, type NamedResource } from "../policy/plan-events";
 import { literalConfig } from "../core/terraform-text";
 import { notifying } from "./lambda-alarms";
 
@@ -77,4 +79,46 @@ export class EventDeadLetters extends Construct {
       }),
     );
   }
+}
+
+/** A rule's one target, as both accounts' parts of a grant's events give it (see deliveringTarget). */
+export interface DeliveringTargetProps extends EventDeadLettersProps {
+  /** The rule, as the target names it (a reference, so the target waits for the rule). */
+  readonly ruleName: string;
+  /** The rule's bus, as the target names it (a reference when the bus is in the stack). @default the default bus */
+  readonly eventBusName?: string | undefined;
+  readonly targetId: string;
+  readonly arn: string;
+  /** The role the target sends with; none for a target whose own policy lets the rule in. */
+  readonly roleArn?: string | undefined;
+  /** What the target must wait for besides its dead-letter queue (the role's policy, the function's permission). */
+  readonly dependsOn: readonly ITerraformDependable[];
+}
+
+/**
+ * A rule's target with EventBridge's retries at their maximums and, past them, a dead-letter queue of the rule's own
+ * (see EventDeadLetters), built as `dead-letters` and `target` in `scope`.
+ */
+export function deliveringTarget(
+  scope: Construct,
+  props: DeliveringTargetProps,
+): { deadLetters: EventDeadLetters; target: CloudwatchEventTarget } {
+  const { ruleName, eventBusName, targetId, arn, roleArn, dependsOn, ...deadLetterProps } = props;
+  const deadLetters = new EventDeadLetters(scope, "dead-letters", deadLetterProps);
+  const target = new CloudwatchEventTarget(
+    scope,
+    "target",
+    literalConfig({
+      provider: props.provider,
+      rule: ruleName,
+      ...(eventBusName !== undefined ? { eventBusName } : {}),
+      targetId,
+      arn,
+      ...(roleArn !== undefined ? { roleArn } : {}),
+      retryPolicy: { ...EVENT_RETRY_POLICY },
+      deadLetterConfig: { arn: deadLetters.queue.arn },
+      dependsOn: [...dependsOn, deadLetters.queue],
+    }),
+  );
+  return { deadLetters, target };
 }

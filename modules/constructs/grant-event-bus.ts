@@ -6,13 +6,13 @@
 import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 import { CloudwatchEventBusPolicy } from "@cdktf/provider-aws/lib/cloudwatch-event-bus-policy";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import type { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { renderPolicy } from "../core/policy-document";
-import { EVENT_RETRY_POLICY, type EventsPlan } from "../policy/plan-events";
+import type { EventsPlan } from "../policy/plan-events";
 import { literalConfig } from "../core/terraform-text";
-import { EventDeadLetters } from "./event-dead-letters";
+import { deliveringTarget, type EventDeadLetters } from "./event-dead-letters";
 
 export interface GrantEventBusProps {
   /** The aliased provider of the Lambda account. */
@@ -74,26 +74,17 @@ export class GrantEventBus extends Construct {
         dependsOn: [this.rule, ...waitFor],
       }),
     );
-    this.deadLetters = new EventDeadLetters(this, "dead-letters", {
+    ({ deadLetters: this.deadLetters, target: this.target } = deliveringTarget(this, {
       provider,
       queue: part.deadLetterQueue,
       rule: { name: part.rule.name, busName: part.bus.name },
       what: `New objects of s3://${props.bucketName}`,
       alarms: props.alarms,
-    });
-    this.target = new CloudwatchEventTarget(
-      this,
-      "target",
-      literalConfig({
-        provider,
-        rule: this.rule.name,
-        eventBusName: this.bus.name,
-        targetId: "function",
-        arn: part.functionArn,
-        retryPolicy: { ...EVENT_RETRY_POLICY },
-        deadLetterConfig: { arn: this.deadLetters.queue.arn },
-        dependsOn: [this.permission, this.deadLetters.queue],
-      }),
-    );
+      ruleName: this.rule.name,
+      eventBusName: this.bus.name,
+      targetId: "function",
+      arn: part.functionArn,
+      dependsOn: [this.permission],
+    }));
   }
 }
