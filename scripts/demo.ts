@@ -30,7 +30,7 @@ import {
 } from "./lib/local-run";
 import { createStateBuckets } from "./lib/remote-state";
 import { followEvent } from "./lib/event-deliveries";
-import { lambdaRoleArnOf, planEvents } from "../modules/internal";
+import { eventsPlanOfConfig } from "./lib/deployed-events";
 import type { EnvironmentConfig } from "../stacks/config";
 import { findOnPath, providerMirror, synthesizeInBackground, terraformEnv } from "./lib/toolchain";
 
@@ -104,16 +104,7 @@ async function eventStep(
   deliveries: string,
   log: Log,
 ): Promise<number> {
-  const plan = planEvents({
-    events: config.grant.events!,
-    lambdaAccountId: config.lambda.accountId,
-    lambdaRegion: config.lambda.region,
-    lambdaRoleArn: lambdaRoleArnOf(config.lambda),
-    functionName: config.lambda.functionName!,
-    bucketAccountId: config.bucket.accountId,
-    bucketRegion: config.bucket.region,
-    bucketName: config.bucket.bucketName,
-  });
+  const plan = eventsPlanOfConfig(config)!;
   const followed = await step(
     log,
     `${name}: new objects in the bucket account, followed through EventBridge in both accounts to the function`,

@@ -190,6 +190,12 @@ class EventRequests {
   }
 }
 
+/** EventBridge as the caller: the service principal. */
+const events = { principal: "events.amazonaws.com", name: "events.amazonaws.com" };
+
+/** The context EventBridge sets for a rule `arn` of `account`: the rule as the request's source. */
+const as = (arn: string, account: string) => ({ "aws:SourceArn": arn, "aws:SourceAccount": account });
+
 /** EventBridge assuming the bucket account's sending role: only for the grant's rule of that account. */
 function senderTrust(b: EventRequests, m: EventsModel, B: string, outsider: string): void {
   const { rule, role } = m.plan.bucketAccount;
@@ -199,8 +205,6 @@ function senderTrust(b: EventRequests, m: EventsModel, B: string, outsider: stri
     kind: "trust policy" as const,
     policy: m.senderRole.trustPolicy ?? policyDocument([]),
   };
-  const events = { principal: "events.amazonaws.com", name: "events.amazonaws.com" };
-  const as = (arn: string, account: string) => ({ "aws:SourceArn": arn, "aws:SourceAccount": account });
   b.add(events, "sts:AssumeRole", target, as(rule.arn, B), "Allowed", "the grant's rule sends with its role");
   b.add(
     events,
@@ -294,8 +298,6 @@ function busHop(b: EventRequests, m: EventsModel, record: GrantRecord, outsider:
 function serviceHops(b: EventRequests, m: EventsModel, record: GrantRecord, outsider: string): void {
   const A = record.lambda.accountId;
   const B = record.bucket.accountId;
-  const events = { principal: "events.amazonaws.com", name: "events.amazonaws.com" };
-  const as = (arn: string, account: string) => ({ "aws:SourceArn": arn, "aws:SourceAccount": account });
   const fn = {
     resource: m.plan.lambdaAccount.functionArn,
     account: A,

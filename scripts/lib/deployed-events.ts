@@ -18,7 +18,7 @@ import { lambdaRoleArnOf, planEvents, type PolicyDocument } from "../../modules/
 import type { EnvironmentConfig } from "../../stacks/config";
 import type { GrantRecord } from "../../modules/proof";
 import type { EventsModel } from "../../modules/proof/events";
-import type { NamedResource } from "../../modules/policy/plan-events";
+import type { EventsPlan, NamedResource } from "../../modules/policy/plan-events";
 import { eventsPlanOf } from "../../modules/record/grant-record";
 import { fetchRole, parsePolicy } from "./deployed-model";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
@@ -67,17 +67,12 @@ export async function eventsModelFromEmulator(
   };
 }
 
-/**
- * What of a grant's events is left in either account after destroy, looked up by the names the declaration plans:
- * the grant's bus and the bucket account's rule, both dead-letter queues, the sending role, and their alarms.
- */
-export async function eventLeftovers(
-  config: EnvironmentConfig,
-  clients: { readonly inA: ClientConfig; readonly inB: ClientConfig },
-): Promise<string[]> {
-  if (!config.grant.events || config.lambda.functionName === undefined) return [];
-  const plan = planEvents({
-    events: config.grant.events,
+/** The events of an environment's grant, as its declaration plans them (see planEvents); undefined without events. */
+export function eventsPlanOfConfig(config: EnvironmentConfig): EventsPlan | undefined {
+  const { events } = config.grant;
+  if (!events || config.lambda.functionName === undefined) return undefined;
+  return planEvents({
+    events,
     lambdaAccountId: config.lambda.accountId,
     lambdaRegion: config.lambda.region,
     lambdaRoleArn: lambdaRoleArnOf(config.lambda),
@@ -86,6 +81,18 @@ export async function eventLeftovers(
     bucketRegion: config.bucket.region,
     bucketName: config.bucket.bucketName,
   });
+}
+
+/**
+ * What of a grant's events is left in either account after destroy, looked up by the names the declaration plans:
+ * the grant's bus and the bucket account's rule, both dead-letter queues, the sending role, and their alarms.
+ */
+export async function eventLeftovers(
+  config: EnvironmentConfig,
+  clients: { readonly inA: ClientConfig; readonly inB: ClientConfig },
+): Promise<string[]> {
+  const plan = eventsPlanOfConfig(config);
+  if (!plan) return [];
   const { inA, inB } = clients;
   const { bus } = plan.lambdaAccount;
   const buses = await new EventBridgeClient(inA).send(new ListEventBusesCommand({ NamePrefix: bus.name }));
