@@ -19,7 +19,7 @@ import {
   ObjectTooLargeError,
   POLICIES_TO_CHECK,
 } from "../../lambda/src/errors";
-import { BINARY_CONTENT_TYPE, createHandler, PUT_CONTENT_TYPE, type Handler } from "../../lambda/src/handler";
+import { BINARY_CONTENT_TYPE, createHandler, PUT_CONTENT_TYPE } from "../../lambda/src/handler";
 import {
   assumeRoleConfig,
   BUCKET,
@@ -30,24 +30,9 @@ import {
   ROLE_ARN,
   serviceError,
 } from "./helpers";
+import { handlerWithMockedS3, rejection } from "./handler-setup";
 
-function setup(config: HandlerConfig = bucketPolicyConfig) {
-  const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
-  const s3Mock = mockClient(s3);
-  const logger = memoryLogger();
-  const handler: Handler = createHandler(config, { s3, logger });
-  return { s3Mock, logger, handler };
-}
-
-/** Runs the handler and returns what it threw. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the handler to throw");
-}
+const setup = (config: HandlerConfig = bucketPolicyConfig) => handlerWithMockedS3(config);
 
 describe("operations", () => {
   test("get reads the object from the configured bucket and returns its body as UTF-8", async () => {

@@ -2,14 +2,13 @@
  * The handler on S3's `Object Created` events, as the grant's EventBridge rule delivers them: the object's head read
  * through the grant, and every event outside the grant refused before any AWS call.
  */
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { HandlerConfig } from "../../lambda/src/config";
 import { loadConfig } from "../../lambda/src/config";
 import { InvalidEventError } from "../../lambda/src/errors";
-import { createHandler } from "../../lambda/src/handler";
 import { EventNotGrantedError } from "../../lambda/src/event-filter";
-import { BUCKET, bucketPolicyConfig, GRANTED_PREFIXES, memoryLogger, REGION } from "./helpers";
+import { BUCKET, bucketPolicyConfig, GRANTED_PREFIXES, REGION } from "./helpers";
+import { handlerWithMockedS3, rejection } from "./handler-setup";
 
 const FILTER = { prefixes: ["incoming/", "reference/"], suffix: ".csv" };
 const config: HandlerConfig = { ...bucketPolicyConfig, eventFilter: FILTER };
@@ -37,21 +36,7 @@ function objectCreated(key: string, bucket = BUCKET): Record<string, unknown> {
   };
 }
 
-function setup(withConfig: HandlerConfig = config) {
-  const s3 = new S3Client({ region: REGION, credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } });
-  const s3Mock = mockClient(s3);
-  const logger = memoryLogger();
-  return { s3Mock, logger, handler: createHandler(withConfig, { s3, logger }) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the handler to throw");
-}
+const setup = (withConfig: HandlerConfig = config) => handlerWithMockedS3(withConfig);
 
 test("an object under an event prefix: its head is read through the grant, and key, size and ETag returned", async () => {
   const { s3Mock, logger, handler } = setup();

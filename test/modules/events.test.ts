@@ -30,6 +30,15 @@ import {
   type SynthResource,
 } from "../support/synth";
 
+/** An existing bucket and key, with the statements their policies hold today. */
+const EXISTING = {
+  keyArn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+  bucketPolicyStatements: [],
+  keyPolicyStatements: [
+    { Effect: "Allow" as const, Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "kms:*", Resource: "*" },
+  ],
+};
+
 const EVENT_GRANT: GrantDeclaration = {
   mode: "bucket-policy",
   prefixes: [
@@ -249,16 +258,7 @@ describe("a shared bucket whose two grantees watch one prefix", () => {
 
 describe("an existing bucket: its notification entries as they are today, written back beside EventBridge", () => {
   const existing = {
-    keyArn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    bucketPolicyStatements: [],
-    keyPolicyStatements: [
-      {
-        Effect: "Allow" as const,
-        Principal: { AWS: "arn:aws:iam::222222222222:root" },
-        Action: "kms:*",
-        Resource: "*",
-      },
-    ],
+    ...EXISTING,
     notification: {
       queues: [
         {
@@ -373,26 +373,14 @@ describe("declarations refused at synth, naming the field and the value", () => 
     expect(refused(EVENT_GRANT, { lambda: { functionName: undefined, createFunction: false } })).toMatch(
       /lambda\.functionName .*is required with grant\.events/,
     );
-    const existing = {
-      keyArn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-      bucketPolicyStatements: [],
-      keyPolicyStatements: [
-        {
-          Effect: "Allow" as const,
-          Principal: { AWS: "arn:aws:iam::222222222222:root" },
-          Action: "kms:*",
-          Resource: "*",
-        },
-      ],
-    };
-    expect(refused(EVENT_GRANT, { bucket: { existing } })).toMatch(
+    expect(refused(EVENT_GRANT, { bucket: { existing: EXISTING } })).toMatch(
       /grant\.events .*on an existing bucket needs bucket\.existing\.notification/,
     );
     expect(
       refused(EVENT_GRANT, {
         bucket: {
           existing: {
-            ...existing,
+            ...EXISTING,
             notification: { queues: [{ arn: "arn:aws:sns:us-east-1:222222222222:t", events: ["s3:ObjectCreated:*"] }] },
           },
         },

@@ -5,7 +5,7 @@
  */
 import { proveSynthesized, type SynthesizedStack } from "../../modules/proof";
 import { environments } from "../../stacks/environments";
-import { environmentSynth, mismatchesOf, recorded, withPolicy } from "../support/proof";
+import { environmentSynth, mismatchesOf, recorded, withAdded, withPolicy } from "../support/proof";
 
 const local = environmentSynth("local");
 const split = environmentSynth("staging");
@@ -21,20 +21,6 @@ async function eventVerdicts(stacks: readonly SynthesizedStack[]) {
         (r.resourcePolicyKind === "trust policy" && r.principal === "events.amazonaws.com"),
     );
   return { report, events, mismatches: mismatchesOf(report) };
-}
-
-/** A copy of the stacks with a resource added to the stack `stack`. */
-function withAdded(
-  stacks: readonly SynthesizedStack[],
-  stack: string,
-  type: string,
-  id: string,
-  resource: Record<string, unknown>,
-) {
-  const copy = structuredClone(stacks) as SynthesizedStack[];
-  const json = copy.find((s) => s.name === stack)!.json as { resource: Record<string, Record<string, unknown>> };
-  json.resource[type] = { ...(json.resource[type] ?? {}), [id]: resource };
-  return copy;
 }
 
 describe("the shipped grants' events are proven, allowed and denied", () => {

@@ -15,26 +15,13 @@ import {
   sharedEnvironmentSynth,
   withPolicy,
   withResource,
+  withAdded,
   type StackResource,
 } from "../support/proof";
 
 const local = environmentSynth("local");
 const BUCKET = "local-shared-data-222222222222";
 const GRANTEE = "arn:aws:iam::111111111111:role/local-data-consumer";
-
-/** A copy of the stacks with a resource added to the stack `stack` (its JSON, as a team's own code would add it). */
-function withAdded(
-  stacks: readonly SynthesizedStack[],
-  stack: string,
-  type: string,
-  id: string,
-  resource: Record<string, unknown>,
-): SynthesizedStack[] {
-  const copy = structuredClone(stacks) as SynthesizedStack[];
-  const json = copy.find((s) => s.name === stack)!.json as { resource: Record<string, Record<string, unknown>> };
-  json.resource[type] = { ...(json.resource[type] ?? {}), [id]: resource };
-  return copy;
-}
 
 /** Adds `statement` to the policy of a recorded resource (bucket policy, grant policy, ...). */
 const withStatement = (stacks: readonly SynthesizedStack[], at: StackResource, statement: PolicyStatement) =>

@@ -97,6 +97,20 @@ export function withResource(
   return copy;
 }
 
+/** A copy of the stacks with a resource added to the stack `stack` (its JSON, as a team's own code would add it). */
+export function withAdded(
+  stacks: readonly SynthesizedStack[],
+  stack: string,
+  type: string,
+  id: string,
+  resource: Record<string, unknown>,
+): SynthesizedStack[] {
+  const copy = structuredClone(stacks) as SynthesizedStack[];
+  const json = copy.find((s) => s.name === stack)!.json as { resource: Record<string, Record<string, unknown>> };
+  json.resource[type] = { ...(json.resource[type] ?? {}), [id]: resource };
+  return copy;
+}
+
 /** A deep copy of the stacks with the policy in one resource's `argument` (policy, assume_role_policy) changed. */
 export function withPolicy(
   stacks: readonly SynthesizedStack[],
