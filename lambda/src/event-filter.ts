@@ -65,17 +65,23 @@ export class EventNotGrantedError extends HandlerError {
   }
 }
 
+/** The grant's event filter; refuses every object event when the grant declares none (EVENT_FILTER unset). */
+export function requireEventFilter(filter: EventFilter | undefined): EventFilter {
+  if (!filter) throw new EventNotGrantedError(`the function's grant declares no events (${VARIABLE} is unset)`);
+  return filter;
+}
+
 /** Refuses an object event about another bucket, or a key the grant's event filter does not admit. */
 export function checkObjectEvent(
   request: { readonly operation: string; readonly bucket: string; readonly key: string },
   bucketName: string,
-  filter: EventFilter | undefined,
+  declared: EventFilter | undefined,
 ): void {
   if (request.bucket !== bucketName)
     throw new EventNotGrantedError(
       `the event is about s3://${request.bucket}, and the function's grant is on s3://${bucketName}`,
     );
-  if (!filter) throw new EventNotGrantedError(`the function's grant declares no events (${VARIABLE} is unset)`);
+  const filter = requireEventFilter(declared);
   if (request.operation === "object-removed" && filter.removed !== true)
     throw new EventNotGrantedError(
       `the event tells of a deletion (${showValue(request.key)}), and the function's grant declares events for new objects only`,

@@ -2,15 +2,14 @@
  * The handler: validates the event, refuses what the grant does not cover, performs the operation on the configured
  * bucket (through its access point when ACCESS_POINT_ARN is set) and returns a plain JSON result. AccessDenied and
  * NotFound answers become typed errors that say what to check; anything else is rethrown as is (throttling has by then
- * been retried by the SDK). One JSON log line per invocation, never with object data, URLs or credentials.
+ * been retried by the SDK). One JSON log line per invocation, never with object data, URLs or credentials. An SQS
+ * batch of S3's notifications is answered message by message (see sqs-batch.ts).
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { ACCESS_DENIED_LOG_LINE } from "../../modules/contract";
 import type { HandlerConfig } from "./config";
-import { HandlerError, NotGrantedError, type S3Target } from "./errors";
 import { parseEvent, type S3Request } from "./event";
-import { isGranted, prefixesWith, type Permission } from "./granted-prefixes";
-import { streamLogger, type Logger } from "./log";
+import { checkGrant } from "./grant-check";
+import { errorFields, streamLogger, type Logger } from "./log";
 import { operationContext, type InvocationContext, type OperationContext } from "./operations/context";
 import { copyObject } from "./operations/copy";
 import { deleteObject } from "./operations/delete";
@@ -19,10 +18,11 @@ import { listObjects } from "./operations/list";
 import { presignUrl } from "./operations/presign";
 import { putObject } from "./operations/put";
 import { objectCreated, objectRemoved } from "./operations/object-created";
-import { checkObjectEvent } from "./event-filter";
 import { isObjectEvent, parseObjectEvent } from "./object-events";
-import { optional, resultLocation, type HandlerResult, type Outcome } from "./results";
+import { optional, resultLocation, type HandlerResult, type Outcome, type SqsBatchResult } from "./results";
 import { createS3Client } from "./s3-client";
+import { isSqsEvent } from "./s3-notifications";
+import { handleSqsBatch } from "./sqs-batch";
 
 export type { Logger } from "./log";
 export type { InvocationContext } from "./operations/context";
@@ -45,55 +45,21 @@ export type {
   PutResult,
   ObjectCreatedResult,
   ObjectRemovedResult,
+  SqsBatchResult,
+  SqsMessageResult,
 } from "./results";
+export { MESSAGE_CONCURRENCY } from "./sqs-batch";
 
-export type Handler = (event: unknown, context?: InvocationContext) => Promise<HandlerResult>;
+/** What an invocation returns: an operation's result, or for an SQS batch of S3's notifications, the batch's answer. */
+export type InvocationResult = HandlerResult | SqsBatchResult;
+
+export type Handler = (event: unknown, context?: InvocationContext) => Promise<InvocationResult>;
 
 export interface HandlerDeps {
   /** The S3 client to use; by default one is built from the configuration. */
   readonly s3?: S3Client;
   /** Defaults to the process's stdout and stderr (see streamLogger). */
   readonly logger?: Logger;
-}
-
-/** What a request needs, and where: checked against the grant before anything is sent. */
-function needsOf(request: S3Request, bucket: string): Array<{ target: S3Target; permission: Permission }> {
-  const at = (key: string, side?: S3Target["side"]): S3Target => ({
-    operation: request.operation,
-    bucket,
-    key,
-    ...optional("side", side),
-  });
-  switch (request.operation) {
-    case "get":
-    case "presign-get":
-    case "object-created":
-    case "object-removed":
-      return [{ target: at(request.key), permission: "read" }];
-    case "put":
-    case "presign-put":
-      return [{ target: at(request.key), permission: "write" }];
-    case "delete":
-      return [{ target: at(request.key), permission: "delete" }];
-    case "list":
-      return [{ target: { operation: "list", bucket, prefix: request.prefix ?? "" }, permission: "read" }];
-    case "copy":
-      return [
-        { target: at(request.sourceKey, "source"), permission: "read" },
-        { target: at(request.key, "destination"), permission: "write" },
-      ];
-  }
-}
-
-/** Refuses, before anything is sent, a request that needs what the grant does not give. */
-function checkGrant(ctx: OperationContext, request: S3Request): void {
-  if (request.operation === "object-created" || request.operation === "object-removed")
-    checkObjectEvent(request, ctx.bucket, ctx.config.eventFilter);
-  for (const { target, permission } of needsOf(request, ctx.bucket)) {
-    if (!isGranted(ctx.config.grants, target.key ?? target.prefix ?? "", permission)) {
-      throw new NotGrantedError(target, permission, prefixesWith(ctx.config.grants, permission));
-    }
-  }
 }
 
 /** Runs the request's operation. */
@@ -147,24 +113,13 @@ function invocationFields(
   };
 }
 
-/** The fields a failed invocation's log line ends with: the error's type, its message and its cause's type. */
-function errorFields(error: unknown): Record<string, unknown> {
-  const err = error instanceof Error ? error : undefined;
-  const cause = err?.cause instanceof Error ? err.cause.name : undefined;
-  return {
-    // Named by the contract: the access-denied metric filter selects this field (see ACCESS_DENIED_LOG_LINE).
-    [ACCESS_DENIED_LOG_LINE.field]: err?.name ?? typeof error,
-    errorMessage: err?.message ?? String(error),
-    ...(error instanceof HandlerError && optional("cause", cause)),
-  };
-}
-
 /** Builds the handler for a configuration. Build it once per container and reuse it for every invocation. */
 export function createHandler(config: HandlerConfig, deps: HandlerDeps = {}): Handler {
   const ctx = operationContext(config, deps.s3 ?? createS3Client(config));
   const logger = deps.logger ?? streamLogger;
 
-  return async function handler(event: unknown, context?: InvocationContext): Promise<HandlerResult> {
+  return async function handler(event: unknown, context?: InvocationContext): Promise<InvocationResult> {
+    if (isSqsEvent(event)) return handleSqsBatch(ctx, logger, event, context);
     const started = performance.now();
     let request: S3Request | undefined;
     const durationMs = () => Math.round((performance.now() - started) * 10) / 10;

@@ -5,6 +5,9 @@
  * and an event that is not a JSON object is never matched by a JSON filter pattern such as the access-denied metric
  * filter's `{ $.errorType = "AccessDeniedError" }`.
  */
+import { ACCESS_DENIED_LOG_LINE } from "../../modules/contract";
+import { HandlerError } from "./errors";
+import { optional } from "./results";
 
 /** Where log lines go: `log` for successful invocations, `error` for failed ones. */
 export interface Logger {
@@ -21,3 +24,15 @@ export const streamLogger: Logger = {
     process.stderr.write(`${line}\n`);
   },
 };
+
+/** The fields a failed invocation's log line ends with: the error's type, its message and its cause's type. */
+export function errorFields(error: unknown): Record<string, unknown> {
+  const err = error instanceof Error ? error : undefined;
+  const cause = err?.cause instanceof Error ? err.cause.name : undefined;
+  return {
+    // Named by the contract: the access-denied metric filter selects this field (see ACCESS_DENIED_LOG_LINE).
+    [ACCESS_DENIED_LOG_LINE.field]: err?.name ?? typeof error,
+    errorMessage: err?.message ?? String(error),
+    ...(error instanceof HandlerError && optional("cause", cause)),
+  };
+}

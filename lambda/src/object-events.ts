@@ -7,7 +7,8 @@ import { InvalidEventError } from "./errors";
 import { keySchema, type S3Request } from "./event";
 import { showValue } from "./show-value";
 
-type ObjectEventRequest = Extract<S3Request, { operation: "object-created" | "object-removed" }>;
+/** An object event, validated: the bucket and key it is about (and for a removal, how the object was deleted). */
+export type ObjectEventRequest = Extract<S3Request, { operation: "object-created" | "object-removed" }>;
 
 /** S3's detail types the handler takes, and the operation each is. */
 const DETAIL_TYPES = { "Object Created": "object-created", "Object Deleted": "object-removed" } as const;

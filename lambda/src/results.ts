@@ -121,6 +121,25 @@ export type HandlerResult =
   | ObjectCreatedResult
   | ObjectRemovedResult;
 
+/** One message of an SQS batch that the handler took: what each S3 record of it told, or S3's test message. */
+export interface SqsMessageResult {
+  readonly messageId: string;
+  /** The objects the message's S3 records name: each one's head, or its removal; none for S3's test message. */
+  readonly objects: ReadonlyArray<ObjectCreatedResult | ObjectRemovedResult>;
+  /** For the test message S3 sends when its notification configuration is saved: acknowledged, nothing read. */
+  readonly testEvent?: true;
+}
+
+/**
+ * The answer to an SQS batch of S3's notifications. Lambda reads only `batchItemFailures`: the messages it puts back
+ * on the queue (malformed, refused, or whose read failed), which its dead-letter queue takes after the last retry.
+ */
+export interface SqsBatchResult {
+  readonly batchItemFailures: ReadonlyArray<{ readonly itemIdentifier: string }>;
+  /** The other messages, in the batch's order. */
+  readonly results: readonly SqsMessageResult[];
+}
+
 /** What an operation gives the handler: its result, and what the invocation's log line adds about it. */
 export interface Outcome {
   readonly result: HandlerResult;
