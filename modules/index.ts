@@ -43,6 +43,7 @@ export {
 // Object events: new objects in the bucket invoking the grantee's function, both accounts' halves from the grant.
 export { EVENT_DELIVERIES, type EventDeclaration, type EventDelivery } from "./declaration/grant";
 export type { EventsPlan, EventPattern, NamedResource } from "./policy/plan-events";
+export type { QueueEventsPlan, QueueNotificationEntry } from "./policy/plan-queue-events";
 export type { BucketEvents } from "./constructs/bucket-events";
 export type { GrantEventBus } from "./constructs/grant-event-bus";
 export type { EventDeadLetters } from "./constructs/event-dead-letters";

@@ -10,6 +10,8 @@ export * from "./patterns/bucket-account-grant";
 export * from "./constructs/halves";
 export * from "./policy/plan-grant";
 export * from "./policy/plan-events";
+export * from "./policy/plan-queue-events";
+export * from "./declaration/notification-overlap";
 export * from "./constructs/lambda-grantee";
 export * from "./core/policy-document";
 export * from "./core/arn";

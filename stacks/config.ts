@@ -7,6 +7,7 @@ import {
   alarmSettingsSchema,
   bucketSettingsSchema,
   checkGrantees,
+  checkQueueOverlaps,
   eventSettingsProblems,
   granteeNameSchema,
   ConfigurationError,
@@ -73,6 +74,7 @@ export const environmentSchema = z
     if (same)
       ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: env.bucket.accountId, message: same });
     for (const issue of eventSettingsProblems(env.lambda, env.bucket, env.grant)) ctx.addIssue(issue);
+    checkQueueOverlaps([{ events: env.grant.events, path: ["grant", "events"] }], env.bucket, ctx);
     const partition = partitionProblem(env.lambda.region, env.bucket.region);
     if (partition)
       ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: env.bucket.region, message: partition });

@@ -126,8 +126,9 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
     grant: {
       mode: "bucket-policy",
       prefixes: [{ prefix: "shared/", access: "readWrite" }],
-      // Split by owner: the bucket account's stack forwards new objects under shared/, the Lambda account's invokes.
-      events: { prefixes: ["shared/"] },
+      // Split by owner, on the SQS path: the Lambda account's stack creates the queue, and must be applied first; the
+      // bucket account's stack then sends new objects under shared/ to it.
+      events: { delivery: "sqs", prefixes: ["shared/"] },
     },
   },
 
@@ -235,11 +236,26 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
             Resource: "*",
           },
         ],
+        // The entries the bucket's notification configuration holds today, written back beside the grant's.
+        notification: {
+          queues: [
+            {
+              id: "audit-deletions",
+              arn: "arn:aws:sqs:eu-west-1:444455556666:analytics-lake-audit",
+              events: ["s3:ObjectRemoved:*"],
+            },
+          ],
+        },
       },
     },
     grant: {
       mode: "bucket-policy",
-      prefixes: [{ prefix: "raw/", access: "write" }],
+      prefixes: [
+        { prefix: "raw/", access: "write" },
+        { prefix: "exports/", access: "read" },
+      ],
+      // The bucket's owners keep EventBridge off: new exports reach the loader through a queue (the SQS path).
+      events: { delivery: "sqs", prefixes: ["exports/"], suffix: ".parquet" },
     },
   },
 
@@ -342,6 +358,8 @@ export const sharedEnvironments: Readonly<Record<string, SharedEnvironmentConfig
           accessRoleName: "local-ingest-s3-access",
           externalId: "local-ingest-3c9e1a",
           prefixes: [{ prefix: "incoming/", access: "readWrite", delete: true }],
+          // New objects under incoming/ reach ingest's function through a queue of its own (the SQS path).
+          events: { delivery: "sqs", prefixes: ["incoming/"] },
         },
       },
     ],

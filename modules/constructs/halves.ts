@@ -9,6 +9,7 @@ import type { BucketAlarms } from "./bucket-alarms";
 import type { AccessLogBucket } from "./access-log-bucket";
 import type { BucketEvents } from "./bucket-events";
 import type { GrantEventBus } from "./grant-event-bus";
+import type { GrantEventQueue } from "./grant-event-queue";
 
 /** What account A holds for one grant: the grantee (role, function) and the grant's policy on its role. */
 export interface LambdaAccountHalf {
@@ -17,8 +18,10 @@ export interface LambdaAccountHalf {
   readonly grantPolicy: IamRolePolicy;
   /** The function's alarms; undefined when the alarms are off or the function is created elsewhere. */
   readonly alarms?: LambdaAlarms | undefined;
-  /** The grant's event bus, its rule and the function's permission; undefined when the grant declares no events. */
+  /** The grant's event bus, its rule and the function's permission; undefined unless the grant's events use EventBridge. */
   readonly events?: GrantEventBus | undefined;
+  /** The grant's queue, its key and the function's event source mapping; undefined unless the events use SQS. */
+  readonly queueEvents?: GrantEventQueue | undefined;
 }
 
 /** What account B holds for one grant: the bucket and key (unless they exist already), and the S3 access role. */

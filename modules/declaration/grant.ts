@@ -72,19 +72,23 @@ export const PRINCIPAL_STYLES = ["account-and-arn", "role-arn"] as const;
 export type PrincipalStyle = (typeof PRINCIPAL_STYLES)[number];
 
 /** How a grant's object events reach the grantee's function (see EventDeclaration). */
-export const EVENT_DELIVERIES = ["eventbridge"] as const;
+export const EVENT_DELIVERIES = ["eventbridge", "sqs"] as const;
 export type EventDelivery = (typeof EVENT_DELIVERIES)[number];
 
 /**
- * Which new (and, with `removed`, deleted) objects of the bucket invoke the grantee's function. The bucket account's
- * EventBridge sends S3's object events of the bucket to a rule that matches the prefixes (and suffix) in the bucket
- * account, and forwards only those to an event bus of the grant's own in the Lambda account, whose rule invokes the
- * function.
+ * Which new (and, with `removed`, deleted) objects of the bucket invoke the grantee's function. On the default path
+ * the bucket account's EventBridge sends S3's object events of the bucket to a rule that matches the prefixes (and
+ * suffix) in the bucket account, and forwards only those to an event bus of the grant's own in the Lambda account,
+ * whose rule invokes the function. On the SQS path S3 sends them to a queue of the grant's own in the Lambda account,
+ * which the function reads in batches.
  */
 export interface EventDeclaration {
   /**
    * How the events travel. `eventbridge`: the bucket account's default event bus, a rule there, and an event bus of
-   * the grant's own in the Lambda account.
+   * the grant's own in the Lambda account. `sqs`: an entry per prefix in the bucket's notification configuration,
+   * sending to a queue of the grant's own in the Lambda account (encrypted with a customer-managed key there), which
+   * the function reads in batches; the function must be in the bucket's region, and no two SQS grants of a bucket may
+   * watch overlapping keys.
    * @default "eventbridge"
    */
   readonly delivery?: EventDelivery | undefined;

@@ -19,6 +19,7 @@ import {
   type AccessPreset,
 } from "../contract";
 import { EVENT_DELIVERIES, PRINCIPAL_STYLES, type GrantDeclaration } from "./grant";
+import { queueOverlapProblems, queueRegionProblem } from "./notification-overlap";
 import { LAMBDA_RESERVED_VARIABLES, lambdaRoleArnOf, type LambdaSettings } from "./lambda-settings";
 import {
   accountRootArn,
@@ -741,8 +742,12 @@ interface GranteeFields {
  * problem's path is relative to the declaration's root.
  */
 export function eventSettingsProblems(
-  lambda: { readonly functionName?: string | undefined; readonly createFunction?: boolean | undefined },
-  bucket: { readonly existing?: unknown },
+  lambda: {
+    readonly functionName?: string | undefined;
+    readonly createFunction?: boolean | undefined;
+    readonly region?: string | undefined;
+  },
+  bucket: { readonly existing?: unknown; readonly region?: string | undefined },
   grant: { readonly events?: unknown },
   at: (...rest: Array<string | number>) => Array<string | number> = (...rest) => rest,
 ): Array<{ code: "custom"; path: Array<string | number>; input: unknown; message: string }> {
@@ -781,7 +786,25 @@ export function eventSettingsProblems(
           },
         ]
       : []),
+    ...queueRegionProblem(
+      grant.events as Parameters<typeof queueRegionProblem>[0],
+      lambda.region,
+      bucket.region,
+      at("grant", "events", "delivery"),
+    ),
   ];
+}
+
+/** The SQS grants' notification entries that overlap each other's or the existing bucket's (see queueOverlapProblems). */
+export function checkQueueOverlaps(
+  grants: ReadonlyArray<{ readonly events?: unknown; readonly path: Array<string | number> }>,
+  bucket: { readonly existing?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  type Grants = Parameters<typeof queueOverlapProblems>[0];
+  const existing = (bucket.existing as { notification?: Parameters<typeof queueOverlapProblems>[1] } | undefined)
+    ?.notification;
+  for (const issue of queueOverlapProblems(grants as Grants, existing)) ctx.addIssue(issue);
 }
 
 /**
@@ -857,6 +880,8 @@ export function checkGrantees(
       });
     }
   });
+  const grants = grantees.map((c, i) => ({ events: c.grant.events, path: ["grantees", i, "grant", "events"] }));
+  checkQueueOverlaps(grants, bucket, ctx);
 }
 
 export const accessPointChoiceSchema = z.enum(ACCESS_POINT_CHOICES, {
@@ -886,6 +911,7 @@ export const crossAccountSettingsSchema = z
     if (problem)
       ctx.addIssue({ code: "custom", path: ["bucket", "accountId"], input: s.bucket.accountId, message: problem });
     for (const issue of eventSettingsProblems(s.lambda, s.bucket, s.grant)) ctx.addIssue(issue);
+    checkQueueOverlaps([{ events: s.grant.events, path: ["grant", "events"] }], s.bucket, ctx);
     const partition = partitionProblem(s.lambda.region, s.bucket.region);
     if (partition)
       ctx.addIssue({ code: "custom", path: ["bucket", "region"], input: s.bucket.region, message: partition });

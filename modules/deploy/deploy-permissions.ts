@@ -116,6 +116,16 @@ export const DEPLOY_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly s
     "iam:PassRole",
   ],
   aws_lambda_permission: ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
+  // A grant's events on the SQS path: Lambda reads the grant's queue for the function.
+  aws_lambda_event_source_mapping: [
+    "lambda:CreateEventSourceMapping",
+    "lambda:GetEventSourceMapping",
+    "lambda:UpdateEventSourceMapping",
+    "lambda:ListTags",
+    "lambda:TagResource",
+    "lambda:UntagResource",
+    "lambda:DeleteEventSourceMapping",
+  ],
   aws_sqs_queue: [
     "sqs:CreateQueue",
     "sqs:GetQueueUrl",

@@ -3,7 +3,7 @@ import type { BucketAccountHalf, LambdaAccountHalf } from "../constructs/halves"
 import { type AlarmSettings } from "../declaration/alarm-settings";
 import { Construct, type TerraformProvider } from "../core/cdktf";
 import { libraryConstruct } from "../core/compatibility";
-import { type BucketSettings } from "../constructs/private/bucket-side";
+import { notificationWaitsFor, type BucketSettings } from "../constructs/private/bucket-side";
 import { recordBucketHalf, recordLambdaHalf } from "../constructs/private/record-halves";
 import { type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
 import { lambdaSettingsOf, type LambdaAccountOptions } from "../constructs/lambda-grantee";
@@ -67,6 +67,7 @@ export class CrossAccountS3Access extends Construct {
     const granteeRole = this.lambdaAccount.grantee.role ?? props.lambda.existingRole;
     const bucketSide = addBucketHalf(this, label, props.bucket.provider, settings, plan, granteeRole, alarms);
     this.bucketAccount = bucketSide.half;
+    notificationWaitsFor(bucketSide.side.notification, [this.lambdaAccount.queueEvents?.queue]);
     const declaration = { ...settings, configPath: props.configPath };
     recordLambdaHalf(this, declaration, plan, this.lambdaAccount, props.lambda.provider, alarms);
     recordBucketHalf(this, declaration, plan, bucketSide.side, plan.lambdaRoleArn, props.bucket.provider, {

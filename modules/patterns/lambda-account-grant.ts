@@ -10,6 +10,7 @@ import { type GrantDeclaration, type GrantPlan } from "../policy/plan-grant";
 import { lambdaSettingsOf, type LambdaGrantee, type LambdaAccountOptions } from "../constructs/lambda-grantee";
 import type { LambdaAlarms } from "../constructs/lambda-alarms";
 import type { GrantEventBus } from "../constructs/grant-event-bus";
+import type { GrantEventQueue } from "../constructs/grant-event-queue";
 import { buildLambdaAccount } from "../constructs/private/lambda-half";
 import { holdToDeclaration } from "../deploy/deploy-target";
 
@@ -40,6 +41,8 @@ export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
   public readonly grantPolicy: IamRolePolicy;
   public readonly alarms?: LambdaAlarms | undefined;
   public readonly events?: GrantEventBus | undefined;
+  /** The grant's queue and event source mapping, when its events use SQS. */
+  public readonly queueEvents?: GrantEventQueue | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: LambdaAccountGrantProps) {
@@ -60,6 +63,7 @@ export class LambdaAccountGrant extends Construct implements LambdaAccountHalf {
     this.grantPolicy = half.grantPolicy;
     this.alarms = half.alarms;
     this.events = half.events;
+    this.queueEvents = half.queueEvents;
     recordLambdaHalf(this, { ...settings, configPath: props.configPath }, plan, half, props.lambda.provider, alarms);
   }
 }

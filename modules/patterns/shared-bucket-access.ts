@@ -1,3 +1,4 @@
+import { notificationWaitsFor } from "../constructs/private/bucket-side";
 import { SharedBucketAccountGrants } from "./shared-bucket-account-grants";
 import { SharedLambdaAccountGrant } from "./shared-lambda-account-grant";
 import type { GranteeDeclaration, SharedBucketDeclaration } from "../declaration/shared-bucket";
@@ -89,5 +90,9 @@ export class SharedBucketAccess extends Construct {
       plan: this.plan,
       granteeRoles: roles,
     });
+    notificationWaitsFor(
+      this.bucketAccount.half.notification,
+      [...grantees.values()].map((g) => g.queueEvents?.queue),
+    );
   }
 }

@@ -8,6 +8,7 @@ import { lambdaSettingsOf, type LambdaGrantee, type LambdaAccountOptions } from 
 import { LAMBDA_SETTING_DEFAULTS, type LambdaSettings } from "../declaration/lambda-settings";
 import type { LambdaAlarms } from "../constructs/lambda-alarms";
 import type { GrantEventBus } from "../constructs/grant-event-bus";
+import type { GrantEventQueue } from "../constructs/grant-event-queue";
 import { buildLambdaAccount } from "../constructs/private/lambda-half";
 import type { LambdaAccountHalf } from "../constructs/halves";
 import { recordLambdaHalf } from "../constructs/private/record-halves";
@@ -64,6 +65,8 @@ export class SharedLambdaAccountGrant extends Construct implements LambdaAccount
   public readonly grantPolicy: IamRolePolicy;
   public readonly alarms?: LambdaAlarms | undefined;
   public readonly events?: GrantEventBus | undefined;
+  /** The grant's queue and event source mapping, when its events use SQS. */
+  public readonly queueEvents?: GrantEventQueue | undefined;
   public readonly plan: GrantPlan;
 
   constructor(scope: Construct, id: string, props: SharedLambdaAccountGrantProps) {
@@ -98,6 +101,7 @@ export class SharedLambdaAccountGrant extends Construct implements LambdaAccount
     this.grantPolicy = half.grantPolicy;
     this.alarms = half.alarms;
     this.events = half.events;
+    this.queueEvents = half.queueEvents;
     const declaration = {
       lambda: planned.lambda,
       bucket: shared.bucket,

@@ -6,6 +6,7 @@ import type { BucketSettings } from "../declaration/bucket-settings";
 import type { GrantDeclaration } from "../declaration/grant";
 import type { GrantPlan } from "./plan-grant";
 import type { EventsPlan } from "./plan-events";
+import type { QueueEventsPlan } from "./plan-queue-events";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { bucketKeyPolicy, secureBucketPolicy } from "./baseline";
@@ -47,6 +48,8 @@ export interface BucketAccountPlan {
   readonly roleArnGrantees: readonly string[];
   /** The grants that declare events: each one's forwarding rule and role (see planEvents), for the grant it serves. */
   readonly events: ReadonlyArray<{ id: string; plan: EventsPlan; grantee: string; grantField: string }>;
+  /** The grants that declare events on the SQS path: each one's entries in the bucket's notification configuration. */
+  readonly queueEvents: ReadonlyArray<{ plan: QueueEventsPlan; grantee: string; grantField: string }>;
 }
 
 /** One grant on the bucket, as the bucket account's plan takes it. */
@@ -111,6 +114,9 @@ export function bucketAccountPlan(
     roleArnGrantees: grants.filter((g) => g.plan.principalStyle === "role-arn").map((g) => g.key),
     events: grants.flatMap(({ key, field, plan, ids }) =>
       plan.events ? [{ id: ids.events, plan: plan.events, grantee: key, grantField: `${field}.events` }] : [],
+    ),
+    queueEvents: grants.flatMap(({ key, field, plan }) =>
+      plan.queueEvents ? [{ plan: plan.queueEvents, grantee: key, grantField: `${field}.events` }] : [],
     ),
   };
 }

@@ -16,6 +16,7 @@ import {
 } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { planEvents, type EventsPlan } from "./plan-events";
+import { planQueueEvents, type QueueEventsPlan } from "./plan-queue-events";
 
 export { ACCESS_MODES, type AccessMode } from "../contract";
 export { PRINCIPAL_STYLES, type GrantDeclaration, type PrefixGrant, type PrincipalStyle } from "../declaration/grant";
@@ -70,8 +71,10 @@ export interface GrantPlan {
   readonly accessRolePolicy?: PolicyDocument | undefined;
   /** The access point carrying the grant, and the statements of its policy (see GrantContext.accessPointArn). */
   readonly accessPoint?: { readonly arn: string; readonly policyStatements: readonly PolicyStatement[] };
-  /** The grant's object events, both accounts (see planEvents), when the grant declares events. */
+  /** The grant's object events, both accounts (see planEvents), when the grant declares events through EventBridge. */
   readonly events?: EventsPlan | undefined;
+  /** The grant's object events, both accounts (see planQueueEvents), when the grant declares events through SQS. */
+  readonly queueEvents?: QueueEventsPlan | undefined;
 }
 
 interface DataStatements {
@@ -184,20 +187,19 @@ function forResourcePolicy(
   return { Sid: `${sidPrefix}${Sid ?? ""}`, ...rest, Principal: named.principal };
 }
 
-/** The grant's events planned, when it declares any. */
-function eventsOf(ctx: GrantContext): EventsPlan | undefined {
+/** The grant's events planned, on the path it declares, when it declares any. */
+function eventsOf(ctx: GrantContext): Pick<GrantPlan, "events" | "queueEvents"> {
   const { events } = ctx.grant;
-  if (!events) return undefined;
+  if (!events) return {};
   if (ctx.lambdaRegion === undefined || ctx.functionName === undefined)
     throw new Error("planGrant: a grant with events needs lambdaRegion and functionName in its context");
-  return planEvents({ ...ctx, events, lambdaRegion: ctx.lambdaRegion, functionName: ctx.functionName });
+  const eventsCtx = { ...ctx, events, lambdaRegion: ctx.lambdaRegion, functionName: ctx.functionName };
+  return events.delivery === "sqs" ? { queueEvents: planQueueEvents(eventsCtx) } : { events: planEvents(eventsCtx) };
 }
 
 /** Computes both accounts' halves of a grant, and its events. The grant is assumed valid (see `grantSchema`). */
 export function planGrant(ctx: GrantContext): GrantPlan {
-  const events = eventsOf(ctx);
-  const plan = planGrantPolicies(ctx);
-  return events ? { ...plan, events } : plan;
+  return { ...planGrantPolicies(ctx), ...eventsOf(ctx) };
 }
 
 /** Every policy document of both accounts' halves of a grant. */

@@ -15,7 +15,7 @@ import { session } from "./request-builder";
 import type { Expected, ProofRequest, ResourcePolicyKind } from "./simulate";
 
 /** Where a resource deploys, as the proof needs it: an account and a region. */
-interface Place {
+export interface Place {
   readonly accountId: string;
   readonly region: string;
 }
@@ -32,7 +32,7 @@ export interface EventsModel {
 }
 
 /** The resources of `type` in every view deploying into `place` (a provider that does not say is taken to). */
-function resourcesIn(views: readonly ProofView[], type: string, place: Place) {
+export function resourcesIn(views: readonly ProofView[], type: string, place: Place) {
   return views.flatMap((pv) =>
     pv.view
       .resources(type)
@@ -118,7 +118,7 @@ function functionPolicyOf(views: readonly ProofView[], functionArn: string, plac
 }
 
 /** The queue's policy: every queue policy on it (by its URL's account and name), and its own `policy` argument. */
-function queuePolicyOf(views: readonly ProofView[], queue: NamedResource, place: Place): PolicyDocument {
+export function queuePolicyOf(views: readonly ProofView[], queue: NamedResource, place: Place): PolicyDocument {
   const own = resourcesIn(views, "aws_sqs_queue", place)
     .filter(({ pv, r }) => pv.view.valueOf(r.name) === queue.name && typeof r.policy === "string")
     .flatMap(({ pv, id, r }) => readPolicy(pv, r.policy, `aws_sqs_queue.${id}.policy`).Statement);
@@ -154,7 +154,7 @@ export function eventsModel(views: readonly ProofView[], record: GrantRecord): E
 }
 
 /** Builds the requests of the event hops (see eventRequests). */
-class EventRequests {
+export class EventRequests {
   readonly requests: ProofRequest[] = [];
 
   /** A request by `principal` (a service, or a role session with its policies) on a resource of `account`. */
@@ -162,7 +162,7 @@ class EventRequests {
     who: { principal: string; name: string; policies?: ModelRole["policies"] | undefined },
     action: string,
     target: { resource: string; account: string; kind: ResourcePolicyKind; policy: PolicyDocument },
-    context: Record<string, string>,
+    context: ProofRequest["context"],
     expected: Expected,
     intent: string,
   ): void {

@@ -267,22 +267,31 @@ function inlinePolicy(pv: ProofView, s: SettingSource): PolicyDocument {
   return readPolicy(pv, inline?.policy, `${s.address}.${s.argument}.policy`);
 }
 
+/** The key an alias of `accountId` targets, in the first stack that creates the alias. */
+export function aliasedKey(
+  views: readonly ProofView[],
+  alias: string,
+  accountId: string,
+): { pv: ProofView; target: NonNullable<KeyTarget> } | undefined {
+  for (const pv of views) {
+    for (const [, a] of pv.view.resources("aws_kms_alias")) {
+      if (pv.view.valueOf(a.name) !== alias || pv.view.placeOf(a).accountId !== accountId) continue;
+      const target = keyTargetOf(pv.view, a.target_key_id);
+      if (target) return { pv, target };
+    }
+  }
+  return undefined;
+}
+
 /** The key a grant's bucket account half declares: the existing key's ARN, or the key its alias targets. */
 function declaredKey(
   views: readonly ProofView[],
   record: GrantRecord,
 ): { pv: ProofView; target: NonNullable<KeyTarget> } | undefined {
   const { bucket } = record;
-  for (const pv of views) {
-    if (bucket.existingKeyArn) return { pv, target: { literal: bucket.existingKeyArn } };
-    for (const [, alias] of pv.view.resources("aws_kms_alias")) {
-      if (pv.view.valueOf(alias.name) !== bucket.keyAlias || pv.view.placeOf(alias).accountId !== bucket.accountId)
-        continue;
-      const target = keyTargetOf(pv.view, alias.target_key_id);
-      if (target) return { pv, target };
-    }
-  }
-  return undefined;
+  const [first] = views;
+  if (bucket.existingKeyArn) return first ? { pv: first, target: { literal: bucket.existingKeyArn } } : undefined;
+  return aliasedKey(views, bucket.keyAlias, bucket.accountId);
 }
 
 /**
@@ -339,7 +348,7 @@ function bucketPolicyOf(views: readonly ProofView[], bucketName: string, problem
 }
 
 /** The key policy of the declared key, with its KMS grants as statements; more than one policy is a problem. */
-function keyPolicyOf(
+export function keyPolicyOf(
   views: readonly ProofView[],
   key: { pv: ProofView; target: NonNullable<KeyTarget> },
   what: string,

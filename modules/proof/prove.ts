@@ -21,6 +21,7 @@ import {
 } from "./model";
 import { grantCallers, grantRequests, outsiderFor, type ProofOptions } from "./requests";
 import { eventRequests } from "./events";
+import { queueEventRequests } from "./queue-events";
 import { iamData, prove, requireSimulator, unknownActions, type ProofRequest, type ProofResult } from "./simulate";
 
 /** The proof of one grant. */
@@ -334,10 +335,13 @@ export async function proveSynthesized(
       ...others.map((o) => o.record.lambda.accountId),
     ]);
     const events = eventRequests(views, bucket[0].record, outsider);
-    problems.push(...events.problems);
+    const rolePolicies = model.roles[subject.lambda.roleArn]?.policies ?? {};
+    const queueEvents = queueEventRequests(views, bucket[0].record, outsider, rolePolicies);
+    problems.push(...events.problems, ...queueEvents.problems);
     const results = await prove([
       ...requestsOf(subject, bucket[0].record, model, others, catalogue),
       ...events.requests,
+      ...queueEvents.requests,
     ]);
     const unknown = await models.unknownActions(model);
     const roleArns = [subject.lambda.roleArn, ...(subject.accessRoleArn ? [subject.accessRoleArn] : [])];

@@ -9,7 +9,9 @@ import { accountOf } from "../core/arn";
 import type { AlarmRecord } from "../declaration/alarm-settings";
 import { Lazy, TerraformStack, type IConstruct, type TerraformResource } from "../core/cdktf";
 import type { GrantDeclaration } from "../declaration/grant";
-import { planEvents, type EventsPlan } from "../policy/plan-events";
+import type { ExistingNotification } from "../declaration/bucket-settings";
+import { planEvents, type EventsContext, type EventsPlan } from "../policy/plan-events";
+import { planQueueEvents, type QueueEventsPlan } from "../policy/plan-queue-events";
 
 /** The key under `//` in a stack's JSON. */
 export const GRANT_RECORD_KEY = "cross-account-s3-lambda";
@@ -48,6 +50,8 @@ export interface GrantRecord {
     readonly keyAlias: string;
     /** The existing key's ARN, when the grant attaches to an existing bucket and key. */
     readonly existingKeyArn?: string | undefined;
+    /** The entries an existing bucket's notification configuration holds today, as declared (a grant with events). */
+    readonly existingNotification?: ExistingNotification | undefined;
   };
   /** The grant as declared. */
   readonly grant: GrantDeclaration;
@@ -137,15 +141,12 @@ export function grantKey(
   ].join("|");
 }
 
-/**
- * The grant's events as its record declares them, planned again (see planEvents): the names, ARNs, patterns and
- * policies both halves must have created. Undefined when the grant declares no events.
- */
-export function eventsPlanOf(record: GrantRecord): EventsPlan | undefined {
+/** What the events of a recorded grant are planned from (see EventsContext), when it declares events. */
+function eventsContextOf(record: GrantRecord): EventsContext | undefined {
   const { events } = record.grant;
   const functionName = record.lambda.eventFunctionName;
   if (!events || functionName === undefined) return undefined;
-  return planEvents({
+  return {
     events,
     lambdaAccountId: record.lambda.accountId,
     lambdaRegion: record.lambda.region,
@@ -154,5 +155,23 @@ export function eventsPlanOf(record: GrantRecord): EventsPlan | undefined {
     bucketAccountId: record.bucket.accountId,
     bucketRegion: record.bucket.region,
     bucketName: record.bucket.bucketName,
-  });
+  };
+}
+
+/**
+ * The grant's events as its record declares them, planned again (see planEvents): the names, ARNs, patterns and
+ * policies both halves must have created. Undefined when the grant declares no events through EventBridge.
+ */
+export function eventsPlanOf(record: GrantRecord): EventsPlan | undefined {
+  const ctx = eventsContextOf(record);
+  return ctx && ctx.events.delivery !== "sqs" ? planEvents(ctx) : undefined;
+}
+
+/**
+ * The grant's events on the SQS path as its record declares them, planned again (see planQueueEvents). Undefined
+ * when the grant declares no events through SQS.
+ */
+export function queueEventsPlanOf(record: GrantRecord): QueueEventsPlan | undefined {
+  const ctx = eventsContextOf(record);
+  return ctx && ctx.events.delivery === "sqs" ? planQueueEvents(ctx) : undefined;
 }

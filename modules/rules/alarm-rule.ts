@@ -4,7 +4,13 @@
  * will apply them.
  */
 import { accessDeniedFilterPattern } from "../declaration/alarm-settings";
-import { eventsPlanOf, GRANT_RECORD_KEY, type GrantRecord, type GrantRecords } from "../record/grant-record";
+import {
+  eventsPlanOf,
+  queueEventsPlanOf,
+  GRANT_RECORD_KEY,
+  type GrantRecord,
+  type GrantRecords,
+} from "../record/grant-record";
 import type { StackJson, StackView, SynthResource } from "../core/stack-view";
 import { viewOf } from "./stack-policies";
 
@@ -109,7 +115,7 @@ function bucketAlarmProblems(view: StackView, record: GrantRecord): string[] {
  */
 function eventAlarmProblems(view: StackView, record: GrantRecord): string[] {
   const plan = eventsPlanOf(record);
-  if (!plan) return [];
+  if (!plan) return queueAlarmProblems(view, record);
   const part = record.half === "lambda" ? plan.lambdaAccount : plan.bucketAccount;
   const busName = record.half === "lambda" ? plan.lambdaAccount.bus.name : undefined;
   const queue = part.deadLetterQueue.name;
@@ -125,6 +131,20 @@ function eventAlarmProblems(view: StackView, record: GrantRecord): string[] {
     ...(failures ? [] : [`no alarm on AWS/Events FailedInvocations of the rule ${part.rule.name}`]),
     ...notificationProblem(view, depth, record.alarms?.topicArn),
     ...notificationProblem(view, failures, record.alarms?.topicArn),
+  ];
+}
+
+/** What the Lambda half of a grant with events on the SQS path lacks: an alarm on its dead-letter queue's depth. */
+function queueAlarmProblems(view: StackView, record: GrantRecord): string[] {
+  const plan = queueEventsPlanOf(record);
+  if (!plan || record.half !== "lambda") return [];
+  const queue = plan.lambdaAccount.deadLetterQueue.name;
+  const depth = alarmsOn(view, record.provider, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {
+    QueueName: queue,
+  })[0];
+  return [
+    ...(depth ? [] : [`no alarm on AWS/SQS ApproximateNumberOfMessagesVisible of the dead-letter queue ${queue}`]),
+    ...notificationProblem(view, depth, record.alarms?.topicArn),
   ];
 }
 

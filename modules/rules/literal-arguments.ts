@@ -23,6 +23,7 @@ export const READ_TYPES: readonly string[] = [
     "aws_cloudwatch_event_rule",
     "aws_cloudwatch_event_target",
     "aws_lambda_permission",
+    "aws_lambda_event_source_mapping",
   ]),
 ];
 

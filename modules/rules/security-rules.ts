@@ -34,6 +34,7 @@ import { denyApplies } from "./deny-match";
 import { stackPolicies, viewOf, type StackPolicy } from "./stack-policies";
 import { literalArgumentProblems } from "./literal-arguments";
 import { undeclaredEventKeys, unnamedBusSenders, unsourcedServiceGrants } from "./event-rules";
+import { managedKeyDestinations, notificationEntryProblems } from "./notification-rules";
 
 export type { StackJson } from "../core/stack-view";
 
@@ -86,6 +87,33 @@ function isKeyAdministration(s: ReadStatement, keyAccount: string | undefined): 
   if (!(s.Action ?? []).some((a) => a === "kms:*" || a === "*")) return false;
   const root = rootAccount(only);
   return root !== undefined && (keyAccount === undefined || root === keyAccount);
+}
+
+/**
+ * A key policy statement for AWS services alone, bound to the resource that calls them (both aws:SourceArn and
+ * aws:SourceAccount): S3 encrypting its notifications on a grant's queue. A service calls KMS from its own account, so
+ * kms:CallerAccount cannot bind it; its source does.
+ */
+function isSourceBoundService(s: ReadStatement): boolean {
+  if (s.Principal === undefined || s.Principal === "*") return false;
+  const kinds = Object.keys(s.Principal);
+  // Each source key given in full: no wildcard in an ARN, twelve digits for an account.
+  const valuesOf = (key: string) =>
+    Object.entries(s.Condition ?? {}).flatMap(([operator, entries]) =>
+      operator.startsWith("ForAnyValue:") || operator.endsWith("IfExists")
+        ? []
+        : Object.entries(entries).flatMap(([k, values]) => (k.toLowerCase() === key ? values : [])),
+    );
+  const arns = valuesOf("aws:sourcearn");
+  const accounts = valuesOf("aws:sourceaccount");
+  return (
+    kinds.length === 1 &&
+    kinds[0] === "Service" &&
+    arns.length > 0 &&
+    arns.every((a) => !/[*?]/.test(a)) &&
+    accounts.length > 0 &&
+    accounts.every((a) => /^\d{12}$/.test(a))
+  );
 }
 
 const RESTRICTING_KEYS = [
@@ -471,12 +499,14 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
   {
     id: "CAS-KMS-2",
     title: "Key use limited by kms:ViaService and kms:CallerAccount",
-    rationale: "a grantee can use the key only through S3, from its own account, never call KMS directly",
+    rationale:
+      "a grantee can use the key only through S3, from its own account, never call KMS directly; a service only for the resource that calls it (aws:SourceArn and aws:SourceAccount)",
     check: (stack) => [
       ...readable(stack, ["key"]).flatMap((p) =>
         p.statements.flatMap((s, statement) =>
           s.Effect === "Allow" &&
           !isKeyAdministration(s, accountOfPolicy(stack, p)) &&
+          !isSourceBoundService(s) &&
           !(conditionKeysOf(s).includes("kms:viaservice") && conditionKeysOf(s).includes("kms:calleraccount"))
             ? [
                 {
@@ -582,6 +612,20 @@ export const SECURITY_RULES: readonly SecurityRule[] = [
     rationale:
       "a rule on a bucket's S3 events forwards key names: one matching keys outside the grant's event prefixes tells the grantee of objects it was not granted",
     check: undeclaredEventKeys,
+  },
+  {
+    id: "CAS-EVT-4",
+    title: "No queue or topic that a service sends to on an AWS-managed key",
+    rationale:
+      "no service may use an AWS-managed key (alias/aws/sqs, alias/aws/sns) for another's resource: S3's notifications to a queue under one are lost without an error",
+    check: managedKeyDestinations,
+  },
+  {
+    id: "CAS-EVT-5",
+    title: "Notification entries apart, and on a granted bucket only the declared ones",
+    rationale:
+      "S3 refuses a configuration whose entries overlap; an entry no one declared on a granted bucket sends its key names to another party",
+    check: notificationEntryProblems,
   },
   {
     id: "CAS-MON-1",

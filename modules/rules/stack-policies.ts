@@ -1,8 +1,8 @@
 /**
  * Every policy document a stack writes, wherever it is written, read as Terraform will apply it: identity policies
  * (role, user and group policies, managed policies, a role's inline_policy blocks), bucket and access point policies
- * (standalone or inline), key policies (the key's own argument, aws_kms_key_policy), trust policies, queue policies
- * and event bus policies. A policy the
+ * (standalone or inline), key policies (the key's own argument, aws_kms_key_policy), trust policies, queue and topic
+ * policies, and event bus policies. A policy the
  * rules cannot read as written (an expression Terraform evaluates, a shape IAM refuses) is kept with its problem:
  * CAS-TF-1 reports it, and the other rules leave it out.
  */
@@ -15,7 +15,7 @@ import {
 } from "../core/stack-view";
 import { TemplateError } from "../core/terraform-text";
 
-export type PolicyKind = "identity" | "bucket" | "access point" | "key" | "trust" | "queue" | "event bus";
+export type PolicyKind = "identity" | "bucket" | "access point" | "key" | "trust" | "queue" | "topic" | "event bus";
 
 export interface StackPolicy {
   readonly kind: PolicyKind;
@@ -47,6 +47,8 @@ export const POLICY_ARGUMENTS: ReadonlyArray<{ kind: PolicyKind; type: string; a
   { kind: "trust", type: "aws_iam_role", argument: "assume_role_policy" },
   { kind: "queue", type: "aws_sqs_queue_policy", argument: "policy" },
   { kind: "queue", type: "aws_sqs_queue", argument: "policy" },
+  { kind: "topic", type: "aws_sns_topic_policy", argument: "policy" },
+  { kind: "topic", type: "aws_sns_topic", argument: "policy" },
   { kind: "event bus", type: "aws_cloudwatch_event_bus_policy", argument: "policy" },
 ];
 

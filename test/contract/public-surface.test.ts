@@ -35,6 +35,8 @@ const PUBLIC_NAMES = [
   "EventDeclaration",
   "EventDelivery",
   "EventsPlan",
+  "QueueEventsPlan",
+  "QueueNotificationEntry",
   "EventPattern",
   "NamedResource",
   "BucketEvents",

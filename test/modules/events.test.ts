@@ -346,7 +346,7 @@ describe("declarations refused at synth, naming the field and the value", () => 
   test("a delivery path that is not offered", () => {
     const events = { prefixes: ["incoming/"], delivery: "sns" } as unknown as GrantDeclaration["events"];
     expect(refused({ ...EVENT_GRANT, events })).toMatch(
-      /events\.delivery "sns" is not an event delivery \(eventbridge\)/,
+      /events\.delivery "sns" is not an event delivery \(eventbridge, sqs\)/,
     );
   });
 

@@ -71,7 +71,7 @@ const policyWithout = (resource: TerraformResource, sid: string): string => {
   return JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => s.Sid !== sid) });
 };
 
-test("22 rules, each with an ID, a title and a rationale", () => {
+test("24 rules, each with an ID, a title and a rationale", () => {
   expect(SECURITY_RULES.map((r) => r.id)).toEqual([
     "CAS-S3-1",
     "CAS-S3-2",
@@ -91,6 +91,8 @@ test("22 rules, each with an ID, a title and a rationale", () => {
     "CAS-EVT-1",
     "CAS-EVT-2",
     "CAS-EVT-3",
+    "CAS-EVT-4",
+    "CAS-EVT-5",
     "CAS-MON-1",
     "CAS-LOG-1",
     "CAS-TF-1",

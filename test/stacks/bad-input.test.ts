@@ -56,7 +56,34 @@ const CASES: Array<[string, Tweak, string]> = [
   [
     "an event delivery that is not offered",
     onShipped(grant({ events: { prefixes: ["incoming/"], delivery: "lambda" } })),
-    'environments.e.grant.events.delivery "lambda" is not an event delivery (eventbridge)',
+    'environments.e.grant.events.delivery "lambda" is not an event delivery (eventbridge, sqs)',
+  ],
+  [
+    "events on the SQS path with the function in another region than the bucket",
+    (c) =>
+      lambda({ region: "us-west-2" })(
+        grant({ events: { delivery: "sqs", prefixes: ["incoming/"] } })(c) as EnvironmentConfig,
+      ),
+    `environments.e.grant.events.delivery "sqs" needs the function in the bucket's region us-east-1, not us-west-2: S3 sends notifications only to a queue in its own region`,
+  ],
+  [
+    "events on the SQS path overlapping an entry the existing bucket holds",
+    (c) =>
+      grant({ events: { delivery: "sqs", prefixes: ["incoming/"], suffix: ".csv" } })(
+        bucket({
+          existing: {
+            keyArn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            bucketPolicyStatements: [],
+            keyPolicyStatements: [],
+            notification: {
+              queues: [
+                { id: "audit", arn: "arn:aws:sqs:us-east-1:222222222222:audit", events: ["s3:ObjectCreated:Put"] },
+              ],
+            },
+          },
+        })(c) as EnvironmentConfig,
+      ),
+    'environments.e.grant.events.prefixes[0] "incoming/" (s3:ObjectCreated:* ending ".csv") overlaps bucket.existing.notification.queues[0] (s3:ObjectCreated:Put on every key): S3 refuses a notification configuration whose destinations could both be sent one event of one key',
   ],
   [
     "events without a function to invoke",
@@ -651,6 +678,42 @@ test.each(CONFIG_CASES)("%s is refused at synth, naming the field and the value"
   expect(error).toBeInstanceOf(ConfigurationError);
   // Exactly the expected problem, besides any it implies (a changed account also mismatches its deploy role).
   expect(error!.problems).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
+});
+
+test("two grantees of a shared bucket whose SQS entries overlap are refused, naming both", () => {
+  const onQueue = (g: (typeof sharedLocal.grantees)[number]) => ({
+    ...g,
+    grant: { ...g.grant, events: { delivery: "sqs" as const, prefixes: ["reference/"] } },
+  });
+  const [reporting, billing, ...rest] = sharedLocal.grantees;
+  const error = refusal({}, { lake: { ...sharedLocal, grantees: [onQueue(reporting), onQueue(billing), ...rest] } });
+  expect(error).toBeInstanceOf(ConfigurationError);
+  expect(error!.problems).toEqual([
+    'sharedEnvironments.lake.grantees[1].grant.events.prefixes[0] "reference/" (s3:ObjectCreated:*) overlaps grantees[0].grant.events.prefixes[0] (s3:ObjectCreated:* on "reference/"): S3 refuses a notification configuration whose destinations could both be sent one event of one key',
+  ]);
+});
+
+test("SQS entries apart by prefix, by suffix or by event are accepted", () => {
+  const [reporting, billing, ...rest] = sharedLocal.grantees;
+  const withEvents = (g: (typeof sharedLocal.grantees)[number], events: Record<string, unknown>) => ({
+    ...g,
+    grant: { ...g.grant, prefixes: [{ prefix: "reference/", access: "read" as const }], events },
+  });
+  const apart = [
+    [{ prefixes: ["reference/a/"] }, { prefixes: ["reference/b/"] }],
+    [
+      { prefixes: ["reference/"], suffix: ".csv" },
+      { prefixes: ["reference/"], suffix: ".json" },
+    ],
+  ];
+  for (const [a, b] of apart) {
+    const grantees = [
+      withEvents(reporting, { delivery: "sqs", ...a }),
+      withEvents(billing, { delivery: "sqs", ...b }),
+      ...rest,
+    ];
+    expect(refusal({}, { lake: { ...sharedLocal, grantees } as SharedEnvironmentConfig })).toBeUndefined();
+  }
 });
 
 test("an inner prefix that grants more than the one it lies under is exact and accepted", () => {

@@ -22,6 +22,7 @@ import { ALARMS_ADVICE } from "../../declaration/alarm-settings";
 export type { BucketSettings } from "../../declaration/bucket-settings";
 import { renderPolicy } from "../../core/policy-document";
 import { accessPointPolicy, type BucketAccountPlan } from "../../policy/bucket-account";
+import type { QueueEventsPlan } from "../../policy/plan-queue-events";
 import { recordConfigSource } from "../../record/config-source";
 import { S3AccessRole } from "../s3-access-role";
 import { partitionOf } from "../../core/regions";
@@ -169,6 +170,10 @@ function entryBlocks<K extends string>(arnField: K, entries: readonly Notificati
   })) as Array<Record<K, string> & { events: string[] }>;
 }
 
+/** A grant's entries on the SQS path, as an existing bucket's entries are given. */
+const queueEntries = (plan: QueueEventsPlan): NotificationEntry[] =>
+  plan.bucketAccount.entries.map(({ queueArn, ...entry }) => ({ ...entry, arn: queueArn }));
+
 /**
  * The grants' events in the bucket account: the bucket's one notification configuration, sending every event to the
  * default bus (saved after the bucket policy: S3 refuses the two saved at once) beside the entries an existing
@@ -183,16 +188,18 @@ function addEvents(
   existing: ExistingNotification | undefined,
 ): Pick<BucketAccountResources, "events" | "notification"> {
   const events = new Map<string, BucketEvents>();
-  if (side.events.length === 0) return { events };
+  if (side.events.length === 0 && side.queueEvents.length === 0) return { events };
   const { bucketName } = half;
+  // The SQS grants' entries follow the entries the bucket holds today (see planQueueEvents).
+  const queues = [...(existing?.queues ?? []), ...side.queueEvents.flatMap((q) => queueEntries(q.plan))];
   const notification = new S3BucketNotification(
     scope,
     "bucket-notification",
     literalConfig({
       provider,
       bucket: half.bucket?.bucket.id ?? bucketName,
-      eventbridge: true,
-      ...(existing?.queues?.length ? { queue: entryBlocks("queueArn", existing.queues) } : {}),
+      ...(side.events.length > 0 || existing?.eventBridge ? { eventbridge: true } : {}),
+      ...(queues.length ? { queue: entryBlocks("queueArn", queues) } : {}),
       ...(existing?.topics?.length ? { topic: entryBlocks("topicArn", existing.topics) } : {}),
       ...(existing?.lambdaFunctions?.length
         ? { lambdaFunction: entryBlocks("lambdaFunctionArn", existing.lambdaFunctions) }
@@ -302,4 +309,17 @@ function addAccessPoints(
     );
   }
   return accessPoints;
+}
+
+/**
+ * Makes the bucket's notification configuration wait for the SQS grants' queues in the same stack: S3 checks, when
+ * the configuration is saved, that it may send to each queue (their policies and keys must exist by then).
+ */
+export function notificationWaitsFor(
+  notification: S3BucketNotification | undefined,
+  queues: ReadonlyArray<ITerraformDependable | undefined>,
+): void {
+  const fqns = queues.flatMap((q) => (q ? [dependable(q)] : []));
+  if (!notification || fqns.length === 0) return;
+  notification.dependsOn = [...(notification.dependsOn ?? []), ...fqns];
 }

@@ -2,13 +2,14 @@
 import type { LambdaAccountHalf } from "../halves";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ALARMS_ADVICE, topicOf, type ResolvedAlarms } from "../../declaration/alarm-settings";
-import type { Construct } from "../../core/cdktf";
+import type { Construct, ITerraformDependable } from "../../core/cdktf";
 import { encodeEventFilter, encodeGrantedPrefixes, HANDLER_ENVIRONMENT } from "../../contract";
 import { GrantEventBus } from "../grant-event-bus";
+import { GrantEventQueue } from "../grant-event-queue";
 import type { GrantDeclaration, GrantPlan } from "../../policy/plan-grant";
 import { LambdaAlarms } from "../lambda-alarms";
 import { LambdaGrantee, type LambdaAccountOptions } from "../lambda-grantee";
-import type { LambdaSettings } from "../../declaration/lambda-settings";
+import { LAMBDA_SETTING_DEFAULTS, type LambdaSettings } from "../../declaration/lambda-settings";
 import { renderPolicy } from "../../core/policy-document";
 import { recordConfigSource } from "../../record/config-source";
 import { literalConfig } from "../../core/terraform-text";
@@ -19,6 +20,9 @@ export interface GranteeSettings {
   readonly bucket: { readonly bucketName: string; readonly region: string };
   readonly grant: GrantDeclaration;
 }
+
+/** The grant's event filter, on whichever path its events travel. */
+const eventsFilterOf = (plan: GrantPlan) => plan.events ?? plan.queueEvents;
 
 /** The function's environment the grant writes (see HANDLER_ENVIRONMENT): what the handler needs to act on it. */
 export function grantEnvironment(settings: GranteeSettings, plan: GrantPlan): Record<string, string> {
@@ -34,7 +38,7 @@ export function grantEnvironment(settings: GranteeSettings, plan: GrantPlan): Re
     // The grant goes through the grantee's access point: every request names it instead of the bucket.
     ...(plan.accessPoint ? { [env.accessPointArn]: plan.accessPoint.arn } : {}),
     // The handler refuses an event about a key outside the grant's event prefixes before calling AWS.
-    ...(plan.events ? { [env.eventFilter]: encodeEventFilter(plan.events) } : {}),
+    ...(eventsFilterOf(plan) ? { [env.eventFilter]: encodeEventFilter(eventsFilterOf(plan)!) } : {}),
   };
 }
 
@@ -73,17 +77,18 @@ export function buildLambdaAccount(
   const { function: fn, logGroup } = grantee;
   if (fn) recordConfigSource(fn, { field: `${id}.alarms`, rules: ["CAS-MON-1"], advice: ALARMS_ADVICE });
   const topicArn = topicOf(alarms, settings.lambda.accountId);
-  const events = plan.events
-    ? new GrantEventBus(scope, "lambda-events", {
-        provider,
-        lambdaAccountId: settings.lambda.accountId,
-        bucketName: settings.bucket.bucketName,
-        plan: plan.events,
-        function: fn,
-        alarms: { enabled: alarms.enabled, topicArn },
-      })
-    : undefined;
-  const withEvents = { grantee, grantPolicy, ...(events ? { events } : {}) };
+  const { events, queueEvents } = addGrantEvents(
+    scope,
+    provider,
+    settings,
+    plan,
+    { fn, roleName: grantee.roleName },
+    {
+      enabled: alarms.enabled,
+      topicArn,
+    },
+  );
+  const withEvents = { grantee, grantPolicy, ...(events ? { events } : {}), ...(queueEvents ? { queueEvents } : {}) };
   if (!alarms.enabled || !fn || !logGroup) return withEvents;
   const functionAlarms = new LambdaAlarms(scope, "lambda-alarms", {
     provider,
@@ -92,4 +97,37 @@ export function buildLambdaAccount(
     topicArn,
   });
   return { ...withEvents, alarms: functionAlarms };
+}
+
+/** The grant's events in account A, on the path it declares: the grant's bus, or its queue. */
+function addGrantEvents(
+  scope: Construct,
+  provider: LambdaAccountOptions["provider"],
+  settings: GranteeSettings,
+  plan: GrantPlan,
+  target: { readonly fn: ITerraformDependable | undefined; readonly roleName: string },
+  alarms: { readonly enabled: boolean; readonly topicArn?: string | undefined },
+): Pick<LambdaAccountHalf, "events" | "queueEvents"> {
+  const events = plan.events
+    ? new GrantEventBus(scope, "lambda-events", {
+        provider,
+        lambdaAccountId: settings.lambda.accountId,
+        bucketName: settings.bucket.bucketName,
+        plan: plan.events,
+        function: target.fn,
+        alarms,
+      })
+    : undefined;
+  const queueEvents = plan.queueEvents
+    ? new GrantEventQueue(scope, "lambda-queue-events", {
+        provider,
+        bucketName: settings.bucket.bucketName,
+        plan: plan.queueEvents,
+        roleName: target.roleName,
+        functionTimeoutSeconds: settings.lambda.timeoutSeconds ?? LAMBDA_SETTING_DEFAULTS.timeoutSeconds!,
+        function: target.fn,
+        alarms,
+      })
+    : undefined;
+  return { events, queueEvents };
 }
