@@ -197,10 +197,12 @@ export function environmentStacks(
 ): TerraformStack[] {
   if (config.layout !== "split") return [new CrossAccountStack(scope, name, config, options)];
   const [lambdaName, bucketName] = stackNamesOf(name, config);
-  return [
-    new LambdaAccountStack(scope, lambdaName, config, options, name),
-    new BucketAccountStack(scope, bucketName, config, name),
-  ];
+  const lambdaStack = new LambdaAccountStack(scope, lambdaName, config, options, name);
+  const bucketStack = new BucketAccountStack(scope, bucketName, config, name);
+  // On the SQS path S3 checks, when the bucket's notification configuration is saved, that it may send to the
+  // grant's queue: the Lambda account's half must be applied first (cdktf deploy orders the two by this).
+  if (config.grant.events?.delivery === "sqs") bucketStack.addDependency(lambdaStack);
+  return [lambdaStack, bucketStack];
 }
 
 /**

@@ -212,10 +212,13 @@ export function sharedEnvironmentStacks(
   // Planned once for every stack of the environment: each grantee's half needs the whole declaration's plan.
   const { plan: planned } = splitDeclaration(name, env);
   const [bucketName, ...granteeNames] = sharedStackNamesOf(name, config);
-  return [
-    new SharedBucketAccountStack(scope, bucketName, config, planned, name),
-    ...env.grantees.map(
-      (c, i) => new SharedGranteeStack(scope, granteeNames[i], config, c.name, options, planned, name),
-    ),
-  ];
+  const bucketStack = new SharedBucketAccountStack(scope, bucketName, config, planned, name);
+  const granteeStacks = env.grantees.map(
+    (c, i) => new SharedGranteeStack(scope, granteeNames[i], config, c.name, options, planned, name),
+  );
+  // A grantee on the SQS path is applied before the bucket's stack, whose notification configuration names its queue.
+  env.grantees.forEach((c, i) => {
+    if (c.grant.events?.delivery === "sqs") bucketStack.addDependency(granteeStacks[i]!);
+  });
+  return [bucketStack, ...granteeStacks];
 }

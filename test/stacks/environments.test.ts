@@ -2,8 +2,14 @@ import { Testing } from "cdktf";
 import { ConfigurationError } from "../../modules/internal";
 import { synthesize } from "../../scripts/lib/toolchain";
 import { selectEnvironments, validateEnvironments, type EnvironmentConfig } from "../../stacks/config";
-import { BUCKET_PROVIDER_ALIAS, CrossAccountStack, LAMBDA_PROVIDER_ALIAS } from "../../stacks/cross-account-stack";
-import { environments } from "../../stacks/environments";
+import {
+  BUCKET_PROVIDER_ALIAS,
+  CrossAccountStack,
+  environmentStacks,
+  LAMBDA_PROVIDER_ALIAS,
+} from "../../stacks/cross-account-stack";
+import { environments, sharedEnvironments } from "../../stacks/environments";
+import { sharedEnvironmentStacks } from "../../stacks/shared-bucket-stack";
 import { allResources, environmentJson, policyOf, resourceAt, statement, type SynthJson } from "../support/synth";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -259,5 +265,35 @@ describe("environment config validation", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the order the split halves deploy in", () => {
+  const dependencies = (stacks: ReturnType<typeof environmentStacks>) =>
+    Object.fromEntries(stacks.map((s) => [s.node.id, s.dependencies.map((d) => d.node.id)]));
+
+  test("on the SQS path the bucket account's stack waits for the Lambda account's, whose queue its entries name", () => {
+    expect(dependencies(environmentStacks(Testing.app(), "local-split", environments["local-split"], {}))).toEqual({
+      "local-split-lambda": [],
+      "local-split-bucket": ["local-split-lambda"],
+    });
+  });
+
+  test("through EventBridge neither half waits for the other", () => {
+    expect(dependencies(environmentStacks(Testing.app(), "staging", environments.staging, {}))).toEqual({
+      "staging-lambda": [],
+      "staging-bucket": [],
+    });
+  });
+
+  test("on a shared bucket, the bucket's stack waits for each grantee on the SQS path only", () => {
+    const shared = sharedEnvironments["local-shared"];
+    const stacks = sharedEnvironmentStacks(Testing.app(), "lake", { ...shared, layout: "split" }, {});
+    expect(dependencies(stacks)).toEqual({
+      "lake-bucket": ["lake-ingest"],
+      "lake-reporting": [],
+      "lake-billing": [],
+      "lake-ingest": [],
+    });
   });
 });
