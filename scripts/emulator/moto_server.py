@@ -48,6 +48,26 @@ evaluation to AWS's rules for what it can know, and says what it cannot:
   EMULATOR_LAMBDA_DELIVERIES naming a file, each event a rule delivers to a function is appended as one JSON line
   {"function": <ARN>, "rule": <ARN>, "event": <the event>}, for the end-to-end suites to run the handler with. Bus
   policies and the role a target sends with are not enforced here: the access proof judges them.
+* S3's notifications to a queue reach the queue the entry's ARN names, in that ARN's account and region, as in AWS:
+  object events and the s3:TestEvent sent when the configuration is saved (moto looks for a queue of that name in the
+  uploader's account, so a bucket's messages to another account's queue are lost). A configuration naming a queue that
+  does not exist fails with InvalidArgument "Unable to validate the following destination configurations", as S3's
+  check of its destinations does (moto accepts it), and a refused configuration leaves the bucket's as it was (moto
+  stores one it refuses for a destination in another region). The message is S3's, compact JSON: its time in UTC to the
+  millisecond, the key URL-encoded as a form is (a space as +, a / kept: moto encodes / too), a versioned bucket's
+  versionId and a sequencer; a removal's, the delete marker's included (whose event the launcher sends), has no size or
+  ETag (moto's message reads both, and fails on a delete marker, which has neither). Queue policies
+  and the queue's KMS key policy are not enforced here: the access proof judges them.
+* An event source mapping of a queue does not invoke its function (moto needs Docker, and invokes once a message):
+  with EMULATOR_LAMBDA_DELIVERIES naming a file, each batch it takes is appended as one JSON line
+  {"function": <ARN>, "eventSourceArn": <the queue's ARN>, "event": {"Records": [...]}}, Lambda's SQS event with each
+  message's own ID, receipt handle, body, MD5 and receive attributes (moto's are fixed), and its messages are then
+  deleted, as after an invocation that succeeded (what the handler would answer, batchItemFailures included, is not
+  known here). A batch holds up to the mapping's batch size (10 when none is given, as in AWS; moto keeps none and fails
+  on the first message). A mapping takes what its queue holds once it is created or enabled (moto takes only messages
+  sent afterwards), and nothing once it is deleted (moto's queue keeps sending to it); without an enabled mapping,
+  messages stay in the queue. A queue's RedrivePolicy reads back as compact JSON, as SQS returns it (moto's has spaces,
+  which Terraform plans to change at every run).
 * With EMULATOR_ACTION_LOG naming a file, every request moto authorizes (IAM enforcement on or off) is appended to
   it as one JSON line: the caller's ARN (a role session as its role's ARN), the session's own ARN, its account, and
   the IAM action moto authorizes it as (the service of the request's signature, CloudWatch's "monitoring" written as
@@ -70,8 +90,10 @@ import re
 import sys
 import threading
 import time
-from urllib.parse import quote
+from datetime import datetime, timezone
+from urllib.parse import quote, quote_plus
 
+from moto.awslambda.models import EventSourceMapping, LambdaBackend
 from moto.core.responses import ActionAuthenticatorMixin
 from moto.iam import access_control
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, IAMRequestBase, PermissionResult, S3IAMRequest
@@ -79,7 +101,9 @@ from moto.iam.models import iam_backends
 from moto.s3.models import LOGGING_SERVICE_PRINCIPAL, FakeBucket, FakeDeleteMarker, S3Backend, s3_backends
 from moto.events.models import Rule as EventsRule
 from moto.s3 import notifications as s3_notifications
+from moto.s3.exceptions import InvalidArgumentError
 from moto.s3.responses import ACTION_MAP, S3Response
+from moto.sqs.models import Queue as SqsQueue
 
 
 # The headers that choose an upload's encryption; S3 sets the condition key s3:<header> from each.
@@ -386,14 +410,19 @@ def _with_event_bridge(original):
 _deliveries_lock = threading.Lock()
 
 
-def _record_lambda_delivery(function_arn, rule_arn, event):
-    """Appends an event a rule delivered to a function to EMULATOR_LAMBDA_DELIVERIES, when it names a file."""
+def _record_delivery(record):
+    """Appends one delivery to a function to EMULATOR_LAMBDA_DELIVERIES, when it names a file."""
     path = os.environ.get("EMULATOR_LAMBDA_DELIVERIES")
     if not path:
         return
-    line = json.dumps({"function": function_arn, "rule": rule_arn, "event": event}, default=str)
+    line = json.dumps(record, default=str)
     with _deliveries_lock, open(path, "a", encoding="utf-8") as out:
         out.write(line + "\n")
+
+
+def _record_lambda_delivery(function_arn, rule_arn, event):
+    """Records an event a rule delivered to a function."""
+    _record_delivery({"function": function_arn, "rule": rule_arn, "event": event})
 
 
 def _forward_to_bus(bus_arn, event):
@@ -504,6 +533,241 @@ def _send_event_bridge_message(account_id, bucket, event_name, key):
         pass
 
 
+def _event_time():
+    """Now as S3 writes an event's time: UTC, to the millisecond (moto writes local time, to the microsecond, no Z)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _s3_event(event_name, bucket, key, notification_id):
+    """S3's notification message as moto builds it, made as S3 writes it: the key URL-encoded as a form is (a space as
+    +, a / kept; moto encodes / too), the version of a versioned bucket's object and a sequencer, and a deleted
+    object's with no size or ETag (moto reads both, and fails on a delete marker, which has neither)."""
+    obj = {"key": quote_plus(key.name, safe="/")}
+    if not event_name.startswith("s3:ObjectRemoved:"):
+        obj.update({"size": key.size, "eTag": key.etag.replace('"', "")})
+    if bucket.is_versioned and key.version_id not in (None, "null"):
+        obj["versionId"] = key.version_id
+    obj["sequencer"] = f"{time.time_ns():018X}"
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": bucket.region_name,
+        "eventTime": _event_time(),
+        "eventName": event_name[3:],  # s3:ObjectCreated:Put -> ObjectCreated:Put
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": notification_id,
+            "bucket": {"name": bucket.name, "arn": bucket.arn},
+            "object": obj,
+        },
+    }
+    return {"Records": [record]}
+
+
+def _send_to_queue(queue_arn, message):
+    """Sends S3's message to the queue the ARN names, in the ARN's account and region (moto looks for a queue of that
+    name in the uploader's account). Delivery is asynchronous in AWS: a missing queue never fails the request."""
+    from moto.sqs.models import sqs_backends
+
+    _, _, _, region, account, name = queue_arn.split(":", 5)
+    try:
+        body = json.dumps(message, separators=(",", ":"))  # compact, as S3 writes it
+        sqs_backends[account][region].send_message(queue_name=name, message_body=body)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class _BucketView:
+    """A bucket seen with another notification configuration, for moto's own delivery to the other destinations."""
+
+    def __init__(self, bucket, configuration):
+        self._bucket = bucket
+        self.notification_configuration = configuration
+
+    def __getattr__(self, name):
+        return getattr(self._bucket, name)
+
+
+def _without_queues(bucket):
+    configuration = copy.copy(bucket.notification_configuration)
+    configuration.queue = []
+    return _BucketView(bucket, configuration)
+
+
+def _with_queues_by_arn(original):
+    """notifications.send_event sending to each matching queue entry's queue by its ARN (see _send_to_queue)."""
+
+    def send_event(account_id, event_name, bucket, key):
+        if bucket.notification_configuration is None:
+            return
+        for entry in bucket.notification_configuration.queue:
+            if entry.matches(event_name, key.name):
+                _send_to_queue(entry.arn, _s3_event(event_name, bucket, key, entry.id))
+        original(account_id, event_name, _without_queues(bucket), key)
+
+    return send_event
+
+
+def _with_test_events_by_arn(original):
+    """notifications.send_test_event sending s3:TestEvent to each queue by its ARN, with S3's time format."""
+
+    def send_test_event(account_id, bucket):
+        for arn in sorted({entry.arn for entry in bucket.notification_configuration.queue}):
+            message = s3_notifications._get_test_event(bucket.name)
+            message["Time"] = _event_time()
+            _send_to_queue(arn, message)
+        original(account_id, _without_queues(bucket))
+
+    return send_test_event
+
+
+def _queue_at(queue_arn):
+    """The queue an ARN names, or None."""
+    from moto.sqs.models import sqs_backends
+
+    _, _, _, region, account, name = queue_arn.split(":", 5)
+    try:
+        return sqs_backends[account][region].queues.get(name)
+    except KeyError:  # not a region
+        return None
+
+
+def _with_destination_validation(original):
+    """PutBucketNotificationConfiguration refusing a queue that does not exist, as S3 does when it validates the
+    destinations (moto accepts any ARN, and its messages to it are lost). One in another region than the bucket is
+    left to moto, which refuses it as S3 does, but only after storing it: a refused configuration is undone."""
+
+    def put_bucket_notification_configuration(self, bucket_name, notification_config):
+        bucket = self.get_bucket(bucket_name)
+        for entry in (notification_config or {}).get("QueueConfiguration") or []:
+            if entry["Queue"].split(":")[3] == bucket.region_name and _queue_at(entry["Queue"]) is None:
+                raise InvalidArgumentError(
+                    "Unable to validate the following destination configurations",
+                    entry["Queue"],
+                    "The destination queue does not exist",
+                )
+        previous = bucket.notification_configuration
+        try:
+            return original(self, bucket_name, notification_config)
+        except Exception:
+            bucket.notification_configuration = previous
+            raise
+
+    return put_bucket_notification_configuration
+
+
+def _sqs_record(message, queue_arn, region):
+    """A received message as Lambda's SQS event shows it (moto's has fixed attributes and MD5)."""
+    attributes = {
+        "ApproximateReceiveCount": str(message.approximate_receive_count),
+        "SentTimestamp": str(message.sent_timestamp),
+        "SenderId": message.sender_id,
+        "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
+    }
+    if message.group_id:  # a FIFO queue's
+        attributes["SequenceNumber"] = message.sequence_number
+        attributes["MessageGroupId"] = message.group_id
+        attributes["MessageDeduplicationId"] = message.deduplication_id
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle,
+        "body": message.body,
+        "attributes": attributes,
+        "messageAttributes": {},
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def _record_sqs_batch(self, function_arn, messages, queue_arn):
+    """LambdaBackend.send_sqs_batch recording the batch as one invocation's event (moto invokes the function once a
+    message, which needs Docker) and answering success, so that the messages are deleted as Lambda deletes them."""
+    if messages:
+        event = {"Records": [_sqs_record(m, queue_arn, self.region_name) for m in messages]}
+        _record_delivery({"function": function_arn, "eventSourceArn": queue_arn, "event": event})
+    return True
+
+
+def _mapped_queue(mapping):
+    """The queue of an event source mapping in its own account and region, or None (not a queue)."""
+    from moto.sqs.models import sqs_backends
+
+    queues = sqs_backends[mapping.account_id][mapping.region].queues.values()
+    return next((q for q in queues if q.queue_arn == mapping.event_source_arn), None)
+
+
+def _poll(mapping):
+    """Takes what an enabled mapping's queue holds, batch by batch, as Lambda's poller does once the mapping is on
+    (moto takes a batch only when a message is sent)."""
+    from moto.awslambda.utils import get_backend
+    from moto.sqs.models import sqs_backends
+
+    queue = _mapped_queue(mapping)
+    if queue is None or not mapping.enabled:
+        return
+    sqs = sqs_backends[queue.account_id][queue.region]
+    while True:
+        messages = sqs.receive_message(queue.name, mapping.batch_size, 0, queue.visibility_timeout)
+        if not messages:
+            return
+        get_backend(mapping.account_id, mapping.region).send_sqs_batch(mapping.function_arn, messages, queue.queue_arn)
+        for message in messages:
+            sqs.delete_message(queue.name, message.receipt_handle)
+
+
+def _with_polling(original):
+    """Create/UpdateEventSourceMapping, then the poll (see _poll)."""
+
+    def change(self, *args):
+        mapping = original(self, *args)
+        if mapping is not None:
+            _poll(mapping)
+        return mapping
+
+    return change
+
+
+def _with_mapping_detached(original):
+    """DeleteEventSourceMapping also taking the mapping off its queue (moto's queue keeps sending batches to it)."""
+
+    def delete_event_source_mapping(self, uuid):
+        mapping = original(self, uuid)
+        queue = _mapped_queue(mapping) if mapping is not None else None
+        if queue is not None:
+            for name in [n for n, m in queue.lambda_event_source_mappings.items() if m is mapping]:
+                del queue.lambda_event_source_mappings[name]
+        return mapping
+
+    return delete_event_source_mapping
+
+
+def _with_sqs_batch_size(original):
+    """An event source mapping of a queue has Lambda's default batch size, 10 (moto keeps none, and then fails when a
+    message arrives)."""
+
+    def __init__(self, spec):
+        original(self, spec)
+        if self.batch_size is None and self._get_service_source_from_arn().startswith("sqs"):
+            self.batch_size = 10
+
+    return __init__
+
+
+def _with_compact_redrive_policy(original):
+    """A queue's attributes with RedrivePolicy as compact JSON, as SQS returns it (moto's has spaces, which Terraform
+    reads as a change to make at every plan)."""
+
+    def attributes(self):
+        result = original.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    return property(attributes)
+
+
 def _nothing_to_dispose(self, garbage=False):
     """A delete marker holds no data; moto calls dispose() on every version of a key it drops."""
 
@@ -519,6 +783,16 @@ S3Response.get_bucket_notification = _with_event_bridge(S3Response.get_bucket_no
 s3_notifications._send_event_bridge_message = _send_event_bridge_message
 S3Backend.delete_object = _with_delete_marker_events(S3Backend.delete_object)
 EventsRule.send_to_targets = _with_faithful_targets(EventsRule.send_to_targets)
+s3_notifications._get_s3_event = _s3_event
+s3_notifications.send_event = _with_queues_by_arn(s3_notifications.send_event)
+s3_notifications.send_test_event = _with_test_events_by_arn(s3_notifications.send_test_event)
+S3Backend.put_bucket_notification_configuration = _with_destination_validation(S3Backend.put_bucket_notification_configuration)
+LambdaBackend.send_sqs_batch = _record_sqs_batch
+LambdaBackend.create_event_source_mapping = _with_polling(LambdaBackend.create_event_source_mapping)
+LambdaBackend.update_event_source_mapping = _with_polling(LambdaBackend.update_event_source_mapping)
+LambdaBackend.delete_event_source_mapping = _with_mapping_detached(LambdaBackend.delete_event_source_mapping)
+EventSourceMapping.__init__ = _with_sqs_batch_size(EventSourceMapping.__init__)
+SqsQueue.attributes = _with_compact_redrive_policy(SqsQueue.attributes)
 if not hasattr(FakeDeleteMarker, "dispose"):
     FakeDeleteMarker.dispose = _nothing_to_dispose
 IAMPolicyStatement.is_action_permitted = _statement_check
