@@ -26,7 +26,7 @@ import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator
 type ClientConfig = ReturnType<typeof emulatorClientConfig>;
 
 /** A queue's policy as SQS holds it (none: no statement). */
-async function queuePolicy(sqs: SQSClient, queue: NamedResource): Promise<PolicyDocument> {
+export async function queuePolicy(sqs: SQSClient, queue: NamedResource): Promise<PolicyDocument> {
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queue.name }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["Policy"] }));
   return Attributes?.Policy
@@ -67,10 +67,10 @@ export async function eventsModelFromEmulator(
   };
 }
 
-/** The events of an environment's grant, as its declaration plans them (see planEvents); undefined without events. */
+/** The events of an environment's grant through EventBridge, as its declaration plans them (see planEvents). */
 export function eventsPlanOfConfig(config: EnvironmentConfig): EventsPlan | undefined {
   const { events } = config.grant;
-  if (!events || config.lambda.functionName === undefined) return undefined;
+  if (!events || events.delivery === "sqs" || config.lambda.functionName === undefined) return undefined;
   return planEvents({
     events,
     lambdaAccountId: config.lambda.accountId,

@@ -33,6 +33,7 @@ import type { EnvironmentConfig, SharedEnvironmentConfig } from "../../stacks/co
 import { emulatorClientConfig, roleCredentials, type Credentials, type Emulator } from "./emulator";
 import { initializedFreshDirectory } from "./remote-state";
 import { eventLeftovers } from "./deployed-events";
+import { queueEventLeftovers } from "./deployed-queue-events";
 import { PROJECT_ROOT, terraform } from "./toolchain";
 
 /** The grantee's role name (a role with a path is found by its name). */
@@ -877,5 +878,5 @@ export async function leftovers(
   const key = await kms.send(new DescribeKeyCommand({ KeyId: outputs.kms_key_arn }));
   if (key.KeyMetadata?.KeyState !== "PendingDeletion")
     found.push(`KMS key ${outputs.kms_key_arn} (${key.KeyMetadata?.KeyState})`);
-  return [...found, ...(await eventLeftovers(config, { inA, inB }))];
+  return [...found, ...(await eventLeftovers(config, { inA, inB })), ...(await queueEventLeftovers(config, inA))];
 }

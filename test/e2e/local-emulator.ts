@@ -41,9 +41,11 @@ import {
 import { UPLOAD_ENCRYPTION_CASES, type UploadOperation } from "../../modules/policy/upload-encryption";
 import { accessLogBucketName } from "../../modules/declaration/access-logging";
 import { driftBetween, loadSynthesized, proveSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
-import { eventsPlanOf } from "../../modules/record/grant-record";
+import { eventsPlanOf, queueEventsPlanOf } from "../../modules/record/grant-record";
 import type { EventsPlan } from "../../modules/policy/plan-events";
-import { followEvent } from "../../scripts/lib/event-deliveries";
+import { followEvent, followQueueEvent, s3RecordsOf } from "../../scripts/lib/event-deliveries";
+import { queueEventsModelFromEmulator } from "../../scripts/lib/deployed-queue-events";
+import { queueEventRequestsOf } from "../../modules/proof/queue-events";
 import { eventsModelFromEmulator } from "../../scripts/lib/deployed-events";
 import { eventRequestsOf } from "../../modules/proof/events";
 import { outsiderFor } from "../../modules/proof/requests";
@@ -194,11 +196,17 @@ function endToEndOf(selected: LocalEnvironment): void {
     );
     // The events' hops too, with the policies of their sending role, bus, function and queues fetched back.
     const events = await eventsModelFromEmulator(emulator, record, deployRoleArn);
+    // On the SQS path, the queue's and its key's policies, and the queue and mapping as deployed.
+    const queueEvents = await queueEventsModelFromEmulator(emulator, record, deployRoleArn);
     const outsider = outsiderFor([record.bucket.accountId, record.lambda.accountId]);
-    const eventRequests = events ? eventRequestsOf(events, record, outsider) : [];
+    const rolePolicies = model.roles[record.lambda.roleArn]?.policies ?? {};
+    const eventRequests = [
+      ...(events ? eventRequestsOf(events, record, outsider) : []),
+      ...(queueEvents ? queueEventRequestsOf(queueEvents, record, outsider, rolePolicies) : []),
+    ];
     const results = await prove([...(await grantProofRequests(record, model)), ...eventRequests]);
     return {
-      mismatches: results.filter((r) => !r.ok).map(describeMismatch),
+      mismatches: [...results.filter((r) => !r.ok).map(describeMismatch), ...(queueEvents?.problems ?? [])],
       unknownActions: await unknownActions(actionsInModel(model)),
       requests: results.length,
       eventRequests: eventRequests.length,
@@ -227,6 +235,42 @@ function endToEndOf(selected: LocalEnvironment): void {
    * account's rule of the events planned from the grant's record, as S3 sent it from the bucket account; the second
    * nothing. The handler, as the function's role with IAM enforced, reads the first and refuses the second.
    */
+  /**
+   * The SQS path's expectEventDelivered: the object under the event prefix reaches the function once, in a batch the
+   * grant's mapping took from the grant's queue in the Lambda account, as S3 sent it from the bucket account; the one
+   * outside, nothing. The handler, as the function's role with IAM enforced, reads the first and reports the same
+   * batch naming the outside key as failed.
+   */
+  async function expectQueueEventDelivered(config: EnvironmentConfig, outputs: StackOutputs, record: GrantRecord) {
+    const { inside, delivered, deliveredOutside, answers, removal } = await followQueueEvent(
+      emulator,
+      config,
+      outputs,
+      lambdaDeliveries,
+    );
+    expect(deliveredOutside).toEqual([]);
+    const plan = queueEventsPlanOf(record)!;
+    expect(delivered.map((d) => `${d.function} from ${d.eventSourceArn}`)).toEqual([
+      `${plan.lambdaAccount.functionArn} from ${plan.lambdaAccount.queue.arn}`,
+    ]);
+    const message = delivered[0]!.event.Records.find((m) => s3RecordsOf(m.body).some((r) => r.key === inside))!;
+    expect(s3RecordsOf(message.body)).toEqual([
+      { eventName: "ObjectCreated:Put", bucket: outputs.bucket_name, key: inside },
+    ]);
+    expect(answers?.read).toMatchObject({
+      batchItemFailures: [],
+      results: expect.arrayContaining([
+        expect.objectContaining({
+          messageId: message.messageId,
+          objects: [expect.objectContaining({ operation: "object-created", bucket: outputs.bucket_name, key: inside })],
+        }),
+      ]),
+    });
+    expect(answers?.refused).toMatchObject({ batchItemFailures: [{ itemIdentifier: message.messageId }] });
+    expect(removal === undefined).toBe(!config.grant.events?.removed);
+    return plan;
+  }
+
   async function expectEventDelivered(
     config: EnvironmentConfig,
     outputs: StackOutputs,
@@ -512,7 +556,9 @@ function endToEndOf(selected: LocalEnvironment): void {
 
       if (config.grant.events) {
         test("an object the bucket account puts under an event prefix reaches the function through both accounts' rules, and the handler, as the function's role, reads it; one outside reaches nothing; its deletion is told too when the grant declares removals", async () => {
-          await expectEventDelivered(config, outputs, recordedGrant(name));
+          if (config.grant.events?.delivery === "sqs")
+            await expectQueueEventDelivered(config, outputs, recordedGrant(name));
+          else await expectEventDelivered(config, outputs, recordedGrant(name));
         });
       }
 
@@ -729,24 +775,30 @@ function endToEndOf(selected: LocalEnvironment): void {
   }
 
   function describeSplitLayout(): void {
-    describe("local-split: each account's half deployed as its own stack, the bucket account's first", () => {
+    describe("local-split: each account's half deployed as its own stack, on the SQS path the Lambda account's first", () => {
       const name = "local-split";
       const config = environments[name];
       const halves = ["local-split-bucket", "local-split-lambda"];
       let outputs: StackOutputs;
-      /** The names of the EventBridge rules a half's synthesized stack creates. */
-      const eventRuleNames = (half: string) => {
+      /** The resources of `type` a half's synthesized stack creates, by logical ID. */
+      const rawResources = (half: string, type: string) => {
         const json = JSON.parse(readFileSync(join(stackDirs[half], "cdk.tf.json"), "utf8")) as {
-          resource: Record<string, Record<string, { name: string }>>;
+          resource: Record<string, Record<string, { name?: string }>>;
         };
-        return Object.values(json.resource.aws_cloudwatch_event_rule ?? {}).map((r) => r.name);
+        return json.resource[type] ?? {};
       };
+      /** The names of the resources of `type` a half's synthesized stack creates. */
+      const stackResources = (half: string, type: string) => Object.values(rawResources(half, type)).map((r) => r.name);
 
-      test("the bucket account's stack deploys alone, before the Lambda role exists; then the Lambda account's", async () => {
-        const bucketSide = await deployStack(stackDirs["local-split-bucket"], env);
-        expect(Object.keys(bucketSide).sort()).toEqual(["bucket_name", "kms_key_arn"]);
+      test("the bucket account's stack applied first is refused by S3, whose notification configuration names a queue that does not exist yet; once the Lambda account's stack is applied, it goes through", async () => {
+        expect(config.grant.events?.delivery).toBe("sqs");
+        await expect(deployStack(stackDirs["local-split-bucket"], env)).rejects.toThrow(
+          /Unable to validate the following destination configurations/,
+        );
         const lambdaSide = await deployStack(stackDirs["local-split-lambda"], env);
         expect(Object.keys(lambdaSide).sort()).toEqual(["lambda_function_name", "lambda_role_arn"]);
+        const bucketSide = await deployStack(stackDirs["local-split-bucket"], env);
+        expect(Object.keys(bucketSide).sort()).toEqual(["bucket_name", "kms_key_arn"]);
         outputs = { ...bucketSide, ...lambdaSide };
       });
 
@@ -775,15 +827,16 @@ function endToEndOf(selected: LocalEnvironment): void {
         expect(rows.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
       });
 
-      test("an object the bucket account puts under the event prefix reaches the function through the bucket account's stack's rule, then the rule the Lambda account's stack creates, and the handler, as the function's role, reads it; one outside reaches nothing", async () => {
-        const plan = await expectEventDelivered(config, outputs, recordedGrant(...halves));
-        // The rule that invoked the function (rule/<grant bus>/<name> in the Lambda account) is the Lambda account's
-        // stack's; the one forwarding from the default bus is the bucket account's.
-        expect(eventRuleNames("local-split-lambda")).toEqual([plan.lambdaAccount.rule.name]);
-        expect(eventRuleNames("local-split-bucket")).toEqual([plan.bucketAccount.rule.name]);
-        expect(plan.lambdaAccount.rule.arn).toBe(
-          `arn:aws:events:us-east-1:${config.lambda.accountId}:rule/${plan.lambdaAccount.bus.name}/${plan.lambdaAccount.rule.name}`,
-        );
+      test("an object the bucket account puts under the event prefix reaches the queue the Lambda account's stack creates, through the entry the bucket account's stack writes, and the handler, as the function's role, reads it from the batch; one outside reaches nothing", async () => {
+        const plan = await expectQueueEventDelivered(config, outputs, recordedGrant(...halves));
+        // The queue is the Lambda account's stack's; the entry naming it is the bucket account's, and neither stack
+        // has an EventBridge rule.
+        expect(stackResources("local-split-lambda", "aws_sqs_queue")).toContain(plan.lambdaAccount.queue.name);
+        const [notification] = Object.values(rawResources("local-split-bucket", "aws_s3_bucket_notification"));
+        expect((notification as { queue: Array<{ queue_arn: string }> }).queue.map((q) => q.queue_arn)).toEqual([
+          plan.lambdaAccount.queue.arn,
+        ]);
+        expect([...halves.flatMap((h) => stackResources(h, "aws_cloudwatch_event_rule"))]).toEqual([]);
       });
 
       test("the policies fetched back from both accounts pass the access proof as a pair, the events' hops included", async () => {

@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { accessPointNames, accessPointsFromEmulator } from "../../scripts/lib/deployed-model";
-import { deliveriesOf, handlerOnDelivery } from "../../scripts/lib/event-deliveries";
+import { deliveriesOf, followQueueEvent, handlerOnDelivery, s3RecordsOf } from "../../scripts/lib/event-deliveries";
 import { listedActions, terraformActions, unlistedActions } from "../../scripts/lib/action-log";
 import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
@@ -48,7 +48,7 @@ import { backendOf, createStateBuckets, stateObjects, stateResources } from "../
 import { PROJECT_ROOT, synthesize, terraformEnv } from "../../scripts/lib/toolchain";
 import type { PolicyDocument } from "../../modules/internal";
 import { driftBetween, loadSynthesized, recordsOf, type GrantRecord } from "../../modules/proof";
-import { eventsPlanOf } from "../../modules/record/grant-record";
+import { eventsPlanOf, queueEventsPlanOf } from "../../modules/record/grant-record";
 import { sharedEnvironments } from "../../stacks/environments";
 import { granteeOutput } from "../../stacks/shared-bucket-stack";
 import { describeWithEmulator } from "../support/tools";
@@ -227,13 +227,14 @@ function sharedEndToEndOf(selected: SharedLocalEnvironment): void {
       });
 
       test("an object the bucket owner puts under reference/ reaches both consumers watching it, once each, through each one's own rule in its Lambda account, and each handler, as its consumer's role, reads it; one outside reaches neither", async () => {
-        const watching = shared.grantees.filter((c) => c.grant.events);
+        const watching = shared.grantees.filter((c) => c.grant.events && c.grant.events.delivery !== "sqs");
         expect(watching.map((c) => [c.name, c.grant.events!.prefixes])).toEqual([
           ["reporting", ["reference/"]],
           ["billing", ["reference/"]],
         ]);
         const inside = "reference/events/arrived.txt";
-        // Under a prefix of the bucket that another consumer is granted, and no consumer watches.
+        // Under a prefix of the bucket that another consumer is granted, and no consumer watches through EventBridge
+        // (ingest watches it through its queue: see the next test).
         const outside = "incoming/events/elsewhere.txt";
         expect(shared.grantees.filter((c) => c.grant.prefixes.some((p) => p.prefix === "incoming/")).length).toBe(1);
         // The bucket owner puts both (every consumer's view names the same bucket account).
@@ -268,6 +269,37 @@ function sharedEndToEndOf(selected: SharedLocalEnvironment): void {
             refused: "EventNotGrantedError",
           });
         }
+      });
+
+      test("an object the bucket owner puts under incoming/ reaches ingest's function through its own queue in its Lambda account, in a batch its mapping takes, and the handler, as ingest's role through its S3 access role, reads it; one outside reaches nothing", async () => {
+        const ingest = shared.grantees.find((c) => c.grant.events?.delivery === "sqs")!;
+        expect([ingest.name, ingest.grant.events!.prefixes]).toEqual(["ingest", ["incoming/"]]);
+        const view = consumerEnvironment(shared, ingest.name);
+        const own = consumerStackOutputs(outputs, ingest.name);
+        const { inside, delivered, deliveredOutside, answers } = await followQueueEvent(
+          emulator,
+          view,
+          own,
+          lambdaDeliveries,
+        );
+        expect(deliveredOutside).toEqual([]);
+        const plan = queueEventsPlanOf(recordedGrantOf(name, own.lambda_role_arn))!;
+        expect(delivered.map((d) => `${d.function} from ${d.eventSourceArn}`)).toEqual([
+          `${plan.lambdaAccount.functionArn} from ${plan.lambdaAccount.queue.arn}`,
+        ]);
+        const message = delivered[0]!.event.Records.find((m) => s3RecordsOf(m.body).some((r) => r.key === inside))!;
+        expect(answers?.read).toMatchObject({
+          batchItemFailures: [],
+          results: expect.arrayContaining([
+            expect.objectContaining({
+              messageId: message.messageId,
+              objects: [expect.objectContaining({ operation: "object-created", key: inside })],
+            }),
+          ]),
+        });
+        expect(answers?.refused).toMatchObject({ batchItemFailures: [{ itemIdentifier: message.messageId }] });
+        // The EventBridge consumers watch reference/ only: nothing of incoming/ reached them.
+        expect(await deliveriesOf(lambdaDeliveries, inside, 1, 0)).toEqual([]);
       });
 
       test("a second plan, from a fresh working directory that has only the backend, shows no changes", async () => {
