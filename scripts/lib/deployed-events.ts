@@ -18,7 +18,7 @@ import { lambdaRoleArnOf, planEvents, type PolicyDocument } from "../../modules/
 import type { EnvironmentConfig } from "../../stacks/config";
 import type { GrantRecord } from "../../modules/proof";
 import type { EventsModel } from "../../modules/proof/events";
-import type { EventsPlan, NamedResource } from "../../modules/policy/plan-events";
+import type { EventsContext, EventsPlan, NamedResource } from "../../modules/policy/plan-events";
 import { eventsPlanOf } from "../../modules/record/grant-record";
 import { fetchRole, parsePolicy } from "./deployed-model";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
@@ -67,11 +67,11 @@ export async function eventsModelFromEmulator(
   };
 }
 
-/** The events of an environment's grant through EventBridge, as its declaration plans them (see planEvents). */
-export function eventsPlanOfConfig(config: EnvironmentConfig): EventsPlan | undefined {
+/** What an environment's grant's events are planned from (see EventsContext); undefined without events. */
+export function eventsContextOfConfig(config: EnvironmentConfig): EventsContext | undefined {
   const { events } = config.grant;
-  if (!events || events.delivery === "sqs" || config.lambda.functionName === undefined) return undefined;
-  return planEvents({
+  if (!events || config.lambda.functionName === undefined) return undefined;
+  return {
     events,
     lambdaAccountId: config.lambda.accountId,
     lambdaRegion: config.lambda.region,
@@ -80,7 +80,13 @@ export function eventsPlanOfConfig(config: EnvironmentConfig): EventsPlan | unde
     bucketAccountId: config.bucket.accountId,
     bucketRegion: config.bucket.region,
     bucketName: config.bucket.bucketName,
-  });
+  };
+}
+
+/** The events of an environment's grant through EventBridge, as its declaration plans them (see planEvents). */
+export function eventsPlanOfConfig(config: EnvironmentConfig): EventsPlan | undefined {
+  const ctx = eventsContextOfConfig(config);
+  return ctx && ctx.events.delivery !== "sqs" ? planEvents(ctx) : undefined;
 }
 
 /**

@@ -8,12 +8,12 @@ import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwa
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { lambdaRoleArnOf, planQueueEvents, type QueueEventsPlan } from "../../modules/internal";
+import { planQueueEvents, type QueueEventsPlan } from "../../modules/internal";
 import type { GrantRecord } from "../../modules/proof";
 import type { QueueEventsModel } from "../../modules/proof/queue-events";
 import { queueEventsPlanOf } from "../../modules/record/grant-record";
 import type { EnvironmentConfig } from "../../stacks/config";
-import { queuePolicy } from "./deployed-events";
+import { eventsContextOfConfig, queuePolicy } from "./deployed-events";
 import { parsePolicy } from "./deployed-model";
 import { emulatorClientConfig, roleCredentials, type Emulator } from "./emulator";
 
@@ -70,18 +70,8 @@ export async function queueEventsModelFromEmulator(
 
 /** The events of an environment's grant on the SQS path, as its declaration plans them; undefined otherwise. */
 export function queueEventsPlanOfConfig(config: EnvironmentConfig): QueueEventsPlan | undefined {
-  const { events } = config.grant;
-  if (events?.delivery !== "sqs" || config.lambda.functionName === undefined) return undefined;
-  return planQueueEvents({
-    events,
-    lambdaAccountId: config.lambda.accountId,
-    lambdaRegion: config.lambda.region,
-    lambdaRoleArn: lambdaRoleArnOf(config.lambda),
-    functionName: config.lambda.functionName,
-    bucketAccountId: config.bucket.accountId,
-    bucketRegion: config.bucket.region,
-    bucketName: config.bucket.bucketName,
-  });
+  const ctx = eventsContextOfConfig(config);
+  return ctx?.events.delivery === "sqs" ? planQueueEvents(ctx) : undefined;
 }
 
 /**

@@ -78,18 +78,13 @@ export async function queueDeliveriesOf(
   timeoutMs = 5_000,
   eventPrefix = "ObjectCreated:",
 ): Promise<QueueDelivery[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = recorded(file)
-      .filter((d): d is QueueDelivery => "eventSourceArn" in d)
-      .filter((d) =>
-        d.event.Records.some((m) =>
-          s3RecordsOf(m.body).some((r) => r.key === key && r.eventName.startsWith(eventPrefix)),
-        ),
-      );
-    if (found.length >= count || Date.now() > deadline) return found;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const tells = (d: QueueDelivery) =>
+    d.event.Records.some((m) => s3RecordsOf(m.body).some((r) => r.key === key && r.eventName.startsWith(eventPrefix)));
+  return waitFor(
+    () => recorded(file).filter((d): d is QueueDelivery => "eventSourceArn" in d && tells(d)),
+    count,
+    timeoutMs,
+  );
 }
 
 /**
@@ -103,11 +98,18 @@ export async function deliveriesOf(
   timeoutMs = 5_000,
   detailType = "Object Created",
 ): Promise<Delivery[]> {
+  return waitFor(
+    () => deliveries(file).filter((d) => d.event.detail.object.key === key && d.event["detail-type"] === detailType),
+    count,
+    timeoutMs,
+  );
+}
+
+/** What `find` returns once it holds at least `count` items, or when `timeoutMs` have passed (delivery is asynchronous). */
+async function waitFor<T>(find: () => T[], count: number, timeoutMs: number): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = deliveries(file).filter(
-      (d) => d.event.detail.object.key === key && d.event["detail-type"] === detailType,
-    );
+    const found = find();
     if (found.length >= count || Date.now() > deadline) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

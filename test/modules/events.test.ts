@@ -7,13 +7,12 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import { Aspects, Testing, type TerraformStack } from "cdktf";
+import type { TerraformStack } from "cdktf";
 import {
   BucketAccountGrant,
   CrossAccountS3Access,
   HANDLER_ENVIRONMENT,
   LambdaAccountGrant,
-  SecurityRules,
   SharedBucketAccess,
   type GrantDeclaration,
 } from "../../modules/internal";
@@ -28,6 +27,8 @@ import {
   twoAccountStack,
   type SynthJson,
   type SynthResource,
+  ruleFindings,
+  constructAt,
 } from "../support/synth";
 
 /** An existing bucket and key, with the statements their policies hold today. */
@@ -391,29 +392,18 @@ describe("declarations refused at synth, naming the field and the value", () => 
   });
 });
 
-/** The rule IDs the security rules report on `stack`, after `tamper` edits it. */
-function ruleFindings(tamper: (stack: TerraformStack) => void): string[] {
-  const pair = twoAccountStack();
-  new CrossAccountS3Access(pair.stack, "access", accessProps(pair, EVENT_GRANT));
-  Aspects.of(pair.stack).add(new SecurityRules());
-  tamper(pair.stack);
-  Testing.synth(pair.stack);
-  return pair.stack.node
-    .findAll()
-    .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => String(m.data)))
-    .map((m) => m.slice(1, m.indexOf("]")));
-}
+const findings = (tamper: (stack: TerraformStack) => void) => ruleFindings(EVENT_GRANT, tamper);
 
 describe("the rules judge the events as Terraform applies them", () => {
   const bucketProvider = (stack: TerraformStack) =>
     stack.node.findAll().find((c) => c.node.id === "bucket" && c.node.scope === stack) as never;
 
   test("the shipped grant passes", () => {
-    expect(ruleFindings(() => undefined)).toEqual([]);
+    expect(findings(() => undefined)).toEqual([]);
   });
 
   test("a second rule on the bucket's events with a wider prefix is refused (CAS-EVT-3)", () => {
-    const found = ruleFindings((stack) => {
+    const found = findings((stack) => {
       new CloudwatchEventRule(stack, "wider", {
         provider: bucketProvider(stack),
         name: "wider",
@@ -424,7 +414,7 @@ describe("the rules judge the events as Terraform applies them", () => {
   });
 
   test("a second target on the grant's rule, sending its events to another account's bus, is refused (CAS-EVT-3)", () => {
-    const found = ruleFindings((stack) => {
+    const found = findings((stack) => {
       new CloudwatchEventTarget(stack, "exfiltrate", {
         provider: bucketProvider(stack),
         rule: "s3-events-111111111111-84684531a1",
@@ -435,7 +425,7 @@ describe("the rules judge the events as Terraform applies them", () => {
   });
 
   test("a Lambda permission for a service without source_arn is refused (CAS-EVT-1)", () => {
-    const found = ruleFindings((stack) => {
+    const found = findings((stack) => {
       new LambdaPermission(stack, "open", {
         provider: bucketProvider(stack),
         action: "lambda:InvokeFunction",
@@ -452,7 +442,7 @@ describe("the rules judge the events as Terraform applies them", () => {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
       });
-    const found = ruleFindings((stack) => {
+    const found = findings((stack) => {
       new IamRole(stack, "events-role", {
         provider: bucketProvider(stack),
         name: "loose",
@@ -468,9 +458,8 @@ describe("the rules judge the events as Terraform applies them", () => {
   });
 
   test("a bus policy without aws:SourceArn, and a second notification configuration, are refused", () => {
-    const found = ruleFindings((stack) => {
-      const policy = stack.node.findAll().find((c) => c.node.path.endsWith("lambda-events/bus-policy"));
-      (policy as unknown as { addOverride(p: string, v: unknown): void }).addOverride(
+    const found = findings((stack) => {
+      constructAt(stack, "lambda-events/bus-policy").addOverride(
         "policy",
         JSON.stringify({
           Version: "2012-10-17",
@@ -490,12 +479,8 @@ describe("the rules judge the events as Terraform applies them", () => {
   });
 
   test("a missing dead-letter alarm is refused (CAS-MON-1)", () => {
-    const found = ruleFindings((stack) => {
-      const alarm = stack.node.findAll().find((c) => c.node.path.endsWith("bucket-events/dead-letters/depth-alarm"));
-      (alarm as unknown as { addOverride(p: string, v: unknown): void }).addOverride(
-        "metric_name",
-        "NumberOfMessagesSent",
-      );
+    const found = findings((stack) => {
+      constructAt(stack, "bucket-events/dead-letters/depth-alarm").addOverride("metric_name", "NumberOfMessagesSent");
     });
     expect(found).toEqual(["CAS-MON-1"]);
   });

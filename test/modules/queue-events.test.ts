@@ -5,13 +5,12 @@
  */
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { Aspects, Testing, type TerraformStack } from "cdktf";
+import type { TerraformStack } from "cdktf";
 import {
   BucketAccountGrant,
   CrossAccountS3Access,
   HANDLER_ENVIRONMENT,
   LambdaAccountGrant,
-  SecurityRules,
   SharedBucketAccess,
   filtersOverlap,
   planQueueEvents,
@@ -26,6 +25,8 @@ import {
   synthJson,
   twoAccountStack,
   type SynthJson,
+  ruleFindings,
+  constructAt,
 } from "../support/synth";
 
 const QUEUE_GRANT: GrantDeclaration = {
@@ -297,41 +298,25 @@ describe("when S3 entries overlap", () => {
   });
 });
 
-/** The rule IDs the security rules report on `stack`, after `tamper` edits it. */
-function ruleFindings(tamper: (stack: TerraformStack) => void): string[] {
-  const pair = twoAccountStack();
-  new CrossAccountS3Access(pair.stack, "access", accessProps(pair, QUEUE_GRANT));
-  Aspects.of(pair.stack).add(new SecurityRules());
-  tamper(pair.stack);
-  Testing.synth(pair.stack);
-  return pair.stack.node
-    .findAll()
-    .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => String(m.data)))
-    .map((m) => m.slice(1, m.indexOf("]")));
-}
-
-/** A construct of the stack by the end of its path. */
-function at(stack: TerraformStack, path: string): { addOverride(p: string, v: unknown): void } {
-  return stack.node.findAll().find((c) => c.node.path.endsWith(path)) as never;
-}
+const findings = (tamper: (stack: TerraformStack) => void) => ruleFindings(QUEUE_GRANT, tamper);
 
 describe("the rules judge queues and notification entries as Terraform applies them", () => {
   const provider = (stack: TerraformStack, id: string) =>
     stack.node.findAll().find((c) => c.node.id === id && c.node.scope === stack) as never;
 
   test("the shipped grant passes", () => {
-    expect(ruleFindings(() => undefined)).toEqual([]);
+    expect(findings(() => undefined)).toEqual([]);
   });
 
   test("the grant's queue on the AWS-managed key is refused (CAS-EVT-4)", () => {
-    const found = ruleFindings((stack) =>
-      at(stack, "lambda-queue-events/queue").addOverride("kms_master_key_id", "alias/aws/sqs"),
+    const found = findings((stack) =>
+      constructAt(stack, "lambda-queue-events/queue").addOverride("kms_master_key_id", "alias/aws/sqs"),
     );
     expect(found).toEqual(["CAS-EVT-4"]);
   });
 
   test("a team's queue on the AWS-managed key that a service sends to is refused; one no service sends to is not judged", () => {
-    const found = ruleFindings((stack) => {
+    const found = findings((stack) => {
       const policy = (service?: string) =>
         JSON.stringify({
           Version: "2012-10-17",
@@ -362,8 +347,8 @@ describe("the rules judge queues and notification entries as Terraform applies t
   });
 
   test("a second entry on the granted bucket, sending its new objects elsewhere, is refused (CAS-EVT-5)", () => {
-    const found = ruleFindings((stack) =>
-      at(stack, "access/bucket-notification").addOverride("queue.2", {
+    const found = findings((stack) =>
+      constructAt(stack, "access/bucket-notification").addOverride("queue.2", {
         id: "exfiltrate",
         queue_arn: "arn:aws:sqs:us-east-1:999999999999:elsewhere",
         events: ["s3:ObjectCreated:*"],
@@ -374,7 +359,7 @@ describe("the rules judge queues and notification entries as Terraform applies t
   });
 
   test("two overlapping entries of any bucket's configuration are refused (CAS-EVT-5)", () => {
-    const found = ruleFindings((stack) => {
+    const found = findings((stack) => {
       new S3BucketNotification(stack, "other", {
         provider: provider(stack, "bucket"),
         bucket: "another-bucket",
@@ -388,9 +373,8 @@ describe("the rules judge queues and notification entries as Terraform applies t
   });
 
   test("the key's S3 statement with a wildcard source is refused (CAS-KMS-2)", () => {
-    const found = ruleFindings((stack) => {
-      const key = stack.node.findAll().find((c) => c.node.path.endsWith("lambda-queue-events/key"));
-      (key as unknown as { addOverride(p: string, v: unknown): void }).addOverride(
+    const found = findings((stack) => {
+      constructAt(stack, "lambda-queue-events/key").addOverride(
         "policy",
         JSON.stringify({
           Version: "2012-10-17",
@@ -414,8 +398,8 @@ describe("the rules judge queues and notification entries as Terraform applies t
   });
 
   test("a missing dead-letter alarm is refused (CAS-MON-1)", () => {
-    const found = ruleFindings((stack) =>
-      at(stack, "lambda-queue-events/depth-alarm").addOverride("metric_name", "NumberOfMessagesSent"),
+    const found = findings((stack) =>
+      constructAt(stack, "lambda-queue-events/depth-alarm").addOverride("metric_name", "NumberOfMessagesSent"),
     );
     expect(found).toEqual(["CAS-MON-1"]);
   });

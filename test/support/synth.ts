@@ -1,9 +1,11 @@
 /** Helpers to read the Terraform JSON that cdktf synthesizes, with the types tests need. */
 import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Testing, TerraformStack } from "cdktf";
+import { Aspects, Testing, TerraformStack } from "cdktf";
 import {
   ConfigurationError,
+  CrossAccountS3Access,
+  SecurityRules,
   type CrossAccountS3AccessProps,
   type GrantDeclaration,
   type PolicyDocument,
@@ -140,4 +142,27 @@ export function accessProps(
     },
     grant,
   };
+}
+
+/**
+ * The rule IDs the security rules report on a two-account stack holding `grant` (a CrossAccountS3Access "access"),
+ * after `tamper` edits the stack as a team's own code could.
+ */
+export function ruleFindings(grant: GrantDeclaration, tamper: (stack: TerraformStack) => void): string[] {
+  const pair = twoAccountStack();
+  new CrossAccountS3Access(pair.stack, "access", accessProps(pair, grant));
+  Aspects.of(pair.stack).add(new SecurityRules());
+  tamper(pair.stack);
+  Testing.synth(pair.stack);
+  return pair.stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => String(m.data)))
+    .map((m) => m.slice(1, m.indexOf("]")));
+}
+
+/** The construct of `stack` whose path ends with `path`, to override an argument of as a team's own code could. */
+export function constructAt(stack: TerraformStack, path: string): { addOverride(p: string, v: unknown): void } {
+  const found = stack.node.findAll().find((c) => c.node.path.endsWith(path));
+  if (!found) throw new Error(`no construct at …${path}`);
+  return found as unknown as { addOverride(p: string, v: unknown): void };
 }
