@@ -126,9 +126,40 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
     grant: {
       mode: "bucket-policy",
       prefixes: [{ prefix: "shared/", access: "readWrite" }],
-      // Split by owner, on the SQS path: the Lambda account's stack creates the queue, and must be applied first; the
-      // bucket account's stack then sends new objects under shared/ to it.
-      events: { delivery: "sqs", prefixes: ["shared/"] },
+      // Split by owner: the bucket account's stack forwards new objects under shared/, the Lambda account's invokes.
+      events: { prefixes: ["shared/"] },
+    },
+  },
+
+  /**
+   * Local emulator, split layout on the SQS path: local-split-queue-lambda and local-split-queue-bucket. The Lambda
+   * account's stack creates the grant's queue and is applied first (the bucket account's stack depends on it): S3
+   * checks the queue when the bucket account's stack saves the notification configuration naming it.
+   */
+  "local-split-queue": {
+    target: "local-emulator",
+    state: LOCAL_STATE,
+    layout: "split",
+    lambda: {
+      accountId: LOCAL_LAMBDA_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_LAMBDA_ACCOUNT}:role/deploy`,
+      functionName: "local-queue-consumer",
+      roleName: "local-queue-consumer",
+      logRetentionDays: 7,
+    },
+    bucket: {
+      accountId: LOCAL_BUCKET_ACCOUNT,
+      region: "us-east-1",
+      deployRoleArn: `arn:aws:iam::${LOCAL_BUCKET_ACCOUNT}:role/deploy`,
+      bucketName: "local-split-queue-data-222222222222",
+      keyAlias: "alias/local-split-queue-data",
+      forceDestroy: true,
+    },
+    grant: {
+      mode: "bucket-policy",
+      prefixes: [{ prefix: "drop/", access: "readWrite" }],
+      events: { delivery: "sqs", prefixes: ["drop/"], removed: true },
     },
   },
 

@@ -67,7 +67,11 @@ function describeOverlapOf(b: NotificationFilter, a: NotificationFilter): string
 
 /** The entries a grant's events on the SQS path add, one per event prefix, as the overlap check reads them. */
 export function queueFiltersOf(
-  events: { readonly prefixes: readonly string[]; readonly suffix?: string | undefined; readonly removed?: boolean },
+  events: {
+    readonly prefixes: readonly string[];
+    readonly suffix?: string | undefined;
+    readonly removed?: boolean | undefined;
+  },
   label: string,
 ): NotificationFilter[] {
   const names = events.removed ? [QUEUE_EVENT_NAMES.created, QUEUE_EVENT_NAMES.removed] : [QUEUE_EVENT_NAMES.created];

@@ -122,7 +122,7 @@ function expectedAlarms(config: EnvironmentConfig, bucketName: string): Deployed
 jest.setTimeout(180_000);
 
 /** The local environments run end to end, one test file each. */
-export type LocalEnvironment = "local" | "local-assume-role" | "local-split";
+export type LocalEnvironment = "local" | "local-assume-role" | "local-split" | "local-split-queue";
 
 /** Declares the end-to-end run of `name`: its stacks deployed into an emulator of its own, checked, and destroyed. */
 export function endToEnd(name: LocalEnvironment): void {
@@ -267,6 +267,20 @@ function endToEndOf(selected: LocalEnvironment): void {
     ]);
     expect(answers?.refused).toMatchObject({ batchItemFailures: [{ itemIdentifier: message.messageId }] });
     expect(removal === undefined).toBe(!config.grant.events?.removed);
+    if (removal) {
+      // Deleted by the bucket owner in the versioned bucket: a delete marker, told through the same queue.
+      expect(removal.delivered.map((d) => d.eventSourceArn)).toEqual([plan.lambdaAccount.queue.arn]);
+      const told = removal.answer as { batchItemFailures: unknown[]; results: Array<{ objects: unknown[] }> };
+      expect(told.batchItemFailures).toEqual([]);
+      expect(told.results.flatMap((r) => r.objects)).toEqual([
+        {
+          operation: "object-removed",
+          bucket: outputs.bucket_name,
+          key: inside,
+          deletionType: "Delete Marker Created",
+        },
+      ]);
+    }
     return plan;
   }
 
@@ -405,8 +419,9 @@ function endToEndOf(selected: LocalEnvironment): void {
     }
   }
 
-  if (selected !== "local-split") describeOneStack(selected);
-  else describeSplitLayout();
+  if (selected === "local-split") describeSplitLayout();
+  else if (selected === "local-split-queue") describeQueueSplitLayout();
+  else describeOneStack(selected);
   // Last, once the stacks are destroyed: the log then holds the whole run.
   test("every action Terraform asked a deploy role or the state role for is one the package lists for what the stacks create in that account", () => {
     const asked = terraformActions(actionLog);
@@ -774,30 +789,24 @@ function endToEndOf(selected: LocalEnvironment): void {
   }
 
   function describeSplitLayout(): void {
-    describe("local-split: each account's half deployed as its own stack, on the SQS path the Lambda account's first", () => {
+    describe("local-split: each account's half deployed as its own stack, the bucket account's first", () => {
       const name = "local-split";
       const config = environments[name];
       const halves = ["local-split-bucket", "local-split-lambda"];
       let outputs: StackOutputs;
-      /** The resources of `type` a half's synthesized stack creates, by logical ID. */
-      const rawResources = (half: string, type: string) => {
+      /** The names of the EventBridge rules a half's synthesized stack creates. */
+      const eventRuleNames = (half: string) => {
         const json = JSON.parse(readFileSync(join(stackDirs[half], "cdk.tf.json"), "utf8")) as {
-          resource: Record<string, Record<string, { name?: string }>>;
+          resource: Record<string, Record<string, { name: string }>>;
         };
-        return json.resource[type] ?? {};
+        return Object.values(json.resource.aws_cloudwatch_event_rule ?? {}).map((r) => r.name);
       };
-      /** The names of the resources of `type` a half's synthesized stack creates. */
-      const stackResources = (half: string, type: string) => Object.values(rawResources(half, type)).map((r) => r.name);
 
-      test("the bucket account's stack applied first is refused by S3, whose notification configuration names a queue that does not exist yet; once the Lambda account's stack is applied, it goes through", async () => {
-        expect(config.grant.events?.delivery).toBe("sqs");
-        await expect(deployStack(stackDirs["local-split-bucket"], env)).rejects.toThrow(
-          /Unable to validate the following destination configurations/,
-        );
-        const lambdaSide = await deployStack(stackDirs["local-split-lambda"], env);
-        expect(Object.keys(lambdaSide).sort()).toEqual(["lambda_function_name", "lambda_role_arn"]);
+      test("the bucket account's stack deploys alone, before the Lambda role exists; then the Lambda account's", async () => {
         const bucketSide = await deployStack(stackDirs["local-split-bucket"], env);
         expect(Object.keys(bucketSide).sort()).toEqual(["bucket_name", "kms_key_arn"]);
+        const lambdaSide = await deployStack(stackDirs["local-split-lambda"], env);
+        expect(Object.keys(lambdaSide).sort()).toEqual(["lambda_function_name", "lambda_role_arn"]);
         outputs = { ...bucketSide, ...lambdaSide };
       });
 
@@ -826,16 +835,15 @@ function endToEndOf(selected: LocalEnvironment): void {
         expect(rows.filter((r) => r.expected === "allowed").length).toBeGreaterThan(0);
       });
 
-      test("an object the bucket account puts under the event prefix reaches the queue the Lambda account's stack creates, through the entry the bucket account's stack writes, and the handler, as the function's role, reads it from the batch; one outside reaches nothing", async () => {
-        const plan = await expectQueueEventDelivered(config, outputs, recordedGrant(...halves));
-        // The queue is the Lambda account's stack's; the entry naming it is the bucket account's, and neither stack
-        // has an EventBridge rule.
-        expect(stackResources("local-split-lambda", "aws_sqs_queue")).toContain(plan.lambdaAccount.queue.name);
-        const [notification] = Object.values(rawResources("local-split-bucket", "aws_s3_bucket_notification"));
-        expect((notification as { queue: Array<{ queue_arn: string }> }).queue.map((q) => q.queue_arn)).toEqual([
-          plan.lambdaAccount.queue.arn,
-        ]);
-        expect([...halves.flatMap((h) => stackResources(h, "aws_cloudwatch_event_rule"))]).toEqual([]);
+      test("an object the bucket account puts under the event prefix reaches the function through the bucket account's stack's rule, then the rule the Lambda account's stack creates, and the handler, as the function's role, reads it; one outside reaches nothing", async () => {
+        const plan = await expectEventDelivered(config, outputs, recordedGrant(...halves));
+        // The rule that invoked the function (rule/<grant bus>/<name> in the Lambda account) is the Lambda account's
+        // stack's; the one forwarding from the default bus is the bucket account's.
+        expect(eventRuleNames("local-split-lambda")).toEqual([plan.lambdaAccount.rule.name]);
+        expect(eventRuleNames("local-split-bucket")).toEqual([plan.bucketAccount.rule.name]);
+        expect(plan.lambdaAccount.rule.arn).toBe(
+          `arn:aws:events:us-east-1:${config.lambda.accountId}:rule/${plan.lambdaAccount.bus.name}/${plan.lambdaAccount.rule.name}`,
+        );
       });
 
       test("the policies fetched back from both accounts pass the access proof as a pair, the events' hops included", async () => {
@@ -914,6 +922,71 @@ function endToEndOf(selected: LocalEnvironment): void {
       test("destroying both halves leaves nothing in either account", async () => {
         await destroyStack(stackDirs["local-split-lambda"], env);
         await destroyStack(stackDirs["local-split-bucket"], env);
+        expect(await leftovers(emulator, config, outputs)).toEqual([]);
+      });
+    });
+  }
+
+  function describeQueueSplitLayout(): void {
+    describe("local-split-queue: the split layout on the SQS path, the Lambda account's half first", () => {
+      const name = "local-split-queue";
+      const config = environments[name];
+      const halves = ["local-split-queue-bucket", "local-split-queue-lambda"];
+      let outputs: StackOutputs;
+      /** The resources of `type` a half's synthesized stack creates, by logical ID. */
+      const rawResources = (half: string, type: string) => {
+        const json = JSON.parse(readFileSync(join(stackDirs[half], "cdk.tf.json"), "utf8")) as {
+          resource: Record<string, Record<string, { name?: string }>>;
+        };
+        return json.resource[type] ?? {};
+      };
+      /** The names of the resources of `type` a half's synthesized stack creates. */
+      const stackResources = (half: string, type: string) => Object.values(rawResources(half, type)).map((r) => r.name);
+
+      test("the bucket account's stack applied first is refused by S3, whose notification configuration names a queue that does not exist yet; once the Lambda account's stack is applied, it goes through", async () => {
+        expect(config.grant.events?.delivery).toBe("sqs");
+        await expect(deployStack(stackDirs["local-split-queue-bucket"], env)).rejects.toThrow(
+          /Unable to validate the following destination configurations/,
+        );
+        const lambdaSide = await deployStack(stackDirs["local-split-queue-lambda"], env);
+        expect(Object.keys(lambdaSide).sort()).toEqual(["lambda_function_name", "lambda_role_arn"]);
+        const bucketSide = await deployStack(stackDirs["local-split-queue-bucket"], env);
+        expect(Object.keys(bucketSide).sort()).toEqual(["bucket_name", "kms_key_arn"]);
+        outputs = { ...bucketSide, ...lambdaSide };
+      });
+
+      test("each half deployed its own account's alarms", async () => {
+        expect(await deployedAlarms(emulator, config, outputs.bucket_name)).toEqual(
+          expectedAlarms(config, outputs.bucket_name),
+        );
+      });
+
+      test("an object the bucket account puts under the event prefix reaches the queue the Lambda account's stack creates, through the entry the bucket account's stack writes, and the handler, as the function's role, reads it from the batch; one outside reaches nothing; its deletion is told too", async () => {
+        const plan = await expectQueueEventDelivered(config, outputs, recordedGrant(...halves));
+        // The queue is the Lambda account's stack's; the entry naming it is the bucket account's, and neither stack
+        // has an EventBridge rule.
+        expect(stackResources("local-split-queue-lambda", "aws_sqs_queue")).toContain(plan.lambdaAccount.queue.name);
+        const [notification] = Object.values(rawResources("local-split-queue-bucket", "aws_s3_bucket_notification"));
+        expect((notification as { queue: Array<{ queue_arn: string }> }).queue.map((q) => q.queue_arn)).toEqual([
+          plan.lambdaAccount.queue.arn,
+        ]);
+        expect([...halves.flatMap((h) => stackResources(h, "aws_cloudwatch_event_rule"))]).toEqual([]);
+      });
+
+      test("the policies fetched back from both accounts pass the access proof as a pair, the events' hops included", async () => {
+        await expectDeployedProvenAsSynthesized(outputs, ...halves);
+      });
+
+      test("a second plan of each half, from a fresh working directory that has only the backend, shows no changes", async () => {
+        for (const half of halves) {
+          const { empty, plan } = await planIsEmpty(stackDirs[half], env);
+          expect(empty ? `${half}: no changes` : plan).toBe(`${half}: no changes`);
+        }
+      });
+
+      test("destroying both halves, the bucket account's first, leaves nothing in either account", async () => {
+        await destroyStack(stackDirs["local-split-queue-bucket"], env);
+        await destroyStack(stackDirs["local-split-queue-lambda"], env);
         expect(await leftovers(emulator, config, outputs)).toEqual([]);
       });
     });

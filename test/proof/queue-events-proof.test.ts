@@ -7,7 +7,7 @@
 import { proveSynthesized, type SynthesizedStack } from "../../modules/proof";
 import { environmentSynth, mismatchesOf, recorded, withAdded, withPolicy, withResource } from "../support/proof";
 
-const split = environmentSynth("local-split");
+const split = environmentSynth("local-split-queue");
 const existing = environmentSynth("analytics");
 
 /** The SQS path's requests of a report: those on the grant's queue, and on its key in the Lambda account. */
@@ -116,7 +116,7 @@ describe("a change to what deploys turns a verdict into a mismatch", () => {
   });
 
   test("a second queue of the grant's name is named", async () => {
-    const twice = withAdded(split, "local-split-lambda", "aws_sqs_queue", "copy", {
+    const twice = withAdded(split, "local-split-queue-lambda", "aws_sqs_queue", "copy", {
       provider: "aws.lambda_account",
       name: /s3-queue-222222222222-\w+/.exec(JSON.stringify(split))![0],
     });

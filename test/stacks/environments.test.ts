@@ -242,6 +242,7 @@ describe("environment config validation", () => {
       "local",
       "local-assume-role",
       "local-split",
+      "local-split-queue",
       "dev",
       "staging",
       "analytics",
@@ -273,16 +274,17 @@ describe("the order the split halves deploy in", () => {
     Object.fromEntries(stacks.map((s) => [s.node.id, s.dependencies.map((d) => d.node.id)]));
 
   test("on the SQS path the bucket account's stack waits for the Lambda account's, whose queue its entries name", () => {
-    expect(dependencies(environmentStacks(Testing.app(), "local-split", environments["local-split"], {}))).toEqual({
-      "local-split-lambda": [],
-      "local-split-bucket": ["local-split-lambda"],
+    const stacks = environmentStacks(Testing.app(), "local-split-queue", environments["local-split-queue"], {});
+    expect(dependencies(stacks)).toEqual({
+      "local-split-queue-lambda": [],
+      "local-split-queue-bucket": ["local-split-queue-lambda"],
     });
   });
 
   test("through EventBridge neither half waits for the other", () => {
-    expect(dependencies(environmentStacks(Testing.app(), "staging", environments.staging, {}))).toEqual({
-      "staging-lambda": [],
-      "staging-bucket": [],
+    expect(dependencies(environmentStacks(Testing.app(), "local-split", environments["local-split"], {}))).toEqual({
+      "local-split-lambda": [],
+      "local-split-bucket": [],
     });
   });
 

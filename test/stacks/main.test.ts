@@ -25,7 +25,7 @@ test("an unknown environment is refused with its problem alone, exit 1 and no cd
     });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toBe(
-      'ENVIRONMENTS "qa" is not a known environment (local, local-assume-role, local-split, dev, staging, analytics, prod, local-shared, local-shared-ap, platform)',
+      'ENVIRONMENTS "qa" is not a known environment (local, local-assume-role, local-split, local-split-queue, dev, staging, analytics, prod, local-shared, local-shared-ap, platform)',
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(outdir)).toBe(false);
