@@ -788,6 +788,22 @@ function endToEndOf(selected: LocalEnvironment): void {
     });
   }
 
+  /** The resources of `type` the synthesized stack `name` creates, by logical ID. */
+  function synthesizedResources(name: string, type: string): Record<string, { name?: string }> {
+    const json = JSON.parse(readFileSync(join(stackDirs[name], "cdk.tf.json"), "utf8")) as {
+      resource: Record<string, Record<string, { name?: string }>>;
+    };
+    return json.resource[type] ?? {};
+  }
+
+  /** A second plan of each stack, from a fresh working directory that has only the backend, shows no changes. */
+  async function expectEmptySecondPlans(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const { empty, plan } = await planIsEmpty(stackDirs[name], env);
+      expect(empty ? `${name}: no changes` : plan).toBe(`${name}: no changes`);
+    }
+  }
+
   function describeSplitLayout(): void {
     describe("local-split: each account's half deployed as its own stack, the bucket account's first", () => {
       const name = "local-split";
@@ -795,12 +811,8 @@ function endToEndOf(selected: LocalEnvironment): void {
       const halves = ["local-split-bucket", "local-split-lambda"];
       let outputs: StackOutputs;
       /** The names of the EventBridge rules a half's synthesized stack creates. */
-      const eventRuleNames = (half: string) => {
-        const json = JSON.parse(readFileSync(join(stackDirs[half], "cdk.tf.json"), "utf8")) as {
-          resource: Record<string, Record<string, { name: string }>>;
-        };
-        return Object.values(json.resource.aws_cloudwatch_event_rule ?? {}).map((r) => r.name);
-      };
+      const eventRuleNames = (half: string) =>
+        Object.values(synthesizedResources(half, "aws_cloudwatch_event_rule")).map((r) => r.name);
 
       test("the bucket account's stack deploys alone, before the Lambda role exists; then the Lambda account's", async () => {
         const bucketSide = await deployStack(stackDirs["local-split-bucket"], env);
@@ -851,10 +863,7 @@ function endToEndOf(selected: LocalEnvironment): void {
       });
 
       test("a second plan of each half, from a fresh working directory that has only the backend, shows no changes", async () => {
-        for (const half of halves) {
-          const { empty, plan } = await planIsEmpty(stackDirs[half], env);
-          expect(empty ? `${half}: no changes` : plan).toBe(`${half}: no changes`);
-        }
+        await expectEmptySecondPlans(halves);
       });
 
       test("each half keeps its state under its own key in the state bucket, none in its working directory nor in the repository", async () => {
@@ -933,15 +942,9 @@ function endToEndOf(selected: LocalEnvironment): void {
       const config = environments[name];
       const halves = ["local-split-queue-bucket", "local-split-queue-lambda"];
       let outputs: StackOutputs;
-      /** The resources of `type` a half's synthesized stack creates, by logical ID. */
-      const rawResources = (half: string, type: string) => {
-        const json = JSON.parse(readFileSync(join(stackDirs[half], "cdk.tf.json"), "utf8")) as {
-          resource: Record<string, Record<string, { name?: string }>>;
-        };
-        return json.resource[type] ?? {};
-      };
       /** The names of the resources of `type` a half's synthesized stack creates. */
-      const stackResources = (half: string, type: string) => Object.values(rawResources(half, type)).map((r) => r.name);
+      const stackResources = (half: string, type: string) =>
+        Object.values(synthesizedResources(half, type)).map((r) => r.name);
 
       test("the bucket account's stack applied first is refused by S3, whose notification configuration names a queue that does not exist yet; once the Lambda account's stack is applied, it goes through", async () => {
         expect(config.grant.events?.delivery).toBe("sqs");
@@ -966,7 +969,9 @@ function endToEndOf(selected: LocalEnvironment): void {
         // The queue is the Lambda account's stack's; the entry naming it is the bucket account's, and neither stack
         // has an EventBridge rule.
         expect(stackResources("local-split-queue-lambda", "aws_sqs_queue")).toContain(plan.lambdaAccount.queue.name);
-        const [notification] = Object.values(rawResources("local-split-queue-bucket", "aws_s3_bucket_notification"));
+        const [notification] = Object.values(
+          synthesizedResources("local-split-queue-bucket", "aws_s3_bucket_notification"),
+        );
         expect((notification as { queue: Array<{ queue_arn: string }> }).queue.map((q) => q.queue_arn)).toEqual([
           plan.lambdaAccount.queue.arn,
         ]);
@@ -978,10 +983,7 @@ function endToEndOf(selected: LocalEnvironment): void {
       });
 
       test("a second plan of each half, from a fresh working directory that has only the backend, shows no changes", async () => {
-        for (const half of halves) {
-          const { empty, plan } = await planIsEmpty(stackDirs[half], env);
-          expect(empty ? `${half}: no changes` : plan).toBe(`${half}: no changes`);
-        }
+        await expectEmptySecondPlans(halves);
       });
 
       test("destroying both halves, the bucket account's first, leaves nothing in either account", async () => {
