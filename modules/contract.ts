@@ -216,6 +216,18 @@ export function encodeEventFilter(filter: EventFilter): string {
   });
 }
 
+/**
+ * S3's notifications on the SQS path, for the constructs and the handler alike: the event family a grant's queue
+ * entry asks for (`family`), and the event names S3 then writes in each record (`eventName`), which the handler takes.
+ */
+export const QUEUE_NOTIFICATION_EVENTS = {
+  created: {
+    family: "s3:ObjectCreated:*",
+    names: ["ObjectCreated:Put", "ObjectCreated:Post", "ObjectCreated:Copy", "ObjectCreated:CompleteMultipartUpload"],
+  },
+  removed: { family: "s3:ObjectRemoved:*", names: ["ObjectRemoved:Delete", "ObjectRemoved:DeleteMarkerCreated"] },
+} as const;
+
 /** Whether an object key is one the event filter admits: under one of its prefixes, and ending with its suffix. */
 export function eventFilterAdmits(filter: EventFilter, key: string): boolean {
   return filter.prefixes.some((p) => key.startsWith(p)) && (filter.suffix === undefined || key.endsWith(filter.suffix));

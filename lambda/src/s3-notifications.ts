@@ -4,21 +4,34 @@
  * the object event the EventBridge path takes (see object-events.ts), so the same checks and operations apply to it.
  */
 import * as z from "zod";
+import { QUEUE_NOTIFICATION_EVENTS } from "../../modules/contract";
 import { InvalidEventError, type EventProblem } from "./errors";
 import { keySchema } from "./event";
 import type { ObjectEventRequest } from "./object-events";
 import { showValue } from "./show-value";
 
-/** S3's event names the handler takes, as the object event each is (a removal with EventBridge's deletion-type). */
-const EVENT_NAMES = {
-  "ObjectCreated:Put": { operation: "object-created" },
-  "ObjectCreated:Post": { operation: "object-created" },
-  "ObjectCreated:Copy": { operation: "object-created" },
-  "ObjectCreated:CompleteMultipartUpload": { operation: "object-created" },
-  "ObjectRemoved:Delete": { operation: "object-removed", deletionType: "Permanently Deleted" },
-  "ObjectRemoved:DeleteMarkerCreated": { operation: "object-removed", deletionType: "Delete Marker Created" },
-} as const;
-type EventName = keyof typeof EVENT_NAMES;
+/** Each removal's deletion type, as EventBridge's `Object Deleted` events name it. */
+const DELETION_TYPES: Record<(typeof QUEUE_NOTIFICATION_EVENTS.removed.names)[number], string> = {
+  "ObjectRemoved:Delete": "Permanently Deleted",
+  "ObjectRemoved:DeleteMarkerCreated": "Delete Marker Created",
+};
+
+/**
+ * S3's event names the handler takes — those of the families a grant's queue entries ask for (the contract's
+ * QUEUE_NOTIFICATION_EVENTS) — as the object event each is (a removal with its deletion type).
+ */
+type EventKind =
+  { readonly operation: "object-created" } | { readonly operation: "object-removed"; readonly deletionType: string };
+const EVENT_NAMES: Readonly<Record<string, EventKind>> = Object.fromEntries([
+  ...QUEUE_NOTIFICATION_EVENTS.created.names.map((name): [string, EventKind] => [
+    name,
+    { operation: "object-created" },
+  ]),
+  ...QUEUE_NOTIFICATION_EVENTS.removed.names.map((name): [string, EventKind] => [
+    name,
+    { operation: "object-removed", deletionType: DELETION_TYPES[name] },
+  ]),
+]);
 
 /** One message of the batch: S3's test message, or the object events of an S3 notification. */
 export type S3Message =
@@ -71,7 +84,7 @@ const encodedKeySchema = z
 
 const recordSchema = z.looseObject({
   eventSource: z.literal("aws:s3", { error: (issue) => `eventSource must be "aws:s3", got ${showValue(issue.input)}` }),
-  eventName: z.enum(Object.keys(EVENT_NAMES) as EventName[], {
+  eventName: z.enum(Object.keys(EVENT_NAMES) as [string, ...string[]], {
     error: (issue) => `eventName must be one of ${Object.keys(EVENT_NAMES).join(", ")}, got ${showValue(issue.input)}`,
   }),
   s3: z.looseObject(

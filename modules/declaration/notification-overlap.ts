@@ -5,8 +5,13 @@
  * suffixes one the other's end (or either has none). Both the declaration's schema and the security rules use this.
  */
 
+import { QUEUE_NOTIFICATION_EVENTS } from "../contract";
+
 /** S3's event names a grant's queue entries ask for: new objects, and deletions when the grant declares them. */
-export const QUEUE_EVENT_NAMES = { created: "s3:ObjectCreated:*", removed: "s3:ObjectRemoved:*" } as const;
+export const QUEUE_EVENT_NAMES = {
+  created: QUEUE_NOTIFICATION_EVENTS.created.family,
+  removed: QUEUE_NOTIFICATION_EVENTS.removed.family,
+} as const;
 
 /** An entry as the overlap check reads it, with the words that name it in a message. */
 export interface NotificationFilter {
