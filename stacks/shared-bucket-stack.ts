@@ -218,7 +218,7 @@ export function sharedEnvironmentStacks(
   );
   // A grantee on the SQS path is applied before the bucket's stack, whose notification configuration names its queue.
   env.grantees.forEach((c, i) => {
-    if (c.grant.events?.delivery === "sqs") bucketStack.addDependency(granteeStacks[i]!);
+    if (c.grant.events?.delivery === "sqs") bucketStack.addDependency(granteeStacks[i]);
   });
   return [bucketStack, ...granteeStacks];
 }
