@@ -197,15 +197,36 @@ function undeclaredTargets(view: StackView, rule: SynthResource, allowed: Readon
 }
 
 /**
+ * The grant records whose declared event prefixes lie outside the prefixes the grant lets the grantee read: the
+ * events would tell the function of keys it may not read (the declaration refuses that; a record edited after synth
+ * is judged here).
+ */
+function unreadableEventPrefixes(stack: StackJson): Violation[] {
+  return recordsIn(stack).flatMap((record) => {
+    const readable = record.grant.prefixes.filter((p) => p.access !== "write").map((p) => p.prefix);
+    const outside = (record.grant.events?.prefixes ?? []).filter((e) => !readable.some((r) => e.startsWith(r)));
+    return outside.length === 0
+      ? []
+      : [
+          {
+            resource: `the grant record ${record.key} (${record.half} half)`,
+            message: `declares events under ${outside.join(", ")}, outside every prefix the grant lets the grantee read (${readable.join(", ") || "none"})`,
+          },
+        ];
+  });
+}
+
+/**
  * CAS-EVT-3: rules of the stack matching S3 events of a bucket with declared events beyond those events' prefixes,
- * or sending them anywhere but the grants' buses and functions.
+ * or sending them anywhere but the grants' buses and functions; and events declared outside the readable prefixes.
  */
 export function undeclaredEventKeys(stack: StackJson): Violation[] {
+  const unreadable = unreadableEventPrefixes(stack);
   const declared = declaredEventPrefixes(stack);
-  if (declared.size === 0) return [];
+  if (declared.size === 0) return unreadable;
   const view: StackView = viewOf(stack);
   const allowed = declaredTargets(stack);
-  return view.resources("aws_cloudwatch_event_rule").flatMap(([id, r]) => {
+  const ruleViolations = view.resources("aws_cloudwatch_event_rule").flatMap(([id, r]) => {
     const text = view.valueOf(r.event_pattern);
     if (text === undefined) return [];
     let pattern: unknown;
@@ -225,4 +246,5 @@ export function undeclaredEventKeys(stack: StackJson): Violation[] {
       ),
     ].map((message) => ({ resource: `aws_cloudwatch_event_rule.${id}`, message }));
   });
+  return [...unreadable, ...ruleViolations];
 }

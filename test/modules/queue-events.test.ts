@@ -11,7 +11,9 @@ import {
   CrossAccountS3Access,
   HANDLER_ENVIRONMENT,
   LambdaAccountGrant,
+  SECURITY_RULES,
   SharedBucketAccess,
+  type StackJson,
   filtersOverlap,
   planQueueEvents,
   type GrantDeclaration,
@@ -395,6 +397,25 @@ describe("the rules judge queues and notification entries as Terraform applies t
       );
     });
     expect(found).toEqual(["CAS-KMS-2"]);
+  });
+
+  test("a grant record edited to declare events outside the readable prefixes is refused (CAS-EVT-3)", () => {
+    const pair = twoAccountStack();
+    new CrossAccountS3Access(pair.stack, "access", accessProps(pair, QUEUE_GRANT));
+    const json = structuredClone(pair.stack.toTerraform()) as StackJson & {
+      "//": { "cross-account-s3-lambda": { grants: Array<{ grant: GrantDeclaration }> } };
+    };
+    const check = SECURITY_RULES.find((r) => r.id === "CAS-EVT-3")!.check;
+    expect(check(json)).toEqual([]);
+    for (const record of json["//"]["cross-account-s3-lambda"].grants) {
+      (record.grant.events as { prefixes: string[] }).prefixes = ["secret/"];
+    }
+    expect(check(json).map((v) => v.message)).toEqual([
+      expect.stringMatching(
+        /declares events under secret\/, outside every prefix the grant lets the grantee read \(incoming\/, reference\/\)/,
+      ),
+      expect.stringMatching(/declares events under secret\//),
+    ]);
   });
 
   test("a missing dead-letter alarm is refused (CAS-MON-1)", () => {
