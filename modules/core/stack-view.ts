@@ -331,6 +331,8 @@ export class StackView {
       case "aws_sqs_queue.arn":
       case "aws_sqs_queue.url":
       case "aws_sqs_queue.id":
+      case "aws_sns_topic.arn":
+      case "aws_sns_topic.id":
       case "aws_cloudwatch_event_bus.arn":
       case "aws_cloudwatch_event_rule.arn":
       case "aws_lambda_function.arn":
@@ -341,7 +343,8 @@ export class StackView {
   }
 
   /**
-   * A queue's ARN or URL (its ID), a bus's, rule's or function's ARN: from its name and where its provider deploys;
+   * A queue's ARN or URL (its ID), a topic's ARN (its ID), a bus's, rule's or function's ARN: from its name and where
+   * its provider deploys;
    * undefined when the provider does not say its account and region.
    */
   private regionalArn(
@@ -359,6 +362,8 @@ export class StackView {
         return attribute === "arn"
           ? `${at}:sqs:${region}:${accountId}:${arg("name") ?? ""}`
           : `https://sqs.${region}.${dnsSuffix}/${accountId}/${arg("name") ?? ""}`;
+      case "aws_sns_topic":
+        return `${at}:sns:${region}:${accountId}:${arg("name") ?? ""}`;
       case "aws_cloudwatch_event_bus":
         return `${at}:events:${region}:${accountId}:event-bus/${arg("name") ?? ""}`;
       case "aws_cloudwatch_event_rule": {

@@ -4,6 +4,8 @@
  * that judge queues and notification entries as Terraform applies them.
  */
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { TerraformStack } from "cdktf";
 import {
@@ -343,6 +345,33 @@ describe("the rules judge queues and notification entries as Terraform applies t
         name: "own",
         kmsMasterKeyId: "alias/aws/sqs",
         policy: policy(),
+      });
+    });
+    expect(found).toEqual(["CAS-EVT-4"]);
+  });
+
+  test("a topic on the AWS-managed key that a bucket's configuration sends to, through a topic policy, is refused (CAS-EVT-4)", () => {
+    const found = findings((stack) => {
+      const topic = new SnsTopic(stack, "alerts", {
+        provider: provider(stack, "bucket"),
+        name: "object-alerts",
+        kmsMasterKeyId: "alias/aws/sns",
+      });
+      new SnsTopicPolicy(stack, "alerts-policy", {
+        provider: provider(stack, "bucket"),
+        arn: topic.arn,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "s3.amazonaws.com" },
+              Action: "sns:Publish",
+              Resource: "*",
+              Condition: { StringEquals: { "aws:SourceAccount": "222222222222" } },
+            },
+          ],
+        }),
       });
     });
     expect(found).toEqual(["CAS-EVT-4"]);
