@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack } from "cdktf";
+import { App, LocalBackend, TerraformStack } from "cdktf";
 import { BucketKey, CrossAccountS3Access, type PolicyStatement } from "../../modules/internal";
 import { terraform, terraformEnv } from "../../scripts/lib/toolchain";
 import { requireTool } from "../support/tools";
@@ -44,6 +44,9 @@ const offline = {
 function synthesizeHostileStack(outdir: string): string {
   const app = new App({ outdir });
   const stack = new TerraformStack(app, "literal");
+  // Its state beside its output: cdktf's default local backend would put it in the working directory of the run (the
+  // repository), where the end-to-end suites check that no state is kept.
+  new LocalBackend(stack, { path: join(outdir, "terraform.literal.tfstate") });
   const lambdaProvider = new AwsProvider(stack, "lambda", { alias: "lambda_account", ...offline });
   const bucketProvider = new AwsProvider(stack, "bucket", { alias: "bucket_account", ...offline });
   const partnerReads: PolicyStatement = {
