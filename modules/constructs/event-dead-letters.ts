@@ -48,22 +48,13 @@ export class EventDeadLetters extends Construct {
       }),
     );
     if (!props.alarms.enabled) return;
-    this.depthAlarm = new CloudwatchMetricAlarm(
-      this,
-      "depth-alarm",
-      literalConfig({
-        provider,
-        alarmName: `${queue.name}-depth`,
-        alarmDescription: `${props.what} were not delivered: they wait in the dead-letter queue ${queue.name} (up to 14 days).`,
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: queue.name },
-        ...ALARM_EVALUATION,
-        statistic: "Maximum",
-        ...notifying(props.alarms.topicArn),
-        dependsOn: [this.queue],
-      }),
-    );
+    this.depthAlarm = deadLetterDepthAlarm(this, {
+      provider,
+      queue: this.queue,
+      queueName: queue.name,
+      description: `${props.what} were not delivered: they wait in the dead-letter queue ${queue.name} (up to 14 days).`,
+      topicArn: props.alarms.topicArn,
+    });
     this.failedInvocationsAlarm = new CloudwatchMetricAlarm(
       this,
       "failed-invocations-alarm",
@@ -79,6 +70,38 @@ export class EventDeadLetters extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The alarm, built as `depth-alarm` in `scope`, that fires when a message waits in a dead-letter queue: what it holds
+ * was not delivered. The rule's queues and the SQS path's queue each have one.
+ */
+export function deadLetterDepthAlarm(
+  scope: Construct,
+  props: {
+    readonly provider: TerraformProvider;
+    readonly queue: SqsQueue;
+    readonly queueName: string;
+    readonly description: string;
+    readonly topicArn?: string | undefined;
+  },
+): CloudwatchMetricAlarm {
+  return new CloudwatchMetricAlarm(
+    scope,
+    "depth-alarm",
+    literalConfig({
+      provider: props.provider,
+      alarmName: `${props.queueName}-depth`,
+      alarmDescription: props.description,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: props.queueName },
+      ...ALARM_EVALUATION,
+      statistic: "Maximum",
+      ...notifying(props.topicArn),
+      dependsOn: [props.queue],
+    }),
+  );
 }
 
 /** A rule's one target, as both accounts' parts of a grant's events give it (see deliveringTarget). */

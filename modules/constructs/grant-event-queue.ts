@@ -14,10 +14,9 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Construct, type ITerraformDependable, type TerraformProvider } from "../core/cdktf";
 import { renderPolicy } from "../core/policy-document";
 import { literalConfig } from "../core/terraform-text";
-import { ALARM_EVALUATION } from "../declaration/alarm-settings";
 import { DEAD_LETTER_RETENTION_SECONDS } from "../policy/plan-events";
 import { QUEUE_MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_FACTOR, type QueueEventsPlan } from "../policy/plan-queue-events";
-import { notifying } from "./lambda-alarms";
+import { deadLetterDepthAlarm } from "./event-dead-letters";
 
 export interface GrantEventQueueProps {
   /** The aliased provider of the Lambda account. */
@@ -117,30 +116,13 @@ export class GrantEventQueue extends Construct {
         dependsOn: [this.rolePolicy, ...(props.function ? [props.function] : [])],
       }),
     );
-    if (props.alarms.enabled) this.depthAlarm = this.addDepthAlarm(provider, part.deadLetterQueue.name, what, props);
-  }
-
-  private addDepthAlarm(
-    provider: TerraformProvider,
-    queueName: string,
-    what: string,
-    props: GrantEventQueueProps,
-  ): CloudwatchMetricAlarm {
-    return new CloudwatchMetricAlarm(
-      this,
-      "depth-alarm",
-      literalConfig({
-        provider,
-        alarmName: `${queueName}-depth`,
-        alarmDescription: `The function failed ${QUEUE_MAX_RECEIVE_COUNT} times on events of ${what}: they wait in the dead-letter queue ${queueName} (up to 14 days).`,
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: queueName },
-        ...ALARM_EVALUATION,
-        statistic: "Maximum",
-        ...notifying(props.alarms.topicArn),
-        dependsOn: [this.deadLetterQueue],
-      }),
-    );
+    if (!props.alarms.enabled) return;
+    this.depthAlarm = deadLetterDepthAlarm(this, {
+      provider,
+      queue: this.deadLetterQueue,
+      queueName: part.deadLetterQueue.name,
+      description: `The function failed ${QUEUE_MAX_RECEIVE_COUNT} times on events of ${what}: they wait in the dead-letter queue ${part.deadLetterQueue.name} (up to 14 days).`,
+      topicArn: props.alarms.topicArn,
+    });
   }
 }

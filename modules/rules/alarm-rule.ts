@@ -109,42 +109,40 @@ function bucketAlarmProblems(view: StackView, record: GrantRecord): string[] {
   });
 }
 
-/**
- * What a half of a grant with events and alarms on lacks: in its own account, an alarm on the depth of its rule's
- * dead-letter queue and one on the rule's failed invocations.
- */
-function eventAlarmProblems(view: StackView, record: GrantRecord): string[] {
-  const plan = eventsPlanOf(record);
-  if (!plan) return queueAlarmProblems(view, record);
-  const part = record.half === "lambda" ? plan.lambdaAccount : plan.bucketAccount;
-  const busName = record.half === "lambda" ? plan.lambdaAccount.bus.name : undefined;
-  const queue = part.deadLetterQueue.name;
+/** What a half lacks of the alarm on the depth of the dead-letter queue `queue`, in its own account. */
+function depthAlarmProblems(view: StackView, record: GrantRecord, queue: string): string[] {
   const depth = alarmsOn(view, record.provider, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {
     QueueName: queue,
   })[0];
+  return [
+    ...(depth ? [] : [`no alarm on AWS/SQS ApproximateNumberOfMessagesVisible of the dead-letter queue ${queue}`]),
+    ...notificationProblem(view, depth, record.alarms?.topicArn),
+  ];
+}
+
+/**
+ * What a half of a grant with events and alarms on lacks: in its own account, an alarm on the depth of its rule's
+ * dead-letter queue and one on the rule's failed invocations; on the SQS path, in the Lambda account, an alarm on the
+ * depth of the queue's dead-letter queue.
+ */
+function eventAlarmProblems(view: StackView, record: GrantRecord): string[] {
+  const plan = eventsPlanOf(record);
+  if (!plan) {
+    const queued = queueEventsPlanOf(record);
+    return queued && record.half === "lambda"
+      ? depthAlarmProblems(view, record, queued.lambdaAccount.deadLetterQueue.name)
+      : [];
+  }
+  const part = record.half === "lambda" ? plan.lambdaAccount : plan.bucketAccount;
+  const busName = record.half === "lambda" ? plan.lambdaAccount.bus.name : undefined;
   const failures = alarmsOn(view, record.provider, "AWS/Events", "FailedInvocations", {
     RuleName: part.rule.name,
     ...(busName ? { EventBusName: busName } : {}),
   })[0];
   return [
-    ...(depth ? [] : [`no alarm on AWS/SQS ApproximateNumberOfMessagesVisible of the dead-letter queue ${queue}`]),
+    ...depthAlarmProblems(view, record, part.deadLetterQueue.name),
     ...(failures ? [] : [`no alarm on AWS/Events FailedInvocations of the rule ${part.rule.name}`]),
-    ...notificationProblem(view, depth, record.alarms?.topicArn),
     ...notificationProblem(view, failures, record.alarms?.topicArn),
-  ];
-}
-
-/** What the Lambda half of a grant with events on the SQS path lacks: an alarm on its dead-letter queue's depth. */
-function queueAlarmProblems(view: StackView, record: GrantRecord): string[] {
-  const plan = queueEventsPlanOf(record);
-  if (!plan || record.half !== "lambda") return [];
-  const queue = plan.lambdaAccount.deadLetterQueue.name;
-  const depth = alarmsOn(view, record.provider, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {
-    QueueName: queue,
-  })[0];
-  return [
-    ...(depth ? [] : [`no alarm on AWS/SQS ApproximateNumberOfMessagesVisible of the dead-letter queue ${queue}`]),
-    ...notificationProblem(view, depth, record.alarms?.topicArn),
   ];
 }
 
