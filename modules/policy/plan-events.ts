@@ -100,10 +100,13 @@ export function objectCreatedPattern(
   };
 }
 
-/** A short, stable digest of what names the grant's events: bucket, grantee role and function. */
-function digestOf(ctx: EventsContext): string {
-  const text = [ctx.bucketName, ctx.lambdaRoleArn, ctx.lambdaRegion, ctx.functionName].join("\n");
-  return createHash("sha256").update(text).digest("hex").slice(0, 10);
+/**
+ * A short, stable digest of what names the grant's events: bucket, grantee role, function's region and name; a path
+ * other than EventBridge names itself first (`path`), so its names never meet EventBridge's.
+ */
+export function eventsDigestOf(ctx: EventsContext, path?: string): string {
+  const text = [...(path ? [path] : []), ctx.bucketName, ctx.lambdaRoleArn, ctx.lambdaRegion, ctx.functionName];
+  return createHash("sha256").update(text.join("\n")).digest("hex").slice(0, 10);
 }
 
 /** A dead-letter queue EventBridge may send a rule's undelivered events to, and only that rule. */
@@ -189,7 +192,7 @@ function lambdaAccountPart(
  * grant (bucket, grantee role, function), so the grants of one bucket, and of one account, never share a name.
  */
 export function planEvents(ctx: EventsContext): EventsPlan {
-  const digest = digestOf(ctx);
+  const digest = eventsDigestOf(ctx);
   const sourceName = `s3-events-${ctx.lambdaAccountId}-${digest}`;
   const sourceRule = { name: sourceName, arn: ruleArnOf(ctx.bucketRegion, ctx.bucketAccountId, sourceName) };
   const lambdaAccount = lambdaAccountPart(

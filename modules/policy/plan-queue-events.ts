@@ -6,11 +6,10 @@
  * Both halves render this one plan: the bucket account's notification entries name the queue the Lambda account
  * creates, and the queue's policy and key policy admit only that bucket of that account.
  */
-import { createHash } from "node:crypto";
 import { accountRootArn, bucketArn, policyDocument, type PolicyDocument } from "../core/policy-document";
 import { partitionOf } from "../core/regions";
 import { QUEUE_EVENT_NAMES } from "../declaration/notification-overlap";
-import type { EventsContext, NamedResource } from "./plan-events";
+import { eventsDigestOf, type EventsContext, type NamedResource } from "./plan-events";
 
 /** The queue hands a message to the function this many times before it moves to the dead-letter queue. */
 export const QUEUE_MAX_RECEIVE_COUNT = 5;
@@ -46,12 +45,6 @@ export interface QueueEventsPlan {
     /** The function's role reads and deletes the queue's messages, and decrypts them with the key (by its alias). */
     readonly rolePolicy: PolicyDocument;
   };
-}
-
-/** A short, stable digest of what names the grant's queue: bucket, grantee role, region and function. */
-function digestOf(ctx: EventsContext): string {
-  const text = ["sqs", ctx.bucketName, ctx.lambdaRoleArn, ctx.lambdaRegion, ctx.functionName].join("\n");
-  return createHash("sha256").update(text).digest("hex").slice(0, 10);
 }
 
 /** S3's conditions as the sender: this bucket, of the bucket account (both, against a confused deputy). */
@@ -110,7 +103,7 @@ function notificationEntries(ctx: EventsContext, queueArn: string, name: string)
  */
 export function planQueueEvents(ctx: EventsContext): QueueEventsPlan {
   const { partition } = partitionOf(ctx.lambdaRegion);
-  const name = `s3-queue-${ctx.bucketAccountId}-${digestOf(ctx)}`;
+  const name = `s3-queue-${ctx.bucketAccountId}-${eventsDigestOf(ctx, "sqs")}`;
   const at = `arn:${partition}:sqs:${ctx.lambdaRegion}:${ctx.lambdaAccountId}`;
   const queueArn = `${at}:${name}`;
   const queuePolicy = policyDocument([
