@@ -36,6 +36,16 @@ const PIPELINE_STATE: StateSettings = {
   kmsKeyArn: "arn:aws:kms:eu-west-1:555566667777:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
 };
 
+/** A Lambda account's side in the local emulator: function and role `local-<name>`, deployed by the account's deploy role. */
+const localConsumer = (accountId: string, name: string) => ({
+  accountId,
+  region: "us-east-1",
+  deployRoleArn: `arn:aws:iam::${accountId}:role/deploy`,
+  functionName: `local-${name}`,
+  roleName: `local-${name}`,
+  logRetentionDays: 7 as const,
+});
+
 export const environments: Readonly<Record<string, EnvironmentConfig>> = {
   /**
    * Local emulator, bucket-policy mode: read and write under incoming/, read only under reference/, no delete; new
@@ -140,14 +150,7 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
     target: "local-emulator",
     state: LOCAL_STATE,
     layout: "split",
-    lambda: {
-      accountId: LOCAL_LAMBDA_ACCOUNT,
-      region: "us-east-1",
-      deployRoleArn: `arn:aws:iam::${LOCAL_LAMBDA_ACCOUNT}:role/deploy`,
-      functionName: "local-queue-consumer",
-      roleName: "local-queue-consumer",
-      logRetentionDays: 7,
-    },
+    lambda: localConsumer(LOCAL_LAMBDA_ACCOUNT, "queue-consumer"),
     bucket: {
       accountId: LOCAL_BUCKET_ACCOUNT,
       region: "us-east-1",
@@ -331,15 +334,6 @@ export const environments: Readonly<Record<string, EnvironmentConfig>> = {
 };
 
 const LOCAL_SECOND_LAMBDA_ACCOUNT = "333333333333";
-const localConsumer = (accountId: string, name: string) => ({
-  accountId,
-  region: "us-east-1",
-  deployRoleArn: `arn:aws:iam::${accountId}:role/deploy`,
-  functionName: `local-${name}`,
-  roleName: `local-${name}`,
-  logRetentionDays: 7 as const,
-});
-
 /**
  * Many grantees on one bucket (see modules/patterns/shared-bucket.ts). Each has its own account, role, prefixes and preset;
  * the bucket account's policies carry them all, merged, or through one access point each.
