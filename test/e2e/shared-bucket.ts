@@ -24,7 +24,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { accessPointNames, accessPointsFromEmulator } from "../../scripts/lib/deployed-model";
-import { deliveriesOf, followQueueEvent, handlerOnDelivery, s3RecordsOf } from "../../scripts/lib/event-deliveries";
+import { deliveriesOf, followQueueEvent, handlerOnDelivery } from "../../scripts/lib/event-deliveries";
+import { expectQueueDelivery } from "../support/queue-events";
 import { listedActions, terraformActions, unlistedActions } from "../../scripts/lib/action-log";
 import { emulatorClientConfig, roleCredentials, startEmulator, type Emulator } from "../../scripts/lib/emulator";
 import {
@@ -276,27 +277,10 @@ function sharedEndToEndOf(selected: SharedLocalEnvironment): void {
         expect([ingest.name, ingest.grant.events!.prefixes]).toEqual(["ingest", ["incoming/"]]);
         const view = consumerEnvironment(shared, ingest.name);
         const own = consumerStackOutputs(outputs, ingest.name);
-        const { inside, delivered, deliveredOutside, answers } = await followQueueEvent(
-          emulator,
-          view,
-          own,
-          lambdaDeliveries,
-        );
-        expect(deliveredOutside).toEqual([]);
+        const followed = await followQueueEvent(emulator, view, own, lambdaDeliveries);
         const plan = queueEventsPlanOf(recordedGrantOf(name, own.lambda_role_arn))!;
-        expect(delivered.map((d) => `${d.function} from ${d.eventSourceArn}`)).toEqual([
-          `${plan.lambdaAccount.functionArn} from ${plan.lambdaAccount.queue.arn}`,
-        ]);
-        const message = delivered[0].event.Records.find((m) => s3RecordsOf(m.body).some((r) => r.key === inside))!;
-        const read = answers?.read as {
-          batchItemFailures: unknown[];
-          results: Array<{ messageId: string; objects: unknown[] }>;
-        };
-        expect(read.batchItemFailures).toEqual([]);
-        expect(read.results.find((r) => r.messageId === message.messageId)?.objects).toEqual([
-          expect.objectContaining({ operation: "object-created", key: inside }),
-        ]);
-        expect(answers?.refused).toMatchObject({ batchItemFailures: [{ itemIdentifier: message.messageId }] });
+        expectQueueDelivery(followed, plan, {});
+        const { inside } = followed;
         // The EventBridge consumers watch reference/ only: nothing of incoming/ reached them.
         expect(await deliveriesOf(lambdaDeliveries, inside, 1, 0)).toEqual([]);
       });
