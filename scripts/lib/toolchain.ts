@@ -128,10 +128,18 @@ export async function terraform(args: readonly string[], cwd: string, env: NodeJ
   }
 }
 
-/** How the app (main.ts) is run to synthesize into `outdir`, optionally only some environments. */
+/**
+ * How the app is run to synthesize into `outdir`, optionally only some environments: as `cdktf synth` runs it (see
+ * cdktf.json), main.ts compiled by scripts/build-app.mjs into .gen/main.js, built afresh here so it is the code of now.
+ */
 function synthCommand(outdir: string, environments?: readonly string[]) {
+  const built = spawnSync(process.execPath, [join(PROJECT_ROOT, "scripts", "build-app.mjs")], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
+  if (built.status !== 0) throw new Error(`building the app failed (exit ${built.status}):\n${built.stderr}`);
   return {
-    args: ["--import", "tsx", join(PROJECT_ROOT, "main.ts")],
+    args: [join(PROJECT_ROOT, ".gen", "main.js")],
     options: {
       cwd: PROJECT_ROOT,
       env: {
