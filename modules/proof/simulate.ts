@@ -4,6 +4,7 @@
  * error, never a silent pass. The simulator is AGPL-licensed: an optional peer dependency of the proof, loaded on first
  * use and never by the constructs; without it the proof says how to install it.
  */
+import { createHash } from "node:crypto";
 import { CrossAccountS3Error } from "../core/errors";
 import type { PolicyDocument } from "../core/policy-document";
 import { memoizeCaseComparisons } from "./case-compare-memo";
@@ -213,18 +214,48 @@ async function applicableContext(
   return Object.fromEntries(Object.entries(context).filter(([k]) => fits(k)));
 }
 
-/** One run of the simulator in Strict mode; fails loudly on anything it could not take as given. */
+type Simulation = { analysis: RequestAnalysis; final: Verdict };
+
+/** A bound on the verdicts kept: a proof of every shipped grant gives about four thousand different ones. */
+const MAX_VERDICTS = 20_000;
+const verdicts = new Map<string, Simulation>();
+
+/**
+ * The simulator's verdict on one request, given once for everything it is given: the principal, action, resource and
+ * its account, the context and whether it is trimmed, and both sides' policies. The simulator is a pure function of
+ * those, and proofs ask the same again and again (each grantee of a shared bucket, a copy broken in one policy, a
+ * report and its verbose form): a repeat is answered from the verdict already given, read and never written by its
+ * callers. Only verdicts are kept; a request the simulator refuses is refused again, in its own words.
+ */
 async function runOne(
   request: ProofRequest,
   resource: string,
   resourcePolicy: PolicyDocument,
   _kind: string,
   identityPolicies: ProofRequest["identityPolicies"],
-): Promise<{ analysis: RequestAnalysis; final: Verdict }> {
+): Promise<Simulation> {
   const accountInArn = ACCOUNT_IN_ARN.exec(resource)?.[1];
   if (accountInArn && accountInArn !== request.resourceAccount) {
     throw new SimulationError(request, `the resource is in account ${accountInArn}, not ${request.resourceAccount}`);
   }
+  const { principal, action, resourceAccount, context, trimContext } = request;
+  const inputs = [principal, action, resource, resourceAccount, context, trimContext, identityPolicies, resourcePolicy];
+  const key = createHash("sha256").update(JSON.stringify(inputs)).digest("base64");
+  const known = verdicts.get(key);
+  if (known) return known;
+  const simulation = await runSimulator(request, resource, resourcePolicy, identityPolicies);
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(key, simulation);
+  return simulation;
+}
+
+/** One run of the simulator in Strict mode; fails loudly on anything it could not take as given. */
+async function runSimulator(
+  request: ProofRequest,
+  resource: string,
+  resourcePolicy: PolicyDocument,
+  identityPolicies: ProofRequest["identityPolicies"],
+): Promise<Simulation> {
   let context = request.context;
   if (BUCKET_RESOURCE.test(resource)) {
     const standIn = withStandInKeys(request, [resourcePolicy, ...identityPolicies.map((p) => p.policy)], context);

@@ -293,6 +293,21 @@ describe("the simulator wrapper fails loudly", () => {
     expect((await simulate(base)).final).toBe("Allowed");
   });
 
+  test("a verdict given once is given again only for the same inputs: a policy changed in place is judged anew", async () => {
+    const policy = structuredClone(base.resourcePolicy);
+    const request = { ...base, resourcePolicy: policy };
+    expect((await simulate(request)).final).toBe("Allowed");
+    expect((await simulate({ ...request, who: "another name" })).final).toBe("Allowed");
+    (policy.Statement[0] as { Effect: string }).Effect = "Deny";
+    const denied = await simulate(request);
+    expect(denied.final).toBe("ExplicitlyDenied");
+    expect(denied.reasons).toEqual(["bucket policy: explicit Deny statement #1"]);
+    // Another principal, whom the Deny does not name, is judged on its own: no statement of the bucket allows it.
+    expect((await simulate({ ...request, principal: base.principal.replace("reader", "writer") })).final).toBe(
+      "ImplicitlyDenied",
+    );
+  });
+
   test("a context key the simulator would ignore", async () => {
     await expect(
       simulate({ ...base, context: { ...base.context, "kms:EncryptionContext:aws:s3:arn": "x" } }),
