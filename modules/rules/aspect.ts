@@ -6,6 +6,7 @@
  * synth output.
  */
 import { Annotations, Aspects, TerraformResource, TerraformStack, type IAspect, type IConstruct } from "../core/cdktf";
+import { afterAspects } from "../core/after-aspects";
 import { assertOneCdktf, isLibraryConstruct } from "../core/compatibility";
 import { ConfigurationError, showValue } from "../core/errors";
 import { configSourceOf } from "../record/config-source";
@@ -69,7 +70,7 @@ export class SecurityRules implements IAspect {
     assertOneCdktf(node, "SecurityRules");
     // cdktf visits every construct under the scope the aspect was added to: the checks run once, at that scope.
     if (!Aspects.of(node).all.includes(this)) return;
-    this.annotate(node);
+    afterAspects(node, () => this.annotate(node));
   }
 
   /**
@@ -77,7 +78,7 @@ export class SecurityRules implements IAspect {
    * library's constructs run the rules found there on their stack through this (see libraryConstruct).
    */
   public checkStack(stack: TerraformStack): void {
-    this.annotate(stack);
+    afterAspects(stack, () => this.annotate(stack));
   }
 
   private annotate(scope: IConstruct): void {

@@ -12,7 +12,9 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { Aspects, Testing, TerraformStack, type TerraformResource } from "cdktf";
+import { Aspects, Testing, TerraformStack, type IAspect, type TerraformResource } from "cdktf";
+import type { IConstruct } from "constructs";
+import { CHECKS_AFTER_ASPECTS } from "../../modules/core/after-aspects";
 import { CrossAccountS3Access, SecurityRules, type GrantDeclaration } from "../../modules/internal";
 import { accessProps, twoAccountStack } from "../support/synth";
 
@@ -350,5 +352,63 @@ describe("rules added to the App, as teams coming from AWS CDK add aspects, chec
     const rules = Aspects.of(stack.node.scope!).all[0];
     Aspects.of(stack).add(rules);
     expect(errors(stack).filter((e) => e.startsWith("CAS-KMS-1"))).toHaveLength(1);
+  });
+});
+
+describe("the rules judge a stack as the aspects leave it: after every aspect has visited every construct", () => {
+  /** An aspect, as a team or a shared platform library would add one, that rewrites every bucket policy it visits. */
+  class RewriteBucketPolicies implements IAspect {
+    visit(node: IConstruct): void {
+      if (node instanceof S3BucketPolicy) node.addOverride("policy", PUBLIC_READ);
+    }
+  }
+
+  /** A clean grant, with the rules on `rulesOn` and the aspect added by `addAspect`, before or after the rules. */
+  function grantWithAspect(rulesOn: "stack" | "app", order: "before" | "after", aspectOn: "stack" | "access") {
+    const pair = twoAccountStack();
+    const access = new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT));
+    const addAspect = () => Aspects.of(aspectOn === "stack" ? pair.stack : access).add(new RewriteBucketPolicies());
+    if (order === "before") addAspect();
+    Aspects.of(rulesOn === "stack" ? pair.stack : pair.stack.node.scope!).add(new SecurityRules());
+    if (order === "after") addAspect();
+    return pair.stack;
+  }
+
+  /** What the rules report on the same rewrite made by an override in the app's own code. */
+  function rewrittenDirectly(): string[] {
+    return errors(
+      fixture((access) =>
+        access.node
+          .findAll()
+          .filter((c): c is S3BucketPolicy => c instanceof S3BucketPolicy)
+          .forEach((policy) => policy.addOverride("policy", PUBLIC_READ)),
+      ),
+    );
+  }
+
+  test.each([
+    ["added to the stack after the rules", "stack", "after", "stack"],
+    ["added to the stack before the rules", "stack", "before", "stack"],
+    ["added to a construct below the rules' scope", "stack", "after", "access"],
+    ["of the stack, with the rules on the App", "app", "after", "stack"],
+  ] as const)(
+    "a policy rewritten by an aspect %s is judged as the same rewrite made directly",
+    (_, rulesOn, order, on) => {
+      const direct = rewrittenDirectly();
+      expect(ids(direct)).toEqual(
+        expect.arrayContaining(["CAS-S3-5 test/access/bucket/bucket", "CAS-S3-6 test/access/bucket/bucket"]),
+      );
+      expect(errors(grantWithAspect(rulesOn, order, on))).toEqual(direct);
+    },
+  );
+
+  test("the construct that runs them holds no Terraform element, and stays one, last, over several synths", () => {
+    const stack = fixture(() => undefined);
+    const first = Testing.synth(stack);
+    expect(Testing.synth(stack)).toBe(first);
+    expect(stack.node.children.map((c) => c.node.id)).toEqual(["lambda", "bucket", "access", CHECKS_AFTER_ASPECTS]);
+    const unchecked = twoAccountStack();
+    new CrossAccountS3Access(unchecked.stack, "access", accessProps(unchecked, GRANT));
+    expect(Testing.synth(unchecked.stack)).toBe(first);
   });
 });
