@@ -6,7 +6,7 @@
  * synth output.
  */
 import { Annotations, Aspects, TerraformResource, TerraformStack, type IAspect, type IConstruct } from "../core/cdktf";
-import { afterAspects } from "../core/after-aspects";
+import { afterAspects, stackJsonOfChecks } from "../core/after-aspects";
 import { assertOneCdktf, isLibraryConstruct } from "../core/compatibility";
 import { ConfigurationError, showValue } from "../core/errors";
 import { configSourceOf } from "../record/config-source";
@@ -82,7 +82,8 @@ export class SecurityRules implements IAspect {
   }
 
   private annotate(scope: IConstruct): void {
-    for (const finding of this.findings(scope)) {
+    const json = stackJsonOfChecks(TerraformStack.of(scope)) as StackJson;
+    for (const finding of this.findingsIn(scope, json)) {
       if (finding.suppressed) Annotations.of(finding.construct).addWarning(finding.message);
       else Annotations.of(finding.construct).addError(finding.message);
     }
@@ -93,8 +94,12 @@ export class SecurityRules implements IAspect {
    * without adding them: the test helpers read this.
    */
   public findings(scope: IConstruct): RuleFinding[] {
+    return this.findingsIn(scope, TerraformStack.of(scope).toTerraform() as StackJson);
+  }
+
+  /** What the rules find under `scope` in `json`, the Terraform JSON of its stack. */
+  private findingsIn(scope: IConstruct, json: StackJson): RuleFinding[] {
     const stack = TerraformStack.of(scope);
-    const json = stack.toTerraform() as StackJson;
     const byAddress = new Map<string, IConstruct>();
     for (const c of scope.node.findAll()) {
       if (TerraformResource.isTerraformResource(c))

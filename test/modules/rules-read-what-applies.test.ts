@@ -3,6 +3,8 @@
  * however it names its target; every shape of policy IAM accepts; IAM's wildcards; and text read as Terraform reads
  * it. Each case below passed the rules before they read the whole stack this way.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
@@ -410,5 +412,41 @@ describe("the rules judge a stack as the aspects leave it: after every aspect ha
     const unchecked = twoAccountStack();
     new CrossAccountS3Access(unchecked.stack, "access", accessProps(unchecked, GRANT));
     expect(Testing.synth(unchecked.stack)).toBe(first);
+  });
+});
+
+describe("what synth writes is the JSON the rules judged", () => {
+  test("a change made after the checks (here by a validation) is neither judged nor written", () => {
+    const pair = twoAccountStack();
+    const access = new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT));
+    Aspects.of(pair.stack).add(new SecurityRules());
+    const policy = access.node.findAll().find((c): c is S3BucketPolicy => c instanceof S3BucketPolicy)!;
+    policy.node.addValidation({
+      validate: () => {
+        policy.addOverride("policy", PUBLIC_READ);
+        return [];
+      },
+    });
+    const app = pair.stack.node.scope as import("cdktf").App;
+    app.synth();
+    const written = readFileSync(join(app.outdir, "stacks", "test", "cdk.tf.json"), "utf8");
+    expect(written).toContain('"aws_s3_bucket_policy"');
+    expect(written).not.toContain("333333333333");
+    // Rendered anew afterwards, the stack shows the change: only the synthesis it was made in is held to the judged JSON.
+    expect(JSON.stringify(pair.stack.toTerraform())).toContain("333333333333");
+  });
+
+  test("the stack is rendered once for every check of a synthesis, with rules on the stack and on the App", () => {
+    const pair = twoAccountStack();
+    new CrossAccountS3Access(pair.stack, "access", accessProps(pair, GRANT));
+    Aspects.of(pair.stack).add(new SecurityRules());
+    Aspects.of(pair.stack.node.scope!).add(new SecurityRules());
+    const render = jest.spyOn(TerraformStack.prototype, "toTerraform");
+    try {
+      Testing.synth(pair.stack);
+      expect(render.mock.contexts.filter((stack) => stack === pair.stack)).toHaveLength(1);
+    } finally {
+      render.mockRestore();
+    }
   });
 });
