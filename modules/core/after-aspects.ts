@@ -7,8 +7,8 @@
  * of its own: cdktf visits it after the scope's whole subtree, and runs its own aspect after every inherited one. It
  * holds no Terraform element, so the synthesized JSON is the same.
  *
- * When the scope is the stack, that visit is the last of the synthesis: the checks share one rendering of the stack's
- * JSON (stackJsonOfChecks), and cdktf's next rendering of the stack, the one it writes or Testing.synth returns, is
+ * The checks handed over on one scope share one rendering of the stack's JSON. When the scope is the stack, that visit
+ * is the last of the synthesis, and cdktf's next rendering of the stack, the one it writes or Testing.synth returns, is
  * that same JSON. What is written is what the checks judged, and the stack is resolved once instead of twice.
  */
 import { Aspects, Construct, TerraformStack, type IAspect, type IConstruct } from "./cdktf";
@@ -16,30 +16,20 @@ import { Aspects, Construct, TerraformStack, type IAspect, type IConstruct } fro
 /** The id of the construct that runs the checks, last among its scope's children. */
 export const CHECKS_AFTER_ASPECTS = "ChecksAfterAspects";
 
-/** The stacks whose checks are running at the end of a synthesis, each with its JSON once rendered. */
-const sharing = new WeakMap<TerraformStack, { json?: object }>();
+/** A check of a stack's Terraform JSON, as rendered once the aspects are done. */
+export type JsonCheck = (json: object) => void;
 
 class LastVisit implements IAspect {
-  readonly pending: Array<() => void> = [];
+  readonly pending: JsonCheck[] = [];
 
   constructor(private readonly scope: IConstruct) {}
 
   visit(): void {
     // This aspect is on the marker alone, which has no children: the visit is the marker's, the last of its scope.
-    const checks = this.pending.splice(0);
-    if (!TerraformStack.isStack(this.scope)) {
-      for (const check of checks) check();
-      return;
-    }
-    const stack = this.scope;
-    const shared: { json?: object } = {};
-    sharing.set(stack, shared);
-    try {
-      for (const check of checks) check();
-    } finally {
-      sharing.delete(stack);
-    }
-    if (shared.json) writeNext(stack, shared.json);
+    const stack = TerraformStack.of(this.scope);
+    const json = stack.toTerraform() as object;
+    for (const check of this.pending.splice(0)) check(json);
+    if (this.scope === stack) writeNext(stack, json);
   }
 }
 
@@ -60,24 +50,14 @@ function writeNext(stack: TerraformStack, json: object): void {
   queueMicrotask(forget);
 }
 
-/**
- * The stack's Terraform JSON for a check: while the checks handed over on the stack run at the end of a synthesis,
- * rendered once, shared by them, and then written as it is; elsewhere, a rendering of its own.
- */
-export function stackJsonOfChecks(stack: TerraformStack): object {
-  const shared = sharing.get(stack);
-  if (!shared) return stack.toTerraform() as object;
-  shared.json ??= stack.toTerraform() as object;
-  return shared.json;
-}
-
 const lastVisits = new WeakMap<IConstruct, LastVisit>();
 
 /**
- * Runs `check` once the aspects being invoked now have visited every construct below `scope`. Called from an aspect's
- * visit of `scope`; every check handed over in one invocation runs in the order given.
+ * Runs `check` on the Terraform JSON of the stack of `scope` once the aspects being invoked now have visited every
+ * construct below `scope`. Called from an aspect's visit of `scope`; every check handed over in one invocation runs in
+ * the order given, on one rendering of the JSON.
  */
-export function afterAspects(scope: IConstruct, check: () => void): void {
+export function afterAspects(scope: IConstruct, check: JsonCheck): void {
   let last = lastVisits.get(scope);
   if (!last || last.pending.length === 0) {
     // A new invocation of the aspects (a synth): the marker goes, again, after every other child of the scope.

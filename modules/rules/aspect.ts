@@ -6,7 +6,7 @@
  * synth output.
  */
 import { Annotations, Aspects, TerraformResource, TerraformStack, type IAspect, type IConstruct } from "../core/cdktf";
-import { afterAspects, stackJsonOfChecks } from "../core/after-aspects";
+import { afterAspects } from "../core/after-aspects";
 import { assertOneCdktf, isLibraryConstruct } from "../core/compatibility";
 import { ConfigurationError, showValue } from "../core/errors";
 import { configSourceOf } from "../record/config-source";
@@ -68,9 +68,10 @@ export class SecurityRules implements IAspect {
 
   public visit(node: IConstruct): void {
     assertOneCdktf(node, "SecurityRules");
-    // cdktf visits every construct under the scope the aspect was added to: the checks run once, at that scope.
+    // cdktf visits every construct under the scope the aspect was added to: the checks are handed over once, at that
+    // scope, to run when every aspect has visited every construct below it.
     if (!Aspects.of(node).all.includes(this)) return;
-    afterAspects(node, () => this.annotate(node));
+    afterAspects(node, (json) => this.annotate(node, json));
   }
 
   /**
@@ -78,11 +79,10 @@ export class SecurityRules implements IAspect {
    * library's constructs run the rules found there on their stack through this (see libraryConstruct).
    */
   public checkStack(stack: TerraformStack): void {
-    afterAspects(stack, () => this.annotate(stack));
+    afterAspects(stack, (json) => this.annotate(stack, json));
   }
 
-  private annotate(scope: IConstruct): void {
-    const json = stackJsonOfChecks(TerraformStack.of(scope)) as StackJson;
+  private annotate(scope: IConstruct, json: StackJson): void {
     for (const finding of this.findingsIn(scope, json)) {
       if (finding.suppressed) Annotations.of(finding.construct).addWarning(finding.message);
       else Annotations.of(finding.construct).addError(finding.message);
