@@ -14,11 +14,14 @@
  *   whole     npm test
  *
  * Each layer prints its wall time and the CPU (user + system) of everything it ran: on two cores the whole command is
- * bound by CPU, so what a change saves shows there first.
+ * bound by CPU, so what a change saves shows there first. On Linux it also prints what else the machine did meanwhile:
+ * the share of the cores' time the host took (steal, on a virtual machine) and the CPU of other processes. Figures
+ * taken while either was large are not comparable with quiet ones.
  *
  * BENCH_LAYERS=quick,e2e picks layers; the whole command is a layer too ("whole").
  */
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,9 +63,40 @@ function runCounted(command, args) {
   return { status: result.status, stderr: result.stderr ?? "", cpu };
 }
 
+/** Clock ticks a second in /proc/stat (USER_HZ), or undefined where there is no /proc/stat (not Linux). */
+const TICKS = existsSync("/proc/stat")
+  ? Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100
+  : undefined;
+
+/** The machine's CPU ticks so far (all cores): busy (steal included), and stolen by the host; undefined off Linux. */
+function machineTicks() {
+  if (TICKS === undefined) return undefined;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait, steal };
+}
+
+/**
+ * What else the machine did while a layer ran, from /proc/stat: the share of the cores' time the host took (steal: a
+ * virtual machine's cores running someone else's work) and the CPU seconds of processes other than the layer's. A
+ * figure is comparable with another only when both are near zero.
+ */
+function otherWork(before, after, ownCpu) {
+  if (!before || !after) return "";
+  const busy = after.busy - before.busy;
+  const total = busy + after.idle - before.idle;
+  const steal = total > 0 ? (100 * (after.steal - before.steal)) / total : 0;
+  const others = Math.max(0, (busy - (after.steal - before.steal)) / TICKS - ownCpu);
+  return `   (host steal ${steal.toFixed(0)}%, other processes ${others.toFixed(0)} s of CPU)`;
+}
+
 /** Runs a layer's commands one after another; its wall time and CPU in seconds, or the command that failed. */
 function timeLayer(commands) {
   const started = process.hrtime.bigint();
+  const before = machineTicks();
   let cpu = 0;
   for (const [command, ...args] of commands) {
     const result = runCounted(command, args);
@@ -70,7 +104,11 @@ function timeLayer(commands) {
       return { failed: `${[command, ...args].join(" ")} (exit ${result.status})\n${result.stderr.slice(-2000)}` };
     cpu += result.cpu;
   }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpu };
+  return {
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    cpu,
+    others: otherWork(before, machineTicks(), cpu),
+  };
 }
 
 console.log(
@@ -86,7 +124,7 @@ for (const name of chosen) {
     console.log(`${name.padEnd(9)} FAILED: ${result.failed}`);
   } else
     console.log(
-      `${name.padEnd(9)} ${result.seconds.toFixed(1).padStart(7)} s   ${result.cpu.toFixed(1).padStart(7)} s of CPU`,
+      `${name.padEnd(9)} ${result.seconds.toFixed(1).padStart(7)} s   ${result.cpu.toFixed(1).padStart(7)} s of CPU${result.others}`,
     );
 }
 process.exitCode = failed ? 1 : 0;
