@@ -14,9 +14,10 @@
  *   whole     npm test
  *
  * Each layer prints its wall time and the CPU (user + system) of everything it ran: on two cores the whole command is
- * bound by CPU, so what a change saves shows there first. On Linux it also prints what else the machine did meanwhile:
- * the share of the cores' time the host took (steal, on a virtual machine) and the CPU of other processes. Figures
- * taken while either was large are not comparable with quiet ones.
+ * bound by CPU, so what a change saves shows there first. It also prints how fast the cores were: the CPU a fixed task
+ * took before and after the layer (a host that shares its cores with other machines slows every layer without any
+ * sign in the load), and on Linux what else the machine did meanwhile: the share of the cores' time the host took
+ * (steal, on a virtual machine) and the CPU of other processes. Only figures taken at similar speeds compare.
  *
  * BENCH_LAYERS=quick,e2e picks layers; the whole command is a layer too ("whole").
  */
@@ -90,11 +91,32 @@ function otherWork(before, after, ownCpu) {
   const total = busy + after.idle - before.idle;
   const steal = total > 0 ? (100 * (after.steal - before.steal)) / total : 0;
   const others = Math.max(0, (busy - (after.steal - before.steal)) / TICKS - ownCpu);
-  return `   (host steal ${steal.toFixed(0)}%, other processes ${others.toFixed(0)} s of CPU)`;
+  return `host steal ${steal.toFixed(0)}%, other processes ${others.toFixed(0)} s of CPU; `;
+}
+
+/**
+ * The CPU milliseconds of a fixed task like the tests' own work (JSON written and read back, ten times, the fastest of
+ * three): a host that shares its cores with other machines' work runs it slower without showing steal, and every
+ * layer's CPU then grows with it.
+ */
+function fixedTaskMs() {
+  const doc = Array.from({ length: 20000 }, (_, i) => ({
+    id: i,
+    name: `resource-${i}`,
+    tags: { a: String(i), b: [i] },
+  }));
+  const times = [0, 1, 2].map(() => {
+    const before = process.cpuUsage();
+    for (let round = 0; round < 10; round++) JSON.parse(JSON.stringify(doc));
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
+  });
+  return Math.min(...times);
 }
 
 /** Runs a layer's commands one after another; its wall time and CPU in seconds, or the command that failed. */
 function timeLayer(commands) {
+  const taskBefore = fixedTaskMs();
   const started = process.hrtime.bigint();
   const before = machineTicks();
   let cpu = 0;
@@ -104,11 +126,9 @@ function timeLayer(commands) {
       return { failed: `${[command, ...args].join(" ")} (exit ${result.status})\n${result.stderr.slice(-2000)}` };
     cpu += result.cpu;
   }
-  return {
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    cpu,
-    others: otherWork(before, machineTicks(), cpu),
-  };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const task = `a fixed task ${taskBefore.toFixed(0)} ms of CPU before the layer, ${fixedTaskMs().toFixed(0)} ms after`;
+  return { seconds, cpu, others: `   (${otherWork(before, machineTicks(), cpu)}${task})` };
 }
 
 console.log(
