@@ -82,16 +82,16 @@ function machineTicks() {
 
 /**
  * What else the machine did while a layer ran, from /proc/stat: the share of the cores' time the host took (steal: a
- * virtual machine's cores running someone else's work) and the CPU seconds of processes other than the layer's. A
- * figure is comparable with another only when both are near zero.
+ * virtual machine's cores running someone else's work) and the CPU seconds of processes other than the layer's;
+ * undefined off Linux.
  */
 function otherWork(before, after, ownCpu) {
-  if (!before || !after) return "";
+  if (!before || !after) return undefined;
   const busy = after.busy - before.busy;
   const total = busy + after.idle - before.idle;
   const steal = total > 0 ? (100 * (after.steal - before.steal)) / total : 0;
   const others = Math.max(0, (busy - (after.steal - before.steal)) / TICKS - ownCpu);
-  return `host steal ${steal.toFixed(0)}%, other processes ${others.toFixed(0)} s of CPU; `;
+  return `host steal ${steal.toFixed(0)}%, other processes ${others.toFixed(0)} s of CPU`;
 }
 
 /**
@@ -128,7 +128,8 @@ function timeLayer(commands) {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const task = `a fixed task ${taskBefore.toFixed(0)} ms of CPU before the layer, ${fixedTaskMs().toFixed(0)} ms after`;
-  return { seconds, cpu, others: `   (${otherWork(before, machineTicks(), cpu)}${task})` };
+  const context = [otherWork(before, machineTicks(), cpu), task].filter(Boolean).join("; ");
+  return { seconds, cpu, context };
 }
 
 console.log(
@@ -144,7 +145,7 @@ for (const name of chosen) {
     console.log(`${name.padEnd(9)} FAILED: ${result.failed}`);
   } else
     console.log(
-      `${name.padEnd(9)} ${result.seconds.toFixed(1).padStart(7)} s   ${result.cpu.toFixed(1).padStart(7)} s of CPU${result.others}`,
+      `${name.padEnd(9)} ${result.seconds.toFixed(1).padStart(7)} s   ${result.cpu.toFixed(1).padStart(7)} s of CPU   (${result.context})`,
     );
 }
 process.exitCode = failed ? 1 : 0;
